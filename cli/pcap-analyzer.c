@@ -1,0 +1,213 @@
+/* pcap-analyzer: the engine on the command line. analyze FILE [--json OUT] [-o HTML] [--quiet]. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/analysis.h"
+#include "util/macro.h"
+
+enum { EXIT_ANALYSED = 0, EXIT_USAGE = 2, EXIT_NOT_CAPTURE = 3, EXIT_OUTPUT = 4 };
+
+static bool arg_quiet;
+static bool arg_progress;
+static const char *arg_json;
+static const char *arg_html;
+static analysis_limits_t arg_limits;
+
+static void help(FILE *f) {
+        fprintf(f,
+                "Usage: pcap-analyzer analyze FILE [OPTIONS]\n"
+                "       pcap-analyzer --help | --version\n"
+                "\n"
+                "Analyses a pcap or pcapng capture (FILE may be - for standard input) and says why the network\n"
+                "was slow: handshakes, retransmissions, zero windows, RTT, DNS, ICMP, fragments, a health score\n"
+                "and findings with Wireshark filters.\n"
+                "\n"
+                "Options:\n"
+                "  --json OUT          write the JSON report (schema pcapd.report/1) to OUT (- = stdout)\n"
+                "  -o, --html OUT      write the self-contained HTML report to OUT (- = stdout)\n"
+                "  -q, --quiet         no terminal summary\n"
+                "  --progress          print progress to stderr\n"
+                "  --max-packets N     analyse at most N packets (default: no limit)\n"
+                "  --max-flows N       flows tracked at once (default %u)\n"
+                "  --max-events N      entries kept per event list in the report (default %u)\n"
+                "  -h, --help          this text\n"
+                "  --version           the version\n"
+                "\n"
+                "Exit status: 0 analysed (also a capture cut short: the report says what was lost),\n"
+                "2 usage error, 3 not a capture or unreadable, 4 a report could not be written.\n",
+                arg_limits.max_flows, arg_limits.max_events);
+}
+
+static int parse_u64(const char *s, uint64_t *ret) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno || end == s || *end || s[0] == '-')
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_JSON = 0x100, ARG_VERSION, ARG_PROGRESS, ARG_MAX_PACKETS, ARG_MAX_FLOWS, ARG_MAX_EVENTS };
+        static const struct option options[] = {
+                { "json", required_argument, NULL, ARG_JSON },
+                { "html", required_argument, NULL, 'o' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "progress", no_argument, NULL, ARG_PROGRESS },
+                { "max-packets", required_argument, NULL, ARG_MAX_PACKETS },
+                { "max-flows", required_argument, NULL, ARG_MAX_FLOWS },
+                { "max-events", required_argument, NULL, ARG_MAX_EVENTS },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        int c;
+        uint64_t v;
+        while ((c = getopt_long(argc, argv, "ho:q", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help(stdout);
+                        return 0;
+                case ARG_VERSION:
+                        printf("pcap-analyzer (pcapd) %s\n", PCAPD_VERSION);
+                        return 0;
+                case ARG_JSON:
+                        arg_json = optarg;
+                        break;
+                case 'o':
+                        arg_html = optarg;
+                        break;
+                case 'q':
+                        arg_quiet = true;
+                        break;
+                case ARG_PROGRESS:
+                        arg_progress = true;
+                        break;
+                case ARG_MAX_PACKETS:
+                case ARG_MAX_FLOWS:
+                case ARG_MAX_EVENTS:
+                        if (parse_u64(optarg, &v) < 0 || (c != ARG_MAX_PACKETS && (v == 0 || v > UINT32_MAX))) {
+                                fprintf(stderr, "pcap-analyzer: invalid number '%s'\n", optarg);
+                                return -EINVAL;
+                        }
+                        if (c == ARG_MAX_PACKETS)
+                                arg_limits.max_packets = v;
+                        else if (c == ARG_MAX_FLOWS)
+                                arg_limits.max_flows = (uint32_t) v;
+                        else
+                                arg_limits.max_events = (uint32_t) v;
+                        break;
+                case '?':
+                        return -EINVAL;
+                default:
+                        return -EINVAL;
+                }
+        }
+        return 1;
+}
+
+static int on_progress(const analysis_progress_t *p, void *userdata) {
+        if (p->percent >= 0)
+                fprintf(stderr, "\r%-10s %5.1f%% %llu packets", p->phase, p->percent, (unsigned long long) p->packets);
+        else
+                fprintf(stderr, "\r%-10s %llu packets", p->phase, (unsigned long long) p->packets);
+        if (strcmp(p->phase, "done") == 0)
+                fputc('\n', stderr);
+        return 0;
+}
+
+static int write_report(analysis_t *a, const char *path, int (*fn)(analysis_t *, FILE *), const char *what) {
+        FILE *f;
+        _cleanup_fclose_ FILE *owned = NULL;
+        if (strcmp(path, "-") == 0)
+                f = stdout;
+        else {
+                owned = fopen(path, "we");
+                if (!owned) {
+                        fprintf(stderr, "pcap-analyzer: cannot write the %s report to %s: %m\n", what, path);
+                        return -errno;
+                }
+                f = owned;
+        }
+        int r = fn(a, f);
+        if (r >= 0 && owned) {
+                r = fclose(owned) == 0 ? 0 : -errno;
+                owned = NULL;
+        }
+        if (r < 0) {
+                fprintf(stderr, "pcap-analyzer: cannot write the %s report to %s: %s\n", what, path, strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        analysis_limits_default(&arg_limits);
+        int r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : EXIT_ANALYSED;
+        if (optind >= argc || strcmp(argv[optind], "analyze") != 0) {
+                fprintf(stderr, "pcap-analyzer: expected 'analyze FILE' (see --help)\n");
+                return EXIT_USAGE;
+        }
+        if (optind + 2 != argc) {
+                fprintf(stderr, "pcap-analyzer: analyze takes exactly one FILE (see --help)\n");
+                return EXIT_USAGE;
+        }
+        const char *path = argv[optind + 1];
+        bool stdout_used = (arg_json && strcmp(arg_json, "-") == 0) || (arg_html && strcmp(arg_html, "-") == 0);
+        if (arg_json && arg_html && strcmp(arg_json, "-") == 0 && strcmp(arg_html, "-") == 0) {
+                fprintf(stderr, "pcap-analyzer: --json and --html cannot both go to standard output\n");
+                return EXIT_USAGE;
+        }
+
+        FILE *in;
+        _cleanup_fclose_ FILE *owned = NULL;
+        if (strcmp(path, "-") == 0)
+                in = stdin;
+        else {
+                owned = fopen(path, "re");
+                if (!owned) {
+                        fprintf(stderr, "pcap-analyzer: %s: %m\n", path);
+                        return EXIT_NOT_CAPTURE;
+                }
+                struct stat st;
+                if (fstat(fileno(owned), &st) == 0 && S_ISDIR(st.st_mode)) {
+                        fprintf(stderr, "pcap-analyzer: %s: is a directory\n", path);
+                        return EXIT_NOT_CAPTURE;
+                }
+                in = owned;
+        }
+
+        analysis_t *a = NULL;
+        r = analysis_new(&arg_limits, &a);
+        if (r < 0) {
+                fprintf(stderr, "pcap-analyzer: %s\n", strerror(-r));
+                return EXIT_OUTPUT;
+        }
+        char err[512];
+        r = analysis_read_file(a, in, 0, arg_progress ? on_progress : NULL, NULL, err, sizeof err);
+        if (r < 0) {
+                fprintf(stderr, "pcap-analyzer: %s: %s\n", path, r == -EBADMSG && err[0] ? err : strerror(-r));
+                analysis_free(a);
+                return EXIT_NOT_CAPTURE;
+        }
+        analysis_finish(a);
+        int rc = EXIT_ANALYSED;
+        if (arg_json && write_report(a, arg_json, analysis_write_json, "JSON") < 0)
+                rc = EXIT_OUTPUT;
+        if (arg_html && write_report(a, arg_html, analysis_write_html, "HTML") < 0)
+                rc = EXIT_OUTPUT;
+        if (!arg_quiet)
+                analysis_write_summary(a, stdout_used ? stderr : stdout);
+        if (analysis_is_partial(a) && arg_quiet)
+                fprintf(stderr, "pcap-analyzer: %s: partial analysis: %s\n", path,
+                        analysis_get_packets(a) ? "the capture is cut short or a limit was reached (see the report)" : "no packet could be read");
+        analysis_free(a);
+        return rc;
+}

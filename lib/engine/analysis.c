@@ -1,0 +1,411 @@
+/* The engine's driver: reads a capture through libpcap (or takes packets one by one), dispatches each
+ * packet to the analyses, reports progress, and closes the analyses at the end. */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "engine.h"
+#include "capture.h"
+
+void analysis_limits_default(analysis_limits_t *ret) {
+        *ret = (analysis_limits_t) {
+                .max_packets = 0,
+                .max_flows = 200000,
+                .max_events = 1000,
+                .max_dns_pending = 65536,
+                .max_frag_pending = 1024,
+        };
+}
+
+int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
+        analysis_t *a = calloc(1, sizeof *a);
+        if (!a)
+                return -ENOMEM;
+        if (limits)
+                a->lim = *limits;
+        else
+                analysis_limits_default(&a->lim);
+        if (a->lim.max_flows == 0)
+                a->lim.max_flows = 1;
+        if (a->lim.max_dns_pending == 0)
+                a->lim.max_dns_pending = 1;
+        if (getrandom(&a->seed, sizeof a->seed, GRND_NONBLOCK) != sizeof a->seed)
+                a->seed = (uint64_t) time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t) (uintptr_t) a;
+        a->health = 100;
+        a->last_sweep_ts = INT64_MIN;
+        a->series.width = 10 * NS_PER_MS;
+        uint64_t s = 0x5eed; /* sample stores use a fixed seed: reports are reproducible */
+        samples_init(&a->hs_rtt, 100000, s + 1);
+        samples_init(&a->hs_syn_synack, 100000, s + 2);
+        samples_init(&a->hs_synack_ack, 100000, s + 3);
+        samples_init(&a->rtt, 200000, s + 4);
+        samples_init(&a->conn_dur, 100000, s + 5);
+        samples_init(&a->echo_rtt, 100000, s + 6);
+        samples_init(&a->flow_jitter, 100000, s + 7);
+        int r = flow_table_init(&a->flows, a->seed);
+        if (r >= 0)
+                r = dns_init(&a->dns, a->lim.max_dns_pending, s + 8);
+        if (r >= 0)
+                r = frag_init(&a->frag, a->lim.max_frag_pending);
+        if (r >= 0)
+                r = kv_init(&a->hosts, sizeof(host_entry_t), 65536);
+        if (r >= 0)
+                r = kv_init(&a->convs, sizeof(conv_entry_t), 65536);
+        if (r < 0) {
+                analysis_free(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+analysis_t *analysis_free(analysis_t *a) {
+        if (!a)
+                return NULL;
+        flow_table_done(&a->flows);
+        dns_done(&a->dns);
+        frag_done(&a->frag);
+        kv_done(&a->hosts);
+        kv_done(&a->convs);
+        samples_done(&a->hs_rtt);
+        samples_done(&a->hs_syn_synack);
+        samples_done(&a->hs_synack_ack);
+        samples_done(&a->rtt);
+        samples_done(&a->conn_dur);
+        samples_done(&a->echo_rtt);
+        samples_done(&a->flow_jitter);
+        for (int i = 0; i < _EV_MAX; i++)
+                free(a->ev[i].v);
+        free(a->worst);
+        free(a);
+        return NULL;
+}
+
+static void analysis_note_link(analysis_t *a, int dlt) {
+        for (unsigned i = 0; i < a->n_links; i++)
+                if (a->links[i] == dlt) {
+                        a->link_packets[i]++;
+                        return;
+                }
+        if (a->n_links < sizeof(a->links) / sizeof(a->links[0])) {
+                a->links[a->n_links] = dlt;
+                a->link_packets[a->n_links++] = 1;
+        }
+}
+
+static int flow_dir(const flow_t *f, bool swapped) {
+        /* swapped: the packet goes b -> a */
+        bool from_a = !swapped;
+        return from_a == f->client_is_a ? 0 : 1;
+}
+
+static bool port_is_service(uint16_t port) {
+        return port < 1024 || port == 8080 || port == 8443 || port == 3306 || port == 5432 || port == 6379 ||
+               port == 5353 || port == 5355 || port == 8000 || port == 9100 || port == 8081 || port == 8082;
+}
+
+static void flow_orient(flow_t *f, const packet_t *p, bool swapped) {
+        /* who is the client: the SYN's sender, the DNS querier, else the side on the ephemeral port */
+        bool src_client;
+        if (p->proto == 6 && (p->tcp.flags & TCP_SYN))
+                src_client = !(p->tcp.flags & TCP_ACK);
+        else if (port_is_service(p->dport) != port_is_service(p->sport))
+                src_client = port_is_service(p->dport);
+        else if (p->dport != p->sport)
+                src_client = p->dport < p->sport;
+        else
+                src_client = true;
+        bool src_is_a = !swapped;
+        f->client_is_a = src_client == src_is_a;
+        f->orient_known = true;
+}
+
+static void dns_over_tcp(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
+        tcp_conn_t *c = f->tcp;
+        const tcp_dir_t *s = &c->d[dir];
+        uint32_t seq = p->tcp.seq;
+        if (!c->dns_sync[dir]) {
+                /* synchronise on the first byte after the SYN, or on a connection seen mid-stream never */
+                if (!s->syn || seq != s->isn + 1)
+                        return;
+                c->dns_sync[dir] = true;
+                c->dns_next[dir] = seq;
+        }
+        if (seq != c->dns_next[dir])
+                return; /* a retransmission, or the middle of a message */
+        cursor_t cur = cursor_make(p->payload, p->payload_caplen);
+        uint32_t consumed = 0;
+        bool any = false;
+        while (consumed < p->payload_len) {
+                if (!cursor_has(&cur, 2)) {
+                        /* the length prefix is beyond the snaplen: sync is lost for good */
+                        c->dns_sync[dir] = false;
+                        return;
+                }
+                uint16_t ml = cursor_be16(&cur);
+                uint32_t avail = (uint32_t) (cur.len < ml ? cur.len : ml);
+                if (ml >= 12 && avail >= 12) {
+                        dns_message(a, p, cur.p, avail, ml, true);
+                        any = true;
+                }
+                cursor_skip(&cur, avail);
+                consumed += 2u + ml;
+                if (avail < ml)
+                        break;
+        }
+        c->dns_next[dir] = seq + consumed;
+        if (any) {
+                a->proto[PROTO_DNS].packets++;
+                a->proto[PROTO_DNS].bytes += p->wirelen;
+        }
+}
+
+static bool is_dns_port(uint16_t port) {
+        return port == 53 || port == 5353 || port == 5355;
+}
+
+void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, uint32_t wirelen,
+                          const uint8_t *data) {
+        a->packets++;
+        if (wirelen < caplen)
+                wirelen = caplen;
+        a->bytes_wire += wirelen;
+        a->bytes_captured += caplen;
+        int64_t gap = -1;
+        if (!a->have_ts) {
+                a->have_ts = true;
+                a->first_ts = a->last_ts = ts;
+                a->series.t0 = ts;
+        } else {
+                gap = ts - a->prev_ts;
+                if (gap < 0)
+                        a->negative_deltas++;
+                else if (gap > a->max_gap) {
+                        a->max_gap = gap;
+                        a->max_gap_frame = a->packets;
+                }
+                if (ts > a->last_ts)
+                        a->last_ts = ts;
+                if (ts < a->first_ts)
+                        a->first_ts = ts;
+        }
+        analysis_note_link(a, dlt);
+
+        packet_t p = { .ts_ns = ts, .caplen = caplen, .wirelen = wirelen };
+        bool ok = decode_packet(&p, dlt, data, caplen);
+        p.wirelen = wirelen;
+        if (!ok) {
+                a->skipped[p.skip]++;
+                if (p.skip == SKIP_LINKTYPE)
+                        a->skipped_linktype_packets++;
+        } else if (p.skip != SKIP_NONE)
+                a->skipped[p.skip]++;
+        stats_packet(a, &p, ok);
+        series_add(a, ts, wirelen, 1);
+        stats_burst(a, &p, gap);
+        a->prev_ts = ts;
+
+        if (!ok || (p.l3 != L3_IPV4 && p.l3 != L3_IPV6))
+                return;
+        stats_host_conv(a, &p);
+        if (p.frag)
+                frag_packet(a, &p);
+        if (!p.has_l4)
+                return;
+
+        if (p.proto == 1 || p.proto == 58) {
+                icmp_packet(a, &p);
+                return;
+        }
+        if (p.proto != 6 && p.proto != 17)
+                return;
+
+        flow_key_t k;
+        bool swapped, created;
+        flow_key_make(&k, &p, &swapped);
+        flow_t *f = flow_lookup(a, &k, ts, true, &created);
+        if (f && !created && p.proto == 6 && f->tcp) {
+                bool sw2 = swapped;
+                if (tcp_is_new_connection(f, flow_dir(f, sw2), &p)) {
+                        /* port reuse: the old connection ends here, a new one starts */
+                        a->tcp_reused_ports++;
+                        flow_retire(a, f);
+                        f = flow_lookup(a, &k, ts, true, &created);
+                }
+        }
+        if (!f) {
+                a->flows_over_limit_packets++;
+                if (created)
+                        a->flows_rejected++;
+                /* DNS still counts without flow state */
+                if (p.proto == 17 && (is_dns_port(p.sport) || is_dns_port(p.dport)) && p.payload_caplen >= 12) {
+                        dns_message(a, &p, p.payload, p.payload_caplen, p.payload_len, false);
+                        a->proto[PROTO_DNS].packets++;
+                        a->proto[PROTO_DNS].bytes += wirelen;
+                }
+                return;
+        }
+        if (created) {
+                a->flows_total++;
+                flow_orient(f, &p, swapped);
+                if (p.proto == 6) {
+                        f->tcp = calloc(1, sizeof(tcp_conn_t));
+                        if (!f->tcp) {
+                                flow_retire(a, f);
+                                return;
+                        }
+                        f->tcp->d[0].wscale = f->tcp->d[1].wscale = -1;
+                        a->tcp_conns++;
+                } else
+                        a->udp_flows++;
+        }
+        int dir = flow_dir(f, swapped);
+        if (f->packets > 0 && ts - f->last_ts > f->max_gap) {
+                f->max_gap = ts - f->last_ts;
+                f->max_gap_at = f->last_ts;
+        }
+        f->packets++;
+        f->bytes += wirelen;
+        if (ts > f->last_ts)
+                f->last_ts = ts;
+        stats_service(a, f, &p);
+
+        if (p.proto == 6) {
+                tcp_packet(a, f, dir, &p);
+                if ((p.sport == 53 || p.dport == 53) && p.payload_len > 0)
+                        dns_over_tcp(a, f, dir, &p);
+        } else {
+                udp_dir_t *u = &f->u[dir];
+                u->packets++;
+                u->bytes += wirelen;
+                jitter_update(ts, &u->jit_prev_ts, &u->jit_prev_delta, &u->jitter16, &u->jit_n);
+                if ((is_dns_port(p.sport) || is_dns_port(p.dport)) && p.payload_caplen >= 12) {
+                        dns_message(a, &p, p.payload, p.payload_caplen, p.payload_len, false);
+                        a->proto[PROTO_DNS].packets++;
+                        a->proto[PROTO_DNS].bytes += wirelen;
+                }
+        }
+}
+
+static int64_t mono_ns(void) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (int64_t) t.tv_sec * NS_PER_S + t.tv_nsec;
+}
+
+static int analysis_progress(analysis_t *a, const char *phase, bool force) {
+        if (!a->cb)
+                return 0;
+        int64_t now = mono_ns();
+        uint64_t step = a->file_size / 100;
+        if (!force && now - a->last_progress_mono < 100 * NS_PER_MS &&
+            (step == 0 || a->bytes_read - a->last_progress_bytes < step))
+                return 0;
+        a->last_progress_mono = now;
+        a->last_progress_bytes = a->bytes_read;
+        analysis_progress_t pr = {
+                .phase = phase, .bytes_done = a->bytes_read, .bytes_total = a->file_size, .packets = a->packets,
+                .percent = a->file_size ? 100.0 * (double) a->bytes_read / (double) a->file_size : -1,
+        };
+        if (pr.percent > 100)
+                pr.percent = 100;
+        int r = a->cb(&pr, a->cb_data);
+        return r < 0 ? r : 0;
+}
+
+int analysis_read_file(analysis_t *a, FILE *f, uint64_t size_hint, analysis_progress_fn cb, void *userdata,
+                       char *errbuf, size_t errlen) {
+        a->cb = cb;
+        a->cb_data = userdata;
+        a->file_size = size_hint;
+        if (!size_hint) {
+                struct stat st;
+                if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+                        a->file_size = (uint64_t) st.st_size;
+        }
+        if (errbuf && errlen)
+                errbuf[0] = 0;
+
+        capture_reader_t *rd = NULL;
+        int r = capture_open(f, &rd, errbuf, errlen);
+        if (r < 0)
+                return r;
+        snprintf(a->file_format, sizeof a->file_format, "%s", capture_format(rd));
+        a->nanosecond = capture_nanosecond(rd);
+        a->snaplen = capture_snaplen(rd);
+
+        r = analysis_progress(a, "reading", true);
+        unsigned tick = 0;
+        while (r >= 0) {
+                capture_packet_t pk;
+                int k = capture_next(rd, &pk);
+                if (k == 0)
+                        break;
+                if (k < 0) {
+                        a->truncated = true;
+                        snprintf(a->read_error, sizeof a->read_error, "%s", capture_error(rd));
+                        break;
+                }
+                if (a->lim.max_packets && a->packets >= a->lim.max_packets) {
+                        a->packet_limit_hit = true;
+                        break;
+                }
+                analysis_feed_packet(a, pk.dlt, pk.ts_ns, pk.caplen, pk.len, pk.data);
+                if ((++tick & 255) == 0) {
+                        a->bytes_read = capture_offset(rd);
+                        r = analysis_progress(a, "reading", false);
+                }
+        }
+        a->bytes_read = capture_offset(rd);
+        if (a->file_size && a->bytes_read > a->file_size)
+                a->bytes_read = a->file_size;
+        capture_close(rd);
+        if (r < 0)
+                return r;
+        return analysis_progress(a, "diagnosing", true);
+}
+
+int analysis_finish(analysis_t *a) {
+        if (a->finished)
+                return 0;
+        for (uint32_t i = 0; i < a->flows.cap; i++)
+                if (a->flows.slots[i].used == 1)
+                        flow_retire(a, &a->flows.slots[i]);
+        dns_finish(a);
+        frag_finish(a);
+        stats_finish(a);
+        diagnosis_run(a);
+        a->finished = true;
+        if (a->cb) {
+                uint64_t keep = a->bytes_read;
+                a->bytes_read = a->file_size ? a->file_size : keep;
+                analysis_progress(a, "done", true);
+                a->bytes_read = keep;
+        }
+        return 0;
+}
+
+static int analysis_write(analysis_t *a, FILE *out, void (*fn)(analysis_t *, FILE *)) {
+        if (!a->finished)
+                analysis_finish(a);
+        fn(a, out);
+        if (fflush(out) != 0 || ferror(out))
+                return -(errno ? errno : EIO);
+        return 0;
+}
+
+int analysis_write_json(analysis_t *a, FILE *out) { return analysis_write(a, out, report_json); }
+int analysis_write_html(analysis_t *a, FILE *out) { return analysis_write(a, out, report_html); }
+int analysis_write_summary(analysis_t *a, FILE *out) { return analysis_write(a, out, report_summary); }
+
+uint64_t analysis_get_packets(const analysis_t *a) { return a->packets; }
+uint64_t analysis_get_bytes(const analysis_t *a) { return a->bytes_wire; }
+int analysis_get_health_score(const analysis_t *a) { return a->health; }
+unsigned analysis_get_findings_count(const analysis_t *a) { return a->n_findings; }
+bool analysis_is_partial(const analysis_t *a) {
+        return a->truncated || a->packet_limit_hit || a->flows_rejected > 0;
+}

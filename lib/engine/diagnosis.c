@@ -1,0 +1,335 @@
+/* The diagnosis: findings in plain words, each with the flows it concerns and a Wireshark display filter,
+ * and a health score of 100 minus the findings' penalties. Thresholds are documented in docs/analyses.md;
+ * clean traffic (no loss, no errors, ordinary latency) produces no finding. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "util/macro.h"
+
+static finding_t *finding_add(analysis_t *a, const char *id, int severity, int penalty, const char *filter,
+                              const char *title_fmt, ...) _printf_(6, 7);
+
+
+static finding_t *finding_add(analysis_t *a, const char *id, int severity, int penalty, const char *filter,
+                              const char *title_fmt, ...) {
+        if (a->n_findings >= FINDINGS_MAX)
+                return NULL;
+        finding_t *f = &a->findings[a->n_findings++];
+        memset(f, 0, sizeof *f);
+        snprintf(f->id, sizeof f->id, "%s", id);
+        f->severity = severity;
+        f->penalty = penalty;
+        snprintf(f->filter, sizeof f->filter, "%s", filter ? filter : "");
+        va_list ap;
+        va_start(ap, title_fmt);
+        vsnprintf(f->title, sizeof f->title, title_fmt, ap);
+        va_end(ap);
+        return f;
+}
+
+static void finding_detail(finding_t *f, const char *fmt, ...) _printf_(2, 3);
+static void finding_detail(finding_t *f, const char *fmt, ...) {
+        if (!f)
+                return;
+        size_t l = strlen(f->detail);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(f->detail + l, sizeof f->detail - l, fmt, ap);
+        va_end(ap);
+}
+
+static void finding_flow(finding_t *f, const flow_key_t *k, bool a_to_b) {
+        if (!f || f->n_flows >= 5)
+                return;
+        char buf[128];
+        flow_format(k, a_to_b, buf, sizeof buf);
+        for (unsigned i = 0; i < f->n_flows; i++)
+                if (strcmp(f->flows[i], buf) == 0)
+                        return;
+        snprintf(f->flows[f->n_flows++], sizeof f->flows[0], "%s", buf);
+}
+
+static void finding_flows_from_events(finding_t *f, const event_list_t *l, int sub) {
+        for (uint32_t i = 0; i < l->n && f && f->n_flows < 5; i++)
+                if (sub < 0 || l->v[i].sub == sub)
+                        finding_flow(f, &l->v[i].key, true);
+}
+
+static int clampi(double v, int lo, int hi) {
+        int x = (int) (v + 0.5);
+        return x < lo ? lo : x > hi ? hi : x;
+}
+
+static double ms(int64_t ns) {
+        return (double) ns / 1e6;
+}
+
+static int finding_cmp(const void *x, const void *y) {
+        const finding_t *a = x, *b = y;
+        if (a->severity != b->severity)
+                return b->severity - a->severity;
+        if (a->penalty != b->penalty)
+                return b->penalty - a->penalty;
+        return strcmp(a->id, b->id);
+}
+
+static void diagnose_tcp(analysis_t *a) {
+        uint64_t data = a->tcp_data_segments ? a->tcp_data_segments : 1;
+        uint64_t real_rt = a->tcp_retrans - a->tcp_spurious;
+        uint64_t loss_events = real_rt > a->tcp_lost ? real_rt : a->tcp_lost;
+        double rate = 100.0 * (double) loss_events / (double) data;
+
+        if (loss_events >= 3 && rate >= 0.1) {
+                finding_t *f = finding_add(a, "tcp-loss", rate >= 5 ? 3 : rate >= 1 ? 2 : 1, clampi(rate * 5, 2, 25),
+                                           "tcp.analysis.retransmission || tcp.analysis.lost_segment",
+                                           "Packet loss: %llu TCP segments lost or retransmitted (%.2f%% of data segments)",
+                                           (unsigned long long) loss_events, rate);
+                finding_detail(f, "%llu retransmissions (%llu fast, %llu after a timeout); %llu gaps in the sequence "
+                               "seen at the capture point (%llu bytes never seen); %llu duplicate ACKs. ",
+                               (unsigned long long) real_rt, (unsigned long long) a->tcp_fast,
+                               (unsigned long long) a->tcp_rto, (unsigned long long) a->tcp_lost,
+                               (unsigned long long) a->tcp_lost_bytes, (unsigned long long) a->tcp_dupacks);
+                if (a->tcp_lost && a->tcp_lost * 2 >= real_rt)
+                        finding_detail(f, "Most lost segments were never seen here: the loss is upstream of the "
+                                          "capture point (between the sender and here).");
+                else
+                        finding_detail(f, "The originals passed the capture point: the loss is downstream of it "
+                                          "(between here and the receiver).");
+                for (uint32_t i = 0; i < a->n_worst && f && f->n_flows < 5; i++)
+                        if (a->worst[i].retrans || a->worst[i].lost)
+                                finding_flow(f, &a->worst[i].key, true);
+        }
+        if (a->tcp_rto >= 1) {
+                finding_t *f = finding_add(a, "tcp-rto", a->tcp_rto >= 10 ? 2 : 1, clampi((double) a->tcp_rto, 1, 10),
+                                           "tcp.analysis.retransmission && !tcp.analysis.fast_retransmission",
+                                           "%llu retransmissions waited for a timeout (RTO)",
+                                           (unsigned long long) a->tcp_rto);
+                finding_detail(f, "The sender got no duplicate ACK or SACK for these segments and resent them only "
+                                  "after its retransmission timer expired (at least 200 ms on Linux): each one stalled "
+                                  "its connection.");
+                finding_flows_from_events(f, &a->ev[EV_RETRANS], 0);
+        }
+        if (a->tcp_ooo >= 3 && 100.0 * (double) a->tcp_ooo / (double) data >= 0.1) {
+                double r = 100.0 * (double) a->tcp_ooo / (double) data;
+                finding_t *f = finding_add(a, "tcp-reorder", r >= 1 ? 2 : 1, clampi(r, 1, 5),
+                                           "tcp.analysis.out_of_order",
+                                           "Reordering: %llu TCP segments arrived out of order (%.2f%%)",
+                                           (unsigned long long) a->tcp_ooo, r);
+                finding_detail(f, "They filled a gap less than one round trip after it opened, so the network "
+                                  "delivered them late rather than losing them. Reordering makes receivers send "
+                                  "duplicate ACKs and can trigger needless fast retransmissions (%llu spurious here).",
+                               (unsigned long long) a->tcp_spurious);
+                for (uint32_t i = 0; i < a->n_worst && f && f->n_flows < 5; i++)
+                        if (a->worst[i].ooo)
+                                finding_flow(f, &a->worst[i].key, true);
+        }
+        if (a->tcp_zero_win >= 1) {
+                const event_list_t *l = &a->ev[EV_ZERO_WINDOW];
+                finding_t *f = finding_add(a, "tcp-zero-window", 2, clampi(2.0 * (double) l->total, 2, 10),
+                                           "tcp.analysis.zero_window || tcp.analysis.window_full",
+                                           "Receivers stopped the senders: %llu zero-window advertisements (%llu episodes)",
+                                           (unsigned long long) a->tcp_zero_win, (unsigned long long) l->total);
+                finding_detail(f, "A receiving application did not read its data fast enough; its buffer filled "
+                                  "and the sender had to wait (window-full events: %llu). This is an end-host "
+                                  "problem, not a network one.",
+                               (unsigned long long) a->tcp_win_full);
+                finding_flows_from_events(f, l, -1);
+        }
+        const event_list_t *sh = &a->ev[EV_SLOW_HANDSHAKE];
+        if (sh->total >= 1) {
+                uint32_t syn_lost = 0, server = 0, client = 0;
+                samples_t tmp;
+                samples_init(&tmp, 10000, 1);
+                for (uint32_t i = 0; i < sh->n; i++) {
+                        const event_t *e = &sh->v[i];
+                        samples_add(&tmp, e->dur);
+                        int64_t up = (int64_t) e->value * 1000; /* SYN -> SYN/ACK */
+                        if (e->sub > 1)
+                                syn_lost++;
+                        else if (up > e->dur / 2)
+                                server++;
+                        else
+                                client++;
+                }
+                quantiles_t q;
+                samples_quantiles(&tmp, &q);
+                samples_done(&tmp);
+                const char *side = syn_lost >= server && syn_lost >= client ? "network (lost SYNs)"
+                                 : server >= client ? "server side" : "client side";
+                finding_t *f = finding_add(a, "tcp-slow-handshake", 2, clampi((double) sh->total * 2, 2, 10),
+                                           "tcp.analysis.initial_rtt > 0.3 || (tcp.flags.syn==1 && tcp.analysis.retransmission)",
+                                           "%s: %llu of %llu handshakes took > 300 ms, median %.0f ms",
+                                           side, (unsigned long long) sh->total,
+                                           (unsigned long long) a->tcp_hs_completed, ms(q.p50));
+                finding_detail(f, "%u had their SYN retransmitted (the first SYN or its answer was lost), %u waited "
+                                  "for the SYN/ACK (server or path), %u waited for the client's ACK.",
+                               syn_lost, server, client);
+                finding_flows_from_events(f, sh, -1);
+        }
+        if (a->tcp_hs_high_rtt >= 1) {
+                finding_t *f = finding_add(a, "tcp-high-rtt", 1, clampi((double) a->tcp_hs_high_rtt / 2.0, 1, 8),
+                                           "tcp.analysis.initial_rtt > 0.05",
+                                           "High latency: %llu connections had a round-trip time of 50 ms or more (up to %.0f ms)",
+                                           (unsigned long long) a->tcp_hs_high_rtt, ms(a->tcp_hs_high_rtt_max));
+                finding_detail(f, "Measured on the handshake (SYN to the ACK of the SYN/ACK) at the capture point. "
+                                  "Each request/response exchange on these connections costs at least this much.");
+        }
+        if (a->tcp_hs_no_answer >= 1) {
+                const event_list_t *l = &a->ev[EV_FAILED_HANDSHAKE];
+                finding_t *f = finding_add(a, "tcp-no-answer", 2, clampi(2.0 * (double) a->tcp_hs_no_answer, 2, 10),
+                                           "tcp.flags.syn==1 && tcp.flags.ack==0",
+                                           "%llu connection attempts were never answered",
+                                           (unsigned long long) a->tcp_hs_no_answer);
+                finding_detail(f, "The SYN got neither a SYN/ACK nor a reset (%llu SYN retransmissions in all): "
+                                  "the server is down, or a firewall drops the traffic silently.",
+                               (unsigned long long) a->tcp_syn_retrans);
+                finding_flows_from_events(f, l, -1);
+        }
+        if (a->tcp_hs_refused >= 1) {
+                finding_t *f = finding_add(a, "tcp-refused", 2, clampi((double) a->tcp_hs_refused, 1, 5),
+                                           "tcp.flags.reset==1 && tcp.flags.ack==1 && tcp.seq==1",
+                                           "%llu connections were refused (reset in answer to the SYN)",
+                                           (unsigned long long) a->tcp_hs_refused);
+                finding_detail(f, "Nothing listens on the port, or a firewall rejects the connection.");
+                finding_flows_from_events(f, &a->ev[EV_RESET], 0);
+        }
+        if (a->tcp_aborted >= 1) {
+                finding_t *f = finding_add(a, "tcp-aborted", 1, 0, "tcp.flags.reset==1",
+                                           "%llu connections were reset after exchanging data",
+                                           (unsigned long long) a->tcp_aborted);
+                finding_detail(f, "An application closed abortively (or crashed); some applications do this on "
+                                  "purpose, so check whether the reset came before the exchange was complete.");
+                finding_flows_from_events(f, &a->ev[EV_RESET], 1);
+        }
+}
+
+static void diagnose_dns(analysis_t *a) {
+        dns_state_t *d = &a->dns;
+        uint64_t fail = d->rcodes[2] + d->rcodes[5] + d->rcodes[1] + d->rcodes[4];
+        if (fail >= 1) {
+                finding_t *f = finding_add(a, "dns-errors", 2, clampi(2.0 * (double) fail, 2, 10), "dns.flags.rcode != 0 && dns.flags.rcode != 3",
+                                           "DNS servers failed %llu queries (SERVFAIL %llu, REFUSED %llu, other %llu)",
+                                           (unsigned long long) fail, (unsigned long long) d->rcodes[2],
+                                           (unsigned long long) d->rcodes[5],
+                                           (unsigned long long) (d->rcodes[1] + d->rcodes[4]));
+                finding_detail(f, "SERVFAIL means the resolver could not get an answer upstream; REFUSED that it "
+                                  "will not serve this client. Applications see these as failed lookups.");
+                for (uint32_t i = 0; i < a->ev[EV_DNS_ERROR].n && f && f->n_flows < 5; i++)
+                        if (a->ev[EV_DNS_ERROR].v[i].sub != 3)
+                                finding_flow(f, &a->ev[EV_DNS_ERROR].v[i].key, true);
+        }
+        if (d->rcodes[3] >= 1) {
+                finding_t *f = finding_add(a, "dns-nxdomain", 1, clampi((double) d->rcodes[3] / 2.0, 1, 5), "dns.flags.rcode == 3",
+                                           "%llu DNS answers said the name does not exist (NXDOMAIN)",
+                                           (unsigned long long) d->rcodes[3]);
+                finding_detail(f, "Often a mistyped or stale name in a configuration, or search-domain "
+                                  "expansion; each costs a round trip to the resolver.");
+                for (uint32_t i = 0; i < a->ev[EV_DNS_ERROR].n && f && f->n_flows < 5; i++)
+                        if (a->ev[EV_DNS_ERROR].v[i].sub == 3)
+                                finding_flow(f, &a->ev[EV_DNS_ERROR].v[i].key, true);
+        }
+        uint64_t unans = d->unanswered - a->dns_unanswered_multicast;
+        if (unans >= 1) {
+                finding_t *f = finding_add(a, "dns-timeouts", 2, clampi(2.0 * (double) unans, 2, 10),
+                                           "dns.flags.response == 0 && !dns.response_in",
+                                           "%llu DNS queries were never answered", (unsigned long long) unans);
+                finding_detail(f, "The client waited for its timeout (typically 5 s) and then retried or gave up. "
+                                  "%llu queries were repeated.", (unsigned long long) d->repeated);
+                finding_flows_from_events(f, &a->ev[EV_DNS_UNANSWERED], -1);
+        }
+        const event_list_t *sl = &a->ev[EV_DNS_SLOW];
+        if (sl->total >= 1) {
+                quantiles_t q;
+                samples_quantiles(&d->rt, &q);
+                finding_t *f = finding_add(a, "dns-slow", sl->total >= 5 ? 2 : 1, clampi((double) sl->total, 1, 5),
+                                           "dns.time > 0.2",
+                                           "%llu DNS answers took longer than 200 ms (slowest %.0f ms)",
+                                           (unsigned long long) sl->total, ms(q.max));
+                finding_detail(f, "Median DNS response time %.1f ms, 95th percentile %.1f ms.", ms(q.p50), ms(q.p95));
+                finding_flows_from_events(f, sl, -1);
+        }
+}
+
+static void diagnose_ip(analysis_t *a) {
+        if (a->icmp_unreach >= 1) {
+                uint64_t port = a->icmp_codes[0][3][3] + a->icmp_codes[1][1][4];
+                uint64_t host = a->icmp_codes[0][3][1] + a->icmp_codes[1][1][3];
+                uint64_t net = a->icmp_codes[0][3][0] + a->icmp_codes[1][1][0];
+                uint64_t admin = a->icmp_codes[0][3][13] + a->icmp_codes[1][1][1];
+                finding_t *f = finding_add(a, "icmp-unreachable", 2, clampi((double) a->icmp_unreach / 2.0, 1, 5),
+                                           "icmp.type == 3 || icmpv6.type == 1",
+                                           "%llu destination-unreachable messages (port %llu, host %llu, network %llu, prohibited %llu)",
+                                           (unsigned long long) a->icmp_unreach, (unsigned long long) port,
+                                           (unsigned long long) host, (unsigned long long) net, (unsigned long long) admin);
+                finding_detail(f, "Port unreachable: nothing listens on a UDP port. Host unreachable: a router or "
+                                  "the sender could not reach the host (ARP or neighbour discovery failed).");
+                for (uint32_t i = 0; i < a->ev[EV_ICMP].n && f && f->n_flows < 5; i++) {
+                        const event_t *e = &a->ev[EV_ICMP].v[i];
+                        if ((e->sub2 == 0 && e->sub == 3 && e->value != 4) || (e->sub2 == 1 && e->sub == 1))
+                                finding_flow(f, &e->key, true);
+                }
+        }
+        if (a->icmp_frag_needed + a->icmp_ptb >= 1) {
+                finding_t *f = finding_add(a, "pmtu", 2, 3, "(icmp.type == 3 && icmp.code == 4) || icmpv6.type == 2",
+                                           "Path MTU smaller than the packets sent: %llu \"too big\" messages, smallest MTU %u",
+                                           (unsigned long long) (a->icmp_frag_needed + a->icmp_ptb), a->icmp_min_mtu);
+                finding_detail(f, "Packets had to be resent smaller. If these messages were blocked somewhere, "
+                                  "connections would hang (a PMTU black hole).");
+                for (uint32_t i = 0; i < a->ev[EV_ICMP].n && f && f->n_flows < 5; i++) {
+                        const event_t *e = &a->ev[EV_ICMP].v[i];
+                        if ((e->sub2 == 0 && e->sub == 3 && e->value == 4) || (e->sub2 == 1 && e->sub == 2))
+                                finding_flow(f, &e->key, true);
+                }
+        }
+        if (a->icmp_time_exceeded >= 1) {
+                finding_t *f = finding_add(a, "icmp-time-exceeded", 1, 0, "icmp.type == 11 || icmpv6.type == 3",
+                                           "%llu time-exceeded messages", (unsigned long long) a->icmp_time_exceeded);
+                finding_detail(f, "Expected during a traceroute; otherwise a routing loop or a TTL set too low.");
+                for (uint32_t i = 0; i < a->ev[EV_ICMP].n && f && f->n_flows < 5; i++) {
+                        const event_t *e = &a->ev[EV_ICMP].v[i];
+                        if ((e->sub2 == 0 && e->sub == 11) || (e->sub2 == 1 && e->sub == 3))
+                                finding_flow(f, &e->key, true);
+                }
+        }
+        if (a->frag.incomplete >= 1) {
+                finding_add(a, "ip-frag-incomplete", 2, clampi((double) a->frag.incomplete, 1, 5),
+                            "ip.flags.mf == 1 || ip.frag_offset > 0 || ipv6.fragment",
+                            "%llu fragmented datagrams never completed (a fragment was lost)",
+                            (unsigned long long) a->frag.incomplete);
+        }
+}
+
+static void diagnose_capture(analysis_t *a) {
+        if (a->truncated) {
+                finding_t *f = finding_add(a, "capture-truncated", 1, 0, "",
+                                           "The capture file is damaged or cut short: analysed up to packet %llu",
+                                           (unsigned long long) a->packets);
+                finding_detail(f, "%s", a->read_error);
+        }
+        if (a->packet_limit_hit)
+                finding_add(a, "capture-packet-limit", 1, 0, "", "Only the first %llu packets were analysed (packet limit)",
+                            (unsigned long long) a->packets);
+        if (a->flows_over_limit_packets)
+                finding_add(a, "capture-flow-limit", 1, 0, "",
+                            "Flow limit reached: %llu packets of flows beyond the first %u concurrent ones were counted but not analysed",
+                            (unsigned long long) a->flows_over_limit_packets, a->lim.max_flows);
+        if (a->skipped_linktype_packets)
+                finding_add(a, "capture-linktype", 1, 0, "", "%llu packets have a link type pcapd does not decode",
+                            (unsigned long long) a->skipped_linktype_packets);
+}
+
+void diagnosis_run(analysis_t *a) {
+        a->n_findings = 0;
+        diagnose_tcp(a);
+        diagnose_dns(a);
+        diagnose_ip(a);
+        diagnose_capture(a);
+        qsort(a->findings, a->n_findings, sizeof(finding_t), finding_cmp);
+        int score = 100;
+        for (unsigned i = 0; i < a->n_findings; i++)
+                score -= a->findings[i].penalty;
+        a->health = score < 0 ? 0 : score;
+}

@@ -1,0 +1,433 @@
+/* The engine's internal state: flows, per-protocol analyses, series, events. Private to lib/engine. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analysis.h"
+#include "decode.h"
+#include "samples.h"
+
+#define NS_PER_MS 1000000LL
+#define NS_PER_S 1000000000LL
+
+/* ---- flows ---- */
+
+typedef struct flow_key {
+        addr_t a, b;             /* normalised: (a, pa) <= (b, pb) */
+        uint16_t pa, pb;
+        uint8_t proto;
+} flow_key_t;
+
+#define TCP_HOLES 4
+#define TCP_UNACKED 16
+
+typedef struct tcp_hole {
+        uint32_t start, end;     /* sequence range never seen at the capture point */
+        int64_t ts;              /* when the gap was first noticed */
+} tcp_hole_t;
+
+typedef struct tcp_unacked {
+        uint32_t end;            /* seq + len of a data segment */
+        int64_t ts;
+        bool retransmitted;      /* Karn: no RTT sample from it */
+} tcp_unacked_t;
+
+typedef struct tcp_dir {
+        bool seen;               /* any segment in this direction */
+        bool syn;                /* SYN seen: isn is valid */
+        bool fin, rst;
+        bool seq_valid;          /* next_seq is known */
+        bool ack_valid;
+        uint32_t isn;
+        uint32_t next_seq;       /* highest seq + len seen (SYN/FIN count 1) */
+        uint32_t last_ack;       /* highest ACK sent in this direction */
+        uint32_t win_raw;        /* last window field sent */
+        uint64_t win;            /* last window sent, scaled when the scale is known */
+        int8_t wscale;           /* from this side's SYN; -1 none */
+        uint32_t dupacks;        /* duplicate ACKs sent for last_ack */
+        int64_t last_ts, last_dupack_ts;
+        uint32_t sack_high;      /* highest SACK right edge sent in this direction (valid if has_sack) */
+        bool has_sack;
+        tcp_hole_t holes[TCP_HOLES];
+        uint8_t n_holes;
+        tcp_unacked_t unacked[TCP_UNACKED];
+        uint8_t ua_head, ua_n;
+        /* figures */
+        uint64_t packets, bytes, data_segments, payload_bytes;
+        uint32_t retrans, fast, spurious, rto, ooo, lost, dupacks_total, zero_win, win_full, keepalive,
+                 zw_probe, win_update;
+        /* RFC 3550-style interarrival jitter (ns, scaled by 16) */
+        int64_t jit_prev_ts, jit_prev_delta;
+        int64_t jitter16;
+        uint32_t jit_n;
+} tcp_dir_t;
+
+typedef struct udp_dir {
+        uint64_t packets, bytes;
+        int64_t jit_prev_ts, jit_prev_delta, jitter16;
+        uint32_t jit_n;
+} udp_dir_t;
+
+enum {
+        HS_NONE = 0,
+        HS_SYN,                  /* SYN seen */
+        HS_SYNACK,               /* SYN/ACK seen */
+        HS_DONE,                 /* ACK of the SYN/ACK seen */
+};
+
+typedef struct flow {
+        flow_key_t key;
+        uint64_t hash;
+        uint8_t used;            /* 0 empty, 1 in use, 2 tombstone */
+        bool client_is_a;        /* direction 0 = client -> server */
+        bool orient_known;       /* from a SYN, DNS query, echo request, or port heuristic */
+        bool closed;
+        uint64_t id;             /* order of creation, for stable output */
+        int64_t first_ts, last_ts;
+        int64_t max_gap;         /* largest gap between two packets of the flow */
+        int64_t max_gap_at;
+        uint64_t packets, bytes;
+        struct tcp_conn *tcp;    /* TCP only, owned */
+        /* UDP and ICMP */
+        udp_dir_t u[2];
+} flow_t;
+
+typedef struct tcp_conn {
+        tcp_dir_t d[2];
+        uint8_t hs;
+        uint8_t syn_count, synack_count;
+        int64_t syn_ts, synack_ts, hs_ack_ts;
+        bool refused, aborted, reset_seen, midstream;
+        uint32_t dns_next[2];    /* DNS over TCP: seq where the next message starts */
+        bool dns_sync[2];
+} tcp_conn_t;
+
+typedef struct flow_table {
+        flow_t *slots;
+        uint32_t cap, used, tombstones;
+        uint64_t seed;
+        uint64_t next_id;
+} flow_table_t;
+
+/* ---- events kept for the report ---- */
+
+typedef enum event_kind {
+        EV_RETRANS,
+        EV_ZERO_WINDOW,
+        EV_RESET,
+        EV_SLOW_HANDSHAKE,
+        EV_FAILED_HANDSHAKE,
+        EV_DNS_ERROR,
+        EV_DNS_UNANSWERED,
+        EV_DNS_SLOW,
+        EV_ICMP,
+        _EV_MAX,
+} event_kind_t;
+
+typedef struct event {
+        int64_t ts;
+        flow_key_t key;          /* as seen: a = source, b = destination */
+        uint8_t kind;
+        uint8_t sub;             /* retrans: 0 rto, 1 fast, 2 spurious; icmp: type; dns: rcode */
+        uint8_t sub2;
+        uint32_t value;          /* e.g. ICMP code, DNS qtype */
+        int64_t dur;             /* handshake / DNS time */
+        char text[96];           /* DNS name (raw bytes, escaped when written) */
+        uint8_t text_len;
+} event_t;
+
+typedef struct event_list {
+        event_t *v;
+        uint32_t n, cap;
+        uint64_t total;
+} event_list_t;
+
+/* ---- time series ---- */
+
+#define SERIES_BUCKETS 240
+
+typedef struct series_bucket {
+        uint64_t bytes, packets;
+        uint32_t retrans, zero_win, dns_fail, lost;
+        uint32_t rtt_n;
+        int64_t rtt_sum, rtt_max;
+} series_bucket_t;
+
+typedef struct series {
+        int64_t t0;
+        int64_t width;
+        series_bucket_t b[SERIES_BUCKETS];
+} series_t;
+
+/* ---- DNS ---- */
+
+typedef struct dns_pending {
+        flow_key_t key;          /* client a -> server b */
+        uint16_t id;
+        uint8_t used;
+        uint8_t retries;
+        int64_t ts;
+        uint16_t qtype;
+        char name[96];
+        uint8_t name_len;
+} dns_pending_t;
+
+typedef struct dns_state {
+        dns_pending_t *p;
+        uint32_t cap, n;
+        uint64_t queries, responses, unanswered, unmatched_responses, repeated, tcp_messages, truncated_flag,
+                 dropped_pending;
+        uint64_t rcodes[16];
+        samples_t rt;
+} dns_state_t;
+
+/* ---- IP fragments ---- */
+
+typedef struct frag_entry {
+        addr_t src, dst;
+        uint32_t id;
+        uint8_t proto;
+        uint8_t used;
+        bool have_last;
+        uint32_t total;          /* datagram payload length, known once the last fragment is seen */
+        uint32_t received;       /* payload bytes received (duplicates counted once at best effort) */
+        int64_t first_ts, last_ts;
+} frag_entry_t;
+
+typedef struct frag_state {
+        frag_entry_t *e;
+        uint32_t cap, n;
+        uint64_t fragments, v4_fragments, v6_fragments, datagrams, completed, incomplete, overflow;
+} frag_state_t;
+
+/* ---- hosts and conversations ---- */
+
+typedef struct host_entry {
+        addr_t addr;
+        uint8_t used;
+        uint64_t packets_tx, packets_rx, bytes_tx, bytes_rx;
+} host_entry_t;
+
+typedef struct conv_entry {
+        addr_t a, b;
+        uint8_t used;
+        uint64_t packets, bytes, packets_ab, bytes_ab;
+        int64_t first_ts, last_ts;
+} conv_entry_t;
+
+typedef struct kv_table {
+        void *e;
+        uint32_t cap, n, max;
+        uint64_t overflow_packets;
+} kv_table_t;
+
+/* ---- protocol counters ---- */
+
+enum {
+        PROTO_ETHERNET,
+        PROTO_VLAN,
+        PROTO_SLL,
+        PROTO_IPV4,
+        PROTO_IPV6,
+        PROTO_ARP,
+        PROTO_TCP,
+        PROTO_UDP,
+        PROTO_ICMP,
+        PROTO_ICMPV6,
+        PROTO_DNS,
+        PROTO_SCTP,
+        PROTO_GRE,
+        PROTO_ESP,
+        PROTO_IP_OTHER,
+        PROTO_NON_IP,
+        _PROTO_MAX,
+};
+
+typedef struct counter {
+        uint64_t packets, bytes;
+} counter_t;
+
+#define SERVICE_MAX 64
+
+typedef struct service_entry {
+        uint16_t port;
+        uint8_t proto;
+        counter_t c;
+        uint32_t flows;
+} service_entry_t;
+
+/* ---- findings ---- */
+
+#define FINDINGS_MAX 24
+
+typedef struct finding {
+        int severity;            /* 3 critical, 2 warning, 1 info */
+        int penalty;
+        char id[32];
+        char title[160];
+        char detail[512];
+        char filter[512];
+        char flows[5][128];
+        unsigned n_flows;
+} finding_t;
+
+/* ---- the analysis ---- */
+
+struct analysis {
+        analysis_limits_t lim;
+        uint64_t seed;
+
+        /* capture */
+        uint64_t packets, bytes_wire, bytes_captured;
+        int64_t first_ts, last_ts, prev_ts;
+        bool have_ts;
+        uint64_t negative_deltas;
+        int64_t max_gap;
+        uint64_t max_gap_frame;
+        uint64_t link_packets[8];
+        int links[8];
+        unsigned n_links;
+        uint64_t skipped[_SKIP_MAX];
+        uint64_t skipped_linktype_packets;
+        char file_format[16];
+        bool nanosecond;
+        uint32_t snaplen;
+        uint64_t file_size;
+        bool truncated;          /* file ended inside a record */
+        bool packet_limit_hit;
+        char read_error[256];
+        uint64_t bytes_read;
+
+        counter_t proto[_PROTO_MAX];
+        service_entry_t services[SERVICE_MAX];
+        unsigned n_services;
+        uint64_t services_other_packets, services_other_bytes;
+
+        flow_table_t flows;
+        uint64_t flows_total, flows_over_limit_packets, flows_rejected;
+        int64_t last_sweep_ts;
+        uint64_t tcp_conns, udp_flows, icmp_flows;
+
+        /* TCP aggregate */
+        uint64_t tcp_retrans, tcp_fast, tcp_spurious, tcp_rto, tcp_ooo, tcp_lost, tcp_lost_bytes, tcp_dupacks,
+                 tcp_zero_win, tcp_win_full, tcp_keepalive, tcp_zw_probe, tcp_win_update, tcp_rst, tcp_syn,
+                 tcp_synack, tcp_fin, tcp_syn_retrans, tcp_synack_retrans, tcp_data_segments, tcp_hs_completed,
+                 tcp_hs_no_answer, tcp_hs_refused, tcp_refused, tcp_aborted, tcp_reused_ports, tcp_conns_midstream,
+                 tcp_win_full_unknown_scale, tcp_conns_unknown_scale, tcp_hs_high_rtt;
+        int64_t tcp_hs_high_rtt_max;
+        uint64_t dns_unanswered_multicast;
+        samples_t hs_rtt;        /* SYN -> ACK of SYN/ACK, at the capture point */
+        samples_t hs_syn_synack; /* SYN -> SYN/ACK */
+        samples_t hs_synack_ack; /* SYN/ACK -> ACK */
+        samples_t rtt;           /* data -> ACK (Karn) */
+        samples_t conn_dur;
+        /* per server baseline for handshake blame: kept as events */
+
+        /* UDP, ICMP */
+        uint64_t icmp_msgs, icmp6_msgs;
+        uint64_t icmp_types[256], icmp6_types[256];
+        uint64_t icmp_unreach, icmp_time_exceeded, icmp_frag_needed, icmp_ptb, icmp_redirect;
+        uint32_t icmp_min_mtu;
+        uint64_t icmp_codes[2][256][16]; /* [v6][type][code<16] */
+        uint64_t echo_requests, echo_replies;
+        samples_t echo_rtt;
+
+        dns_state_t dns;
+        frag_state_t frag;
+        kv_table_t hosts, convs;
+        series_t series;
+
+        /* jitter / gaps summaries at finish */
+        samples_t flow_jitter;   /* per flow-direction jitter (ns) with >= 8 packets */
+
+        /* bursts: runs of packets closer than BURST_GAP */
+        uint64_t bursts;
+        uint64_t burst_cur_pkts, burst_cur_bytes;
+        int64_t burst_cur_start;
+        uint64_t burst_max_pkts, burst_max_bytes;
+        int64_t burst_max_start, burst_max_dur;
+
+        event_list_t ev[_EV_MAX];
+
+        /* worst flows, filled at flow retirement / finish: summaries, bounded */
+        struct flow_summary *worst;
+        uint32_t n_worst, cap_worst;
+
+        bool finished;
+        int health;
+        finding_t findings[FINDINGS_MAX];
+        unsigned n_findings;
+
+        /* progress */
+        analysis_progress_fn cb;
+        void *cb_data;
+        int64_t last_progress_mono;
+        uint64_t last_progress_bytes;
+        int cb_result;
+};
+
+/* flow.c */
+int flow_table_init(flow_table_t *t, uint64_t seed);
+void flow_table_done(flow_table_t *t);
+void flow_key_make(flow_key_t *k, const packet_t *p, bool *ret_swapped);
+/* Finds or creates; NULL when the table is full (max_flows). *ret_new tells whether it was created. */
+flow_t *flow_lookup(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new);
+void flow_retire(analysis_t *a, flow_t *f);
+void flow_sweep(analysis_t *a, int64_t now);
+char *flow_format(const flow_key_t *k, bool a_to_b, char *buf, size_t len);
+char *flow_filter(const flow_key_t *k, char *buf, size_t len);
+
+/* tcp.c */
+bool tcp_is_new_connection(const flow_t *f, int dir, const packet_t *p);
+void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p);
+void tcp_flow_finish(analysis_t *a, flow_t *f);
+
+/* udp / dns / icmp / frag / stats */
+void udp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p);
+int dns_init(dns_state_t *d, uint32_t cap, uint64_t seed);
+void dns_done(dns_state_t *d);
+void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t caplen, uint32_t len, bool tcp);
+void dns_finish(analysis_t *a);
+const char *dns_rcode_name(unsigned rcode);
+void icmp_packet(analysis_t *a, const packet_t *p);
+int frag_init(frag_state_t *s, uint32_t cap);
+void frag_done(frag_state_t *s);
+void frag_packet(analysis_t *a, const packet_t *p);
+void frag_finish(analysis_t *a);
+void stats_packet(analysis_t *a, const packet_t *p, bool decoded);
+void stats_host_conv(analysis_t *a, const packet_t *p);
+void stats_finish(analysis_t *a);
+void stats_service(analysis_t *a, const flow_t *f, const packet_t *p);
+void stats_burst(analysis_t *a, const packet_t *p, int64_t gap);
+int kv_init(kv_table_t *t, size_t elem, uint32_t max);
+void kv_done(kv_table_t *t);
+void series_add(analysis_t *a, int64_t ts, uint64_t bytes, uint64_t packets);
+series_bucket_t *series_at(analysis_t *a, int64_t ts);
+void jitter_update(int64_t ts, int64_t *prev_ts, int64_t *prev_delta, int64_t *jitter16, uint32_t *n);
+void event_add(analysis_t *a, event_kind_t kind, const event_t *e);
+typedef struct flow_summary {
+        flow_key_t key;          /* a = client */
+        uint64_t id;
+        uint8_t proto;
+        int64_t first_ts, last_ts, max_gap, hs_time;
+        uint64_t packets, bytes;
+        uint32_t retrans, rto, fast, spurious, ooo, lost, dupacks, zero_win;
+        int64_t jitter[2];
+        int64_t rtt_p50;
+        bool refused, reset, syn_only;
+        double score;
+} flow_summary_t;
+
+void worst_offer(analysis_t *a, const flow_summary_t *s);
+
+/* diagnosis.c, report_*.c */
+void diagnosis_run(analysis_t *a);
+void report_json(analysis_t *a, FILE *out);
+void report_html(analysis_t *a, FILE *out);
+void report_summary(analysis_t *a, FILE *out);
+
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t) (a - b) < 0; }
+static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t) (a - b) <= 0; }
+static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t) (a - b) > 0; }
+static inline bool seq_ge(uint32_t a, uint32_t b) { return (int32_t) (a - b) >= 0; }

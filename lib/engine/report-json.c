@@ -1,0 +1,570 @@
+/* The JSON report, schema "pcapd.report/1" (documented in docs/report-schema.md). Member names are a
+ * contract with other tools: add members freely, never rename or remove one within version 1. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "json.h"
+
+static const char *const proto_names[_PROTO_MAX] = {
+        [PROTO_ETHERNET] = "ethernet", [PROTO_VLAN] = "vlan", [PROTO_SLL] = "sll", [PROTO_IPV4] = "ipv4",
+        [PROTO_IPV6] = "ipv6", [PROTO_ARP] = "arp", [PROTO_TCP] = "tcp", [PROTO_UDP] = "udp",
+        [PROTO_ICMP] = "icmp", [PROTO_ICMPV6] = "icmpv6", [PROTO_DNS] = "dns", [PROTO_SCTP] = "sctp",
+        [PROTO_GRE] = "gre", [PROTO_ESP] = "esp", [PROTO_IP_OTHER] = "ip_other", [PROTO_NON_IP] = "non_ip",
+};
+
+static const char *const event_names[_EV_MAX] = {
+        [EV_RETRANS] = "retransmissions", [EV_ZERO_WINDOW] = "zero_windows", [EV_RESET] = "resets",
+        [EV_SLOW_HANDSHAKE] = "slow_handshakes", [EV_FAILED_HANDSHAKE] = "failed_handshakes",
+        [EV_DNS_ERROR] = "dns_errors", [EV_DNS_UNANSWERED] = "dns_unanswered", [EV_DNS_SLOW] = "dns_slow",
+        [EV_ICMP] = "icmp_errors",
+};
+
+const char *report_service_name(uint8_t proto, uint16_t port) {
+        static const struct { uint16_t port; uint8_t proto; const char *name; } t[] = {
+                { 20, 6, "ftp-data" }, { 21, 6, "ftp" }, { 22, 6, "ssh" }, { 23, 6, "telnet" }, { 25, 6, "smtp" },
+                { 53, 6, "dns" }, { 53, 17, "dns" }, { 67, 17, "dhcp" }, { 68, 17, "dhcp" }, { 69, 17, "tftp" },
+                { 80, 6, "http" }, { 110, 6, "pop3" }, { 111, 17, "rpcbind" }, { 111, 6, "rpcbind" },
+                { 123, 17, "ntp" }, { 137, 17, "netbios-ns" }, { 139, 6, "netbios" }, { 143, 6, "imap" },
+                { 161, 17, "snmp" }, { 389, 6, "ldap" }, { 443, 6, "https" }, { 443, 17, "quic" },
+                { 445, 6, "smb" }, { 465, 6, "smtps" }, { 514, 17, "syslog" }, { 587, 6, "submission" },
+                { 993, 6, "imaps" }, { 995, 6, "pop3s" }, { 1194, 17, "openvpn" }, { 1883, 6, "mqtt" },
+                { 2049, 6, "nfs" }, { 2049, 17, "nfs" }, { 3306, 6, "mysql" }, { 3389, 6, "rdp" },
+                { 5060, 17, "sip" }, { 5353, 17, "mdns" }, { 5355, 17, "llmnr" }, { 5432, 6, "postgresql" },
+                { 6379, 6, "redis" }, { 8080, 6, "http-alt" }, { 8443, 6, "https-alt" }, { 9100, 6, "jetdirect" },
+        };
+        for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+                if (t[i].port == port && t[i].proto == proto)
+                        return t[i].name;
+        return NULL;
+}
+
+static void json_quantiles_ms(json_t *j, const char *key, samples_t *s) {
+        quantiles_t q;
+        samples_quantiles(s, &q);
+        json_object_begin(j, key);
+        json_u64(j, "count", q.count);
+        if (q.count) {
+                json_ms(j, "min", q.min);
+                json_ms(j, "p50", q.p50);
+                json_ms(j, "p95", q.p95);
+                json_ms(j, "max", q.max);
+                json_double(j, "mean", q.mean / 1e6, 3);
+        } else {
+                json_null(j, "min");
+                json_null(j, "p50");
+                json_null(j, "p95");
+                json_null(j, "max");
+                json_null(j, "mean");
+        }
+        json_object_end(j);
+}
+
+static void json_flow(json_t *j, const char *key, const flow_key_t *k) {
+        char buf[64];
+        json_object_begin(j, key);
+        json_str(j, "src", addr_format(&k->a, buf, sizeof buf));
+        json_str(j, "dst", addr_format(&k->b, buf, sizeof buf));
+        if (k->proto == 6 || k->proto == 17) {
+                json_u64(j, "sport", k->pa);
+                json_u64(j, "dport", k->pb);
+        }
+        json_u64(j, "proto", k->proto);
+        json_object_end(j);
+}
+
+static void json_capture(json_t *j, analysis_t *a) {
+        json_object_begin(j, "capture");
+        json_str(j, "format", a->file_format[0] ? a->file_format : "packets");
+        json_u64(j, "file_size", a->file_size);
+        json_u64(j, "packets", a->packets);
+        json_u64(j, "bytes", a->bytes_wire);
+        json_u64(j, "bytes_captured", a->bytes_captured);
+        if (a->have_ts) {
+                json_ts(j, "first_ts", a->first_ts);
+                json_ts(j, "last_ts", a->last_ts);
+                double dur = (double) (a->last_ts - a->first_ts) / 1e9;
+                json_double(j, "duration_s", dur, 9);
+                json_double(j, "packets_per_s", dur > 0 ? (double) a->packets / dur : 0, 3);
+                json_double(j, "bits_per_s", dur > 0 ? (double) a->bytes_wire * 8 / dur : 0, 3);
+                json_double(j, "max_gap_s", (double) a->max_gap / 1e9, 9);
+                json_u64(j, "max_gap_frame", a->max_gap_frame);
+        } else {
+                json_null(j, "first_ts");
+                json_null(j, "last_ts");
+                json_double(j, "duration_s", 0, 0);
+                json_double(j, "packets_per_s", 0, 0);
+                json_double(j, "bits_per_s", 0, 0);
+        }
+        json_u64(j, "negative_time_deltas", a->negative_deltas);
+        json_bool(j, "nanosecond", a->nanosecond);
+        json_u64(j, "snaplen", a->snaplen);
+        json_array_begin(j, "link_types");
+        for (unsigned i = 0; i < a->n_links; i++) {
+                json_object_begin(j, NULL);
+                json_i64(j, "dlt", a->links[i]);
+                json_str(j, "name", decode_dlt_name(a->links[i]) ? decode_dlt_name(a->links[i]) : "unsupported");
+                json_bool(j, "decoded", decode_dlt_supported(a->links[i]));
+                json_u64(j, "packets", a->link_packets[i]);
+                json_object_end(j);
+        }
+        json_array_end(j);
+        json_object_begin(j, "skipped");
+        json_u64(j, "unsupported_link_type", a->skipped[SKIP_LINKTYPE]);
+        json_u64(j, "not_ip", a->skipped[SKIP_ETHERTYPE]);
+        json_u64(j, "truncated_headers", a->skipped[SKIP_TRUNCATED]);
+        json_u64(j, "malformed_headers", a->skipped[SKIP_MALFORMED]);
+        json_object_end(j);
+        json_bool(j, "truncated", a->truncated);
+        json_bool(j, "partial", analysis_is_partial(a));
+        json_bool(j, "packet_limit_reached", a->packet_limit_hit);
+        json_str(j, "read_error", a->read_error[0] ? a->read_error : NULL);
+        json_u64(j, "bytes_read", a->bytes_read);
+        json_object_end(j);
+}
+
+static void json_protocols(json_t *j, analysis_t *a) {
+        json_object_begin(j, "protocols");
+        for (int i = 0; i < _PROTO_MAX; i++) {
+                json_object_begin(j, proto_names[i]);
+                json_u64(j, "packets", a->proto[i].packets);
+                json_u64(j, "bytes", a->proto[i].bytes);
+                json_object_end(j);
+        }
+        json_object_end(j);
+}
+
+static int svc_cmp(const void *x, const void *y) {
+        const service_entry_t *a = x, *b = y;
+        if (a->c.bytes != b->c.bytes)
+                return a->c.bytes > b->c.bytes ? -1 : 1;
+        return a->port - b->port;
+}
+
+static void json_services(json_t *j, analysis_t *a) {
+        qsort(a->services, a->n_services, sizeof(service_entry_t), svc_cmp);
+        json_array_begin(j, "services");
+        for (unsigned i = 0; i < a->n_services; i++) {
+                const service_entry_t *s = &a->services[i];
+                const char *n = report_service_name(s->proto, s->port);
+                char buf[32];
+                if (!n) {
+                        snprintf(buf, sizeof buf, "%s/%u", s->proto == 6 ? "tcp" : "udp", s->port);
+                        n = buf;
+                }
+                json_object_begin(j, NULL);
+                json_str(j, "name", n);
+                json_str(j, "transport", s->proto == 6 ? "tcp" : "udp");
+                json_u64(j, "port", s->port);
+                json_u64(j, "packets", s->c.packets);
+                json_u64(j, "bytes", s->c.bytes);
+                json_object_end(j);
+        }
+        json_array_end(j);
+}
+
+static int host_cmp(const void *x, const void *y) {
+        const host_entry_t *a = x, *b = y;
+        uint64_t ta = a->bytes_tx + a->bytes_rx, tb = b->bytes_tx + b->bytes_rx;
+        if (ta != tb)
+                return ta > tb ? -1 : 1;
+        return addr_compare(&a->addr, &b->addr);
+}
+
+static int conv_cmp(const void *x, const void *y) {
+        const conv_entry_t *a = x, *b = y;
+        if (a->bytes != b->bytes)
+                return a->bytes > b->bytes ? -1 : 1;
+        int c = addr_compare(&a->a, &b->a);
+        return c ? c : addr_compare(&a->b, &b->b);
+}
+
+static void json_talkers(json_t *j, analysis_t *a) {
+        char buf[64];
+        double dur = (double) (a->last_ts - a->first_ts) / 1e9;
+        json_object_begin(j, "talkers");
+        /* compact the tables in place (they are not used after the report) and sort */
+        host_entry_t *h = a->hosts.e;
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < a->hosts.cap; i++)
+                if (h[i].used)
+                        h[n++] = h[i];
+        for (uint32_t i = n; i < a->hosts.cap; i++)
+                h[i].used = 0;
+        qsort(h, n, sizeof *h, host_cmp);
+        json_u64(j, "hosts_total", n);
+        json_u64(j, "hosts_table_overflow_packets", a->hosts.overflow_packets);
+        json_array_begin(j, "hosts");
+        for (uint32_t i = 0; i < n && i < 20; i++) {
+                json_object_begin(j, NULL);
+                json_str(j, "addr", addr_format(&h[i].addr, buf, sizeof buf));
+                json_u64(j, "packets_sent", h[i].packets_tx);
+                json_u64(j, "packets_received", h[i].packets_rx);
+                json_u64(j, "bytes_sent", h[i].bytes_tx);
+                json_u64(j, "bytes_received", h[i].bytes_rx);
+                json_u64(j, "bytes", h[i].bytes_tx + h[i].bytes_rx);
+                json_object_end(j);
+        }
+        json_array_end(j);
+        conv_entry_t *c = a->convs.e;
+        n = 0;
+        for (uint32_t i = 0; i < a->convs.cap; i++)
+                if (c[i].used)
+                        c[n++] = c[i];
+        for (uint32_t i = n; i < a->convs.cap; i++)
+                c[i].used = 0;
+        qsort(c, n, sizeof *c, conv_cmp);
+        json_u64(j, "conversations_total", n);
+        json_array_begin(j, "conversations");
+        for (uint32_t i = 0; i < n && i < 20; i++) {
+                json_object_begin(j, NULL);
+                json_str(j, "a", addr_format(&c[i].a, buf, sizeof buf));
+                json_str(j, "b", addr_format(&c[i].b, buf, sizeof buf));
+                json_u64(j, "packets", c[i].packets);
+                json_u64(j, "bytes", c[i].bytes);
+                json_u64(j, "bytes_a_to_b", c[i].bytes_ab);
+                json_u64(j, "bytes_b_to_a", c[i].bytes - c[i].bytes_ab);
+                double d = (double) (c[i].last_ts - c[i].first_ts) / 1e9;
+                json_double(j, "duration_s", d, 6);
+                json_double(j, "share_percent", a->bytes_wire ? 100.0 * (double) c[i].bytes / (double) a->bytes_wire : 0, 2);
+                json_object_end(j);
+        }
+        json_array_end(j);
+        (void) dur;
+        json_object_end(j);
+}
+
+static void json_events(json_t *j, analysis_t *a, event_kind_t k) {
+        const event_list_t *l = &a->ev[k];
+        json_object_begin(j, event_names[k]);
+        json_u64(j, "total", l->total);
+        json_u64(j, "kept", l->n);
+        json_array_begin(j, "items");
+        for (uint32_t i = 0; i < l->n; i++) {
+                const event_t *e = &l->v[i];
+                json_object_begin(j, NULL);
+                json_ts(j, "ts", e->ts);
+                json_double(j, "t", (double) (e->ts - a->first_ts) / 1e9, 6);
+                json_flow(j, "flow", &e->key);
+                switch (k) {
+                case EV_RETRANS:
+                        json_str(j, "kind", e->sub == 0 ? "rto" : e->sub == 1 ? "fast" : "spurious");
+                        json_u64(j, "seq", e->value);
+                        break;
+                case EV_RESET:
+                        json_str(j, "kind", e->sub == 0 ? "refused" : e->sub == 1 ? "aborted" : "other");
+                        break;
+                case EV_SLOW_HANDSHAKE:
+                        json_ms(j, "handshake_ms", e->dur);
+                        json_double(j, "syn_to_synack_ms", (double) e->value / 1e3, 3);
+                        json_u64(j, "syns", e->sub);
+                        break;
+                case EV_FAILED_HANDSHAKE:
+                        json_u64(j, "syns", e->sub);
+                        json_ms(j, "waited_ms", e->dur);
+                        break;
+                case EV_DNS_ERROR:
+                case EV_DNS_SLOW:
+                case EV_DNS_UNANSWERED:
+                        json_strn(j, "name", e->text, e->text_len);
+                        json_u64(j, "qtype", e->value);
+                        if (k != EV_DNS_UNANSWERED) {
+                                json_str(j, "rcode", dns_rcode_name(e->sub));
+                                if (e->dur >= 0)
+                                        json_ms(j, "response_ms", e->dur);
+                        } else
+                                json_u64(j, "repeats", e->sub);
+                        break;
+                case EV_ICMP:
+                        json_str(j, "family", e->sub2 ? "icmpv6" : "icmp");
+                        json_u64(j, "type", e->sub);
+                        json_u64(j, "code", e->value);
+                        json_strn(j, "reporter", e->text, e->text_len);
+                        if (e->dur)
+                                json_i64(j, "mtu", e->dur);
+                        break;
+                default:
+                        break;
+                }
+                json_object_end(j);
+        }
+        json_array_end(j);
+        json_object_end(j);
+}
+
+static void json_tcp(json_t *j, analysis_t *a) {
+        json_object_begin(j, "tcp");
+        json_u64(j, "connections", a->tcp_conns);
+        json_u64(j, "packets", a->proto[PROTO_TCP].packets);
+        json_u64(j, "data_segments", a->tcp_data_segments);
+        json_u64(j, "retransmissions", a->tcp_retrans);
+        json_u64(j, "rto_retransmissions", a->tcp_rto);
+        json_u64(j, "fast_retransmissions", a->tcp_fast);
+        json_u64(j, "spurious_retransmissions", a->tcp_spurious);
+        json_u64(j, "duplicate_acks", a->tcp_dupacks);
+        json_u64(j, "out_of_order", a->tcp_ooo);
+        json_u64(j, "lost_segments", a->tcp_lost);
+        json_u64(j, "lost_bytes", a->tcp_lost_bytes);
+        json_u64(j, "zero_windows", a->tcp_zero_win);
+        json_u64(j, "zero_window_probes", a->tcp_zw_probe);
+        json_u64(j, "window_full", a->tcp_win_full);
+        json_u64(j, "window_updates", a->tcp_win_update);
+        json_u64(j, "keep_alives", a->tcp_keepalive);
+        json_u64(j, "resets", a->tcp_rst);
+        json_u64(j, "refused", a->tcp_refused);
+        json_u64(j, "aborted", a->tcp_aborted);
+        json_u64(j, "syn", a->tcp_syn);
+        json_u64(j, "syn_ack", a->tcp_synack);
+        json_u64(j, "fin", a->tcp_fin);
+        json_u64(j, "syn_retransmissions", a->tcp_syn_retrans);
+        json_u64(j, "synack_retransmissions", a->tcp_synack_retrans);
+        json_u64(j, "reused_ports", a->tcp_reused_ports);
+        json_u64(j, "connections_without_handshake", a->tcp_conns_midstream);
+        json_u64(j, "connections_unknown_window_scale", a->tcp_conns_unknown_scale);
+        json_object_begin(j, "handshakes");
+        json_u64(j, "completed", a->tcp_hs_completed);
+        json_u64(j, "no_answer", a->tcp_hs_no_answer);
+        json_u64(j, "refused", a->tcp_hs_refused);
+        json_u64(j, "slow", a->ev[EV_SLOW_HANDSHAKE].total);
+        json_u64(j, "high_rtt", a->tcp_hs_high_rtt);
+        json_quantiles_ms(j, "rtt_ms", &a->hs_rtt);
+        json_quantiles_ms(j, "syn_to_synack_ms", &a->hs_syn_synack);
+        json_quantiles_ms(j, "synack_to_ack_ms", &a->hs_synack_ack);
+        json_object_end(j);
+        json_quantiles_ms(j, "rtt_ms", &a->rtt);
+        json_quantiles_ms(j, "duration_ms", &a->conn_dur);
+        json_object_end(j);
+}
+
+static void json_dns(json_t *j, analysis_t *a) {
+        dns_state_t *d = &a->dns;
+        json_object_begin(j, "dns");
+        json_u64(j, "queries", d->queries);
+        json_u64(j, "responses", d->responses);
+        json_u64(j, "unanswered", d->unanswered);
+        json_u64(j, "unanswered_multicast", a->dns_unanswered_multicast);
+        json_u64(j, "unmatched_responses", d->unmatched_responses);
+        json_u64(j, "repeated_queries", d->repeated);
+        json_u64(j, "tcp_messages", d->tcp_messages);
+        json_u64(j, "truncated_responses", d->truncated_flag);
+        json_u64(j, "pending_dropped", d->dropped_pending);
+        json_object_begin(j, "rcodes");
+        for (unsigned i = 0; i < 16; i++)
+                if (d->rcodes[i])
+                        json_u64(j, dns_rcode_name(i), d->rcodes[i]);
+        json_object_end(j);
+        json_quantiles_ms(j, "response_time_ms", &d->rt);
+        /* distribution for the chart: log2 buckets in microseconds */
+        json_array_begin(j, "response_time_histogram");
+        {
+                uint64_t hist[24] = { 0 };
+                for (uint32_t i = 0; i < d->rt.n; i++) {
+                        int64_t us = d->rt.v[i] / 1000;
+                        int b = 0;
+                        while (b < 23 && us >= (1LL << (b + 1)))
+                                b++;
+                        hist[b]++;
+                }
+                for (int b = 0; b < 24; b++) {
+                        json_object_begin(j, NULL);
+                        json_double(j, "from_ms", (double) (b ? 1LL << b : 0) / 1e3, 3);
+                        json_double(j, "to_ms", (double) (1LL << (b + 1)) / 1e3, 3);
+                        json_u64(j, "count", hist[b]);
+                        json_object_end(j);
+                }
+        }
+        json_array_end(j);
+        json_object_end(j);
+}
+
+static void json_icmp(json_t *j, analysis_t *a) {
+        json_object_begin(j, "icmp");
+        json_u64(j, "messages", a->icmp_msgs + a->icmp6_msgs);
+        json_u64(j, "icmpv4_messages", a->icmp_msgs);
+        json_u64(j, "icmpv6_messages", a->icmp6_msgs);
+        json_u64(j, "unreachable", a->icmp_unreach);
+        json_u64(j, "time_exceeded", a->icmp_time_exceeded);
+        json_u64(j, "fragmentation_needed", a->icmp_frag_needed);
+        json_u64(j, "packet_too_big", a->icmp_ptb);
+        json_u64(j, "redirects", a->icmp_redirect);
+        if (a->icmp_min_mtu)
+                json_u64(j, "smallest_mtu", a->icmp_min_mtu);
+        else
+                json_null(j, "smallest_mtu");
+        json_object_begin(j, "types");
+        for (int v6 = 0; v6 < 2; v6++)
+                for (int t = 0; t < 256; t++)
+                        for (int c = 0; c < 16; c++)
+                                if (a->icmp_codes[v6][t][c]) {
+                                        char k[32];
+                                        snprintf(k, sizeof k, "%s%d/%d", v6 ? "v6:" : "", t, c);
+                                        json_u64(j, k, a->icmp_codes[v6][t][c]);
+                                }
+        json_object_end(j);
+        json_object_end(j);
+}
+
+static void json_series(json_t *j, analysis_t *a) {
+        series_t *s = &a->series;
+        int last = -1;
+        for (int i = 0; i < SERIES_BUCKETS; i++)
+                if (s->b[i].packets)
+                        last = i;
+        json_object_begin(j, "series");
+        json_double(j, "bucket_s", (double) s->width / 1e9, 9);
+        json_u64(j, "buckets", (uint64_t) (last + 1));
+#define SERIES_FIELD(name, expr)                                  \
+        do {                                                      \
+                json_array_begin(j, name);                        \
+                for (int i = 0; i <= last; i++) {                 \
+                        const series_bucket_t *b = &s->b[i];      \
+                        expr;                                     \
+                }                                                 \
+                json_array_end(j);                                \
+        } while (0)
+        SERIES_FIELD("t", (void) b; json_double(j, NULL, (double) i * (double) s->width / 1e9, 6));
+        SERIES_FIELD("packets", json_u64(j, NULL, b->packets));
+        SERIES_FIELD("bytes", json_u64(j, NULL, b->bytes));
+        SERIES_FIELD("bits_per_s", json_double(j, NULL, (double) b->bytes * 8e9 / (double) s->width, 1));
+        SERIES_FIELD("retransmissions", json_u64(j, NULL, b->retrans));
+        SERIES_FIELD("lost_segments", json_u64(j, NULL, b->lost));
+        SERIES_FIELD("zero_windows", json_u64(j, NULL, b->zero_win));
+        SERIES_FIELD("dns_failures", json_u64(j, NULL, b->dns_fail));
+        SERIES_FIELD("rtt_ms_mean", b->rtt_n ? json_double(j, NULL, (double) b->rtt_sum / (double) b->rtt_n / 1e6, 3)
+                                             : json_null(j, NULL));
+        SERIES_FIELD("rtt_ms_max", b->rtt_n ? json_double(j, NULL, (double) b->rtt_max / 1e6, 3) : json_null(j, NULL));
+#undef SERIES_FIELD
+        json_object_end(j);
+}
+
+static void json_flows(json_t *j, analysis_t *a) {
+        json_object_begin(j, "flows");
+        json_u64(j, "total", a->flows_total);
+        json_u64(j, "tcp", a->tcp_conns);
+        json_u64(j, "udp", a->udp_flows);
+        json_u64(j, "limit", a->lim.max_flows);
+        json_u64(j, "packets_over_limit", a->flows_over_limit_packets);
+        quantiles_t q;
+        samples_quantiles(&a->flow_jitter, &q);
+        json_object_begin(j, "jitter_ms");
+        json_u64(j, "directions", q.count);
+        if (q.count) {
+                json_ms(j, "p50", q.p50);
+                json_ms(j, "p95", q.p95);
+                json_ms(j, "max", q.max);
+        }
+        json_object_end(j);
+        json_array_begin(j, "worst");
+        for (uint32_t i = 0; i < a->n_worst && i < 50; i++) {
+                const flow_summary_t *s = &a->worst[i];
+                if (s->score <= 0 && i >= 20)
+                        break;
+                char filt[512];
+                json_object_begin(j, NULL);
+                json_flow(j, "flow", &s->key);
+                json_str(j, "filter", flow_filter(&s->key, filt, sizeof filt));
+                json_ts(j, "first_ts", s->first_ts);
+                json_double(j, "duration_s", (double) (s->last_ts - s->first_ts) / 1e9, 6);
+                json_u64(j, "packets", s->packets);
+                json_u64(j, "bytes", s->bytes);
+                if (s->proto == 6) {
+                        json_u64(j, "retransmissions", s->retrans);
+                        json_u64(j, "rto", s->rto);
+                        json_u64(j, "fast", s->fast);
+                        json_u64(j, "spurious", s->spurious);
+                        json_u64(j, "out_of_order", s->ooo);
+                        json_u64(j, "lost_segments", s->lost);
+                        json_u64(j, "duplicate_acks", s->dupacks);
+                        json_u64(j, "zero_windows", s->zero_win);
+                        if (s->hs_time >= 0)
+                                json_ms(j, "handshake_ms", s->hs_time);
+                        json_bool(j, "refused", s->refused);
+                        json_bool(j, "reset", s->reset);
+                        json_bool(j, "unanswered_syn", s->syn_only);
+                }
+                json_double(j, "max_idle_s", (double) s->max_gap / 1e9, 6);
+                for (int d = 0; d < 2; d++)
+                        if (s->jitter[d] >= 0)
+                                json_ms(j, d ? "jitter_ms_server_to_client" : "jitter_ms_client_to_server", s->jitter[d]);
+                json_double(j, "score", s->score, 1);
+                json_object_end(j);
+        }
+        json_array_end(j);
+        json_object_end(j);
+}
+
+void report_json(analysis_t *a, FILE *out) {
+        json_t jj, *j = &jj;
+        json_init(j, out, true);
+        json_object_begin(j, NULL);
+        json_str(j, "schema", "pcapd.report/1");
+        json_str(j, "generator", "pcapd " PCAPD_VERSION);
+        json_capture(j, a);
+        json_protocols(j, a);
+        json_services(j, a);
+        json_talkers(j, a);
+        json_tcp(j, a);
+        json_dns(j, a);
+        json_icmp(j, a);
+        json_object_begin(j, "ip");
+        json_u64(j, "fragments", a->frag.fragments);
+        json_u64(j, "ipv4_fragments", a->frag.v4_fragments);
+        json_u64(j, "ipv6_fragments", a->frag.v6_fragments);
+        json_u64(j, "datagrams", a->frag.datagrams);
+        json_u64(j, "completed", a->frag.completed);
+        json_u64(j, "incomplete", a->frag.incomplete);
+        json_object_end(j);
+        json_object_begin(j, "timing");
+        json_double(j, "max_gap_s", (double) a->max_gap / 1e9, 9);
+        json_u64(j, "bursts", a->bursts);
+        json_u64(j, "largest_burst_packets", a->burst_max_pkts);
+        json_u64(j, "largest_burst_bytes", a->burst_max_bytes);
+        json_double(j, "largest_burst_duration_ms", (double) a->burst_max_dur / 1e6, 3);
+        if (a->burst_max_pkts)
+                json_double(j, "largest_burst_start_s", (double) (a->burst_max_start - a->first_ts) / 1e9, 6);
+        json_object_end(j);
+        json_flows(j, a);
+        json_series(j, a);
+        json_object_begin(j, "events");
+        for (int k = 0; k < _EV_MAX; k++)
+                json_events(j, a, (event_kind_t) k);
+        json_object_end(j);
+        json_object_begin(j, "health");
+        json_i64(j, "score", a->health);
+        json_array_begin(j, "penalties");
+        for (unsigned i = 0; i < a->n_findings; i++) {
+                if (!a->findings[i].penalty)
+                        continue;
+                json_object_begin(j, NULL);
+                json_str(j, "finding", a->findings[i].id);
+                json_i64(j, "points", a->findings[i].penalty);
+                json_object_end(j);
+        }
+        json_array_end(j);
+        json_object_end(j);
+        json_array_begin(j, "findings");
+        for (unsigned i = 0; i < a->n_findings; i++) {
+                const finding_t *f = &a->findings[i];
+                json_object_begin(j, NULL);
+                json_str(j, "id", f->id);
+                json_str(j, "severity", f->severity >= 3 ? "critical" : f->severity == 2 ? "warning" : "info");
+                json_str(j, "title", f->title);
+                json_str(j, "detail", f->detail);
+                json_str(j, "filter", f->filter);
+                json_i64(j, "penalty", f->penalty);
+                json_array_begin(j, "flows");
+                for (unsigned k = 0; k < f->n_flows; k++)
+                        json_str(j, NULL, f->flows[k]);
+                json_array_end(j);
+                json_object_end(j);
+        }
+        json_array_end(j);
+        json_object_begin(j, "limits");
+        json_u64(j, "max_packets", a->lim.max_packets);
+        json_u64(j, "max_flows", a->lim.max_flows);
+        json_u64(j, "max_events", a->lim.max_events);
+        json_u64(j, "max_dns_pending", a->lim.max_dns_pending);
+        json_u64(j, "max_frag_pending", a->lim.max_frag_pending);
+        json_object_end(j);
+        json_object_end(j);
+}

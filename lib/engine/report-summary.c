@@ -1,0 +1,57 @@
+/* The terminal summary printed by the CLI: the findings first, then the key figures. */
+#include "engine.h"
+
+void report_summary(analysis_t *a, FILE *out) {
+        quantiles_t hs, rtt, dns;
+        samples_quantiles(&a->hs_rtt, &hs);
+        samples_quantiles(&a->rtt, &rtt);
+        samples_quantiles(&a->dns.rt, &dns);
+        double dur = a->have_ts ? (double) (a->last_ts - a->first_ts) / 1e9 : 0;
+
+        fprintf(out, "Health score: %d/100", a->health);
+        if (analysis_is_partial(a))
+                fprintf(out, "  (partial analysis: %s)", a->truncated ? a->read_error : "a limit was reached");
+        fputc('\n', out);
+        if (a->n_findings == 0)
+                fprintf(out, "No problem found.\n");
+        for (unsigned i = 0; i < a->n_findings; i++) {
+                const finding_t *f = &a->findings[i];
+                const char *sev = f->severity >= 3 ? "CRITICAL" : f->severity == 2 ? "WARNING" : "INFO";
+                fprintf(out, "\n[%s] %s\n", sev, f->title);
+                if (f->detail[0])
+                        fprintf(out, "    %s\n", f->detail);
+                for (unsigned k = 0; k < f->n_flows; k++)
+                        fprintf(out, "    flow: %s\n", f->flows[k]);
+                if (f->filter[0])
+                        fprintf(out, "    Wireshark filter: %s\n", f->filter);
+        }
+        fprintf(out, "\nCapture:   %llu packets, %llu bytes, %.3f s, %.1f packets/s, %.3f Mbit/s\n",
+                (unsigned long long) a->packets, (unsigned long long) a->bytes_wire, dur,
+                dur > 0 ? (double) a->packets / dur : 0, dur > 0 ? (double) a->bytes_wire * 8 / dur / 1e6 : 0);
+        fprintf(out, "TCP:       %llu connections, %llu retransmissions (%llu fast, %llu RTO, %llu spurious), "
+                     "%llu out of order, %llu lost, %llu dup ACKs, %llu zero windows, %llu resets\n",
+                (unsigned long long) a->tcp_conns, (unsigned long long) a->tcp_retrans,
+                (unsigned long long) a->tcp_fast, (unsigned long long) a->tcp_rto,
+                (unsigned long long) a->tcp_spurious, (unsigned long long) a->tcp_ooo,
+                (unsigned long long) a->tcp_lost, (unsigned long long) a->tcp_dupacks,
+                (unsigned long long) a->tcp_zero_win, (unsigned long long) a->tcp_rst);
+        if (hs.count)
+                fprintf(out, "Handshake: %llu completed, RTT p50 %.3f ms, p95 %.3f ms, max %.3f ms\n",
+                        (unsigned long long) a->tcp_hs_completed, hs.p50 / 1e6, hs.p95 / 1e6, hs.max / 1e6);
+        if (rtt.count)
+                fprintf(out, "Data RTT:  p50 %.3f ms, p95 %.3f ms, max %.3f ms (%llu samples)\n", rtt.p50 / 1e6,
+                        rtt.p95 / 1e6, rtt.max / 1e6, (unsigned long long) rtt.count);
+        if (a->dns.queries || a->dns.responses)
+                fprintf(out, "DNS:       %llu queries, %llu responses, %llu unanswered, response p50 %.3f ms, p95 %.3f ms\n",
+                        (unsigned long long) a->dns.queries, (unsigned long long) a->dns.responses,
+                        (unsigned long long) a->dns.unanswered, dns.p50 / 1e6, dns.p95 / 1e6);
+        if (a->icmp_msgs + a->icmp6_msgs)
+                fprintf(out, "ICMP:      %llu messages (%llu unreachable, %llu time exceeded, %llu too big)\n",
+                        (unsigned long long) (a->icmp_msgs + a->icmp6_msgs), (unsigned long long) a->icmp_unreach,
+                        (unsigned long long) a->icmp_time_exceeded,
+                        (unsigned long long) (a->icmp_frag_needed + a->icmp_ptb));
+        if (a->frag.fragments)
+                fprintf(out, "Fragments: %llu in %llu datagrams, %llu incomplete\n",
+                        (unsigned long long) a->frag.fragments, (unsigned long long) a->frag.datagrams,
+                        (unsigned long long) a->frag.incomplete);
+}

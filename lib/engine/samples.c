@@ -1,0 +1,78 @@
+/* Bounded sample stores: exact quantiles while there are at most `max` samples, reservoir sampling after. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "samples.h"
+
+void samples_init(samples_t *s, uint32_t max, uint64_t seed) {
+        *s = (samples_t) { .max = max ? max : 1, .rng = seed | 1, .min = INT64_MAX, .max_value = INT64_MIN };
+}
+
+void samples_done(samples_t *s) {
+        free(s->v);
+        s->v = NULL;
+        s->n = s->cap = 0;
+}
+
+static uint64_t samples_rand(samples_t *s) {
+        /* xorshift64*: deterministic per store, good enough for reservoir sampling */
+        s->rng ^= s->rng >> 12;
+        s->rng ^= s->rng << 25;
+        s->rng ^= s->rng >> 27;
+        return s->rng * 0x2545F4914F6CDD1DULL;
+}
+
+int samples_add(samples_t *s, int64_t v) {
+        s->seen++;
+        s->sum += (double) v;
+        if (v < s->min)
+                s->min = v;
+        if (v > s->max_value)
+                s->max_value = v;
+        if (s->n < s->max) {
+                if (s->n == s->cap) {
+                        uint32_t ncap = s->cap ? s->cap * 2 : 64;
+                        if (ncap > s->max)
+                                ncap = s->max;
+                        int64_t *nv = realloc(s->v, sizeof(int64_t) * ncap);
+                        if (!nv)
+                                return -ENOMEM;
+                        s->v = nv;
+                        s->cap = ncap;
+                }
+                s->v[s->n++] = v;
+                return 0;
+        }
+        uint64_t j = samples_rand(s) % s->seen;
+        if (j < s->max)
+                s->v[j] = v;
+        return 0;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+        int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+        return (x > y) - (x < y);
+}
+
+int64_t samples_at(const samples_t *s, double q) {
+        if (s->n == 0)
+                return 0;
+        double pos = q * (double) (s->n - 1);
+        uint32_t lo = (uint32_t) pos;
+        if (lo + 1 >= s->n)
+                return s->v[s->n - 1];
+        double frac = pos - lo;
+        return s->v[lo] + (int64_t) ((double) (s->v[lo + 1] - s->v[lo]) * frac + 0.5);
+}
+
+void samples_quantiles(samples_t *s, quantiles_t *ret) {
+        *ret = (quantiles_t) { .count = s->seen };
+        if (s->seen == 0)
+                return;
+        qsort(s->v, s->n, sizeof(int64_t), cmp_i64);
+        ret->min = s->min;
+        ret->max = s->max_value;
+        ret->p50 = samples_at(s, 0.5);
+        ret->p95 = samples_at(s, 0.95);
+        ret->mean = s->sum / (double) s->seen;
+}

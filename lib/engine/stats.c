@@ -1,0 +1,265 @@
+/* Capture-wide statistics: protocol and service counters, hosts and conversations (bounded tables), the
+ * time series, interarrival jitter, bursts, and the capped event lists. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define BURST_GAP (100 * 1000LL)   /* packets closer than 100 us belong to one burst */
+#define BURST_MIN 64               /* packets in a run to call it a burst */
+
+/* ---- bounded address tables ---- */
+
+int kv_init(kv_table_t *t, size_t elem, uint32_t max) {
+        uint32_t c = 256;
+        while (c < max * 2u && c < (1u << 22))
+                c *= 2;
+        *t = (kv_table_t) { .cap = c, .max = max };
+        t->e = calloc(c, elem);
+        return t->e ? 0 : -ENOMEM;
+}
+
+void kv_done(kv_table_t *t) {
+        free(t->e);
+        t->e = NULL;
+}
+
+static uint64_t addr_hash(const addr_t *x, uint64_t h) {
+        for (int i = 0; i < 16; i++)
+                h = (h ^ x->b[i]) * 0x100000001b3ULL;
+        return h ^ x->family;
+}
+
+static host_entry_t *host_get(analysis_t *a, const addr_t *x) {
+        kv_table_t *t = &a->hosts;
+        host_entry_t *e = t->e;
+        uint32_t mask = t->cap - 1, i = (uint32_t) addr_hash(x, a->seed) & mask;
+        for (uint32_t n = 0; n < t->cap; n++, i = (i + 1) & mask) {
+                if (!e[i].used) {
+                        if (t->n >= t->max)
+                                return NULL;
+                        e[i].used = 1;
+                        e[i].addr = *x;
+                        t->n++;
+                        return &e[i];
+                }
+                if (addr_equal(&e[i].addr, x))
+                        return &e[i];
+        }
+        return NULL;
+}
+
+static conv_entry_t *conv_get(analysis_t *a, const addr_t *x, const addr_t *y, bool *ret_ab) {
+        kv_table_t *t = &a->convs;
+        conv_entry_t *e = t->e;
+        bool ab = addr_compare(x, y) <= 0;
+        const addr_t *lo = ab ? x : y, *hi = ab ? y : x;
+        *ret_ab = ab;
+        uint32_t mask = t->cap - 1, i = (uint32_t) addr_hash(hi, addr_hash(lo, a->seed)) & mask;
+        for (uint32_t n = 0; n < t->cap; n++, i = (i + 1) & mask) {
+                if (!e[i].used) {
+                        if (t->n >= t->max)
+                                return NULL;
+                        e[i].used = 1;
+                        e[i].a = *lo;
+                        e[i].b = *hi;
+                        t->n++;
+                        return &e[i];
+                }
+                if (addr_equal(&e[i].a, lo) && addr_equal(&e[i].b, hi))
+                        return &e[i];
+        }
+        return NULL;
+}
+
+void stats_host_conv(analysis_t *a, const packet_t *p) {
+        host_entry_t *s = host_get(a, &p->src), *d = host_get(a, &p->dst);
+        if (s) {
+                s->packets_tx++;
+                s->bytes_tx += p->wirelen;
+        } else
+                a->hosts.overflow_packets++;
+        if (d) {
+                d->packets_rx++;
+                d->bytes_rx += p->wirelen;
+        }
+        bool ab;
+        conv_entry_t *c = conv_get(a, &p->src, &p->dst, &ab);
+        if (!c) {
+                a->convs.overflow_packets++;
+                return;
+        }
+        if (c->packets == 0)
+                c->first_ts = p->ts_ns;
+        c->last_ts = p->ts_ns;
+        c->packets++;
+        c->bytes += p->wirelen;
+        if (ab) {
+                c->packets_ab++;
+                c->bytes_ab += p->wirelen;
+        }
+}
+
+/* ---- series ---- */
+
+series_bucket_t *series_at(analysis_t *a, int64_t ts) {
+        series_t *s = &a->series;
+        if (!a->have_ts)
+                return NULL;
+        int64_t off = ts - s->t0;
+        if (off < 0)
+                off = 0;
+        while (off / s->width >= SERIES_BUCKETS) {
+                /* widen: merge pairs of buckets */
+                for (int i = 0; i < SERIES_BUCKETS / 2; i++) {
+                        series_bucket_t *x = &s->b[2 * i], *y = &s->b[2 * i + 1];
+                        series_bucket_t m = {
+                                .bytes = x->bytes + y->bytes, .packets = x->packets + y->packets,
+                                .retrans = x->retrans + y->retrans, .zero_win = x->zero_win + y->zero_win,
+                                .dns_fail = x->dns_fail + y->dns_fail, .lost = x->lost + y->lost,
+                                .rtt_n = x->rtt_n + y->rtt_n, .rtt_sum = x->rtt_sum + y->rtt_sum,
+                                .rtt_max = x->rtt_max > y->rtt_max ? x->rtt_max : y->rtt_max,
+                        };
+                        s->b[i] = m;
+                }
+                memset(&s->b[SERIES_BUCKETS / 2], 0, sizeof(series_bucket_t) * (SERIES_BUCKETS / 2));
+                s->width *= 2;
+        }
+        return &s->b[off / s->width];
+}
+
+void series_add(analysis_t *a, int64_t ts, uint64_t bytes, uint64_t packets) {
+        series_bucket_t *b = series_at(a, ts);
+        if (b) {
+                b->bytes += bytes;
+                b->packets += packets;
+        }
+}
+
+/* RFC 3550 A.8 interarrival jitter, with the variation of interarrival times standing in for the
+ * transit-time difference (no sender clock in the capture): J += (|D| - J) / 16, kept scaled by 16. */
+void jitter_update(int64_t ts, int64_t *prev_ts, int64_t *prev_delta, int64_t *jitter16, uint32_t *n) {
+        if (*n > 0) {
+                int64_t delta = ts - *prev_ts;
+                if (*n > 1) {
+                        int64_t dd = delta - *prev_delta;
+                        if (dd < 0)
+                                dd = -dd;
+                        *jitter16 += dd - ((*jitter16 + 8) >> 4);
+                }
+                *prev_delta = delta;
+        }
+        *prev_ts = ts;
+        (*n)++;
+}
+
+void event_add(analysis_t *a, event_kind_t kind, const event_t *e) {
+        event_list_t *l = &a->ev[kind];
+        l->total++;
+        if (l->n >= a->lim.max_events)
+                return;
+        if (l->n == l->cap) {
+                uint32_t nc = l->cap ? l->cap * 2 : 16;
+                if (nc > a->lim.max_events)
+                        nc = a->lim.max_events;
+                event_t *nv = realloc(l->v, nc * sizeof(event_t));
+                if (!nv)
+                        return;
+                l->v = nv;
+                l->cap = nc;
+        }
+        l->v[l->n] = *e;
+        l->v[l->n].kind = (uint8_t) kind;
+        l->n++;
+}
+
+/* ---- per packet ---- */
+
+static void service_count(analysis_t *a, uint8_t proto, uint16_t port, uint32_t bytes) {
+        for (unsigned i = 0; i < a->n_services; i++) {
+                service_entry_t *s = &a->services[i];
+                if (s->port == port && s->proto == proto) {
+                        s->c.packets++;
+                        s->c.bytes += bytes;
+                        return;
+                }
+        }
+        if (a->n_services < SERVICE_MAX) {
+                a->services[a->n_services++] = (service_entry_t) { .port = port, .proto = proto,
+                                                                   .c = { 1, bytes } };
+                return;
+        }
+        a->services_other_packets++;
+        a->services_other_bytes += bytes;
+}
+
+void stats_packet(analysis_t *a, const packet_t *p, bool decoded) {
+        uint32_t len = p->wirelen;
+#define COUNT(x) do { a->proto[x].packets++; a->proto[x].bytes += len; } while (0)
+        if (p->dlt == 1)
+                COUNT(PROTO_ETHERNET);
+        else if (p->dlt == 113 || p->dlt == 276)
+                COUNT(PROTO_SLL);
+        if (p->vlan)
+                COUNT(PROTO_VLAN);
+        if (p->l3 == L3_ARP) {
+                COUNT(PROTO_ARP);
+                return;
+        }
+        if (!p->seen_ipv4 && !p->seen_ipv6) {
+                COUNT(PROTO_NON_IP);
+                return;
+        }
+        if (p->seen_ipv4)
+                COUNT(PROTO_IPV4);
+        if (p->seen_ipv6)
+                COUNT(PROTO_IPV6);
+        if (p->frag && !p->frag_first) {
+                COUNT(PROTO_IP_OTHER); /* a later fragment: its transport is in the first one */
+                return;
+        }
+        switch (p->proto) {
+        case 6: COUNT(PROTO_TCP); break;
+        case 17: COUNT(PROTO_UDP); break;
+        case 1: COUNT(PROTO_ICMP); break;
+        case 58: COUNT(PROTO_ICMPV6); break;
+        case 132: COUNT(PROTO_SCTP); break;
+        case 47: COUNT(PROTO_GRE); break;
+        case 50: COUNT(PROTO_ESP); break;
+        default: COUNT(PROTO_IP_OTHER); break;
+        }
+#undef COUNT
+        (void) decoded;
+}
+
+void stats_service(analysis_t *a, const flow_t *f, const packet_t *p) {
+        uint16_t port = f->client_is_a ? f->key.pb : f->key.pa;
+        service_count(a, p->proto, port, p->wirelen);
+}
+
+void stats_burst(analysis_t *a, const packet_t *p, int64_t gap) {
+        if (a->packets > 1 && gap >= 0 && gap < BURST_GAP) {
+                a->burst_cur_pkts++;
+                a->burst_cur_bytes += p->wirelen;
+                return;
+        }
+        /* the run ended */
+        if (a->burst_cur_pkts >= BURST_MIN) {
+                a->bursts++;
+                if (a->burst_cur_pkts > a->burst_max_pkts) {
+                        a->burst_max_pkts = a->burst_cur_pkts;
+                        a->burst_max_bytes = a->burst_cur_bytes;
+                        a->burst_max_start = a->burst_cur_start;
+                        a->burst_max_dur = a->prev_ts - a->burst_cur_start;
+                }
+        }
+        a->burst_cur_pkts = 1;
+        a->burst_cur_bytes = p->wirelen;
+        a->burst_cur_start = p->ts_ns;
+}
+
+void stats_finish(analysis_t *a) {
+        packet_t end = { .ts_ns = a->last_ts };
+        stats_burst(a, &end, -1);
+}

@@ -1,0 +1,420 @@
+/* TCP analysis per connection (RFC 9293; duplicate ACKs per RFC 5681 section 2; RTT per RFC 6298 with
+ * Karn's rule; window scaling per RFC 7323). Definitions, as documented in docs/analyses.md:
+ *  - a segment whose sequence range was already seen at the capture point is a retransmission:
+ *    spurious when the receiver had already acknowledged it, fast when the receiver had reported the loss
+ *    (two or more duplicate ACKs for it, or a SACK block above it), otherwise RTO (timer-driven);
+ *  - a segment that fills a gap (a range never seen here) is out-of-order when it arrives within one
+ *    round-trip of the gap opening (the network reordered it), else the retransmission of a segment lost
+ *    before the capture point; either way the gap itself was counted once as a lost segment;
+ *  - a duplicate ACK carries no data, no SYN/FIN, repeats the highest ACK with the same window, while the
+ *    peer has unacknowledged data (RFC 5681's definition; a plain ACK stream with nothing in flight is not
+ *    one — the old tool's main false alarm). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+static void ev_from_packet(event_t *e, const packet_t *p) {
+        memset(e, 0, sizeof *e);
+        e->ts = p->ts_ns;
+        e->key.a = p->src;
+        e->key.b = p->dst;
+        e->key.pa = p->sport;
+        e->key.pb = p->dport;
+        e->key.proto = p->proto;
+}
+
+/* Window scale shift for windows advertised by direction d: -1 when unknown (handshake not captured). */
+static int tcp_scale(const tcp_conn_t *c, int d) {
+        if (!c->d[0].syn || !c->d[1].syn)
+                return -1;
+        if (c->d[0].wscale < 0 || c->d[1].wscale < 0)
+                return 0; /* RFC 7323: scaling only when both sides offered it */
+        return c->d[d].wscale;
+}
+
+bool tcp_is_new_connection(const flow_t *f, int dir, const packet_t *p) {
+        const tcp_conn_t *c = f->tcp;
+        uint8_t fl = p->tcp.flags;
+        if (!c || !(fl & TCP_SYN) || (fl & TCP_ACK))
+                return false;
+        if (dir == 1 && c->d[0].syn)
+                return true; /* the former server opens a connection the other way */
+        const tcp_dir_t *s = &c->d[dir];
+        if (s->syn)
+                return p->tcp.seq != s->isn;
+        return f->packets > 0;
+}
+
+static int64_t tcp_reorder_threshold(const analysis_t *a, const tcp_conn_t *c) {
+        /* One round trip as seen from the capture point: the handshake's, else a default of 3 ms
+         * (tshark's default for the same decision). */
+        if (c->hs == HS_DONE && c->hs_ack_ts > c->syn_ts && c->syn_ts)
+                return c->hs_ack_ts - c->syn_ts;
+        if (c->synack_ts && c->syn_ts && c->synack_ts > c->syn_ts)
+                return c->synack_ts - c->syn_ts;
+        return 3 * NS_PER_MS;
+}
+
+static void tcp_hole_add(tcp_dir_t *s, uint32_t start, uint32_t end, int64_t ts) {
+        if (s->n_holes == TCP_HOLES) {
+                /* forget the oldest: a late filler of it will be called a retransmission */
+                memmove(&s->holes[0], &s->holes[1], sizeof(tcp_hole_t) * (TCP_HOLES - 1));
+                s->n_holes--;
+        }
+        s->holes[s->n_holes++] = (tcp_hole_t) { start, end, ts };
+}
+
+/* Removes [seq, end) from the holes; returns whether any hole was touched, and when it opened. */
+static bool tcp_hole_fill(tcp_dir_t *s, uint32_t seq, uint32_t end, int64_t *ret_ts) {
+        bool hit = false;
+        for (int i = 0; i < s->n_holes; i++) {
+                tcp_hole_t *h = &s->holes[i];
+                if (!(seq_lt(seq, h->end) && seq_gt(end, h->start)))
+                        continue;
+                if (!hit)
+                        *ret_ts = h->ts;
+                hit = true;
+                if (seq_le(seq, h->start) && seq_ge(end, h->end)) {
+                        memmove(h, h + 1, sizeof(tcp_hole_t) * (size_t) (s->n_holes - i - 1));
+                        s->n_holes--;
+                        i--;
+                } else if (seq_le(seq, h->start)) {
+                        h->start = end;
+                } else if (seq_ge(end, h->end)) {
+                        h->end = seq;
+                } else {
+                        uint32_t old_end = h->end;
+                        h->end = seq;
+                        if (s->n_holes < TCP_HOLES)
+                                s->holes[s->n_holes++] = (tcp_hole_t) { end, old_end, h->ts };
+                }
+        }
+        return hit;
+}
+
+static void tcp_unacked_push(tcp_dir_t *s, uint32_t seq, uint32_t end, int64_t ts, bool retrans) {
+        if (retrans) {
+                /* Karn: a pending sample whose range the retransmission covers again is ambiguous */
+                for (int i = 0; i < s->ua_n; i++) {
+                        tcp_unacked_t *u = &s->unacked[(s->ua_head + i) % TCP_UNACKED];
+                        if (seq_gt(u->end, seq))
+                                u->retransmitted = true;
+                }
+        }
+        if (s->ua_n == TCP_UNACKED) {
+                s->ua_head = (uint8_t) ((s->ua_head + 1) % TCP_UNACKED);
+                s->ua_n--;
+        }
+        s->unacked[(s->ua_head + s->ua_n) % TCP_UNACKED] = (tcp_unacked_t) { end, ts, retrans };
+        s->ua_n++;
+}
+
+static void tcp_rtt_on_ack(analysis_t *a, tcp_dir_t *data_dir, uint32_t ack, int64_t ts) {
+        bool have = false;
+        tcp_unacked_t last = { 0 };
+        while (data_dir->ua_n > 0) {
+                tcp_unacked_t *u = &data_dir->unacked[data_dir->ua_head];
+                if (!seq_le(u->end, ack))
+                        break;
+                last = *u;
+                have = true;
+                data_dir->ua_head = (uint8_t) ((data_dir->ua_head + 1) % TCP_UNACKED);
+                data_dir->ua_n--;
+        }
+        if (have && !last.retransmitted && ts >= last.ts) {
+                samples_add(&a->rtt, ts - last.ts);
+                series_bucket_t *b = series_at(a, ts);
+                if (b) {
+                        b->rtt_n++;
+                        b->rtt_sum += ts - last.ts;
+                        if (ts - last.ts > b->rtt_max)
+                                b->rtt_max = ts - last.ts;
+                }
+        }
+}
+
+static void tcp_count_retrans(analysis_t *a, tcp_dir_t *s, const packet_t *p, int kind) {
+        /* kind: 0 rto, 1 fast, 2 spurious */
+        s->retrans++;
+        a->tcp_retrans++;
+        if (kind == 0) {
+                s->rto++;
+                a->tcp_rto++;
+        } else if (kind == 1) {
+                s->fast++;
+                a->tcp_fast++;
+        } else {
+                s->spurious++;
+                a->tcp_spurious++;
+        }
+        series_bucket_t *b = series_at(a, p->ts_ns);
+        if (b)
+                b->retrans++;
+        event_t e;
+        ev_from_packet(&e, p);
+        e.sub = (uint8_t) kind;
+        e.value = p->tcp.seq;
+        event_add(a, EV_RETRANS, &e);
+}
+
+static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
+        tcp_conn_t *c = f->tcp;
+        tcp_dir_t *s = &c->d[dir];
+        const tcp_hdr_t *t = &p->tcp;
+        int64_t ts = p->ts_ns;
+
+        if (!(t->flags & TCP_ACK)) {
+                a->tcp_syn++;
+                if (s->syn && t->seq == s->isn) {
+                        a->tcp_syn_retrans++;
+                        c->syn_count++;
+                        return;
+                }
+                s->syn = true;
+                s->isn = t->seq;
+                s->next_seq = t->seq + 1;
+                s->seq_valid = true;
+                s->wscale = t->wscale;
+                c->hs = HS_SYN;
+                c->syn_ts = ts;
+                c->syn_count = 1;
+                return;
+        }
+        a->tcp_synack++;
+        if (s->syn && t->seq == s->isn) {
+                a->tcp_synack_retrans++;
+                c->synack_count++;
+                return;
+        }
+        s->syn = true;
+        s->isn = t->seq;
+        s->next_seq = t->seq + 1;
+        s->seq_valid = true;
+        s->wscale = t->wscale;
+        c->synack_count = 1;
+        if (c->hs <= HS_SYN) {
+                c->hs = HS_SYNACK;
+                c->synack_ts = ts;
+        }
+}
+
+void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
+        tcp_conn_t *c = f->tcp;
+        tcp_dir_t *s = &c->d[dir], *r = &c->d[!dir];
+        const tcp_hdr_t *t = &p->tcp;
+        const uint8_t fl = t->flags;
+        const int64_t ts = p->ts_ns;
+        const uint32_t plen = p->payload_len;
+        const uint32_t seglen = plen + !!(fl & TCP_SYN) + !!(fl & TCP_FIN);
+
+        s->seen = true;
+        s->packets++;
+        s->bytes += p->wirelen;
+        jitter_update(ts, &s->jit_prev_ts, &s->jit_prev_delta, &s->jitter16, &s->jit_n);
+
+        if (fl & TCP_SYN) {
+                tcp_handshake(a, f, dir, p);
+        } else if (c->hs == HS_SYNACK && (fl & TCP_ACK) && dir == 0 && c->d[1].syn && t->ack == c->d[1].isn + 1) {
+                c->hs = HS_DONE;
+                c->hs_ack_ts = ts;
+                a->tcp_hs_completed++;
+                if (c->d[0].syn) {
+                        samples_add(&a->hs_rtt, ts - c->syn_ts);
+                        samples_add(&a->hs_syn_synack, c->synack_ts - c->syn_ts);
+                        samples_add(&a->hs_synack_ack, ts - c->synack_ts);
+                        if (c->syn_count == 1 && ts - c->syn_ts >= 50 * NS_PER_MS) {
+                                a->tcp_hs_high_rtt++;
+                                if (ts - c->syn_ts > a->tcp_hs_high_rtt_max)
+                                        a->tcp_hs_high_rtt_max = ts - c->syn_ts;
+                        }
+                        if (ts - c->syn_ts > 300 * NS_PER_MS || c->syn_count > 1) {
+                                event_t e;
+                                ev_from_packet(&e, p);
+                                e.dur = ts - c->syn_ts;
+                                e.sub = c->syn_count;
+                                e.value = (uint32_t) ((c->synack_ts - c->syn_ts) / 1000);   /* us */
+                                e.sub2 = 0;
+                                event_add(a, EV_SLOW_HANDSHAKE, &e);
+                        }
+                }
+        }
+        if (fl & TCP_FIN) {
+                a->tcp_fin++;
+                s->fin = true;
+                if (r->fin)
+                        f->closed = true;
+        }
+        if (fl & TCP_RST) {
+                a->tcp_rst++;
+                s->rst = true;
+                f->closed = true;
+                event_t e;
+                ev_from_packet(&e, p);
+                if (c->hs < HS_DONE && dir == 1 && !c->d[1].syn && c->d[0].syn) {
+                        c->refused = true;
+                        a->tcp_refused++;
+                        e.sub = 0;
+                } else if (c->d[0].payload_bytes || c->d[1].payload_bytes) {
+                        if (!c->reset_seen)
+                                a->tcp_aborted++;
+                        c->aborted = true;
+                        e.sub = 1;
+                } else
+                        e.sub = 2;
+                c->reset_seen = true;
+                event_add(a, EV_RESET, &e);
+                return; /* an RST's sequence and window say nothing about loss */
+        }
+
+        /* ---- sequence space of direction s ---- */
+        bool retrans = false;
+        if (seglen > 0 && !(fl & TCP_SYN)) {
+                uint32_t seq = t->seq, end = seq + seglen;
+                if (!s->seq_valid) {
+                        s->seq_valid = true;
+                        s->next_seq = end;
+                } else if (seq == s->next_seq) {
+                        s->next_seq = end;
+                } else if (seq_gt(seq, s->next_seq)) {
+                        /* a gap: bytes the capture point never saw */
+                        s->lost++;
+                        a->tcp_lost++;
+                        a->tcp_lost_bytes += seq - s->next_seq;
+                        series_bucket_t *b = series_at(a, ts);
+                        if (b)
+                                b->lost++;
+                        tcp_hole_add(s, s->next_seq, seq, ts);
+                        s->next_seq = end;
+                } else if (plen <= 1 && !(fl & TCP_FIN) && seq == s->next_seq - 1) {
+                        /* keep-alive (RFC 9293 3.8.4) or, towards a zero window, a window probe */
+                        if (r->ack_valid && r->win_raw == 0) {
+                                s->zw_probe++;
+                                a->tcp_zw_probe++;
+                        } else {
+                                s->keepalive++;
+                                a->tcp_keepalive++;
+                        }
+                        goto ack;
+                } else {
+                        int64_t hole_ts = 0;
+                        if (tcp_hole_fill(s, seq, end, &hole_ts)) {
+                                if (ts - hole_ts < tcp_reorder_threshold(a, c)) {
+                                        s->ooo++;
+                                        a->tcp_ooo++;
+                                } else {
+                                        retrans = true;
+                                        bool reported = (r->dupacks >= 2 && r->last_ack == seq) ||
+                                                        (r->has_sack && seq_gt(r->sack_high, seq));
+                                        tcp_count_retrans(a, s, p, reported ? 1 : 0);
+                                }
+                        } else {
+                                retrans = true;
+                                if (r->ack_valid && seq_le(end, r->last_ack) && !(fl & TCP_FIN && plen == 0 && end == r->last_ack + 1))
+                                        tcp_count_retrans(a, s, p, 2);
+                                else {
+                                        bool reported = (r->ack_valid && r->dupacks >= 2 && r->last_ack == seq) ||
+                                                        (r->has_sack && seq_gt(r->sack_high, seq) &&
+                                                         r->ack_valid && seq_ge(seq, r->last_ack));
+                                        tcp_count_retrans(a, s, p, reported ? 1 : 0);
+                                }
+                        }
+                        if (seq_gt(end, s->next_seq))
+                                s->next_seq = end;
+                }
+                /* window full: the segment reaches the right edge of the receiver's advertised window */
+                if (plen > 0 && r->ack_valid && !retrans) {
+                        int sc = tcp_scale(c, !dir);
+                        if (sc >= 0) {
+                                uint64_t edge = (uint64_t) r->last_ack + ((uint64_t) r->win_raw << sc);
+                                if (r->win_raw > 0 && (uint32_t) edge == end) {
+                                        s->win_full++;
+                                        a->tcp_win_full++;
+                                }
+                        }
+                }
+        }
+        if (plen > 0) {
+                s->data_segments++;
+                s->payload_bytes += plen;
+                a->tcp_data_segments++;
+                tcp_unacked_push(s, t->seq, t->seq + plen, ts, retrans);
+        }
+
+ack:
+        /* ---- acknowledgements and window advertised by s ---- */
+        if (!(fl & TCP_ACK))
+                return;
+        {
+                uint32_t ack = t->ack;
+                int sc = tcp_scale(c, dir);
+                if (!s->ack_valid) {
+                        s->ack_valid = true;
+                        s->last_ack = ack;
+                        tcp_rtt_on_ack(a, r, ack, ts);
+                } else if (seq_gt(ack, s->last_ack)) {
+                        s->last_ack = ack;
+                        s->dupacks = 0;
+                        if (s->has_sack && seq_ge(ack, s->sack_high))
+                                s->has_sack = false;
+                        tcp_rtt_on_ack(a, r, ack, ts);
+                } else if (ack == s->last_ack && plen == 0 && !(fl & (TCP_SYN | TCP_FIN))) {
+                        if (t->win != s->win_raw) {
+                                s->win_update++;
+                                a->tcp_win_update++;
+                        } else if (r->seq_valid && seq_gt(r->next_seq, ack)) {
+                                s->dupacks++;
+                                s->dupacks_total++;
+                                a->tcp_dupacks++;
+                                s->last_dupack_ts = ts;
+                        }
+                }
+                for (int i = 0; i < t->n_sack; i++) {
+                        uint32_t re = t->sack[i][1];
+                        if (seq_gt(re, ack) && (!s->has_sack || seq_gt(re, s->sack_high))) {
+                                s->sack_high = re;
+                                s->has_sack = true;
+                        }
+                }
+                if (t->win == 0 && !(fl & (TCP_SYN | TCP_FIN))) {
+                        s->zero_win++;
+                        a->tcp_zero_win++;
+                        series_bucket_t *b = series_at(a, ts);
+                        if (b)
+                                b->zero_win++;
+                        if (s->win_raw != 0 || s->packets == 1) {
+                                event_t e;
+                                ev_from_packet(&e, p);
+                                event_add(a, EV_ZERO_WINDOW, &e);
+                        }
+                }
+                s->win_raw = t->win;
+                s->win = sc > 0 ? (uint64_t) t->win << sc : t->win;
+        }
+}
+
+void tcp_flow_finish(analysis_t *a, flow_t *f) {
+        tcp_conn_t *c = f->tcp;
+        if (!c)
+                return;
+        if (f->last_ts > f->first_ts)
+                samples_add(&a->conn_dur, f->last_ts - f->first_ts);
+        if (!c->d[0].syn && !c->d[1].syn)
+                a->tcp_conns_midstream++;
+        else if (tcp_scale(c, 0) < 0)
+                a->tcp_conns_unknown_scale++;
+        if (c->hs == HS_SYN && !c->refused) {
+                a->tcp_hs_no_answer++;
+                event_t e = { .ts = c->syn_ts, .key = f->key, .sub = c->syn_count };
+                if (!f->client_is_a) {
+                        e.key.a = f->key.b;
+                        e.key.b = f->key.a;
+                        e.key.pa = f->key.pb;
+                        e.key.pb = f->key.pa;
+                }
+                e.dur = f->last_ts - c->syn_ts;
+                event_add(a, EV_FAILED_HANDSHAKE, &e);
+        }
+        if (c->refused)
+                a->tcp_hs_refused++;
+}

@@ -1,0 +1,104 @@
+/* The frontend <-> analyzer protocol: fixed header, fixed-size payload per type, at most one fd each. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Carried over AF_UNIX SOCK_SEQPACKET, one message per packet.
+ * Rule (STYLE.md 6): at most one fd per message, so a job is JOB (capture fd) + JOB_FD (json fd) +
+ * JOB_FD (html fd), in that order, then the analyzer answers with PROGRESS* then DONE or ERROR. */
+
+#define IPC_PROTOCOL_VERSION 1
+#define IPC_TASK_ID_LEN 32   /* 128-bit id as lower-case hex, no NUL in the wire format */
+#define IPC_TEXT_MAX 256     /* bounded strings inside payloads, NUL-terminated within the array */
+
+typedef enum ipc_type {
+        IPC_JOB = 1,      /* web -> analyzer, fd: capture (O_RDONLY) */
+        IPC_JOB_FD,       /* web -> analyzer, fd: JSON report then HTML report (O_WRONLY) */
+        IPC_PROGRESS,     /* analyzer -> web */
+        IPC_DONE,         /* analyzer -> web, last message */
+        IPC_ERROR,        /* analyzer -> web, last message */
+        _IPC_TYPE_MAX,
+} ipc_type_t;
+
+typedef struct ipc_header {
+        uint32_t type;
+        uint32_t length;                  /* payload length, must equal the size for the type */
+        char task_id[IPC_TASK_ID_LEN];
+} ipc_header_t;
+
+typedef struct ipc_job {
+        uint32_t version;                 /* IPC_PROTOCOL_VERSION */
+        uint32_t max_flows;
+        uint32_t max_events;
+        uint32_t max_dns_pending;
+        uint32_t max_frag_pending;
+        uint32_t timeout_s;               /* the analyzer stops itself (ERROR "timeout") after this */
+        uint64_t max_packets;
+        uint64_t memory_budget;           /* bytes; becomes RLIMIT_AS/DATA in the spawned case */
+        uint64_t capture_size;
+} ipc_job_t;
+
+typedef struct ipc_job_fd {
+        uint32_t which;                   /* 0 = JSON report, 1 = HTML report */
+        uint32_t _pad;
+} ipc_job_fd_t;
+
+typedef struct ipc_progress {
+        char phase[32];
+        uint64_t bytes_done;
+        uint64_t bytes_total;
+        uint64_t packets;
+        double percent;
+} ipc_progress_t;
+
+typedef struct ipc_done {
+        uint64_t packets;
+        uint64_t bytes;
+        int32_t health_score;
+        uint32_t findings;
+        uint32_t partial;                 /* 1 when the capture was cut short */
+        uint32_t _pad;
+} ipc_done_t;
+
+typedef struct ipc_error {
+        int32_t code;                     /* 3 = not a capture, 4 = limit, 5 = internal, 6 = timeout */
+        uint32_t _pad;
+        char message[IPC_TEXT_MAX];
+} ipc_error_t;
+
+_Static_assert(sizeof(ipc_header_t) == 40, "ipc header is 40 bytes");
+_Static_assert(sizeof(ipc_job_t) == 48, "ipc job is 48 bytes");
+_Static_assert(sizeof(ipc_job_fd_t) == 8, "ipc job fd is 8 bytes");
+_Static_assert(sizeof(ipc_progress_t) == 64, "ipc progress is 64 bytes");
+_Static_assert(sizeof(ipc_done_t) == 32, "ipc done is 32 bytes");
+_Static_assert(sizeof(ipc_error_t) == 264, "ipc error is 264 bytes");
+
+#define IPC_MESSAGE_MAX (sizeof(ipc_header_t) + sizeof(ipc_error_t))
+
+/* Expected payload size for a type, or -EBADMSG for an unknown type. */
+int ipc_payload_size(uint32_t type);
+
+/* Sends one message (MSG_NOSIGNAL) with its fd: exactly one for JOB/JOB_FD (borrowed: the peer gets a
+ * duplicate), -1 for the others. len must be the type's size. 0, -EINVAL, or -errno (-EPIPE, -EAGAIN). */
+int ipc_send(int sock, uint32_t type, const char task_id[IPC_TASK_ID_LEN], const void *payload, size_t len,
+             int fd);
+
+/* Receives one message into buf (IPC_MESSAGE_MAX bytes). Checks size against type, at most one fd
+ * (MSG_CMSG_CLOEXEC); the caller owns *ret_fd (-1 if none). Returns 0, -EAGAIN, -ECONNRESET on EOF,
+ * -EBADMSG on a malformed message (the channel must then be closed). */
+int ipc_recv(int sock, ipc_header_t *ret_header, void *ret_payload, size_t payload_max, int *ret_fd);
+
+/* Pure decoder used by ipc_recv() and the fuzzer: validates one received record of len bytes that came
+ * with n_fds fds. Checks: a known type, length == the type's size == len - header, exactly one fd for JOB
+ * and JOB_FD and none otherwise, a task id of IPC_TASK_ID_LEN lower-case hex digits, and the payload
+ * (strings NUL-terminated within their arrays, JOB_FD which 0/1, finite percent in -1..100, health 0..100,
+ * error code 1..255). Returns 0 (header and payload copied out), -EBADMSG when malformed, -EPROTO for a
+ * JOB of another protocol version, -ENOBUFS when payload_max is too small, -EINVAL on NULL arguments. */
+int ipc_decode(const void *buf, size_t len, unsigned n_fds, ipc_header_t *ret_header, void *ret_payload,
+               size_t payload_max);
+
+/* True when task_id is IPC_TASK_ID_LEN lower-case hex digits (no NUL: the wire format is fixed-width). */
+bool ipc_task_id_is_valid(const char task_id[IPC_TASK_ID_LEN]);
