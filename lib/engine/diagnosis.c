@@ -78,21 +78,26 @@ static int finding_cmp(const void *x, const void *y) {
 
 static void diagnose_tcp(analysis_t *a) {
         uint64_t data = a->tcp_data_segments ? a->tcp_data_segments : 1;
-        uint64_t real_rt = a->tcp_retrans - a->tcp_spurious;
-        uint64_t loss_events = real_rt > a->tcp_lost ? real_rt : a->tcp_lost;
+        /* data retransmissions caused by loss: not SYNs (handshake findings), not spurious ones, not those
+         * that answered a path-MTU signal (the PMTU finding) */
+        uint64_t real_rt = a->tcp_retrans - a->tcp_spurious - a->tcp_syn_retrans - a->tcp_synack_retrans -
+                           a->tcp_pmtu_retrans;
+        /* Loss is what the senders had to resend. A gap in the sequence seen here is not loss by itself:
+         * reordering opens gaps that late originals fill (counted as out-of-order), and a capture that
+         * dropped packets opens gaps nobody resends. */
+        uint64_t loss_events = real_rt;
         double rate = 100.0 * (double) loss_events / (double) data;
 
         if (loss_events >= 3 && rate >= 0.1) {
                 finding_t *f = finding_add(a, "tcp-loss", rate >= 5 ? 3 : rate >= 1 ? 2 : 1, clampi(rate * 5, 2, 25),
                                            "tcp.analysis.retransmission || tcp.analysis.lost_segment",
-                                           "Packet loss: %llu TCP segments lost or retransmitted (%.2f%% of data segments)",
+                                           "Packet loss: %llu TCP segments were retransmitted (%.2f%% of data segments)",
                                            (unsigned long long) loss_events, rate);
-                finding_detail(f, "%llu retransmissions (%llu fast, %llu after a timeout); %llu gaps in the sequence "
-                               "seen at the capture point (%llu bytes never seen); %llu duplicate ACKs. ",
-                               (unsigned long long) real_rt, (unsigned long long) a->tcp_fast,
-                               (unsigned long long) a->tcp_rto, (unsigned long long) a->tcp_lost,
-                               (unsigned long long) a->tcp_lost_bytes, (unsigned long long) a->tcp_dupacks);
-                if (a->tcp_lost && a->tcp_lost * 2 >= real_rt)
+                finding_detail(f, "%llu fast retransmissions (after duplicate ACKs or SACK), %llu after a timeout; "
+                               "%llu gaps in the sequence seen at the capture point; %llu duplicate ACKs. ",
+                               (unsigned long long) a->tcp_fast, (unsigned long long) a->tcp_rto,
+                               (unsigned long long) a->tcp_lost, (unsigned long long) a->tcp_dupacks);
+                if (a->tcp_lost && a->tcp_lost * 2 >= loss_events)
                         finding_detail(f, "Most lost segments were never seen here: the loss is upstream of the "
                                           "capture point (between the sender and here).");
                 else
@@ -276,8 +281,9 @@ static void diagnose_ip(analysis_t *a) {
                 finding_t *f = finding_add(a, "pmtu", 2, 3, "(icmp.type == 3 && icmp.code == 4) || icmpv6.type == 2",
                                            "Path MTU smaller than the packets sent: %llu \"too big\" messages, smallest MTU %u",
                                            (unsigned long long) (a->icmp_frag_needed + a->icmp_ptb), a->icmp_min_mtu);
-                finding_detail(f, "Packets had to be resent smaller. If these messages were blocked somewhere, "
-                                  "connections would hang (a PMTU black hole).");
+                finding_detail(f, "Packets had to be resent smaller (%llu TCP retransmissions followed these "
+                                  "messages). If these messages were blocked somewhere, connections would hang "
+                                  "(a PMTU black hole).", (unsigned long long) a->tcp_pmtu_retrans);
                 for (uint32_t i = 0; i < a->ev[EV_ICMP].n && f && f->n_flows < 5; i++) {
                         const event_t *e = &a->ev[EV_ICMP].v[i];
                         if ((e->sub2 == 0 && e->sub == 3 && e->value == 4) || (e->sub2 == 1 && e->sub == 2))

@@ -19,12 +19,14 @@ typedef struct flow_key {
         uint8_t proto;
 } flow_key_t;
 
-#define TCP_HOLES 4
+#define TCP_HOLES_MAX 512
 #define TCP_UNACKED 16
 
 typedef struct tcp_hole {
         uint32_t start, end;     /* sequence range never seen at the capture point */
         int64_t ts;              /* when the gap was first noticed */
+        uint32_t tsval;          /* TCP timestamp of the segment that opened the gap */
+        bool has_tsval;
 } tcp_hole_t;
 
 typedef struct tcp_unacked {
@@ -49,13 +51,13 @@ typedef struct tcp_dir {
         int64_t last_ts, last_dupack_ts;
         uint32_t sack_high;      /* highest SACK right edge sent in this direction (valid if has_sack) */
         bool has_sack;
-        tcp_hole_t holes[TCP_HOLES];
-        uint8_t n_holes;
+        tcp_hole_t *holes;       /* allocated on the first gap, at most TCP_HOLES_MAX */
+        uint16_t n_holes, cap_holes;
         tcp_unacked_t unacked[TCP_UNACKED];
         uint8_t ua_head, ua_n;
         /* figures */
         uint64_t packets, bytes, data_segments, payload_bytes;
-        uint32_t retrans, fast, spurious, rto, ooo, lost, dupacks_total, zero_win, win_full, keepalive,
+        uint32_t retrans, fast, spurious, rto, pmtu, ooo, lost, dupacks_total, zero_win, win_full, keepalive,
                  zw_probe, win_update;
         /* RFC 3550-style interarrival jitter (ns, scaled by 16) */
         int64_t jit_prev_ts, jit_prev_delta;
@@ -99,6 +101,7 @@ typedef struct tcp_conn {
         uint8_t syn_count, synack_count;
         int64_t syn_ts, synack_ts, hs_ack_ts;
         bool refused, aborted, reset_seen, midstream;
+        int64_t pmtu_ts;         /* last ICMP fragmentation-needed / packet-too-big about this connection */
         uint32_t dns_next[2];    /* DNS over TCP: seq where the next message starts */
         bool dns_sync[2];
 } tcp_conn_t;
@@ -310,7 +313,7 @@ struct analysis {
         uint64_t tcp_conns, udp_flows, icmp_flows;
 
         /* TCP aggregate */
-        uint64_t tcp_retrans, tcp_fast, tcp_spurious, tcp_rto, tcp_ooo, tcp_lost, tcp_lost_bytes, tcp_dupacks,
+        uint64_t tcp_retrans, tcp_fast, tcp_spurious, tcp_rto, tcp_pmtu_retrans, tcp_ooo, tcp_lost, tcp_lost_bytes, tcp_dupacks,
                  tcp_zero_win, tcp_win_full, tcp_keepalive, tcp_zw_probe, tcp_win_update, tcp_rst, tcp_syn,
                  tcp_synack, tcp_fin, tcp_syn_retrans, tcp_synack_retrans, tcp_data_segments, tcp_hs_completed,
                  tcp_hs_no_answer, tcp_hs_refused, tcp_refused, tcp_aborted, tcp_reused_ports, tcp_conns_midstream,

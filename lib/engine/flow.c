@@ -42,7 +42,11 @@ int flow_table_init(flow_table_t *t, uint64_t seed) {
 void flow_table_done(flow_table_t *t) {
         if (t->slots)
                 for (uint32_t i = 0; i < t->cap; i++)
-                        free(t->slots[i].tcp);
+                        if (t->slots[i].tcp) {
+                                free(t->slots[i].tcp->d[0].holes);
+                                free(t->slots[i].tcp->d[1].holes);
+                                free(t->slots[i].tcp);
+                        }
         free(t->slots);
         t->slots = NULL;
 }

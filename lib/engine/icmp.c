@@ -32,6 +32,17 @@ void icmp_packet(analysis_t *a, const packet_t *p) {
                 a->icmp_time_exceeded++;
         else if (!v6 && type == 5)
                 a->icmp_redirect++;
+        if (mtu && p->quote.valid && p->quote.proto == 6) {
+                /* tell the connection: its next retransmissions answer this signal, not a timeout */
+                packet_t q = { .src = p->quote.src, .dst = p->quote.dst, .sport = p->quote.sport,
+                               .dport = p->quote.dport, .proto = 6 };
+                flow_key_t k;
+                bool swapped, created;
+                flow_key_make(&k, &q, &swapped);
+                flow_t *f = flow_lookup(a, &k, p->ts_ns, false, &created);
+                if (f && f->tcp)
+                        f->tcp->pmtu_ts = p->ts_ns;
+        }
         if (unreach || texc || mtu) {
                 event_t e = { .ts = p->ts_ns, .kind = EV_ICMP, .sub = type, .sub2 = v6, .value = code };
                 if (p->quote.valid) {

@@ -248,7 +248,7 @@ static void json_events(json_t *j, analysis_t *a, event_kind_t k) {
                 json_flow(j, "flow", &e->key);
                 switch (k) {
                 case EV_RETRANS:
-                        json_str(j, "kind", e->sub == 0 ? "rto" : e->sub == 1 ? "fast" : "spurious");
+                        json_str(j, "kind", e->sub == 0 ? "rto" : e->sub == 1 ? "fast" : e->sub == 2 ? "spurious" : "pmtu");
                         json_u64(j, "seq", e->value);
                         break;
                 case EV_RESET:
@@ -301,6 +301,7 @@ static void json_tcp(json_t *j, analysis_t *a) {
         json_u64(j, "rto_retransmissions", a->tcp_rto);
         json_u64(j, "fast_retransmissions", a->tcp_fast);
         json_u64(j, "spurious_retransmissions", a->tcp_spurious);
+        json_u64(j, "pmtu_retransmissions", a->tcp_pmtu_retrans);
         json_u64(j, "duplicate_acks", a->tcp_dupacks);
         json_u64(j, "out_of_order", a->tcp_ooo);
         json_u64(j, "lost_segments", a->tcp_lost);

@@ -56,24 +56,34 @@ static int64_t tcp_reorder_threshold(const analysis_t *a, const tcp_conn_t *c) {
         return 3 * NS_PER_MS;
 }
 
-static void tcp_hole_add(tcp_dir_t *s, uint32_t start, uint32_t end, int64_t ts) {
-        if (s->n_holes == TCP_HOLES) {
+static void tcp_hole_add(tcp_dir_t *s, uint32_t start, uint32_t end, int64_t ts, const tcp_hdr_t *t) {
+        if (s->n_holes == s->cap_holes && s->cap_holes < TCP_HOLES_MAX) {
+                uint16_t nc = s->cap_holes ? (uint16_t) (s->cap_holes * 2) : 8;
+                tcp_hole_t *nh = realloc(s->holes, sizeof(tcp_hole_t) * nc);
+                if (nh) {
+                        s->holes = nh;
+                        s->cap_holes = nc;
+                }
+        }
+        if (s->n_holes == s->cap_holes) {
+                if (s->n_holes == 0)
+                        return;
                 /* forget the oldest: a late filler of it will be called a retransmission */
-                memmove(&s->holes[0], &s->holes[1], sizeof(tcp_hole_t) * (TCP_HOLES - 1));
+                memmove(&s->holes[0], &s->holes[1], sizeof(tcp_hole_t) * (size_t) (s->n_holes - 1));
                 s->n_holes--;
         }
-        s->holes[s->n_holes++] = (tcp_hole_t) { start, end, ts };
+        s->holes[s->n_holes++] = (tcp_hole_t) { start, end, ts, t->ts_val, t->has_ts };
 }
 
-/* Removes [seq, end) from the holes; returns whether any hole was touched, and when it opened. */
-static bool tcp_hole_fill(tcp_dir_t *s, uint32_t seq, uint32_t end, int64_t *ret_ts) {
+/* Removes [seq, end) from the holes; returns whether any hole was touched, and the first one touched. */
+static bool tcp_hole_fill(tcp_dir_t *s, uint32_t seq, uint32_t end, tcp_hole_t *ret_hole) {
         bool hit = false;
         for (int i = 0; i < s->n_holes; i++) {
                 tcp_hole_t *h = &s->holes[i];
                 if (!(seq_lt(seq, h->end) && seq_gt(end, h->start)))
                         continue;
                 if (!hit)
-                        *ret_ts = h->ts;
+                        *ret_hole = *h;
                 hit = true;
                 if (seq_le(seq, h->start) && seq_ge(end, h->end)) {
                         memmove(h, h + 1, sizeof(tcp_hole_t) * (size_t) (s->n_holes - i - 1));
@@ -86,8 +96,9 @@ static bool tcp_hole_fill(tcp_dir_t *s, uint32_t seq, uint32_t end, int64_t *ret
                 } else {
                         uint32_t old_end = h->end;
                         h->end = seq;
-                        if (s->n_holes < TCP_HOLES)
-                                s->holes[s->n_holes++] = (tcp_hole_t) { end, old_end, h->ts };
+                        tcp_hole_t rest = { end, old_end, h->ts, h->tsval, h->has_tsval };
+                        if (s->n_holes < s->cap_holes)
+                                s->holes[s->n_holes++] = rest;
                 }
         }
         return hit;
@@ -135,10 +146,13 @@ static void tcp_rtt_on_ack(analysis_t *a, tcp_dir_t *data_dir, uint32_t ack, int
 }
 
 static void tcp_count_retrans(analysis_t *a, tcp_dir_t *s, const packet_t *p, int kind) {
-        /* kind: 0 rto, 1 fast, 2 spurious */
+        /* kind: 0 rto, 1 fast, 2 spurious, 3 after a path-MTU signal */
         s->retrans++;
         a->tcp_retrans++;
-        if (kind == 0) {
+        if (kind == 3) {
+                s->pmtu++;
+                a->tcp_pmtu_retrans++;
+        } else if (kind == 0) {
                 s->rto++;
                 a->tcp_rto++;
         } else if (kind == 1) {
@@ -168,6 +182,8 @@ static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) 
                 a->tcp_syn++;
                 if (s->syn && t->seq == s->isn) {
                         a->tcp_syn_retrans++;
+                        a->tcp_retrans++;
+                        s->retrans++;
                         c->syn_count++;
                         return;
                 }
@@ -184,6 +200,8 @@ static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) 
         a->tcp_synack++;
         if (s->syn && t->seq == s->isn) {
                 a->tcp_synack_retrans++;
+                a->tcp_retrans++;
+                s->retrans++;
                 c->synack_count++;
                 return;
         }
@@ -251,6 +269,13 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 f->closed = true;
                 event_t e;
                 ev_from_packet(&e, p);
+                if (dir == 1) {
+                        flow_key_t k = e.key;
+                        e.key.a = k.b;
+                        e.key.b = k.a;
+                        e.key.pa = k.pb;
+                        e.key.pb = k.pa;
+                }
                 if (c->hs < HS_DONE && dir == 1 && !c->d[1].syn && c->d[0].syn) {
                         c->refused = true;
                         a->tcp_refused++;
@@ -284,7 +309,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         series_bucket_t *b = series_at(a, ts);
                         if (b)
                                 b->lost++;
-                        tcp_hole_add(s, s->next_seq, seq, ts);
+                        tcp_hole_add(s, s->next_seq, seq, ts, t);
                         s->next_seq = end;
                 } else if (plen <= 1 && !(fl & TCP_FIN) && seq == s->next_seq - 1) {
                         /* keep-alive (RFC 9293 3.8.4) or, towards a zero window, a window probe */
@@ -297,16 +322,26 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         }
                         goto ack;
                 } else {
-                        int64_t hole_ts = 0;
-                        if (tcp_hole_fill(s, seq, end, &hole_ts)) {
-                                if (ts - hole_ts < tcp_reorder_threshold(a, c)) {
+                        tcp_hole_t hole;
+                        bool pmtu = c->pmtu_ts && ts - c->pmtu_ts < NS_PER_S && ts >= c->pmtu_ts;
+                        if (tcp_hole_fill(s, seq, end, &hole)) {
+                                /* Late original or retransmission of a segment lost upstream? The TCP
+                                 * timestamp says when it was sent: before the segment that opened the gap
+                                 * means an original the network delayed. Without a usable timestamp,
+                                 * arriving within one round trip of the gap means the same. */
+                                bool late;
+                                if (t->has_ts && hole.has_tsval && t->ts_val != hole.tsval)
+                                        late = seq_lt(t->ts_val, hole.tsval);
+                                else
+                                        late = ts - hole.ts < tcp_reorder_threshold(a, c);
+                                if (late) {
                                         s->ooo++;
                                         a->tcp_ooo++;
                                 } else {
                                         retrans = true;
                                         bool reported = (r->dupacks >= 2 && r->last_ack == seq) ||
                                                         (r->has_sack && seq_gt(r->sack_high, seq));
-                                        tcp_count_retrans(a, s, p, reported ? 1 : 0);
+                                        tcp_count_retrans(a, s, p, pmtu ? 3 : reported ? 1 : 0);
                                 }
                         } else {
                                 retrans = true;
@@ -316,7 +351,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                         bool reported = (r->ack_valid && r->dupacks >= 2 && r->last_ack == seq) ||
                                                         (r->has_sack && seq_gt(r->sack_high, seq) &&
                                                          r->ack_valid && seq_ge(seq, r->last_ack));
-                                        tcp_count_retrans(a, s, p, reported ? 1 : 0);
+                                        tcp_count_retrans(a, s, p, pmtu ? 3 : reported ? 1 : 0);
                                 }
                         }
                         if (seq_gt(end, s->next_seq))
@@ -397,6 +432,11 @@ void tcp_flow_finish(analysis_t *a, flow_t *f) {
         tcp_conn_t *c = f->tcp;
         if (!c)
                 return;
+        for (int d = 0; d < 2; d++) {
+                free(c->d[d].holes);
+                c->d[d].holes = NULL;
+                c->d[d].n_holes = c->d[d].cap_holes = 0;
+        }
         if (f->last_ts > f->first_ts)
                 samples_add(&a->conn_dur, f->last_ts - f->first_ts);
         if (!c->d[0].syn && !c->d[1].syn)
