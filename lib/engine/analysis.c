@@ -49,6 +49,7 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         int r = flow_table_init(&a->flows, a->seed);
         if (r >= 0)
                 r = dns_init(&a->dns, a->lim.max_dns_pending, s + 8);
+        a->dns.seed = a->seed | 1; /* the pending-query table is keyed by what an uploader controls */
         if (r >= 0)
                 r = frag_init(&a->frag, a->lim.max_frag_pending);
         if (r >= 0)
@@ -211,18 +212,15 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
 
         if (!ok || (p.l3 != L3_IPV4 && p.l3 != L3_IPV6))
                 return;
-        stats_host_conv(a, &p);
         if (p.frag)
                 frag_packet(a, &p);
-        if (!p.has_l4)
-                return;
-
-        if (p.proto == 1 || p.proto == 58) {
-                icmp_packet(a, &p);
+        if (!p.has_l4 || (p.proto != 6 && p.proto != 17)) {
+                /* flows account their hosts and conversation when they retire; the rest per packet */
+                stats_host_conv(a, &p, 1, p.wirelen, p.ts_ns, p.ts_ns);
+                if (p.has_l4 && (p.proto == 1 || p.proto == 58))
+                        icmp_packet(a, &p);
                 return;
         }
-        if (p.proto != 6 && p.proto != 17)
-                return;
 
         flow_key_t k;
         bool swapped, created;
@@ -239,6 +237,7 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
         }
         if (!f) {
                 a->flows_over_limit_packets++;
+                stats_host_conv(a, &p, 1, p.wirelen, p.ts_ns, p.ts_ns);
                 if (created)
                         a->flows_rejected++;
                 /* DNS still counts without flow state */
@@ -274,14 +273,14 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
                 f->last_ts = ts;
         stats_service(a, f, &p);
 
+        f->u[dir].packets++;
+        f->u[dir].bytes += wirelen;
         if (p.proto == 6) {
                 tcp_packet(a, f, dir, &p);
                 if ((p.sport == 53 || p.dport == 53) && p.payload_len > 0)
                         dns_over_tcp(a, f, dir, &p);
         } else {
                 udp_dir_t *u = &f->u[dir];
-                u->packets++;
-                u->bytes += wirelen;
                 jitter_update(ts, &u->jit_prev_ts, &u->jit_prev_delta, &u->jitter16, &u->jit_n);
                 if ((is_dns_port(p.sport) || is_dns_port(p.dport)) && p.payload_caplen >= 12) {
                         dns_message(a, &p, p.payload, p.payload_caplen, p.payload_len, false);
@@ -372,9 +371,7 @@ int analysis_read_file(analysis_t *a, FILE *f, uint64_t size_hint, analysis_prog
 int analysis_finish(analysis_t *a) {
         if (a->finished)
                 return 0;
-        for (uint32_t i = 0; i < a->flows.cap; i++)
-                if (a->flows.slots[i].used == 1)
-                        flow_retire(a, &a->flows.slots[i]);
+        flow_retire_all(a);
         dns_finish(a);
         frag_finish(a);
         stats_finish(a);

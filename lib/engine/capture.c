@@ -4,6 +4,9 @@
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture.h"
 
@@ -70,7 +73,20 @@ int capture_open(FILE *f, capture_reader_t **ret, char *errbuf, size_t errlen) {
          * the bytes we already took, then reads through to f, and leaves f open when closed. */
         memcpy(r->head, head, 4);
         r->head_len = 4;
-        r->cookie = fopencookie(r, "rb", (cookie_io_functions_t) { .read = capture_cookie_read });
+        struct stat st;
+        off_t pos = ftello(f);
+        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && pos >= 4) {
+                /* a regular file: libpcap reads a descriptor of its own directly, without a second copy */
+                int fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 3);
+                if (fd >= 0 && lseek(fd, pos - 4, SEEK_SET) == pos - 4)
+                        r->cookie = fdopen(fd, "rb");
+                if (!r->cookie && fd >= 0)
+                        close(fd);
+                if (r->cookie)
+                        setvbuf(r->cookie, NULL, _IOFBF, 256 * 1024);
+        }
+        if (!r->cookie)
+                r->cookie = fopencookie(r, "rb", (cookie_io_functions_t) { .read = capture_cookie_read });
         if (!r->cookie) {
                 snprintf(errbuf, errlen, "cannot read the capture: %s", strerror(errno));
                 free(r);

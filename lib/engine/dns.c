@@ -21,8 +21,8 @@ int dns_init(dns_state_t *d, uint32_t cap, uint64_t seed) {
         uint32_t c = 64;
         while (c < cap * 2u && c < (1u << 24))
                 c *= 2;
-        *d = (dns_state_t) { .cap = c };
-        d->p = calloc(c, sizeof(dns_pending_t));
+        *d = (dns_state_t) { .cap = 256 < c ? 256 : c, .cap_max = c, .seed = seed * 0x9e3779b97f4a7c15ULL | 1 };
+        d->p = calloc(d->cap, sizeof(dns_pending_t));
         samples_init(&d->rt, 200000, seed);
         return d->p ? 0 : -ENOMEM;
 }
@@ -75,7 +75,7 @@ static bool dns_read_name(const uint8_t *msg, uint32_t len, uint32_t *off, char 
 }
 
 static uint64_t dns_hash(const dns_state_t *d, const flow_key_t *k, uint16_t id) {
-        uint64_t h = 0xcbf29ce484222325ULL ^ id;
+        uint64_t h = d->seed ^ id;
         const uint8_t *b = (const uint8_t *) k;
         for (size_t i = 0; i < sizeof *k; i++)
                 h = (h ^ b[i]) * 0x100000001b3ULL;
@@ -98,6 +98,24 @@ static dns_pending_t *dns_find(dns_state_t *d, const flow_key_t *k, uint16_t id,
                         return e;
         }
         return create ? tomb : NULL;
+}
+
+/* Doubles the pending table (up to cap_max), dropping tombstones. */
+static void dns_grow(dns_state_t *d) {
+        uint32_t nc = d->cap * 2 <= d->cap_max ? d->cap * 2 : d->cap;
+        dns_pending_t *np = calloc(nc, sizeof(dns_pending_t));
+        if (!np)
+                return;
+        dns_pending_t *old = d->p;
+        uint32_t oc = d->cap;
+        d->p = np;
+        d->cap = nc;
+        for (uint32_t i = 0; i < oc; i++)
+                if (old[i].used == 1) {
+                        dns_pending_t *e = dns_find(d, &old[i].key, old[i].id, true);
+                        *e = old[i];
+                }
+        free(old);
 }
 
 static void dns_key(flow_key_t *k, const packet_t *p, bool response) {
@@ -141,18 +159,34 @@ static void dns_unanswered(analysis_t *a, dns_pending_t *e) {
         a->dns.n--;
 }
 
+static int pending_cmp(const void *x, const void *y) {
+        const dns_pending_t *a = *(dns_pending_t *const *) x, *b = *(dns_pending_t *const *) y;
+        if (a->ts != b->ts)
+                return a->ts < b->ts ? -1 : 1;
+        return memcmp(&a->key, &b->key, sizeof a->key) ?: (a->id > b->id) - (a->id < b->id);
+}
+
+/* Declares unanswered the queries older than the timeout (all of them when now is INT64_MAX), in time
+ * order so that reports do not depend on the table's layout. */
 static void dns_expire(analysis_t *a, int64_t now) {
         dns_state_t *d = &a->dns;
+        dns_pending_t **v = malloc(sizeof(dns_pending_t *) * (d->n ? d->n : 1));
+        uint32_t n = 0;
         for (uint32_t i = 0; i < d->cap; i++)
-                if (d->p[i].used == 1 && now - d->p[i].ts > DNS_TIMEOUT)
-                        dns_unanswered(a, &d->p[i]);
-        /* clear tombstones: rebuild in place is not needed for correctness, only for probe length */
-        uint32_t live = 0;
-        for (uint32_t i = 0; i < d->cap; i++)
-                if (d->p[i].used == 1)
-                        live++;
-        if (live == 0)
-                memset(d->p, 0, sizeof(dns_pending_t) * d->cap);
+                if (d->p[i].used == 1 && (now == INT64_MAX || now - d->p[i].ts > DNS_TIMEOUT)) {
+                        if (v)
+                                v[n++] = &d->p[i];
+                        else
+                                dns_unanswered(a, &d->p[i]);
+                }
+        if (v) {
+                qsort(v, n, sizeof *v, pending_cmp);
+                for (uint32_t i = 0; i < n; i++)
+                        dns_unanswered(a, v[i]);
+                free(v);
+        }
+        if (d->n == 0)
+                memset(d->p, 0, sizeof(dns_pending_t) * d->cap); /* drop tombstones */
 }
 
 void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t caplen, uint32_t len, bool tcp) {
@@ -184,8 +218,11 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
                         e->retries++;
                         return; /* the response time counts from the first query */
                 }
+                if (d->n * 10 >= d->cap * 7 && d->cap < d->cap_max)
+                        dns_grow(d);
                 if (d->n * 10 >= d->cap * 7 || d->n >= a->lim.max_dns_pending) {
                         dns_expire(a, p->ts_ns);
+                        dns_grow(d);
                         if (d->n * 10 >= d->cap * 7 || d->n >= a->lim.max_dns_pending) {
                                 d->dropped_pending++;
                                 return;
@@ -238,8 +275,5 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
 }
 
 void dns_finish(analysis_t *a) {
-        dns_state_t *d = &a->dns;
-        for (uint32_t i = 0; i < d->cap; i++)
-                if (d->p[i].used == 1)
-                        dns_unanswered(a, &d->p[i]);
+        dns_expire(a, INT64_MAX);
 }

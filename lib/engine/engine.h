@@ -178,7 +178,8 @@ typedef struct dns_pending {
 
 typedef struct dns_state {
         dns_pending_t *p;
-        uint32_t cap, n;
+        uint64_t seed;
+        uint32_t cap, cap_max, n;
         uint64_t queries, responses, unanswered, unmatched_responses, repeated, tcp_messages, truncated_flag,
                  dropped_pending;
         uint64_t rcodes[16];
@@ -221,6 +222,7 @@ typedef struct conv_entry {
 
 typedef struct kv_table {
         void *e;
+        size_t elem;
         uint32_t cap, n, max;
         uint64_t overflow_packets;
 } kv_table_t;
@@ -378,6 +380,7 @@ void flow_key_make(flow_key_t *k, const packet_t *p, bool *ret_swapped);
 flow_t *flow_lookup(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new);
 void flow_retire(analysis_t *a, flow_t *f);
 void flow_sweep(analysis_t *a, int64_t now);
+void flow_retire_all(analysis_t *a);
 char *flow_format(const flow_key_t *k, bool a_to_b, char *buf, size_t len);
 char *flow_filter(const flow_key_t *k, char *buf, size_t len);
 
@@ -399,7 +402,8 @@ void frag_done(frag_state_t *s);
 void frag_packet(analysis_t *a, const packet_t *p);
 void frag_finish(analysis_t *a);
 void stats_packet(analysis_t *a, const packet_t *p, bool decoded);
-void stats_host_conv(analysis_t *a, const packet_t *p);
+void stats_host_conv(analysis_t *a, const packet_t *p, uint64_t packets, uint64_t bytes, int64_t first,
+                     int64_t last);
 void stats_finish(analysis_t *a);
 void stats_service(analysis_t *a, const flow_t *f, const packet_t *p);
 void stats_burst(analysis_t *a, const packet_t *p, int64_t gap);

@@ -143,6 +143,12 @@ void flow_retire(analysis_t *a, flow_t *f) {
         for (int d = 0; d < 2; d++)
                 if (s.jitter[d] >= 0)
                         samples_add(&a->flow_jitter, s.jitter[d]);
+        /* hosts and conversations: the flow's two directions at once */
+        for (int d = 0; d < 2; d++) {
+                bool from_a = (d == 0) == f->client_is_a;
+                packet_t pk = { .src = from_a ? f->key.a : f->key.b, .dst = from_a ? f->key.b : f->key.a };
+                stats_host_conv(a, &pk, f->u[d].packets, f->u[d].bytes, f->first_ts, f->last_ts);
+        }
         /* a badness score for the "worst flows" table: problems first, then size */
         s.score = s.rto * 50.0 + s.fast * 20.0 + s.lost * 10.0 + s.zero_win * 10.0 + s.ooo * 2.0 +
                   s.dupacks * 1.0 + s.spurious * 5.0 + (s.refused ? 30.0 : 0) + (s.syn_only ? 30.0 : 0) +
@@ -153,16 +159,43 @@ void flow_retire(analysis_t *a, flow_t *f) {
         a->flows.tombstones++;
 }
 
-void flow_sweep(analysis_t *a, int64_t now) {
+static int flow_ptr_cmp(const void *x, const void *y) {
+        const flow_t *a = *(flow_t *const *) x, *b = *(flow_t *const *) y;
+        return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Retires flows in creation order, whatever the (seeded) slot order: reports must not depend on the seed.
+ * all: every flow; else only idle or closed ones. */
+static void flow_retire_ordered(analysis_t *a, int64_t now, bool all) {
         flow_table_t *t = &a->flows;
+        flow_t **v = malloc(sizeof(flow_t *) * (t->used ? t->used : 1));
+        uint32_t n = 0;
         for (uint32_t i = 0; i < t->cap; i++) {
                 flow_t *f = &t->slots[i];
                 if (f->used != 1)
                         continue;
                 int64_t idle = now - f->last_ts;
-                if (idle > FLOW_IDLE_RETIRE || (f->closed && idle > FLOW_CLOSED_RETIRE))
-                        flow_retire(a, f);
+                if (all || idle > FLOW_IDLE_RETIRE || (f->closed && idle > FLOW_CLOSED_RETIRE)) {
+                        if (v)
+                                v[n++] = f;
+                        else
+                                flow_retire(a, f); /* no memory to sort: still retire */
+                }
         }
+        if (!v)
+                return;
+        qsort(v, n, sizeof *v, flow_ptr_cmp);
+        for (uint32_t i = 0; i < n; i++)
+                flow_retire(a, v[i]);
+        free(v);
+}
+
+void flow_sweep(analysis_t *a, int64_t now) {
+        flow_retire_ordered(a, now, false);
+}
+
+void flow_retire_all(analysis_t *a) {
+        flow_retire_ordered(a, 0, true);
 }
 
 flow_t *flow_lookup(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new) {

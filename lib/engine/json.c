@@ -7,29 +7,72 @@
 #include "json.h"
 
 void json_init(json_t *j, FILE *f, bool pretty) {
-        *j = (json_t) { .f = f, .pretty = pretty };
+        j->f = f;
+        j->pretty = pretty;
+        j->depth = 0;
+        j->n = 0;
         j->first[0] = true;
 }
 
+void json_flush(json_t *j) {
+        if (j->n)
+                fwrite(j->buf, 1, j->n, j->f);
+        j->n = 0;
+}
+
+static inline void put(json_t *j, const char *s, size_t n) {
+        if (j->n + n > sizeof j->buf) {
+                json_flush(j);
+                if (n > sizeof j->buf) {
+                        fwrite(s, 1, n, j->f);
+                        return;
+                }
+        }
+        memcpy(j->buf + j->n, s, n);
+        j->n += n;
+}
+
+static inline void putch(json_t *j, char c) {
+        if (j->n == sizeof j->buf)
+                json_flush(j);
+        j->buf[j->n++] = c;
+}
+
+static inline void puts_(json_t *j, const char *s) {
+        put(j, s, strlen(s));
+}
+
+static void put_u64(json_t *j, uint64_t v) {
+        char b[24];
+        int i = sizeof b;
+        do {
+                b[--i] = (char) ('0' + v % 10);
+                v /= 10;
+        } while (v);
+        put(j, b + i, sizeof b - (size_t) i);
+}
+
+static void json_escape(json_t *j, const char *s, size_t n);
+
 static void json_sep(json_t *j, const char *key) {
+        static const char spaces[] = "                                                                ";
         if (!j->first[j->depth])
-                fputc(',', j->f);
+                putch(j, ',');
         j->first[j->depth] = false;
         if (j->pretty) {
-                fputc('\n', j->f);
-                for (int i = 0; i < j->depth; i++)
-                        fputs("  ", j->f);
+                putch(j, '\n');
+                put(j, spaces, (size_t) (2 * j->depth) < sizeof spaces - 1 ? (size_t) (2 * j->depth) : sizeof spaces - 1);
         }
         if (key) {
-                fputc('"', j->f);
-                json_escape(j->f, key, strlen(key), false);
-                fputs(j->pretty ? "\": " : "\":", j->f);
+                putch(j, '"');
+                json_escape(j, key, strlen(key));
+                puts_(j, j->pretty ? "\": " : "\":");
         }
 }
 
 static void json_open(json_t *j, const char *key, char c) {
         json_sep(j, key);
-        fputc(c, j->f);
+        putch(j, c);
         if (j->depth + 1 < JSON_DEPTH_MAX)
                 j->depth++;
         j->first[j->depth] = true;
@@ -40,13 +83,16 @@ static void json_close(json_t *j, char c) {
         if (j->depth > 0)
                 j->depth--;
         if (j->pretty && !empty) {
-                fputc('\n', j->f);
+                putch(j, '\n');
                 for (int i = 0; i < j->depth; i++)
-                        fputs("  ", j->f);
+                        put(j, "  ", 2);
         }
-        fputc(c, j->f);
-        if (j->depth == 0 && j->pretty)
-                fputc('\n', j->f);
+        putch(j, c);
+        if (j->depth == 0) {
+                if (j->pretty)
+                        putch(j, '\n');
+                json_flush(j);
+        }
 }
 
 void json_object_begin(json_t *j, const char *key) { json_open(j, key, '{'); }
@@ -56,18 +102,31 @@ void json_array_end(json_t *j) { json_close(j, ']'); }
 
 void json_u64(json_t *j, const char *key, uint64_t v) {
         json_sep(j, key);
-        fprintf(j->f, "%" PRIu64, v);
+        put_u64(j, v);
 }
 
 void json_i64(json_t *j, const char *key, int64_t v) {
         json_sep(j, key);
-        fprintf(j->f, "%" PRId64, v);
+        if (v < 0) {
+                putch(j, '-');
+                put_u64(j, (uint64_t) 0 - (uint64_t) v);
+        } else
+                put_u64(j, (uint64_t) v);
 }
 
 void json_double(json_t *j, const char *key, double v, int decimals) {
         json_sep(j, key);
         if (!isfinite(v)) {
-                fputs("null", j->f);
+                puts_(j, "null");
+                return;
+        }
+        if (v == (double) (int64_t) v && v > -9e15 && v < 9e15) {
+                int64_t iv = (int64_t) v;
+                if (iv < 0) {
+                        putch(j, '-');
+                        put_u64(j, (uint64_t) -iv);
+                } else
+                        put_u64(j, (uint64_t) iv);
                 return;
         }
         char buf[64];
@@ -83,17 +142,17 @@ void json_double(json_t *j, const char *key, double v, int decimals) {
         }
         if (strcmp(buf, "-0") == 0)
                 strcpy(buf, "0");
-        fputs(buf, j->f);
+        puts_(j, buf);
 }
 
 void json_bool(json_t *j, const char *key, bool v) {
         json_sep(j, key);
-        fputs(v ? "true" : "false", j->f);
+        puts_(j, v ? "true" : "false");
 }
 
 void json_null(json_t *j, const char *key) {
         json_sep(j, key);
-        fputs("null", j->f);
+        puts_(j, "null");
 }
 
 /* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid (RFC 3629: no overlongs, no
@@ -128,35 +187,44 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n) {
         return len;
 }
 
-void json_escape(FILE *f, const char *str, size_t n, bool html_safe) {
+static void json_escape(json_t *j, const char *str, size_t n) {
         const unsigned char *s = (const unsigned char *) str;
         for (size_t i = 0; i < n;) {
                 unsigned char c = s[i];
                 if (c == '"' || c == '\\') {
-                        fputc('\\', f);
-                        fputc(c, f);
+                        putch(j, '\\');
+                        putch(j, (char) c);
                         i++;
                 } else if (c < 0x20 || c == 0x7f) {
                         switch (c) {
-                        case '\n': fputs("\\n", f); break;
-                        case '\r': fputs("\\r", f); break;
-                        case '\t': fputs("\\t", f); break;
-                        default: fprintf(f, "\\u%04x", c); break;
+                        case '\n': put(j, "\\n", 2); break;
+                        case '\r': put(j, "\\r", 2); break;
+                        case '\t': put(j, "\\t", 2); break;
+                        default: {
+                                char u[8];
+                                snprintf(u, sizeof u, "\\u%04x", c);
+                                put(j, u, 6);
+                                break;
+                        }
                         }
                         i++;
-                } else if (html_safe && (c == '<' || c == '>' || c == '&' || c == '\'')) {
-                        fprintf(f, "\\u%04x", c);
-                        i++;
+                } else if (c < 0x80) {
+                        /* a run of plain ASCII at once */
+                        size_t k = i + 1;
+                        while (k < n && s[k] >= 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\')
+                                k++;
+                        put(j, str + i, k - i);
+                        i = k;
                 } else {
                         size_t l = utf8_valid_len(s + i, n - i);
                         if (l == 0) {
-                                fputs("\\ufffd", f);
+                                put(j, "\\ufffd", 6);
                                 i++;
                         } else if (l == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-                                fprintf(f, "\\u%04x", s[i + 2] == 0xa8 ? 0x2028 : 0x2029); /* JS line separators */
+                                put(j, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6); /* JS line separators */
                                 i += 3;
                         } else {
-                                fwrite(s + i, 1, l, f);
+                                put(j, str + i, l);
                                 i += l;
                         }
                 }
@@ -165,9 +233,9 @@ void json_escape(FILE *f, const char *str, size_t n, bool html_safe) {
 
 void json_strn(json_t *j, const char *key, const char *s, size_t n) {
         json_sep(j, key);
-        fputc('"', j->f);
-        json_escape(j->f, s, n, false);
-        fputc('"', j->f);
+        putch(j, '"');
+        json_escape(j, s, n);
+        putch(j, '"');
 }
 
 void json_str(json_t *j, const char *key, const char *s) {
@@ -185,7 +253,9 @@ void json_ts(json_t *j, const char *key, int64_t ns) {
                 frac += 1000000000;
                 sec--;
         }
-        fprintf(j->f, "%" PRId64 ".%09" PRId64, sec, frac);
+        char b[48];
+        int l = snprintf(b, sizeof b, "%" PRId64 ".%09" PRId64, sec, frac);
+        put(j, b, (size_t) l);
 }
 
 void json_ms(json_t *j, const char *key, int64_t ns) {

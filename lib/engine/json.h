@@ -13,6 +13,8 @@ typedef struct json {
         int depth;
         bool first[JSON_DEPTH_MAX];
         bool pretty;
+        size_t n;                /* bytes in buf not yet written to f */
+        char buf[65536];
 } json_t;
 
 void json_init(json_t *j, FILE *f, bool pretty);
@@ -33,5 +35,5 @@ void json_ts(json_t *j, const char *key, int64_t ns);
 /* A duration in ns as milliseconds with 3 decimals. */
 void json_ms(json_t *j, const char *key, int64_t ns);
 
-/* Writes s as a JSON string body (no quotes) to f; exported for the HTML writer's embedded data. */
-void json_escape(FILE *f, const char *s, size_t n, bool html_safe);
+/* Writes what is buffered to the FILE (also done by the closing json_object_end of the top level). */
+void json_flush(json_t *j);

@@ -11,13 +11,56 @@
 
 /* ---- bounded address tables ---- */
 
+static uint64_t addr_hash(const addr_t *x, uint64_t h) {
+        uint64_t w[2];
+        memcpy(w, x->b, 16);
+        h ^= w[0] + x->family;
+        h *= 0x9e3779b97f4a7c15ULL;
+        h ^= (h >> 29) ^ w[1];
+        h *= 0xbf58476d1ce4e5b9ULL;
+        return h ^ (h >> 32);
+}
+
+static uint64_t kv_pair_hash(const analysis_t *a, const addr_t *lo, const addr_t *hi) {
+        return addr_hash(hi, addr_hash(lo, a->seed));
+}
+
 int kv_init(kv_table_t *t, size_t elem, uint32_t max) {
-        uint32_t c = 256;
-        while (c < max * 2u && c < (1u << 22))
-                c *= 2;
-        *t = (kv_table_t) { .cap = c, .max = max };
-        t->e = calloc(c, elem);
+        *t = (kv_table_t) { .cap = 256, .max = max, .elem = elem };
+        t->e = calloc(t->cap, elem);
         return t->e ? 0 : -ENOMEM;
+}
+
+/* Doubles a table at 50 % load; both tables start with the address so rehashing needs only that. */
+static void kv_grow(analysis_t *a, kv_table_t *t, bool pair) {
+        if ((uint64_t) (t->n + 1) * 2 <= t->cap || t->cap >= (1u << 24))
+                return;
+        uint32_t nc = t->cap * 2;
+        uint8_t *ne = calloc(nc, t->elem);
+        if (!ne)
+                return;
+        uint8_t *old = t->e;
+        for (uint32_t i = 0; i < t->cap; i++) {
+                uint8_t *src = old + (size_t) i * t->elem;
+                const addr_t *x = pair ? &((conv_entry_t *) src)->a : &((host_entry_t *) src)->addr;
+                bool used = pair ? ((conv_entry_t *) src)->used : ((host_entry_t *) src)->used;
+                if (!used)
+                        continue;
+                uint64_t h = pair ? kv_pair_hash(a, x, &((conv_entry_t *) src)->b) : addr_hash(x, a->seed);
+                uint32_t j = (uint32_t) h & (nc - 1);
+                for (;;) {
+                        uint8_t *dst = ne + (size_t) j * t->elem;
+                        bool u = pair ? ((conv_entry_t *) dst)->used : ((host_entry_t *) dst)->used;
+                        if (!u) {
+                                memcpy(dst, src, t->elem);
+                                break;
+                        }
+                        j = (j + 1) & (nc - 1);
+                }
+        }
+        free(old);
+        t->e = ne;
+        t->cap = nc;
 }
 
 void kv_done(kv_table_t *t) {
@@ -25,14 +68,12 @@ void kv_done(kv_table_t *t) {
         t->e = NULL;
 }
 
-static uint64_t addr_hash(const addr_t *x, uint64_t h) {
-        for (int i = 0; i < 16; i++)
-                h = (h ^ x->b[i]) * 0x100000001b3ULL;
-        return h ^ x->family;
-}
+
+
 
 static host_entry_t *host_get(analysis_t *a, const addr_t *x) {
         kv_table_t *t = &a->hosts;
+        kv_grow(a, t, false);
         host_entry_t *e = t->e;
         uint32_t mask = t->cap - 1, i = (uint32_t) addr_hash(x, a->seed) & mask;
         for (uint32_t n = 0; n < t->cap; n++, i = (i + 1) & mask) {
@@ -52,11 +93,12 @@ static host_entry_t *host_get(analysis_t *a, const addr_t *x) {
 
 static conv_entry_t *conv_get(analysis_t *a, const addr_t *x, const addr_t *y, bool *ret_ab) {
         kv_table_t *t = &a->convs;
+        kv_grow(a, t, true);
         conv_entry_t *e = t->e;
         bool ab = addr_compare(x, y) <= 0;
         const addr_t *lo = ab ? x : y, *hi = ab ? y : x;
         *ret_ab = ab;
-        uint32_t mask = t->cap - 1, i = (uint32_t) addr_hash(hi, addr_hash(lo, a->seed)) & mask;
+        uint32_t mask = t->cap - 1, i = (uint32_t) kv_pair_hash(a, lo, hi) & mask;
         for (uint32_t n = 0; n < t->cap; n++, i = (i + 1) & mask) {
                 if (!e[i].used) {
                         if (t->n >= t->max)
@@ -73,31 +115,35 @@ static conv_entry_t *conv_get(analysis_t *a, const addr_t *x, const addr_t *y, b
         return NULL;
 }
 
-void stats_host_conv(analysis_t *a, const packet_t *p) {
+void stats_host_conv(analysis_t *a, const packet_t *p, uint64_t packets, uint64_t bytes, int64_t first,
+                     int64_t last) {
+        if (packets == 0)
+                return;
         host_entry_t *s = host_get(a, &p->src), *d = host_get(a, &p->dst);
         if (s) {
-                s->packets_tx++;
-                s->bytes_tx += p->wirelen;
+                s->packets_tx += packets;
+                s->bytes_tx += bytes;
         } else
-                a->hosts.overflow_packets++;
+                a->hosts.overflow_packets += packets;
         if (d) {
-                d->packets_rx++;
-                d->bytes_rx += p->wirelen;
+                d->packets_rx += packets;
+                d->bytes_rx += bytes;
         }
         bool ab;
         conv_entry_t *c = conv_get(a, &p->src, &p->dst, &ab);
         if (!c) {
-                a->convs.overflow_packets++;
+                a->convs.overflow_packets += packets;
                 return;
         }
-        if (c->packets == 0)
-                c->first_ts = p->ts_ns;
-        c->last_ts = p->ts_ns;
-        c->packets++;
-        c->bytes += p->wirelen;
+        if (c->packets == 0 || first < c->first_ts)
+                c->first_ts = first;
+        if (last > c->last_ts)
+                c->last_ts = last;
+        c->packets += packets;
+        c->bytes += bytes;
         if (ab) {
-                c->packets_ab++;
-                c->bytes_ab += p->wirelen;
+                c->packets_ab += packets;
+                c->bytes_ab += bytes;
         }
 }
 
