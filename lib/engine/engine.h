@@ -111,6 +111,7 @@ typedef struct flow_table {
         uint32_t cap, used, tombstones;
         uint64_t seed;
         uint64_t next_id;
+        flow_t *last;            /* the flow of the previous lookup */
 } flow_table_t;
 
 /* ---- events kept for the report ---- */

@@ -28,9 +28,11 @@ static uint64_t flow_hash(const flow_table_t *t, const flow_key_t *k) {
         memcpy(&w[3], k->b.b + 8, 8);
         w[4] = (uint64_t) k->pa << 32 | (uint64_t) k->pb << 16 | (uint64_t) k->proto << 8 | k->a.family;
         uint64_t h = t->seed;
-        for (int i = 0; i < 5; i++)
-                h = mix64(h ^ w[i]) + 0x9e3779b97f4a7c15ULL;
-        return h;
+        for (int i = 0; i < 5; i++) {
+                h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
+                h = h << 31 | h >> 33;
+        }
+        return mix64(h);
 }
 
 int flow_table_init(flow_table_t *t, uint64_t seed) {
@@ -81,7 +83,10 @@ static bool key_equal(const flow_key_t *x, const flow_key_t *y) {
                addr_equal(&x->b, &y->b);
 }
 
+static flow_t *flow_lookup_slow(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new);
+
 static int flow_rehash(flow_table_t *t, uint32_t ncap) {
+        t->last = NULL;
         flow_t *ns = calloc(ncap, sizeof(flow_t));
         if (!ns)
                 return -ENOMEM;
@@ -199,6 +204,18 @@ void flow_retire_all(analysis_t *a) {
 }
 
 flow_t *flow_lookup(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new) {
+        flow_table_t *t = &a->flows;
+        /* consecutive packets mostly belong to the same flow */
+        if (t->last && t->last->used == 1 && key_equal(&t->last->key, k)) {
+                *ret_new = false;
+                return t->last;
+        }
+        flow_t *found = flow_lookup_slow(a, k, ts, create, ret_new);
+        t->last = found;
+        return found;
+}
+
+static flow_t *flow_lookup_slow(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new) {
         flow_table_t *t = &a->flows;
         uint64_t h = flow_hash(t, k);
         *ret_new = false;

@@ -61,7 +61,8 @@ void html_chart_time(FILE *f, const html_time_chart_t *c);
 
 /* A distribution of durations in 1-2-5 buckets (10 µs, 20 µs, 50 µs, ... 100 s), from a sample store (sorted
  * or not; not modified). */
-void html_chart_durations(FILE *f, const char *title, const char *what, const char *note, const samples_t *s);
+void html_chart_durations(FILE *f, const char *title, const char *x_title, const char *what, const char *note,
+                          const samples_t *s);
 
 typedef struct html_bar {
         const char *label;       /* escaped when written */
