@@ -14,7 +14,7 @@
 #define LINKTYPE_RAW_ 101
 
 enum { ETH_IPV4 = 0x0800, ETH_ARP = 0x0806, ETH_VLAN = 0x8100, ETH_QINQ = 0x88a8, ETH_QINQ_OLD = 0x9100,
-       ETH_IPV6 = 0x86dd };
+       ETH_IPV6 = 0x86dd, ETH_PPPOE = 0x8864, ETH_MPLS = 0x8847, ETH_MPLS_MC = 0x8848 };
 
 static bool decode_ip(packet_t *p, cursor_t c, int depth);
 
@@ -26,6 +26,31 @@ static bool decode_ethertype(packet_t *p, uint16_t type, cursor_t c) {
         case ETH_ARP:
                 p->l3 = L3_ARP;
                 return true;
+        case ETH_PPPOE: {
+                /* RFC 2516 session stage: 6-byte PPPoE header, then a PPP protocol number */
+                cursor_skip(&c, 6);
+                uint16_t proto = cursor_be16(&c);
+                if (!c.bad && (proto == 0x0021 || proto == 0x0057))
+                        return decode_ip(p, c, 0);
+                p->l3 = L3_OTHER;
+                p->skip = c.bad ? SKIP_TRUNCATED : SKIP_ETHERTYPE;
+                return false;
+        }
+        case ETH_MPLS:
+        case ETH_MPLS_MC: {
+                /* RFC 3032 label stack; the payload's version nibble tells IPv4 from IPv6 */
+                for (int i = 0; i < 16; i++) {
+                        uint32_t l = cursor_be32(&c);
+                        if (c.bad) {
+                                p->skip = SKIP_TRUNCATED;
+                                return false;
+                        }
+                        if (l & 0x100)
+                                return decode_ip(p, c, 0);
+                }
+                p->skip = SKIP_MALFORMED;
+                return false;
+        }
         default:
                 p->l3 = L3_OTHER;
                 p->skip = SKIP_ETHERTYPE;

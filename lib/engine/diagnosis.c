@@ -1,5 +1,5 @@
 /* The diagnosis: findings in plain words, each with the flows it concerns and a Wireshark display filter,
- * and a health score of 100 minus the findings' penalties. Thresholds are documented in docs/analyses.md;
+ * and a health score of 100 minus the findings' penalties. Thresholds are documented in lib/engine/ANALYSES.md;
  * clean traffic (no loss, no errors, ordinary latency) produces no finding. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* The JSON report, schema "pcapd.report/1" (documented in docs/report-schema.md). Member names are a
+/* The JSON report, schema "pcapd.report/1" (documented in lib/engine/REPORT-SCHEMA.md). Member names are a
  * contract with other tools: add members freely, never rename or remove one within version 1. */
 #include <stdlib.h>
 #include <string.h>

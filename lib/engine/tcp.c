@@ -1,5 +1,5 @@
 /* TCP analysis per connection (RFC 9293; duplicate ACKs per RFC 5681 section 2; RTT per RFC 6298 with
- * Karn's rule; window scaling per RFC 7323). Definitions, as documented in docs/analyses.md:
+ * Karn's rule; window scaling per RFC 7323). Definitions, as documented in lib/engine/ANALYSES.md:
  *  - a segment whose sequence range was already seen at the capture point is a retransmission:
  *    spurious when the receiver had already acknowledged it, fast when the receiver had reported the loss
  *    (two or more duplicate ACKs for it, or a SACK block above it), otherwise RTO (timer-driven);

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds pcapd and runs every test: unit, golden (../shared/corpus), robustness,
+# daemons (real pcapd-web), browser (Chromium), system (systemd-nspawn, podman), sanitizers, fuzzers.
+# Ends with one line "N passed, N failed, N skipped" counting every test of every suite.
+# Environment: BUILD_DIR (default build/test), SUITES (meson suites, default all), FUZZ_SECONDS (default 30;
+# 0 skips the fuzzing runs).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+build=${BUILD_DIR:-$top/build/test}
+fuzz_seconds=${FUZZ_SECONDS:-30}
+
+bash tests/install-deps.sh --test || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
+
+logs=()
+run_meson_tests() { # dir [meson test args...]
+        local dir=$1
+        shift
+        meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes 2 "$@"
+        logs+=("$dir/meson-logs/testlog.json")
+}
+
+if [ ! -f "$build/build.ninja" ]; then
+        meson setup "$build" "$top" --buildtype=debugoptimized || { echo "0 passed, 1 failed"; exit 1; }
+else
+        meson setup --reconfigure "$build" "$top" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+fi
+ninja -C "$build" || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+if [ -n "${SUITES:-}" ]; then
+        args=()
+        for s in $SUITES; do args+=(--suite "$s"); done
+        run_meson_tests "$build" "${args[@]}"
+else
+        run_meson_tests "$build"
+fi
+
+# Fuzzing for a bounded time (issue 6): clang + libFuzzer, ASan+UBSan. Crashes are copied into
+# tests/fuzz/regress/<target>/ by hand; the replay of that folder is an ordinary test above.
+if [ "$fuzz_seconds" != 0 ] && command -v clang >/dev/null; then
+        fuzz=$top/build/fuzz
+        if [ ! -f "$fuzz/build.ninja" ]; then
+                CC=clang meson setup "$fuzz" "$top" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+                        -Dc_args=-fsanitize=fuzzer-no-link -Dbrowser_tests=false -Dsystem_tests=false >/dev/null
+        fi
+        if ninja -C "$fuzz" >/dev/null; then
+                run_meson_tests "$fuzz" --suite fuzz-run --test-args "-max_total_time=$fuzz_seconds" || true
+        else
+                echo "fuzz build failed"
+        fi
+fi
+
+python3 - "${logs[@]}" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+bad = []
+for path in sys.argv[1:]:
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        failed += 1
+        bad.append(path + " (no test log)")
+        continue
+    for line in lines:
+        t = json.loads(line)
+        r = t.get("result")
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+            bad.append(f"{t.get('name')} ({r})")
+for b in bad:
+    print("FAILED:", b)
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed else 0)
+PY
