@@ -44,7 +44,6 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         samples_init(&a->hs_synack_ack, 100000, s + 3);
         samples_init(&a->rtt, 200000, s + 4);
         samples_init(&a->conn_dur, 100000, s + 5);
-        samples_init(&a->echo_rtt, 100000, s + 6);
         samples_init(&a->flow_jitter, 100000, s + 7);
         int r = flow_table_init(&a->flows, a->seed);
         if (r >= 0)
@@ -77,7 +76,6 @@ analysis_t *analysis_free(analysis_t *a) {
         samples_done(&a->hs_synack_ack);
         samples_done(&a->rtt);
         samples_done(&a->conn_dur);
-        samples_done(&a->echo_rtt);
         samples_done(&a->flow_jitter);
         for (int i = 0; i < _EV_MAX; i++)
                 free(a->ev[i].v);

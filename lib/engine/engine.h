@@ -336,8 +336,6 @@ struct analysis {
         uint64_t icmp_unreach, icmp_time_exceeded, icmp_frag_needed, icmp_ptb, icmp_redirect;
         uint32_t icmp_min_mtu;
         uint64_t icmp_codes[2][256][16]; /* [v6][type][code<16] */
-        uint64_t echo_requests, echo_replies;
-        samples_t echo_rtt;
 
         dns_state_t dns;
         frag_state_t frag;

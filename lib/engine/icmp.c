@@ -1,5 +1,5 @@
 /* ICMP (RFC 792, RFC 1191 for fragmentation needed) and ICMPv6 (RFC 4443, RFC 8201 packet too big):
- * types and codes, unreachables, time exceeded, path-MTU signals, echo round trips. */
+ * types and codes, unreachables, time exceeded, path-MTU signals. */
 #include <string.h>
 
 #include "engine.h"
