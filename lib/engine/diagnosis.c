@@ -94,7 +94,7 @@ static void diagnose_tcp(analysis_t *a) {
                                            "Packet loss: %llu TCP segments were retransmitted (%.2f%% of data segments)",
                                            (unsigned long long) loss_events, rate);
                 finding_detail(f, "%llu fast retransmissions (after duplicate ACKs or SACK), %llu after a timeout; "
-                               "%llu gaps in the sequence seen at the capture point; %llu duplicate ACKs. ",
+                               "%llu segments never passed the capture point; %llu duplicate ACKs. ",
                                (unsigned long long) a->tcp_fast, (unsigned long long) a->tcp_rto,
                                (unsigned long long) a->tcp_lost, (unsigned long long) a->tcp_dupacks);
                 if (a->tcp_lost && a->tcp_lost * 2 >= loss_events)

@@ -316,7 +316,7 @@ struct analysis {
         uint64_t tcp_conns, udp_flows, icmp_flows;
 
         /* TCP aggregate */
-        uint64_t tcp_retrans, tcp_fast, tcp_spurious, tcp_rto, tcp_pmtu_retrans, tcp_ooo, tcp_lost, tcp_lost_bytes, tcp_dupacks,
+        uint64_t tcp_gaps, tcp_retrans, tcp_fast, tcp_spurious, tcp_rto, tcp_pmtu_retrans, tcp_ooo, tcp_lost, tcp_lost_bytes, tcp_dupacks,
                  tcp_zero_win, tcp_win_full, tcp_keepalive, tcp_zw_probe, tcp_win_update, tcp_rst, tcp_syn,
                  tcp_synack, tcp_fin, tcp_syn_retrans, tcp_synack_retrans, tcp_data_segments, tcp_hs_completed,
                  tcp_hs_no_answer, tcp_hs_refused, tcp_refused, tcp_aborted, tcp_reused_ports, tcp_conns_midstream,

@@ -305,6 +305,7 @@ static void json_tcp(json_t *j, analysis_t *a) {
         json_u64(j, "duplicate_acks", a->tcp_dupacks);
         json_u64(j, "out_of_order", a->tcp_ooo);
         json_u64(j, "lost_segments", a->tcp_lost);
+        json_u64(j, "sequence_gaps", a->tcp_gaps);
         json_u64(j, "lost_bytes", a->tcp_lost_bytes);
         json_u64(j, "zero_windows", a->tcp_zero_win);
         json_u64(j, "zero_window_probes", a->tcp_zw_probe);

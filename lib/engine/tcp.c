@@ -145,6 +145,15 @@ static void tcp_rtt_on_ack(analysis_t *a, tcp_dir_t *data_dir, uint32_t ack, int
         }
 }
 
+static void tcp_count_lost(analysis_t *a, tcp_dir_t *s, int64_t ts, uint32_t bytes) {
+        s->lost++;
+        a->tcp_lost++;
+        a->tcp_lost_bytes += bytes;
+        series_bucket_t *b = series_at(a, ts);
+        if (b)
+                b->lost++;
+}
+
 static void tcp_count_retrans(analysis_t *a, tcp_dir_t *s, const packet_t *p, int kind) {
         /* kind: 0 rto, 1 fast, 2 spurious, 3 after a path-MTU signal */
         s->retrans++;
@@ -302,13 +311,8 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 } else if (seq == s->next_seq) {
                         s->next_seq = end;
                 } else if (seq_gt(seq, s->next_seq)) {
-                        /* a gap: bytes the capture point never saw */
-                        s->lost++;
-                        a->tcp_lost++;
-                        a->tcp_lost_bytes += seq - s->next_seq;
-                        series_bucket_t *b = series_at(a, ts);
-                        if (b)
-                                b->lost++;
+                        /* a gap: bytes the capture point has not seen (yet) */
+                        a->tcp_gaps++;
                         tcp_hole_add(s, s->next_seq, seq, ts, t);
                         s->next_seq = end;
                 } else if (plen <= 1 && !(fl & TCP_FIN) && seq == s->next_seq - 1) {
@@ -338,6 +342,8 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                         s->ooo++;
                                         a->tcp_ooo++;
                                 } else {
+                                        /* the original never passed here: lost upstream */
+                                        tcp_count_lost(a, s, ts, hole.end - hole.start);
                                         retrans = true;
                                         bool reported = (r->dupacks >= 2 && r->last_ack == seq) ||
                                                         (r->has_sack && seq_gt(r->sack_high, seq));
@@ -433,6 +439,9 @@ void tcp_flow_finish(analysis_t *a, flow_t *f) {
         if (!c)
                 return;
         for (int d = 0; d < 2; d++) {
+                /* gaps never filled: segments that never passed the capture point */
+                for (int i = 0; i < c->d[d].n_holes; i++)
+                        tcp_count_lost(a, &c->d[d], c->d[d].holes[i].ts, c->d[d].holes[i].end - c->d[d].holes[i].start);
                 free(c->d[d].holes);
                 c->d[d].holes = NULL;
                 c->d[d].n_holes = c->d[d].cap_holes = 0;
