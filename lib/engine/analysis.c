@@ -370,6 +370,7 @@ int analysis_finish(analysis_t *a) {
         if (a->finished)
                 return 0;
         flow_retire_all(a);
+        worst_sort(a);
         dns_finish(a);
         frag_finish(a);
         stats_finish(a);

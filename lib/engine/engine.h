@@ -426,6 +426,7 @@ typedef struct flow_summary {
 } flow_summary_t;
 
 void worst_offer(analysis_t *a, const flow_summary_t *s);
+void worst_sort(analysis_t *a);
 
 /* diagnosis.c, report_*.c */
 void diagnosis_run(analysis_t *a);

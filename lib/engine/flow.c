@@ -311,6 +311,11 @@ static int summary_cmp(const void *x, const void *y) {
         return a->id < b->id ? -1 : a->id > b->id;
 }
 
+void worst_sort(analysis_t *a) {
+        if (a->worst)
+                qsort(a->worst, a->n_worst, sizeof(flow_summary_t), summary_cmp);
+}
+
 void worst_offer(analysis_t *a, const flow_summary_t *s) {
         uint32_t keep = a->lim.max_events < 200 ? a->lim.max_events : 200;
         if (keep == 0)

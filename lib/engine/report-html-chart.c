@@ -44,17 +44,22 @@ static void axis_label(FILE *f, double v, int decimals) {
 }
 
 static void legend(FILE *f, const char *name, int colour) {
-        fprintf(f, "<span class=\"key\"><span class=\"sw f%d\"></span>", colour);
+        fprintf(f, "<span class=\"key\"><span class=\"sw c%d\">■</span>", colour);
         html_text(f, name);
         fputs("</span>", f);
 }
 
-static void figure_begin(FILE *f, const char *title, unsigned w, unsigned h) {
+static void figure_begin(FILE *f, const char *title) {
         fputs("<figure class=\"chart\"><figcaption><span class=\"ct\">", f);
         html_text(f, title);
         fputs("</span>", f);
-        (void) w;
-        (void) h;
+}
+
+/* A chart with nothing to draw says so in one line instead of an empty frame. */
+static void figure_nodata(FILE *f, const char *msg) {
+        fputs("</figcaption><p class=\"nodata\">", f);
+        html_text(f, msg);
+        fputs("</p></figure>\n", f);
 }
 
 static void svg_begin(FILE *f, const char *title, unsigned w, unsigned h) {
@@ -95,7 +100,8 @@ static void y_axis(FILE *f, const axis_t *ay, double left, double right, double 
 
 /* ---- time series ---- */
 
-#define TW 960
+#define TW_WIDE 960
+#define TW_NARROW 540
 #define TH 270
 #define TML 72
 #define TMR 18
@@ -107,6 +113,7 @@ static bool finite_pos(double v) {
 }
 
 void html_chart_time(FILE *f, const html_time_chart_t *c) {
+        const unsigned TW = c->narrow ? TW_NARROW : TW_WIDE;
         const double pw = TW - TML - TMR, ph = TH - TMT - TMB, base = TMT + ph;
         double ymax = 0;
         bool any = false;
@@ -148,10 +155,14 @@ void html_chart_time(FILE *f, const html_time_chart_t *c) {
                 xu = "min";
         }
         axis_t ax;
-        axis_make(&ax, total * fx, 8, false);
+        axis_make(&ax, total * fx, c->narrow ? 5 : 8, false);
         double bw = c->n ? pw / c->n : pw;
 
-        figure_begin(f, c->title, TW, TH);
+        figure_begin(f, c->title);
+        if (!any) {
+                figure_nodata(f, c->empty ? c->empty : "No data");
+                return;
+        }
         fputs("<span class=\"legend\">", f);
         for (unsigned k = 0; k < c->n_series; k++)
                 legend(f, c->s[k].name, c->s[k].colour);
@@ -169,15 +180,6 @@ void html_chart_time(FILE *f, const html_time_chart_t *c) {
         fputs("</g>", f);
         fprintf(f, "<text class=\"at\" text-anchor=\"middle\" x=\"%.1f\" y=\"%d\">Time since the first packet (%s)</text>",
                 TML + pw / 2, TH - 6, xu);
-
-        if (!any) {
-                fprintf(f, "<line class=\"axis\" x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", TML, TML + pw, base, base);
-                fprintf(f, "<text class=\"empty\" text-anchor=\"middle\" x=\"%.1f\" y=\"%.1f\">", TML + pw / 2, TMT + ph / 2);
-                html_text(f, c->empty ? c->empty : "No data");
-                fputs("</text>", f);
-                figure_end(f, c->note);
-                return;
-        }
 
         /* bars first, so lines stay visible above them */
         double gap = bw > 4 ? 1 : 0;
@@ -201,6 +203,15 @@ void html_chart_time(FILE *f, const html_time_chart_t *c) {
                 const html_series_t *s = &c->s[k];
                 if (s->style == HTML_BARS)
                         continue;
+                if (s->style == HTML_DOTS) {
+                        fprintf(f, "<g class=\"f%d\">", s->colour);
+                        for (unsigned i = 0; i < c->n; i++)
+                                if (isfinite(s->v[i]))
+                                        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\"/>", TML + (i + 0.5) * bw,
+                                                base - ph * s->v[i] / ay.max, k ? "2" : "2.8");
+                        fputs("</g>", f);
+                        continue;
+                }
                 for (unsigned i = 0; i < c->n;) {
                         if (!isfinite(s->v[i])) {
                                 i++;
@@ -264,7 +275,7 @@ void html_chart_time(FILE *f, const html_time_chart_t *c) {
 #define HW 540
 #define HH 270
 #define HML 58
-#define HMR 14
+#define HMR 28
 #define HMT 14
 #define HMB 48
 #define HIST_EDGES 27            /* 1 µs .. 100 s in 1-2-5 steps */
@@ -309,18 +320,12 @@ void html_chart_durations(FILE *f, const char *title, const char *x_title, const
                         last = b;
                 }
         const double pw = HW - HML - HMR, ph = HH - HMT - HMB, base = HMT + ph;
-        figure_begin(f, title, HW, HH);
-        svg_begin(f, title, HW, HH);
+        figure_begin(f, title);
         if (first < 0) {
-                axis_t ay;
-                axis_make(&ay, 1, 1, true);
-                y_axis(f, &ay, HML, HML + pw, HMT, ph, what);
-                fprintf(f, "<line class=\"axis\" x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", HML, HML + pw, base, base);
-                fprintf(f, "<text class=\"empty\" text-anchor=\"middle\" x=\"%.1f\" y=\"%.1f\">No samples</text>",
-                        HML + pw / 2, HMT + ph / 2);
-                figure_end(f, note);
+                figure_nodata(f, "No samples");
                 return;
         }
+        svg_begin(f, title, HW, HH);
         /* at least 6 buckets, so one narrow peak still reads as a distribution */
         while (last - first + 1 < 6) {
                 if (first > 1)
@@ -346,7 +351,7 @@ void html_chart_durations(FILE *f, const char *title, const char *x_title, const
                 if (b > HIST_EDGES)
                         break;
                 int ei = b - 1;
-                if (decades_only && ei >= 0 && ei % 3 != 0)
+                if (decades_only && (ei < 0 ? b < last + 1 : ei % 3 != 0))
                         continue;
                 double x = HML + (b - first) * bw;
                 fprintf(f, "<line class=\"tick\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", x, x, base, base + 4);
@@ -383,12 +388,14 @@ void html_chart_durations(FILE *f, const char *title, const char *x_title, const
         }
         fprintf(f, "<line class=\"axis\" x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", HML, HML + pw, base, base);
         fputs("</svg>", f);
-        fputs("<p class=\"note\">", f);
-        if (note)
+        if (note || s->seen > s->n) {
+                fputs("<p class=\"note\">", f);
                 html_text(f, note);
-        if (s->seen > s->n)
-                fprintf(f, " Drawn from a uniform sample of %" PRIu32 " of the %" PRIu64 " values.", s->n, s->seen);
-        fputs("</p></figure>\n", f);
+                if (s->seen > s->n)
+                        fprintf(f, " Drawn from a uniform sample of %" PRIu32 " of the %" PRIu64 " values.", s->n, s->seen);
+                fputs("</p>", f);
+        }
+        fputs("</figure>\n", f);
 }
 
 /* ---- horizontal bars ---- */
@@ -412,7 +419,7 @@ void html_chart_hbars(FILE *f, const char *title, const char *const names[2], co
         const unsigned rh = two && !stacked ? 38 : 32;
         const unsigned h = n * rh + 8;
         const double pw = BW - 2 * BMX;
-        figure_begin(f, title, BW, h);
+        figure_begin(f, title);
         fputs("<span class=\"legend\">", f);
         for (int k = 0; k < (two ? 2 : 1); k++)
                 legend(f, names[k], k + 1);

@@ -158,7 +158,9 @@ char *html_fmt_bits(double bps, char *buf, size_t len) {
 char *html_fmt_dur(int64_t ns, char *buf, size_t len) {
         const char *sign = ns < 0 ? "-" : "";
         double a = fabs((double) ns);
-        if (a < 1e3)
+        if (a == 0)
+                snprintf(buf, len, "0 s");
+        else if (a < 1e3)
                 snprintf(buf, len, "%s%.0f ns", sign, a);
         else if (a < 1e6)
                 snprintf(buf, len, "%s%.*f µs", sign, sig3_decimals(a / 1e3), a / 1e3);

@@ -1,147 +1,1463 @@
-/* The self-contained HTML report: findings first, then one section per analysis with tables and inline SVG
- * charts. No script, no external resource; every string that comes from a packet is HTML-escaped. */
+/* The self-contained HTML report: findings first, then the health score and one section per analysis, with
+ * tables and inline SVG charts. No script and no external resource (the daemon serves it under
+ * "default-src 'none'"); every string that comes from a packet is escaped byte by byte. The analysis is only
+ * read: the JSON writer may run before or after this one on the same state. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
+#include "report-html.h"
+#include "util/macro.h"
 
-static void html_escape(FILE *f, const char *s, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char) s[i];
-                switch (c) {
-                case '<': fputs("&lt;", f); break;
-                case '>': fputs("&gt;", f); break;
-                case '&': fputs("&amp;", f); break;
-                case '"': fputs("&quot;", f); break;
-                case '\'': fputs("&#39;", f); break;
-                default:
-                        if (c < 0x20 || c == 0x7f)
-                                fprintf(f, "\\x%02x", c);
-                        else if (c >= 0x80)
-                                fprintf(f, "&#x%x;", 0xfffd); /* names are bytes, not text: never trust them as UTF-8 */
-                        else
-                                fputc(c, f);
+#define ROWS_MAX 200             /* rows of any one table */
+#define TOP_HOSTS 50
+#define TOP_CONVS 50
+#define TOP_BARS 10
+#define WORST_ROWS 100
+#define SLOT 128                 /* fits a flow of two IPv6 addresses with ports */
+
+typedef struct html_ctx {
+        FILE *f;
+        analysis_t *a;
+        char ring[12][SLOT];     /* formatted figures for the row being written */
+        unsigned nr;
+} html_ctx_t;
+
+static char *slot(html_ctx_t *c) {
+        return c->ring[c->nr++ % (sizeof c->ring / sizeof c->ring[0])];
+}
+
+static const char *num(html_ctx_t *c, uint64_t v) {
+        return html_fmt_count(v, slot(c), SLOT);
+}
+
+static const char *bytes(html_ctx_t *c, uint64_t v) {
+        return html_fmt_bytes(v, slot(c), SLOT);
+}
+
+static const char *dur(html_ctx_t *c, int64_t ns) {
+        return html_fmt_dur(ns, slot(c), SLOT);
+}
+
+static const char *pct(html_ctx_t *c, double part, double whole) {
+        return html_fmt_pct(part, whole, slot(c), SLOT);
+}
+
+static const char *rel(html_ctx_t *c, int64_t ts) {
+        return html_fmt_rel(ts, c->a->first_ts, slot(c), SLOT);
+}
+
+static const char *flow(html_ctx_t *c, const flow_key_t *k) {
+        /* addresses and ports only: safe text */
+        char *b = slot(c);
+        return flow_format(k, true, b, SLOT) ? b : "";
+}
+
+/* printf for markup we compose; every value in it is a number or already-safe text */
+static void out(html_ctx_t *c, const char *fmt, ...) _printf_(2, 3);
+static void out(html_ctx_t *c, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vfprintf(c->f, fmt, ap);
+        va_end(ap);
+}
+
+/* ---- names ---- */
+
+static const struct {
+        const char *name, *layer;
+} proto_info[_PROTO_MAX] = {
+        [PROTO_ETHERNET] = { "Ethernet", "link" },
+        [PROTO_VLAN] = { "VLAN (802.1Q / 802.1ad)", "link" },
+        [PROTO_SLL] = { "Linux cooked capture", "link" },
+        [PROTO_IPV4] = { "IPv4", "network" },
+        [PROTO_IPV6] = { "IPv6", "network" },
+        [PROTO_ARP] = { "ARP", "link" },
+        [PROTO_TCP] = { "TCP", "transport" },
+        [PROTO_UDP] = { "UDP", "transport" },
+        [PROTO_ICMP] = { "ICMP", "network" },
+        [PROTO_ICMPV6] = { "ICMPv6", "network" },
+        [PROTO_DNS] = { "DNS", "application" },
+        [PROTO_SCTP] = { "SCTP", "transport" },
+        [PROTO_GRE] = { "GRE", "tunnel" },
+        [PROTO_ESP] = { "IPsec ESP", "tunnel" },
+        [PROTO_IP_OTHER] = { "Other IP payload (incl. non-first fragments)", "network" },
+        [PROTO_NON_IP] = { "Not IP", "link" },
+};
+
+const char *report_service_name(uint8_t proto, uint16_t port); /* report-json.c */
+
+static const char *qtype_name(uint32_t t, char *buf, size_t len) {
+        static const struct { uint16_t t; const char *n; } q[] = {
+                { 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" }, { 12, "PTR" }, { 13, "HINFO" }, { 15, "MX" },
+                { 16, "TXT" }, { 28, "AAAA" }, { 33, "SRV" }, { 35, "NAPTR" }, { 41, "OPT" }, { 43, "DS" },
+                { 46, "RRSIG" }, { 47, "NSEC" }, { 48, "DNSKEY" }, { 64, "SVCB" }, { 65, "HTTPS" }, { 252, "AXFR" },
+                { 255, "ANY" }, { 257, "CAA" },
+        };
+        for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
+                if (q[i].t == t)
+                        return q[i].n;
+        snprintf(buf, len, "TYPE%" PRIu32, t);
+        return buf;
+}
+
+static const char *rcode_meaning(unsigned r) {
+        switch (r) {
+        case 0: return "answered";
+        case 1: return "the server could not parse the query";
+        case 2: return "the server failed to get an answer (upstream or internal failure)";
+        case 3: return "the name does not exist";
+        case 4: return "the server does not support this kind of query";
+        case 5: return "the server refused to answer this client";
+        default: return "";
+        }
+}
+
+static void icmp_names(bool v6, unsigned type, unsigned code, const char **ret_type, const char **ret_code) {
+        const char *t = NULL, *c = NULL;
+        if (!v6) {
+                switch (type) {
+                case 0: t = "echo reply"; break;
+                case 3: {
+                        static const char *const u[16] = {
+                                "network unreachable", "host unreachable", "protocol unreachable", "port unreachable",
+                                "fragmentation needed (DF set)", "source route failed", "destination network unknown",
+                                "destination host unknown", "source host isolated", "network prohibited",
+                                "host prohibited", "network unreachable for ToS", "host unreachable for ToS",
+                                "communication administratively prohibited", "host precedence violation",
+                                "precedence cutoff in effect",
+                        };
+                        t = "destination unreachable";
+                        c = code < 16 ? u[code] : NULL;
+                        break;
+                }
+                case 4: t = "source quench"; break;
+                case 5:
+                        t = "redirect";
+                        c = code == 0 ? "for the network" : code == 1 ? "for the host" : NULL;
+                        break;
+                case 8: t = "echo request"; break;
+                case 9: t = "router advertisement"; break;
+                case 10: t = "router solicitation"; break;
+                case 11:
+                        t = "time exceeded";
+                        c = code == 0 ? "TTL expired in transit" : code == 1 ? "fragment reassembly time exceeded" : NULL;
+                        break;
+                case 12: t = "parameter problem"; break;
+                case 13: t = "timestamp"; break;
+                case 14: t = "timestamp reply"; break;
+                default: break;
+                }
+        } else {
+                switch (type) {
+                case 1: {
+                        static const char *const u[8] = {
+                                "no route to destination", "administratively prohibited", "beyond scope of source address",
+                                "address unreachable", "port unreachable", "source address failed policy",
+                                "reject route to destination", "error in source routing header",
+                        };
+                        t = "destination unreachable";
+                        c = code < 8 ? u[code] : NULL;
+                        break;
+                }
+                case 2: t = "packet too big"; break;
+                case 3:
+                        t = "time exceeded";
+                        c = code == 0 ? "hop limit exceeded in transit" : code == 1 ? "fragment reassembly time exceeded" : NULL;
+                        break;
+                case 4: t = "parameter problem"; break;
+                case 128: t = "echo request"; break;
+                case 129: t = "echo reply"; break;
+                case 130: t = "multicast listener query"; break;
+                case 131: t = "multicast listener report"; break;
+                case 132: t = "multicast listener done"; break;
+                case 133: t = "router solicitation"; break;
+                case 134: t = "router advertisement"; break;
+                case 135: t = "neighbour solicitation"; break;
+                case 136: t = "neighbour advertisement"; break;
+                case 137: t = "redirect"; break;
+                case 143: t = "multicast listener report v2"; break;
+                default: break;
                 }
         }
+        *ret_type = t ? t : "other";
+        *ret_code = c;
 }
 
-static void h(FILE *f, const char *s) {
-        html_escape(f, s, strlen(s));
+/* ---- building blocks ---- */
+
+static void section_begin(html_ctx_t *c, const char *id, const char *title) {
+        out(c, "<section id=\"%s\"><h2>", id);
+        html_text(c->f, title);
+        out(c, "</h2>\n");
 }
 
-static void svg_series(FILE *f, const char *title, const series_t *s, int last, double (*get)(const series_bucket_t *),
-                       const char *unit) {
-        double max = 0;
-        for (int i = 0; i <= last; i++)
-                if (get(&s->b[i]) > max)
-                        max = get(&s->b[i]);
-        fprintf(f, "<figure><figcaption>");
-        h(f, title);
-        fprintf(f, " (max %.3g %s, bucket %.3g s)</figcaption>", max, unit, (double) s->width / 1e9);
-        fprintf(f, "<svg viewBox='0 0 600 120' width='600' height='120' role='img'><rect width='600' height='120' class='bg'/>");
-        if (max > 0 && last >= 0) {
-                fprintf(f, "<polyline class='line' points='");
-                for (int i = 0; i <= last; i++) {
-                        double x = last ? 600.0 * i / last : 300;
-                        double y = 115 - 110 * get(&s->b[i]) / max;
-                        fprintf(f, "%.1f,%.1f ", x, y);
-                }
-                fprintf(f, "'/>");
+static void section_end(html_ctx_t *c) {
+        out(c, "</section>\n");
+}
+
+/* Column names starting with '#' are numbers: right-aligned. */
+static void table_begin(html_ctx_t *c, const char *cls, ...) {
+        va_list ap;
+        va_start(ap, cls);
+        out(c, "<table class=\"%s\"><thead><tr>", cls ? cls : "data");
+        for (const char *h = va_arg(ap, const char *); h; h = va_arg(ap, const char *)) {
+                if (h[0] == '#')
+                        out(c, "<th class=\"n\">");
+                else
+                        out(c, "<th>");
+                html_text(c->f, h[0] == '#' ? h + 1 : h);
+                out(c, "</th>");
         }
-        fprintf(f, "</svg></figure>\n");
+        va_end(ap);
+        out(c, "</tr></thead><tbody>\n");
 }
 
-static double g_bits(const series_bucket_t *b) { return (double) b->bytes * 8; }
-static double g_retr(const series_bucket_t *b) { return b->retrans + b->lost; }
-static double g_zw(const series_bucket_t *b) { return b->zero_win; }
-static double g_rtt(const series_bucket_t *b) { return b->rtt_n ? (double) b->rtt_sum / b->rtt_n / 1e6 : 0; }
+static void table_end(html_ctx_t *c) {
+        out(c, "</tbody></table>\n");
+}
 
-void report_html(analysis_t *a, FILE *f) {
-        quantiles_t hs, rtt, dns;
-        samples_quantiles(&a->hs_rtt, &hs);
-        samples_quantiles(&a->rtt, &rtt);
-        samples_quantiles(&a->dns.rt, &dns);
-        fprintf(f, "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-                   "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-                   "<title>pcapd report</title><style>"
-                   "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#1d2430;background:#fff}"
-                   "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccd;padding:.25em .6em;text-align:left}"
-                   ".crit{border-left:5px solid #b00020}.warn{border-left:5px solid #c77700}.info{border-left:5px solid #2f6fb0}"
-                   ".finding{padding:.4em .8em;margin:.6em 0;background:#f6f7f9}code{background:#eef;padding:0 .3em}"
-                   "svg .bg{fill:#f6f7f9}svg .line{fill:none;stroke:#2f6fb0;stroke-width:1.5}"
-                   "@media (prefers-color-scheme: dark){body{background:#15181d;color:#e3e6eb}.finding{background:#1f242b}"
-                   "code{background:#2a3040}svg .bg{fill:#1f242b}td,th{border-color:#3a4150}}"
-                   "@media print{.finding{break-inside:avoid}}"
-                   "</style></head><body>\n");
-        fprintf(f, "<h1>Capture analysis</h1><p>Health score <strong>%d/100</strong>. %llu packets, %llu bytes",
-                a->health, (unsigned long long) a->packets, (unsigned long long) a->bytes_wire);
-        if (analysis_is_partial(a)) {
-                fprintf(f, ". <strong>Partial analysis</strong>: ");
-                h(f, a->truncated ? a->read_error : "a limit was reached");
-        }
-        fprintf(f, ".</p>\n<h2>Findings</h2>\n");
+/* A key/value row: value is safe text (numbers, formatted figures); hint is plain words or NULL. */
+static void kv_row(html_ctx_t *c, const char *key, const char *value, const char *hint, bool zero) {
+        out(c, "<tr><th>");
+        html_text(c->f, key);
+        out(c, "</th><td class=\"n%s\">%s</td><td class=\"hint\">", zero ? " z" : "", value);
+        html_text(c->f, hint);
+        out(c, "</td></tr>\n");
+}
+
+static void kv(html_ctx_t *c, const char *key, const char *value, const char *hint) {
+        kv_row(c, key, value, hint, false);
+}
+
+/* Zeros are shown muted, so the figures that matter stand out. */
+static void kv_u64(html_ctx_t *c, const char *key, uint64_t v, const char *hint) {
+        kv_row(c, key, num(c, v), hint, v == 0);
+}
+
+static void kv_begin(html_ctx_t *c) {
+        out(c, "<table class=\"kv\"><tbody>\n");
+}
+
+static void kv_end(html_ctx_t *c) {
+        out(c, "</tbody></table>\n");
+}
+
+static void para(html_ctx_t *c, const char *cls, const char *text) {
+        out(c, "<p class=\"%s\">", cls);
+        html_text(c->f, text);
+        out(c, "</p>\n");
+}
+
+static void scroll_begin(html_ctx_t *c) {
+        out(c, "<div class=\"scroll\">");
+}
+
+static void scroll_end(html_ctx_t *c) {
+        out(c, "</div>");
+}
+
+/* "Showing N of M" under a capped table. */
+static void more_note(html_ctx_t *c, uint64_t shown, uint64_t total, const char *what) {
+        if (shown >= total)
+                return;
+        out(c, "<p class=\"more\">Showing %s of %s %s; %s more not listed here", num(c, shown), num(c, total), what,
+            num(c, total - shown));
+        out(c, " (the JSON report lists up to %s per list; every figure above counts them all).</p>\n",
+            num(c, c->a->lim.max_events));
+}
+
+static void quantile_row(html_ctx_t *c, const char *name, samples_t *s, const char *hint) {
+        quantiles_t q;
+        samples_quantiles(s, &q);
+        out(c, "<tr><th>");
+        html_text(c->f, name);
+        out(c, "</th><td class=\"n\">%s</td>", num(c, q.count));
+        if (q.count) {
+                char b[5][32];
+                out(c, "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                       "<td class=\"n\">%s</td>",
+                    html_fmt_ms(q.min, b[0], 32), html_fmt_ms(q.p50, b[1], 32), html_fmt_ms(q.p95, b[2], 32),
+                    html_fmt_ms(q.max, b[3], 32), html_fmt_ms((int64_t) q.mean, b[4], 32));
+        } else
+                out(c, "<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td>");
+        out(c, "<td class=\"hint\">");
+        html_text(c->f, hint);
+        out(c, "</td></tr>\n");
+}
+
+static void quantiles_begin(html_ctx_t *c) {
+        table_begin(c, "data q", "Measure", "#Samples", "#Min (ms)", "#Median (ms)", "#95th pct (ms)", "#Max (ms)",
+                    "#Mean (ms)", "What it is", NULL);
+}
+
+static const char *sev_class(int s) {
+        return s >= 3 ? "crit" : s == 2 ? "warn" : "info";
+}
+
+static const char *sev_name(int s) {
+        return s >= 3 ? "Critical" : s == 2 ? "Warning" : "Info";
+}
+
+/* ---- the page ---- */
+
+static const char css[] =
+        ":root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;--fg:#18202b;--muted:#5b6575;--border:#dde1e7;"
+        "--grid:#e8ebf0;--code:#eef1f6;--accent:#1f5fd6;--s1:#2563eb;--s2:#e8760c;--s3:#d3312c;--s4:#7b4fd0;"
+        "--s5:#0e9488;--crit:#c0262d;--warn:#b86e00;--info:#2c6cb5;--ok:#1d8748;--critbg:#fdeced;"
+        "--warnbg:#fff3df;--infobg:#e8f0fb;--okbg:#e5f5eb;--hover:rgba(37,99,235,.09)}\n"
+        "@media (prefers-color-scheme:dark){:root{--bg:#0e1116;--card:#161a21;--fg:#e3e7ed;--muted:#98a3b3;"
+        "--border:#29303b;--grid:#232932;--code:#202733;--accent:#78a6ff;--s1:#5b9bff;--s2:#ffa040;--s3:#ff6b63;"
+        "--s4:#b08cff;--s5:#2fd0c0;--crit:#ff6b63;--warn:#ffb74d;--info:#78a6ff;--ok:#4cc77f;--critbg:#3b1d20;"
+        "--warnbg:#3a2b14;--infobg:#182640;--okbg:#14301f;--hover:rgba(120,166,255,.13)}}\n"
+        "*{box-sizing:border-box}\n"
+        "body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,"
+        "\"Helvetica Neue\",Arial,sans-serif}\n"
+        "a{color:var(--accent)}\n"
+        "main{max-width:1240px;margin:0 auto;padding:24px 20px 40px}\n"
+        "h1{font-size:25px;margin:0 0 2px;letter-spacing:-.01em}\n"
+        "h2{font-size:19px;margin:0 0 14px;padding-bottom:8px;border-bottom:1px solid var(--border)}\n"
+        "h3{font-size:15px;margin:22px 0 8px}\n"
+        ".brand{font-size:12px;font-weight:600;letter-spacing:.08em;text-transform:uppercase;color:var(--accent)}\n"
+        ".sub{color:var(--muted);margin:2px 0 16px}\n"
+        "section{background:var(--card);border:1px solid var(--border);border-radius:10px;padding:18px 22px 10px;margin:18px 0}\n"
+        ".overview{display:grid;grid-template-columns:minmax(290px,330px) 1fr;gap:14px}\n"
+        ".card{background:var(--card);border:1px solid var(--border);border-radius:10px;padding:12px 16px}\n"
+        ".health{display:flex;gap:16px;align-items:center}\n"
+        ".health .verdict{font-size:17px;font-weight:650}\n"
+        ".stats{display:grid;grid-template-columns:repeat(3,1fr);gap:14px}\n"
+        ".k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.05em}\n"
+        ".v{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums;line-height:1.3}\n"
+        ".v small{font-size:13px;font-weight:400;color:var(--muted)}\n"
+        ".how{margin-top:6px}.counts{margin-top:6px;display:flex;gap:6px;flex-wrap:wrap}\n"
+        "nav.toc{margin:16px 0 0;font-size:13.5px;display:flex;flex-wrap:wrap;gap:4px 16px}\n"
+        "nav.toc a{color:var(--accent);text-decoration:none}nav.toc a:hover{text-decoration:underline}\n"
+        "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;margin:6px 0 14px}\n"
+        "th,td{padding:5px 10px;border-bottom:1px solid var(--border);text-align:left;vertical-align:top}\n"
+        "thead th{font-size:12px;color:var(--muted);font-weight:600;border-bottom:2px solid var(--border);white-space:nowrap;"
+        "background:var(--card)}\n"
+        "td.n,th.n{text-align:right;white-space:nowrap}\n"
+        "table.kv{width:auto;min-width:60%}table.kv th{font-weight:500;white-space:nowrap}\n"
+        "td.hint{color:var(--muted);font-size:12.5px}td.z{color:var(--muted)}\n"
+        "table.q th:first-child{white-space:nowrap}\n"
+        "tbody tr:hover{background:var(--hover)}\n"
+        "table.worst tr.main td{border-bottom:none;padding-bottom:1px}table.worst tr.sub td{padding-top:0}\n"
+        "table.worst tr.sub code{font-size:11.5px}table.worst th,table.worst td{padding:4px 7px}"
+        "table.worst thead th{white-space:normal;vertical-align:bottom}\n"
+        "code,.mono{font:12.5px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,\"DejaVu Sans Mono\",monospace}\n"
+        "code{background:var(--code);padding:1px 5px;border-radius:4px;overflow-wrap:anywhere}\n"
+        "td.flow{font:12.5px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,\"DejaVu Sans Mono\",monospace;white-space:nowrap}\n"
+        "td.name{font:12.5px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,\"DejaVu Sans Mono\",monospace;"
+        "overflow-wrap:anywhere;max-width:28em}\n"
+        "td.flow code{display:inline-block;margin-top:2px;font-size:11.5px;white-space:normal}\n"
+        ".esc{color:var(--crit);background:var(--critbg);border-radius:3px;padding:0 1px}\n"
+        ".finding{border:1px solid var(--border);border-left:5px solid var(--info);border-radius:8px;padding:12px 16px;"
+        "margin:12px 0}\n"
+        ".finding.crit{border-left-color:var(--crit)}.finding.warn{border-left-color:var(--warn)}\n"
+        ".fhead{display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}\n"
+        ".fhead h3{margin:0;flex:1;font-size:15.5px;min-width:20em}\n"
+        ".finding p{margin:6px 0}\n"
+        ".badge{display:inline-block;font-size:11px;font-weight:700;text-transform:uppercase;letter-spacing:.05em;"
+        "padding:1px 8px;border-radius:10px;white-space:nowrap}\n"
+        ".badge.crit{background:var(--critbg);color:var(--crit)}.badge.warn{background:var(--warnbg);color:var(--warn)}"
+        ".badge.info{background:var(--infobg);color:var(--info)}.badge.ok{background:var(--okbg);color:var(--ok)}\n"
+        ".pen{color:var(--muted);white-space:nowrap;font-size:13px}\n"
+        ".lbl{font-size:11.5px;color:var(--muted);text-transform:uppercase;letter-spacing:.05em;margin-right:8px}\n"
+        ".ffl{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:baseline;margin:6px 0}.ffl .lbl{margin-right:0}\n"
+        ".ok{border:1px solid var(--ok);background:var(--okbg);border-radius:8px;padding:10px 14px}\n"
+        ".notice{border:1px solid var(--warn);background:var(--warnbg);border-radius:8px;padding:10px 14px;margin:14px 0}\n"
+        ".notice strong{color:var(--warn)}\n"
+        ".scroll{max-height:460px;overflow:auto;border:1px solid var(--border);border-radius:6px;margin:6px 0 14px}\n"
+        ".scroll table{margin:0}.scroll thead th{position:sticky;top:0;z-index:1}\n"
+        ".more,.note,.muted{color:var(--muted);font-size:12.5px}\n"
+        "p.note{margin:2px 0 0}\n"
+        "p.nodata{margin:4px 0 0;padding:14px;border:1px dashed var(--border);border-radius:8px;color:var(--muted);"
+        "text-align:center}\n"
+        "figure.chart{margin:10px 0 20px}\n"
+        "figure.chart figcaption{display:flex;flex-wrap:wrap;gap:4px 18px;align-items:center;margin-bottom:4px}\n"
+        ".ct{font-weight:600}\n"
+        ".legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12.5px;color:var(--muted)}\n"
+        ".sw{margin-right:5px;font-size:15px;line-height:1}\n"
+        ".sw.c1{color:var(--s1)}.sw.c2{color:var(--s2)}.sw.c3{color:var(--s3)}.sw.c4{color:var(--s4)}.sw.c5{color:var(--s5)}\n"
+        "figure.chart svg{width:100%;height:auto;display:block}\n"
+        "svg text{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,Arial,sans-serif;font-size:12px;fill:var(--muted)}\n"
+        "svg .grid line{stroke:var(--grid);stroke-width:1}\n"
+        "svg .axis,svg .tick{stroke:var(--muted);stroke-width:1}\n"
+        "svg .f1{fill:var(--s1)}svg .f2{fill:var(--s2)}svg .f3{fill:var(--s3)}svg .f4{fill:var(--s4)}svg .f5{fill:var(--s5)}\n"
+        "svg .l1,svg .l2,svg .l3,svg .l4,svg .l5{fill:none;stroke-width:1.8;stroke-linejoin:round;stroke-linecap:round}\n"
+        "svg .l1{stroke:var(--s1)}svg .l2{stroke:var(--s2)}svg .l3{stroke:var(--s3)}svg .l4{stroke:var(--s4)}"
+        "svg .l5{stroke:var(--s5)}\n"
+        "svg .a1{fill:var(--s1);fill-opacity:.16}svg .a2{fill:var(--s2);fill-opacity:.16}\n"
+        "svg .hits rect,svg .hitbg{fill:transparent}svg .hits rect:hover,svg .bar:hover .hitbg{fill:var(--hover)}\n"
+        "svg .track{fill:var(--grid)}svg .bl{fill:var(--fg);font-size:12.5px}svg .bv{font-size:12px}\n"
+        "svg .at{font-size:12px}svg .empty{font-size:14px}\n"
+        ".grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:4px 30px;align-items:start}\n"
+        ".gauge{width:112px;height:112px;flex:none}\n"
+        ".gtrack,.gok,.gwarn,.gbad{fill:none;stroke-width:12}.gtrack{stroke:var(--grid)}\n"
+        ".gok{stroke:var(--ok)}.gwarn{stroke:var(--warn)}.gbad{stroke:var(--crit)}\n"
+        ".gauge .gnum{font-size:34px;font-weight:700;fill:var(--fg)}.gauge .gof{font-size:11px}\n"
+        "footer{color:var(--muted);font-size:12.5px;margin-top:22px;text-align:center}\n"
+        "@media (max-width:760px){.overview{grid-template-columns:1fr}.stats{grid-template-columns:repeat(2,1fr)}"
+        ".grid2{grid-template-columns:1fr}}\n"
+        "@page{margin:14mm}\n"
+        "@media print{:root{--bg:#fff;--card:#fff;--fg:#000;--muted:#4a5260;--border:#cfd4db;--grid:#e3e6ea;--code:#f0f2f5;"
+        "--accent:#1f5fd6;--s1:#2563eb;--s2:#e8760c;--s3:#d3312c;--s4:#7b4fd0;--s5:#0e9488;--crit:#b0141c;"
+        "--warn:#9a5a00;--info:#2c6cb5;--ok:#1d8748;--critbg:#fdeced;--warnbg:#fff3df;--infobg:#e8f0fb;--okbg:#e5f5eb}\n"
+        "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
+        "body{font-size:11.5px;background:#fff}main{max-width:none;padding:0}nav.toc{display:none}\n"
+        "section{border:none;border-radius:0;padding:0;margin:18px 0}\n"
+        ".scroll{max-height:none;overflow:visible;border:none}.scroll thead th{position:static}\n"
+        ".finding,figure,tr,.card{break-inside:avoid}h2,h3{break-after:avoid}tbody tr:hover{background:none}}\n";
+
+static void page_head(html_ctx_t *c) {
+        out(c, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+               "<meta name=\"color-scheme\" content=\"light dark\">\n"
+               "<meta name=\"generator\" content=\"pcapd %s\">\n"
+               "<title>Capture analysis: health %d/100 - pcapd</title>\n<style>\n", PCAPD_VERSION, c->a->health);
+        fputs(css, c->f);
+        out(c, "</style></head>\n<body><main>\n");
+}
+
+static double duration_s(const analysis_t *a) {
+        return a->have_ts ? (double) (a->last_ts - a->first_ts) / 1e9 : 0;
+}
+
+static void page_overview(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        char t0[64], t1[64];
+        out(c, "<header><div class=\"brand\">pcapd · capture analysis report</div><h1>Capture analysis</h1>"
+               "<p class=\"sub\">");
+        if (a->have_ts)
+                out(c, "%s → %s · ", html_fmt_ts(a->first_ts, a->nanosecond, t0, sizeof t0),
+                    html_fmt_ts(a->last_ts, a->nanosecond, t1, sizeof t1));
+        html_text(c->f, a->file_format[0] ? a->file_format : "packets fed one by one");
+        if (a->file_size)
+                out(c, " file of %s", bytes(c, a->file_size));
+        out(c, "</p></header>\n");
+
+        unsigned sev[4] = { 0 };
+        for (unsigned i = 0; i < a->n_findings; i++)
+                sev[a->findings[i].severity >= 3 ? 3 : a->findings[i].severity < 1 ? 1 : a->findings[i].severity]++;
+        const char *verdict = a->n_findings == 0 ? "No problem found"
+                              : a->health >= 90   ? "Minor problems"
+                              : a->health >= 70   ? "Problems worth a look"
+                                                  : "Serious problems";
+        out(c, "<div class=\"overview\"><div class=\"card health\">");
+        html_chart_gauge(c->f, a->health);
+        out(c, "<div><div class=\"k\">Health score</div><div class=\"verdict\">%s</div><div class=\"counts\">", verdict);
         if (!a->n_findings)
-                fprintf(f, "<p>No problem found.</p>\n");
+                out(c, "<span class=\"badge ok\">no findings</span>");
+        for (int s = 3; s >= 1; s--)
+                if (sev[s])
+                        out(c, "<span class=\"badge %s\">%u %s</span>", sev_class(s), sev[s],
+                            s == 3 ? "critical" : s == 2 ? (sev[s] > 1 ? "warnings" : "warning") : "info");
+        out(c, "</div><div class=\"muted how\"><a href=\"#health\">How the score is made</a></div>"
+               "</div></div>\n");
+        double d = duration_s(a);
+        char rate[48];
+        out(c, "<div class=\"stats\">");
+        out(c, "<div class=\"card\"><div class=\"k\">Packets</div><div class=\"v\">%s</div></div>", num(c, a->packets));
+        out(c, "<div class=\"card\"><div class=\"k\">Bytes on the wire</div><div class=\"v\">%s</div></div>",
+            bytes(c, a->bytes_wire));
+        out(c, "<div class=\"card\"><div class=\"k\">Duration</div><div class=\"v\">%s</div></div>",
+            a->have_ts ? dur(c, a->last_ts - a->first_ts) : "–");
+        out(c, "<div class=\"card\"><div class=\"k\">Average rate</div><div class=\"v\">%s</div></div>",
+            d > 0 ? html_fmt_bits((double) a->bytes_wire * 8 / d, rate, sizeof rate) : "–");
+        out(c, "<div class=\"card\"><div class=\"k\">TCP connections</div><div class=\"v\">%s</div></div>",
+            num(c, a->tcp_conns));
+        out(c, "<div class=\"card\"><div class=\"k\">DNS queries</div><div class=\"v\">%s</div></div>", num(c, a->dns.queries));
+        out(c, "</div></div>\n");
+}
+
+/* What was not analysed, said once at the top and again in the capture section. */
+static void partial_notice(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        if (!analysis_is_partial(a) && !a->flows_over_limit_packets)
+                return;
+        out(c, "<div class=\"notice\"><strong>Partial analysis.</strong> ");
+        if (a->truncated) {
+                out(c, "The capture file ends inside a packet record: everything up to the cut was analysed");
+                if (a->file_size)
+                        out(c, " (%s of %s bytes read)", num(c, a->bytes_read), num(c, a->file_size));
+                out(c, ". ");
+                if (a->read_error[0]) {
+                        out(c, "Reader: ");
+                        html_textn(c->f, a->read_error, strnlen(a->read_error, sizeof a->read_error));
+                        out(c, ". ");
+                }
+        }
+        if (a->packet_limit_hit)
+                out(c, "Only the first %s packets were analysed (packet limit). ", num(c, a->lim.max_packets));
+        if (a->flows_over_limit_packets) {
+                out(c, "%s packets belonged to flows that arrived while %s were already tracked (flow limit)",
+                    num(c, a->flows_over_limit_packets), num(c, a->lim.max_flows));
+                if (a->flows_rejected)
+                        out(c, " (%s flows)", num(c, a->flows_rejected));
+                out(c, ": they count in the totals, protocols, talkers and DNS, not in the per-connection analyses. ");
+        }
+        out(c, "</div>\n");
+}
+
+static void page_nav(html_ctx_t *c) {
+        out(c, "<nav class=\"toc\"><a href=\"#findings\">Findings</a><a href=\"#health\">Health score</a>"
+               "<a href=\"#capture\">Capture</a><a href=\"#protocols\">Protocols</a><a href=\"#talkers\">Top talkers</a>"
+               "<a href=\"#services\">Services</a><a href=\"#tcp\">TCP</a><a href=\"#dns\">DNS</a><a href=\"#icmp\">ICMP</a>"
+               "<a href=\"#fragments\">IP fragments</a><a href=\"#timing\">Timing</a></nav>\n");
+}
+
+/* ---- findings and health ---- */
+
+static void sec_findings(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        section_begin(c, "findings", "Findings");
+        if (!a->n_findings) {
+                para(c, "ok", "No problem found: no loss, no failed or slow connections, no DNS errors and no ICMP errors "
+                              "above the thresholds the diagnosis uses.");
+                section_end(c);
+                return;
+        }
+        out(c, "<p class=\"muted\">Most severe first. Each filter can be pasted into Wireshark's display filter bar "
+               "to see the packets concerned.</p>\n");
         for (unsigned i = 0; i < a->n_findings; i++) {
                 const finding_t *x = &a->findings[i];
-                fprintf(f, "<div class='finding %s'><h3>", x->severity >= 3 ? "crit" : x->severity == 2 ? "warn" : "info");
-                h(f, x->title);
-                fprintf(f, "</h3><p>");
-                h(f, x->detail);
-                fprintf(f, "</p>");
+                out(c, "<article class=\"finding %s\" id=\"finding-", sev_class(x->severity));
+                html_text(c->f, x->id);
+                out(c, "\"><div class=\"fhead\"><span class=\"badge %s\">%s</span><h3>", sev_class(x->severity),
+                    sev_name(x->severity));
+                html_text(c->f, x->title);
+                out(c, "</h3><span class=\"pen\">");
+                if (x->penalty)
+                        out(c, "−%d point%s", x->penalty, x->penalty == 1 ? "" : "s");
+                else
+                        out(c, "no penalty");
+                out(c, "</span></div>\n");
+                if (x->detail[0]) {
+                        out(c, "<p>");
+                        html_textn(c->f, x->detail, strnlen(x->detail, sizeof x->detail));
+                        out(c, "</p>\n");
+                }
                 if (x->n_flows) {
-                        fprintf(f, "<ul>");
-                        for (unsigned k = 0; k < x->n_flows; k++) {
-                                fprintf(f, "<li>");
-                                h(f, x->flows[k]);
-                                fprintf(f, "</li>");
+                        out(c, "<div class=\"ffl\"><span class=\"lbl\">Flows concerned</span>");
+                        for (unsigned k = 0; k < x->n_flows && k < 5; k++) {
+                                out(c, "<code>");
+                                html_textn(c->f, x->flows[k], strnlen(x->flows[k], sizeof x->flows[k]));
+                                out(c, "</code>");
                         }
-                        fprintf(f, "</ul>");
+                        out(c, "</div>\n");
                 }
                 if (x->filter[0]) {
-                        fprintf(f, "<p>Wireshark filter: <code>");
-                        h(f, x->filter);
-                        fprintf(f, "</code></p>");
+                        out(c, "<p><span class=\"lbl\">Wireshark filter</span><code>");
+                        html_textn(c->f, x->filter, strnlen(x->filter, sizeof x->filter));
+                        out(c, "</code></p>\n");
                 }
-                fprintf(f, "<p>Penalty: %d points</p></div>\n", x->penalty);
+                out(c, "</article>\n");
         }
-        fprintf(f, "<h2>TCP</h2><table>"
-                   "<tr><th>Connections</th><td>%llu</td></tr><tr><th>Retransmissions</th><td>%llu (fast %llu, RTO %llu, spurious %llu)</td></tr>"
-                   "<tr><th>Out of order</th><td>%llu</td></tr><tr><th>Lost segments</th><td>%llu</td></tr>"
-                   "<tr><th>Duplicate ACKs</th><td>%llu</td></tr><tr><th>Zero windows</th><td>%llu</td></tr>"
-                   "<tr><th>Resets</th><td>%llu</td></tr>"
-                   "<tr><th>Handshake RTT</th><td>p50 %.3f ms, p95 %.3f ms, max %.3f ms</td></tr>"
-                   "<tr><th>Data RTT</th><td>p50 %.3f ms, p95 %.3f ms, max %.3f ms</td></tr></table>\n",
-                (unsigned long long) a->tcp_conns, (unsigned long long) a->tcp_retrans, (unsigned long long) a->tcp_fast,
-                (unsigned long long) a->tcp_rto, (unsigned long long) a->tcp_spurious, (unsigned long long) a->tcp_ooo,
-                (unsigned long long) a->tcp_lost, (unsigned long long) a->tcp_dupacks,
-                (unsigned long long) a->tcp_zero_win, (unsigned long long) a->tcp_rst, hs.p50 / 1e6, hs.p95 / 1e6,
-                hs.max / 1e6, rtt.p50 / 1e6, rtt.p95 / 1e6, rtt.max / 1e6);
-        fprintf(f, "<h2>DNS</h2><table><tr><th>Queries</th><td>%llu</td></tr><tr><th>Responses</th><td>%llu</td></tr>"
-                   "<tr><th>Unanswered</th><td>%llu</td></tr><tr><th>Response time</th><td>p50 %.3f ms, p95 %.3f ms, max %.3f ms</td></tr>",
-                (unsigned long long) a->dns.queries, (unsigned long long) a->dns.responses,
-                (unsigned long long) a->dns.unanswered, dns.p50 / 1e6, dns.p95 / 1e6, dns.max / 1e6);
-        for (unsigned i = 0; i < 16; i++)
-                if (a->dns.rcodes[i])
-                        fprintf(f, "<tr><th>%s</th><td>%llu</td></tr>", dns_rcode_name(i), (unsigned long long) a->dns.rcodes[i]);
-        fprintf(f, "</table>\n");
-        if (a->ev[EV_DNS_ERROR].n) {
-                fprintf(f, "<table><tr><th>Name</th><th>Answer</th></tr>");
-                for (uint32_t i = 0; i < a->ev[EV_DNS_ERROR].n && i < 50; i++) {
-                        const event_t *e = &a->ev[EV_DNS_ERROR].v[i];
-                        fprintf(f, "<tr><td>");
-                        html_escape(f, e->text, e->text_len);
-                        fprintf(f, "</td><td>%s</td></tr>", dns_rcode_name(e->sub));
-                }
-                fprintf(f, "</table>\n");
+        section_end(c);
+}
+
+static void sec_health(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        section_begin(c, "health", "Health score");
+        out(c, "<p>The score starts at 100; each finding subtracts its penalty, which grows with how much of the traffic "
+               "it concerns (the score does not go below 0). Findings without a penalty are for information.</p>\n");
+        table_begin(c, NULL, "Finding", "Severity", "#Points", NULL);
+        out(c, "<tr><td>Start</td><td></td><td class=\"n\">100</td></tr>\n");
+        int sum = 0;
+        for (unsigned i = 0; i < a->n_findings; i++) {
+                const finding_t *x = &a->findings[i];
+                out(c, "<tr><td><a href=\"#finding-");
+                html_text(c->f, x->id);
+                out(c, "\">");
+                html_text(c->f, x->title);
+                out(c, "</a></td><td><span class=\"badge %s\">%s</span></td><td class=\"n\">%s%d</td></tr>\n",
+                    sev_class(x->severity), sev_name(x->severity), x->penalty ? "−" : "", x->penalty);
+                sum += x->penalty;
         }
+        out(c, "<tr><th>Health score</th><td></td><th class=\"n\">%d</th></tr>\n", a->health);
+        table_end(c);
+        if (100 - sum != a->health)
+                out(c, "<p class=\"muted\">Penalties add up to %d points; the score stops at 0.</p>\n", sum);
+        section_end(c);
+}
+
+/* ---- capture, protocols, talkers, services ---- */
+
+static unsigned series_len(const analysis_t *a) {
         int last = -1;
         for (int i = 0; i < SERIES_BUCKETS; i++)
                 if (a->series.b[i].packets)
                         last = i;
-        fprintf(f, "<h2>Over time</h2>\n");
-        svg_series(f, "Throughput", &a->series, last, g_bits, "bits per bucket");
-        svg_series(f, "Retransmissions and lost segments", &a->series, last, g_retr, "per bucket");
-        svg_series(f, "Zero windows", &a->series, last, g_zw, "per bucket");
-        svg_series(f, "Mean data RTT", &a->series, last, g_rtt, "ms");
-        fprintf(f, "<footer><p>pcapd %s, report schema pcapd.report/1</p></footer></body></html>\n", PCAPD_VERSION);
+        return (unsigned) (last + 1);
+}
+
+static void chart_throughput(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        unsigned n = series_len(a);
+        if (!n)
+                return;
+        double bps[SERIES_BUCKETS], max = 0;
+        double w = (double) a->series.width / 1e9;
+        for (unsigned i = 0; i < n; i++) {
+                bps[i] = (double) a->series.b[i].bytes * 8 / w;
+                if (bps[i] > max)
+                        max = bps[i];
+        }
+        static const char *const units[] = { "bit/s", "kbit/s", "Mbit/s", "Gbit/s" };
+        int u = 0;
+        double div = 1;
+        while (max / div >= 1000 && u < 3) {
+                div *= 1000;
+                u++;
+        }
+        for (unsigned i = 0; i < n; i++)
+                bps[i] /= div;
+        char note[160];
+        snprintf(note, sizeof note, "Bits on the wire per second, averaged over buckets of %s.", dur(c, a->series.width));
+        html_series_t s[] = { { "Throughput", 1, HTML_AREA, bps } };
+        html_time_chart_t ch = { .title = "Throughput over time", .y_unit = units[u], .note = note, .n = n, .dx = w,
+                                 .s = s, .n_series = 1, .empty = "No traffic" };
+        html_chart_time(c->f, &ch);
+}
+
+static void sec_capture(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        char b0[64], b1[64];
+        section_begin(c, "capture", "Capture summary");
+        partial_notice(c);
+        double d = duration_s(a);
+        kv_begin(c);
+        kv(c, "Format", a->file_format[0] ? a->file_format : "packets fed one by one",
+           a->nanosecond ? "nanosecond timestamps" : "microsecond timestamps");
+        if (a->file_size)
+                kv(c, "File size", bytes(c, a->file_size), num(c, a->file_size));
+        kv_u64(c, "Packets", a->packets, NULL);
+        kv(c, "Bytes on the wire", num(c, a->bytes_wire), bytes(c, a->bytes_wire));
+        if (a->bytes_captured != a->bytes_wire)
+                kv(c, "Bytes captured", num(c, a->bytes_captured), "less than on the wire: packets were cut by the snap length");
+        if (a->snaplen)
+                kv_u64(c, "Snap length", a->snaplen, "bytes kept of each packet");
+        kv(c, "First packet", a->have_ts ? html_fmt_ts(a->first_ts, a->nanosecond, b0, sizeof b0) : "–", NULL);
+        kv(c, "Last packet", a->have_ts ? html_fmt_ts(a->last_ts, a->nanosecond, b1, sizeof b1) : "–", NULL);
+        if (a->have_ts) {
+                char *s = slot(c);
+                snprintf(s, SLOT, "%.6f s", d);
+                kv(c, "Duration", s, dur(c, a->last_ts - a->first_ts));
+                if (d > 0) {
+                        s = slot(c);
+                        snprintf(s, SLOT, "%.1f", (double) a->packets / d);
+                        kv(c, "Packets per second", s, "average over the capture");
+                        char r[48];
+                        kv(c, "Bits per second", html_fmt_bits((double) a->bytes_wire * 8 / d, r, sizeof r),
+                           "average over the capture");
+                }
+        }
+        if (a->negative_deltas)
+                kv_u64(c, "Timestamps going back", a->negative_deltas,
+                       "packets with a timestamp earlier than the one before (merged captures or clock steps)");
+        kv_end(c);
+
+        out(c, "<h3>Link types</h3>\n");
+        table_begin(c, NULL, "Link type", "#DLT", "Decoded", "#Packets", "#Share", NULL);
+        for (unsigned i = 0; i < a->n_links && i < 8; i++) {
+                const char *n = decode_dlt_name(a->links[i]);
+                out(c, "<tr><td>");
+                html_text(c->f, n ? n : "unsupported");
+                out(c, "</td><td class=\"n\">%d</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+                    a->links[i], decode_dlt_supported(a->links[i]) ? "yes" : "<strong>no, skipped</strong>",
+                    num(c, a->link_packets[i]), pct(c, (double) a->link_packets[i], (double) a->packets));
+        }
+        if (!a->n_links)
+                out(c, "<tr><td colspan=\"5\" class=\"muted\">No packet.</td></tr>\n");
+        table_end(c);
+
+        uint64_t skipped = 0;
+        for (int i = 0; i < _SKIP_MAX; i++)
+                skipped += a->skipped[i];
+        if (skipped) {
+                out(c, "<h3>Packets not analysed</h3>\n");
+                table_begin(c, NULL, "Reason", "#Packets", "What it means", NULL);
+                static const struct { int k; const char *name, *hint; } r[] = {
+                        { SKIP_LINKTYPE, "Unsupported link type", "the link layer above is not one pcapd decodes" },
+                        { SKIP_ETHERTYPE, "Not IP or ARP", "other link-layer protocols (LLDP, STP, ...): counted, not analysed" },
+                        { SKIP_TRUNCATED, "Headers cut short", "the snap length or a damaged record cut the headers" },
+                        { SKIP_MALFORMED, "Malformed headers", "impossible header values (lengths, versions)" },
+                };
+                for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+                        if (a->skipped[r[i].k]) {
+                                out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"hint\">%s</td></tr>\n", r[i].name,
+                                    num(c, a->skipped[r[i].k]), r[i].hint);
+                        }
+                table_end(c);
+        }
+        chart_throughput(c);
+        section_end(c);
+}
+
+static void sec_protocols(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        section_begin(c, "protocols", "Protocol distribution");
+        out(c, "<p class=\"muted\">A packet counts once at every layer it holds (an Ethernet frame with IPv4 and TCP "
+               "counts for all three), so shares do not add up to 100 %%.</p>\n");
+        html_bar_t bars[_PROTO_MAX];
+        unsigned nb = 0;
+        if (!a->packets) {
+                para(c, "muted", "No packet.");
+                section_end(c);
+                return;
+        }
+        out(c, "<div class=\"grid2\"><div>");
+        table_begin(c, NULL, "Protocol", "Layer", "#Packets", "#Share", "#Bytes", "#Share", NULL);
+        for (int i = 0; i < _PROTO_MAX; i++) {
+                const counter_t *p = &a->proto[i];
+                if (!p->packets)
+                        continue;
+                out(c, "<tr><td>%s</td><td class=\"hint\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                       "<td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+                    proto_info[i].name, proto_info[i].layer, num(c, p->packets), pct(c, (double) p->packets, (double) a->packets),
+                    bytes(c, p->bytes), pct(c, (double) p->bytes, (double) a->bytes_wire));
+                html_bar_t *b = &bars[nb++];
+                b->label = proto_info[i].name;
+                b->v[0] = a->packets ? 100.0 * (double) p->packets / (double) a->packets : 0;
+                b->v[1] = a->bytes_wire ? 100.0 * (double) p->bytes / (double) a->bytes_wire : 0;
+                char p0[24], p1[24];
+                snprintf(b->text, sizeof b->text, "%s · %s", html_fmt_pct((double) p->packets, (double) a->packets, p0, sizeof p0),
+                         html_fmt_pct((double) p->bytes, (double) a->bytes_wire, p1, sizeof p1));
+        }
+        table_end(c);
+        out(c, "</div><div>");
+        if (nb) {
+                static const char *const names[2] = { "% of packets", "% of bytes" };
+                html_chart_hbars(c->f, "Share of packets and bytes", names, bars, nb, false);
+        } else
+                para(c, "muted", "No packet could be decoded (see the link types above).");
+        out(c, "</div></div>\n");
+        section_end(c);
+}
+
+static int host_better(const host_entry_t *x, const host_entry_t *y) {
+        uint64_t tx = x->bytes_tx + x->bytes_rx, ty = y->bytes_tx + y->bytes_rx;
+        if (tx != ty)
+                return tx > ty;
+        return addr_compare(&x->addr, &y->addr) < 0;
+}
+
+static int conv_better(const conv_entry_t *x, const conv_entry_t *y) {
+        if (x->bytes != y->bytes)
+                return x->bytes > y->bytes;
+        int r = addr_compare(&x->a, &y->a);
+        return r ? r < 0 : addr_compare(&x->b, &y->b) < 0;
+}
+
+/* The k best entries of a kv table, best first, without touching the table (the JSON writer compacts it in
+ * place; either may run first, and both only look at used entries). */
+#define TOP_SELECT(type, better, table, top, k, ret_n)                                           \
+        do {                                                                                     \
+                const type *e_ = (table).e;                                                      \
+                uint32_t n_ = 0;                                                                 \
+                for (uint32_t i_ = 0; e_ && i_ < (table).cap; i_++) {                            \
+                        if (!e_[i_].used)                                                        \
+                                continue;                                                        \
+                        if (n_ == (k) && !better(&e_[i_], (top)[n_ - 1]))                        \
+                                continue;                                                        \
+                        uint32_t p_ = n_ < (k) ? n_++ : n_ - 1;                                  \
+                        while (p_ > 0 && better(&e_[i_], (top)[p_ - 1])) {                       \
+                                (top)[p_] = (top)[p_ - 1];                                       \
+                                p_--;                                                            \
+                        }                                                                        \
+                        (top)[p_] = &e_[i_];                                                     \
+                }                                                                                \
+                *(ret_n) = n_;                                                                   \
+        } while (0)
+
+static void sec_talkers(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        char ab[64], bb[64];
+        section_begin(c, "talkers", "Top talkers");
+        const host_entry_t *hosts[TOP_HOSTS];
+        const conv_entry_t *convs[TOP_CONVS];
+        uint32_t nh, ncv;
+        TOP_SELECT(host_entry_t, host_better, a->hosts, hosts, TOP_HOSTS, &nh);
+        TOP_SELECT(conv_entry_t, conv_better, a->convs, convs, TOP_CONVS, &ncv);
+        if (!nh) {
+                para(c, "muted", "No IP host.");
+                section_end(c);
+                return;
+        }
+
+        html_bar_t bars[TOP_BARS];
+        char labels[TOP_BARS][112];
+        out(c, "<div class=\"grid2\"><div>");
+        unsigned nb = 0;
+        for (; nb < nh && nb < TOP_BARS; nb++) {
+                const host_entry_t *h = hosts[nb];
+                bars[nb].label = addr_format(&h->addr, labels[nb], sizeof labels[nb]);
+                bars[nb].v[0] = (double) h->bytes_tx;
+                bars[nb].v[1] = (double) h->bytes_rx;
+                char t[32], r[32];
+                snprintf(bars[nb].text, sizeof bars[nb].text, "%s sent · %s received",
+                         html_fmt_bytes(h->bytes_tx, t, sizeof t), html_fmt_bytes(h->bytes_rx, r, sizeof r));
+        }
+        static const char *const hn[2] = { "sent", "received" };
+        html_chart_hbars(c->f, "Top hosts by bytes", hn, bars, nb, true);
+        out(c, "</div><div>");
+        for (nb = 0; nb < ncv && nb < TOP_BARS; nb++) {
+                const conv_entry_t *x = convs[nb];
+                snprintf(labels[nb], sizeof labels[nb], "%s ⇄ %s", addr_format(&x->a, ab, sizeof ab),
+                         addr_format(&x->b, bb, sizeof bb));
+                bars[nb].label = labels[nb];
+                bars[nb].v[0] = (double) x->bytes_ab;
+                bars[nb].v[1] = (double) (x->bytes - x->bytes_ab);
+                char t[32];
+                snprintf(bars[nb].text, sizeof bars[nb].text, "%s", html_fmt_bytes(x->bytes, t, sizeof t));
+        }
+        if (nb) {
+                static const char *const cn[2] = { "A → B", "B → A" };
+                html_chart_hbars(c->f, "Top conversations by bytes", cn, bars, nb, true);
+        }
+        out(c, "</div></div>\n");
+
+        out(c, "<h3>Hosts</h3>\n");
+        scroll_begin(c);
+        table_begin(c, NULL, "#", "Host", "#Packets sent", "#Packets received", "#Bytes sent", "#Bytes received",
+                    "#Total bytes", "#Share", NULL);
+        for (uint32_t i = 0; i < nh; i++) {
+                const host_entry_t *h = hosts[i];
+                uint64_t tot = h->bytes_tx + h->bytes_rx;
+                c->nr = 0;
+                out(c, "<tr><td class=\"n\">%u</td><td class=\"flow\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                       "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+                    i + 1, addr_format(&h->addr, ab, sizeof ab), num(c, h->packets_tx), num(c, h->packets_rx),
+                    bytes(c, h->bytes_tx), bytes(c, h->bytes_rx), bytes(c, tot), pct(c, (double) tot, (double) a->bytes_wire));
+        }
+        table_end(c);
+        scroll_end(c);
+        out(c, "<p class=\"more\">Share: bytes the host sent or received, out of all bytes on the wire. ");
+        if (a->hosts.n > nh)
+                out(c, "Showing the top %u of %s hosts. ", nh, num(c, a->hosts.n));
+        if (a->hosts.overflow_packets)
+                out(c, "The host table was full: %s packets from further hosts are not attributed. ",
+                    num(c, a->hosts.overflow_packets));
+        out(c, "</p>\n");
+
+        out(c, "<h3>Conversations (address pairs)</h3>\n");
+        if (ncv) {
+                scroll_begin(c);
+                table_begin(c, NULL, "#", "Address A", "Address B", "#Packets", "#Bytes", "#A → B", "#B → A", "#Duration",
+                            "#Share", NULL);
+                for (uint32_t i = 0; i < ncv; i++) {
+                        const conv_entry_t *x = convs[i];
+                        c->nr = 0;
+                        out(c, "<tr><td class=\"n\">%u</td><td class=\"flow\">%s</td><td class=\"flow\">%s</td><td class=\"n\">%s</td>"
+                               "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                               "<td class=\"n\">%s</td></tr>\n",
+                            i + 1, addr_format(&x->a, ab, sizeof ab), addr_format(&x->b, bb, sizeof bb), num(c, x->packets),
+                            bytes(c, x->bytes), bytes(c, x->bytes_ab), bytes(c, x->bytes - x->bytes_ab),
+                            dur(c, x->last_ts - x->first_ts), pct(c, (double) x->bytes, (double) a->bytes_wire));
+                }
+                table_end(c);
+                scroll_end(c);
+                if (a->convs.n > ncv)
+                        out(c, "<p class=\"more\">Showing the top %u of %s conversations.</p>\n", ncv, num(c, a->convs.n));
+                if (a->convs.overflow_packets)
+                        out(c, "<p class=\"more\">The conversation table was full: %s packets are not attributed.</p>\n",
+                            num(c, a->convs.overflow_packets));
+        } else
+                para(c, "muted", "No IP conversation.");
+        section_end(c);
+}
+
+static int svc_cmp(const void *x, const void *y) {
+        const service_entry_t *a = x, *b = y;
+        if (a->c.bytes != b->c.bytes)
+                return a->c.bytes > b->c.bytes ? -1 : 1;
+        if (a->port != b->port)
+                return a->port < b->port ? -1 : 1;
+        return a->proto - b->proto;
+}
+
+static void sec_services(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        section_begin(c, "services", "Services by port");
+        out(c, "<p class=\"muted\">TCP and UDP traffic by the server's port (the side that did not start the flow, or "
+               "the well-known port when the start was not seen).</p>\n");
+        service_entry_t sv[SERVICE_MAX];
+        unsigned n = a->n_services < SERVICE_MAX ? a->n_services : SERVICE_MAX;
+        memcpy(sv, a->services, n * sizeof sv[0]);
+        qsort(sv, n, sizeof sv[0], svc_cmp);
+        uint64_t tb = a->services_other_bytes;
+        for (unsigned i = 0; i < n; i++)
+                tb += sv[i].c.bytes;
+        if (!n) {
+                para(c, "muted", "No TCP or UDP traffic.");
+                section_end(c);
+                return;
+        }
+        scroll_begin(c);
+        table_begin(c, NULL, "Service", "Transport", "#Port", "#Packets", "#Bytes", "#Share of TCP+UDP bytes", NULL);
+        for (unsigned i = 0; i < n; i++) {
+                const char *name = report_service_name(sv[i].proto, sv[i].port);
+                out(c, "<tr><td>%s</td><td>%s</td><td class=\"n\">%u</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                       "<td class=\"n\">%s</td></tr>\n",
+                    name ? name : "<span class=\"muted\">unknown</span>", sv[i].proto == 6 ? "TCP" : "UDP", sv[i].port,
+                    num(c, sv[i].c.packets), bytes(c, sv[i].c.bytes), pct(c, (double) sv[i].c.bytes, (double) tb));
+        }
+        if (a->services_other_packets)
+                out(c, "<tr><td colspan=\"3\">Other ports (table full)</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                       "<td class=\"n\">%s</td></tr>\n",
+                    num(c, a->services_other_packets), bytes(c, a->services_other_bytes),
+                    pct(c, (double) a->services_other_bytes, (double) tb));
+        table_end(c);
+        scroll_end(c);
+        section_end(c);
+}
+
+/* ---- event lists ---- */
+
+static void ev_flow_cell(html_ctx_t *c, const flow_key_t *k) {
+        out(c, "<td class=\"flow\">%s</td>", flow(c, k));
+}
+
+static void dns_name_cell(html_ctx_t *c, const event_t *e) {
+        out(c, "<td class=\"name\">");
+        size_t n = e->text_len < sizeof e->text ? e->text_len : sizeof e->text;
+        if (n)
+                html_bytes(c->f, e->text, n);
+        else
+                out(c, "<span class=\"muted\">(no name)</span>");
+        out(c, "</td>");
+}
+
+static void events_table(html_ctx_t *c, event_kind_t k, const char *title, const char *hint) {
+        analysis_t *a = c->a;
+        const event_list_t *l = &a->ev[k];
+        if (!l->total)
+                return;
+        out(c, "<h3>");
+        html_text(c->f, title);
+        out(c, " <span class=\"muted\">(%s)</span></h3>\n", num(c, l->total));
+        if (hint)
+                para(c, "muted", hint);
+        scroll_begin(c);
+        switch (k) {
+        case EV_RETRANS: table_begin(c, NULL, "#Time (s)", "Flow (sender → receiver)", "Kind", "#Sequence number", NULL); break;
+        case EV_ZERO_WINDOW: table_begin(c, NULL, "#Time (s)", "Flow (the side whose buffer is full → its peer)", NULL); break;
+        case EV_RESET: table_begin(c, NULL, "#Time (s)", "Flow (side sending the RST → peer)", "Kind", NULL); break;
+        case EV_SLOW_HANDSHAKE:
+                table_begin(c, NULL, "#Time (s)", "Connection (client → server)", "#Handshake (ms)", "#SYN → SYN/ACK (ms)",
+                            "#SYNs sent", NULL);
+                break;
+        case EV_FAILED_HANDSHAKE:
+                table_begin(c, NULL, "#Time (s)", "Connection (client → server)", "#SYNs sent", "#Waited", NULL);
+                break;
+        case EV_DNS_ERROR:
+        case EV_DNS_SLOW:
+                table_begin(c, NULL, "#Time (s)", "Client → server", "Name", "Type", "Answer", "#Response (ms)", NULL);
+                break;
+        case EV_DNS_UNANSWERED:
+                table_begin(c, NULL, "#Time (s)", "Client → server", "Name", "Type", "#Repeats", NULL);
+                break;
+        case EV_ICMP:
+                table_begin(c, NULL, "#Time (s)", "Packet it is about", "Message (type/code)", "Reported by", "#MTU", NULL);
+                break;
+        default: return;
+        }
+        uint32_t shown = l->n < ROWS_MAX ? l->n : ROWS_MAX;
+        for (uint32_t i = 0; i < shown; i++) {
+                const event_t *e = &l->v[i];
+                char b[3][32];
+                c->nr = 0;
+                out(c, "<tr><td class=\"n\">%s</td>", rel(c, e->ts));
+                ev_flow_cell(c, &e->key);
+                switch (k) {
+                case EV_RETRANS:
+                        out(c, "<td>%s</td><td class=\"n\">%" PRIu32 "</td>",
+                            e->sub == 0 ? "timeout (RTO)" : e->sub == 1 ? "fast" : e->sub == 2 ? "spurious" : "after PMTU signal",
+                            e->value);
+                        break;
+                case EV_ZERO_WINDOW:
+                        break;
+                case EV_RESET:
+                        out(c, "<td>%s</td>", e->sub == 0 ? "refused (answer to a SYN)" : e->sub == 1 ? "aborted after data" : "other");
+                        break;
+                case EV_SLOW_HANDSHAKE:
+                        out(c, "<td class=\"n\">%s</td><td class=\"n\">%.3f</td><td class=\"n\">%u</td>", html_fmt_ms(e->dur, b[0], 32),
+                            (double) e->value / 1e3, e->sub);
+                        break;
+                case EV_FAILED_HANDSHAKE:
+                        out(c, "<td class=\"n\">%u</td><td class=\"n\">%s</td>", e->sub, dur(c, e->dur));
+                        break;
+                case EV_DNS_ERROR:
+                case EV_DNS_SLOW:
+                        dns_name_cell(c, e);
+                        out(c, "<td>%s</td><td>%s</td><td class=\"n\">%s</td>", qtype_name(e->value, b[0], 32),
+                            dns_rcode_name(e->sub), e->dur >= 0 ? html_fmt_ms(e->dur, b[1], 32) : "–");
+                        break;
+                case EV_DNS_UNANSWERED:
+                        dns_name_cell(c, e);
+                        out(c, "<td>%s</td><td class=\"n\">%u</td>", qtype_name(e->value, b[0], 32), e->sub);
+                        break;
+                case EV_ICMP: {
+                        const char *tn, *cn;
+                        icmp_names(e->sub2, e->sub, e->value, &tn, &cn);
+                        out(c, "<td>%s%s", e->sub2 ? "ICMPv6 " : "", tn);
+                        if (cn)
+                                out(c, ": %s", cn);
+                        out(c, " <span class=\"muted\">(%u/%" PRIu32 ")</span></td><td class=\"flow\">", e->sub, e->value);
+                        html_bytes(c->f, e->text, e->text_len < sizeof e->text ? e->text_len : sizeof e->text);
+                        out(c, "</td><td class=\"n\">");
+                        if (e->dur > 0)
+                                out(c, "%" PRId64, e->dur);
+                        else
+                                out(c, "–");
+                        out(c, "</td>");
+                        break;
+                }
+                default:
+                        break;
+                }
+                out(c, "</tr>\n");
+        }
+        table_end(c);
+        scroll_end(c);
+        more_note(c, shown, l->total, "events");
+}
+
+/* ---- TCP ---- */
+
+static int worst_cmp(const void *x, const void *y) {
+        const flow_summary_t *a = x, *b = y;
+        if (a->score != b->score)
+                return a->score > b->score ? -1 : 1;
+        if (a->bytes != b->bytes)
+                return a->bytes > b->bytes ? -1 : 1;
+        return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static bool worst_has_problem(const flow_summary_t *s) {
+        return s->retrans || s->lost || s->ooo || s->dupacks || s->zero_win || s->refused || s->reset || s->syn_only ||
+               s->hs_time >= 300 * NS_PER_MS;
+}
+
+static void worst_table(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        uint32_t n = 0;
+        flow_summary_t *w = NULL;
+        if (a->n_worst) {
+                w = malloc(a->n_worst * sizeof *w);
+                if (!w) {
+                        para(c, "muted", "Out of memory: the worst flows are not listed.");
+                        return;
+                }
+                memcpy(w, a->worst, a->n_worst * sizeof *w);
+                qsort(w, a->n_worst, sizeof *w, worst_cmp);
+                /* keep the flows with a problem, in rank order (a fast handshake alone scores a little) */
+                for (uint32_t i = 0; i < a->n_worst; i++)
+                        if (worst_has_problem(&w[i]))
+                                w[n++] = w[i];
+        }
+        out(c, "<h3>Worst flows</h3>\n");
+        if (!n) {
+                para(c, "muted", "No flow had a retransmission, a lost or reordered segment, a duplicate ACK, a zero window, "
+                                 "a reset or a handshake slower than 300 ms.");
+                free(w);
+                return;
+        }
+        para(c, "muted", "Flows ranked by their problems (timeouts weigh most, then fast retransmissions, lost segments, "
+                         "zero windows, reordering and duplicate ACKs). Retrans. gives the total and, in brackets, "
+                         "timeout (RTO) / fast / spurious. The filter under each flow shows exactly that flow in Wireshark.");
+        uint32_t shown = n < WORST_ROWS ? n : WORST_ROWS;
+        scroll_begin(c);
+        table_begin(c, "data worst", "#", "Flow (client → server)", "#Start (s)", "#Duration", "#Packets", "#Bytes",
+                    "#Retrans.", "#Lost", "#Out of order", "#Dup ACKs", "#Zero win.", "#Handshake", NULL);
+        for (uint32_t i = 0; i < shown; i++) {
+                const flow_summary_t *s = &w[i];
+                char filt[512];
+                c->nr = 0;
+                out(c, "<tr class=\"main\"><td class=\"n\" rowspan=\"2\">%u</td><td class=\"flow\">%s%s</td>", i + 1,
+                    s->proto == 6 ? "" : s->proto == 17 ? "UDP " : "", flow(c, &s->key));
+                out(c, "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>",
+                    rel(c, s->first_ts), dur(c, s->last_ts - s->first_ts), num(c, s->packets), bytes(c, s->bytes));
+                if (s->proto == 6) {
+                        out(c, "<td class=\"n\">%" PRIu32 " <span class=\"muted\">(%" PRIu32 "/%" PRIu32 "/%" PRIu32 ")</span></td>"
+                               "<td class=\"n\">%" PRIu32 "</td><td class=\"n\">%" PRIu32 "</td><td class=\"n\">%" PRIu32 "</td>"
+                               "<td class=\"n\">%" PRIu32 "</td><td class=\"n\">%s</td>",
+                            s->retrans, s->rto, s->fast, s->spurious, s->lost, s->ooo, s->dupacks, s->zero_win,
+                            s->hs_time >= 0 ? dur(c, s->hs_time) : "–");
+                } else
+                        out(c, "<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td>"
+                               "<td class=\"n\">–</td><td class=\"n\">–</td>");
+                out(c, "</tr>\n<tr class=\"sub\"><td colspan=\"11\"><span class=\"lbl\">Filter</span><code>");
+                html_text(c->f, flow_filter(&s->key, filt, sizeof filt));
+                out(c, "</code>");
+                const char *sep = " <span class=\"note\">";
+                if (s->refused) {
+                        out(c, "%sconnection refused", sep);
+                        sep = "; ";
+                } else if (s->reset) {
+                        out(c, "%sreset", sep);
+                        sep = "; ";
+                }
+                if (s->syn_only) {
+                        out(c, "%sSYN never answered", sep);
+                        sep = "; ";
+                }
+                if (s->max_gap > NS_PER_S) {
+                        out(c, "%sidle up to %s", sep, dur(c, s->max_gap));
+                        sep = "; ";
+                }
+                if (sep[0] == ';')
+                        out(c, "</span>");
+                out(c, "</td></tr>\n");
+        }
+        table_end(c);
+        scroll_end(c);
+        if (n > shown)
+                out(c, "<p class=\"more\">Showing the %u worst of %s flows with a problem among those kept.</p>\n", shown,
+                    num(c, n));
+        free(w);
+}
+
+static void retrans_table(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        table_begin(c, NULL, "Kind", "#Count", "#Share", "What it means", NULL);
+        uint64_t known = a->tcp_rto + a->tcp_fast + a->tcp_spurious + a->tcp_pmtu_retrans;
+        static const char *const meaning[] = {
+                "resent after the retransmission timer expired: the connection stalled (at least 200 ms on Linux)",
+                "resent after duplicate ACKs or SACK told the sender a segment was missing",
+                "resent although the receiver already had it (acknowledged before): a timer too short or a delay spike",
+                "resent smaller after an ICMP \"fragmentation needed\" / \"packet too big\"",
+        };
+        const uint64_t v[4] = { a->tcp_rto, a->tcp_fast, a->tcp_spurious, a->tcp_pmtu_retrans };
+        static const char *const kn[4] = { "Timeout (RTO)", "Fast", "Spurious", "Path MTU" };
+        for (int i = 0; i < 4; i++)
+                out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"hint\">%s</td></tr>\n", kn[i],
+                    num(c, v[i]), pct(c, (double) v[i], (double) a->tcp_retrans), meaning[i]);
+        if (a->tcp_retrans > known)
+                out(c, "<tr><td>Other</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"hint\">SYN and SYN/ACK "
+                       "retransmissions, and resends not classified</td></tr>\n",
+                    num(c, a->tcp_retrans - known), pct(c, (double) (a->tcp_retrans - known), (double) a->tcp_retrans));
+        out(c, "<tr><th>All</th><th class=\"n\">%s</th><td></td><td></td></tr>\n", num(c, a->tcp_retrans));
+        table_end(c);
+}
+
+static void sec_tcp(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        section_begin(c, "tcp", "TCP");
+        if (!a->tcp_conns && !a->proto[PROTO_TCP].packets) {
+                para(c, "muted", "No TCP in this capture.");
+                section_end(c);
+                return;
+        }
+        out(c, "<div class=\"grid2\"><div>");
+        kv_begin(c);
+        kv_u64(c, "Connections", a->tcp_conns, "5-tuple + initial sequence number: a reused port starts a new one");
+        kv_u64(c, "Segments with data", a->tcp_data_segments, NULL);
+        kv_u64(c, "Retransmissions", a->tcp_retrans, "all kinds, SYNs included");
+        kv_u64(c, "Lost segments", a->tcp_lost, "sequence gaps seen at the capture point");
+        kv(c, "Bytes in the gaps", bytes(c, a->tcp_lost_bytes), NULL);
+        kv_u64(c, "Out of order", a->tcp_ooo, "segments that arrived after a later one, not resent");
+        kv_u64(c, "Duplicate ACKs", a->tcp_dupacks, NULL);
+        kv_u64(c, "Zero windows", a->tcp_zero_win, "a receiver said its buffer was full");
+        kv_u64(c, "Zero-window probes", a->tcp_zw_probe, NULL);
+        kv_u64(c, "Window full", a->tcp_win_full, "the sender filled the receiver's advertised window");
+        kv_u64(c, "Window updates", a->tcp_win_update, NULL);
+        kv_u64(c, "Keep-alives", a->tcp_keepalive, NULL);
+        kv_end(c);
+        out(c, "</div><div>");
+        kv_begin(c);
+        {
+                char *s = slot(c);
+                snprintf(s, SLOT, "%s / %s / %s", num(c, a->tcp_syn), num(c, a->tcp_synack), num(c, a->tcp_fin));
+                kv(c, "SYN / SYN-ACK / FIN", s, "segments with these flags");
+        }
+        kv_u64(c, "Handshakes completed", a->tcp_hs_completed, NULL);
+        kv_u64(c, "SYNs never answered", a->tcp_hs_no_answer, NULL);
+        kv_u64(c, "Refused", a->tcp_refused, "RST in answer to a SYN");
+        kv_u64(c, "Aborted", a->tcp_aborted, "RST after data");
+        kv_u64(c, "Resets (all)", a->tcp_rst, NULL);
+        kv_u64(c, "SYN retransmissions", a->tcp_syn_retrans, NULL);
+        kv_u64(c, "SYN/ACK retransmissions", a->tcp_synack_retrans, NULL);
+        kv_u64(c, "Slow handshakes", a->ev[EV_SLOW_HANDSHAKE].total, NULL);
+        kv_u64(c, "Reused ports", a->tcp_reused_ports, "a new connection on the 5-tuple of an older one");
+        kv_u64(c, "Without handshake", a->tcp_conns_midstream, "started before the capture: no RTT from the handshake");
+        kv_u64(c, "Window scale unknown", a->tcp_conns_unknown_scale,
+               "handshake not captured: zero windows are exact, window-full events are not judged");
+        kv_end(c);
+        out(c, "</div></div>\n");
+
+        out(c, "<h3>Retransmissions by kind</h3>\n");
+        if (!a->tcp_retrans)
+                para(c, "muted", "No retransmission.");
+        else
+                retrans_table(c);
+
+        out(c, "<h3>Round-trip times and durations</h3>\n");
+        quantiles_begin(c);
+        quantile_row(c, "Handshake (SYN → ACK)", &a->hs_rtt, "the whole three-way handshake, as seen at the capture point");
+        quantile_row(c, "SYN → SYN/ACK", &a->hs_syn_synack, "network and server side, as seen here");
+        quantile_row(c, "SYN/ACK → ACK", &a->hs_synack_ack, "network and client side, as seen here");
+        quantile_row(c, "Data → ACK", &a->rtt, "from a data segment to the ACK covering it (Karn: none from resent segments)");
+        quantile_row(c, "Connection duration", &a->conn_dur, "first to last packet of a connection");
+        table_end(c);
+
+        /* charts over time */
+        unsigned n = series_len(a);
+        if (n) {
+                double mean[SERIES_BUCKETS], max[SERIES_BUCKETS], rt[SERIES_BUCKETS], lost[SERIES_BUCKETS], zw[SERIES_BUCKETS];
+                for (unsigned i = 0; i < n; i++) {
+                        const series_bucket_t *b = &a->series.b[i];
+                        mean[i] = b->rtt_n ? (double) b->rtt_sum / b->rtt_n / 1e6 : NAN;
+                        max[i] = b->rtt_n ? (double) b->rtt_max / 1e6 : NAN;
+                        rt[i] = b->retrans;
+                        lost[i] = b->lost;
+                        zw[i] = b->zero_win;
+                }
+                double w = (double) a->series.width / 1e9;
+                char note[200];
+                html_series_t rs[] = { { "Mean", 1, HTML_DOTS, mean }, { "Max", 2, HTML_DOTS, max } };
+                html_time_chart_t rc = { .title = "Data RTT over time", .y_unit = "ms", .n = n, .dx = w, .s = rs, .n_series = 2,
+                                         .empty = "No RTT sample (no acknowledged data)",
+                                         .note = "Data → ACK round-trip time per bucket, at the capture point." };
+                html_chart_time(c->f, &rc);
+                snprintf(note, sizeof note, "Events per bucket of %s. Lost segments are gaps in the sequence seen here.",
+                         dur(c, a->series.width));
+                html_series_t es[] = { { "Retransmissions", 2, HTML_BARS, rt }, { "Lost segments", 3, HTML_BARS, lost },
+                                       { "Zero windows", 4, HTML_BARS, zw } };
+                html_time_chart_t ec = { .title = "Retransmissions, lost segments and zero windows over time", .y_unit = "events",
+                                         .n = n, .dx = w, .s = es, .n_series = 3, .stacked = true, .note = note,
+                                         .empty = "No retransmission, lost segment or zero window" };
+                html_chart_time(c->f, &ec);
+        }
+        out(c, "<div class=\"grid2\"><div>");
+        html_chart_durations(c->f, "Handshake time distribution", "SYN → ACK of the SYN/ACK", "handshakes", NULL, &a->hs_rtt);
+        out(c, "</div><div>");
+        html_chart_durations(c->f, "Data RTT distribution", "data → ACK", "samples", NULL, &a->rtt);
+        out(c, "</div></div>\n");
+
+        worst_table(c);
+        events_table(c, EV_SLOW_HANDSHAKE, "Slow handshakes", NULL);
+        events_table(c, EV_FAILED_HANDSHAKE, "Handshakes that never completed", "SYNs that got no answer.");
+        events_table(c, EV_RESET, "Resets", NULL);
+        events_table(c, EV_ZERO_WINDOW, "Zero windows", "The first zero window of each episode.");
+        events_table(c, EV_RETRANS, "Retransmissions", NULL);
+        section_end(c);
+}
+
+/* ---- DNS ---- */
+
+static void sec_dns(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        dns_state_t *d = &a->dns;
+        section_begin(c, "dns", "DNS");
+        if (!d->queries && !d->responses) {
+                para(c, "muted", "No DNS in this capture.");
+                section_end(c);
+                return;
+        }
+        out(c, "<div class=\"grid2\"><div>");
+        kv_begin(c);
+        kv_u64(c, "Queries", d->queries, NULL);
+        kv_u64(c, "Responses", d->responses, NULL);
+        kv_u64(c, "Unanswered", d->unanswered, "no response within 5 s, or none before the capture ended");
+        if (a->dns_unanswered_multicast)
+                kv_u64(c, "of which multicast", a->dns_unanswered_multicast, "mDNS / LLMNR: silence is normal, not an error");
+        kv_u64(c, "Repeated queries", d->repeated, "same id and 5-tuple sent again (client retries)");
+        kv_u64(c, "Responses without a query", d->unmatched_responses, "the query was before the capture, or not seen");
+        kv_u64(c, "Truncated responses", d->truncated_flag, "TC flag: the client must retry over TCP");
+        kv_u64(c, "Messages over TCP", d->tcp_messages, NULL);
+        if (d->dropped_pending)
+                kv_u64(c, "Queries not tracked", d->dropped_pending, "too many waiting at once (limit)");
+        kv_end(c);
+        out(c, "</div><div>");
+        table_begin(c, NULL, "Response code", "#Responses", "#Share", "Meaning", NULL);
+        bool any = false;
+        for (unsigned i = 0; i < 16; i++)
+                if (d->rcodes[i]) {
+                        any = true;
+                        out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"hint\">%s</td></tr>\n",
+                            dns_rcode_name(i), num(c, d->rcodes[i]), pct(c, (double) d->rcodes[i], (double) d->responses),
+                            rcode_meaning(i));
+                }
+        if (!any)
+                out(c, "<tr><td colspan=\"4\" class=\"muted\">No response.</td></tr>\n");
+        table_end(c);
+        out(c, "</div></div>\n");
+
+        quantiles_begin(c);
+        quantile_row(c, "Response time", &d->rt, "query to its response, matched by id and 5-tuple");
+        table_end(c);
+        out(c, "<div class=\"grid2\"><div>");
+        html_chart_durations(c->f, "DNS response-time distribution", "query → response", "responses", NULL, &d->rt);
+        out(c, "</div>");
+        unsigned n = series_len(a);
+        bool fails = false;
+        for (unsigned i = 0; i < n; i++)
+                if (a->series.b[i].dns_fail)
+                        fails = true;
+        if (n && fails) {
+                double v[SERIES_BUCKETS];
+                for (unsigned i = 0; i < n; i++)
+                        v[i] = a->series.b[i].dns_fail;
+                html_series_t s[] = { { "Failed or unanswered", 3, HTML_BARS, v } };
+                html_time_chart_t ch = { .title = "DNS failures over time", .y_unit = "queries", .n = n, .narrow = true,
+                                         .dx = (double) a->series.width / 1e9, .s = s, .n_series = 1,
+                                         .note = "SERVFAIL, REFUSED, FORMERR, NOTIMP and unanswered queries (not NXDOMAIN)." };
+                out(c, "<div>");
+                html_chart_time(c->f, &ch);
+                out(c, "</div>");
+        }
+        out(c, "</div>\n");
+        events_table(c, EV_DNS_ERROR, "Error answers", "Names are shown byte for byte: anything that is not printable "
+                                                        "ASCII appears as \\xNN.");
+        events_table(c, EV_DNS_UNANSWERED, "Unanswered queries", NULL);
+        events_table(c, EV_DNS_SLOW, "Slow answers (over 200 ms)", NULL);
+        section_end(c);
+}
+
+/* ---- ICMP, fragments, timing ---- */
+
+static void sec_icmp(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        section_begin(c, "icmp", "ICMP and ICMPv6");
+        if (!a->icmp_msgs && !a->icmp6_msgs) {
+                para(c, "muted", "No ICMP in this capture.");
+                section_end(c);
+                return;
+        }
+        out(c, "<div class=\"grid2\"><div>");
+        kv_begin(c);
+        kv_u64(c, "ICMP messages", a->icmp_msgs, NULL);
+        kv_u64(c, "ICMPv6 messages", a->icmp6_msgs, NULL);
+        kv_u64(c, "Destination unreachable", a->icmp_unreach, NULL);
+        kv_u64(c, "Time exceeded", a->icmp_time_exceeded, "TTL / hop limit ran out: a routing loop, or traceroute");
+        kv_u64(c, "Fragmentation needed", a->icmp_frag_needed, "IPv4 path MTU discovery");
+        kv_u64(c, "Packet too big", a->icmp_ptb, "IPv6 path MTU discovery");
+        kv_u64(c, "Redirects", a->icmp_redirect, NULL);
+        if (a->icmp_min_mtu) {
+                char *s = slot(c);
+                snprintf(s, SLOT, "%" PRIu32 " bytes", a->icmp_min_mtu);
+                kv(c, "Smallest MTU reported", s, "from fragmentation-needed / packet-too-big messages");
+        }
+        kv_end(c);
+        out(c, "</div><div>");
+        table_begin(c, NULL, "Family", "#Type", "#Code", "Meaning", "#Messages", NULL);
+        unsigned rows = 0;
+        for (int v6 = 0; v6 < 2; v6++)
+                for (int t = 0; t < 256; t++) {
+                        const uint64_t total = v6 ? a->icmp6_types[t] : a->icmp_types[t];
+                        if (!total)
+                                continue;
+                        uint64_t coded = 0;
+                        for (int code = 0; code < 16; code++) {
+                                uint64_t m = a->icmp_codes[v6][t][code];
+                                if (!m)
+                                        continue;
+                                coded += m;
+                                const char *tn, *cn;
+                                icmp_names(v6, (unsigned) t, (unsigned) code, &tn, &cn);
+                                if (rows++ < ROWS_MAX)
+                                        out(c, "<tr><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td>%s%s%s</td>"
+                                               "<td class=\"n\">%s</td></tr>\n",
+                                            v6 ? "ICMPv6" : "ICMP", t, code, tn, cn ? ": " : "", cn ? cn : "", num(c, m));
+                        }
+                        if (total > coded && rows++ < ROWS_MAX) {
+                                const char *tn, *cn;
+                                icmp_names(v6, (unsigned) t, 255, &tn, &cn);
+                                out(c, "<tr><td>%s</td><td class=\"n\">%d</td><td class=\"n\">≥ 16</td><td>%s</td><td class=\"n\">%s</td></tr>\n",
+                                    v6 ? "ICMPv6" : "ICMP", t, tn, num(c, total - coded));
+                        }
+                }
+        table_end(c);
+        out(c, "</div></div>\n");
+        events_table(c, EV_ICMP, "ICMP errors", "The flow column is the packet the error quotes, in its own direction.");
+        section_end(c);
+}
+
+static void sec_fragments(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        frag_state_t *s = &a->frag;
+        section_begin(c, "fragments", "IP fragments");
+        if (!s->fragments) {
+                para(c, "muted", "No fragmented IP datagram.");
+                section_end(c);
+                return;
+        }
+        kv_begin(c);
+        kv_u64(c, "Fragments", s->fragments, NULL);
+        kv_u64(c, "IPv4 fragments", s->v4_fragments, NULL);
+        kv_u64(c, "IPv6 fragments", s->v6_fragments, NULL);
+        kv_u64(c, "Datagrams", s->datagrams, "distinct (source, destination, protocol, id)");
+        kv_u64(c, "Complete", s->completed, "every byte of the datagram was seen");
+        kv_u64(c, "Incomplete", s->incomplete, "a fragment never arrived here: the whole datagram is lost for the receiver");
+        if (s->overflow)
+                kv_u64(c, "Not tracked", s->overflow, "too many datagrams in reassembly at once (limit)");
+        kv_end(c);
+        section_end(c);
+}
+
+static void sec_timing(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        section_begin(c, "timing", "Timing, bursts and flows");
+        out(c, "<div class=\"grid2\"><div>");
+        kv_begin(c);
+        if (a->have_ts && a->packets > 1) {
+                char *s = slot(c);
+                snprintf(s, SLOT, "before packet %s", num(c, a->max_gap_frame));
+                kv(c, "Longest silence", dur(c, a->max_gap), s);
+        }
+        kv_u64(c, "Bursts", a->bursts, "runs of 64 packets or more, each less than 100 µs after the one before");
+        if (a->burst_max_pkts) {
+                kv_u64(c, "Largest burst", a->burst_max_pkts, "packets");
+                kv(c, "Largest burst size", bytes(c, a->burst_max_bytes), NULL);
+                kv(c, "Largest burst duration", dur(c, a->burst_max_dur), NULL);
+                char *s = slot(c);
+                snprintf(s, SLOT, "%.6f s", (double) (a->burst_max_start - a->first_ts) / 1e9);
+                kv(c, "Largest burst start", s, "since the first packet");
+        }
+        kv_end(c);
+        out(c, "</div><div>");
+        kv_begin(c);
+        kv_u64(c, "Flows", a->flows_total, "TCP connections, UDP and ICMP flows");
+        kv_u64(c, "TCP connections", a->tcp_conns, NULL);
+        kv_u64(c, "UDP flows", a->udp_flows, NULL);
+        kv_u64(c, "ICMP flows", a->icmp_flows, NULL);
+        kv_u64(c, "Flow limit", a->lim.max_flows, "tracked at once");
+        if (a->flows_rejected)
+                kv(c, "Over the limit", num(c, a->flows_rejected), "flows counted in the totals only");
+        kv_end(c);
+        out(c, "</div></div>\n");
+        out(c, "<h3>Jitter</h3>\n");
+        para(c, "muted", "Interarrival jitter in the manner of RFC 3550 (the smoothed variation of the time between "
+                         "packets), per direction of each TCP connection and UDP flow with at least 8 packets.");
+        quantiles_begin(c);
+        quantile_row(c, "Jitter per flow direction", &a->flow_jitter, "one value per direction");
+        table_end(c);
+        section_end(c);
+}
+
+void report_html(analysis_t *a, FILE *f) {
+        html_ctx_t c = { .f = f, .a = a };
+        page_head(&c);
+        page_overview(&c);
+        partial_notice(&c);
+        page_nav(&c);
+        sec_findings(&c);
+        sec_health(&c);
+        sec_capture(&c);
+        sec_protocols(&c);
+        sec_talkers(&c);
+        sec_services(&c);
+        sec_tcp(&c);
+        sec_dns(&c);
+        sec_icmp(&c);
+        sec_fragments(&c);
+        sec_timing(&c);
+        out(&c, "<footer>Generated by pcapd %s · report schema pcapd.report/1 · all times UTC; times in tables are "
+                "seconds since the first packet · lists keep at most %s events each (true totals always counted)"
+                "</footer>\n</main></body></html>\n",
+            PCAPD_VERSION, num(&c, a->lim.max_events));
 }

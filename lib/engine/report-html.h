@@ -36,6 +36,7 @@ typedef enum html_style {
         HTML_LINE,               /* a polyline through the buckets; NaN values leave a gap */
         HTML_AREA,               /* a line with the area under it filled */
         HTML_BARS,               /* one bar per bucket (stacked with the other bar series when asked) */
+        HTML_DOTS,               /* one dot per bucket with a value: for sparse measurements such as RTT */
 } html_style_t;
 
 typedef struct html_series {
@@ -55,6 +56,7 @@ typedef struct html_time_chart {
         const html_series_t *s;
         unsigned n_series;
         bool stacked;
+        bool narrow;             /* drawn for half the page width */
 } html_time_chart_t;
 
 void html_chart_time(FILE *f, const html_time_chart_t *c);

@@ -86,9 +86,12 @@ int ipc_payload_size(uint32_t type);
 int ipc_send(int sock, uint32_t type, const char task_id[IPC_TASK_ID_LEN], const void *payload, size_t len,
              int fd);
 
-/* Receives one message into buf (IPC_MESSAGE_MAX bytes). Checks size against type, at most one fd
- * (MSG_CMSG_CLOEXEC); the caller owns *ret_fd (-1 if none). Returns 0, -EAGAIN, -ECONNRESET on EOF,
- * -EBADMSG on a malformed message (the channel must then be closed). */
+/* Receives one message: header into *ret_header, payload into ret_payload (payload_max bytes; a union of
+ * the payload types, or IPC_MESSAGE_MAX, always suffices). Validated with ipc_decode(); fds arrive with
+ * MSG_CMSG_CLOEXEC and the caller owns *ret_fd (-1 if none); on any error every received fd is closed.
+ * Returns 0, -EAGAIN (non-blocking, nothing there), -ECONNRESET on EOF, -EBADMSG on a malformed or
+ * oversized message or a wrong fd count, -EPROTO on another protocol version (for these two the channel
+ * must be closed), -ENOBUFS when payload_max is too small, or another -errno from recvmsg(). */
 int ipc_recv(int sock, ipc_header_t *ret_header, void *ret_payload, size_t payload_max, int *ret_fd);
 
 /* Pure decoder used by ipc_recv() and the fuzzer: validates one received record of len bytes that came

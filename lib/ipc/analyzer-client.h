@@ -1,0 +1,37 @@
+/* How pcapd-web reaches an analyzer: connect to the socket-activated one, or spawn one over a socketpair. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ipc/ipc.h"
+
+/* Resource limits that stand in for pcapd-analyzer.slice when pcapd-web spawns the analyzer itself. */
+typedef struct analyzer_rlimits {
+        uint64_t memory_bytes;    /* RLIMIT_AS = memory_bytes + ANALYZER_AS_HEADROOM; 0 = leave unchanged */
+        uint64_t cpu_seconds;     /* RLIMIT_CPU (soft; hard = soft + 5 s); 0 = leave unchanged */
+} analyzer_rlimits_t;
+
+/* Address space on top of the memory budget for code, libc, stack and stdio buffers. */
+#define ANALYZER_AS_HEADROOM (UINT64_C(256) << 20)
+
+/* Connects (SOCK_SEQPACKET|SOCK_CLOEXEC, blocking) to the analyzer socket at path; with the unit's
+ * Accept=yes each connection is a fresh analyzer process. Returns 0 and the connected fd in *ret_fd, or
+ * -errno (-ENOENT / -ECONNREFUSED when no analyzer listens there). */
+int analyzer_connect(const char *path, int *ret_fd);
+
+/* Starts exec_path as an analyzer: a SOCK_SEQPACKET socketpair (CLOEXEC), fork; the child gets
+ * PR_SET_PDEATHSIG(SIGKILL), a new session, default signal dispositions and an empty signal mask, its
+ * end as fd 3 with LISTEN_FDS=1 and
+ * LISTEN_PID=<its pid> (the same contract as socket activation), the rlimits (limits may be NULL), every
+ * other fd closed, and execs. Returns 0 once the exec has succeeded, with the parent's end (CLOEXEC,
+ * blocking) in *ret_fd and the child's pid in *ret_pid, which the caller must reap (waitpid). Returns
+ * -errno on failure, including the exec's own error (-ENOENT, -EACCES, ...); then no child is left.
+ * Call it from a long-lived thread: the death signal follows the thread that forked, not the process. */
+int analyzer_spawn(const char *exec_path, const analyzer_rlimits_t *limits, int *ret_fd, pid_t *ret_pid);
+
+/* Sends a whole job: JOB with the capture fd, then JOB_FD with the JSON fd, then JOB_FD with the HTML fd.
+ * The fds are borrowed (the kernel duplicates them into the peer); the caller still closes its copies.
+ * 0 or -errno (-EPIPE / -ECONNRESET when the analyzer went away). */
+int analyzer_send_job(int sock, const char task_id[IPC_TASK_ID_LEN], const ipc_job_t *job, int capture_fd,
+                      int json_fd, int html_fd);
