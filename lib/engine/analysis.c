@@ -36,7 +36,6 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         if (getrandom(&a->seed, sizeof a->seed, GRND_NONBLOCK) != sizeof a->seed)
                 a->seed = (uint64_t) time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t) (uintptr_t) a;
         a->health = 100;
-        a->last_sweep_ts = INT64_MIN;
         a->series.width = 10 * NS_PER_MS;
         uint64_t s = 0x5eed; /* sample stores use a fixed seed: reports are reproducible */
         samples_init(&a->hs_rtt, 100000, s + 1);
@@ -236,8 +235,6 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
         if (!f) {
                 a->flows_over_limit_packets++;
                 stats_host_conv(a, &p, 1, p.wirelen, p.ts_ns, p.ts_ns);
-                if (created)
-                        a->flows_rejected++;
                 /* DNS still counts without flow state */
                 if (p.proto == 17 && (is_dns_port(p.sport) || is_dns_port(p.dport)) && p.payload_caplen >= 12) {
                         dns_message(a, &p, p.payload, p.payload_caplen, p.payload_len, false);
@@ -403,5 +400,5 @@ uint64_t analysis_get_bytes(const analysis_t *a) { return a->bytes_wire; }
 int analysis_get_health_score(const analysis_t *a) { return a->health; }
 unsigned analysis_get_findings_count(const analysis_t *a) { return a->n_findings; }
 bool analysis_is_partial(const analysis_t *a) {
-        return a->truncated || a->packet_limit_hit || a->flows_rejected > 0;
+        return a->truncated || a->packet_limit_hit || a->flows_over_limit_packets > 0;
 }

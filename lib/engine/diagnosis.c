@@ -110,8 +110,8 @@ static void diagnose_tcp(analysis_t *a) {
         if (a->tcp_rto >= 1) {
                 finding_t *f = finding_add(a, "tcp-rto", a->tcp_rto >= 10 ? 2 : 1, clampi((double) a->tcp_rto, 1, 10),
                                            "tcp.analysis.retransmission && !tcp.analysis.fast_retransmission",
-                                           "%llu retransmissions waited for a timeout (RTO)",
-                                           (unsigned long long) a->tcp_rto);
+                                           "%llu %s for a timeout (RTO)",
+                                           (unsigned long long) a->tcp_rto, a->tcp_rto == 1 ? "retransmission waited" : "retransmissions waited");
                 finding_detail(f, "The sender got no duplicate ACK or SACK for these segments and resent them only "
                                   "after its retransmission timer expired (at least 200 ms on Linux): each one stalled "
                                   "its connection.");
@@ -177,8 +177,8 @@ static void diagnose_tcp(analysis_t *a) {
         if (a->tcp_hs_high_rtt >= 1) {
                 finding_t *f = finding_add(a, "tcp-high-rtt", 1, clampi((double) a->tcp_hs_high_rtt / 2.0, 1, 8),
                                            "tcp.analysis.initial_rtt > 0.05",
-                                           "High latency: %llu connections had a round-trip time of 50 ms or more (up to %.0f ms)",
-                                           (unsigned long long) a->tcp_hs_high_rtt, ms(a->tcp_hs_high_rtt_max));
+                                           "High latency: %llu %s a round-trip time of 50 ms or more (up to %.0f ms)",
+                                           (unsigned long long) a->tcp_hs_high_rtt, a->tcp_hs_high_rtt == 1 ? "connection had" : "connections had", ms(a->tcp_hs_high_rtt_max));
                 finding_detail(f, "Measured on the handshake (SYN to the ACK of the SYN/ACK) at the capture point. "
                                   "Each request/response exchange on these connections costs at least this much.");
         }
@@ -186,8 +186,8 @@ static void diagnose_tcp(analysis_t *a) {
                 const event_list_t *l = &a->ev[EV_FAILED_HANDSHAKE];
                 finding_t *f = finding_add(a, "tcp-no-answer", 2, clampi(2.0 * (double) a->tcp_hs_no_answer, 2, 10),
                                            "tcp.flags.syn==1 && tcp.flags.ack==0",
-                                           "%llu connection attempts were never answered",
-                                           (unsigned long long) a->tcp_hs_no_answer);
+                                           "%llu %s never answered",
+                                           (unsigned long long) a->tcp_hs_no_answer, a->tcp_hs_no_answer == 1 ? "connection attempt was" : "connection attempts were");
                 finding_detail(f, "The SYN got neither a SYN/ACK nor a reset (%llu SYN retransmissions in all): "
                                   "the server is down, or a firewall drops the traffic silently.",
                                (unsigned long long) a->tcp_syn_retrans);
@@ -196,15 +196,15 @@ static void diagnose_tcp(analysis_t *a) {
         if (a->tcp_hs_refused >= 1) {
                 finding_t *f = finding_add(a, "tcp-refused", 2, clampi((double) a->tcp_hs_refused, 1, 5),
                                            "tcp.flags.reset==1 && tcp.flags.ack==1 && tcp.seq==1",
-                                           "%llu connections were refused (reset in answer to the SYN)",
-                                           (unsigned long long) a->tcp_hs_refused);
+                                           "%llu %s refused (reset in answer to the SYN)",
+                                           (unsigned long long) a->tcp_hs_refused, a->tcp_hs_refused == 1 ? "connection was" : "connections were");
                 finding_detail(f, "Nothing listens on the port, or a firewall rejects the connection.");
                 finding_flows_from_events(f, &a->ev[EV_RESET], 0);
         }
         if (a->tcp_aborted >= 1) {
                 finding_t *f = finding_add(a, "tcp-aborted", 1, 0, "tcp.flags.reset==1",
-                                           "%llu connections were reset after exchanging data",
-                                           (unsigned long long) a->tcp_aborted);
+                                           "%llu %s reset after exchanging data",
+                                           (unsigned long long) a->tcp_aborted, a->tcp_aborted == 1 ? "connection was" : "connections were");
                 finding_detail(f, "An application closed abortively (or crashed); some applications do this on "
                                   "purpose, so check whether the reset came before the exchange was complete.");
                 finding_flows_from_events(f, &a->ev[EV_RESET], 1);
@@ -216,8 +216,8 @@ static void diagnose_dns(analysis_t *a) {
         uint64_t fail = d->rcodes[2] + d->rcodes[5] + d->rcodes[1] + d->rcodes[4];
         if (fail >= 1) {
                 finding_t *f = finding_add(a, "dns-errors", 2, clampi(2.0 * (double) fail, 2, 10), "dns.flags.rcode != 0 && dns.flags.rcode != 3",
-                                           "DNS servers failed %llu queries (SERVFAIL %llu, REFUSED %llu, other %llu)",
-                                           (unsigned long long) fail, (unsigned long long) d->rcodes[2],
+                                           "DNS servers failed %llu %s (SERVFAIL %llu, REFUSED %llu, other %llu)",
+                                           (unsigned long long) fail, fail == 1 ? "query" : "queries", (unsigned long long) d->rcodes[2],
                                            (unsigned long long) d->rcodes[5],
                                            (unsigned long long) (d->rcodes[1] + d->rcodes[4]));
                 finding_detail(f, "SERVFAIL means the resolver could not get an answer upstream; REFUSED that it "
@@ -228,8 +228,8 @@ static void diagnose_dns(analysis_t *a) {
         }
         if (d->rcodes[3] >= 1) {
                 finding_t *f = finding_add(a, "dns-nxdomain", 1, clampi((double) d->rcodes[3] / 2.0, 1, 5), "dns.flags.rcode == 3",
-                                           "%llu DNS answers said the name does not exist (NXDOMAIN)",
-                                           (unsigned long long) d->rcodes[3]);
+                                           "%llu DNS %s the name does not exist (NXDOMAIN)",
+                                           (unsigned long long) d->rcodes[3], d->rcodes[3] == 1 ? "answer said" : "answers said");
                 finding_detail(f, "Often a mistyped or stale name in a configuration, or search-domain "
                                   "expansion; each costs a round trip to the resolver.");
                 for (uint32_t i = 0; i < a->ev[EV_DNS_ERROR].n && f && f->n_flows < 5; i++)
@@ -240,7 +240,8 @@ static void diagnose_dns(analysis_t *a) {
         if (unans >= 1) {
                 finding_t *f = finding_add(a, "dns-timeouts", 2, clampi(2.0 * (double) unans, 2, 10),
                                            "dns.flags.response == 0 && !dns.response_in",
-                                           "%llu DNS queries were never answered", (unsigned long long) unans);
+                                           "%llu DNS %s never answered", (unsigned long long) unans,
+                                           unans == 1 ? "query was" : "queries were");
                 finding_detail(f, "The client waited for its timeout (typically 5 s) and then retried or gave up. "
                                   "%llu queries were repeated.", (unsigned long long) d->repeated);
                 finding_flows_from_events(f, &a->ev[EV_DNS_UNANSWERED], -1);
@@ -251,8 +252,8 @@ static void diagnose_dns(analysis_t *a) {
                 samples_quantiles(&d->rt, &q);
                 finding_t *f = finding_add(a, "dns-slow", sl->total >= 5 ? 2 : 1, clampi((double) sl->total, 1, 5),
                                            "dns.time > 0.2",
-                                           "%llu DNS answers took longer than 200 ms (slowest %.0f ms)",
-                                           (unsigned long long) sl->total, ms(q.max));
+                                           "%llu DNS %s longer than 200 ms (slowest %.0f ms)",
+                                           (unsigned long long) sl->total, sl->total == 1 ? "answer took" : "answers took", ms(q.max));
                 finding_detail(f, "Median DNS response time %.1f ms, 95th percentile %.1f ms.", ms(q.p50), ms(q.p95));
                 finding_flows_from_events(f, sl, -1);
         }
@@ -266,8 +267,8 @@ static void diagnose_ip(analysis_t *a) {
                 uint64_t admin = a->icmp_codes[0][3][13] + a->icmp_codes[1][1][1];
                 finding_t *f = finding_add(a, "icmp-unreachable", 2, clampi((double) a->icmp_unreach / 2.0, 1, 5),
                                            "icmp.type == 3 || icmpv6.type == 1",
-                                           "%llu destination-unreachable messages (port %llu, host %llu, network %llu, prohibited %llu)",
-                                           (unsigned long long) a->icmp_unreach, (unsigned long long) port,
+                                           "%llu destination-unreachable %s (port %llu, host %llu, network %llu, prohibited %llu)",
+                                           (unsigned long long) a->icmp_unreach, a->icmp_unreach == 1 ? "message" : "messages", (unsigned long long) port,
                                            (unsigned long long) host, (unsigned long long) net, (unsigned long long) admin);
                 finding_detail(f, "Port unreachable: nothing listens on a UDP port. Host unreachable: a router or "
                                   "the sender could not reach the host (ARP or neighbour discovery failed).");
@@ -292,7 +293,8 @@ static void diagnose_ip(analysis_t *a) {
         }
         if (a->icmp_time_exceeded >= 1) {
                 finding_t *f = finding_add(a, "icmp-time-exceeded", 1, 0, "icmp.type == 11 || icmpv6.type == 3",
-                                           "%llu time-exceeded messages", (unsigned long long) a->icmp_time_exceeded);
+                                           "%llu time-exceeded %s", (unsigned long long) a->icmp_time_exceeded,
+                                           a->icmp_time_exceeded == 1 ? "message" : "messages");
                 finding_detail(f, "Expected during a traceroute; otherwise a routing loop or a TTL set too low.");
                 for (uint32_t i = 0; i < a->ev[EV_ICMP].n && f && f->n_flows < 5; i++) {
                         const event_t *e = &a->ev[EV_ICMP].v[i];
@@ -303,8 +305,8 @@ static void diagnose_ip(analysis_t *a) {
         if (a->frag.incomplete >= 1) {
                 finding_add(a, "ip-frag-incomplete", 2, clampi((double) a->frag.incomplete, 1, 5),
                             "ip.flags.mf == 1 || ip.frag_offset > 0 || ipv6.fragment",
-                            "%llu fragmented datagrams never completed (a fragment was lost)",
-                            (unsigned long long) a->frag.incomplete);
+                            "%llu fragmented %s never completed (a fragment was lost)",
+                            (unsigned long long) a->frag.incomplete, a->frag.incomplete == 1 ? "datagram" : "datagrams");
         }
 }
 

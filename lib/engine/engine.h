@@ -260,7 +260,6 @@ typedef struct service_entry {
         uint16_t port;
         uint8_t proto;
         counter_t c;
-        uint32_t flows;
 } service_entry_t;
 
 /* ---- findings ---- */
@@ -311,9 +310,10 @@ struct analysis {
         uint64_t services_other_packets, services_other_bytes;
 
         flow_table_t flows;
-        uint64_t flows_total, flows_over_limit_packets, flows_rejected;
+        uint64_t flows_total, flows_over_limit_packets;
         int64_t last_sweep_ts;
-        uint64_t tcp_conns, udp_flows, icmp_flows;
+        bool swept;
+        uint64_t tcp_conns, udp_flows;
 
         /* TCP aggregate */
         uint64_t tcp_gaps, tcp_retrans, tcp_fast, tcp_spurious, tcp_rto, tcp_pmtu_retrans, tcp_ooo, tcp_lost, tcp_lost_bytes, tcp_dupacks,
@@ -430,6 +430,7 @@ void worst_sort(analysis_t *a);
 
 /* diagnosis.c, report_*.c */
 void diagnosis_run(analysis_t *a);
+const char *report_service_name(uint8_t proto, uint16_t port);
 void report_json(analysis_t *a, FILE *out);
 void report_html(analysis_t *a, FILE *out);
 void report_summary(analysis_t *a, FILE *out);

@@ -256,7 +256,8 @@ static flow_t *flow_lookup_slow(analysis_t *a, const flow_key_t *k, int64_t ts, 
                 }
                 if (full || crowded) {
                         /* Make room: retire idle and closed flows (at most one sweep per second of capture). */
-                        if (ts - a->last_sweep_ts > NS_PER_S || ts < a->last_sweep_ts) {
+                        if (!a->swept || ts < a->last_sweep_ts || ts - a->last_sweep_ts > NS_PER_S) {
+                                a->swept = true;
                                 a->last_sweep_ts = ts;
                                 flow_sweep(a, ts);
                         }

@@ -88,7 +88,6 @@ static const struct {
         [PROTO_NON_IP] = { "Not IP", "link" },
 };
 
-const char *report_service_name(uint8_t proto, uint16_t port); /* report-json.c */
 
 static const char *qtype_name(uint32_t t, char *buf, size_t len) {
         static const struct { uint16_t t; const char *n; } q[] = {
@@ -495,8 +494,6 @@ static void partial_notice(html_ctx_t *c) {
         if (a->flows_over_limit_packets) {
                 out(c, "%s packets belonged to flows that arrived while %s were already tracked (flow limit)",
                     num(c, a->flows_over_limit_packets), num(c, a->lim.max_flows));
-                if (a->flows_rejected)
-                        out(c, " (%s flows)", num(c, a->flows_rejected));
                 out(c, ": they count in the totals, protocols, talkers and DNS, not in the per-connection analyses. ");
         }
         out(c, "</div>\n");
@@ -1421,13 +1418,12 @@ static void sec_timing(html_ctx_t *c) {
         kv_end(c);
         out(c, "</div><div>");
         kv_begin(c);
-        kv_u64(c, "Flows", a->flows_total, "TCP connections, UDP and ICMP flows");
+        kv_u64(c, "Flows", a->flows_total, "TCP connections and UDP flows");
         kv_u64(c, "TCP connections", a->tcp_conns, NULL);
         kv_u64(c, "UDP flows", a->udp_flows, NULL);
-        kv_u64(c, "ICMP flows", a->icmp_flows, NULL);
         kv_u64(c, "Flow limit", a->lim.max_flows, "tracked at once");
-        if (a->flows_rejected)
-                kv(c, "Over the limit", num(c, a->flows_rejected), "flows counted in the totals only");
+        if (a->flows_over_limit_packets)
+                kv(c, "Over the limit", num(c, a->flows_over_limit_packets), "packets counted in the totals only");
         kv_end(c);
         out(c, "</div></div>\n");
         out(c, "<h3>Jitter</h3>\n");
