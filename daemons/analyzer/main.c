@@ -377,6 +377,7 @@ static int run(job_t *j) {
                         .n_keep_fds = ELEMENTSOF(keep),
                         .ipc_fd = j->sock,
                         .debug_trap = getenv("PCAPD_ANALYZER_SECCOMP_DEBUG") != NULL,
+                        .memory_max = j->params.memory_budget,
                 };
                 if (log_get_target() == LOG_TARGET_JOURNAL)
                         log_open(NULL, LOG_TARGET_STREAM); /* the journal socket is out of reach now */

@@ -96,7 +96,18 @@ static int set_limit(int resource, rlim_t value) {
         return setrlimit(resource, &rl) < 0 ? -errno : 0;
 }
 
-static int set_rlimits(const int *keep_fds, unsigned n_keep_fds) {
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_ASAN 1
+#endif
+#endif
+
+/* Room for the program itself (code, libc, libpcap, stacks) on top of the job's memory budget. */
+#define SANDBOX_AS_SLACK (UINT64_C(256) << 20)
+
+static int set_rlimits(const int *keep_fds, unsigned n_keep_fds, uint64_t memory_max) {
         int max_fd = STDERR_FILENO, r;
 
         for (unsigned i = 0; i < n_keep_fds; i++)
@@ -112,6 +123,13 @@ static int set_rlimits(const int *keep_fds, unsigned n_keep_fds) {
             (r = set_limit(RLIMIT_MEMLOCK, 0)) < 0 ||
             (r = set_limit(RLIMIT_MSGQUEUE, 0)) < 0)
                 return r;
+#if !defined(SANDBOX_ASAN)
+        /* The job's memory budget holds whether we were spawned (pcapd-web also set it) or socket-activated
+         * (where otherwise only the slice's MemoryMax, shared by all analyses, would bound us). ASan reserves
+         * terabytes of address space, so sanitizer builds rely on the engine's own limits. */
+        if (memory_max > 0 && (r = set_limit(RLIMIT_AS, memory_max + SANDBOX_AS_SLACK)) < 0)
+                return r;
+#endif
         return 0;
 }
 
@@ -245,7 +263,7 @@ int sandbox_confine(const sandbox_config_t *c) {
         r = drop_root();
         if (r < 0)
                 return r;
-        r = set_rlimits(c->keep_fds, c->n_keep_fds);
+        r = set_rlimits(c->keep_fds, c->n_keep_fds, c->memory_max);
         if (r < 0)
                 return r;
         return sandbox_apply_seccomp(c->ipc_fd, c->debug_trap);

@@ -12,6 +12,7 @@ typedef struct sandbox_config {
         unsigned n_keep_fds;
         int ipc_fd;            /* the only fd send/recv calls may use */
         bool debug_trap;       /* trap (report the syscall on stderr, then _exit) instead of a silent kill */
+        uint64_t memory_max;   /* address space the analysis may use on top of the program (RLIMIT_AS); 0: none */
 } sandbox_config_t;
 
 /* Applies, in this order (STYLE.md 7): close every fd not kept, PR_SET_NO_NEW_PRIVS, drop root to
