@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# web-bench.sh - pcapd-web end to end, beside its targets (issue 3) and the CLI:
+#   1. end-to-end time, upload -> final SSE event, vs `pcap-analyzer analyze` on the same 131k capture
+#   2. upload MiB/s for a 100 MiB capture (raw body, until the 202: received, written, fsync'd, committed)
+#   3. SSE event -> client latency p50/p99 with 100 streams (a stand-in analyzer sends progress at 50 Hz)
+#   4. /api/health requests/s with wrk
+#   5. frontend peak RSS during 5 concurrent 100 MiB uploads
+# Usage: bench/web-bench.sh [BUILD_DIR]   (default: ./build). Needs curl, wrk, python3, ../shared/corpus.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-$here/../build}" && pwd)
+web="$build/daemons/web/pcapd-web"
+analyzer="$build/daemons/analyzer/pcapd-analyzer"
+cli="$build/cli/pcap-analyzer"
+corpus="$here/../../shared/corpus"
+for b in "$web" "$analyzer" "$cli"; do [ -x "$b" ] || { echo "missing $b (build first)" >&2; exit 1; }; done
+command -v wrk >/dev/null || { echo "wrk not installed (apt-get install wrk)" >&2; exit 1; }
+
+tmp=$(mktemp -d /tmp/pcapd-web-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+large=/tmp/corpus-large/large-131k.pcap
+[ -f "$large" ] || bash "$corpus/make-large.sh" >/dev/null
+big="$tmp/capture-100m.pcap"
+# 100 MiB: the 131k capture's packets repeated (one header, then packet records) - valid pcap
+python3 - "$large" "$big" <<'PY'
+import sys
+src, dst = sys.argv[1], sys.argv[2]
+data = open(src, "rb").read()
+hdr, body = data[:24], data[24:]
+with open(dst, "wb") as f:
+    f.write(hdr)
+    n = 24
+    while n + len(body) <= 100 << 20:
+        f.write(body); n += len(body)
+    # top up with whole records from the start of the body
+    import struct
+    off = 0
+    while True:
+        incl = struct.unpack_from("<I", body, off + 8)[0]
+        if n + 16 + incl > 100 << 20: break
+        f.write(body[off:off + 16 + incl]); n += 16 + incl; off += 16 + incl
+PY
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_web() { # $1 = analyzer exec, rest = extra flags
+        local exec=$1; shift
+        rm -rf "$tmp/state"
+        "$web" --listen 127.0.0.1:$port --state-dir "$tmp/state" --web-dir "$tmp" --analyzer-exec "$exec" \
+                --max-upload-mb 200 --queue-max 10 "$@" 2>"$tmp/web.log" &
+        webpid=$!
+        pids+=($webpid)
+        for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && return 0; sleep 0.05; done
+        echo "pcapd-web did not start" >&2; cat "$tmp/web.log" >&2; exit 1
+}
+stop_web() { kill "$webpid"; wait "$webpid" 2>/dev/null || true; }
+
+# 1. end to end vs CLI (median of 5)
+start_web "$analyzer" --workers 2
+read -r e2e cli_t < <(python3 - "$port" "$large" "$cli" <<'PY'
+import http.client, json, statistics, subprocess, sys, time
+port, path, cli = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+data = open(path, "rb").read()
+def e2e():
+    t0 = time.perf_counter()
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    c.request("POST", "/api/upload", data, {"Content-Type": "application/vnd.tcpdump.pcap", "X-Filename": "l.pcap"})
+    tid = json.loads(c.getresponse().read())["task_id"]
+    c.request("GET", "/api/progress/" + tid)
+    r = c.getresponse()
+    while True:
+        line = r.fp.readline()
+        if not line or line.startswith(b"event: completed") or line.startswith(b"event: failed"):
+            break
+    t = time.perf_counter() - t0
+    c.close()
+    return t
+def cli_run():
+    t0 = time.perf_counter()
+    subprocess.run([cli, "analyze", path, "--json", "/dev/null", "-q"], check=True)
+    return time.perf_counter() - t0
+e2e(); cli_run()
+print("%.3f %.3f" % (statistics.median(e2e() for _ in range(5)), statistics.median(cli_run() for _ in range(5))))
+PY
+)
+
+measure_upload() { # flags...: prints "median best store_ms"
+stop_web
+start_web "$analyzer" --workers 0 "$@"   # nothing analyses meanwhile: the upload path alone
+sync; sleep 1   # start from a quiet disk: the upload path ends in fdatasync
+python3 - "$port" "$big" <<'PY'
+import http.client, os, statistics, sys, time
+port, path = int(sys.argv[1]), sys.argv[2]
+data = open(path, "rb").read()
+def once():
+    # each upload starts on a quiet disk: back to back, 100 MiB uploads queue behind the VM's write-back
+    os.sync(); time.sleep(0.5)
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    t0 = time.perf_counter()
+    c.request("POST", "/api/upload", data, {"Content-Type": "application/vnd.tcpdump.pcap"})
+    r = c.getresponse(); r.read()
+    assert r.status == 202, r.status
+    return time.perf_counter() - t0
+times = [once() for _ in range(5)]
+mib = len(data) / 1048576
+print("%.0f %.0f" % (mib / statistics.median(times), mib / min(times)), end=" ")
+PY
+# the server's own split: time from the complete body to the committed row (write + fdatasync + commit)
+grep -ao '"PCAPD_STORE_MS":"[0-9]*"' "$tmp/web.log" | grep -o '[0-9]*' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+# 2. upload MiB/s, 100 MiB raw body until 202 (median of 5; the body is sent from memory so the client's
+#    own file reading is not measured - curl --data-binary reads the whole file first); h2o keeps bodies
+#    over 32 MiB in an mmap'd temp file: on the state dir's disk (default) or on tmpfs (--body-dir)
+measure_upload > "$tmp/up-disk"
+read -r upload_rate upload_best store_ms < "$tmp/up-disk"
+measure_upload --body-dir /dev/shm > "$tmp/up-shm"
+read -r shm_rate shm_best shm_store_ms < "$tmp/up-shm"
+# the floor under both: this machine writing + fdatasyncing 100 MiB in 1 MiB chunks, no HTTP (median of 5),
+# keeping the files as the uploads above do (on this VM, writing to fresh blocks is several times slower
+# than rewriting just-freed ones, so deleting each file would flatter the floor)
+read -r floor_ms floor_rate < <(python3 - "$tmp" <<'PY'
+import os, statistics, sys, time
+buf = os.urandom(1 << 20)
+def once(i):
+    os.sync(); time.sleep(0.5)
+    p = os.path.join(sys.argv[1], "floor-%d" % i)
+    t0 = time.perf_counter()
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    for _ in range(100):
+        os.write(fd, buf)
+    os.fdatasync(fd)
+    os.close(fd)
+    return time.perf_counter() - t0
+m = statistics.median(once(i) for i in range(5))
+for i in range(5):
+    os.unlink(os.path.join(sys.argv[1], "floor-%d" % i))
+print("%.0f %.0f" % (m * 1000, 100 / m))
+PY
+)
+stop_web
+
+# 3. SSE latency with 100 streams on one task
+PCAPD_FAKE_SECONDS=10 start_web "$here/web-fake-analyzer.py" --workers 1
+read -r p50 p99 nsamples < <(python3 - "$port" "$large" <<'PY'
+import http.client, json, selectors, socket, sys, time
+port, path = int(sys.argv[1]), sys.argv[2]
+data = open(path, "rb").read()[:1 << 20]
+c = http.client.HTTPConnection("127.0.0.1", port)
+c.request("POST", "/api/upload", data, {"Content-Type": "application/vnd.tcpdump.pcap"})
+tid = json.loads(c.getresponse().read())["task_id"]
+sel = selectors.DefaultSelector()
+for i in range(100):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(("GET /api/progress/%s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n" % tid).encode())
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ, bytearray())
+lat, open_ = [], 100
+end = time.time() + 30
+while open_ and time.time() < end:
+    for key, _ in sel.select(1):
+        now = time.time()
+        try:
+            chunk = key.fileobj.recv(65536)
+        except BlockingIOError:
+            continue
+        if not chunk:
+            sel.unregister(key.fileobj); open_ -= 1; continue
+        buf = key.data
+        buf += chunk
+        while b"\n\n" in buf:
+            ev, _, rest = bytes(buf).partition(b"\n\n")
+            buf[:] = rest
+            for line in ev.split(b"\n"):
+                if line.startswith(b"data: "):
+                    try:
+                        d = json.loads(line[6:])
+                    except ValueError:
+                        continue
+                    if "server_time" in d:
+                        lat.append((now - float(d["server_time"])) * 1000)
+                if line.startswith(b"event: completed"):
+                    sel.unregister(key.fileobj); open_ -= 1
+lat = sorted(lat[100:])  # skip the replayed first event of each stream
+q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
+print("%.2f %.2f %d" % (q(0.50), q(0.99), len(lat)))
+PY
+)
+stop_web
+
+# 4. /api/health with wrk
+start_web "$analyzer" --workers 2
+health_rps=$(wrk -t2 -c64 -d5s "http://127.0.0.1:$port/api/health" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+
+# 5. RSS during 5 concurrent 100 MiB uploads (queue drained by --workers 0 so nothing else runs)
+stop_web
+start_web "$analyzer" --workers 0
+rss_idle=$(awk '/VmRSS/ {print $2}' /proc/$webpid/status)
+for i in 1 2 3 4 5; do
+        curl -s -o /dev/null -H 'Content-Type: application/vnd.tcpdump.pcap' --data-binary @"$big" \
+                "http://127.0.0.1:$port/api/upload" &
+done
+peak=0
+while [ "$(jobs -rp | grep -vc "^$webpid$")" -gt 0 ]; do
+        r=$(awk '/VmRSS/ {print $2}' /proc/$webpid/status); [ "$r" -gt "$peak" ] && peak=$r
+        sleep 0.02
+done
+hwm=$(awk '/VmHWM/ {print $2}' /proc/$webpid/status)
+stop_web
+
+printf '\n%-52s %14s %14s\n' "measure" "pcapd-web" "reference"
+printf '%-52s %14s %14s\n' "end-to-end upload -> final SSE, 131k capture (s)" "$e2e" "CLI $cli_t"
+printf '%-52s %14s %14s\n' "  ratio to the CLI (target <= 2x)" "$(awk -v a=$e2e -v b=$cli_t 'BEGIN{printf "%.2fx", a/b}')" "2x"
+printf '%-52s %14s %14s\n' "upload 100 MiB, raw body until 202 (MiB/s, median of 5)" "$upload_rate" ">= 500"
+printf '%-52s %14s %14s\n' "  best of 5 (MiB/s)" "$upload_best" "-"
+printf '%-52s %14s %14s\n' "  of which write+fdatasync+commit (ms, median)" "$store_ms" "-"
+printf '%-52s %14s %14s\n' "  disk floor: write+fdatasync 100 MiB, no HTTP (ms)" "$floor_ms" "($floor_rate MiB/s)"
+printf '%-52s %14s %14s\n' "same, --body-dir /dev/shm (MiB/s, median)" "$shm_rate" ">= 500"
+printf '%-52s %14s %14s\n' "  best of 5 (MiB/s)" "$shm_best" "-"
+printf '%-52s %14s %14s\n' "  of which write+fdatasync+commit (ms, median)" "$shm_store_ms" "-"
+printf '%-52s %14s %14s\n' "SSE latency p50, 100 streams (ms)" "$p50" "-"
+printf '%-52s %14s %14s\n' "SSE latency p99, 100 streams (ms, $nsamples samples)" "$p99" "<= 20"
+printf '%-52s %14s %14s\n' "/api/health with wrk -t2 -c64 (req/s)" "$health_rps" ">= 20000"
+printf '%-52s %14s %14s\n' "RSS idle (MiB)" "$((rss_idle / 1024))" "-"
+printf '%-52s %14s %14s\n' "RSS peak, 5 concurrent 100 MiB uploads (MiB)" "$((hwm / 1024))" "-"

@@ -1,0 +1,371 @@
+/* pcapd-web's flags: each one also settable from the environment (containers), documented in --help. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/macro.h"
+
+#ifndef PCAPD_LIBEXECDIR
+#define PCAPD_LIBEXECDIR "/usr/local/libexec/pcapd"
+#endif
+#ifndef PCAPD_DATADIR
+#define PCAPD_DATADIR "/usr/local/share/pcapd"
+#endif
+#ifndef PCAPD_BUILD_ANALYZER
+#define PCAPD_BUILD_ANALYZER ""
+#endif
+#ifndef PCAPD_SOURCE_WEB_DIR
+#define PCAPD_SOURCE_WEB_DIR ""
+#endif
+
+#define DEFAULT_ANALYZER_SOCKET "/run/pcapd/analyzer.sock"
+
+char *arg_listen;
+char *arg_state_dir;
+char *arg_web_dir;
+char *arg_analyzer_socket;
+char *arg_analyzer_exec;
+char *arg_body_dir;
+unsigned arg_workers;
+unsigned arg_queue_max = 5;
+uint64_t arg_max_upload_bytes = UINT64_C(500) << 20;
+uint64_t arg_retention_ms = UINT64_C(24) * 3600 * 1000;
+unsigned arg_analysis_timeout_s = 1800;
+uint64_t arg_memory_budget_bytes = UINT64_C(1024) << 20;
+unsigned arg_max_connections = 1024;
+unsigned arg_idle_timeout_s = 30;
+
+static void help(void) {
+        printf("Usage: pcapd-web [OPTIONS]\n"
+               "The pcapd frontend: HTTP API, uploads, task queue, progress (SSE), reports.\n\n"
+               "  -h --help                    show this help\n"
+               "     --version                 show the version\n"
+               "     --listen ADDR:PORT        bind here when not socket-activated\n"
+               "                               [PCAPD_LISTEN, 127.0.0.1:8000]\n"
+               "     --state-dir DIR           database, uploads/, reports/\n"
+               "                               [PCAPD_STATE_DIR, $STATE_DIRECTORY, /var/lib/pcapd]\n"
+               "     --workers N               analyses at once [PCAPD_WORKERS, number of CPUs]\n"
+               "                               (0 accepts uploads but starts no analysis)\n"
+               "     --queue-max N             tasks waiting before uploads get 503 [PCAPD_QUEUE_MAX, 5]\n"
+               "     --max-upload-mb N         largest request body, MiB [PCAPD_MAX_UPLOAD_MB, 500]\n"
+               "     --retention-hours H       how long reports are kept [PCAPD_RETENTION_HOURS, 24]\n"
+               "     --retention-seconds S     the same in seconds, for tests [PCAPD_RETENTION_SECONDS]\n"
+               "     --analysis-timeout S      per-analysis limit, seconds [PCAPD_ANALYSIS_TIMEOUT, 1800]\n"
+               "     --analyzer-socket PATH    connect to socket-activated analyzers here\n"
+               "                               [PCAPD_ANALYZER_SOCKET, " DEFAULT_ANALYZER_SOCKET " if it exists]\n"
+               "     --analyzer-exec PATH      else spawn this analyzer binary per analysis\n"
+               "                               [PCAPD_ANALYZER_EXEC, pcapd-analyzer beside this binary in a build\n"
+               "                               dir, else " PCAPD_LIBEXECDIR "/pcapd-analyzer]\n"
+               "     --web-dir DIR             the web UI files [PCAPD_WEB_DIR, " PCAPD_DATADIR "/web,\n"
+               "                               or the source tree's web/ when run from a build dir]\n"
+               "     --memory-budget-mb N      memory one analysis may use, MiB [PCAPD_MEMORY_BUDGET_MB, 1024]\n"
+               "     --body-dir DIR            where request bodies over 32 MiB wait while they arrive (an\n"
+               "                               unlinked, mmap'd file) [PCAPD_BODY_DIR, the state dir]\n"
+               "     --max-connections N       open HTTP connections at most [PCAPD_MAX_CONNECTIONS, 1024]\n"
+               "     --idle-timeout S          close connections idle this long [PCAPD_IDLE_TIMEOUT, 30]\n"
+               "\nSocket activation: a listening stream socket passed by systemd (LISTEN_FDS) is used\n"
+               "instead of --listen.\n");
+}
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_LISTEN,
+        ARG_STATE_DIR,
+        ARG_WORKERS,
+        ARG_QUEUE_MAX,
+        ARG_MAX_UPLOAD_MB,
+        ARG_RETENTION_HOURS,
+        ARG_RETENTION_SECONDS,
+        ARG_ANALYSIS_TIMEOUT,
+        ARG_ANALYZER_SOCKET,
+        ARG_ANALYZER_EXEC,
+        ARG_WEB_DIR,
+        ARG_MEMORY_BUDGET_MB,
+        ARG_MAX_CONNECTIONS,
+        ARG_IDLE_TIMEOUT,
+        ARG_BODY_DIR,
+};
+
+typedef struct option_env {
+        int id;
+        const char *env;
+} option_env_t;
+
+static const option_env_t envs[] = {
+        { ARG_LISTEN, "PCAPD_LISTEN" },
+        { ARG_STATE_DIR, "PCAPD_STATE_DIR" },
+        { ARG_WORKERS, "PCAPD_WORKERS" },
+        { ARG_QUEUE_MAX, "PCAPD_QUEUE_MAX" },
+        { ARG_MAX_UPLOAD_MB, "PCAPD_MAX_UPLOAD_MB" },
+        { ARG_RETENTION_HOURS, "PCAPD_RETENTION_HOURS" },
+        { ARG_RETENTION_SECONDS, "PCAPD_RETENTION_SECONDS" },
+        { ARG_ANALYSIS_TIMEOUT, "PCAPD_ANALYSIS_TIMEOUT" },
+        { ARG_ANALYZER_SOCKET, "PCAPD_ANALYZER_SOCKET" },
+        { ARG_ANALYZER_EXEC, "PCAPD_ANALYZER_EXEC" },
+        { ARG_WEB_DIR, "PCAPD_WEB_DIR" },
+        { ARG_MEMORY_BUDGET_MB, "PCAPD_MEMORY_BUDGET_MB" },
+        { ARG_MAX_CONNECTIONS, "PCAPD_MAX_CONNECTIONS" },
+        { ARG_IDLE_TIMEOUT, "PCAPD_IDLE_TIMEOUT" },
+        { ARG_BODY_DIR, "PCAPD_BODY_DIR" },
+};
+
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
+        char *end;
+        unsigned long long v;
+
+        if (!s || !*s || *s == '-')
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno || *end || v < min || v > max)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int set_string(char **dst, const char *v) {
+        char *n = strdup(v);
+        if (!n)
+                return -ENOMEM;
+        free(*dst);
+        *dst = n;
+        return 0;
+}
+
+/* Applies one option value; name is for the error message (flag or env variable). */
+static int apply(int id, const char *v, const char *name) {
+        uint64_t u;
+        int r = 0;
+
+        switch (id) {
+        case ARG_LISTEN:
+                return set_string(&arg_listen, v);
+        case ARG_STATE_DIR:
+                return set_string(&arg_state_dir, v);
+        case ARG_ANALYZER_SOCKET:
+                return set_string(&arg_analyzer_socket, v);
+        case ARG_ANALYZER_EXEC:
+                return set_string(&arg_analyzer_exec, v);
+        case ARG_WEB_DIR:
+                return set_string(&arg_web_dir, v);
+        case ARG_BODY_DIR:
+                return set_string(&arg_body_dir, v);
+        case ARG_WORKERS:
+                r = parse_u64(v, 0, 1024, &u);
+                if (r >= 0)
+                        arg_workers = (unsigned) u;
+                break;
+        case ARG_QUEUE_MAX:
+                r = parse_u64(v, 0, 100000, &u);
+                if (r >= 0)
+                        arg_queue_max = (unsigned) u;
+                break;
+        case ARG_MAX_UPLOAD_MB:
+                r = parse_u64(v, 1, 1024 * 1024, &u);
+                if (r >= 0)
+                        arg_max_upload_bytes = u << 20;
+                break;
+        case ARG_RETENTION_HOURS:
+                r = parse_u64(v, 0, 24 * 365 * 100, &u);
+                if (r >= 0)
+                        arg_retention_ms = u * 3600 * 1000;
+                break;
+        case ARG_RETENTION_SECONDS:
+                r = parse_u64(v, 0, UINT64_C(3600) * 24 * 365 * 100, &u);
+                if (r >= 0)
+                        arg_retention_ms = u * 1000;
+                break;
+        case ARG_ANALYSIS_TIMEOUT:
+                r = parse_u64(v, 1, 7 * 24 * 3600, &u);
+                if (r >= 0)
+                        arg_analysis_timeout_s = (unsigned) u;
+                break;
+        case ARG_MEMORY_BUDGET_MB:
+                r = parse_u64(v, 16, 1024 * 1024, &u);
+                if (r >= 0)
+                        arg_memory_budget_bytes = u << 20;
+                break;
+        case ARG_MAX_CONNECTIONS:
+                r = parse_u64(v, 1, 1000000, &u);
+                if (r >= 0)
+                        arg_max_connections = (unsigned) u;
+                break;
+        case ARG_IDLE_TIMEOUT:
+                r = parse_u64(v, 1, 86400, &u);
+                if (r >= 0)
+                        arg_idle_timeout_s = (unsigned) u;
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (r < 0)
+                fprintf(stderr, "pcapd-web: invalid value for %s: '%s'\n", name, v);
+        return r;
+}
+
+/* The analyzer built beside this binary (build dir: daemons/web/pcapd-web → daemons/analyzer/...). */
+static char *default_analyzer_exec(void) {
+        char self[PATH_MAX], *slash, *p;
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+        if (n > 0) {
+                self[n] = 0;
+                slash = strrchr(self, '/');
+                if (slash) {
+                        *slash = 0;
+                        if (asprintf(&p, "%s/pcapd-analyzer", self) >= 0) {
+                                if (access(p, X_OK) == 0)
+                                        return p;
+                                free(p);
+                        }
+                        if (asprintf(&p, "%s/../analyzer/pcapd-analyzer", self) >= 0) {
+                                if (access(p, X_OK) == 0)
+                                        return p;
+                                free(p);
+                        }
+                }
+        }
+        if (*PCAPD_BUILD_ANALYZER && access(PCAPD_BUILD_ANALYZER, X_OK) == 0)
+                return strdup(PCAPD_BUILD_ANALYZER);
+        return strdup(PCAPD_LIBEXECDIR "/pcapd-analyzer");
+}
+
+static bool running_from_build_dir(void) {
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n <= 0)
+                return false;
+        self[n] = 0;
+        /* installed binaries live under libexecdir; anything else is a build tree */
+        return strncmp(self, PCAPD_LIBEXECDIR "/", strlen(PCAPD_LIBEXECDIR) + 1) != 0;
+}
+
+int config_parse(int argc, char **argv) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "listen", required_argument, NULL, ARG_LISTEN },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "workers", required_argument, NULL, ARG_WORKERS },
+                { "queue-max", required_argument, NULL, ARG_QUEUE_MAX },
+                { "max-upload-mb", required_argument, NULL, ARG_MAX_UPLOAD_MB },
+                { "retention-hours", required_argument, NULL, ARG_RETENTION_HOURS },
+                { "retention-seconds", required_argument, NULL, ARG_RETENTION_SECONDS },
+                { "analysis-timeout", required_argument, NULL, ARG_ANALYSIS_TIMEOUT },
+                { "analyzer-socket", required_argument, NULL, ARG_ANALYZER_SOCKET },
+                { "analyzer-exec", required_argument, NULL, ARG_ANALYZER_EXEC },
+                { "web-dir", required_argument, NULL, ARG_WEB_DIR },
+                { "memory-budget-mb", required_argument, NULL, ARG_MEMORY_BUDGET_MB },
+                { "max-connections", required_argument, NULL, ARG_MAX_CONNECTIONS },
+                { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
+                { "body-dir", required_argument, NULL, ARG_BODY_DIR },
+                {}
+        };
+        bool given[ARG_BODY_DIR + 1] = {};
+        bool socket_given, exec_given;
+        int c, r;
+
+        /* Retention: the more specific seconds variable wins over hours, flags over both. */
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        return 1;
+                case ARG_VERSION:
+                        printf("pcapd-web " PCAPD_VERSION "\n");
+                        return 1;
+                case '?':
+                        return -EINVAL;
+                default: {
+                        char flag[64] = "--?";
+                        for (const struct option *o = options; o->name; o++)
+                                if (o->val == c)
+                                        snprintf(flag, sizeof(flag), "--%s", o->name);
+                        r = apply(c, optarg, flag);
+                        if (r < 0)
+                                return r;
+                        given[c] = true;
+                        if (c == ARG_RETENTION_HOURS || c == ARG_RETENTION_SECONDS)
+                                given[ARG_RETENTION_HOURS] = given[ARG_RETENTION_SECONDS] = true;
+                        break;
+                }
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "pcapd-web: unexpected argument '%s'\n", argv[optind]);
+                return -EINVAL;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(envs); i++) {
+                const char *v = getenv(envs[i].env);
+                if (!v || !*v || given[envs[i].id])
+                        continue;
+                if (envs[i].id == ARG_RETENTION_HOURS && getenv("PCAPD_RETENTION_SECONDS") &&
+                    *getenv("PCAPD_RETENTION_SECONDS"))
+                        continue;
+                r = apply(envs[i].id, v, envs[i].env);
+                if (r < 0)
+                        return r;
+                given[envs[i].id] = true;
+        }
+        socket_given = given[ARG_ANALYZER_SOCKET];
+        exec_given = given[ARG_ANALYZER_EXEC];
+
+        if (!given[ARG_WORKERS]) {
+                long n = sysconf(_SC_NPROCESSORS_ONLN);
+                arg_workers = n > 0 ? (unsigned) n : 1;
+        }
+        if (!arg_listen && set_string(&arg_listen, "127.0.0.1:8000") < 0)
+                return -ENOMEM;
+        if (!arg_state_dir) {
+                const char *sd = getenv("STATE_DIRECTORY");
+                /* systemd may pass several, separated by ':'; ours is the first */
+                if (sd && *sd) {
+                        arg_state_dir = strndup(sd, strcspn(sd, ":"));
+                } else
+                        arg_state_dir = strdup("/var/lib/pcapd");
+                if (!arg_state_dir)
+                        return -ENOMEM;
+        }
+        /* Analyzer: an explicit socket wins; else the default socket if it exists, unless an exec path
+         * was asked for; else spawn. */
+        if (!socket_given && !exec_given) {
+                struct stat st;
+                if (stat(DEFAULT_ANALYZER_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode) &&
+                    set_string(&arg_analyzer_socket, DEFAULT_ANALYZER_SOCKET) < 0)
+                        return -ENOMEM;
+        }
+        if (exec_given && !socket_given) {
+                free(arg_analyzer_socket);
+                arg_analyzer_socket = NULL;
+        }
+        if (!arg_analyzer_exec && !(arg_analyzer_exec = default_analyzer_exec()))
+                return -ENOMEM;
+        if (!arg_web_dir) {
+                if (running_from_build_dir() && *PCAPD_SOURCE_WEB_DIR)
+                        arg_web_dir = strdup(PCAPD_SOURCE_WEB_DIR);
+                else
+                        arg_web_dir = strdup(PCAPD_DATADIR "/web");
+                if (!arg_web_dir)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+void config_free(void) {
+        free(arg_listen);
+        free(arg_state_dir);
+        free(arg_web_dir);
+        free(arg_analyzer_socket);
+        free(arg_analyzer_exec);
+        free(arg_body_dir);
+        arg_body_dir = NULL;
+        arg_listen = arg_state_dir = arg_web_dir = arg_analyzer_socket = arg_analyzer_exec = NULL;
+}

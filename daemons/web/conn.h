@@ -1,0 +1,12 @@
+/* Accepting HTTP connections, with the limits that stand in for h2o's missing slow-client defences. */
+#pragma once
+
+#include <h2o.h>
+#include <stdbool.h>
+
+int conn_listen(int fd);
+void conn_close_listener(void);
+unsigned conn_count(void);
+/* Once a second: closes connections that moved no byte for --idle-timeout (all of them, faster, while
+ * stopping). */
+void conn_sweep(bool stopping);

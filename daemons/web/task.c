@@ -1,0 +1,132 @@
+/* Live tasks: the figures SSE streams and /api/status read while a task is queued or running. */
+#include "task.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "sse.h"
+#include "web.h"
+
+task_t *task_new(const store_task_t *row) {
+        task_t *t = calloc(1, sizeof(*t));
+        if (!t)
+                return NULL;
+        memcpy(t->id, row->id, sizeof(t->id));
+        snprintf(t->filename, sizeof(t->filename), "%s", row->filename);
+        t->file_size = row->file_size;
+        t->uploaded_at = row->uploaded_at;
+        t->status = row->status;
+        snprintf(t->phase, sizeof(t->phase), "%s", row->status == TASK_PROCESSING ? "starting" : "queued");
+        t->next_event_id = 1;
+        h2o_linklist_init_anchor(&t->streams);
+        h2o_linklist_insert(&web.tasks, &t->link);
+        return t;
+}
+
+void task_free(task_t *t) {
+        if (!t)
+                return;
+        if (h2o_linklist_is_linked(&t->queue_link)) {
+                h2o_linklist_unlink(&t->queue_link);
+                web.n_queued--;
+        }
+        if (h2o_linklist_is_linked(&t->link))
+                h2o_linklist_unlink(&t->link);
+        free(t);
+}
+
+task_t *task_find(const char *id) {
+        for (h2o_linklist_t *l = web.tasks.next; l != &web.tasks; l = l->next) {
+                task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
+                if (strcmp(t->id, id) == 0)
+                        return t;
+        }
+        return NULL;
+}
+
+unsigned task_queue_position(const task_t *t) {
+        unsigned pos = 1;
+
+        if (!h2o_linklist_is_linked((h2o_linklist_t *) &t->queue_link))
+                return 0;
+        for (h2o_linklist_t *l = web.queue.next; l != &web.queue; l = l->next, pos++)
+                if (l == &t->queue_link)
+                        return pos;
+        return 0;
+}
+
+const task_event_t *task_last_event(const task_t *t) {
+        if (t->next_event_id <= 1)
+                return NULL;
+        return &t->events[(t->next_event_id - 1) % TASK_EVENTS];
+}
+
+void task_push_progress(task_t *t) {
+        uint64_t now = web_now_mono();
+        task_event_t *e = &t->events[t->next_event_id % TASK_EVENTS];
+        json_t j = {};
+
+        json_begin(&j, '{');
+        json_kv_str(&j, "task_id", t->id);
+        json_kv_str(&j, "status", task_status_to_string(t->status));
+        json_kv_str(&j, "phase", t->phase);
+        json_kv_double(&j, "percent", t->percent < 0 ? 0 : t->percent);
+        json_kv_u64(&j, "packets", t->packets);
+        json_kv_u64(&j, "bytes", t->bytes_done);
+        json_kv_u64(&j, "bytes_total", t->file_size);
+        json_kv_double(&j, "packets_per_second", t->packets_per_second);
+        json_kv_u64(&j, "queue_position", task_queue_position(t));
+        json_kv_u64(&j, "elapsed_ms", t->status == TASK_PROCESSING && t->started_at ? (uint64_t) (store_now_ms() - t->started_at) : 0);
+        {
+                /* when the event was made (epoch seconds, µs): clients can measure the delivery delay */
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                json_key(&j, "server_time");
+                json_printf(&j, "%lld.%06ld", (long long) ts.tv_sec, ts.tv_nsec / 1000);
+                j.need_comma = true;
+        }
+        json_end(&j, '}');
+
+        e->id = t->next_event_id++;
+        e->type = "progress";
+        snprintf(e->data, sizeof(e->data), "%s", j.oom ? "{}" : j.buf);
+        json_free(&j);
+        t->last_event_mono = now;
+        sse_notify(t);
+}
+
+void task_final_event(const store_task_t *row, task_event_t *ret) {
+        json_t j = {};
+
+        json_begin(&j, '{');
+        json_kv_str(&j, "task_id", row->id);
+        json_kv_str(&j, "status", task_status_to_string(row->status));
+        if (row->status == TASK_COMPLETED) {
+                char url[96];
+                json_kv_str(&j, "phase", "done");
+                json_kv_double(&j, "percent", 100.0);
+                json_kv_u64(&j, "packets", row->packets);
+                json_kv_u64(&j, "bytes", row->file_size);
+                json_kv_u64(&j, "bytes_total", row->file_size);
+                json_kv_i64(&j, "health_score", row->health_score);
+                json_kv_u64(&j, "findings", row->findings);
+                json_kv_bool(&j, "partial", row->partial);
+                snprintf(url, sizeof(url), "/api/reports/%s/html", row->id);
+                json_kv_str(&j, "report_html_url", url);
+                snprintf(url, sizeof(url), "/api/reports/%s/json", row->id);
+                json_kv_str(&j, "report_json_url", url);
+        } else {
+                json_kv_str(&j, "phase", row->status == TASK_EXPIRED ? "expired" : "failed");
+                json_kv_str(&j, "error_message", row->status == TASK_EXPIRED ? "the report has expired" : row->error_message);
+        }
+        if (row->started_at && row->finished_at)
+                json_kv_i64(&j, "duration_ms", row->finished_at - row->started_at);
+        json_end(&j, '}');
+
+        ret->id = 0;
+        ret->type = row->status == TASK_COMPLETED ? "completed" : "failed";
+        snprintf(ret->data, sizeof(ret->data), "%s", j.oom ? "{}" : j.buf);
+        json_free(&j);
+}

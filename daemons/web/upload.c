@@ -1,0 +1,328 @@
+/* Uploads. h2o 2.2.5 hands over the whole body (413 from Content-Length happens before, in h2o); it is
+ * validated here, written by the writer thread, then the `queued` row is committed before 202. */
+#include "upload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dispatcher.h"
+#include "id.h"
+#include "json.h"
+#include "log/log.h"
+#include "multipart.h"
+#include "task.h"
+#include "web.h"
+#include "writer.h"
+
+typedef struct upload {
+        writer_job_t job;
+        h2o_req_t *req;                 /* NULL once the request is gone */
+        struct upload_guard *guard;
+        char id[ID_LEN + 1];
+        char filename[STORE_FILENAME_MAX];
+        uint64_t uploaded_at;
+        uint64_t handler_mono;          /* when the whole body was there */
+        store_task_t row;               /* committed by the writer thread */
+        const char *boundary;           /* multipart: parsed on the writer thread (points into the request) */
+        size_t boundary_len;
+} upload_t;
+
+/* Lives in req->pool: its dispose tells the upload that the request (and its body) went away. */
+typedef struct upload_guard {
+        upload_t *upload;
+} upload_guard_t;
+
+bool upload_is_capture(const uint8_t *d, size_t n) {
+        static const uint8_t magics[][4] = {
+                { 0xd4, 0xc3, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0xc3, 0xd4 }, /* pcap µs */
+                { 0x4d, 0x3c, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0x3c, 0x4d }, /* pcap ns */
+                { 0x0a, 0x0d, 0x0d, 0x0a },                             /* pcapng section header */
+        };
+        if (n < 24)
+                return false; /* shorter than any capture header */
+        for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+                if (memcmp(d, magics[i], 4) == 0)
+                        return true;
+        return false;
+}
+
+void upload_sanitize_filename(const char *in, size_t len, char *out, size_t size) {
+        size_t o = 0;
+
+        /* last path component, '/' or '\\' (browsers on Windows used to send full paths) */
+        for (size_t i = len; i > 0; i--)
+                if (in[i - 1] == '/' || (in[i - 1] == '\\' && !(i >= 2 && in[i - 2] == '\\'))) {
+                        /* an escaped quote (\") inside a quoted filename is not a separator */
+                        if (in[i - 1] == '\\' && i < len && in[i] == '"')
+                                continue;
+                        in += i;
+                        len -= i;
+                        break;
+                }
+        for (size_t i = 0; i < len && o + 1 < size; i++) {
+                unsigned char c = (unsigned char) in[i];
+                if (c == '\\' && i + 1 < len && (in[i + 1] == '"' || in[i + 1] == '\\'))
+                        c = (unsigned char) in[++i];
+                if (c < 0x20 || c == 0x7f)
+                        continue;
+                out[o++] = (char) c;
+        }
+        out[o] = 0;
+        if (o == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+                snprintf(out, size, "capture");
+}
+
+static void send_accepted(h2o_req_t *req, const upload_t *u, uint64_t size, unsigned position) {
+        char url[96];
+        json_t j = {};
+
+        json_begin(&j, '{');
+        json_kv_str(&j, "task_id", u->id);
+        json_kv_str(&j, "filename", u->filename);
+        json_kv_u64(&j, "file_size_bytes", size);
+        json_kv_str(&j, "status", "queued");
+        json_kv_u64(&j, "queue_position", position);
+        snprintf(url, sizeof(url), "/api/progress/%s", u->id);
+        json_kv_str(&j, "progress_url", url);
+        snprintf(url, sizeof(url), "/api/status/%s", u->id);
+        json_kv_str(&j, "status_url", url);
+        snprintf(url, sizeof(url), "/api/reports/%s/html", u->id);
+        json_kv_str(&j, "report_html_url", url);
+        snprintf(url, sizeof(url), "/api/reports/%s/json", u->id);
+        json_kv_str(&j, "report_json_url", url);
+        snprintf(url, sizeof(url), "/progress/%s", u->id);
+        json_kv_str(&j, "progress_page_url", url);
+        json_end(&j, '}');
+        if (j.oom) {
+                json_free(&j);
+                web_send_error(req, 500, "Internal Server Error", "out of memory");
+                return;
+        }
+        snprintf(url, sizeof(url), "/api/status/%s", u->id);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL, h2o_strdup(&req->pool, url, SIZE_MAX).base,
+                       strlen(url));
+        web_send_json(req, 202, "Accepted", j.buf, j.len);
+        json_free(&j);
+}
+
+/* Writer thread, before writing: the multipart body is parsed here, not on the event loop (a 100 MiB body
+ * takes ~20 ms to scan), then the file part is checked like a raw body. */
+static int upload_prepare(writer_job_t *job) {
+        upload_t *u = H2O_STRUCT_FROM_MEMBER(upload_t, job, job);
+        multipart_file_t f;
+        int r;
+
+        r = multipart_find_file(job->data, job->size, u->boundary, u->boundary_len, "file", &f);
+        if (r < 0)
+                return r; /* -ENOENT no file field, -EBADMSG malformed */
+        if (f.size == 0)
+                return -ENODATA;
+        if (f.size > arg_max_upload_bytes)
+                return -EFBIG;
+        if (!upload_is_capture(f.data, f.size))
+                return -EMEDIUMTYPE;
+        job->data = f.data;
+        job->size = f.size;
+        upload_sanitize_filename(f.filename ? f.filename : "", f.filename ? f.filename_len : 0, u->filename,
+                                 sizeof(u->filename));
+        snprintf(u->row.filename, sizeof(u->row.filename), "%s", u->filename);
+        u->row.file_size = f.size;
+        return 0;
+}
+
+/* Writer thread: the capture is durable, now the row that says so (a durable commit, off the loop). */
+static int upload_commit(writer_job_t *job, store_t *store) {
+        upload_t *u = H2O_STRUCT_FROM_MEMBER(upload_t, job, job);
+        return store_task_add(store, &u->row);
+}
+
+static void upload_done(writer_job_t *job) {
+        upload_t *u = H2O_STRUCT_FROM_MEMBER(upload_t, job, job);
+        h2o_req_t *req = u->req;
+        task_t *t;
+        unsigned position;
+
+        web.n_uploading--;
+        safe_close(job->fd);
+        if (u->guard)
+                u->guard->upload = NULL;
+
+        if (!job->committed) {
+                (void) unlinkat(web.uploads_fd, u->id, 0);
+                if (!req)
+                        log_info(u->id, "upload-abandoned", "The client went away during the upload");
+                else if (job->error == EBADMSG || job->error == ENOENT || job->error == ENODATA ||
+                         job->error == EMEDIUMTYPE) {
+                        const char *why = job->error == EBADMSG       ? "malformed multipart/form-data body"
+                                          : job->error == ENOENT      ? "no file field in the form"
+                                          : job->error == ENODATA     ? "the upload is empty"
+                                                                      : "not a pcap or pcapng capture";
+                        log_info(u->id, "upload-rejected", "Upload refused: %s", why);
+                        web_send_error(req, 400, "Bad Request", why);
+                } else if (job->error == EFBIG) {
+                        web_send_error(req, 413, "Payload Too Large", "the capture is larger than the upload limit");
+                } else if (job->error == ENOSPC || job->error == EDQUOT) {
+                        log_struct_errno(LOG_WARNING, job->error, u->id, "upload-disk-full", NULL,
+                                         "Upload of %s refused: %m", u->filename);
+                        web_send_error(req, 507, "Insufficient Storage", "the server's disk is full");
+                } else {
+                        log_struct_errno(LOG_ERR, job->error, u->id, "upload-write-failed", NULL,
+                                         "Failed to store the upload: %m");
+                        web_send_error(req, 500, "Internal Server Error", "could not store the upload");
+                }
+                web.metrics.uploads_rejected++;
+                free(u);
+                return;
+        }
+
+        /* Committed: the task exists and runs, even if the client went away before its 202. */
+        web.metrics.uploads_accepted++;
+        web.metrics.bytes_uploaded += job->size;
+        {
+                char f1[64], f2[64];
+                uint64_t ms = web_now_mono() - u->handler_mono;
+                log_struct_errno(LOG_INFO, 0, u->id, "upload-accepted",
+                                 LOG_FIELDS(LOG_FIELD(f1, "PCAPD_FILE_SIZE=%zu", job->size),
+                                            LOG_FIELD(f2, "PCAPD_STORE_MS=%llu", (unsigned long long) ms)),
+                                 "Accepted %s (%zu bytes, stored and committed in %llu ms)", u->filename, job->size,
+                                 (unsigned long long) ms);
+        }
+        position = web.n_queued + 1;
+        t = task_new(&u->row);
+        if (!t) {
+                /* The row is committed: the task runs after the next restart at the latest. */
+                if (req)
+                        web_send_error(req, 500, "Internal Server Error", "out of memory");
+                free(u);
+                return;
+        }
+        if (req)
+                send_accepted(req, u, job->size, position);
+        dispatcher_enqueue(t);
+        free(u);
+}
+
+static void on_guard_dispose(void *p) {
+        upload_guard_t *g = p;
+        upload_t *u = g->upload;
+        if (!u)
+                return;
+        /* The body is freed with the request: make sure the writer is done with it. */
+        u->req = NULL;
+        u->guard = NULL;
+        writer_cancel(&u->job);
+}
+
+static h2o_iovec_t header(h2o_req_t *req, const h2o_token_t *token, const char *name, size_t name_len) {
+        ssize_t i = token ? h2o_find_header(&req->headers, token, -1) : h2o_find_header_by_str(&req->headers, name, name_len, -1);
+        return i < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[i].value;
+}
+
+int upload_handle(h2o_req_t *req) {
+        const uint8_t *data = (const uint8_t *) req->entity.base;
+        size_t size = req->entity.base ? req->entity.len : 0;
+        h2o_iovec_t ct = header(req, H2O_TOKEN_CONTENT_TYPE, NULL, 0);
+        const char *fname = NULL, *boundary = NULL;
+        size_t fname_len = 0, boundary_len = 0;
+        upload_t *u;
+        upload_guard_t *g;
+        int fd, r;
+
+        if (web.stopping) {
+                web_send_error(req, 503, "Service Unavailable", "the service is stopping");
+                return 0;
+        }
+        if (web.n_queued + web.n_uploading >= arg_queue_max) {
+                web.metrics.uploads_rejected++;
+                h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("30"));
+                web_send_error(req, 503, "Service Unavailable", "the queue is full, try again later");
+                return 0;
+        }
+
+        if (ct.base && ct.len >= 10 && strncasecmp(ct.base, "multipart/", 10) == 0) {
+                r = multipart_get_boundary(ct.base, ct.len, &boundary, &boundary_len);
+                if (r < 0) {
+                        web.metrics.uploads_rejected++;
+                        web_send_error(req, 400, "Bad Request", "malformed multipart/form-data body");
+                        return 0;
+                }
+                if (size == 0) {
+                        web.metrics.uploads_rejected++;
+                        web_send_error(req, 400, "Bad Request", "the upload is empty");
+                        return 0;
+                }
+                /* the body itself is parsed on the writer thread (upload_prepare) */
+        } else {
+                h2o_iovec_t xf = header(req, NULL, H2O_STRLIT("x-filename"));
+                fname = xf.base;
+                fname_len = xf.len;
+
+                if (size == 0) {
+                        web.metrics.uploads_rejected++;
+                        web_send_error(req, 400, "Bad Request", "the upload is empty");
+                        return 0;
+                }
+                if (size > arg_max_upload_bytes) {
+                        web.metrics.uploads_rejected++;
+                        web_send_error(req, 413, "Payload Too Large", "the capture is larger than the upload limit");
+                        return 0;
+                }
+                if (!upload_is_capture(data, size)) {
+                        web.metrics.uploads_rejected++;
+                        web_send_error(req, 400, "Bad Request", "not a pcap or pcapng capture");
+                        return 0;
+                }
+        }
+
+        u = calloc(1, sizeof(*u));
+        if (!u) {
+                web_send_error(req, 500, "Internal Server Error", "out of memory");
+                return 0;
+        }
+        r = id_generate(u->id);
+        if (r < 0) {
+                free(u);
+                web_send_error(req, 500, "Internal Server Error", "no randomness");
+                return 0;
+        }
+        upload_sanitize_filename(fname ? fname : "", fname ? fname_len : 0, u->filename, sizeof(u->filename));
+        fd = openat(web.uploads_fd, u->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (fd < 0) {
+                r = errno;
+                log_struct_errno(LOG_ERR, r, u->id, "upload-write-failed", NULL, "Failed to create the upload file: %m");
+                free(u);
+                if (r == ENOSPC || r == EDQUOT)
+                        web_send_error(req, 507, "Insufficient Storage", "the server's disk is full");
+                else
+                        web_send_error(req, 500, "Internal Server Error", "could not store the upload");
+                return 0;
+        }
+
+        g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), on_guard_dispose);
+        g->upload = u;
+        u->guard = g;
+        u->req = req;
+        u->uploaded_at = (uint64_t) store_now_ms();
+        u->handler_mono = web_now_mono();
+        u->job.fd = fd;
+        u->job.dir_fd = web.uploads_fd;
+        u->job.data = data;
+        u->job.size = size;
+        u->job.done = upload_done;
+        u->job.commit = upload_commit;
+        u->job.prepare = boundary ? upload_prepare : NULL;
+        u->boundary = boundary;
+        u->boundary_len = boundary_len;
+        memcpy(u->row.id, u->id, sizeof(u->row.id));
+        snprintf(u->row.filename, sizeof(u->row.filename), "%s", u->filename);
+        u->row.file_size = size;
+        u->row.uploaded_at = (int64_t) u->uploaded_at;
+        u->row.status = TASK_QUEUED;
+        web.n_uploading++;
+        writer_submit(&u->job);
+        return 0;
+}

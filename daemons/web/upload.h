@@ -1,0 +1,13 @@
+/* POST/PUT /api/upload: multipart (field `file`) or a raw capture body; 202 once stored and queued. */
+#pragma once
+
+#include <h2o.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+int upload_handle(h2o_req_t *req);
+/* pcap (either byte order, µs or ns) or pcapng magic at the start of data. */
+bool upload_is_capture(const uint8_t *data, size_t size);
+/* Keeps the last path component, drops control characters and quotes' escapes; never empty. */
+void upload_sanitize_filename(const char *in, size_t len, char *out, size_t size);

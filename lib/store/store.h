@@ -1,0 +1,85 @@
+/* The SQLite task store shared by pcapd-web and pcapd-reaper: schema, status transitions, queries. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define STORE_ID_LEN 32              /* 128-bit id, lower-case hex */
+#define STORE_FILENAME_MAX 256
+#define STORE_TEXT_MAX 256
+
+typedef enum task_status {
+        TASK_QUEUED,
+        TASK_PROCESSING,
+        TASK_COMPLETED,
+        TASK_FAILED,
+        TASK_EXPIRED,
+        _TASK_STATUS_MAX,
+} task_status_t;
+
+typedef struct store store_t;
+
+/* One row of the tasks table. Times are milliseconds since the epoch, 0 when not set. */
+typedef struct store_task {
+        char id[STORE_ID_LEN + 1];
+        char filename[STORE_FILENAME_MAX];
+        task_status_t status;
+        uint64_t file_size;
+        int64_t uploaded_at;
+        int64_t started_at;
+        int64_t finished_at;
+        int64_t expires_at;
+        uint64_t packets;
+        int health_score;            /* -1 when unknown */
+        unsigned findings;
+        bool partial;
+        char error_message[STORE_TEXT_MAX];
+} store_task_t;
+
+const char *task_status_to_string(task_status_t s);
+int task_status_from_string(const char *s); /* the status or -EINVAL */
+
+/* Opens (creating if needed) the database at path: WAL, busy_timeout, schema. */
+int store_open(const char *path, store_t **ret);
+store_t *store_close(store_t *s);
+
+/* durable: every commit is fsync'd (synchronous=FULL) or only ordered (NORMAL: survives a crash of the
+ * process, not of the machine). checkpoint: whether this connection checkpoints the WAL by itself. The
+ * frontend's event loop uses (false, false) so a commit never waits for the disk there; its writer thread
+ * (the upload commits that a client is told about) uses (true, true). */
+int store_tune(store_t *s, bool durable, bool checkpoint);
+
+/* Inserts a new task as `queued` (t->status is ignored). -EEXIST when the id exists. */
+int store_task_add(store_t *s, const store_task_t *t);
+/* -ENOENT when there is no such task. */
+int store_task_get(store_t *s, const char *id, store_task_t *ret);
+/* Transitions; each is one transaction and returns -ESTALE when the task is not in the expected status
+ * (queued → processing; processing → completed|failed; completed|failed → expired), -ENOENT if absent. */
+int store_task_start(store_t *s, const char *id, int64_t now);
+int store_task_complete(store_t *s, const char *id, int64_t now, int64_t expires_at, uint64_t packets,
+                        int health_score, unsigned findings, bool partial);
+/* queued or processing → failed. */
+int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at, const char *message);
+int store_task_expire(store_t *s, const char *id, int64_t now);
+int store_task_delete(store_t *s, const char *id);
+
+/* Callbacks return 0 to go on, negative to stop (that value is returned). */
+typedef int (*store_task_fn)(const store_task_t *t, void *userdata);
+/* Newest first, at most limit rows. */
+int store_list_history(store_t *s, unsigned limit, store_task_fn fn, void *userdata);
+/* Tasks with status st, oldest upload first. */
+int store_list_status(store_t *s, task_status_t st, store_task_fn fn, void *userdata);
+/* completed or failed tasks that finished at or before cutoff. */
+int store_list_finished_before(store_t *s, int64_t cutoff, store_task_fn fn, void *userdata);
+/* ret_counts[status] = number of tasks. */
+int store_count(store_t *s, uint64_t ret_counts[_TASK_STATUS_MAX]);
+
+/* After a crash or restart: every `processing` task goes back to `queued` when capture_exists(id) says
+ * its capture is still there, else becomes `failed` ("capture lost"). One transaction. Returns the
+ * number of tasks changed. */
+int store_recover(store_t *s, int64_t now, bool (*capture_exists)(const char *id, void *userdata),
+                  void *userdata);
+/* Cheap liveness check for /api/health. */
+int store_ping(store_t *s);
+
+int64_t store_now_ms(void);

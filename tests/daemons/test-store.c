@@ -1,0 +1,180 @@
+/* Tests of the SQLite task store on a real file: transitions, recovery, listing, two writers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                              \
+        do {                                                                                     \
+                if (!(cond)) {                                                                   \
+                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+                        failures++;                                                              \
+                }                                                                                \
+        } while (0)
+
+static store_task_t make(const char *id, const char *name, int64_t at) {
+        store_task_t t = {};
+        snprintf(t.id, sizeof(t.id), "%s", id);
+        snprintf(t.filename, sizeof(t.filename), "%s", name);
+        t.file_size = 1234;
+        t.uploaded_at = at;
+        t.status = TASK_COMPLETED; /* ignored by add */
+        return t;
+}
+
+#define ID(n) n "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+static int count_cb(const store_task_t *t, void *userdata) {
+        (*(unsigned *) userdata)++;
+        return 0;
+}
+
+static int first_cb(const store_task_t *t, void *userdata) {
+        memcpy(userdata, t, sizeof(*t));
+        return -ECANCELED; /* stop after one */
+}
+
+static bool exists_odd(const char *id, void *userdata) {
+        return id[0] == '1' || id[0] == '3';
+}
+
+int main(void) {
+        char dir[] = "/tmp/test-store-XXXXXX", path[256];
+        store_t *s = NULL, *s2 = NULL;
+        store_task_t t, got;
+        uint64_t counts[_TASK_STATUS_MAX];
+        unsigned n;
+
+        if (!mkdtemp(dir)) {
+                perror("mkdtemp");
+                return 1;
+        }
+        snprintf(path, sizeof(path), "%s/pcapd.db", dir);
+        CHECK(store_open(path, &s) == 0);
+
+        CHECK(task_status_from_string("expired") == TASK_EXPIRED);
+        CHECK(task_status_from_string("bogus") == -EINVAL);
+        CHECK(strcmp(task_status_to_string(TASK_PROCESSING), "processing") == 0);
+
+        t = make(ID("1"), "one.pcap", 1000);
+        CHECK(store_task_add(s, &t) == 0);
+        CHECK(store_task_add(s, &t) == -EEXIST);
+        CHECK(store_task_get(s, ID("1"), &got) == 0);
+        CHECK(got.status == TASK_QUEUED && got.file_size == 1234 && strcmp(got.filename, "one.pcap") == 0);
+        CHECK(got.health_score == -1 && got.started_at == 0);
+        CHECK(store_task_get(s, ID("9"), &got) == -ENOENT);
+
+        /* transitions and their guards */
+        CHECK(store_task_complete(s, ID("1"), 2000, 3000, 1, 2, 3, false) == -ESTALE);
+        CHECK(store_task_expire(s, ID("1"), 2000) == -ESTALE);
+        CHECK(store_task_start(s, ID("1"), 1500) == 0);
+        CHECK(store_task_start(s, ID("1"), 1500) == -ESTALE);
+        CHECK(store_task_start(s, ID("9"), 1500) == -ENOENT);
+        CHECK(store_task_complete(s, ID("1"), 2000, 9000, 77, 88, 5, true) == 0);
+        CHECK(store_task_get(s, ID("1"), &got) == 0);
+        CHECK(got.status == TASK_COMPLETED && got.packets == 77 && got.health_score == 88 && got.findings == 5);
+        CHECK(got.partial && got.started_at == 1500 && got.finished_at == 2000 && got.expires_at == 9000);
+        CHECK(store_task_fail(s, ID("1"), 2500, 0, "x") == -ESTALE);
+
+        t = make(ID("2"), "two.pcap", 1100);
+        CHECK(store_task_add(s, &t) == 0);
+        CHECK(store_task_fail(s, ID("2"), 2100, 5000, "the analyzer was killed (memory limit or crash)") == 0);
+        CHECK(store_task_get(s, ID("2"), &got) == 0);
+        CHECK(got.status == TASK_FAILED && strcmp(got.error_message, "the analyzer was killed (memory limit or crash)") == 0);
+
+        /* recovery: processing tasks with a capture go back to queued, others fail */
+        t = make(ID("3"), "three.pcap", 1200);
+        CHECK(store_task_add(s, &t) == 0);
+        CHECK(store_task_start(s, ID("3"), 1300) == 0);
+        t = make(ID("4"), "four.pcap", 1300);
+        CHECK(store_task_add(s, &t) == 0);
+        CHECK(store_task_start(s, ID("4"), 1400) == 0);
+        t = make(ID("5"), "five.pcap", 1400);
+        CHECK(store_task_add(s, &t) == 0);
+        CHECK(store_recover(s, 4000, exists_odd, NULL) == 2);
+        CHECK(store_task_get(s, ID("3"), &got) == 0 && got.status == TASK_QUEUED && got.started_at == 0);
+        CHECK(store_task_get(s, ID("4"), &got) == 0 && got.status == TASK_FAILED);
+        CHECK(strcmp(got.error_message, "capture lost") == 0);
+        CHECK(store_task_get(s, ID("5"), &got) == 0 && got.status == TASK_QUEUED);
+        CHECK(store_recover(s, 4000, exists_odd, NULL) == 0); /* idempotent */
+
+        /* lists */
+        n = 0;
+        CHECK(store_list_status(s, TASK_QUEUED, count_cb, &n) == 0 && n == 2);
+        CHECK(store_list_status(s, TASK_QUEUED, first_cb, &got) == -ECANCELED);
+        CHECK(strcmp(got.id, ID("3")) == 0); /* oldest upload first */
+        CHECK(store_list_history(s, 50, first_cb, &got) == -ECANCELED);
+        CHECK(strcmp(got.id, ID("5")) == 0); /* newest first */
+        n = 0;
+        CHECK(store_list_history(s, 3, count_cb, &n) == 0 && n == 3);
+        n = 0;
+        CHECK(store_list_finished_before(s, 2050, count_cb, &n) == 0 && n == 1); /* task 1 only */
+        n = 0;
+        CHECK(store_list_finished_before(s, 999999, count_cb, &n) == 0 && n == 3);
+        CHECK(store_count(s, counts) == 0);
+        CHECK(counts[TASK_QUEUED] == 2 && counts[TASK_COMPLETED] == 1 && counts[TASK_FAILED] == 2);
+        CHECK(counts[TASK_PROCESSING] == 0 && counts[TASK_EXPIRED] == 0);
+
+        /* expiry and deletion */
+        CHECK(store_task_expire(s, ID("1"), 5000) == 0);
+        CHECK(store_task_get(s, ID("1"), &got) == 0 && got.status == TASK_EXPIRED && got.expires_at == 5000);
+        CHECK(store_task_expire(s, ID("1"), 5000) == -ESTALE);
+        CHECK(store_task_delete(s, ID("2")) == 0);
+        CHECK(store_task_delete(s, ID("2")) == -ENOENT);
+        CHECK(store_ping(s) == 0);
+        CHECK(store_tune(s, false, false) == 0);
+        CHECK(store_tune(s, true, true) == 0);
+
+        /* a second connection (the reaper) writes beside the first, and sees its commits */
+        CHECK(store_open(path, &s2) == 0);
+        CHECK(store_task_get(s2, ID("3"), &got) == 0 && got.status == TASK_QUEUED);
+        CHECK(store_task_start(s, ID("3"), 6000) == 0);
+        CHECK(store_task_get(s2, ID("3"), &got) == 0 && got.status == TASK_PROCESSING);
+        CHECK(store_task_fail(s2, ID("3"), 6100, 7000, "timeout") == 0);
+        CHECK(store_task_get(s, ID("3"), &got) == 0 && got.status == TASK_FAILED);
+        s2 = store_close(s2);
+
+        /* persistence across reopen; WAL mode on disk */
+        s = store_close(s);
+        CHECK(store_open(path, &s) == 0);
+        CHECK(store_task_get(s, ID("5"), &got) == 0 && got.status == TASK_QUEUED);
+        {
+                char wal[300];
+                struct stat st;
+                snprintf(wal, sizeof(wal), "%s-wal", path);
+                CHECK(stat(wal, &st) == 0);
+        }
+        s = store_close(s);
+        CHECK(store_close(NULL) == NULL);
+
+        /* a file that is not a database */
+        {
+                char bad[300];
+                FILE *f;
+                snprintf(bad, sizeof(bad), "%s/bad.db", dir);
+                f = fopen(bad, "w");
+                fputs("this is not an sqlite database, not at all, not even close.......................", f);
+                fclose(f);
+                CHECK(store_open(bad, &s) < 0);
+                unlink(bad);
+        }
+
+        {
+                char cmd[300];
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+                if (system(cmd) != 0)
+                        fprintf(stderr, "could not remove %s\n", dir);
+        }
+        if (failures) {
+                fprintf(stderr, "%d failures\n", failures);
+                return 1;
+        }
+        printf("store: all checks passed\n");
+        return 0;
+}
