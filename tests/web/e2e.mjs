@@ -1,0 +1,509 @@
+// End-to-end tests of the web UI in headless Chromium against the real pcapd-web.
+// Usage: node e2e.mjs SCENARIO   (corpus | made | refusals | hostile | history | a11y)
+// Env: PCAPD_WEB (binary), PCAPD_WEB_DIR (web/ to serve), PCAPD_CORPUS_DIR, PCAPD_WEB_ARTIFACTS (screenshots).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  startServer, launchBrowser, watchedPage, shot, check, failed, skip, fmtInt, uploadAndFollow, axeViolations, artifactsDir, removeOnExit,
+} from './harness.mjs';
+import { madeCapture, hostileCapture, HOSTILE_NAMES } from './pcap.mjs';
+
+const scenario = process.argv[2];
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pcapd-web-e2e-'));
+removeOnExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function writeTmp(name, bytes) {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, bytes);
+  return p;
+}
+
+async function reportJson(w, base, id) {
+  const res = await w.context.request.get(`${base}/api/reports/${id}/json`);
+  check(res.status() === 200, `GET /api/reports/${id}/json answers 200`, res.status());
+  return res.json();
+}
+
+// Text of the element showing a JSON member (data-metric); tiles hold the value in .v.
+async function metric(page, name) {
+  const loc = page.locator(`[data-metric="${name}"]`).first();
+  if (!(await loc.count())) return null;
+  const v = loc.locator('.v');
+  return ((await v.count()) ? await v.textContent() : await loc.textContent()).trim();
+}
+
+const get = (o, p) => p.split('.').reduce((a, k) => (a && typeof a === 'object' ? a[k] : undefined), o);
+
+// The figures of the JSON report must be the ones the page shows.
+async function checkFigures(page, json, label, members) {
+  for (const m of members) {
+    const v = get(json, m);
+    if (typeof v !== 'number') {
+      check(false, `${label}: report JSON has ${m}`, v);
+      continue;
+    }
+    const shown = await metric(page, m);
+    check(shown === fmtInt(v), `${label}: page shows ${m} = ${fmtInt(v)}`, shown);
+  }
+}
+
+async function checkReportPage(w, base, id, label) {
+  const { page } = w;
+  const json = await reportJson(w, base, id);
+  check(json && json.schema === 'pcapd.report/1', `${label}: schema pcapd.report/1`, json && json.schema);
+  await checkFigures(page, json, label, ['capture.packets', 'tcp.retransmissions', 'health.score']);
+  const findings = Array.isArray(json.findings) ? json.findings : [];
+  const shownFindings = await page.locator('#findings li.finding').count();
+  check(shownFindings === findings.length, `${label}: all ${findings.length} findings listed`, shownFindings);
+  for (const f of findings.slice(0, 5)) {
+    const titles = await page.locator('#findings .f-title').allTextContents();
+    check(titles.includes(f.title), `${label}: finding "${f.title}" shown`);
+    if (f.filter) {
+      const codes = await page.locator('#findings .f-filter code').allTextContents();
+      check(codes.includes(f.filter), `${label}: filter "${f.filter}" shown with a copy button`);
+    }
+  }
+  // Charts drawn from the series, when the report has any.
+  if (json.series && Object.keys(json.series).length) {
+    const canvases = await page.locator('.uplot canvas').count();
+    check(canvases > 0, `${label}: time-series charts drawn`, canvases);
+  }
+  // Download buttons lead to the two reports.
+  for (const [sel, type] of [['#dl-json', /json/], ['#dl-html', /html/]]) {
+    const href = await page.locator(sel).getAttribute('href');
+    const res = await w.context.request.get(base + href);
+    check(res.status() === 200 && type.test(res.headers()['content-type'] || ''), `${label}: ${sel} downloads ${href}`, `${res.status()} ${res.headers()['content-type']}`);
+  }
+  return json;
+}
+
+function finish(w, label) {
+  check(w.problems.length === 0, `${label}: no console error, failed request, HTTP error or dialog`, w.problems);
+  check(w.requests.every((r) => !/^(GET|POST) https?:\/\/(?!127\.0\.0\.1)/.test(r)), `${label}: no request left the server`, w.requests.filter((r) => !/127\.0\.0\.1/.test(r)));
+}
+
+// ---- scenarios -----------------------------------------------------------------------------------
+
+async function corpus(browser) {
+  const dir = process.env.PCAPD_CORPUS_DIR;
+  const bulk = dir && path.join(dir, 'gen', 'tcp-bulk-loss-client.pcap');
+  const dns = dir && path.join(dir, 'gen', 'dns.pcap');
+  if (!bulk || !fs.existsSync(bulk) || !fs.existsSync(dns)) skip(`corpus captures not found under ${dir || '(PCAPD_CORPUS_DIR unset)'}`);
+  const srv = await startServer('corpus');
+  const w = await watchedPage(browser);
+  try {
+    const id = await uploadAndFollow(w, srv.base, bulk, 'bulk-loss', 'input', 256 * 1024);
+    const json = await checkReportPage(w, srv.base, id, 'bulk-loss');
+    await checkFigures(w.page, json, 'bulk-loss', ['tcp.connections', 'tcp.fast_retransmissions', 'tcp.duplicate_acks', 'tcp.lost_segments']);
+    check(json.tcp && json.tcp.retransmissions > 0, 'bulk-loss: the report holds retransmissions', json.tcp && json.tcp.retransmissions);
+    await shot(w.page, 'report-bulk-loss');
+
+    const id2 = await uploadAndFollow(w, srv.base, dns, 'dns');
+    const j2 = await checkReportPage(w, srv.base, id2, 'dns');
+    const rcodes = (j2.dns && j2.dns.rcodes) || {};
+    check(Object.keys(rcodes).length >= 3, 'dns: report JSON has several rcodes', rcodes);
+    await checkFigures(w.page, j2, 'dns', ['dns.queries', 'dns.responses', 'dns.unanswered', ...Object.keys(rcodes).map((k) => 'dns.rcodes.' + k)]);
+    await shot(w.page, 'report-dns');
+    finish(w, 'corpus');
+  } finally {
+    await w.close();
+    await srv.stop();
+  }
+}
+
+async function made(browser) {
+  const cap = madeCapture();
+  const file = writeTmp('made-by-test.pcap', cap.bytes);
+  const srv = await startServer('made');
+  const w = await watchedPage(browser);
+  try {
+    await w.page.goto(srv.base + '/');
+    await w.page.locator('#queue .dot').first().waitFor();
+    await shot(w.page, 'upload');
+    const id = await uploadAndFollow(w, srv.base, file, 'made');
+    const json = await checkReportPage(w, srv.base, id, 'made');
+    check(json.capture && json.capture.packets === cap.packets, `made: the report counts the ${cap.packets} packets written`, json.capture && json.capture.packets);
+    const rc = (json.dns && json.dns.rcodes) || {};
+    check(rc.NOERROR === 2 && rc.NXDOMAIN === 1 && rc.SERVFAIL === 1, 'made: report JSON has the rcodes written (2 NOERROR, 1 NXDOMAIN, 1 SERVFAIL)', rc);
+    await checkFigures(w.page, json, 'made', Object.keys(rc).map((k) => 'dns.rcodes.' + k));
+    await shot(w.page, 'report-made');
+    // Copy button of a finding, if there is one.
+    const copy = w.page.locator('#findings .f-filter button').first();
+    if (await copy.count()) {
+      await w.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+      await copy.click();
+      await w.page.locator('.toast').waitFor();
+      const clip = await w.page.evaluate(() => navigator.clipboard.readText()).catch(() => null);
+      const filter = await w.page.locator('#findings .f-filter code').first().textContent();
+      check(clip === filter, 'made: copy button puts the Wireshark filter on the clipboard', clip);
+    }
+    finish(w, 'made');
+  } finally {
+    await w.close();
+    await srv.stop();
+  }
+}
+
+async function refusals(browser) {
+  const srv = await startServer('refusals', ['--max-upload-mb', '1']);
+  const w = await watchedPage(browser);
+  const { page } = w;
+  const uploads = () => w.requests.filter((r) => r.startsWith('POST ') && r.includes('/api/upload')).length;
+  try {
+    await page.goto(srv.base + '/');
+    await page.locator('#queue .dot').first().waitFor();
+    const alertText = async () => (await page.locator('#up-error .alert').waitFor().then(() => page.locator('#up-error .alert').innerText()));
+
+    // 1. wrong extension: refused in the browser
+    await page.setInputFiles('#file', writeTmp('notes.txt', Buffer.from('just some notes\n')));
+    let t = await alertText();
+    check(/not a capture file/i.test(t), 'wrong extension refused with an explanation', t);
+    await shot(page, 'upload-refused-extension');
+
+    // 2. right extension, wrong magic bytes
+    await page.setInputFiles('#file', writeTmp('holiday.pcap', Buffer.from('GIF89a this is a picture, not a capture')));
+    t = await alertText();
+    check(/not a pcap or pcapng capture/i.test(t), 'wrong magic bytes refused with an explanation', t);
+
+    // 3. empty file
+    await page.setInputFiles('#file', writeTmp('empty.pcap', Buffer.alloc(0)));
+    t = await alertText();
+    check(/empty/i.test(t), 'empty file refused', t);
+    check(uploads() === 0, 'nothing was sent for the three files the browser refused', uploads());
+
+    // 4. over the server's limit (1 MB here): refused by the browser if it knows the limit, else by the server (413).
+    // A server that answers 413 before reading the body may close while the browser still sends it, which the
+    // browser also reports as an aborted request; the cancelled upload below is one too.
+    w.allow(/\b413\b/);
+    w.allow(/POST \S+\/api\/upload net::ERR_ABORTED/, 'requestfailed');
+    const big = Buffer.alloc(1536 * 1024);
+    big.writeUInt32LE(0xa1b2c3d4, 0);
+    await page.setInputFiles('#file', writeTmp('too-big.pcap', big));
+    t = await alertText();
+    check(/too large/i.test(t), `over-size capture refused (${uploads() ? 'by the server, 413' : 'in the browser'})`, t);
+    await shot(page, 'upload-refused-size');
+
+    // 5. a pcap header the server or the analyzer cannot read: a 400 explained, or a failed analysis with its reason
+    w.allow(/\b400\b/);
+    const bad = Buffer.alloc(64, 0x41);
+    bad.writeUInt32LE(0xa1b2c3d4, 0);
+    bad.writeUInt16LE(77, 4); // version 77.77: no reader accepts it
+    bad.writeUInt16LE(77, 6);
+    await page.setInputFiles('#file', writeTmp('damaged.pcap', bad));
+    const outcome = await Promise.race([
+      page.locator('#up-error .alert').waitFor({ timeout: 60000 }).then(() => 'refused'),
+      page.locator('#error-message').waitFor({ timeout: 60000 }).then(() => 'failed'),
+      page.waitForURL(/\/report\//, { timeout: 60000 }).then(() => 'report'),
+    ]).catch(() => 'timeout');
+    if (outcome === 'refused') {
+      t = await page.locator('#up-error .alert').innerText();
+      check(/refused|not a capture/i.test(t), 'damaged capture: the 400 is explained', t);
+    } else if (outcome === 'failed') {
+      t = await page.locator('#error-message').innerText();
+      check(t.trim().length > 0 && !/stopped without saying why/.test(t), 'damaged capture: the progress page shows the analysis error', t);
+      await shot(page, 'progress-failed');
+      // its report address says the same, without asking for a report that does not exist
+      const failedId = /\/progress\/([A-Za-z0-9_-]+)/.exec(page.url())[1];
+      const before = w.requests.length;
+      await page.goto(`${srv.base}/report/${failedId}`);
+      const shown = await page.locator('#report .alert').innerText();
+      check(shown.includes(t.trim()), 'damaged capture: its report page shows the same error', shown);
+      check(!w.requests.slice(before).some((r) => r.includes(`/api/reports/${failedId}/json`)), 'damaged capture: no report is requested for a failed task');
+    } else {
+      check(false, 'damaged capture is refused or fails with a reason', outcome);
+    }
+
+    // 6. an upload cancelled half way: nothing stored
+    const cdp = await w.context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 2048 });
+    await page.goto(srv.base + '/');
+    await page.locator('#queue .dot').first().waitFor();
+    await page.setInputFiles('#file', writeTmp('cancelled.pcap', Buffer.from(madeCapture().bytes)));
+    await page.locator('#cancel').waitFor();
+    check(await page.locator('#pick').isDisabled(), 'no second upload can start while one is sending');
+    await page.locator('#cancel').click();
+    t = await alertText();
+    check(/cancelled/i.test(t), 'an upload can be cancelled', t);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    const hist = await (await w.context.request.get(`${srv.base}/api/history?limit=50`)).json();
+    check(!(hist.tasks || hist).some((x) => x.filename === 'cancelled.pcap'), 'the cancelled upload left no task');
+
+    // 7. 503 with Retry-After and 507, as the server sends them (answered here by the test, because filling the
+    // queue or the disk on purpose would take long): the explanation and the retry countdown.
+    await page.goto(srv.base + '/');
+    await page.locator('#queue .dot').first().waitFor();
+    w.allow(/\b50[37]\b/);
+    await page.route('**/api/upload', (route) => route.fulfill({ status: 503, headers: { 'Retry-After': '7', 'Content-Type': 'application/json' }, body: '{"error":"queue full"}' }));
+    const good = Buffer.from(madeCapture().bytes);
+    await page.setInputFiles('#file', writeTmp('busy.pcap', good));
+    t = await alertText();
+    check(/busy/i.test(t) && /7 seconds/.test(t), '503 + Retry-After explained with the wait', t);
+    const retry = await page.locator('#retry').textContent();
+    check(/\(\d s\)/.test(retry) && await page.locator('#retry').isDisabled(), 'retry waits for Retry-After', retry);
+    await shot(page, 'upload-refused-busy');
+    await page.unroute('**/api/upload');
+    await page.route('**/api/upload', (route) => route.fulfill({ status: 507, headers: { 'Content-Type': 'application/json' }, body: '{"error":"disk full"}' }));
+    await page.setInputFiles('#file', writeTmp('nospace.pcap', good));
+    t = await alertText();
+    check(/disk space/i.test(t), '507 explained', t);
+    await page.unroute('**/api/upload');
+    finish(w, 'refusals');
+  } finally {
+    await w.close();
+    await srv.stop();
+  }
+}
+
+async function hostile(browser) {
+  const cap = hostileCapture();
+  const fname = '<img src=x onerror=alert(9)>.pcap';
+  const file = writeTmp(fname, cap.bytes);
+  const srv = await startServer('hostile');
+  const w = await watchedPage(browser);
+  const { page } = w;
+  try {
+    const id = await uploadAndFollow(w, srv.base, file, 'hostile');
+    const json = await reportJson(w, srv.base, id);
+    const raw = JSON.stringify(json);
+    await page.waitForTimeout(500); // let any injected handler fire, if one was injected
+    const text = await page.locator('#report').innerText();
+    let inReport = 0;
+    for (const n of HOSTILE_NAMES) {
+      if (!raw.includes(JSON.stringify(n).slice(1, -1))) continue;
+      inReport++;
+      check(text.includes(n), `hostile: name ${n} shown as text`);
+    }
+    check(inReport > 0, 'hostile: the report JSON carries the hostile names (so the page is tested with them)', inReport);
+    const injected = await page.evaluate(() => ({
+      img: document.querySelectorAll('img:not([src="/favicon.svg"])').length,
+      svgOnload: document.querySelectorAll('svg[onload], [onerror], [onload]').length,
+      scripts: Array.from(document.scripts).map((s) => s.getAttribute('src') || 'INLINE'),
+    }));
+    check(injected.img === 0 && injected.svgOnload === 0, 'hostile: no element was made from a name', injected);
+    check(injected.scripts.every((s) => s.startsWith('/')), 'hostile: only the page\'s own script files', injected.scripts);
+    check(w.dialogs.length === 0, 'hostile: no dialog opened on the report', w.dialogs);
+    await shot(page, 'report-hostile');
+
+    // the same names in the history page and in the self-contained HTML report
+    await page.goto(srv.base + '/history');
+    await page.locator(`tr[data-task-id="${id}"]`).waitFor();
+    const row = await page.locator(`tr[data-task-id="${id}"]`).innerText();
+    const hist = await (await w.context.request.get(`${srv.base}/api/history?limit=5`)).json();
+    const stored = (hist.tasks || hist).find((t) => t.task_id === id)?.filename;
+    check(stored && row.includes(stored), `hostile: the file name (stored as ${JSON.stringify(stored)}) is shown as text in the history`, row);
+    check(await page.locator('img:not([src="/favicon.svg"])').count() === 0, 'hostile: no element made from the file name');
+    await page.goto(`${srv.base}/api/reports/${id}/html`);
+    await page.waitForTimeout(700);
+    const htmlInjected = await page.evaluate(() => document.querySelectorAll('[onerror], [onload]').length);
+    check(htmlInjected === 0, 'hostile: the self-contained HTML report made no element from a name', htmlInjected);
+    const htmlText = await page.locator('body').innerText();
+    check(HOSTILE_NAMES.some((n) => htmlText.includes(n)), 'hostile: the HTML report shows the names as text');
+    check(w.dialogs.length === 0, 'hostile: no dialog opened anywhere', w.dialogs);
+    await shot(page, 'html-report-hostile');
+    finish(w, 'hostile');
+  } finally {
+    await w.close();
+    await srv.stop();
+  }
+}
+
+async function history(browser) {
+  const cap = madeCapture();
+  const file = writeTmp('history-test.pcap', cap.bytes);
+  const srv = await startServer('history');
+  const w = await watchedPage(browser);
+  const { page } = w;
+  try {
+    const id = await uploadAndFollow(w, srv.base, file, 'history', 'drop');
+    const json = await reportJson(w, srv.base, id);
+    await page.goto(srv.base + '/history');
+    const row = page.locator(`tr[data-task-id="${id}"]`);
+    await row.waitFor();
+    const text = await row.innerText();
+    check(/history-test\.pcap/.test(text), 'history lists the task by file name', text);
+    check((await row.getAttribute('data-status')) === 'completed', 'history shows it completed');
+    check(text.includes(fmtInt(json.capture.packets)), 'history shows its packet count', text);
+    if (typeof json.health?.score === 'number') check(text.includes(`${json.health.score} / 100`), 'history shows its health score', text);
+    check(/in \d+ (h|min|days)/.test(text), 'history shows when it expires', text);
+    await shot(page, 'history');
+
+    // open
+    await row.getByRole('link', { name: /^Open/ }).click();
+    await page.waitForURL(new RegExp(`/report/${id}$`));
+    await page.locator('#findings').waitFor();
+    check(true, 'history: Open leads to the report');
+
+    // delete, through the confirmation dialog
+    await page.goto(srv.base + '/history');
+    await row.waitFor();
+    await row.getByRole('button', { name: /^Delete/ }).click();
+    await page.locator('dialog#confirm[open]').waitFor();
+    await shot(page, 'history-delete-confirm');
+    await page.locator('#confirm-ok').click();
+    await row.waitFor({ state: 'detached' });
+    check(true, 'history: the row disappears after Delete');
+    const res = await w.context.request.get(`${srv.base}/api/reports/${id}/json`);
+    check(res.status() === 404 || res.status() === 410, 'the deleted report is gone from the API', res.status());
+    await page.reload();
+    await page.locator('#list table, #list .empty').first().waitFor();
+    check(await page.locator(`tr[data-task-id="${id}"]`).count() === 0, 'history: still gone after a reload');
+    finish(w, 'history');
+  } finally {
+    await w.close();
+    await srv.stop();
+  }
+}
+
+async function a11y(browser) {
+  const cap = madeCapture();
+  const file = writeTmp('a11y.pcap', cap.bytes);
+  const srv = await startServer('a11y');
+  const w = await watchedPage(browser);
+  const { page } = w;
+  try {
+    const id = await uploadAndFollow(w, srv.base, file, 'a11y');
+    const pages = [['upload', '/'], ['report', `/report/${id}`], ['history', '/history'], ['progress', `/progress/${id}?stay`]];
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [name, url] of pages) {
+        if (name === 'progress') continue; // a finished task's progress page moves on by itself
+        await page.goto(srv.base + url);
+        await page.waitForLoadState('networkidle');
+        const v = await axeViolations(page);
+        check(v.length === 0, `a11y: ${name} (${scheme}) passes axe-core WCAG 2.1 A/AA`, v);
+      }
+    }
+    // Keyboard: from the top of the upload page, Tab reaches the skip link, the nav, then the file button.
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(srv.base + '/');
+    const seen = [];
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press('Tab');
+      seen.push(await page.evaluate(() => document.activeElement && (document.activeElement.id || document.activeElement.textContent.trim())));
+      if (seen[seen.length - 1] === 'pick') break;
+    }
+    check(seen.includes('pick'), 'keyboard: Tab reaches "Choose a file…"', seen);
+    // Keyboard on the report: a finding's copy button works with Enter.
+    await page.goto(`${srv.base}/report/${id}`);
+    await page.locator('#findings').waitFor();
+    const copy = page.locator('#findings .f-filter button').first();
+    if (await copy.count()) {
+      await copy.focus();
+      await page.keyboard.press('Enter');
+      await page.locator('.toast').waitFor();
+      check(true, 'keyboard: Enter on "Copy filter" copies');
+    }
+    // Narrow screen: nothing wider than the viewport, in light and dark.
+    const narrow = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US', isMobile: true, hasTouch: true });
+    const np = await narrow.newPage();
+    for (const scheme of ['light', 'dark']) {
+      await np.emulateMedia({ colorScheme: scheme });
+      for (const [name, url] of pages.filter(([n]) => n !== 'progress')) {
+        await np.goto(srv.base + url);
+        await np.waitForLoadState('networkidle');
+        const over = await np.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        check(over <= 0, `narrow screen: ${name} (${scheme}) fits in 390 px`, over);
+        await np.screenshot({ path: path.join(artifactsDir(), `narrow-${scheme}-${name}.png`), fullPage: true });
+      }
+    }
+    await narrow.close();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${srv.base}/report/${id}`);
+    await page.locator('#findings').waitFor();
+    await shot(page, 'report-dark');
+    finish(w, 'a11y');
+  } finally {
+    await w.close();
+    await srv.stop();
+  }
+}
+
+// A task that stays queued (--workers 0, --queue-max 1): the progress page while waiting, its accessibility,
+// the fallback to polling /api/status when the event stream is blocked, and the real 503 + Retry-After of a
+// full queue on the upload page.
+async function progress(browser) {
+  const srv = await startServer('progress', ['--workers', '0', '--queue-max', '1']);
+  const w = await watchedPage(browser);
+  const { page } = w;
+  try {
+    const up = await w.context.request.post(srv.base + '/api/upload', {
+      multipart: { file: { name: 'queued.pcap', mimeType: 'application/vnd.tcpdump.pcap', buffer: madeCapture().bytes } },
+    });
+    check(up.status() === 202, 'upload through the API answers 202', up.status());
+    const id = (await up.json()).task_id;
+    await page.goto(`${srv.base}/progress/${id}`);
+    await page.locator('#phase', { hasText: 'Waiting in the queue' }).waitFor();
+    check(await page.locator('#steps li.current[data-phase="queued"]').count() === 1, 'progress: a queued task shows the Queued step');
+    check(w.requests.some((r) => r.includes(`/api/progress/${id}`)), 'progress: the page follows the event stream');
+    await shot(page, 'progress-queued');
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const v = await axeViolations(page);
+      check(v.length === 0, `a11y: progress (${scheme}) passes axe-core WCAG 2.1 A/AA`, v);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // The stream blocked: network errors (the browser keeps retrying), then a proxy that answers 502.
+    for (const [how, handler] of [['network errors', (route) => route.abort('failed')], ['HTTP 502', (route) => route.fulfill({ status: 502, body: 'bad gateway' })]]) {
+      const b = await watchedPage(browser);
+      b.allow(/\/api\/progress\//);
+      b.allow(/Failed to load resource|EventSource|ERR_FAILED|502/, 'console');
+      await b.page.route('**/api/progress/**', handler);
+      await b.page.goto(`${srv.base}/progress/${id}`);
+      const fell = await b.page.locator('#transport', { hasText: 'checking every second' }).waitFor({ timeout: 30000 }).then(() => true, () => false);
+      check(fell, `progress: stream blocked by ${how} → falls back to polling`);
+      const before = b.requests.filter((r) => r.includes(`/api/status/${id}`)).length;
+      await b.page.waitForTimeout(2600);
+      const after = b.requests.filter((r) => r.includes(`/api/status/${id}`)).length;
+      check(after - before >= 2, `progress: polls /api/status every second (${how})`, after - before);
+      check(await b.page.locator('#phase', { hasText: 'Waiting in the queue' }).count() === 1, `progress: polling shows the queued state (${how})`);
+      check(b.problems.length === 0, `progress (${how}): no unexpected error`, b.problems);
+      await b.close();
+    }
+
+    // The queue is full now: the upload page says so, and the server's 503 is explained with its Retry-After.
+    await page.goto(srv.base + '/');
+    await page.locator('#queue .dot.bad').waitFor();
+    check(/queue full/i.test(await page.locator('#queue').innerText()), 'upload page: the service status shows the full queue');
+    w.allow(/\b503\b/);
+    await page.setInputFiles('#file', writeTmp('one-too-many.pcap', madeCapture().bytes));
+    await page.locator('#up-error .alert').waitFor();
+    const t = await page.locator('#up-error .alert').innerText();
+    const ra = /try again in (\d+) seconds/i.exec(t);
+    check(/busy/i.test(t) && ra, 'real 503 from a full queue explained with its Retry-After', t);
+    check(await page.locator('#retry').isDisabled(), 'retry waits for Retry-After');
+    await shot(page, 'upload-queue-full');
+    finish(w, 'progress');
+  } finally {
+    await w.close();
+    await srv.stop();
+  }
+}
+
+const SCENARIOS = { corpus, made, refusals, hostile, history, a11y, progress };
+
+async function main() {
+  const fn = SCENARIOS[scenario];
+  if (!fn) {
+    console.error(`usage: node e2e.mjs ${Object.keys(SCENARIOS).join('|')}`);
+    process.exit(2);
+  }
+  const browser = await launchBrowser();
+  const watchdog = setTimeout(() => { console.log('FAIL - scenario did not finish within 240 s'); process.exit(1); }, 240000);
+  try {
+    await fn(browser);
+  } catch (e) {
+    check(false, `${scenario}: ran to the end`, String(e && e.stack ? e.stack : e));
+  } finally {
+    clearTimeout(watchdog);
+    await browser.close().catch(() => {});
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const n = failed();
+  console.log(n ? `${scenario}: ${n} check(s) failed` : `${scenario}: all checks passed`);
+  process.exit(n ? 1 : 0);
+}
+
+main();

@@ -1,0 +1,149 @@
+// Report page: TCP figures, timing, RTT / retransmission / handshake charts, and the flows with the most trouble.
+import { el, get, isNum, fmtInt, fmtBytes, fmtMs, fmtDuration, copyText, toast } from './common.js';
+import { pick, timeChart } from './charts.js';
+import { card, tile, tiles, table, td, empty, tone, quantRow, quantTable, moreFigures, chartBlock, seriesOf, flowText, drawDistribution } from './report-widgets.js';
+
+// Flows ranked by trouble, each with the filter that isolates it.
+export function renderWorstFlows(r) {
+  const worst = get(r, 'flows.worst') ?? get(r, 'tcp.worst_connections');
+  if (!Array.isArray(worst) || !worst.length) return null;
+  const rows = worst.filter((w) => w && (w.score === undefined || w.score > 0))
+    .sort((a, b) => (b.score ?? 0) - (a.score ?? 0)).slice(0, 10);
+  if (!rows.length) return null;
+  const proto = (p) => ({ 6: 'TCP', 17: 'UDP', 1: 'ICMP', 58: 'ICMPv6' })[p] || (p !== undefined ? String(p) : '');
+  const c = card('flows', 'Flows with the most trouble', 'Ranked by retransmissions, losses, resets, slow handshakes and idle gaps. Copy a filter to open the flow in Wireshark.');
+  c.appendChild(table(['Flow', 'Proto', { label: 'Packets', num: true }, { label: 'Bytes', num: true }, { label: 'Retrans.', num: true }, { label: 'Lost', num: true }, { label: 'Zero win.', num: true }, { label: 'Handshake', num: true }, { label: 'Longest idle', num: true }, 'Filter'],
+    rows.map((w, i) => {
+      const btn = el('button', { type: 'button', class: 'small', text: 'Copy', 'aria-label': 'Copy the Wireshark filter of ' + flowText(w.flow) });
+      btn.addEventListener('click', async () => { toast((await copyText(String(w.filter || ''))) ? 'Filter copied to the clipboard' : 'Copy failed'); });
+      const notes = [w.refused ? 'refused' : '', w.reset ? 'reset' : '', w.unanswered_syn ? 'no answer' : ''].filter(Boolean).join(', ');
+      return el('tr', {},
+        el('td', { class: 'name mono' }, flowText(w.flow), notes ? el('div', { class: 'sub', text: notes }) : null),
+        td(proto(get(w, 'flow.proto'))),
+        td(fmtInt(w.packets), { num: true }),
+        td(fmtBytes(w.bytes), { num: true }),
+        td(isNum(w.retransmissions) ? fmtInt(w.retransmissions) : '—', { num: true }),
+        td(isNum(w.lost_segments) ? fmtInt(w.lost_segments) : '—', { num: true }),
+        td(isNum(w.zero_windows) ? fmtInt(w.zero_windows) : '—', { num: true }),
+        td(isNum(w.handshake_ms) ? fmtMs(w.handshake_ms) : '—', { num: true }),
+        td(isNum(w.max_idle_s) ? fmtDuration(w.max_idle_s) : '—', { num: true }),
+        el('td', { class: 'actions-cell' }, w.filter ? btn : ''));
+    }), { caption: 'Flows with the most trouble' }));
+  return c;
+}
+
+export function renderTcp(r) {
+  const t = r.tcp || {};
+  const hs = t.handshakes || {};
+  const c = card('tcp', 'TCP', 'Connections are told apart by addresses, ports and initial sequence number, so a reused port starts a new connection.');
+  if (!r.tcp || (!t.connections && !t.packets)) { c.appendChild(empty('No TCP segment in this capture.')); return c; }
+  const retr = t.retransmissions;
+  const fast = t.fast_retransmissions;
+  const spur = t.spurious_retransmissions;
+  const rto = t.rto_retransmissions ?? (isNum(retr) && isNum(fast) ? Math.max(0, retr - fast - (isNum(spur) ? spur : 0)) : undefined);
+  c.appendChild(tiles(
+    tile('Connections', fmtInt(t.connections), { metric: 'tcp.connections' }),
+    tile('Retransmissions', fmtInt(retr), { metric: 'tcp.retransmissions', tone: tone(retr), sub: 'all kinds' }),
+    tile('RTO retrans.', fmtInt(rto), { metric: 'tcp.rto_retransmissions', tone: tone(rto), sub: 'after a timeout' }),
+    tile('Fast retrans.', fmtInt(fast), { metric: 'tcp.fast_retransmissions', tone: tone(fast), sub: 'after duplicate ACKs' }),
+    tile('Spurious retrans.', fmtInt(spur), { metric: 'tcp.spurious_retransmissions', tone: tone(spur), sub: 'data already received' }),
+    tile('Duplicate ACKs', fmtInt(t.duplicate_acks), { metric: 'tcp.duplicate_acks' }),
+    tile('Out of order', fmtInt(t.out_of_order), { metric: 'tcp.out_of_order', tone: tone(t.out_of_order) }),
+    tile('Lost segments', fmtInt(t.lost_segments), { metric: 'tcp.lost_segments', tone: tone(t.lost_segments), sub: 'not seen by the capture' }),
+    tile('Zero windows', fmtInt(t.zero_windows), { metric: 'tcp.zero_windows', tone: tone(t.zero_windows), sub: 'receiver full' }),
+    tile('Resets', fmtInt(t.resets), { metric: 'tcp.resets', tone: tone(t.resets), sub: resetSub(t) }),
+    tile('SYN retrans.', fmtInt(t.syn_retransmissions), { metric: 'tcp.syn_retransmissions', tone: tone(t.syn_retransmissions) }),
+    tile('Handshakes', fmtInt(hs.completed), { metric: 'tcp.handshakes.completed', sub: handshakeSub(hs) }),
+  ));
+  const qt = quantTable([
+    quantRow('Handshake (SYN → ACK)', hs.rtt_ms ?? hs.time_ms, 'tcp.handshakes.rtt_ms'),
+    quantRow('Round-trip time (data → ACK)', t.rtt_ms, 'tcp.rtt_ms'),
+    quantRow('SYN → SYN/ACK', hs.syn_to_synack_ms, 'tcp.handshakes.syn_to_synack_ms'),
+    quantRow('SYN/ACK → ACK', hs.synack_to_ack_ms, 'tcp.handshakes.synack_to_ack_ms'),
+    quantRow('Connection duration', t.duration_ms, 'tcp.duration_ms'),
+  ], 'TCP timing');
+  if (qt) { c.appendChild(el('h3', { text: 'Timing' })); c.appendChild(qt); }
+  if (hs.slow_side || hs.verdict) c.appendChild(el('p', { class: 'chart-note', text: `Slow side of the handshakes: ${hs.slow_side || hs.verdict}` }));
+
+  const grid = el('div', { class: 'section-grid' });
+  grid.appendChild(chartBlock('RTT over time', 'Round-trip time from each data segment to its ACK (Karn\'s rule: retransmitted segments give no sample).', (box) => {
+    const s = seriesOf(r, 'rtt', 'rtt_ms', 'tcp_rtt');
+    if (!s) return false;
+    const series = [];
+    const mid = pick(s.cols, 'rtt_ms_mean', 'rtt_ms_p50', 'p50', 'median', 'rtt_ms', 'rtt', 'mean');
+    const top = pick(s.cols, 'rtt_ms_max', 'rtt_ms_p95', 'p95', 'max');
+    if (mid && mid.some(isNum)) series.push({ label: s.cols.rtt_ms_mean || s.cols.mean ? 'mean RTT' : 'median RTT', values: mid, color: '--bar' });
+    if (top && top.some(isNum)) series.push({ label: s.cols.rtt_ms_max || s.cols.max ? 'max RTT' : 'p95 RTT', values: top, color: '--bar-2' });
+    if (!series.length) return false;
+    timeChart(box, { t0: Number(get(r, 'capture.first_ts')), x: s.x, series, yFmt: fmtMs, title: 'RTT over time' });
+    return true;
+  }));
+  grid.appendChild(chartBlock('Retransmissions and zero windows over time', { empty: 'Nothing to draw: no retransmission, lost segment or zero window in this capture.' }, (box) => {
+    const s = seriesOf(r, 'retransmissions', 'tcp_events', 'tcp');
+    const z = seriesOf(r, 'zero_windows');
+    if (!s && !z) return false;
+    const base = s || z;
+    const series = [];
+    const re = s && pick(s.cols, 'retransmissions', 'retrans', 'values', 'v1');
+    const zw = pick(base.cols, 'zero_windows', 'zero_window') || (z && !s ? pick(z.cols, 'values', 'v1') : null);
+    if (re) series.push({ label: 'Retransmissions', values: re, color: '--bad', kind: 'bars' });
+    if (zw && (!z || z === base)) series.push({ label: 'Zero windows', values: zw, color: '--warn', kind: 'bars' });
+    if (z && z !== base) {
+      const zv = pick(z.cols, 'zero_windows', 'values', 'v1');
+      if (zv && zv.length === base.x.length) series.push({ label: 'Zero windows', values: zv, color: '--warn', kind: 'bars' });
+    }
+    for (const k of ['lost_segments', 'fast_retransmissions', 'duplicate_acks']) {
+      if (base.cols[k] && base.cols[k].some((v) => v > 0) && series.length < 4) series.push({ label: k === 'lost_segments' ? 'Lost segments' : k.replace(/_/g, ' '), values: base.cols[k], kind: 'line', color: k === 'duplicate_acks' ? '--info' : '--bar' });
+    }
+    if (!series.length || !series.some((x) => x.values.some((v) => v > 0))) return false;
+    timeChart(box, { t0: Number(get(r, 'capture.first_ts')), x: base.x, series, title: 'Retransmissions and zero windows over time', integer: true });
+    return true;
+  }));
+  grid.appendChild(chartBlock('Handshake times', 'SYN → SYN/ACK is the network plus the server; SYN/ACK → ACK is the network plus the client.', (box) => {
+    const h = hs.histogram ?? hs.rtt_histogram ?? get(r, 'series.handshakes') ?? hs.samples_ms;
+    if (drawDistribution(box, h, 'Handshake time (ms)', 'Handshake times')) return true;
+    return handshakeSplit(box, hs);
+  }));
+  c.appendChild(grid);
+
+  const more = moreFigures(t, new Set(['connections', 'retransmissions', 'fast_retransmissions', 'spurious_retransmissions', 'rto_retransmissions', 'duplicate_acks', 'out_of_order', 'lost_segments', 'zero_windows', 'resets', 'syn_retransmissions', 'handshakes', 'rtt_ms', 'duration_ms', 'refused', 'aborted']), 'tcp', 'All TCP figures');
+  if (more) c.appendChild(more);
+  return c;
+}
+
+function handshakeSub(hs) {
+  const parts = [];
+  if (isNum(hs.no_answer) && hs.no_answer) parts.push(`${fmtInt(hs.no_answer)} unanswered`);
+  if (isNum(hs.refused) && hs.refused) parts.push(`${fmtInt(hs.refused)} refused`);
+  if (isNum(hs.slow) && hs.slow) parts.push(`${fmtInt(hs.slow)} slow`);
+  return parts.length ? parts.join(', ') : 'completed';
+}
+
+// Median handshake split into its two halves, as bars: where the time goes.
+function handshakeSplit(box, hs) {
+  const a = hs.syn_to_synack_ms;
+  const b = hs.synack_to_ack_ms;
+  if (!a || !b || !isNum(a.p50) || !isNum(b.p50)) return false;
+  const rows = [['median', 'p50'], ['p95', 'p95'], ['max', 'max']];
+  const max = Math.max(...rows.map(([, k]) => (a[k] || 0) + (b[k] || 0)), 0.001);
+  const list = el('div', { class: 'split' });
+  for (const [label, k] of rows) {
+    if (!isNum(a[k]) || !isNum(b[k])) continue;
+    const sa = el('span', { class: 'seg a', title: `SYN → SYN/ACK ${fmtMs(a[k])}` });
+    const sb = el('span', { class: 'seg b', title: `SYN/ACK → ACK ${fmtMs(b[k])}` });
+    sa.style.width = ((100 * a[k]) / max).toFixed(2) + '%';
+    sb.style.width = ((100 * b[k]) / max).toFixed(2) + '%';
+    list.appendChild(el('div', { class: 'split-row' }, el('span', { class: 'split-k', text: label }), el('span', { class: 'split-bar', 'aria-hidden': 'true' }, sa, sb),
+      el('span', { class: 'split-v', text: `${fmtMs(a[k])} + ${fmtMs(b[k])}` })));
+  }
+  list.appendChild(el('div', { class: 'legend' }, el('span', {}, el('span', { class: 'swatch a' }), 'SYN → SYN/ACK (network + server)'), el('span', {}, el('span', { class: 'swatch b' }), 'SYN/ACK → ACK (network + client)')));
+  box.appendChild(list);
+  return true;
+}
+
+function resetSub(t) {
+  const refused = t.refused ?? t.resets_refused ?? get(t, 'resets_by_kind.refused');
+  const aborted = t.aborted ?? t.resets_aborted ?? get(t, 'resets_by_kind.aborted');
+  if (isNum(refused) || isNum(aborted)) return `${fmtInt(refused ?? 0)} refused, ${fmtInt(aborted ?? 0)} aborted`;
+  return undefined;
+}
