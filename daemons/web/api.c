@@ -245,6 +245,8 @@ static int handle_queue_status(h2o_req_t *req) {
         json_kv_u64(&j, "uploading", web.n_uploading);
         json_kv_u64(&j, "workers", arg_workers);
         json_kv_u64(&j, "queue_max", arg_queue_max);
+        json_kv_u64(&j, "max_upload_bytes", arg_max_upload_bytes);
+        json_kv_u64(&j, "retention_seconds", arg_retention_ms / 1000);
         json_kv_bool(&j, "accepting", !web.stopping && web.n_queued + web.n_uploading < arg_queue_max);
         json_key(&j, "tasks");
         json_begin(&j, '[');

@@ -60,6 +60,27 @@ static void json_quantiles_ms(json_t *j, const char *key, samples_t *s) {
         json_object_end(j);
 }
 
+/* A distribution for charts: buckets of powers of two microseconds (over the kept samples). */
+static void json_histogram(json_t *j, const char *key, const samples_t *s) {
+        uint64_t hist[24] = { 0 };
+        for (uint32_t i = 0; i < s->n; i++) {
+                int64_t us = s->v[i] / 1000;
+                int b = 0;
+                while (b < 23 && us >= (1LL << (b + 1)))
+                        b++;
+                hist[b]++;
+        }
+        json_array_begin(j, key);
+        for (int b = 0; b < 24; b++) {
+                json_object_begin(j, NULL);
+                json_double(j, "from_ms", (double) (b ? 1LL << b : 0) / 1e3, 3);
+                json_double(j, "to_ms", (double) (1LL << (b + 1)) / 1e3, 3);
+                json_u64(j, "count", hist[b]);
+                json_object_end(j);
+        }
+        json_array_end(j);
+}
+
 static void json_flow(json_t *j, const char *key, const flow_key_t *k) {
         char buf[64];
         json_object_begin(j, key);
@@ -332,6 +353,7 @@ static void json_tcp(json_t *j, analysis_t *a) {
         json_quantiles_ms(j, "rtt_ms", &a->hs_rtt);
         json_quantiles_ms(j, "syn_to_synack_ms", &a->hs_syn_synack);
         json_quantiles_ms(j, "synack_to_ack_ms", &a->hs_synack_ack);
+        json_histogram(j, "rtt_histogram", &a->hs_rtt);
         json_object_end(j);
         json_quantiles_ms(j, "rtt_ms", &a->rtt);
         json_quantiles_ms(j, "duration_ms", &a->conn_dur);
@@ -356,26 +378,7 @@ static void json_dns(json_t *j, analysis_t *a) {
                         json_u64(j, dns_rcode_name(i), d->rcodes[i]);
         json_object_end(j);
         json_quantiles_ms(j, "response_time_ms", &d->rt);
-        /* distribution for the chart: log2 buckets in microseconds */
-        json_array_begin(j, "response_time_histogram");
-        {
-                uint64_t hist[24] = { 0 };
-                for (uint32_t i = 0; i < d->rt.n; i++) {
-                        int64_t us = d->rt.v[i] / 1000;
-                        int b = 0;
-                        while (b < 23 && us >= (1LL << (b + 1)))
-                                b++;
-                        hist[b]++;
-                }
-                for (int b = 0; b < 24; b++) {
-                        json_object_begin(j, NULL);
-                        json_double(j, "from_ms", (double) (b ? 1LL << b : 0) / 1e3, 3);
-                        json_double(j, "to_ms", (double) (1LL << (b + 1)) / 1e3, 3);
-                        json_u64(j, "count", hist[b]);
-                        json_object_end(j);
-                }
-        }
-        json_array_end(j);
+        json_histogram(j, "response_time_histogram", &d->rt);
         json_object_end(j);
 }
 
