@@ -43,7 +43,7 @@ if [ "$fuzz_seconds" != 0 ] && command -v clang >/dev/null; then
                         -Dc_args=-fsanitize=fuzzer-no-link -Dbrowser_tests=false -Dsystem_tests=false >/dev/null
         fi
         if ninja -C "$fuzz" >/dev/null; then
-                run_meson_tests "$fuzz" --suite fuzz-run --test-args "-max_total_time=$fuzz_seconds" || true
+                run_meson_tests "$fuzz" --suite fuzz-run "--test-args=-max_total_time=$fuzz_seconds" || true
         else
                 echo "fuzz build failed"
         fi
