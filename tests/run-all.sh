@@ -42,10 +42,11 @@ if [ "$fuzz_seconds" != 0 ] && command -v clang >/dev/null; then
                 CC=clang meson setup "$fuzz" "$top" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
                         -Dc_args=-fsanitize=fuzzer-no-link -Dbrowser_tests=false -Dsystem_tests=false >/dev/null
         fi
-        if ninja -C "$fuzz" >/dev/null; then
-                run_meson_tests "$fuzz" --suite fuzz-run "--test-args=-max_total_time=$fuzz_seconds" || true
-        else
+        if ! ninja -C "$fuzz" >/dev/null; then
                 echo "fuzz build failed"
+                logs+=("$fuzz/meson-logs/fuzz-build-failed")
+        elif meson test -C "$fuzz" --list --suite fuzz-run 2>/dev/null | grep -q .; then
+                run_meson_tests "$fuzz" --suite fuzz-run "--test-args=-max_total_time=$fuzz_seconds" || true
         fi
 fi
 
