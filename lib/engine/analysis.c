@@ -122,40 +122,54 @@ static void flow_orient(flow_t *f, const packet_t *p, bool swapped) {
         f->orient_known = true;
 }
 
+/* DNS over TCP (RFC 7766): a 2-byte length, then the message. Parsed only from in-order data at known
+ * message boundaries (a retransmission is not counted twice), across segment boundaries: a length prefix
+ * alone in its segment, or a message spread over several. */
 static void dns_over_tcp(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         tcp_conn_t *c = f->tcp;
         const tcp_dir_t *s = &c->d[dir];
         uint32_t seq = p->tcp.seq;
         if (!c->dns_sync[dir]) {
-                /* synchronise on the first byte after the SYN, or on a connection seen mid-stream never */
+                /* synchronise on the first byte after the SYN; a connection seen mid-stream never */
                 if (!s->syn || seq != s->isn + 1)
                         return;
                 c->dns_sync[dir] = true;
                 c->dns_next[dir] = seq;
+                c->dns_need[dir] = 0;
+                c->dns_body_start[dir] = false;
         }
         if (seq != c->dns_next[dir])
-                return; /* a retransmission, or the middle of a message */
+                return; /* a retransmission, or data after a gap */
         cursor_t cur = cursor_make(p->payload, p->payload_caplen);
-        uint32_t consumed = 0;
+        uint32_t left = p->payload_len; /* bytes on the wire, captured or not */
         bool any = false;
-        while (consumed < p->payload_len) {
-                if (!cursor_has(&cur, 2)) {
-                        /* the length prefix is beyond the snaplen: sync is lost for good */
+        while (left > 0) {
+                if (c->dns_need[dir] > 0) {
+                        uint32_t body = c->dns_need[dir] < left ? c->dns_need[dir] : left;
+                        if (c->dns_body_start[dir]) {
+                                uint32_t avail = (uint32_t) (cur.len < body ? cur.len : body);
+                                if (avail >= 12) {
+                                        dns_message(a, p, cur.p, avail, c->dns_need[dir], true);
+                                        any = true;
+                                }
+                                c->dns_body_start[dir] = false;
+                        }
+                        cursor_skip(&cur, body <= cur.len ? body : cur.len);
+                        c->dns_need[dir] -= body;
+                        left -= body;
+                        continue;
+                }
+                if (left < 2 || !cursor_has(&cur, 2)) {
+                        /* a prefix split across segments, or beyond the snaplen: sync is lost for good */
                         c->dns_sync[dir] = false;
                         return;
                 }
                 uint16_t ml = cursor_be16(&cur);
-                uint32_t avail = (uint32_t) (cur.len < ml ? cur.len : ml);
-                if (ml >= 12 && avail >= 12) {
-                        dns_message(a, p, cur.p, avail, ml, true);
-                        any = true;
-                }
-                cursor_skip(&cur, avail);
-                consumed += 2u + ml;
-                if (avail < ml)
-                        break;
+                left -= 2;
+                c->dns_need[dir] = ml;
+                c->dns_body_start[dir] = ml > 0;
         }
-        c->dns_next[dir] = seq + consumed;
+        c->dns_next[dir] = seq + p->payload_len;
         if (any) {
                 a->proto[PROTO_DNS].packets++;
                 a->proto[PROTO_DNS].bytes += p->wirelen;
@@ -179,7 +193,8 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
                 a->first_ts = a->last_ts = ts;
                 a->series.t0 = ts;
         } else {
-                gap = ts - a->prev_ts;
+                if (__builtin_sub_overflow(ts, a->prev_ts, &gap))
+                        gap = ts < a->prev_ts ? -1 : INT64_MAX;
                 if (gap < 0)
                         a->negative_deltas++;
                 else if (gap > a->max_gap) {
@@ -334,6 +349,7 @@ int analysis_read_file(analysis_t *a, FILE *f, uint64_t size_hint, analysis_prog
 
         r = analysis_progress(a, "reading", true);
         unsigned tick = 0;
+        uint64_t progress_step = a->file_size / 100 ? a->file_size / 100 : UINT64_MAX;
         while (r >= 0) {
                 capture_packet_t pk;
                 int k = capture_next(rd, &pk);
@@ -349,10 +365,9 @@ int analysis_read_file(analysis_t *a, FILE *f, uint64_t size_hint, analysis_prog
                         break;
                 }
                 analysis_feed_packet(a, pk.dlt, pk.ts_ns, pk.caplen, pk.len, pk.data);
-                if ((++tick & 255) == 0) {
-                        a->bytes_read = capture_offset(rd);
+                a->bytes_read = capture_offset(rd);
+                if ((++tick & 255) == 0 || a->bytes_read - a->last_progress_bytes >= progress_step)
                         r = analysis_progress(a, "reading", false);
-                }
         }
         a->bytes_read = capture_offset(rd);
         if (a->file_size && a->bytes_read > a->file_size)
@@ -400,5 +415,5 @@ uint64_t analysis_get_bytes(const analysis_t *a) { return a->bytes_wire; }
 int analysis_get_health_score(const analysis_t *a) { return a->health; }
 unsigned analysis_get_findings_count(const analysis_t *a) { return a->n_findings; }
 bool analysis_is_partial(const analysis_t *a) {
-        return a->truncated || a->packet_limit_hit || a->flows_over_limit_packets > 0;
+        return a->truncated || a->packet_limit_hit || a->flows_over_limit_packets > 0 || a->dns.dropped_pending > 0;
 }

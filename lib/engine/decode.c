@@ -136,15 +136,18 @@ bool decode_packet(packet_t *p, int dlt, const uint8_t *data, uint32_t caplen) {
         case DLT_EN10MB:
                 return decode_ethernet(p, c);
         case DLT_LINUX_SLL: {
-                if (!cursor_skip(&c, 14)) {
+                cursor_skip(&c, 14);
+                uint16_t type = cursor_be16(&c);
+                if (c.bad) {
                         p->skip = SKIP_TRUNCATED;
                         return false;
                 }
-                return decode_ethertype(p, cursor_be16(&c), c);
+                return decode_ethertype(p, type, c);
         }
         case DLT_LINUX_SLL2: {
                 uint16_t type = cursor_be16(&c);
-                if (!cursor_skip(&c, 18)) {
+                cursor_skip(&c, 18);
+                if (c.bad) {
                         p->skip = SKIP_TRUNCATED;
                         return false;
                 }
@@ -236,6 +239,8 @@ static void decode_tcp_options(packet_t *p, cursor_t o) {
                 uint8_t len = cursor_u8(&o);
                 if (o.bad || len < 2)
                         break;
+                if (!cursor_has(&o, len - 2u))
+                        break; /* an option that runs past the header is ignored, not half-read */
                 cursor_t v = cursor_sub(&o, len - 2u);
                 switch (kind) {
                 case 2:

@@ -303,10 +303,14 @@ static void diagnose_ip(analysis_t *a) {
                 }
         }
         if (a->frag.incomplete >= 1) {
-                finding_add(a, "ip-frag-incomplete", 2, clampi((double) a->frag.incomplete, 1, 5),
+                finding_t *f = finding_add(a, "ip-frag-incomplete", 2, clampi((double) a->frag.incomplete, 1, 5),
                             "ip.flags.mf == 1 || ip.frag_offset > 0 || ipv6.fragment",
                             "%llu fragmented %s never completed (a fragment was lost)",
                             (unsigned long long) a->frag.incomplete, a->frag.incomplete == 1 ? "datagram" : "datagrams");
+                finding_detail(f, "A datagram is lost whole when one of its fragments is: %llu fragments belonged to "
+                                  "%llu datagrams. Fragmentation usually means an MTU problem on the path or a "
+                                  "sender that does not use path-MTU discovery.",
+                               (unsigned long long) a->frag.fragments, (unsigned long long) a->frag.datagrams);
         }
 }
 
@@ -315,18 +319,33 @@ static void diagnose_capture(analysis_t *a) {
                 finding_t *f = finding_add(a, "capture-truncated", 1, 0, "",
                                            "The capture file is damaged or cut short: analysed up to packet %llu",
                                            (unsigned long long) a->packets);
-                finding_detail(f, "%s", a->read_error);
+                finding_detail(f, "%s (%llu of %llu bytes analysed).", a->read_error[0] ? a->read_error : "read error",
+                               (unsigned long long) a->bytes_read, (unsigned long long) a->file_size);
         }
         if (a->packet_limit_hit)
-                finding_add(a, "capture-packet-limit", 1, 0, "", "Only the first %llu packets were analysed (packet limit)",
-                            (unsigned long long) a->packets);
+                finding_detail(finding_add(a, "capture-packet-limit", 1, 0, "",
+                                           "Only the first %llu packets were analysed (packet limit)",
+                                           (unsigned long long) a->packets),
+                               "The rest of the file (%llu of %llu bytes read) was not analysed.",
+                               (unsigned long long) a->bytes_read, (unsigned long long) a->file_size);
         if (a->flows_over_limit_packets)
-                finding_add(a, "capture-flow-limit", 1, 0, "",
-                            "Flow limit reached: %llu packets of flows beyond the first %u concurrent ones were counted but not analysed",
-                            (unsigned long long) a->flows_over_limit_packets, a->lim.max_flows);
+                finding_detail(finding_add(a, "capture-flow-limit", 1, 0, "",
+                                           "Flow limit reached: %llu packets of flows beyond the first %u concurrent ones "
+                                           "were counted but not analysed",
+                                           (unsigned long long) a->flows_over_limit_packets, a->lim.max_flows),
+                               "They count in the totals, protocols, talkers and DNS, not in the per-connection "
+                               "analyses. A capture with this many concurrent flows is often a scan or a flood.");
+        if (a->dns.dropped_pending)
+                finding_detail(finding_add(a, "capture-dns-limit", 1, 0, "",
+                                           "%llu DNS queries could not be tracked (too many waiting for an answer)",
+                                           (unsigned long long) a->dns.dropped_pending),
+                               "At most %u queries are followed at once; the others are counted as queries only.",
+                               a->lim.max_dns_pending);
         if (a->skipped_linktype_packets)
-                finding_add(a, "capture-linktype", 1, 0, "", "%llu packets have a link type pcapd does not decode",
-                            (unsigned long long) a->skipped_linktype_packets);
+                finding_detail(finding_add(a, "capture-linktype", 1, 0, "",
+                                           "%llu packets have a link type pcapd does not decode",
+                                           (unsigned long long) a->skipped_linktype_packets),
+                               "They count in the capture totals only (see capture.link_types).");
 }
 
 void diagnosis_run(analysis_t *a) {

@@ -221,8 +221,13 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
                 if (d->n * 10 >= d->cap * 7 && d->cap < d->cap_max)
                         dns_grow(d);
                 if (d->n * 10 >= d->cap * 7 || d->n >= a->lim.max_dns_pending) {
-                        dns_expire(a, p->ts_ns);
-                        dns_grow(d);
+                        /* full: a scan can free room only if a query may have timed out since the last one */
+                        if (!d->expired_once || p->ts_ns - d->last_expire >= DNS_TIMEOUT || p->ts_ns < d->last_expire) {
+                                d->expired_once = true;
+                                d->last_expire = p->ts_ns;
+                                dns_expire(a, p->ts_ns);
+                                dns_grow(d);
+                        }
                         if (d->n * 10 >= d->cap * 7 || d->n >= a->lim.max_dns_pending) {
                                 d->dropped_pending++;
                                 return;

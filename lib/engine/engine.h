@@ -51,6 +51,8 @@ typedef struct tcp_dir {
         int64_t last_ts, last_dupack_ts;
         uint32_t sack_high;      /* highest SACK right edge sent in this direction (valid if has_sack) */
         bool has_sack;
+        bool win_from_syn;       /* the last window was a SYN's: never scaled (RFC 7323 2.2) */
+        bool probe_pending;      /* a zero-window probe byte at next_seq, not counted as sent until acked */
         tcp_hole_t *holes;       /* allocated on the first gap, at most TCP_HOLES_MAX */
         uint16_t n_holes, cap_holes;
         tcp_unacked_t unacked[TCP_UNACKED];
@@ -100,9 +102,12 @@ typedef struct tcp_conn {
         uint8_t hs;
         uint8_t syn_count, synack_count;
         int64_t syn_ts, synack_ts, hs_ack_ts;
+        int64_t syn_last_ts;     /* the last SYN sent: the one the SYN/ACK answers */
         bool refused, aborted, reset_seen, midstream;
         int64_t pmtu_ts;         /* last ICMP fragmentation-needed / packet-too-big about this connection */
-        uint32_t dns_next[2];    /* DNS over TCP: seq where the next message starts */
+        uint32_t dns_next[2];    /* DNS over TCP: seq of the next byte to parse */
+        uint32_t dns_need[2];    /* body bytes of the current message still to come (0: a length prefix is next) */
+        bool dns_body_start[2];  /* the next byte starts a message body (its prefix came alone) */
         bool dns_sync[2];
 } tcp_conn_t;
 
@@ -180,6 +185,8 @@ typedef struct dns_pending {
 typedef struct dns_state {
         dns_pending_t *p;
         uint64_t seed;
+        int64_t last_expire;
+        bool expired_once;
         uint32_t cap, cap_max, n;
         uint64_t queries, responses, unanswered, unmatched_responses, repeated, tcp_messages, truncated_flag,
                  dropped_pending;
@@ -195,8 +202,10 @@ typedef struct frag_entry {
         uint8_t proto;
         uint8_t used;
         bool have_last;
+        bool done;               /* completed; kept a while so that duplicated fragments are recognised */
+        uint8_t n_iv;
         uint32_t total;          /* datagram payload length, known once the last fragment is seen */
-        uint32_t received;       /* payload bytes received (duplicates counted once at best effort) */
+        uint32_t iv[8][2];       /* byte ranges received, merged; more pieces than that: incomplete */
         int64_t first_ts, last_ts;
 } frag_entry_t;
 
@@ -312,6 +321,7 @@ struct analysis {
         flow_table_t flows;
         uint64_t flows_total, flows_over_limit_packets;
         int64_t last_sweep_ts;
+        uint64_t refused_since_sweep;
         bool swept;
         uint64_t tcp_conns, udp_flows;
 

@@ -171,7 +171,7 @@ static int flow_ptr_cmp(const void *x, const void *y) {
 
 /* Retires flows in creation order, whatever the (seeded) slot order: reports must not depend on the seed.
  * all: every flow; else only idle or closed ones. */
-static void flow_retire_ordered(analysis_t *a, int64_t now, bool all) {
+static void flow_retire_ordered(analysis_t *a, int64_t now, int mode) {
         flow_table_t *t = &a->flows;
         flow_t **v = malloc(sizeof(flow_t *) * (t->used ? t->used : 1));
         uint32_t n = 0;
@@ -180,7 +180,8 @@ static void flow_retire_ordered(analysis_t *a, int64_t now, bool all) {
                 if (f->used != 1)
                         continue;
                 int64_t idle = now - f->last_ts;
-                if (all || idle > FLOW_IDLE_RETIRE || (f->closed && idle > FLOW_CLOSED_RETIRE)) {
+                /* mode 0: idle or closed a while; 1: every closed flow (the table is full); 2: all */
+                if (mode == 2 || idle > FLOW_IDLE_RETIRE || (f->closed && (mode == 1 || idle > FLOW_CLOSED_RETIRE))) {
                         if (v)
                                 v[n++] = f;
                         else
@@ -196,11 +197,13 @@ static void flow_retire_ordered(analysis_t *a, int64_t now, bool all) {
 }
 
 void flow_sweep(analysis_t *a, int64_t now) {
-        flow_retire_ordered(a, now, false);
+        flow_retire_ordered(a, now, 0);
+        if (a->flows.used >= a->lim.max_flows)
+                flow_retire_ordered(a, now, 1);
 }
 
 void flow_retire_all(analysis_t *a) {
-        flow_retire_ordered(a, 0, true);
+        flow_retire_ordered(a, 0, 2);
 }
 
 flow_t *flow_lookup(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new) {
@@ -256,7 +259,11 @@ static flow_t *flow_lookup_slow(analysis_t *a, const flow_key_t *k, int64_t ts, 
                 }
                 if (full || crowded) {
                         /* Make room: retire idle and closed flows (at most one sweep per second of capture). */
-                        if (!a->swept || ts < a->last_sweep_ts || ts - a->last_sweep_ts > NS_PER_S) {
+                        /* at most once per second of capture, or once per quarter-table of refused flows:
+                         * a flood of new flows must not make every packet scan the table */
+                        if (!a->swept || ts < a->last_sweep_ts || ts - a->last_sweep_ts > NS_PER_S ||
+                            (full && ++a->refused_since_sweep > a->lim.max_flows / 4)) {
+                                a->refused_since_sweep = 0;
                                 a->swept = true;
                                 a->last_sweep_ts = ts;
                                 flow_sweep(a, ts);

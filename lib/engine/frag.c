@@ -21,13 +21,37 @@ void frag_done(frag_state_t *s) {
 
 /* Entries are kept dense in e[0..n): closing one moves the last into its place. */
 static void frag_close(frag_state_t *s, uint32_t i) {
-        frag_entry_t *e = &s->e[i];
-        if (e->have_last && e->received >= e->total)
-                s->completed++;
-        else
+        if (!s->e[i].done)
                 s->incomplete++;
         s->e[i] = s->e[--s->n];
         memset(&s->e[s->n], 0, sizeof(frag_entry_t));
+}
+
+/* Adds [from, to) to the received ranges, merging overlaps and neighbours (duplicates change nothing). */
+static void frag_cover(frag_entry_t *e, uint32_t from, uint32_t to) {
+        uint32_t nf = from, nt = to, k = 0;
+        uint32_t out[8][2];
+        for (uint8_t j = 0; j < e->n_iv; j++) {
+                if (e->iv[j][1] < nf || e->iv[j][0] > nt) {
+                        if (k < 8) {
+                                out[k][0] = e->iv[j][0];
+                                out[k][1] = e->iv[j][1];
+                                k++;
+                        }
+                        continue;
+                }
+                if (e->iv[j][0] < nf)
+                        nf = e->iv[j][0];
+                if (e->iv[j][1] > nt)
+                        nt = e->iv[j][1];
+        }
+        if (k < 8) {
+                out[k][0] = nf;
+                out[k][1] = nt;
+                k++;
+        }
+        memcpy(e->iv, out, sizeof(uint32_t) * 2 * k);
+        e->n_iv = (uint8_t) k;
 }
 
 void frag_packet(analysis_t *a, const packet_t *p) {
@@ -45,12 +69,14 @@ void frag_packet(analysis_t *a, const packet_t *p) {
                     addr_equal(&x->dst, &p->dst))
                         break;
         }
+        if (i < s->n && s->e[i].done && p->ts_ns - s->e[i].last_ts > FRAG_TIMEOUT)
+                frag_close(s, i), i = s->n; /* the id was reused after a while: a new datagram */
         if (i == s->n) {
                 if (s->n == s->cap) {
-                        /* full: drop datagrams that timed out, else the oldest */
+                        /* full: drop datagrams that completed or timed out, else the oldest */
                         uint32_t oldest = 0;
                         for (uint32_t j = 0; j < s->n;) {
-                                if (p->ts_ns - s->e[j].last_ts > FRAG_TIMEOUT) {
+                                if (s->e[j].done || p->ts_ns - s->e[j].last_ts > FRAG_TIMEOUT) {
                                         frag_close(s, j);
                                         continue;
                                 }
@@ -70,13 +96,20 @@ void frag_packet(analysis_t *a, const packet_t *p) {
         }
         frag_entry_t *e = &s->e[i];
         e->last_ts = p->ts_ns;
-        e->received += p->frag_payload;
+        if (e->done)
+                return; /* a duplicate of a fragment of a completed datagram */
+        uint32_t to = p->frag_off + p->frag_payload;
+        if (to < p->frag_off)
+                to = UINT32_MAX;
+        frag_cover(e, p->frag_off, to);
         if (!p->frag_more) {
                 e->have_last = true;
-                e->total = p->frag_off + p->frag_payload;
+                e->total = to;
         }
-        if (e->have_last && e->received >= e->total)
-                frag_close(s, i);
+        if (e->have_last && e->n_iv == 1 && e->iv[0][0] == 0 && e->iv[0][1] >= e->total) {
+                e->done = true;
+                s->completed++;
+        }
 }
 
 void frag_finish(analysis_t *a) {

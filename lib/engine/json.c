@@ -120,7 +120,7 @@ void json_double(json_t *j, const char *key, double v, int decimals) {
                 puts_(j, "null");
                 return;
         }
-        if (v == (double) (int64_t) v && v > -9e15 && v < 9e15) {
+        if (v > -9e15 && v < 9e15 && v == (double) (int64_t) v) {
                 int64_t iv = (int64_t) v;
                 if (iv < 0) {
                         putch(j, '-');
@@ -129,11 +129,14 @@ void json_double(json_t *j, const char *key, double v, int decimals) {
                         put_u64(j, (uint64_t) iv);
                 return;
         }
-        char buf[64];
-        snprintf(buf, sizeof buf, "%.*f", decimals, v);
+        char buf[400];
+        if (v >= 1e17 || v <= -1e17)
+                snprintf(buf, sizeof buf, "%.17g", v); /* %f would print every integer digit */
+        else
+                snprintf(buf, sizeof buf, "%.*f", decimals, v);
         /* trim trailing zeros for compactness, keep at least one digit after the point */
         char *dot = strchr(buf, '.');
-        if (dot) {
+        if (dot && !strchr(buf, 'e')) {
                 char *e = buf + strlen(buf) - 1;
                 while (e > dot + 1 && *e == '0')
                         *e-- = 0;
@@ -248,13 +251,10 @@ void json_str(json_t *j, const char *key, const char *s) {
 
 void json_ts(json_t *j, const char *key, int64_t ns) {
         json_sep(j, key);
-        int64_t sec = ns / 1000000000, frac = ns % 1000000000;
-        if (frac < 0) {
-                frac += 1000000000;
-                sec--;
-        }
+        /* sign apart: -1 ns is -0.000000001, not -1 + 0.999999999 */
+        uint64_t m = ns < 0 ? (uint64_t) 0 - (uint64_t) ns : (uint64_t) ns;
         char b[48];
-        int l = snprintf(b, sizeof b, "%" PRId64 ".%09" PRId64, sec, frac);
+        int l = snprintf(b, sizeof b, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : "", m / 1000000000, m % 1000000000);
         put(j, b, (size_t) l);
 }
 

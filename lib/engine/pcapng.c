@@ -26,7 +26,8 @@ struct pcapng {
         uint32_t cap;
         pcapng_iface_t *ifaces;
         uint32_t n_ifaces;
-        uint64_t offset;
+        uint64_t offset;         /* bytes read */
+        uint64_t done;           /* bytes of complete blocks: what was analysed */
         int64_t last_ts;
         char err[160];
         const uint8_t *head;
@@ -99,6 +100,7 @@ static int ng_block(pcapng_t *p, uint32_t *ret_type, uint32_t *ret_body_len) {
                         return ng_fail(p, "pcapng: section header lengths disagree");
                 p->in_section = true;
                 p->n_ifaces = 0;
+                p->done = p->offset;
                 *ret_type = type;
                 *ret_body_len = body - 4;
                 return 1;
@@ -120,6 +122,7 @@ static int ng_block(pcapng_t *p, uint32_t *ret_type, uint32_t *ret_body_len) {
                 return ng_fail(p, "pcapng: the file ends inside a block (truncated capture)");
         if (ng_u32(p, p->buf + body - 4) != len)
                 return ng_fail(p, "pcapng: block lengths disagree");
+        p->done = p->offset;
         *ret_type = type;
         *ret_body_len = body - 4;
         return 1;
@@ -193,7 +196,12 @@ static int64_t ng_ts(const pcapng_iface_t *i, uint32_t hi, uint32_t lo) {
                                                 : (uint64_t) ((long double) frac * 1e9L / (long double) i->units);
         if (i->units <= 1000000000ULL && 1000000000ULL % i->units)
                 ns = (uint64_t) ((long double) frac * 1e9L / (long double) i->units);
-        return (int64_t) (s + (uint64_t) i->offset_s) * 1000000000LL + (int64_t) ns;
+        /* a hostile resolution or offset must not overflow: clamp to the int64 range */
+        int64_t sec = 0, out;
+        if (s > (uint64_t) INT64_MAX || __builtin_add_overflow((int64_t) s, i->offset_s, &sec) ||
+            __builtin_mul_overflow(sec, 1000000000LL, &out) || __builtin_add_overflow(out, (int64_t) ns, &out))
+                return sec < 0 ? INT64_MIN / 2 : INT64_MAX / 2;
+        return out;
 }
 
 int pcapng_next(pcapng_t *p, capture_packet_t *ret) {
@@ -247,7 +255,7 @@ int pcapng_next(pcapng_t *p, capture_packet_t *ret) {
         }
 }
 
-uint64_t pcapng_offset(const pcapng_t *p) { return p->offset; }
+uint64_t pcapng_offset(const pcapng_t *p) { return p->done; }
 const char *pcapng_error(const pcapng_t *p) { return p->err; }
 
 void pcapng_close(pcapng_t *p) {

@@ -33,7 +33,8 @@ int kv_init(kv_table_t *t, size_t elem, uint32_t max) {
 
 /* Doubles a table at 50 % load; both tables start with the address so rehashing needs only that. */
 static void kv_grow(analysis_t *a, kv_table_t *t, bool pair) {
-        if ((uint64_t) (t->n + 1) * 2 <= t->cap || t->cap >= (1u << 24))
+        /* room for two inserts: callers look up two hosts before using either pointer */
+        if ((uint64_t) (t->n + 2) * 2 <= t->cap || t->cap >= (1u << 24))
                 return;
         uint32_t nc = t->cap * 2;
         uint8_t *ne = calloc(nc, t->elem);
@@ -73,7 +74,6 @@ void kv_done(kv_table_t *t) {
 
 static host_entry_t *host_get(analysis_t *a, const addr_t *x) {
         kv_table_t *t = &a->hosts;
-        kv_grow(a, t, false);
         host_entry_t *e = t->e;
         uint32_t mask = t->cap - 1, i = (uint32_t) addr_hash(x, a->seed) & mask;
         for (uint32_t n = 0; n < t->cap; n++, i = (i + 1) & mask) {
@@ -93,7 +93,6 @@ static host_entry_t *host_get(analysis_t *a, const addr_t *x) {
 
 static conv_entry_t *conv_get(analysis_t *a, const addr_t *x, const addr_t *y, bool *ret_ab) {
         kv_table_t *t = &a->convs;
-        kv_grow(a, t, true);
         conv_entry_t *e = t->e;
         bool ab = addr_compare(x, y) <= 0;
         const addr_t *lo = ab ? x : y, *hi = ab ? y : x;
@@ -119,6 +118,8 @@ void stats_host_conv(analysis_t *a, const packet_t *p, uint64_t packets, uint64_
                      int64_t last) {
         if (packets == 0)
                 return;
+        kv_grow(a, &a->hosts, false); /* before the lookups: growing moves the entries */
+        kv_grow(a, &a->convs, true);
         host_entry_t *s = host_get(a, &p->src), *d = host_get(a, &p->dst);
         if (s) {
                 s->packets_tx += packets;
@@ -153,9 +154,11 @@ series_bucket_t *series_at(analysis_t *a, int64_t ts) {
         series_t *s = &a->series;
         if (!a->have_ts)
                 return NULL;
-        int64_t off = ts - s->t0;
-        if (off < 0)
-                off = 0;
+        int64_t off;
+        if (__builtin_sub_overflow(ts, s->t0, &off) || off < 0)
+                off = off < 0 || ts < s->t0 ? 0 : INT64_MAX / 2;
+        if (off > (int64_t) 1 << 62)
+                off = (int64_t) 1 << 62; /* hostile timestamps: keep the widening loop bounded */
         while (off / s->width >= SERIES_BUCKETS) {
                 /* widen: merge pairs of buckets */
                 for (int i = 0; i < SERIES_BUCKETS / 2; i++) {
@@ -187,9 +190,12 @@ void series_add(analysis_t *a, int64_t ts, uint64_t bytes, uint64_t packets) {
  * transit-time difference (no sender clock in the capture): J += (|D| - J) / 16, kept scaled by 16. */
 void jitter_update(int64_t ts, int64_t *prev_ts, int64_t *prev_delta, int64_t *jitter16, uint32_t *n) {
         if (*n > 0) {
-                int64_t delta = ts - *prev_ts;
+                /* hostile timestamps may be anything: clamp the differences to +-1e15 ns (11 days) */
+                int64_t delta, dd;
+                if (__builtin_sub_overflow(ts, *prev_ts, &delta) || delta > 1000000000000000LL || delta < -1000000000000000LL)
+                        delta = delta < 0 ? -1000000000000000LL : 1000000000000000LL;
                 if (*n > 1) {
-                        int64_t dd = delta - *prev_delta;
+                        dd = delta - *prev_delta;
                         if (dd < 0)
                                 dd = -dd;
                         *jitter16 += dd - ((*jitter16 + 8) >> 4);

@@ -2,7 +2,7 @@
  * Karn's rule; window scaling per RFC 7323). Definitions, as documented in lib/engine/ANALYSES.md:
  *  - a segment whose sequence range was already seen at the capture point is a retransmission:
  *    spurious when the receiver had already acknowledged it, fast when the receiver had reported the loss
- *    (two or more duplicate ACKs for it, or a SACK block above it), otherwise RTO (timer-driven);
+ *    (three duplicate ACKs for it, RFC 5681's threshold, or a SACK block above it), otherwise RTO;
  *  - a segment that fills a gap (a range never seen here) is out-of-order when it arrives within one
  *    round-trip of the gap opening (the network reordered it), else the retransmission of a segment lost
  *    before the capture point; either way the gap itself was counted once as a lost segment;
@@ -43,6 +43,8 @@ bool tcp_is_new_connection(const flow_t *f, int dir, const packet_t *p) {
         const tcp_dir_t *s = &c->d[dir];
         if (s->syn)
                 return p->tcp.seq != s->isn;
+        if (c->hs == HS_SYNACK && c->d[!dir].syn && !c->d[!dir].payload_bytes && !s->payload_bytes)
+                return false; /* the SYN/ACK was captured before its SYN */
         return f->packets > 0;
 }
 
@@ -194,6 +196,8 @@ static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) 
                         a->tcp_retrans++;
                         s->retrans++;
                         c->syn_count++;
+                        if (c->hs == HS_SYN)
+                                c->syn_last_ts = ts;
                         return;
                 }
                 s->syn = true;
@@ -201,8 +205,16 @@ static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) 
                 s->next_seq = t->seq + 1;
                 s->seq_valid = true;
                 s->wscale = t->wscale;
+                s->win_raw = t->win;
+                s->win_from_syn = true;
+                if (c->hs == HS_SYNACK && c->d[!dir].syn && !c->d[!dir].payload_bytes) {
+                        /* the SYN/ACK was captured first (timestamps or capture order): same handshake */
+                        c->syn_ts = c->syn_last_ts = ts;
+                        c->syn_count = 1;
+                        return;
+                }
                 c->hs = HS_SYN;
-                c->syn_ts = ts;
+                c->syn_ts = c->syn_last_ts = ts;
                 c->syn_count = 1;
                 return;
         }
@@ -219,6 +231,8 @@ static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) 
         s->next_seq = t->seq + 1;
         s->seq_valid = true;
         s->wscale = t->wscale;
+        s->win_raw = t->win;
+        s->win_from_syn = true;
         c->synack_count = 1;
         if (c->hs <= HS_SYN) {
                 c->hs = HS_SYNACK;
@@ -247,9 +261,14 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 c->hs_ack_ts = ts;
                 a->tcp_hs_completed++;
                 if (c->d[0].syn) {
-                        samples_add(&a->hs_rtt, ts - c->syn_ts);
-                        samples_add(&a->hs_syn_synack, c->synack_ts - c->syn_ts);
-                        samples_add(&a->hs_synack_ack, ts - c->synack_ts);
+                        /* the round trip is the answered SYN's; the set-up time (slow handshakes) counts
+                         * from the first SYN */
+                        int64_t first = c->syn_last_ts ? c->syn_last_ts : c->syn_ts;
+                        /* a SYN/ACK stamped before its SYN (capture reordering between interfaces) leaves
+                         * SYN -> ACK as the measure; its split is clamped at 0 */
+                        samples_add(&a->hs_rtt, ts - first);
+                        samples_add(&a->hs_syn_synack, c->synack_ts > first ? c->synack_ts - first : 0);
+                        samples_add(&a->hs_synack_ack, ts > c->synack_ts ? ts - c->synack_ts : 0);
                         if (c->syn_count == 1 && ts - c->syn_ts >= 50 * NS_PER_MS) {
                                 a->tcp_hs_high_rtt++;
                                 if (ts - c->syn_ts > a->tcp_hs_high_rtt_max)
@@ -303,6 +322,27 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
 
         /* ---- sequence space of direction s ---- */
         bool retrans = false;
+        if (s->seq_valid && !(fl & (TCP_SYN | TCP_FIN)) && plen <= 1 && t->seq == s->next_seq - 1) {
+                /* keep-alive (RFC 9293 3.8.4: no data or one garbage byte at snd.nxt - 1) or, towards a
+                 * zero window, a window probe */
+                if (r->ack_valid && r->win_raw == 0) {
+                        s->zw_probe++;
+                        a->tcp_zw_probe++;
+                } else {
+                        s->keepalive++;
+                        a->tcp_keepalive++;
+                }
+                goto ack;
+        }
+        if (s->seq_valid && !(fl & (TCP_SYN | TCP_FIN)) && plen == 1 && t->seq == s->next_seq && r->ack_valid &&
+            r->win_raw == 0 && !r->win_from_syn) {
+                /* a zero-window probe (RFC 9293 3.8.6.1): one byte beyond a closed window, sent again until the
+                 * window opens; it becomes part of the stream only when acknowledged */
+                s->zw_probe++;
+                a->tcp_zw_probe++;
+                s->probe_pending = true;
+                goto ack;
+        }
         if (seglen > 0 && !(fl & TCP_SYN)) {
                 uint32_t seq = t->seq, end = seq + seglen;
                 if (!s->seq_valid) {
@@ -315,16 +355,6 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         a->tcp_gaps++;
                         tcp_hole_add(s, s->next_seq, seq, ts, t);
                         s->next_seq = end;
-                } else if (plen <= 1 && !(fl & TCP_FIN) && seq == s->next_seq - 1) {
-                        /* keep-alive (RFC 9293 3.8.4) or, towards a zero window, a window probe */
-                        if (r->ack_valid && r->win_raw == 0) {
-                                s->zw_probe++;
-                                a->tcp_zw_probe++;
-                        } else {
-                                s->keepalive++;
-                                a->tcp_keepalive++;
-                        }
-                        goto ack;
                 } else {
                         tcp_hole_t hole;
                         bool pmtu = c->pmtu_ts && ts - c->pmtu_ts < NS_PER_S && ts >= c->pmtu_ts;
@@ -343,9 +373,10 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                         a->tcp_ooo++;
                                 } else {
                                         /* the original never passed here: lost upstream */
-                                        tcp_count_lost(a, s, ts, hole.end - hole.start);
+                                        tcp_count_lost(a, s, ts, (seq_lt(end, hole.end) ? end : hole.end) -
+                                                                  (seq_gt(seq, hole.start) ? seq : hole.start));
                                         retrans = true;
-                                        bool reported = (r->dupacks >= 2 && r->last_ack == seq) ||
+                                        bool reported = (r->dupacks >= 3 && r->last_ack == seq) ||
                                                         (r->has_sack && seq_gt(r->sack_high, seq));
                                         tcp_count_retrans(a, s, p, pmtu ? 3 : reported ? 1 : 0);
                                 }
@@ -354,7 +385,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                 if (r->ack_valid && seq_le(end, r->last_ack) && !(fl & TCP_FIN && plen == 0 && end == r->last_ack + 1))
                                         tcp_count_retrans(a, s, p, 2);
                                 else {
-                                        bool reported = (r->ack_valid && r->dupacks >= 2 && r->last_ack == seq) ||
+                                        bool reported = (r->ack_valid && r->dupacks >= 3 && r->last_ack == seq) ||
                                                         (r->has_sack && seq_gt(r->sack_high, seq) &&
                                                          r->ack_valid && seq_ge(seq, r->last_ack));
                                         tcp_count_retrans(a, s, p, pmtu ? 3 : reported ? 1 : 0);
@@ -367,7 +398,8 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 if (plen > 0 && r->ack_valid && !retrans) {
                         int sc = tcp_scale(c, !dir);
                         if (sc >= 0) {
-                                uint64_t edge = (uint64_t) r->last_ack + ((uint64_t) r->win_raw << sc);
+                                uint64_t edge = (uint64_t) r->last_ack +
+                                                ((uint64_t) r->win_raw << (r->win_from_syn ? 0 : sc));
                                 if (r->win_raw > 0 && (uint32_t) edge == end) {
                                         s->win_full++;
                                         a->tcp_win_full++;
@@ -394,6 +426,9 @@ ack:
                         s->last_ack = ack;
                         tcp_rtt_on_ack(a, r, ack, ts);
                 } else if (seq_gt(ack, s->last_ack)) {
+                        if (r->probe_pending && ack == r->next_seq + 1)
+                                r->next_seq = ack;
+                        r->probe_pending = false;
                         s->last_ack = ack;
                         s->dupacks = 0;
                         if (s->has_sack && seq_ge(ack, s->sack_high))
@@ -429,8 +464,11 @@ ack:
                                 event_add(a, EV_ZERO_WINDOW, &e);
                         }
                 }
-                s->win_raw = t->win;
-                s->win = sc > 0 ? (uint64_t) t->win << sc : t->win;
+                if (!(fl & TCP_SYN)) {
+                        s->win_raw = t->win;
+                        s->win_from_syn = false;
+                        s->win = sc > 0 ? (uint64_t) t->win << sc : t->win;
+                }
         }
 }
 
