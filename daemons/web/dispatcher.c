@@ -163,6 +163,18 @@ static void run_finish(run_t *run) {
                                         run->done.findings, run->done.partial);
         else
                 r = store_task_fail(web.store, t->id, now, expiry(now), reason);
+        if (r < 0 && ok) {
+                /* a report without its completed row would be an orphan: drop it, record a failure */
+                log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
+                char path[STORE_ID_LEN + 8];
+                snprintf(path, sizeof(path), "%s.json", t->id);
+                (void) unlinkat(web.reports_fd, path, 0);
+                snprintf(path, sizeof(path), "%s.html", t->id);
+                (void) unlinkat(web.reports_fd, path, 0);
+                ok = false;
+                snprintf(reason, sizeof(reason), "could not record the result: %s", strerror(-r));
+                r = store_task_fail(web.store, t->id, now, expiry(now), reason);
+        }
         if (r < 0)
                 log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
 

@@ -1,5 +1,6 @@
 /* pcapd-web: sets up the state directory, the store, h2o and the listener, then runs the event loop. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -235,6 +236,41 @@ static int load_queued(const store_task_t *row, void *userdata) {
         return 0;
 }
 
+/* At start nothing is in flight: a capture whose task is gone or finished, or a report whose task did not
+ * complete, was left by a crash (kill -9 mid-upload, or a failure to record the end). Removing them here
+ * leaves the reaper's grace period for files a running frontend may still be writing. */
+static void remove_orphans(int dir_fd, bool reports) {
+        int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return;
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                char id[STORE_ID_LEN + 1];
+                size_t l = strcspn(de->d_name, ".");
+                if (l != STORE_ID_LEN)
+                        continue; /* not ours */
+                memcpy(id, de->d_name, l);
+                id[l] = 0;
+                store_task_t row;
+                int r = store_task_get(web.store, id, &row);
+                bool keep = r >= 0 && (reports ? row.status == TASK_COMPLETED
+                                               : (row.status == TASK_QUEUED || row.status == TASK_PROCESSING));
+                if (r < 0 && r != -ENOENT)
+                        keep = true; /* the database could not say: leave it to the reaper */
+                if (!keep && unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        log_notice(id, "orphan-removed", "Removed %s/%s left by an interrupted run",
+                                   reports ? "reports" : "uploads", de->d_name);
+        }
+        closedir(d);
+}
+
 static int setup_state(void) {
         char path[4096];
         int r;
@@ -263,6 +299,8 @@ static int setup_state(void) {
                 return log_error_errno(r, NULL, "store-recover-failed", "Failed to recover interrupted tasks: %m");
         if (r > 0)
                 log_notice(NULL, "tasks-recovered", "%d interrupted analyses recovered (queued again or failed)", r);
+        remove_orphans(web.uploads_fd, false);
+        remove_orphans(web.reports_fd, true);
         r = store_list_status(web.store, TASK_QUEUED, load_queued, NULL);
         if (r < 0)
                 return log_error_errno(r, NULL, "store-error", "Failed to load the queue: %m");
@@ -356,6 +394,10 @@ int main(int argc, char **argv) {
 
         sd_notify(0, "STOPPING=1\nSTATUS=Stopped");
         log_info(NULL, "stopped", "pcapd-web stopped");
+        if (signal_sock) {
+                h2o_socket_close(signal_sock); /* closes the signalfd too */
+                signal_sock = NULL;
+        }
         writer_stop();
         store_close(web.store);
         config_free();

@@ -69,6 +69,12 @@ static int on_root_page(h2o_handler_t *self, h2o_req_t *req) {
 
         if (!is_get(req))
                 return -1;
+        /* a NUL decoded from %00 would cut the file name the file handler opens ("app.js%00.html" served
+         * app.js as text/html): no file name holds one */
+        if (memchr(p.base, '\0', p.len)) {
+                web_send_error(req, 400, "Bad Request", "invalid path");
+                return 0;
+        }
         if (h2o_memis(p.base, p.len, H2O_STRLIT("/history")) || h2o_memis(p.base, p.len, H2O_STRLIT("/history/")))
                 return send_page(req, "history.html");
         return -1; /* the file handler next */

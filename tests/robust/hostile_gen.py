@@ -1,0 +1,104 @@
+"""Generators of hostile captures for the robustness tests and the load test, written fast: a block of
+records built once and patched per block through memoryview slices (no Python work per packet).
+Stdlib only. Every generator yields bytes chunks; write them to a file or to a pipe."""
+import struct
+from array import array
+
+PCAP_MAGIC_US = 0xa1b2c3d4
+LINKTYPE_RAW = 101
+LINKTYPE_EN10MB = 1
+BLOCK = 8192  # records per chunk
+
+
+def pcap_header(linktype=LINKTYPE_RAW, snaplen=65535, magic=PCAP_MAGIC_US, vmaj=2, vmin=4):
+    return struct.pack('<IHHiIII', magic, vmaj, vmin, 0, 0, snaplen, linktype)
+
+
+def ip_checksum(h):
+    s = sum(struct.unpack('!%dH' % (len(h) // 2), h))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+
+def ipv4(src, dst, proto, payload_len, ident=0):
+    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + payload_len, ident, 0, 64, proto, 0, bytes(src), bytes(dst))
+    return h[:10] + struct.pack('!H', ip_checksum(h)) + h[12:]
+
+
+def _swap16(values):
+    """Big-endian 16-bit values as native 'H' items (the host is little-endian here; checked)."""
+    a = array('H', values)
+    if struct.pack('=H', 1) == b'\x01\x00':
+        a.byteswap()
+    return a
+
+
+def records(n, template, patch=None, t0=1_700_000_000, usec_step=10):
+    """n pcap records (16-byte header + template bytes, len(template) % 4 == 0). patch(mv16, first, count, stride16)
+    may rewrite 16-bit fields of each record of the block in place. Timestamps increase by usec_step."""
+    assert len(template) % 4 == 0
+    rec = struct.pack('<IIII', 0, 0, len(template), len(template)) + template
+    stride32 = len(rec) // 4
+    stride16 = len(rec) // 2
+    done = 0
+    usec_total = 0
+    while done < n:
+        k = min(BLOCK, n - done)
+        buf = bytearray(rec * k)
+        w = memoryview(buf).cast('I')
+        us = array('I', range(usec_total, usec_total + k * usec_step, usec_step))
+        w[0::stride32] = array('I', (t0 + u // 1_000_000 for u in us))
+        w[1::stride32] = array('I', (u % 1_000_000 for u in us))
+        usec_total += k * usec_step
+        if patch:
+            patch(memoryview(buf).cast('H'), done, k, stride16)
+        yield bytes(buf)
+        done += k
+
+
+def udp_template(src=(10, 0, 0, 1), dst=(10, 0, 0, 2), sport=40000, dport=9, payload=b''):
+    udp = struct.pack('!HHHH', sport, dport, 8 + len(payload), 0) + payload
+    pkt = ipv4(src, dst, 17, len(udp)) + udp
+    return pkt + b'\0' * (-len(pkt) % 4)  # padding is part of the frame: caplen stays 4-aligned
+
+
+def tiny_packets(n):
+    """n minimal UDP datagrams (raw IPv4, 28 bytes each) in 1,024 flows."""
+    def patch(mv, first, k, stride):
+        mv[8 + 10::stride] = _swap16((40000 + (first + i) % 1024) for i in range(k))
+    yield pcap_header()
+    yield from records(n, udp_template(), patch, usec_step=1)
+
+
+def distinct_flows(n):
+    """n UDP datagrams, each in a flow of its own (source port x destination port)."""
+    def patch(mv, first, k, stride):
+        mv[8 + 10::stride] = _swap16(1024 + (first + i) % 60000 for i in range(k))
+        mv[8 + 11::stride] = _swap16(1 + (first + i) // 60000 for i in range(k))
+    yield pcap_header()
+    yield from records(n, udp_template(), patch)
+
+
+def dns_query_payload(ident, name=b'q.example.test'):
+    q = b''.join(bytes([len(l)]) + l for l in name.split(b'.')) + b'\0'
+    return struct.pack('!HHHHHH', ident, 0x0100, 1, 0, 0, 0) + q + struct.pack('!HH', 1, 1)
+
+
+def dns_unanswered(n):
+    """n DNS queries (distinct source port and id), none answered."""
+    tpl = udp_template(dport=53, payload=dns_query_payload(0))
+    def patch(mv, first, k, stride):
+        mv[8 + 10::stride] = _swap16(1024 + (first + i) % 60000 for i in range(k))
+        mv[8 + 10 + 4::stride] = _swap16((first + i) & 0xffff for i in range(k))
+    yield pcap_header()
+    yield from records(n, tpl, patch)
+
+
+def write(path, chunks):
+    n = 0
+    with open(path, 'wb') as f:
+        for c in chunks:
+            f.write(c)
+            n += len(c)
+    return n
