@@ -163,6 +163,14 @@ static void run_finish(run_t *run) {
                                         run->done.findings, run->done.partial);
         else
                 r = store_task_fail(web.store, t->id, now, expiry(now), reason);
+        if (r == -ENOSPC && web_reserve_release() >= 0) {
+                /* the disk filled up: the space kept in reserve lets the final state be recorded */
+                if (ok)
+                        r = store_task_complete(web.store, t->id, now, expiry(now), run->done.packets,
+                                                run->done.health_score, run->done.findings, run->done.partial);
+                else
+                        r = store_task_fail(web.store, t->id, now, expiry(now), reason);
+        }
         if (r < 0 && ok) {
                 /* a report without its completed row would be an orphan: drop it, record a failure */
                 log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
@@ -177,6 +185,8 @@ static void run_finish(run_t *run) {
         }
         if (r < 0)
                 log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
+        else
+                web_reserve_make(); /* again, for the next time (fails quietly while the disk is full) */
 
         /* The capture goes whatever the outcome. */
         if (unlinkat(web.uploads_fd, t->id, 0) < 0 && errno != ENOENT)

@@ -271,6 +271,29 @@ static void remove_orphans(int dir_fd, bool reports) {
         closedir(d);
 }
 
+#define RESERVE_NAME ".reserve"
+#define RESERVE_SIZE (4 << 20)
+
+int web_reserve_make(void) {
+        struct stat st;
+        if (fstatat(web.state_fd, RESERVE_NAME, &st, 0) == 0 && st.st_size >= RESERVE_SIZE)
+                return 0;
+        int fd = openat(web.state_fd, RESERVE_NAME, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        int r = posix_fallocate(fd, 0, RESERVE_SIZE);
+        safe_close(fd);
+        if (r != 0) {
+                (void) unlinkat(web.state_fd, RESERVE_NAME, 0);
+                return -r;
+        }
+        return 0;
+}
+
+int web_reserve_release(void) {
+        return unlinkat(web.state_fd, RESERVE_NAME, 0) < 0 ? -errno : 0;
+}
+
 static int setup_state(void) {
         char path[4096];
         int r;
@@ -299,6 +322,7 @@ static int setup_state(void) {
                 return log_error_errno(r, NULL, "store-recover-failed", "Failed to recover interrupted tasks: %m");
         if (r > 0)
                 log_notice(NULL, "tasks-recovered", "%d interrupted analyses recovered (queued again or failed)", r);
+        (void) web_reserve_make();
         remove_orphans(web.uploads_fd, false);
         remove_orphans(web.reports_fd, true);
         r = store_list_status(web.store, TASK_QUEUED, load_queued, NULL);

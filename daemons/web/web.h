@@ -48,3 +48,8 @@ void web_send_json(h2o_req_t *req, int status, const char *reason, const char *b
 void web_send_error(h2o_req_t *req, int status, const char *reason, const char *message);
 /* Returns the id after prefix in the path when it is valid; else answers 400/404 and returns NULL. */
 const char *web_path_id(h2o_req_t *req, size_t prefix_len, size_t *ret_rest_offset);
+
+/* A few MiB kept in STATE/.reserve so that, when the disk fills up, the final state of an analysis can
+ * still be committed (main.c). */
+int web_reserve_make(void);
+int web_reserve_release(void);

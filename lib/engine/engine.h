@@ -205,7 +205,7 @@ typedef struct frag_entry {
         bool done;               /* completed; kept a while so that duplicated fragments are recognised */
         uint8_t n_iv;
         uint32_t total;          /* datagram payload length, known once the last fragment is seen */
-        uint32_t iv[8][2];       /* byte ranges received, merged; more pieces than that: incomplete */
+        uint32_t iv[32][2];      /* byte ranges received, merged; more pieces than that: incomplete */
         int64_t first_ts, last_ts;
 } frag_entry_t;
 

@@ -30,10 +30,10 @@ static void frag_close(frag_state_t *s, uint32_t i) {
 /* Adds [from, to) to the received ranges, merging overlaps and neighbours (duplicates change nothing). */
 static void frag_cover(frag_entry_t *e, uint32_t from, uint32_t to) {
         uint32_t nf = from, nt = to, k = 0;
-        uint32_t out[8][2];
+        uint32_t out[32][2];
         for (uint8_t j = 0; j < e->n_iv; j++) {
                 if (e->iv[j][1] < nf || e->iv[j][0] > nt) {
-                        if (k < 8) {
+                        if (k < 32) {
                                 out[k][0] = e->iv[j][0];
                                 out[k][1] = e->iv[j][1];
                                 k++;
@@ -45,7 +45,7 @@ static void frag_cover(frag_entry_t *e, uint32_t from, uint32_t to) {
                 if (e->iv[j][1] > nt)
                         nt = e->iv[j][1];
         }
-        if (k < 8) {
+        if (k < 32) {
                 out[k][0] = nf;
                 out[k][1] = nt;
                 k++;

@@ -4,8 +4,9 @@
  *    spurious when the receiver had already acknowledged it, fast when the receiver had reported the loss
  *    (three duplicate ACKs for it, RFC 5681's threshold, or a SACK block above it), otherwise RTO;
  *  - a segment that fills a gap (a range never seen here) is out-of-order when it arrives within one
- *    round-trip of the gap opening (the network reordered it), else the retransmission of a segment lost
- *    before the capture point; either way the gap itself was counted once as a lost segment;
+ *    round-trip of the gap opening, or carries an older TCP timestamp than the segment that opened it (the
+ *    network reordered it), else it is the retransmission of a segment lost before the capture point: only
+ *    then (or when the gap is never filled) is it a lost segment; every gap is a sequence gap;
  *  - a duplicate ACK carries no data, no SYN/FIN, repeats the highest ACK with the same window, while the
  *    peer has unacknowledged data (RFC 5681's definition; a plain ACK stream with nothing in flight is not
  *    one — the old tool's main false alarm). */

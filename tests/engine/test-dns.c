@@ -1,0 +1,363 @@
+/* Unit tests of lib/engine/dns.c (and DNS over TCP in analysis.c): matching by id + 5-tuple, response times,
+ * rcodes, unanswered at finish, repeated queries, compression-pointer loops, hostile names kept as data, the
+ * TC flag, DNS over TCP with two messages in one segment, a message cut by the snaplen, a length prefix in
+ * its own segment. */
+#include "engine/engine.h"
+#include "test-util.h"
+
+#define CLI "10.0.0.1"
+#define SRV "10.0.0.53"
+#define MS 1000
+
+static tu_buf_t pk, msg;
+
+static void udp_dns(analysis_t *a, int64_t us, bool response, const char *cli, uint16_t cport, const char *srv,
+                    uint16_t id, uint16_t flags, const char *name) {
+        tu_reset(&msg);
+        tu_dns(&msg, id, flags, name, 1, response ? 1 : 0);
+        if (response)
+                tu_udp_frame(&pk, srv, 53, cli, cport, msg.b, msg.n);
+        else
+                tu_udp_frame(&pk, cli, cport, srv, 53, msg.b, msg.n);
+        tu_feed(a, us, &pk);
+}
+static void query(analysis_t *a, int64_t us, uint16_t id, const char *name) {
+        udp_dns(a, us, false, CLI, 33333, SRV, id, 0x0100, name);
+}
+static void answer(analysis_t *a, int64_t us, uint16_t id, unsigned rcode, const char *name) {
+        udp_dns(a, us, true, CLI, 33333, SRV, id, (uint16_t) (0x8180 | rcode), name);
+}
+
+static const finding_t *finding(const analysis_t *a, const char *id) {
+        for (unsigned i = 0; i < a->n_findings; i++)
+                if (strcmp(a->findings[i].id, id) == 0)
+                        return &a->findings[i];
+        return NULL;
+}
+
+static void test_match(void) {
+        analysis_t *a = tu_analysis(0);
+        query(a, 0, 0x1234, "example.com");
+        answer(a, 20 * MS, 0x1234, 0, "example.com");
+        CHECK_EQU(a->dns.queries, 1);
+        CHECK_EQU(a->dns.responses, 1);
+        CHECK_EQU(a->dns.unmatched_responses, 0);
+        CHECK_EQU(a->dns.rcodes[0], 1);
+        CHECK_EQU(a->dns.rt.seen, 1);
+        CHECK_EQ(a->dns.rt.max_value, 20 * NS_PER_MS);
+        CHECK_EQU(a->proto[PROTO_DNS].packets, 2);
+        analysis_finish(a);
+        CHECK_EQU(a->dns.unanswered, 0);
+        CHECK_EQ(a->n_findings, 0);
+        CHECK_EQ(a->health, 100);
+        char *j = tu_report(a);
+        CHECK(tu_json_num(j, "dns.queries") == 1.0);
+        CHECK(tu_json_num(j, "dns.responses") == 1.0);
+        CHECK(tu_json_num(j, "dns.response_time_ms.p50") == 20.0);
+        CHECK(tu_json_num(j, "dns.rcodes.NOERROR") == 1.0);
+        free(j);
+        analysis_free(a);
+
+        /* a response with another id, from another server, or to another client port does not match */
+        a = tu_analysis(0);
+        query(a, 0, 0x1111, "a.example");
+        answer(a, 1 * MS, 0x2222, 0, "a.example");
+        udp_dns(a, 2 * MS, true, CLI, 33333, "10.0.0.54", 0x1111, 0x8180, "a.example");
+        udp_dns(a, 3 * MS, true, CLI, 33334, SRV, 0x1111, 0x8180, "a.example");
+        CHECK_EQU(a->dns.responses, 3);
+        CHECK_EQU(a->dns.unmatched_responses, 3);
+        CHECK_EQU(a->dns.rt.seen, 0);
+        /* the same id from another client is another query */
+        udp_dns(a, 4 * MS, false, "10.0.0.2", 33333, SRV, 0x1111, 0x0100, "a.example");
+        CHECK_EQU(a->dns.repeated, 0);
+        answer(a, 10 * MS, 0x1111, 0, "a.example");
+        CHECK_EQU(a->dns.rt.seen, 1);
+        CHECK_EQ(a->dns.rt.max_value, 10 * NS_PER_MS);
+        analysis_finish(a);
+        CHECK_EQU(a->dns.unanswered, 1); /* the second client's */
+        analysis_free(a);
+}
+
+static void test_response_time_quantiles(void) {
+        /* 20 lookups answered in 1..20 ms, over IPv6 */
+        analysis_t *a = tu_analysis(0);
+        for (uint16_t i = 1; i <= 20; i++) {
+                udp_dns(a, i * 100 * MS, false, "2001:db8::1", 40000, "2001:db8::53", i, 0x0100, "v6.example");
+                udp_dns(a, i * 100 * MS + ((i * 7) % 20 + 1) * MS, true, "2001:db8::1", 40000, "2001:db8::53", i, 0x8180,
+                        "v6.example");
+        }
+        CHECK_EQU(a->dns.rt.seen, 20);
+        analysis_finish(a);
+        char *j = tu_report(a);
+        CHECK(tu_json_num(j, "dns.response_time_ms.min") == 1.0);
+        CHECK(tu_json_num(j, "dns.response_time_ms.max") == 20.0);
+        CHECK(tu_json_num(j, "dns.response_time_ms.p50") == 10.5);
+        CHECK(tu_json_num(j, "dns.response_time_ms.p95") == 19.05);
+        CHECK(tu_json_num(j, "dns.unanswered") == 0.0);
+        free(j);
+        analysis_free(a);
+}
+
+static void test_rcodes_and_unanswered(void) {
+        analysis_t *a = tu_analysis(0);
+        query(a, 0, 1, "nx.example");
+        answer(a, 1 * MS, 1, 3, "nx.example");
+        query(a, 2 * MS, 2, "fail.example");
+        answer(a, 3 * MS, 2, 2, "fail.example");
+        query(a, 4 * MS, 3, "ref.example");
+        answer(a, 5 * MS, 3, 5, "ref.example");
+        query(a, 6 * MS, 4, "lost.example");
+        CHECK_EQU(a->dns.rcodes[3], 1);
+        CHECK_EQU(a->dns.rcodes[2], 1);
+        CHECK_EQU(a->dns.rcodes[5], 1);
+        CHECK_EQU(a->dns.unanswered, 0); /* not before the end */
+        analysis_finish(a);
+        CHECK_EQU(a->dns.unanswered, 1);
+        CHECK_EQU(a->ev[EV_DNS_UNANSWERED].total, 1);
+        if (a->ev[EV_DNS_UNANSWERED].n)
+                CHECK(memcmp(a->ev[EV_DNS_UNANSWERED].v[0].text, "lost.example", 12) == 0);
+        const finding_t *f = finding(a, "dns-errors");
+        CHECK(f != NULL);
+        if (f)
+                CHECK_CONTAINS(f->title, "SERVFAIL 1, REFUSED 1");
+        CHECK(finding(a, "dns-nxdomain") != NULL);
+        CHECK(finding(a, "dns-timeouts") != NULL);
+        int pen = 0;
+        for (unsigned i = 0; i < a->n_findings; i++)
+                pen += a->findings[i].penalty;
+        CHECK_EQ(a->health, 100 - pen);
+        char *j = tu_report(a);
+        CHECK(tu_json_num(j, "dns.rcodes.NXDOMAIN") == 1.0);
+        CHECK(tu_json_num(j, "dns.rcodes.SERVFAIL") == 1.0);
+        CHECK(tu_json_num(j, "dns.rcodes.REFUSED") == 1.0);
+        CHECK(tu_json_num(j, "dns.unanswered") == 1.0);
+        free(j);
+        analysis_free(a);
+
+        /* an mDNS query to the multicast group is not a timeout */
+        a = tu_analysis(0);
+        tu_reset(&msg);
+        tu_dns(&msg, 0, 0, "printer.local", 1, 0);
+        tu_udp_frame(&pk, CLI, 5353, "224.0.0.251", 5353, msg.b, msg.n);
+        tu_feed(a, 0, &pk);
+        analysis_finish(a);
+        CHECK(finding(a, "dns-timeouts") == NULL);
+        analysis_free(a);
+}
+
+static void test_repeated(void) {
+        analysis_t *a = tu_analysis(0);
+        query(a, 0, 7, "slow.example");
+        query(a, 1000 * MS, 7, "slow.example");
+        query(a, 2000 * MS, 7, "slow.example");
+        answer(a, 2010 * MS, 7, 0, "slow.example");
+        CHECK_EQU(a->dns.queries, 3);
+        CHECK_EQU(a->dns.repeated, 2);
+        CHECK_EQU(a->dns.rt.seen, 1);
+        CHECK_EQ(a->dns.rt.max_value, 2010 * NS_PER_MS); /* from the first query */
+        analysis_finish(a);
+        CHECK_EQU(a->dns.unanswered, 0);
+        CHECK(finding(a, "dns-slow") != NULL);
+        analysis_free(a);
+}
+
+static void test_hostile_messages(void) {
+        analysis_t *a = tu_analysis(0);
+        /* the question name is a pointer to itself, then a two-pointer loop */
+        static const uint8_t loop1[] = { 0, 9, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1 };
+        static const uint8_t loop2[] = { 0, 9, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0e, 0xc0, 0x0c, 0, 1 };
+        static const uint8_t fwd[] = { 0, 9, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0xff };
+        static const uint8_t label_cut[] = { 0, 9, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 60, 'a', 'b' };
+        static const uint8_t bad_label[] = { 0, 9, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0x80, 'a', 0, 0, 1, 0, 1 };
+        const uint8_t *m[] = { loop1, loop2, fwd, label_cut, bad_label };
+        const size_t ml[] = { sizeof loop1, sizeof loop2, sizeof fwd, sizeof label_cut, sizeof bad_label };
+        for (unsigned i = 0; i < 5; i++) {
+                tu_udp_frame(&pk, SRV, 53, CLI, 33333, m[i], ml[i]);
+                tu_feed(a, i * MS, &pk);
+        }
+        CHECK_EQU(a->dns.responses, 5);
+        /* a message shorter than a header is not DNS */
+        tu_udp_frame(&pk, SRV, 53, CLI, 33333, loop1, 11);
+        tu_feed(a, 10 * MS, &pk);
+        CHECK_EQU(a->dns.responses, 5);
+
+        /* names with hostile bytes: kept as data, escaped in both reports */
+        static const char evil[] = "<script>alert(1)</script>.x\"y\\z.\xff\xfe.\x01\x7f";
+        query(a, 20 * MS, 0x4444, evil);
+        analysis_finish(a);
+        CHECK_EQU(a->ev[EV_DNS_UNANSWERED].n, 1);
+        if (a->ev[EV_DNS_UNANSWERED].n) {
+                const event_t *e = &a->ev[EV_DNS_UNANSWERED].v[0];
+                CHECK_EQU(e->text_len, strlen(evil));
+                CHECK(memcmp(e->text, evil, strlen(evil)) == 0);
+        }
+        char *j = tu_report(a); /* must parse */
+        CHECK_CONTAINS(j, "<script>alert(1)</script>.x\\\"y\\\\z.\\ufffd\\ufffd.\\u0001\\u007f");
+        free(j);
+        tu_out_t o;
+        tu_out_open(&o);
+        CHECK_EQ(analysis_write_html(a, o.f), 0);
+        const char *h = tu_out_text(&o);
+        CHECK_MSG(!strstr(h, "<script>alert(1)"), "the HTML report holds a packet's <script> unescaped");
+        CHECK_MSG(!strstr(h, "\xff\xfe"), "the HTML report holds invalid UTF-8 from a packet");
+        CHECK(strstr(h, "&lt;script&gt;alert(1)") != NULL);
+        tu_out_close(&o);
+        analysis_free(a);
+}
+
+static void test_long_name(void) {
+        /* four 63-byte labels (a 255-byte name): kept up to the 95 bytes an event holds */
+        char name[300];
+        size_t o = 0;
+        for (int l = 0; l < 4; l++) {
+                if (l)
+                        name[o++] = '.';
+                memset(name + o, 'a' + l, 63);
+                o += 63;
+        }
+        name[o] = 0;
+        analysis_t *a = tu_analysis(0);
+        query(a, 0, 9, name);
+        analysis_finish(a);
+        CHECK_EQU(a->ev[EV_DNS_UNANSWERED].n, 1);
+        if (a->ev[EV_DNS_UNANSWERED].n) {
+                const event_t *e = &a->ev[EV_DNS_UNANSWERED].v[0];
+                CHECK_U(e->text_len, <=, sizeof e->text);
+                CHECK_U(e->text_len, >=, 63);
+                CHECK(memcmp(e->text, name, e->text_len) == 0);
+        }
+        free(tu_report(a));
+        analysis_free(a);
+}
+
+static void test_tc_flag(void) {
+        analysis_t *a = tu_analysis(0);
+        query(a, 0, 5, "big.example");
+        udp_dns(a, 1 * MS, true, CLI, 33333, SRV, 5, 0x8380, "big.example"); /* TC */
+        CHECK_EQU(a->dns.truncated_flag, 1);
+        CHECK_EQU(a->dns.rt.seen, 1);
+        analysis_free(a);
+}
+
+/* DNS over TCP: client 10.0.0.1:40000 -> 10.0.0.53:53 */
+static void tcp_seg(analysis_t *a, int64_t us, int dir, uint32_t seq, uint32_t ack, uint8_t flags, const tu_buf_t *payload,
+                    uint32_t caplen_cut) {
+        tu_reset(&pk);
+        tu_eth(&pk, 0x0800);
+        size_t ip = dir == 0 ? tu_ipv4(&pk, CLI, SRV, 6, NULL, 0) : tu_ipv4(&pk, SRV, CLI, 6, NULL, 0);
+        if (dir == 0)
+                tu_tcp(&pk, 40000, 53, seq, ack, flags, 1000, NULL, 0);
+        else
+                tu_tcp(&pk, 53, 40000, seq, ack, flags, 1000, NULL, 0);
+        if (payload)
+                tu_put(&pk, payload->b, payload->n);
+        tu_ipv4_end(&pk, ip);
+        uint32_t caplen = caplen_cut && caplen_cut < pk.n ? caplen_cut : (uint32_t) pk.n;
+        analysis_feed_packet(a, 1, us * 1000, caplen, (uint32_t) pk.n, pk.b);
+}
+static void tcp_msg(tu_buf_t *t, uint16_t id, uint16_t flags, const char *name, uint16_t an) {
+        size_t at = t->n;
+        tu_be16(t, 0);
+        tu_dns(t, id, flags, name, 1, an);
+        tu_set_be16(t, at, (uint16_t) (t->n - at - 2));
+}
+
+static void test_dns_over_tcp(void) {
+        analysis_t *a = tu_analysis(0);
+        tu_buf_t q = { 0 }, r = { 0 };
+        tcp_seg(a, 0, 0, 100, 0, TCP_SYN, NULL, 0);
+        tcp_seg(a, 1 * MS, 1, 900, 101, TCP_SYN | TCP_ACK, NULL, 0);
+        tcp_seg(a, 2 * MS, 0, 101, 901, TCP_ACK, NULL, 0);
+        /* two queries in one segment, two responses in one segment */
+        tcp_msg(&q, 1, 0x0100, "one.example", 0);
+        tcp_msg(&q, 2, 0x0100, "two.example", 0);
+        tcp_seg(a, 3 * MS, 0, 101, 901, TCP_ACK | TCP_PSH, &q, 0);
+        tcp_msg(&r, 1, 0x8180, "one.example", 1);
+        tcp_msg(&r, 2, 0x8183, "two.example", 0);
+        tcp_seg(a, 10 * MS, 1, 901, 101 + (uint32_t) q.n, TCP_ACK | TCP_PSH, &r, 0);
+        CHECK_EQU(a->dns.queries, 2);
+        CHECK_EQU(a->dns.responses, 2);
+        CHECK_EQU(a->dns.tcp_messages, 4);
+        CHECK_EQU(a->dns.rcodes[3], 1);
+        CHECK_EQU(a->dns.rt.seen, 2);
+        uint32_t cseq = 101 + (uint32_t) q.n, sseq = 901 + (uint32_t) r.n;
+
+        /* a response cut by the snaplen (only its header and question captured), then one more */
+        tu_reset(&q);
+        tcp_msg(&q, 3, 0x0100, "three.example", 0);
+        tcp_seg(a, 20 * MS, 0, cseq, sseq, TCP_ACK | TCP_PSH, &q, 0);
+        cseq += (uint32_t) q.n;
+        tu_reset(&r);
+        tcp_msg(&r, 3, 0x8180, "three.example", 30); /* 30 answers: long */
+        tcp_seg(a, 25 * MS, 1, sseq, cseq, TCP_ACK | TCP_PSH, &r, 14 + 20 + 20 + 2 + 40);
+        sseq += (uint32_t) r.n;
+        CHECK_EQU(a->dns.responses, 3);
+        CHECK_EQU(a->dns.rt.seen, 3);
+        tu_reset(&q);
+        tcp_msg(&q, 4, 0x0100, "four.example", 0);
+        tcp_seg(a, 30 * MS, 0, cseq, sseq, TCP_ACK | TCP_PSH, &q, 0);
+        cseq += (uint32_t) q.n;
+        tu_reset(&r);
+        tcp_msg(&r, 4, 0x8180, "four.example", 1);
+        tcp_seg(a, 31 * MS, 1, sseq, cseq, TCP_ACK | TCP_PSH, &r, 0);
+        sseq += (uint32_t) r.n;
+        CHECK_EQU(a->dns.queries, 4);
+        CHECK_EQU(a->dns.responses, 4);
+        CHECK_EQU(a->dns.rt.seen, 4);
+
+        /* the 2-byte length in a segment of its own, the message in the next (stacks that write them
+         * separately): both are one message */
+        tu_reset(&q);
+        tcp_msg(&q, 5, 0x0100, "five.example", 0);
+        tu_buf_t len = { 0 }, body = { 0 };
+        tu_put(&len, q.b, 2);
+        tu_put(&body, q.b + 2, q.n - 2);
+        tcp_seg(a, 40 * MS, 0, cseq, sseq, TCP_ACK | TCP_PSH, &len, 0);
+        tcp_seg(a, 40 * MS + 10, 0, cseq + 2, sseq, TCP_ACK | TCP_PSH, &body, 0);
+        cseq += (uint32_t) q.n;
+        tu_reset(&r);
+        tcp_msg(&r, 5, 0x8180, "five.example", 1);
+        tcp_seg(a, 45 * MS, 1, sseq, cseq, TCP_ACK | TCP_PSH, &r, 0);
+        CHECK_MSG(a->dns.queries == 5, "a DNS/TCP message whose length prefix came in its own segment was missed: "
+                                       "%llu queries (expected 5)", (unsigned long long) a->dns.queries);
+        CHECK_EQU(a->dns.responses, 5);
+        analysis_finish(a);
+        CHECK_MSG(a->dns.unanswered == 0, "%llu unanswered", (unsigned long long) a->dns.unanswered);
+        CHECK_EQU(a->dns.unmatched_responses, 0);
+        tu_free(&q);
+        tu_free(&r);
+        tu_free(&len);
+        tu_free(&body);
+        analysis_free(a);
+}
+
+static void test_many_pending(void) {
+        /* more unanswered queries than max_dns_pending: bounded, counted */
+        analysis_limits_t lim;
+        analysis_limits_default(&lim);
+        lim.max_dns_pending = 100;
+        analysis_t *a = NULL;
+        CHECK_EQ(analysis_new(&lim, &a), 0);
+        for (uint32_t i = 0; i < 1000; i++)
+                query(a, i, (uint16_t) i, "x.example");
+        CHECK_EQU(a->dns.queries, 1000);
+        CHECK_U(a->dns.n, <=, 100);
+        analysis_finish(a);
+        CHECK_EQU(a->dns.unanswered + a->dns.dropped_pending, 1000);
+        analysis_free(a);
+}
+
+int main(void) {
+        RUN(test_match);
+        RUN(test_response_time_quantiles);
+        RUN(test_rcodes_and_unanswered);
+        RUN(test_repeated);
+        RUN(test_hostile_messages);
+        RUN(test_long_name);
+        RUN(test_tc_flag);
+        RUN(test_dns_over_tcp);
+        RUN(test_many_pending);
+        tu_free(&pk);
+        tu_free(&msg);
+        return tu_exit();
+}

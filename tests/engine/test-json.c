@@ -1,0 +1,333 @@
+/* Unit tests of lib/engine/json.c (through json_strn: the escaper is private): escaping, invalid UTF-8 -> \ufffd, U+2028/2029, control characters,
+ * nesting, numbers, timestamps, and that whatever goes in, the output parses as JSON (RFC 8259). */
+#include <float.h>
+#include <math.h>
+
+#include "engine/json.h"
+#include "test-util.h"
+
+/* the body of the JSON string json_strn() writes for n bytes (without the quotes), as a C string */
+static char *esc(const char *s, size_t n) {
+        tu_out_t o;
+        tu_out_open(&o);
+        json_t *j = malloc(sizeof *j);
+        json_init(j, o.f, false);
+        json_array_begin(j, NULL);
+        json_strn(j, NULL, s, n);
+        json_array_end(j);
+        json_flush(j);
+        free(j);
+        const char *t = tu_out_text(&o);
+        size_t l = strlen(t);
+        char *r = (l >= 4 && t[0] == '[' && t[1] == '"' && t[l - 1] == ']' && t[l - 2] == '"') ? strndup(t + 2, l - 4)
+                                                                                               : strdup(t);
+        tu_out_close(&o);
+        return r;
+}
+
+#define CHECK_ESC(in, n, expected)                                                                           \
+        do {                                                                                                       \
+                char *_r = esc(in, n);                                                                       \
+                CHECK_STR(_r, expected);                                                                           \
+                free(_r);                                                                                          \
+        } while (0)
+
+static void test_escape(void) {
+        CHECK_ESC("plain", 5, "plain");
+        CHECK_ESC("a\"b\\c", 5, "a\\\"b\\\\c");
+        CHECK_ESC("\n\r\t", 3, "\\n\\r\\t");
+        CHECK_ESC("\x01\x1f\x7f", 3, "\\u0001\\u001f\\u007f");
+        CHECK_ESC("a\0b", 3, "a\\u0000b"); /* a NUL inside is data, not the end */
+        CHECK_ESC("/", 1, "/");
+        /* every control character is escaped */
+        for (int c = 0; c < 0x20; c++) {
+                char in[1] = { (char) c };
+                char *r = esc(in, 1);
+                CHECK_MSG(r[0] == '\\' && strlen(r) >= 2, "control 0x%02x -> \"%s\"", c, r);
+                free(r);
+        }
+        CHECK_ESC("<b>", 3, "<b>");
+        /* keys are escaped the same way */
+        tu_out_t o;
+        tu_out_open(&o);
+        json_t *j = malloc(sizeof *j);
+        json_init(j, o.f, false);
+        json_object_begin(j, NULL);
+        json_u64(j, "k\"\n\xff", 1);
+        json_object_end(j);
+        json_flush(j);
+        free(j);
+        CHECK_STR(tu_out_text(&o), "{\"k\\\"\\n\\ufffd\":1}");
+        tu_out_close(&o);
+}
+
+static void test_utf8(void) {
+        CHECK_ESC("h\xc3\xa9llo", 6, "h\xc3\xa9llo");            /* é kept */
+        CHECK_ESC("\xe2\x82\xac", 3, "\xe2\x82\xac");            /* € kept */
+        CHECK_ESC("\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80");    /* 😀 kept */
+        CHECK_ESC("\xff", 1, "\\ufffd");
+        CHECK_ESC("a\x80z", 3, "a\\ufffdz");                     /* lone continuation */
+        CHECK_ESC("\xc0\xaf", 2, "\\ufffd\\ufffd");              /* overlong '/' */
+        CHECK_ESC("\xe0\x80\xaf", 3, "\\ufffd\\ufffd\\ufffd");   /* overlong */
+        CHECK_ESC("\xed\xa0\x80", 3, "\\ufffd\\ufffd\\ufffd");   /* surrogate D800 */
+        CHECK_ESC("\xf4\x90\x80\x80", 4, "\\ufffd\\ufffd\\ufffd\\ufffd"); /* above U+10FFFF */
+        CHECK_ESC("\xc3", 1, "\\ufffd");                         /* cut sequence at the end */
+        CHECK_ESC("\xe2\x82", 2, "\\ufffd\\ufffd");
+        CHECK_ESC("\xe2\x82z", 3, "\\ufffd\\ufffdz");
+        /* U+2028 and U+2029 are valid JSON but break JavaScript string literals */
+        CHECK_ESC("a\xe2\x80\xa8" "b\xe2\x80\xa9", 8, "a\\u2028b\\u2029");
+        CHECK_ESC("\xe2\x80\xa7", 3, "\xe2\x80\xa7");            /* U+2027 is fine */
+}
+
+/* all 256 single bytes and many random strings: the output is always a valid JSON string */
+static void test_any_bytes_parse(void) {
+        uint64_t x = 0x9e3779b97f4a7c15ULL;
+        char errbuf[160];
+        for (int round = 0; round < 20000; round++) {
+                char in[24];
+                size_t n = round < 256 ? 1 : (size_t) (round % 23) + 1;
+                if (round < 256)
+                        in[0] = (char) round;
+                else
+                        for (size_t i = 0; i < n; i++) {
+                                x ^= x << 13;
+                                x ^= x >> 7;
+                                x ^= x << 17;
+                                /* bias towards interesting bytes */
+                                uint8_t b = (uint8_t) x;
+                                if ((x >> 8) % 3 == 0)
+                                        b = (uint8_t) (0x80 | (b & 0x7f));
+                                if ((x >> 8) % 7 == 0)
+                                        b = (uint8_t) "\xe2\x80\xa8\xf0\xed\xc3\"\\"[(x >> 16) % 8];
+                                in[i] = (char) b;
+                        }
+                char *body = esc(in, n);
+                size_t bl = strlen(body);
+                char *s = malloc(bl + 3);
+                s[0] = '"';
+                memcpy(s + 1, body, bl);
+                s[bl + 1] = '"';
+                s[bl + 2] = 0;
+                const char *err = tu_json_check(s, errbuf, sizeof errbuf);
+                CHECK_MSG(err == NULL, "round %d: %s in %s", round, err, s);
+                CHECK_MSG(!strstr(s, "\xe2\x80\xa8") && !strstr(s, "\xe2\x80\xa9"), "round %d: raw U+2028/9", round);
+                free(body);
+                free(s);
+        }
+}
+
+static char *doc(void (*fn)(json_t *), bool pretty) {
+        tu_out_t o;
+        tu_out_open(&o);
+        json_t *j = malloc(sizeof *j);
+        json_init(j, o.f, pretty);
+        fn(j);
+        json_flush(j);
+        free(j);
+        char *r = strdup(tu_out_text(&o));
+        tu_out_close(&o);
+        return r;
+}
+
+static void doc_basic(json_t *j) {
+        json_object_begin(j, NULL);
+        json_str(j, "schema", "pcapd.report/1");
+        json_u64(j, "u", UINT64_MAX);
+        json_i64(j, "i", INT64_MIN);
+        json_bool(j, "t", true);
+        json_bool(j, "f", false);
+        json_null(j, "n");
+        json_str(j, "nullstr", NULL);
+        json_strn(j, "bytes", "a\0b", 3);
+        json_str(j, "k\"ey", "v");
+        json_array_begin(j, "empty");
+        json_array_end(j);
+        json_object_begin(j, "emptyobj");
+        json_object_end(j);
+        json_array_begin(j, "arr");
+        json_u64(j, NULL, 1);
+        json_object_begin(j, NULL);
+        json_u64(j, "x", 2);
+        json_object_end(j);
+        json_array_begin(j, NULL);
+        json_array_end(j);
+        json_str(j, NULL, "s");
+        json_array_end(j);
+        json_object_end(j);
+}
+
+static void test_document(void) {
+        char errbuf[160], v[128];
+        for (int pretty = 0; pretty < 2; pretty++) {
+                char *s = doc(doc_basic, pretty);
+                const char *err = tu_json_check(s, errbuf, sizeof errbuf);
+                CHECK_MSG(err == NULL, "pretty=%d: %s\n%s", pretty, err, s);
+                CHECK_STR(tu_json_get(s, "u", v, sizeof v), "18446744073709551615");
+                CHECK_STR(tu_json_get(s, "i", v, sizeof v), "-9223372036854775808");
+                CHECK_STR(tu_json_get(s, "n", v, sizeof v), "null");
+                CHECK_STR(tu_json_get(s, "nullstr", v, sizeof v), "null");
+                CHECK_STR(tu_json_get(s, "bytes", v, sizeof v), "\"a\\u0000b\"");
+                CHECK_STR(tu_json_get(s, "k\"ey", v, sizeof v), "\"v\"");
+                CHECK_STR(tu_json_get(s, "arr.1.x", v, sizeof v), "2");
+                CHECK_STR(tu_json_get(s, "arr.3", v, sizeof v), "\"s\"");
+                CHECK_STR(tu_json_get(s, "empty", v, sizeof v), "[]");
+                free(s);
+        }
+}
+
+static int nest_depth;
+static void doc_nested(json_t *j) {
+        json_object_begin(j, NULL);
+        for (int i = 0; i < nest_depth; i++) {
+                json_u64(j, "before", (uint64_t) i);
+                if (i % 2)
+                        json_object_begin(j, "o");
+                else
+                        json_array_begin(j, "a");
+                if (i % 2 == 0) {
+                        /* arrays hold an object so keys stay legal */
+                        json_u64(j, NULL, 7);
+                        json_object_begin(j, NULL);
+                }
+        }
+        for (int i = nest_depth - 1; i >= 0; i--) {
+                if (i % 2 == 0) {
+                        json_u64(j, "last", 1);
+                        json_object_end(j);
+                        json_u64(j, NULL, 8);
+                        json_array_end(j);
+                } else {
+                        json_u64(j, "last", 1);
+                        json_object_end(j);
+                }
+                json_u64(j, "after", (uint64_t) i);
+        }
+        json_object_end(j);
+}
+
+static void test_nesting(void) {
+        char errbuf[160];
+        /* depths within JSON_DEPTH_MAX must be exact; deeper ones must at least stay valid JSON */
+        static const int depths[] = { 1, 2, 5, 10, 20, 40 };
+        for (unsigned k = 0; k < sizeof depths / sizeof depths[0]; k++) {
+                nest_depth = depths[k];
+                for (int pretty = 0; pretty < 2; pretty++) {
+                        char *s = doc(doc_nested, pretty);
+                        const char *err = tu_json_check(s, errbuf, sizeof errbuf);
+                        CHECK_MSG(err == NULL, "nesting %d (%d levels of containers, JSON_DEPTH_MAX %d), pretty=%d: %s",
+                                  nest_depth, nest_depth + nest_depth / 2 + 1, JSON_DEPTH_MAX, pretty, err);
+                        free(s);
+                }
+        }
+}
+
+static char *num(double v, int decimals) {
+        tu_out_t o;
+        tu_out_open(&o);
+        json_t *j = malloc(sizeof *j);
+        json_init(j, o.f, false);
+        json_array_begin(j, NULL);
+        json_double(j, NULL, v, decimals);
+        json_array_end(j);
+        json_flush(j);
+        free(j);
+        char *r = strdup(tu_out_text(&o));
+        tu_out_close(&o);
+        return r;
+}
+
+#define CHECK_NUM(v, dec, expected)                                                                                \
+        do {                                                                                                       \
+                char *_r = num(v, dec);                                                                            \
+                CHECK_STR(_r, "[" expected "]");                                                                   \
+                free(_r);                                                                                          \
+        } while (0)
+
+static void test_numbers(void) {
+        CHECK_NUM(1.5, 3, "1.5");
+        CHECK_NUM(2.0, 3, "2");
+        CHECK_NUM(0.0, 3, "0");
+        CHECK_NUM(-0.0, 3, "0");
+        CHECK_NUM(-0.0001, 3, "0");
+        CHECK_NUM(0.1234, 3, "0.123");
+        CHECK_NUM(100.0, 0, "100");
+        CHECK_NUM(-2.25, 2, "-2.25");
+        CHECK_NUM(10.10, 3, "10.1");
+        CHECK_NUM(NAN, 3, "null");
+        CHECK_NUM(INFINITY, 3, "null");
+        CHECK_NUM(-INFINITY, 3, "null");
+        /* large values keep their magnitude and stay valid JSON numbers */
+        char errbuf[160];
+        static const double big[] = { 1e15, 123456789012.5, 1e22, 1e300, -1e300, DBL_MAX };
+        for (unsigned i = 0; i < sizeof big / sizeof big[0]; i++) {
+                char *r = num(big[i], 3);
+                const char *err = tu_json_check(r, errbuf, sizeof errbuf);
+                CHECK_MSG(err == NULL, "%g -> %s: %s", big[i], r, err);
+                double back = strtod(r + 1, NULL);
+                CHECK_MSG(fabs(back - big[i]) <= fabs(big[i]) * 1e-9, "json_double(%g, 3) wrote %s (reads back as %g)",
+                          big[i], r, back);
+                free(r);
+        }
+}
+
+static char *ts(int64_t ns, bool ms) {
+        tu_out_t o;
+        tu_out_open(&o);
+        json_t *j = malloc(sizeof *j);
+        json_init(j, o.f, false);
+        json_array_begin(j, NULL);
+        if (ms)
+                json_ms(j, NULL, ns);
+        else
+                json_ts(j, NULL, ns);
+        json_array_end(j);
+        json_flush(j);
+        free(j);
+        char *r = strdup(tu_out_text(&o));
+        tu_out_close(&o);
+        return r;
+}
+
+#define CHECK_TS(ns, expected)                                                                                     \
+        do {                                                                                                       \
+                char *_r = ts(ns, false);                                                                          \
+                CHECK_STR(_r, "[" expected "]");                                                                   \
+                free(_r);                                                                                          \
+        } while (0)
+#define CHECK_MS(ns, expected)                                                                                     \
+        do {                                                                                                       \
+                char *_r = ts(ns, true);                                                                           \
+                CHECK_STR(_r, "[" expected "]");                                                                   \
+                free(_r);                                                                                          \
+        } while (0)
+
+static void test_timestamps(void) {
+        CHECK_TS(0, "0.000000000");
+        CHECK_TS(1, "0.000000001");
+        CHECK_TS(1700000000123456789LL, "1700000000.123456789"); /* exact: no float rounding */
+        CHECK_TS(1000000000LL, "1.000000000");
+        CHECK_TS(INT64_MAX, "9223372036.854775807");
+        /* before 1970 (a pcapng if_tsoffset can put packets there): -1 ns is -0.000000001 s */
+        CHECK_TS(-1, "-0.000000001");
+        CHECK_TS(-1500000000LL, "-1.500000000");
+        CHECK_TS(-2000000000LL, "-2.000000000");
+        char errbuf[160];
+        char *r = ts(INT64_MIN, false);
+        CHECK_MSG(tu_json_check(r, errbuf, sizeof errbuf) == NULL, "INT64_MIN -> %s", r);
+        free(r);
+        CHECK_MS(1500000, "1.5");
+        CHECK_MS(1234567, "1.235");
+        CHECK_MS(0, "0");
+        CHECK_MS(-2500000, "-2.5");
+}
+
+int main(void) {
+        RUN(test_escape);
+        RUN(test_utf8);
+        RUN(test_any_bytes_parse);
+        RUN(test_document);
+        RUN(test_nesting);
+        RUN(test_numbers);
+        RUN(test_timestamps);
+        return tu_exit();
+}

@@ -1,0 +1,812 @@
+/* Shared helpers for the engine's unit tests: assertions that print file:line and both values, packet
+ * builders (Ethernet, IPv4/IPv6, TCP/UDP with options, DNS), in-memory pcap/pcapng writers, a strict JSON
+ * checker with a dotted-path lookup. Header-only: each test-<module>.c is one executable. */
+#pragma once
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/analysis.h"
+
+/* ---- assertions: a failed check is printed and counted; the test file goes on and exits 1 at the end ---- */
+
+static int tu_failures;
+static const char *tu_current = "";
+
+#define TU_FAIL(...)                                                                                               \
+        do {                                                                                                       \
+                fprintf(stderr, "%s:%d: [%s] ", __FILE__, __LINE__, tu_current);                                   \
+                fprintf(stderr, __VA_ARGS__);                                                                      \
+                fputc('\n', stderr);                                                                               \
+                tu_failures++;                                                                                     \
+        } while (0)
+
+#define CHECK(cond)                                                                                                \
+        do {                                                                                                       \
+                if (!(cond))                                                                                       \
+                        TU_FAIL("CHECK(%s) failed", #cond);                                                        \
+        } while (0)
+
+#define CHECK_MSG(cond, ...)                                                                                       \
+        do {                                                                                                       \
+                if (!(cond)) {                                                                                     \
+                        TU_FAIL("CHECK(%s) failed", #cond);                                                        \
+                        fprintf(stderr, "    ");                                                                   \
+                        fprintf(stderr, __VA_ARGS__);                                                              \
+                        fputc('\n', stderr);                                                                       \
+                }                                                                                                  \
+        } while (0)
+
+#define CHECK_U(a, op, b)                                                                                          \
+        do {                                                                                                       \
+                unsigned long long _x = (unsigned long long) (a), _y = (unsigned long long) (b);                   \
+                if (!(_x op _y))                                                                                   \
+                        TU_FAIL("CHECK(%s %s %s) failed: %llu vs %llu", #a, #op, #b, _x, _y);                      \
+        } while (0)
+
+#define CHECK_I(a, op, b)                                                                                          \
+        do {                                                                                                       \
+                long long _x = (long long) (a), _y = (long long) (b);                                              \
+                if (!(_x op _y))                                                                                   \
+                        TU_FAIL("CHECK(%s %s %s) failed: %lld vs %lld", #a, #op, #b, _x, _y);                      \
+        } while (0)
+
+#define CHECK_EQ(a, b) CHECK_I(a, ==, b)
+#define CHECK_EQU(a, b) CHECK_U(a, ==, b)
+
+#define CHECK_STR(a, b)                                                                                            \
+        do {                                                                                                       \
+                const char *_x = (a), *_y = (b);                                                                   \
+                if (!_x || !_y || strcmp(_x, _y) != 0)                                                             \
+                        TU_FAIL("CHECK_STR(%s, %s) failed:\n    got      \"%s\"\n    expected \"%s\"", #a, #b,    \
+                                _x ? _x : "(null)", _y ? _y : "(null)");                                           \
+        } while (0)
+
+#define CHECK_CONTAINS(hay, needle)                                                                                \
+        do {                                                                                                       \
+                const char *_h = (hay), *_n = (needle);                                                            \
+                if (!_h || !strstr(_h, _n))                                                                        \
+                        TU_FAIL("CHECK_CONTAINS(%s, \"%s\") failed: got \"%.300s\"", #hay, _n, _h ? _h : "(null)"); \
+        } while (0)
+
+#define RUN(fn)                                                                                                    \
+        do {                                                                                                       \
+                int _before = tu_failures;                                                                         \
+                tu_current = #fn;                                                                                  \
+                fn();                                                                                              \
+                fprintf(stderr, "%s %s\n", tu_failures == _before ? "ok  " : "FAIL", #fn);                         \
+        } while (0)
+
+static inline int tu_exit(void) {
+        if (tu_failures)
+                fprintf(stderr, "%d check(s) failed\n", tu_failures);
+        return tu_failures ? 1 : 0;
+}
+
+/* ---- a growable byte buffer: packets and capture files ---- */
+
+typedef struct tu_buf {
+        uint8_t *b;
+        size_t n, cap;
+} tu_buf_t;
+
+static inline void tu_reserve(tu_buf_t *t, size_t more) {
+        if (t->n + more <= t->cap)
+                return;
+        size_t nc = t->cap ? t->cap : 256;
+        while (nc < t->n + more)
+                nc *= 2;
+        t->b = realloc(t->b, nc);
+        if (!t->b) {
+                perror("realloc");
+                abort();
+        }
+        t->cap = nc;
+}
+static inline void tu_free(tu_buf_t *t) {
+        free(t->b);
+        *t = (tu_buf_t) { 0 };
+}
+static inline void tu_reset(tu_buf_t *t) { t->n = 0; }
+static inline size_t tu_put(tu_buf_t *t, const void *p, size_t n) {
+        tu_reserve(t, n);
+        size_t off = t->n;
+        if (n)
+                memcpy(t->b + t->n, p, n);
+        t->n += n;
+        return off;
+}
+static inline size_t tu_zero(tu_buf_t *t, size_t n) {
+        tu_reserve(t, n);
+        size_t off = t->n;
+        memset(t->b + t->n, 0, n);
+        t->n += n;
+        return off;
+}
+static inline void tu_u8(tu_buf_t *t, uint8_t v) { tu_put(t, &v, 1); }
+static inline void tu_be16(tu_buf_t *t, uint16_t v) {
+        uint8_t x[2] = { (uint8_t) (v >> 8), (uint8_t) v };
+        tu_put(t, x, 2);
+}
+static inline void tu_be32(tu_buf_t *t, uint32_t v) {
+        uint8_t x[4] = { (uint8_t) (v >> 24), (uint8_t) (v >> 16), (uint8_t) (v >> 8), (uint8_t) v };
+        tu_put(t, x, 4);
+}
+static inline void tu_le16(tu_buf_t *t, uint16_t v) {
+        uint8_t x[2] = { (uint8_t) v, (uint8_t) (v >> 8) };
+        tu_put(t, x, 2);
+}
+static inline void tu_le32(tu_buf_t *t, uint32_t v) {
+        uint8_t x[4] = { (uint8_t) v, (uint8_t) (v >> 8), (uint8_t) (v >> 16), (uint8_t) (v >> 24) };
+        tu_put(t, x, 4);
+}
+/* endian-selectable writers for capture files */
+static inline void tu_w16(tu_buf_t *t, bool be, uint16_t v) { be ? tu_be16(t, v) : tu_le16(t, v); }
+static inline void tu_w32(tu_buf_t *t, bool be, uint32_t v) { be ? tu_be32(t, v) : tu_le32(t, v); }
+static inline void tu_set_be16(tu_buf_t *t, size_t off, uint16_t v) {
+        t->b[off] = (uint8_t) (v >> 8);
+        t->b[off + 1] = (uint8_t) v;
+}
+static inline void tu_set_be32(tu_buf_t *t, size_t off, uint32_t v) {
+        t->b[off] = (uint8_t) (v >> 24);
+        t->b[off + 1] = (uint8_t) (v >> 16);
+        t->b[off + 2] = (uint8_t) (v >> 8);
+        t->b[off + 3] = (uint8_t) v;
+}
+/* payload bytes with a recognisable pattern */
+static inline void tu_pattern(tu_buf_t *t, size_t n) {
+        tu_reserve(t, n);
+        for (size_t i = 0; i < n; i++)
+                t->b[t->n + i] = (uint8_t) ('a' + i % 26);
+        t->n += n;
+}
+
+/* ---- packet builders ---- */
+
+static inline uint16_t tu_csum(const uint8_t *p, size_t n) {
+        uint32_t s = 0;
+        for (size_t i = 0; i + 1 < n; i += 2)
+                s += (uint32_t) (p[i] << 8 | p[i + 1]);
+        if (n & 1)
+                s += (uint32_t) p[n - 1] << 8;
+        while (s >> 16)
+                s = (s & 0xffff) + (s >> 16);
+        return (uint16_t) ~s;
+}
+
+static inline void tu_eth(tu_buf_t *t, uint16_t ethertype) {
+        static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01 };
+        tu_put(t, macs, 12);
+        tu_be16(t, ethertype);
+}
+/* After an ethertype 0x8100/0x88a8/0x9100: the tag's TCI and the next type. */
+static inline void tu_vlan(tu_buf_t *t, uint16_t vid, uint16_t next_type) {
+        tu_be16(t, vid);
+        tu_be16(t, next_type);
+}
+
+static inline void tu_addr4(uint8_t out[4], const char *s) {
+        if (inet_pton(AF_INET, s, out) != 1) {
+                fprintf(stderr, "bad IPv4 literal %s\n", s);
+                abort();
+        }
+}
+static inline void tu_addr6(uint8_t out[16], const char *s) {
+        if (inet_pton(AF_INET6, s, out) != 1) {
+                fprintf(stderr, "bad IPv6 literal %s\n", s);
+                abort();
+        }
+}
+
+/* IPv4 header (with options, padded to 4 bytes); returns its offset for tu_ipv4_end(). */
+static inline size_t tu_ipv4(tu_buf_t *t, const char *src, const char *dst, uint8_t proto, const uint8_t *opts,
+                             size_t optlen) {
+        size_t off = t->n;
+        size_t ol = (optlen + 3) & ~(size_t) 3;
+        tu_u8(t, (uint8_t) (0x40 | ((20 + ol) / 4)));
+        tu_u8(t, 0);
+        tu_be16(t, 0); /* total length: tu_ipv4_end */
+        tu_be16(t, 0x1234);
+        tu_be16(t, 0x4000); /* DF */
+        tu_u8(t, 64);
+        tu_u8(t, proto);
+        tu_be16(t, 0);
+        uint8_t a[4];
+        tu_addr4(a, src);
+        tu_put(t, a, 4);
+        tu_addr4(a, dst);
+        tu_put(t, a, 4);
+        tu_put(t, opts, optlen);
+        tu_zero(t, ol - optlen);
+        return off;
+}
+static inline void tu_ipv4_end(tu_buf_t *t, size_t off) {
+        tu_set_be16(t, off + 2, (uint16_t) (t->n - off));
+        size_t ihl = (size_t) (t->b[off] & 0x0f) * 4;
+        tu_set_be16(t, off + 10, 0);
+        tu_set_be16(t, off + 10, tu_csum(t->b + off, ihl));
+}
+static inline void tu_ipv4_frag(tu_buf_t *t, size_t off, uint16_t id, uint32_t frag_off_bytes, bool mf) {
+        tu_set_be16(t, off + 4, id);
+        tu_set_be16(t, off + 6, (uint16_t) ((mf ? 0x2000 : 0) | (frag_off_bytes / 8)));
+}
+
+static inline size_t tu_ipv6(tu_buf_t *t, const char *src, const char *dst, uint8_t nh) {
+        size_t off = t->n;
+        tu_be32(t, 0x60000000);
+        tu_be16(t, 0);
+        tu_u8(t, nh);
+        tu_u8(t, 64);
+        uint8_t a[16];
+        tu_addr6(a, src);
+        tu_put(t, a, 16);
+        tu_addr6(a, dst);
+        tu_put(t, a, 16);
+        return off;
+}
+static inline void tu_ipv6_end(tu_buf_t *t, size_t off) { tu_set_be16(t, off + 4, (uint16_t) (t->n - off - 40)); }
+
+/* TCP header; options padded with zeros (EOL) to 4 bytes. */
+static inline size_t tu_tcp(tu_buf_t *t, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                            uint16_t win, const uint8_t *opts, size_t optlen) {
+        size_t off = t->n;
+        size_t ol = (optlen + 3) & ~(size_t) 3;
+        tu_be16(t, sport);
+        tu_be16(t, dport);
+        tu_be32(t, seq);
+        tu_be32(t, ack);
+        tu_u8(t, (uint8_t) (((20 + ol) / 4) << 4));
+        tu_u8(t, flags);
+        tu_be16(t, win);
+        tu_be16(t, 0);
+        tu_be16(t, 0);
+        tu_put(t, opts, optlen);
+        tu_zero(t, ol - optlen);
+        return off;
+}
+
+static inline size_t tu_udp(tu_buf_t *t, uint16_t sport, uint16_t dport) {
+        size_t off = t->n;
+        tu_be16(t, sport);
+        tu_be16(t, dport);
+        tu_be16(t, 0);
+        tu_be16(t, 0);
+        return off;
+}
+static inline void tu_udp_end(tu_buf_t *t, size_t off) { tu_set_be16(t, off + 4, (uint16_t) (t->n - off)); }
+
+/* TCP option encoders: append to an option byte array, return the new length. */
+static inline size_t tu_opt_mss(uint8_t *o, size_t n, uint16_t mss) {
+        o[n] = 2; o[n + 1] = 4; o[n + 2] = (uint8_t) (mss >> 8); o[n + 3] = (uint8_t) mss;
+        return n + 4;
+}
+static inline size_t tu_opt_ws(uint8_t *o, size_t n, uint8_t shift) {
+        o[n] = 1; o[n + 1] = 3; o[n + 2] = 3; o[n + 3] = shift; /* NOP + WS */
+        return n + 4;
+}
+static inline size_t tu_opt_sackperm(uint8_t *o, size_t n) {
+        o[n] = 1; o[n + 1] = 1; o[n + 2] = 4; o[n + 3] = 2;
+        return n + 4;
+}
+static inline size_t tu_opt_ts(uint8_t *o, size_t n, uint32_t val, uint32_t ecr) {
+        o[n] = 1; o[n + 1] = 1; o[n + 2] = 8; o[n + 3] = 10;
+        for (int i = 0; i < 4; i++) {
+                o[n + 4 + i] = (uint8_t) (val >> (24 - 8 * i));
+                o[n + 8 + i] = (uint8_t) (ecr >> (24 - 8 * i));
+        }
+        return n + 12;
+}
+static inline size_t tu_opt_sack(uint8_t *o, size_t n, const uint32_t (*blocks)[2], unsigned nb) {
+        o[n] = 1; o[n + 1] = 1; o[n + 2] = 5; o[n + 3] = (uint8_t) (2 + 8 * nb);
+        size_t k = n + 4;
+        for (unsigned i = 0; i < nb; i++)
+                for (int e = 0; e < 2; e++)
+                        for (int b = 0; b < 4; b++)
+                                o[k++] = (uint8_t) (blocks[i][e] >> (24 - 8 * b));
+        return k;
+}
+
+/* A whole Ethernet + IPv4/IPv6 (by the address syntax) + TCP frame with paylen pattern bytes. */
+static inline void tu_tcp_frame(tu_buf_t *t, const char *src, uint16_t sport, const char *dst, uint16_t dport,
+                                uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win, const uint8_t *opts,
+                                size_t optlen, size_t paylen) {
+        bool v6 = strchr(src, ':') != NULL;
+        tu_reset(t);
+        tu_eth(t, v6 ? 0x86dd : 0x0800);
+        size_t ip = v6 ? tu_ipv6(t, src, dst, 6) : tu_ipv4(t, src, dst, 6, NULL, 0);
+        tu_tcp(t, sport, dport, seq, ack, flags, win, opts, optlen);
+        tu_pattern(t, paylen);
+        if (v6)
+                tu_ipv6_end(t, ip);
+        else
+                tu_ipv4_end(t, ip);
+}
+
+static inline void tu_udp_frame(tu_buf_t *t, const char *src, uint16_t sport, const char *dst, uint16_t dport,
+                                const void *payload, size_t paylen) {
+        bool v6 = strchr(src, ':') != NULL;
+        tu_reset(t);
+        tu_eth(t, v6 ? 0x86dd : 0x0800);
+        size_t ip = v6 ? tu_ipv6(t, src, dst, 17) : tu_ipv4(t, src, dst, 17, NULL, 0);
+        size_t u = tu_udp(t, sport, dport);
+        if (payload)
+                tu_put(t, payload, paylen);
+        else
+                tu_pattern(t, paylen);
+        tu_udp_end(t, u);
+        if (v6)
+                tu_ipv6_end(t, ip);
+        else
+                tu_ipv4_end(t, ip);
+}
+
+/* A DNS message with one question (name in dotted form; a label may hold any byte except '.'), plus ancount
+ * A records pointing at the question name. flags: the 16-bit flags word (0x8180 = response, RD, RA). */
+static inline void tu_dns(tu_buf_t *t, uint16_t id, uint16_t flags, const char *name, uint16_t qtype,
+                          uint16_t ancount) {
+        tu_be16(t, id);
+        tu_be16(t, flags);
+        tu_be16(t, 1);
+        tu_be16(t, ancount);
+        tu_be16(t, 0);
+        tu_be16(t, 0);
+        const char *p = name;
+        while (*p) {
+                const char *dot = strchr(p, '.');
+                size_t l = dot ? (size_t) (dot - p) : strlen(p);
+                tu_u8(t, (uint8_t) l);
+                tu_put(t, p, l);
+                p += l;
+                if (*p == '.')
+                        p++;
+        }
+        tu_u8(t, 0);
+        tu_be16(t, qtype);
+        tu_be16(t, 1);
+        for (uint16_t i = 0; i < ancount; i++) {
+                tu_be16(t, 0xc00c);
+                tu_be16(t, 1);
+                tu_be16(t, 1);
+                tu_be32(t, 60);
+                tu_be16(t, 4);
+                tu_be32(t, 0x0a000001 + i);
+        }
+}
+
+/* ---- capture files in memory ---- */
+
+/* classic pcap: nano selects the 0xa1b23c4d magic; be writes a big-endian file */
+static inline void tu_pcap_header(tu_buf_t *t, bool be, bool nano, uint32_t linktype, uint32_t snaplen) {
+        tu_w32(t, be, nano ? 0xa1b23c4d : 0xa1b2c3d4);
+        tu_w16(t, be, 2);
+        tu_w16(t, be, 4);
+        tu_w32(t, be, 0);
+        tu_w32(t, be, 0);
+        tu_w32(t, be, snaplen);
+        tu_w32(t, be, linktype);
+}
+static inline void tu_pcap_record(tu_buf_t *t, bool be, bool nano, int64_t ts_ns, const void *data, uint32_t caplen,
+                                  uint32_t len) {
+        tu_w32(t, be, (uint32_t) (ts_ns / 1000000000));
+        tu_w32(t, be, (uint32_t) (nano ? ts_ns % 1000000000 : ts_ns % 1000000000 / 1000));
+        tu_w32(t, be, caplen);
+        tu_w32(t, be, len);
+        tu_put(t, data, caplen);
+}
+
+/* pcapng: a generic block (body padded to 4 bytes) */
+static inline void tu_ng_block(tu_buf_t *t, bool be, uint32_t type, const void *body, size_t n) {
+        size_t pad = (4 - n % 4) % 4;
+        uint32_t len = (uint32_t) (12 + n + pad);
+        tu_w32(t, be, type);
+        tu_w32(t, be, len);
+        tu_put(t, body, n);
+        tu_zero(t, pad);
+        tu_w32(t, be, len);
+}
+static inline void tu_ng_shb(tu_buf_t *t, bool be) {
+        tu_buf_t b = { 0 };
+        tu_w32(&b, be, 0x1a2b3c4d);
+        tu_w16(&b, be, 1);
+        tu_w16(&b, be, 0);
+        tu_w32(&b, be, 0xffffffff);
+        tu_w32(&b, be, 0xffffffff);
+        tu_ng_block(t, be, 0x0a0d0d0a, b.b, b.n);
+        tu_free(&b);
+}
+/* tsresol < 0: no option; tsoffset written only when has_offset */
+static inline void tu_ng_idb(tu_buf_t *t, bool be, uint16_t linktype, uint32_t snaplen, int tsresol, bool has_offset,
+                             int64_t tsoffset) {
+        tu_buf_t b = { 0 };
+        tu_w16(&b, be, linktype);
+        tu_w16(&b, be, 0);
+        tu_w32(&b, be, snaplen);
+        if (tsresol >= 0) {
+                tu_w16(&b, be, 9);
+                tu_w16(&b, be, 1);
+                tu_u8(&b, (uint8_t) tsresol);
+                tu_zero(&b, 3);
+        }
+        if (has_offset) {
+                tu_w16(&b, be, 14);
+                tu_w16(&b, be, 8);
+                uint64_t o = (uint64_t) tsoffset;
+                /* a u64 in the section's byte order */
+                if (be) {
+                        tu_be32(&b, (uint32_t) (o >> 32));
+                        tu_be32(&b, (uint32_t) o);
+                } else {
+                        tu_le32(&b, (uint32_t) o);
+                        tu_le32(&b, (uint32_t) (o >> 32));
+                }
+        }
+        tu_w16(&b, be, 0);
+        tu_w16(&b, be, 0);
+        tu_ng_block(t, be, 1, b.b, b.n);
+        tu_free(&b);
+}
+static inline void tu_ng_epb(tu_buf_t *t, bool be, uint32_t ifid, uint64_t ts_units, const void *data, uint32_t caplen,
+                             uint32_t len) {
+        tu_buf_t b = { 0 };
+        tu_w32(&b, be, ifid);
+        tu_w32(&b, be, (uint32_t) (ts_units >> 32));
+        tu_w32(&b, be, (uint32_t) ts_units);
+        tu_w32(&b, be, caplen);
+        tu_w32(&b, be, len);
+        tu_put(&b, data, caplen);
+        tu_zero(&b, (4 - caplen % 4) % 4);
+        tu_ng_block(t, be, 6, b.b, b.n);
+        tu_free(&b);
+}
+static inline void tu_ng_spb(tu_buf_t *t, bool be, const void *data, uint32_t caplen, uint32_t len) {
+        tu_buf_t b = { 0 };
+        tu_w32(&b, be, len);
+        tu_put(&b, data, caplen);
+        tu_zero(&b, (4 - caplen % 4) % 4);
+        tu_ng_block(t, be, 3, b.b, b.n);
+        tu_free(&b);
+}
+
+/* fmemopen over a copy that lives as long as the FILE (the copy is freed by tu_fclose) */
+typedef struct tu_memfile {
+        FILE *f;
+        void *copy;
+} tu_memfile_t;
+static inline FILE *tu_fmemopen(tu_memfile_t *m, const void *data, size_t n) {
+        m->copy = malloc(n ? n : 1);
+        if (n)
+                memcpy(m->copy, data, n);
+        m->f = fmemopen(m->copy, n ? n : 1, "rb");
+        if (m->f && n == 0) {
+                /* fmemopen refuses size 0: read the single byte away so the stream is at EOF */
+                fclose(m->f);
+                m->f = fopen("/dev/null", "rb");
+        }
+        return m->f;
+}
+static inline void tu_fclose(tu_memfile_t *m) {
+        if (m->f)
+                fclose(m->f);
+        free(m->copy);
+        *m = (tu_memfile_t) { 0 };
+}
+
+/* ---- capturing what a writer prints ---- */
+
+typedef struct tu_out {
+        FILE *f;
+        char *s;
+        size_t n;
+} tu_out_t;
+static inline FILE *tu_out_open(tu_out_t *o) {
+        *o = (tu_out_t) { 0 };
+        o->f = open_memstream(&o->s, &o->n);
+        return o->f;
+}
+static inline const char *tu_out_text(tu_out_t *o) {
+        fflush(o->f);
+        return o->s;
+}
+static inline void tu_out_close(tu_out_t *o) {
+        if (o->f)
+                fclose(o->f);
+        free(o->s);
+        *o = (tu_out_t) { 0 };
+}
+
+/* ---- a strict JSON checker (RFC 8259) with a dotted-path lookup ----
+ * tu_json_check() returns NULL when s is one valid JSON text (nothing but whitespace after it), else a
+ * message with the offset. tu_json_get() finds the value at a path like "tcp.rtt_ms.p50" ("findings.0.title"
+ * for array elements) and returns a pointer to its first byte and its length. */
+
+typedef struct tu_json_parser {
+        const char *s, *end, *p;
+        char err[128];
+        const char *want;        /* path wanted, or NULL */
+        char path[512];
+        const char *found;
+        size_t found_len;
+        int depth;
+} tu_json_parser_t;
+
+static bool tu_jp_value(tu_json_parser_t *j);
+
+static inline void tu_jp_ws(tu_json_parser_t *j) {
+        while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+                j->p++;
+}
+static inline bool tu_jp_fail(tu_json_parser_t *j, const char *what) {
+        if (!j->err[0])
+                snprintf(j->err, sizeof j->err, "%s at offset %zu", what, (size_t) (j->p - j->s));
+        return false;
+}
+static inline int tu_hex(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+/* Checks a string; with out != NULL, decodes it (UTF-8) into out (bounded). */
+static bool tu_jp_string(tu_json_parser_t *j, char *out, size_t outlen) {
+        size_t o = 0;
+        if (j->p >= j->end || *j->p != '"')
+                return tu_jp_fail(j, "expected a string");
+        j->p++;
+        while (j->p < j->end && *j->p != '"') {
+                unsigned char c = (unsigned char) *j->p;
+                if (c < 0x20)
+                        return tu_jp_fail(j, "raw control character in a string");
+                if (c == '\\') {
+                        j->p++;
+                        if (j->p >= j->end)
+                                return tu_jp_fail(j, "cut escape");
+                        char e = *j->p++;
+                        if (out && o + 1 < outlen && e != 'u')
+                                out[o++] = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
+                        if (e == 'u') {
+                                if (j->end - j->p < 4)
+                                        return tu_jp_fail(j, "cut \\u escape");
+                                for (int i = 0; i < 4; i++)
+                                        if (tu_hex(j->p[i]) < 0)
+                                                return tu_jp_fail(j, "bad \\u escape");
+                                j->p += 4;
+                        } else if (!strchr("\"\\/bfnrt", e))
+                                return tu_jp_fail(j, "bad escape");
+                        continue;
+                }
+                if (c >= 0x80) {
+                        /* strict UTF-8 */
+                        int len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+                        if (!len || j->end - j->p < len)
+                                return tu_jp_fail(j, "invalid UTF-8 in a string");
+                        uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+                        for (int i = 1; i < len; i++) {
+                                unsigned char d = (unsigned char) j->p[i];
+                                if ((d & 0xc0) != 0x80)
+                                        return tu_jp_fail(j, "invalid UTF-8 in a string");
+                                cp = cp << 6 | (d & 0x3f);
+                        }
+                        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+                            (cp >= 0xd800 && cp <= 0xdfff))
+                                return tu_jp_fail(j, "overlong or surrogate UTF-8");
+                        if (out)
+                                for (int i = 0; i < len && o + 1 < outlen; i++)
+                                        out[o++] = j->p[i];
+                        j->p += len;
+                        continue;
+                }
+                if (out && o + 1 < outlen)
+                        out[o++] = (char) c;
+                j->p++;
+        }
+        if (j->p >= j->end)
+                return tu_jp_fail(j, "unterminated string");
+        j->p++;
+        if (out && outlen)
+                out[o] = 0;
+        return true;
+}
+static bool tu_jp_number(tu_json_parser_t *j) {
+        const char *p = j->p;
+        if (p < j->end && *p == '-')
+                p++;
+        if (p >= j->end)
+                return tu_jp_fail(j, "bad number");
+        if (*p == '0')
+                p++;
+        else if (*p >= '1' && *p <= '9')
+                while (p < j->end && *p >= '0' && *p <= '9')
+                        p++;
+        else
+                return tu_jp_fail(j, "bad number");
+        if (p < j->end && *p == '.') {
+                p++;
+                if (p >= j->end || *p < '0' || *p > '9')
+                        return tu_jp_fail(j, "bad fraction");
+                while (p < j->end && *p >= '0' && *p <= '9')
+                        p++;
+        }
+        if (p < j->end && (*p == 'e' || *p == 'E')) {
+                p++;
+                if (p < j->end && (*p == '+' || *p == '-'))
+                        p++;
+                if (p >= j->end || *p < '0' || *p > '9')
+                        return tu_jp_fail(j, "bad exponent");
+                while (p < j->end && *p >= '0' && *p <= '9')
+                        p++;
+        }
+        j->p = p;
+        return true;
+}
+static bool tu_jp_lit(tu_json_parser_t *j, const char *lit) {
+        size_t l = strlen(lit);
+        if ((size_t) (j->end - j->p) < l || memcmp(j->p, lit, l) != 0)
+                return tu_jp_fail(j, "bad literal");
+        j->p += l;
+        return true;
+}
+static bool tu_jp_value(tu_json_parser_t *j) {
+        tu_jp_ws(j);
+        if (j->p >= j->end)
+                return tu_jp_fail(j, "expected a value");
+        if (++j->depth > 512)
+                return tu_jp_fail(j, "too deep");
+        const char *start = j->p;
+        bool ok;
+        size_t plen = strlen(j->path);
+        char c = *j->p;
+        if (c == '{' || c == '[') {
+                bool obj = c == '{';
+                j->p++;
+                tu_jp_ws(j);
+                unsigned idx = 0;
+                if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
+                        j->p++;
+                        ok = true;
+                } else {
+                        ok = false;
+                        for (;;) {
+                                char key[256];
+                                if (obj) {
+                                        tu_jp_ws(j);
+                                        if (!tu_jp_string(j, key, sizeof key))
+                                                break;
+                                        tu_jp_ws(j);
+                                        if (j->p >= j->end || *j->p != ':') {
+                                                tu_jp_fail(j, "expected ':'");
+                                                break;
+                                        }
+                                        j->p++;
+                                } else
+                                        snprintf(key, sizeof key, "%u", idx);
+                                idx++;
+                                snprintf(j->path + plen, sizeof j->path - plen, "%s%s", plen ? "." : "", key);
+                                bool v = tu_jp_value(j);
+                                j->path[plen] = 0;
+                                if (!v)
+                                        break;
+                                tu_jp_ws(j);
+                                if (j->p < j->end && *j->p == ',') {
+                                        j->p++;
+                                        continue;
+                                }
+                                if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
+                                        j->p++;
+                                        ok = true;
+                                } else
+                                        tu_jp_fail(j, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+                                break;
+                        }
+                }
+        } else if (c == '"')
+                ok = tu_jp_string(j, NULL, 0);
+        else if (c == 't')
+                ok = tu_jp_lit(j, "true");
+        else if (c == 'f')
+                ok = tu_jp_lit(j, "false");
+        else if (c == 'n')
+                ok = tu_jp_lit(j, "null");
+        else
+                ok = tu_jp_number(j);
+        j->depth--;
+        if (ok && j->want && !j->found && strcmp(j->path, j->want) == 0) {
+                j->found = start;
+                j->found_len = (size_t) (j->p - start);
+        }
+        return ok;
+}
+static inline const char *tu_json_check_n(const char *s, size_t n, char *errbuf, size_t errlen) {
+        tu_json_parser_t j = { .s = s, .end = s + n, .p = s };
+        bool ok = tu_jp_value(&j);
+        tu_jp_ws(&j);
+        if (ok && j.p != j.end)
+                ok = tu_jp_fail(&j, "trailing bytes after the JSON text");
+        if (ok)
+                return NULL;
+        snprintf(errbuf, errlen, "%s", j.err);
+        return errbuf;
+}
+static inline const char *tu_json_check(const char *s, char *errbuf, size_t errlen) {
+        return tu_json_check_n(s, strlen(s), errbuf, errlen);
+}
+/* The raw text of the value at path (bounded copy into out), or NULL when absent or s is invalid. */
+static inline const char *tu_json_get(const char *s, const char *path, char *out, size_t outlen) {
+        tu_json_parser_t j = { .s = s, .end = s + strlen(s), .p = s, .want = path };
+        if (!tu_jp_value(&j) || !j.found)
+                return NULL;
+        size_t l = j.found_len < outlen - 1 ? j.found_len : outlen - 1;
+        memcpy(out, j.found, l);
+        out[l] = 0;
+        return out;
+}
+static inline double tu_json_num(const char *s, const char *path) {
+        char buf[128];
+        if (!tu_json_get(s, path, buf, sizeof buf))
+                return -1e300;
+        return strtod(buf, NULL);
+}
+
+/* ---- driving the engine ---- */
+
+static inline analysis_t *tu_analysis(uint32_t max_flows) {
+        analysis_limits_t lim;
+        analysis_limits_default(&lim);
+        if (max_flows)
+                lim.max_flows = max_flows;
+        analysis_t *a = NULL;
+        if (analysis_new(&lim, &a) < 0 || !a) {
+                fprintf(stderr, "analysis_new failed\n");
+                abort();
+        }
+        return a;
+}
+/* feeds an Ethernet frame; ts in microseconds */
+static inline void tu_feed(analysis_t *a, int64_t ts_us, const tu_buf_t *t) {
+        analysis_feed_packet(a, 1 /* DLT_EN10MB */, ts_us * 1000, (uint32_t) t->n, (uint32_t) t->n, t->b);
+}
+/* the JSON report as a malloc'd string, checked to parse */
+static inline char *tu_report(analysis_t *a) {
+        tu_out_t o;
+        tu_out_open(&o);
+        int r = analysis_write_json(a, o.f);
+        if (r < 0)
+                TU_FAIL("analysis_write_json: %d", r);
+        char *s = strdup(tu_out_text(&o));
+        tu_out_close(&o);
+        char err[160];
+        const char *e = tu_json_check(s, err, sizeof err);
+        if (e)
+                TU_FAIL("the JSON report does not parse: %s", e);
+        return s;
+}
+
+/* ---- process memory ---- */
+
+static inline long tu_rss_kb(void) {
+        FILE *f = fopen("/proc/self/status", "r");
+        if (!f)
+                return -1;
+        char line[256];
+        long kb = -1;
+        while (fgets(line, sizeof line, f))
+                if (strncmp(line, "VmRSS:", 6) == 0) {
+                        kb = strtol(line + 6, NULL, 10);
+                        break;
+                }
+        fclose(f);
+        return kb;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TU_ASAN 1
+#endif
+#endif
+#ifndef TU_ASAN
+#define TU_ASAN 0
+#endif
