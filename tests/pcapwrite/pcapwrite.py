@@ -1,0 +1,419 @@
+"""pcapwrite: writes pcap and pcapng files of hand-built packets (Ethernet/VLAN/SLL/SLL2/raw/null, IPv4, IPv6,
+TCP, UDP, ICMP, ICMPv6, ARP, DNS) with correct checksums, for tests that must run without the shared corpus.
+
+    import pcapwrite as pw
+    with pw.PcapWriter('x.pcap', pw.DLT_EN10MB) as w:
+        w.write(1.5, pw.ether(pw.ipv4('10.0.0.1', '10.0.0.2', pw.udp(1000, 53, pw.dns_query(1, 'a.test')))))
+
+Timestamps are seconds (float or int) or integer nanoseconds via write_ns().  Every builder returns bytes.
+Stdlib only.
+"""
+import ipaddress
+import struct
+
+# link types (LINKTYPE_ values as stored in files)
+DLT_NULL = 0
+DLT_EN10MB = 1
+DLT_RAW = 101
+DLT_LINUX_SLL = 113
+DLT_LINUX_SLL2 = 276
+
+ETH_IPV4, ETH_IPV6, ETH_ARP, ETH_VLAN, ETH_QINQ = 0x0800, 0x86DD, 0x0806, 0x8100, 0x88A8
+PROTO_ICMP, PROTO_TCP, PROTO_UDP, PROTO_ICMPV6, PROTO_FRAG = 1, 6, 17, 58, 44
+
+FIN, SYN, RST, PSH, ACK, URG, ECE, CWR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
+
+RCODES = {'NOERROR': 0, 'FORMERR': 1, 'SERVFAIL': 2, 'NXDOMAIN': 3, 'NOTIMP': 4, 'REFUSED': 5}
+
+
+# --------------------------------------------------------------------------------------------- checksums
+def inet_checksum(data):
+    if len(data) % 2:
+        data += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+
+def _addr(a):
+    return ipaddress.ip_address(a).packed if isinstance(a, str) else bytes(a)
+
+
+def _pseudo(src, dst, proto, length):
+    s, d = _addr(src), _addr(dst)
+    if len(s) == 4:
+        return s + d + struct.pack('!BBH', 0, proto, length)
+    return s + d + struct.pack('!IxxxB', length, proto)
+
+
+# ---------------------------------------------------------------------------------- transport (need IPs)
+class L4:
+    """A transport header + payload whose checksum is filled in when the IP layer knows the addresses."""
+
+    def __init__(self, proto, build):
+        self.proto = proto
+        self._build = build  # (src, dst) -> bytes with checksum
+
+    def bytes_for(self, src, dst):
+        return self._build(src, dst)
+
+
+def tcp_options(mss=None, wscale=None, sack_perm=False, ts=None, sack=None):
+    o = b''
+    if mss is not None:
+        o += struct.pack('!BBH', 2, 4, mss)
+    if sack_perm:
+        o += b'\x04\x02'
+    if ts is not None:
+        o += struct.pack('!BBII', 8, 10, ts[0], ts[1])
+    if sack:
+        o += struct.pack('!BB', 5, 2 + 8 * len(sack)) + b''.join(struct.pack('!II', a, b) for a, b in sack)
+    if wscale is not None:
+        o += struct.pack('!BBB', 3, 3, wscale)
+    while len(o) % 4:
+        o += b'\x01'  # NOP padding
+    return o
+
+
+def tcp(sport, dport, seq, ack=0, flags=ACK, win=65535, payload=b'', options=b'', urg=0, bad_checksum=False):
+    seq &= 0xffffffff
+    ack &= 0xffffffff
+
+    def build(src, dst):
+        off = (20 + len(options)) // 4
+        hdr = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, off << 4, flags, win, 0, urg) + options
+        c = inet_checksum(_pseudo(src, dst, PROTO_TCP, len(hdr) + len(payload)) + hdr + payload)
+        if bad_checksum:
+            c ^= 0x5555
+        return hdr[:16] + struct.pack('!H', c) + hdr[18:] + payload
+    return L4(PROTO_TCP, build)
+
+
+def udp(sport, dport, payload=b''):
+    def build(src, dst):
+        ln = 8 + len(payload)
+        c = inet_checksum(_pseudo(src, dst, PROTO_UDP, ln) + struct.pack('!HHHH', sport, dport, ln, 0) + payload)
+        return struct.pack('!HHHH', sport, dport, ln, c or 0xffff) + payload
+    return L4(PROTO_UDP, build)
+
+
+def icmp(type_, code, rest=b'\0\0\0\0', payload=b''):
+    """ICMPv4; rest = the 4 bytes after the checksum (id/seq for echo, unused/MTU for errors)."""
+    def build(src, dst):
+        body = struct.pack('!BBH', type_, code, 0) + rest + payload
+        return body[:2] + struct.pack('!H', inet_checksum(body)) + body[4:]
+    return L4(PROTO_ICMP, build)
+
+
+def icmp_echo(ident, seq, payload=b'ping', reply=False):
+    return icmp(0 if reply else 8, 0, struct.pack('!HH', ident, seq), payload)
+
+
+def icmpv6(type_, code, rest=b'\0\0\0\0', payload=b''):
+    def build(src, dst):
+        body = struct.pack('!BBH', type_, code, 0) + rest + payload
+        c = inet_checksum(_pseudo(src, dst, PROTO_ICMPV6, len(body)) + body)
+        return body[:2] + struct.pack('!H', c) + body[4:]
+    return L4(PROTO_ICMPV6, build)
+
+
+def icmpv6_echo(ident, seq, payload=b'ping', reply=False):
+    return icmpv6(129 if reply else 128, 0, struct.pack('!HH', ident, seq), payload)
+
+
+class Raw(L4):
+    """Arbitrary bytes as the IP payload (for fragments or unknown protocols)."""
+
+    def __init__(self, proto, data):
+        super().__init__(proto, lambda s, d: data)
+
+
+# ---------------------------------------------------------------------------------------------------- IP
+def ipv4(src, dst, l4, ttl=64, ident=0x1234, df=True, mf=False, frag_offset=0, options=b'', tos=0, proto=None,
+         total_length=None):
+    payload = l4.bytes_for(src, dst) if isinstance(l4, L4) else bytes(l4)
+    p = proto if proto is not None else (l4.proto if isinstance(l4, L4) else 0)
+    ihl = (20 + len(options)) // 4
+    assert len(options) % 4 == 0, 'IPv4 options must be padded to 4 bytes'
+    flags = (0x4000 if df else 0) | (0x2000 if mf else 0) | ((frag_offset // 8) & 0x1fff)
+    tl = total_length if total_length is not None else 20 + len(options) + len(payload)
+    hdr = struct.pack('!BBHHHBBH4s4s', 0x40 | ihl, tos, tl, ident, flags, ttl, p, 0, _addr(src), _addr(dst)) + options
+    hdr = hdr[:10] + struct.pack('!H', inet_checksum(hdr)) + hdr[12:]
+    return hdr + payload
+
+
+def ipv4_fragments(src, dst, l4, mtu_payload=64, ident=0x4321, ttl=64):
+    """The IPv4 fragments of one datagram (list of IP packets); mtu_payload is rounded down to 8."""
+    payload = l4.bytes_for(src, dst)
+    step = max(8, mtu_payload // 8 * 8)
+    out = []
+    for off in range(0, len(payload), step):
+        chunk = payload[off:off + step]
+        out.append(ipv4(src, dst, Raw(l4.proto, chunk), ttl=ttl, ident=ident, df=False,
+                        mf=off + step < len(payload), frag_offset=off))
+    return out
+
+
+def ipv6(src, dst, l4, hlim=64, flow=0, ext=b'', first_nh=None):
+    """IPv6; ext = already built extension headers (their first next-header goes in first_nh)."""
+    payload = l4.bytes_for(src, dst) if isinstance(l4, L4) else bytes(l4)
+    nh = first_nh if first_nh is not None else (l4.proto if isinstance(l4, L4) else 59)
+    body = ext + payload
+    return struct.pack('!IHBB16s16s', (6 << 28) | flow, len(body), nh, hlim, _addr(src), _addr(dst)) + body
+
+
+def ipv6_fragments(src, dst, l4, chunk=64, ident=0xabcd, hlim=64):
+    payload = l4.bytes_for(src, dst)
+    step = max(8, chunk // 8 * 8)
+    out = []
+    for off in range(0, len(payload), step):
+        part = payload[off:off + step]
+        more = off + step < len(payload)
+        fh = struct.pack('!BBHI', l4.proto, 0, (off & 0xfff8) | (1 if more else 0), ident)
+        out.append(ipv6(src, dst, Raw(PROTO_FRAG, part), hlim=hlim, ext=fh, first_nh=PROTO_FRAG))
+    return out
+
+
+def icmp_error_quote(ip_packet, length=28):
+    """The part of an offending IP packet an ICMP error quotes (IPv4: header + 8 bytes by default)."""
+    return ip_packet[:length]
+
+
+# ------------------------------------------------------------------------------------------------- links
+def mac(s):
+    return bytes(int(x, 16) for x in s.split(':'))
+
+
+MAC_A = '02:00:00:00:00:0a'
+MAC_B = '02:00:00:00:00:0b'
+
+
+def ether(payload, src=MAC_A, dst=MAC_B, ethertype=None, vlans=()):
+    """Ethernet II; vlans = [(tpid, vid), ...] outermost first, e.g. [(0x88a8, 100), (0x8100, 200)]."""
+    if ethertype is None:
+        ethertype = ETH_IPV6 if payload[:1] and payload[0] >> 4 == 6 else ETH_IPV4
+    tags = b''
+    for tpid, vid in vlans:
+        tags += struct.pack('!HH', tpid, vid & 0xfff)
+    return mac(dst) + mac(src) + tags + struct.pack('!H', ethertype) + payload
+
+
+def sll(payload, proto=None, pkttype=0, addr=MAC_A):
+    """Linux cooked v1 (16-byte header)."""
+    if proto is None:
+        proto = ETH_IPV6 if payload[0] >> 4 == 6 else ETH_IPV4
+    a = mac(addr)
+    return struct.pack('!HHH', pkttype, 1, len(a)) + a.ljust(8, b'\0') + struct.pack('!H', proto) + payload
+
+
+def sll2(payload, proto=None, ifindex=1, pkttype=0, addr=MAC_A):
+    """Linux cooked v2 (20-byte header)."""
+    if proto is None:
+        proto = ETH_IPV6 if payload[0] >> 4 == 6 else ETH_IPV4
+    a = mac(addr)
+    return struct.pack('!HHIHBB', proto, 0, ifindex, 1, pkttype, len(a)) + a.ljust(8, b'\0') + payload
+
+
+def null(payload, family=None, byteorder='<'):
+    """BSD loopback: 4-byte address family in the writer's host byte order (2 = IPv4, 24/28/30 = IPv6)."""
+    if family is None:
+        family = 30 if payload[0] >> 4 == 6 else 2
+    return struct.pack(byteorder + 'I', family) + payload
+
+
+def arp(op, sha, spa, tha, tpa):
+    return struct.pack('!HHBBH6s4s6s4s', 1, ETH_IPV4, 6, 4, op, mac(sha), _addr(spa), mac(tha), _addr(tpa))
+
+
+# --------------------------------------------------------------------------------------------------- DNS
+def _qname(name):
+    out = b''
+    for label in name.strip('.').split('.'):
+        if label:
+            out += bytes([len(label)]) + label.encode()
+    return out + b'\0'
+
+
+def dns_query(ident, name, qtype=1, rd=True):
+    return struct.pack('!HHHHHH', ident, 0x0100 if rd else 0, 1, 0, 0, 0) + _qname(name) + struct.pack('!HH', qtype, 1)
+
+
+def dns_response(ident, name, rcode='NOERROR', answers=('192.0.2.1',), qtype=1, tc=False):
+    rc = RCODES[rcode] if isinstance(rcode, str) else rcode
+    ans = answers if rc == 0 else ()
+    flags = 0x8000 | 0x0100 | 0x0080 | (0x0200 if tc else 0) | rc
+    msg = struct.pack('!HHHHHH', ident, flags, 1, len(ans), 0, 0) + _qname(name) + struct.pack('!HH', qtype, 1)
+    for a in ans:
+        data = _addr(a)
+        msg += b'\xc0\x0c' + struct.pack('!HHIH', 1 if len(data) == 4 else 28, 1, 60, len(data)) + data
+    return msg
+
+
+def dns_tcp(msg):
+    """DNS over TCP: 2-byte length prefix."""
+    return struct.pack('!H', len(msg)) + msg
+
+
+# ------------------------------------------------------------------------------------------------ writers
+def _ts_ns(ts):
+    return ts if isinstance(ts, int) and ts > 10**12 else int(round(ts * 1e9))
+
+
+class PcapWriter:
+    """Classic pcap. nano: nanosecond magic; big_endian: write every header field big-endian."""
+
+    def __init__(self, f, linktype=DLT_EN10MB, nano=False, big_endian=False, snaplen=262144):
+        self.f = open(f, 'wb') if isinstance(f, str) else f
+        self.e = '>' if big_endian else '<'
+        self.nano = nano
+        self.snaplen = snaplen
+        magic = 0xa1b23c4d if nano else 0xa1b2c3d4
+        self.f.write(struct.pack(self.e + 'IHHiIII', magic, 2, 4, 0, 0, snaplen, linktype))
+        self.count = 0
+
+    def write(self, ts, frame, orig_len=None):
+        self.write_ns(_ts_ns(ts), frame, orig_len)
+
+    def write_ns(self, ts_ns, frame, orig_len=None):
+        cap = frame[:self.snaplen]
+        sec, ns = divmod(ts_ns, 10**9)
+        frac = ns if self.nano else ns // 1000
+        self.f.write(struct.pack(self.e + 'IIII', sec, frac, len(cap), orig_len or len(frame)) + cap)
+        self.count += 1
+
+    def close(self):
+        self.f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+
+class PcapngWriter:
+    """pcapng: one section; add_interface() before writing packets on it; nanosecond resolution when nano."""
+
+    def __init__(self, f, big_endian=False):
+        self.f = open(f, 'wb') if isinstance(f, str) else f
+        self.e = '>' if big_endian else '<'
+        self.ifaces = []
+        opts = self._opt(4, b'pcapwrite') + self._opt(0, b'')  # shb_userappl, opt_endofopt
+        body = struct.pack(self.e + 'IHHq', 0x1A2B3C4D, 1, 0, -1) + opts
+        self._block(0x0A0D0D0A, body)
+        self.count = 0
+
+    def _opt(self, code, val):
+        pad = (4 - len(val) % 4) % 4
+        return struct.pack(self.e + 'HH', code, len(val)) + val + b'\0' * pad
+
+    def _block(self, btype, body):
+        ln = 12 + len(body)
+        self.f.write(struct.pack(self.e + 'II', btype, ln) + body + struct.pack(self.e + 'I', ln))
+
+    def add_interface(self, linktype, nano=False, snaplen=262144, name=None):
+        opts = b''
+        if name:
+            opts += self._opt(2, name.encode())
+        if nano:
+            opts += self._opt(9, b'\x09')
+        if opts:
+            opts += self._opt(0, b'')
+        self._block(0x00000001, struct.pack(self.e + 'HHI', linktype, 0, snaplen) + opts)
+        self.ifaces.append((linktype, nano, snaplen))
+        return len(self.ifaces) - 1
+
+    def write(self, ts, frame, iface=0, orig_len=None):
+        self.write_ns(_ts_ns(ts), frame, iface, orig_len)
+
+    def write_ns(self, ts_ns, frame, iface=0, orig_len=None):
+        _, nano, snaplen = self.ifaces[iface]
+        cap = frame[:snaplen]
+        t = ts_ns if nano else ts_ns // 1000
+        pad = (4 - len(cap) % 4) % 4
+        body = struct.pack(self.e + 'IIIII', iface, t >> 32, t & 0xffffffff, len(cap), orig_len or len(frame))
+        self._block(0x00000006, body + cap + b'\0' * pad)
+        self.count += 1
+
+    def close(self):
+        self.f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+
+# ------------------------------------------------------------------------------------------ TCP scenarios
+class TcpFlow:
+    """Both directions of one TCP connection, tracking sequence numbers; each method returns IP packets.
+
+    c = TcpFlow('10.0.0.1', 40000, '10.0.0.2', 80)
+    c.syn(), c.synack(), c.ack(), c.data(from_client=False, n=1000), ..."""
+
+    def __init__(self, cip, cport, sip, sport, cisn=1000, sisn=5000, win=65535, mss=1460, wscale=None, v6=None):
+        self.cip, self.cport, self.sip, self.sport = cip, cport, sip, sport
+        self.v6 = v6 if v6 is not None else ':' in cip
+        self.cnext, self.snext = cisn, sisn  # next sequence number each side sends
+        self.cisn, self.sisn = cisn, sisn
+        self.win, self.mss, self.wscale = win, mss, wscale
+
+    def _ip(self, from_client, seg):
+        s, d = (self.cip, self.sip) if from_client else (self.sip, self.cip)
+        return ipv6(s, d, seg) if self.v6 else ipv4(s, d, seg)
+
+    def _ports(self, from_client):
+        return (self.cport, self.sport) if from_client else (self.sport, self.cport)
+
+    def syn(self):
+        o = tcp_options(mss=self.mss, wscale=self.wscale, sack_perm=True)
+        return self._ip(True, tcp(*self._ports(True), self.cisn, 0, SYN, self.win, options=o))
+
+    def synack(self):
+        o = tcp_options(mss=self.mss, wscale=self.wscale, sack_perm=True)
+        return self._ip(False, tcp(*self._ports(False), self.sisn, self.cisn + 1, SYN | ACK, self.win, options=o))
+
+    def handshake_done(self):
+        self.cnext, self.snext = self.cisn + 1, self.sisn + 1
+
+    def ack_only(self, from_client=True, win=None, ack=None):
+        seq = self.cnext if from_client else self.snext
+        a = ack if ack is not None else (self.snext if from_client else self.cnext)
+        return self._ip(from_client, tcp(*self._ports(from_client), seq, a, ACK, self.win if win is None else win))
+
+    def ack(self):
+        """Third packet of the handshake (call after syn/synack)."""
+        self.handshake_done()
+        return self.ack_only(True)
+
+    def data(self, from_client, n=1000, seq=None, advance=True, flags=ACK | PSH, win=None, payload=None):
+        """A data segment; seq defaults to the next one; advance=False for a retransmission of an earlier one."""
+        nxt = self.cnext if from_client else self.snext
+        s = nxt if seq is None else seq
+        body = payload if payload is not None else bytes((i & 0x7f) | 0x20 for i in range(n))
+        a = self.snext if from_client else self.cnext
+        pkt = self._ip(from_client, tcp(*self._ports(from_client), s, a, flags, self.win if win is None else win, body))
+        if advance and s + len(body) > nxt:
+            if from_client:
+                self.cnext = s + len(body)
+            else:
+                self.snext = s + len(body)
+        return pkt
+
+    def fin(self, from_client):
+        s = self.cnext if from_client else self.snext
+        a = self.snext if from_client else self.cnext
+        pkt = self._ip(from_client, tcp(*self._ports(from_client), s, a, FIN | ACK, self.win))
+        if from_client:
+            self.cnext += 1
+        else:
+            self.snext += 1
+        return pkt
+
+    def rst(self, from_client, with_ack=True):
+        s = self.cnext if from_client else self.snext
+        a = self.snext if from_client else self.cnext
+        return self._ip(from_client, tcp(*self._ports(from_client), s, a if with_ack else 0,
+                                         RST | (ACK if with_ack else 0), 0))

@@ -1,0 +1,450 @@
+"""Hand-built captures with known answers, for engine tests that must run without ../shared.
+
+SCENARIOS: name -> (build(path) -> packets written, expected) where expected maps a report member (issue 2
+names) to an exact value, ('near', x) for times in ms/s (1 us tolerance), ('ts', 'decimal string') for a
+timestamp, or ('range', lo, hi) when the definition leaves room (the comment says why).  The pcapwrite
+self-test (selftest.py) has tshark read every file with checksum validation on, so the files are known to
+be well formed before the engine is judged on them.
+"""
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcapwrite as pw  # noqa: E402
+
+T0 = 1700000000 * 10**9  # integer nanoseconds
+C4, S4 = '10.1.0.1', '10.1.0.2'
+C6, S6 = 'fd00::1', 'fd00::2'
+
+
+class Frames:
+    """Collects (time, frame) and writes them in time order (builders emit in protocol order)."""
+
+    def __init__(self, t0=T0):
+        self.t0 = t0
+        self.pk = []
+
+    def at(self, dt, frame, iface=0):
+        """dt: seconds after t0 (float, rounded to the nanosecond) or integer nanoseconds when an int."""
+        ns = dt if isinstance(dt, int) else int(round(dt * 1e9))
+        self.pk.append((self.t0 + ns, len(self.pk), iface, frame))
+
+    def write(self, w):
+        for ts, _, iface, frame in sorted(self.pk):
+            if isinstance(w, pw.PcapngWriter):
+                w.write_ns(ts, frame, iface)
+            else:
+                w.write_ns(ts, frame)
+        return len(self.pk)
+
+
+def _clean_flow(fr, t, wrap, cport=40000, cisn=1000, sisn=5000, v6=False, segments=4, iface=0):
+    """Handshake (SYN +0, SYN/ACK +10 ms, ACK +20 ms), a 100 B request, `segments` x 1000 B answer, each
+    segment ACKed exactly 10 ms after it, FIN both ways (each FIN ACKed 10 ms later).  t: seconds after t0.
+    Returns the time of the last packet."""
+    f = pw.TcpFlow(C6 if v6 else C4, cport, S6 if v6 else S4, 80, cisn=cisn, sisn=sisn)
+
+    def e(dt, pkt):
+        fr.at(t + dt, wrap(pkt), iface)
+    e(0.000, f.syn())
+    e(0.010, f.synack())
+    e(0.020, f.ack())
+    e(0.021, f.data(True, 100))
+    e(0.031, f.ack_only(False))
+    for i in range(segments):
+        e(0.040 + i * 0.001, f.data(False, 1000))
+        e(0.050 + i * 0.001, f.ack_only(True))
+    tt = 0.050 + (segments - 1) * 0.001
+    e(tt + 0.001, f.fin(False))
+    e(tt + 0.011, f.fin(True))
+    e(tt + 0.021, f.ack_only(False))
+    return t + tt + 0.021
+
+
+def build_tcp_clean(path):
+    """One clean connection (see _clean_flow): no problem at all, health 100."""
+    fr = Frames()
+    _clean_flow(fr, 0.0, pw.ether)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_tcp_rto(path):
+    """Sender view (capture at the server): segment 2 is lost after the capture point; the receiver sends 2
+    duplicate ACKs (not enough for fast retransmit); the server retransmits it after a 200 ms timeout."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40001, S4, 80)
+    P = lambda ts, ip: fr.at(ts, pw.ether(ip))  # noqa: E731
+    P(0.000, f.syn()); P(0.010, f.synack()); P(0.020, f.ack())
+    P(0.021, f.data(True, 100)); P(0.031, f.ack_only(False))
+    base = f.snext
+    for i in range(4):
+        P(0.040 + i * 0.001, f.data(False, 1000))
+    P(0.050, f.ack_only(True, ack=base + 1000))   # acks segment 1
+    P(0.052, f.ack_only(True, ack=base + 1000))   # dup ACK (segment 3 arrived)
+    P(0.053, f.ack_only(True, ack=base + 1000))   # dup ACK (segment 4 arrived)
+    P(0.250, f.data(False, 1000, seq=base + 1000, advance=False))  # RTO retransmission of segment 2
+    P(0.260, f.ack_only(True))                    # acks everything
+    P(0.261, f.fin(False)); P(0.271, f.fin(True)); P(0.281, f.ack_only(False))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_tcp_fast(path):
+    """Receiver view (capture at the client): segment 2 is lost before the capture point (a hole), segments
+    3..6 each draw a duplicate ACK, the sender fast-retransmits segment 2, which arrives 13 ms later."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40002, S4, 80)
+    P = lambda ts, ip: fr.at(ts, pw.ether(ip))  # noqa: E731
+    P(0.000, f.syn()); P(0.005, f.synack()); P(0.010, f.ack())
+    P(0.011, f.data(True, 100)); P(0.021, f.ack_only(False))
+    base = f.snext
+    for i in range(6):
+        pkt = f.data(False, 1000)
+        if i != 1:
+            P(0.030 + i * 0.001, pkt)
+        if i == 0:
+            P(0.0305, f.ack_only(True, ack=base + 1000))
+        elif i >= 2:
+            P(0.0305 + i * 0.001, f.ack_only(True, ack=base + 1000))  # 4 duplicate ACKs
+    P(0.048, f.data(False, 1000, seq=base + 1000, advance=False))    # fast retransmission fills the hole
+    P(0.0485, f.ack_only(True))
+    P(0.050, f.fin(False)); P(0.051, f.fin(True)); P(0.056, f.ack_only(False))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_tcp_zerowindow(path):
+    """The client's receive buffer fills: it advertises a zero window twice (the ACK, then the answer to a
+    Linux zero-window probe), then opens the window again."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40003, S4, 80)
+    P = lambda ts, ip: fr.at(ts, pw.ether(ip))  # noqa: E731
+    P(0.000, f.syn()); P(0.010, f.synack()); P(0.020, f.ack())
+    P(0.021, f.data(True, 100)); P(0.031, f.ack_only(False))
+    P(0.040, f.data(False, 1000)); P(0.041, f.data(False, 1000))
+    P(0.051, f.ack_only(True, win=0))                          # zero window
+    # Linux zero-window probe: no data, sequence number snd.una - 1
+    P(0.300, pw.ipv4(S4, C4, pw.tcp(80, 40003, f.snext - 1, f.cnext, pw.ACK, 65535)))
+    P(0.301, f.ack_only(True, win=0))                          # still zero
+    P(0.800, f.ack_only(True, win=65535))                      # window update
+    P(0.801, f.data(False, 1000)); P(0.811, f.ack_only(True))
+    P(0.812, f.fin(False)); P(0.822, f.fin(True)); P(0.832, f.ack_only(False))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_tcp_refused(path):
+    """SYN to a closed port answered by RST/ACK."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40004, S4, 81)
+    fr.at(0.0, pw.ether(f.syn()))
+    f.cnext, f.snext = f.cisn + 1, 0
+    fr.at(0.001, pw.ether(f.rst(False)))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_port_reuse(path):
+    """Two complete connections on the same 5-tuple, 1 s apart, different ISNs."""
+    fr = Frames()
+    t = _clean_flow(fr, 0.0, pw.ether, cport=40005, cisn=1000, sisn=5000)
+    _clean_flow(fr, t + 1.0, pw.ether, cport=40005, cisn=900000, sisn=7000000)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_quiet_acks(path):
+    """The old tool's false alarms: a long stream of identical pure ACKs while nothing is outstanding (not
+    duplicate ACKs, RFC 5681), and windows that look tiny unscaled (raw 229 with window scale 7 = 29312 B)."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40020, S4, 80, wscale=7, win=229)
+    P = lambda ts, ip: fr.at(ts, pw.ether(ip))  # noqa: E731
+    P(0.000, f.syn()); P(0.010, f.synack()); P(0.020, f.ack())
+    P(0.021, f.data(True, 100)); P(0.031, f.ack_only(False))
+    t = 0.040
+    for i in range(20):                      # request/response rounds, each answer ACKed 10 ms later
+        P(t, f.data(False, 1000)); P(t + 0.010, f.ack_only(True))
+        for j in range(5):                   # the client repeats its ACK: nothing outstanding, not a dup ACK
+            P(t + 0.011 + j * 0.001, f.ack_only(True))
+        P(t + 0.020, f.data(True, 100)); P(t + 0.030, f.ack_only(False))
+        t += 0.040
+    P(t, f.fin(False)); P(t + 0.010, f.fin(True)); P(t + 0.020, f.ack_only(False))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+HOSTILE_NAMES = [b'<script>alert(1)</script>', b'"><img src=x onerror=alert(2)>', b"'onmouseover='alert(3)",
+                 b'\x00\x1b[31m\x7f\xff\xfe', b'</style><b>bold</b>', b'a&amp;b\\u0000']
+
+
+def build_escape(path):
+    """DNS names that are markup, quotes, control and non-UTF-8 bytes: NXDOMAIN and unanswered, so they reach
+    the report's event lists and findings (must be escaped in JSON and HTML)."""
+    fr = Frames()
+    for i, label in enumerate(HOSTILE_NAMES):
+        name_wire = bytes([len(label)]) + label + b'\x07example\x00'
+        q = struct.pack('!HHHHHH', 0x3000 + i, 0x0100, 1, 0, 0, 0) + name_wire + struct.pack('!HH', 1, 1)
+        fr.at(i * 0.1, pw.ether(pw.ipv4(C4, S4, pw.udp(51000 + i, 53, q))))
+        if i % 2 == 0:  # every other one answered NXDOMAIN, the rest never
+            r = struct.pack('!HHHHHH', 0x3000 + i, 0x8183, 1, 0, 0, 0) + name_wire + struct.pack('!HH', 1, 1)
+            fr.at(i * 0.1 + 0.3, pw.ether(pw.ipv4(S4, C4, pw.udp(53, 51000 + i, r))))
+    fr.at(7.0, pw.ether(pw.ipv4(C4, S4, pw.udp(52000, 53, pw.dns_query(0x3999, 'end.example')))))
+    fr.at(7.002, pw.ether(pw.ipv4(S4, C4, pw.udp(53, 52000, pw.dns_response(0x3999, 'end.example')))))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_handshake_reordered(path):
+    """The SYN/ACK is captured 0.2 ms before the SYN it answers (two taps merged, as in zeek's
+    handshake-reorder.pcap), then the ACK: still one connection, one completed handshake."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40040, S4, 80)
+    syn, synack = f.syn(), f.synack()
+    fr.at(0.0100, pw.ether(synack))
+    fr.at(0.0102, pw.ether(syn))
+    fr.at(0.0200, pw.ether(f.ack()))
+    fr.at(0.0210, pw.ether(f.data(True, 100)))
+    fr.at(0.0310, pw.ether(f.ack_only(False)))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_syn_retrans(path):
+    """The first SYN is lost beyond the capture point; the retransmitted SYN, 1 s later, is answered in 10 ms."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40041, S4, 80)
+    syn = f.syn()
+    fr.at(0.000, pw.ether(syn))
+    fr.at(1.000, pw.ether(syn))
+    fr.at(1.010, pw.ether(f.synack()))
+    fr.at(1.020, pw.ether(f.ack()))
+    fr.at(1.021, pw.ether(f.data(True, 100)))
+    fr.at(1.031, pw.ether(f.ack_only(False)))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_many_hosts(path):
+    """600 clients seen nowhere else (10.1.x.y) each exchange a UDP datagram with one server (10.250.0.1): the
+    host table grows between a new client and the known server (a pointer into the old table must not be
+    kept across the growth)."""
+    fr = Frames()
+    srv = '10.250.0.1'
+    for i in range(600):
+        c = '10.1.%d.%d' % (i // 200, 10 + i % 200)
+        fr.at(i * 0.001, pw.ether(pw.ipv4(c, srv, pw.udp(40000 + i, 7, b'ping'))))
+        fr.at(i * 0.001 + 0.0005, pw.ether(pw.ipv4(srv, c, pw.udp(7, 40000 + i, b'pong'))))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def _dns_exchanges(fr, t, wrap, cip=C4, sip=S4, iface=0):
+    """UDP: NOERROR (+5 ms), NXDOMAIN (+10 ms), unanswered, SERVFAIL (+20 ms), REFUSED (+7 ms), then 5 s later a
+    last NOERROR (+6 ms) so the unanswered query has long timed out (11 packets)."""
+    ip = pw.ipv6 if ':' in cip else pw.ipv4
+
+    def q(dt, ident, name, sport):
+        fr.at(t + dt, wrap(ip(cip, sip, pw.udp(sport, 53, pw.dns_query(ident, name)))), iface)
+
+    def r(dt, ident, name, sport, rcode):
+        fr.at(t + dt, wrap(ip(sip, cip, pw.udp(53, sport, pw.dns_response(ident, name, rcode)))), iface)
+    q(0.000, 0x1001, 'a.example', 50001); r(0.005, 0x1001, 'a.example', 50001, 'NOERROR')
+    q(0.100, 0x1002, 'nx.example', 50002); r(0.110, 0x1002, 'nx.example', 50002, 'NXDOMAIN')
+    q(0.200, 0x1003, 'lost.example', 50003)
+    q(0.300, 0x1004, 'sf.example', 50004); r(0.320, 0x1004, 'sf.example', 50004, 'SERVFAIL')
+    q(0.400, 0x1005, 'ref.example', 50005); r(0.407, 0x1005, 'ref.example', 50005, 'REFUSED')
+    q(5.400, 0x1006, 'b.example', 50006); r(5.406, 0x1006, 'b.example', 50006, 'NOERROR')
+
+
+def build_dns(path):
+    """UDP DNS (see _dns_exchanges) + one query over TCP answered in 3 ms (after the TCP handshake)."""
+    fr = Frames()
+    _dns_exchanges(fr, 0.0, pw.ether)
+    f = pw.TcpFlow(C4, 40006, S4, 53)
+    E = lambda dt, ip: fr.at(6.0 + dt, pw.ether(ip))  # noqa: E731
+    E(0.000, f.syn()); E(0.001, f.synack()); E(0.002, f.ack())
+    E(0.003, f.data(True, payload=pw.dns_tcp(pw.dns_query(0x2001, 'tcp.example'))))
+    E(0.006, f.data(False, payload=pw.dns_tcp(pw.dns_response(0x2001, 'tcp.example', 'NOERROR'))))
+    E(0.007, f.ack_only(True))
+    E(0.008, f.fin(True)); E(0.009, f.fin(False)); E(0.010, f.ack_only(True))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_vlan(path):
+    """DNS over an 802.1Q tag and over a QinQ (802.1ad + 802.1Q) stack, a TCP handshake and an ARP in a VLAN."""
+    fr = Frames()
+    one, two = [(0x8100, 10)], [(0x88a8, 100), (0x8100, 200)]
+    fr.at(0.000, pw.ether(pw.ipv4(C4, S4, pw.udp(50001, 53, pw.dns_query(7, 'vlan.example'))), vlans=one))
+    fr.at(0.004, pw.ether(pw.ipv4(S4, C4, pw.udp(53, 50001, pw.dns_response(7, 'vlan.example'))), vlans=one))
+    fr.at(0.100, pw.ether(pw.ipv4(C4, S4, pw.udp(50002, 53, pw.dns_query(8, 'qinq.example'))), vlans=two))
+    fr.at(0.104, pw.ether(pw.ipv4(S4, C4, pw.udp(53, 50002, pw.dns_response(8, 'qinq.example'))), vlans=two))
+    f = pw.TcpFlow(C4, 40007, S4, 80)
+    fr.at(0.200, pw.ether(f.syn(), vlans=one))
+    fr.at(0.210, pw.ether(f.synack(), vlans=one))
+    fr.at(0.220, pw.ether(f.ack(), vlans=one))
+    fr.at(0.300, pw.ether(pw.arp(1, pw.MAC_A, C4, '00:00:00:00:00:00', S4), dst='ff:ff:ff:ff:ff:ff',
+                          ethertype=pw.ETH_ARP, vlans=one))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def _link_build(link):
+    def build(path):
+        """A clean connection and an IPv6 DNS exchange over the link type of the file name."""
+        dlt = {'sll': pw.DLT_LINUX_SLL, 'sll2': pw.DLT_LINUX_SLL2, 'raw': pw.DLT_RAW, 'null': pw.DLT_NULL}[link]
+        wrap = {'sll': pw.sll, 'sll2': pw.sll2, 'raw': lambda p: p, 'null': pw.null}[link]
+        fr = Frames()
+        t = _clean_flow(fr, 0.0, wrap, cport=40010)
+        fr.at(t + 0.100, wrap(pw.ipv6(C6, S6, pw.udp(50001, 53, pw.dns_query(9, 'v6.example', qtype=28)))))
+        fr.at(t + 0.102, wrap(pw.ipv6(S6, C6, pw.udp(53, 50001, pw.dns_response(9, 'v6.example', answers=('2001:db8::1',),
+                                                                                  qtype=28)))))
+        with pw.PcapWriter(path, dlt) as w:
+            return fr.write(w)
+    return build
+
+
+def _variant_build(nano, big):
+    def build(path):
+        """A clean connection in the byte order / time resolution of the file name."""
+        fr = Frames(T0 + 456123)  # 0.000456123 s: the microsecond variants keep 0.000456
+        _clean_flow(fr, 0.0, pw.ether)
+        with pw.PcapWriter(path, nano=nano, big_endian=big) as w:
+            return fr.write(w)
+    return build
+
+
+def _pcapng_two_ifaces(big_endian):
+    def build(path):
+        """Interface 0 Ethernet (microseconds) carries a TCP connection, interface 1 raw IP (nanoseconds) the DNS."""
+        fr = Frames()
+        _clean_flow(fr, 0.0, pw.ether, iface=0)
+        _dns_exchanges(fr, 0.0005, lambda p: p, iface=1)
+        with pw.PcapngWriter(path, big_endian=big_endian) as w:
+            w.add_interface(pw.DLT_EN10MB, name='eth0')
+            w.add_interface(pw.DLT_RAW, nano=True, name='tun0')
+            return fr.write(w)
+    return build
+
+
+build_pcapng_two_ifaces = _pcapng_two_ifaces(False)
+
+
+def build_seq_wrap(path):
+    """A clean connection whose sequence numbers both wrap past 2^32 during the transfer."""
+    fr = Frames()
+    _clean_flow(fr, 0.0, pw.ether, cport=40030, cisn=0xFFFFFFF0, sisn=0xFFFFF000)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_icmp_frag(path):
+    """ICMP echo + reply, UDP to a closed port + port unreachable (quoting IP+UDP), ICMPv6 echo + reply,
+    a 200 B UDP datagram in 4 IPv4 fragments and one in 4 IPv6 fragments."""
+    fr = Frames()
+    P = lambda ts, ip: fr.at(ts, pw.ether(ip))  # noqa: E731
+    P(0.000, pw.ipv4(C4, S4, pw.icmp_echo(1, 1)))
+    P(0.001, pw.ipv4(S4, C4, pw.icmp_echo(1, 1, reply=True)))
+    probe = pw.ipv4(C4, S4, pw.udp(50010, 33434, b'x' * 12))
+    P(0.100, probe)
+    P(0.101, pw.ipv4(S4, C4, pw.icmp(3, 3, payload=pw.icmp_error_quote(probe))))
+    P(0.200, pw.ipv6(C6, S6, pw.icmpv6_echo(2, 1)))
+    P(0.201, pw.ipv6(S6, C6, pw.icmpv6_echo(2, 1, reply=True)))
+    for i, frag in enumerate(pw.ipv4_fragments(C4, S4, pw.udp(50011, 7, b'f' * 200), mtu_payload=64)):
+        P(0.300 + i * 0.0001, frag)
+    for i, frag in enumerate(pw.ipv6_fragments(C6, S6, pw.udp(50012, 7, b'g' * 200), chunk=64)):
+        P(0.400 + i * 0.0001, frag)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+# expected report figures ---------------------------------------------------------------------------------
+CLEAN = {'tcp.connections': 1, 'tcp.retransmissions': 0, 'tcp.fast_retransmissions': 0, 'tcp.spurious_retransmissions': 0,
+         'tcp.duplicate_acks': 0, 'tcp.out_of_order': 0, 'tcp.lost_segments': 0, 'tcp.zero_windows': 0, 'tcp.resets': 0,
+         'tcp.syn_retransmissions': 0, 'tcp.handshakes.completed': 1}
+# handshake 0 / +10 ms / +20 ms: rtt_ms is SYN -> ACK (tshark's iRTT) = 20 ms
+HS20 = {'tcp.handshakes.rtt_ms.min': ('near', 20.0), 'tcp.handshakes.rtt_ms.max': ('near', 20.0)}
+# every data segment and every SYN/FIN is ACKed exactly 10 ms after it
+RTT10 = {'tcp.rtt_ms.min': ('near', 10.0), 'tcp.rtt_ms.max': ('near', 10.0), 'tcp.rtt_ms.p50': ('near', 10.0)}
+DNS_UDP = {'dns.queries': 6, 'dns.responses': 5, 'dns.unanswered': 1,
+           'dns.rcodes': {'NOERROR': 2, 'NXDOMAIN': 1, 'SERVFAIL': 1, 'REFUSED': 1},
+           'dns.response_time_ms.min': ('near', 5.0), 'dns.response_time_ms.max': ('near', 20.0)}
+HEALTHY = {'health.score': 100, 'findings': 0}
+
+
+def _m(*ds, **kw):
+    out = {}
+    for d in ds:
+        out.update(d)
+    out.update({k.replace('__', '.'): v for k, v in kw.items()})
+    return out
+
+
+CLEAN_N = 16  # packets of _clean_flow with 4 segments
+
+SCENARIOS = {
+    'tcp-clean.pcap': (build_tcp_clean, _m(CLEAN, HS20, RTT10, HEALTHY, {'capture.packets': CLEAN_N,
+                                                                        'protocols.tcp.packets': CLEAN_N,
+                                                                        'protocols.ipv4.packets': CLEAN_N,
+                                                                        'capture.first_ts': ('ts', '1700000000.000000'),
+                                                                        'capture.duration_s': ('near', 0.074)})),
+    # the retransmission comes 197 ms after the last duplicate ACK: a timeout (RTO), not a fast retransmit
+    'tcp-rto.pcap': (build_tcp_rto, _m(CLEAN, {'tcp.retransmissions': 1, 'tcp.duplicate_acks': 2})),
+    'tcp-fast.pcap': (build_tcp_fast, _m(CLEAN, {'tcp.retransmissions': 1,
+                                                 'tcp.fast_retransmissions': 1, 'tcp.duplicate_acks': 4,
+                                                 'tcp.lost_segments': 1})),
+    # zero_windows: 2 frames advertise 0 (tshark's count); ours may count the episode once.
+    # duplicate_acks: the second zero-window ACK repeats ack and window, but nothing is outstanding (the probe
+    # carries no data), so RFC 5681 does not call it a duplicate ACK; tshark does not either (keep-alive ACK)
+    'tcp-zerowindow.pcap': (build_tcp_zerowindow, _m(CLEAN, {'capture.packets': 16, 'tcp.zero_windows': ('range', 1, 2)})),
+    'quiet-acks-wscale.pcap': (build_quiet_acks, _m(CLEAN, HS20, RTT10, HEALTHY, {'tcp.window_full': 0})),
+    'tcp-refused.pcap': (build_tcp_refused, {'capture.packets': 2, 'tcp.connections': 1, 'tcp.resets': 1,
+                                             'tcp.handshakes.completed': 0, 'tcp.retransmissions': 0}),
+    'tcp-port-reuse.pcap': (build_port_reuse, _m(CLEAN, HS20, RTT10, HEALTHY, {'capture.packets': 2 * CLEAN_N,
+                                                                              'tcp.connections': 2,
+                                                                              'tcp.handshakes.completed': 2})),
+    'dns.pcap': (build_dns, _m(DNS_UDP, {'capture.packets': 20, 'dns.queries': 7, 'dns.responses': 6,
+                                         'dns.rcodes': {'NOERROR': 3, 'NXDOMAIN': 1, 'SERVFAIL': 1, 'REFUSED': 1},
+                                         'dns.response_time_ms.min': ('near', 3.0), 'tcp.connections': 1,
+                                         'tcp.handshakes.completed': 1, 'protocols.udp.packets': 11})),
+    'vlan.pcap': (build_vlan, {'capture.packets': 8, 'protocols.udp.packets': 4, 'protocols.tcp.packets': 3,
+                               'protocols.arp.packets': 1, 'dns.queries': 2, 'dns.responses': 2,
+                               'tcp.connections': 1, 'tcp.handshakes.completed': 1}),
+    'pcapng-two-ifaces.pcapng': (build_pcapng_two_ifaces, _m(CLEAN, DNS_UDP, HS20, {'capture.packets': CLEAN_N + 11,
+                                                                                     'protocols.tcp.packets': CLEAN_N,
+                                                                                     'protocols.udp.packets': 11})),
+    'pcapng-two-ifaces-be.pcapng': (_pcapng_two_ifaces(True), _m(CLEAN, DNS_UDP, HS20, {
+        'capture.packets': CLEAN_N + 11, 'protocols.tcp.packets': CLEAN_N, 'protocols.udp.packets': 11})),
+    'tcp-seq-wrap.pcap': (build_seq_wrap, _m(CLEAN, HS20, RTT10, HEALTHY)),
+    # 300 ms NXDOMAIN answers and unanswered queries: DNS findings and event lists carry the names
+    'escape-dns-names.pcap': (build_escape, {'dns.queries': 7, 'dns.responses': 4, 'dns.unanswered': 3,
+                                             'dns.rcodes': {'NXDOMAIN': 3, 'NOERROR': 1}}),
+    'handshake-reordered.pcap': (build_handshake_reordered, {'tcp.connections': 1, 'tcp.handshakes.completed': 1,
+                                                             'tcp.retransmissions': 0}),
+    # RTT: SYN(last) -> ACK = 20 ms, or no sample (Karn); never the 1020 ms connect time
+    'syn-retrans.pcap': (build_syn_retrans, {'tcp.connections': 1, 'tcp.handshakes.completed': 1,
+                                             'tcp.syn_retransmissions': 1, 'tcp.handshakes.rtt_ms.max': ('near_or_none', 20.0)}),
+    'many-hosts.pcap': (build_many_hosts, {'protocols.udp.packets': 1200, 'talkers.hosts_total': 601, 'health.score': 100}),
+    'icmp-frag.pcap': (build_icmp_frag, {'capture.packets': 14, 'icmp.messages': 5, 'ip.fragments': 8,
+                                         'protocols.icmp.packets': 3, 'protocols.icmpv6.packets': 2,
+                                         # outer transport (the quoted header is not a UDP packet): the probe
+                                         # and the two fragmented datagrams (counted at their first fragment)
+                                         'protocols.udp.packets': 3}),
+}
+for _link in ('sll', 'sll2', 'raw', 'null'):
+    SCENARIOS['link-%s.pcap' % _link] = (_link_build(_link), _m(CLEAN, HS20, {
+        'capture.packets': CLEAN_N + 2, 'protocols.tcp.packets': CLEAN_N, 'protocols.ipv6.packets': 2,
+        'dns.queries': 1, 'dns.responses': 1}))
+for _nano in (False, True):
+    for _big in (False, True):
+        _name = 'clean-%s-%s.pcap' % ('be' if _big else 'le', 'nsec' if _nano else 'usec')
+        SCENARIOS[_name] = (_variant_build(_nano, _big), _m(CLEAN, HS20, HEALTHY, {
+            'capture.packets': CLEAN_N,
+            'capture.first_ts': ('ts', '1700000000.000456123' if _nano else '1700000000.000456')}))
+
+def build_all(outdir):
+    """Writes every scenario into outdir; returns {name: packets written}."""
+    os.makedirs(outdir, exist_ok=True)
+    return {name: b(os.path.join(outdir, name)) for name, (b, _) in SCENARIOS.items()}
