@@ -77,7 +77,8 @@ for f in sorted(os.listdir(os.path.join(state, "reports"))):
     if ext not in ("json", "html") or tasks.get(tid) != "completed":
         bad.append("reports/%s (task %s)" % (f, tasks.get(tid)))
 for f in sorted(os.listdir(state)):
-    if f not in ("uploads", "reports", "pcapd.db", "pcapd.db-wal", "pcapd.db-shm"):
+    # .reserve: the space pcapd-web keeps to record results when the disk fills up
+    if f not in ("uploads", "reports", "pcapd.db", "pcapd.db-wal", "pcapd.db-shm", ".reserve"):
         bad.append(f)
 print("tasks:", tasks)
 print("orphans:", bad)

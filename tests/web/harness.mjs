@@ -146,10 +146,21 @@ export async function watchedPage(browser, opts = {}) {
   page.on('pageerror', (e) => note('pageerror', `${e.message} (${page.url()})`));
   page.on('dialog', async (d) => { dialogs.push(`${d.type()}: ${d.message()}`); note('dialog', d.message()); await d.dismiss().catch(() => {}); });
   page.on('request', (r) => requests.push(`${r.method()} ${r.url()}`));
+  // A GET still in flight when the page navigates away is cancelled by the browser (ERR_ABORTED): that is
+  // the navigation's doing, not a failed request. Remember when each request started and when the main
+  // frame last navigated.
+  const started = new WeakMap();
+  let navigatedAt = 0;
+  page.on('request', (r) => {
+    started.set(r, Date.now());
+    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) navigatedAt = Date.now();
+  });
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigatedAt = Date.now(); });
   page.on('requestfailed', (r) => {
     const err = (r.failure() && r.failure().errorText) || '';
     // An event stream closed on purpose when the page moves on is not a failure.
     if (r.resourceType() === 'eventsource' && /ERR_ABORTED/.test(err)) return;
+    if (/ERR_ABORTED/.test(err) && r.method() === 'GET' && navigatedAt >= (started.get(r) || Infinity)) return;
     note('requestfailed', `${r.method()} ${r.url()} ${err}`);
   });
   page.on('response', (r) => { if (r.status() >= 400) note('http', `${r.status()} ${r.request().method()} ${r.url()}`); });
