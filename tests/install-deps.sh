@@ -16,3 +16,11 @@ if [ ${#missing[@]} -gt 0 ]; then
         $SUDO apt-get update -qq
         $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# Debian ships npm apart from nodejs (NodeSource's nodejs includes it and conflicts with Debian's npm):
+# install it only when the command is missing. The browser tests need it for playwright-core.
+if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then
+        echo "install-deps: installing npm" >&2
+        SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null ||
+                echo "install-deps: npm could not be installed; the browser tests will say so and skip" >&2
+fi
