@@ -18,6 +18,62 @@ static bool is_bchar(unsigned char c) {
         return c > 0x20 && c < 0x7f && c != '"';
 }
 
+/* One "; name=value" parameter of a header value (RFC 7231 3.1.1.1, RFC 6266): *pp is at the ';'. The
+ * value is a token or a quoted string; backslash escapes stay in the slice (escaped says there were
+ * some). Leaves *pp just after the value. False for a parameter without a value (*pp is then at the next
+ * ';' or the end). */
+typedef struct param {
+        const char *name, *value;
+        size_t name_len, value_len;
+        bool quoted, escaped, unterminated;
+} param_t;
+
+static bool param_next(const char **pp, const char *end, param_t *ret) {
+        const char *p = *pp + 1; /* ';' */
+        *ret = (param_t) {};
+        while (p < end && is_space(*p))
+                p++;
+        ret->name = p;
+        while (p < end && *p != '=' && *p != ';' && !is_space(*p))
+                p++;
+        ret->name_len = (size_t) (p - ret->name);
+        while (p < end && is_space(*p))
+                p++;
+        if (p >= end || *p != '=') {
+                while (p < end && *p != ';')
+                        p++;
+                *pp = p;
+                return false;
+        }
+        p++;
+        while (p < end && is_space(*p))
+                p++;
+        if (p < end && *p == '"') {
+                ret->quoted = true;
+                ret->value = ++p;
+                while (p < end && *p != '"') {
+                        if (*p == '\\') {
+                                ret->escaped = true;
+                                if (p + 1 < end)
+                                        p++;
+                        }
+                        p++;
+                }
+                ret->value_len = (size_t) ((p < end ? p : end) - ret->value);
+                if (p < end)
+                        p++;
+                else
+                        ret->unterminated = true;
+        } else {
+                ret->value = p;
+                while (p < end && *p != ';' && !is_space(*p))
+                        p++;
+                ret->value_len = (size_t) (p - ret->value);
+        }
+        *pp = p;
+        return true;
+}
+
 int multipart_get_boundary(const char *ct, size_t len, const char **ret, size_t *ret_len) {
         static const char type[] = "multipart/form-data";
         const char *p = ct, *end = ct + len;
@@ -34,63 +90,29 @@ int multipart_get_boundary(const char *ct, size_t len, const char **ret, size_t 
 
         /* parameters: ; name=value, value a token or a quoted string */
         while (p < end) {
-                const char *name, *value;
-                size_t name_len, value_len;
-                bool quoted = false;
+                param_t pa;
 
                 if (*p != ';')
                         return -EBADMSG;
-                p++;
-                while (p < end && is_space(*p))
-                        p++;
-                name = p;
-                while (p < end && *p != '=' && *p != ';' && !is_space(*p))
-                        p++;
-                name_len = (size_t) (p - name);
-                while (p < end && is_space(*p))
-                        p++;
-                if (p >= end || *p != '=') {
-                        /* a parameter without value: skip it */
-                        while (p < end && *p != ';')
-                                p++;
-                        continue;
-                }
-                p++;
-                while (p < end && is_space(*p))
-                        p++;
-                if (p < end && *p == '"') {
-                        quoted = true;
-                        value = ++p;
-                        while (p < end && *p != '"') {
-                                if (*p == '\\')
-                                        return -EBADMSG; /* escapes are never needed for a boundary */
-                                p++;
-                        }
-                        if (p >= end)
-                                return -EBADMSG;
-                        value_len = (size_t) (p - value);
-                        p++;
-                } else {
-                        value = p;
-                        while (p < end && *p != ';' && !is_space(*p))
-                                p++;
-                        value_len = (size_t) (p - value);
-                }
+                if (!param_next(&p, end, &pa))
+                        continue; /* a parameter without value: skip it */
+                if (pa.quoted && (pa.escaped || pa.unterminated))
+                        return -EBADMSG; /* escapes are never needed for a boundary */
                 while (p < end && is_space(*p))
                         p++;
 
-                if (name_len == 8 && strncasecmp(name, "boundary", 8) == 0) {
-                        if (value_len == 0 || value_len > MULTIPART_BOUNDARY_MAX)
+                if (pa.name_len == 8 && strncasecmp(pa.name, "boundary", 8) == 0) {
+                        if (pa.value_len == 0 || pa.value_len > MULTIPART_BOUNDARY_MAX)
                                 return -EBADMSG;
-                        for (size_t i = 0; i < value_len; i++) {
+                        for (size_t i = 0; i < pa.value_len; i++) {
                                 /* a space is a legal bchar inside quotes, but not at the end */
-                                if (!is_bchar((unsigned char) value[i]) && !(quoted && value[i] == ' '))
+                                if (!is_bchar((unsigned char) pa.value[i]) && !(pa.quoted && pa.value[i] == ' '))
                                         return -EBADMSG;
                         }
-                        if (value[value_len - 1] == ' ')
+                        if (pa.value[pa.value_len - 1] == ' ')
                                 return -EBADMSG;
-                        *ret = value;
-                        *ret_len = value_len;
+                        *ret = pa.value;
+                        *ret_len = pa.value_len;
                         return 0;
                 }
         }
@@ -188,47 +210,15 @@ static bool disposition_param(const char *p, const char *end, const char *param,
         while (p < end && *p != ';')
                 p++;
         while (p < end) {
-                const char *name, *value;
-                size_t name_len, value_len;
+                param_t pa;
 
-                p++; /* ';' */
-                while (p < end && is_space(*p))
-                        p++;
-                name = p;
-                while (p < end && *p != '=' && *p != ';' && !is_space(*p))
-                        p++;
-                name_len = (size_t) (p - name);
-                while (p < end && is_space(*p))
-                        p++;
-                if (p >= end || *p != '=') {
-                        while (p < end && *p != ';')
-                                p++;
+                if (!param_next(&p, end, &pa))
                         continue;
-                }
-                p++;
-                while (p < end && is_space(*p))
-                        p++;
-                if (p < end && *p == '"') {
-                        value = ++p;
-                        while (p < end && *p != '"') {
-                                if (*p == '\\' && p + 1 < end)
-                                        p++;
-                                p++;
-                        }
-                        value_len = (size_t) ((p < end ? p : end) - value);
-                        if (p < end)
-                                p++;
-                } else {
-                        value = p;
-                        while (p < end && *p != ';' && !is_space(*p))
-                                p++;
-                        value_len = (size_t) (p - value);
-                }
                 while (p < end && *p != ';')
                         p++;
-                if (name_len == plen && strncasecmp(name, param, plen) == 0) {
-                        *ret = value;
-                        *ret_len = value_len;
+                if (pa.name_len == plen && strncasecmp(pa.name, param, plen) == 0) {
+                        *ret = pa.value;
+                        *ret_len = pa.value_len;
                         return true;
                 }
         }
