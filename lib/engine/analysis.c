@@ -180,6 +180,14 @@ static bool is_dns_port(uint16_t port) {
         return port == 53 || port == 5353 || port == 5355;
 }
 
+static void dns_over_udp(analysis_t *a, const packet_t *p) {
+        if ((!is_dns_port(p->sport) && !is_dns_port(p->dport)) || p->payload_caplen < 12)
+                return;
+        dns_message(a, p, p->payload, p->payload_caplen, p->payload_len, false);
+        a->proto[PROTO_DNS].packets++;
+        a->proto[PROTO_DNS].bytes += p->wirelen;
+}
+
 void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, uint32_t wirelen,
                           const uint8_t *data) {
         a->packets++;
@@ -250,12 +258,8 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
         if (!f) {
                 a->flows_over_limit_packets++;
                 stats_host_conv(a, &p, 1, p.wirelen, p.ts_ns, p.ts_ns);
-                /* DNS still counts without flow state */
-                if (p.proto == 17 && (is_dns_port(p.sport) || is_dns_port(p.dport)) && p.payload_caplen >= 12) {
-                        dns_message(a, &p, p.payload, p.payload_caplen, p.payload_len, false);
-                        a->proto[PROTO_DNS].packets++;
-                        a->proto[PROTO_DNS].bytes += wirelen;
-                }
+                if (p.proto == 17)
+                        dns_over_udp(a, &p); /* DNS still counts without flow state */
                 return;
         }
         if (created) {
@@ -292,11 +296,7 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
         } else {
                 udp_dir_t *u = &f->u[dir];
                 jitter_update(ts, &u->jit_prev_ts, &u->jit_prev_delta, &u->jitter16, &u->jit_n);
-                if ((is_dns_port(p.sport) || is_dns_port(p.dport)) && p.payload_caplen >= 12) {
-                        dns_message(a, &p, p.payload, p.payload_caplen, p.payload_len, false);
-                        a->proto[PROTO_DNS].packets++;
-                        a->proto[PROTO_DNS].bytes += wirelen;
-                }
+                dns_over_udp(a, &p);
         }
 }
 
