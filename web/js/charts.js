@@ -67,7 +67,7 @@ export function pick(cols, ...names) {
 
 // ---- uPlot time series ---------------------------------------------------------------------------
 
-// series: [{label, values, color: '--bar', kind: 'line'|'bars'|'points', fill: bool}]
+// series: [{label, values, color: '--bar', kind: 'line'|'bars'|'points'|'step', fill: bool}]
 export function timeChart(host, { x, series, yLabel, yFmt, title, t0, integer }) {
   const box = el('div', { class: 'chart', role: 'img', 'aria-label': title || yLabel || 'chart' });
   host.appendChild(box);
@@ -114,7 +114,12 @@ export function timeChart(host, { x, series, yLabel, yFmt, title, t0, integer })
             ser.points = { show: false };
           } else if (s.kind === 'points') {
             ser.paths = () => null;
-            ser.points = { show: true, size: 5, stroke: color, fill: color };
+            ser.points = { show: true, size: 4, stroke: color, fill: color };
+          } else if (s.kind === 'step' && window.uPlot.paths && window.uPlot.paths.stepped) {
+            // a cumulative ACK or a window edge holds its value until the next packet
+            ser.paths = window.uPlot.paths.stepped({ align: 1 });
+            ser.spanGaps = true;
+            ser.points = { show: false };
           } else {
             // Sparse series (RTT has no sample in buckets without acknowledged data): join across the gaps
             // and mark the samples.

@@ -1,15 +1,15 @@
-// Report page: the findings (most serious first, each with its Wireshark filter) and the health score
-// with the penalty behind each lost point.
-import { el, svg, first, isNum, fmtInt, fmtNum, copyText, toast } from './common.js';
-import { card, flowText } from './report-widgets.js';
+// Report page: the findings (in the engine's order, each with its cause, the time it cost and its
+// Wireshark filter) and the health score with the penalty behind each lost point.
+import { el, svg, isNum, fmtInt, fmtNum, fmtMs, copyText, toast } from './common.js';
+import { card, flowText, causeName, causeClass } from './report-widgets.js';
 
-const SEV_ORDER = { critical: 0, error: 0, high: 0, warning: 1, warn: 1, medium: 1, notice: 2, info: 2, low: 3 };
-
+// The engine ranks the findings (pcapd.report/2: by the time they cost, those that cost none after, most
+// severe first); the page keeps its order.
 export function renderFindings(r) {
-  const list = Array.isArray(r.findings) ? r.findings.slice() : [];
-  list.sort((a, b) => (SEV_ORDER[String(a.severity).toLowerCase()] ?? 5) - (SEV_ORDER[String(b.severity).toLowerCase()] ?? 5));
+  const list = Array.isArray(r.findings) ? r.findings.filter((f) => f && typeof f === 'object') : [];
+  const costed = list.some((f) => isNum(f.cost_ms));
   const c = card('findings', 'Findings', list.length
-    ? `${list.length} problem${list.length === 1 ? '' : 's'} found, the most serious first. Each comes with a Wireshark display filter that shows the packets concerned.`
+    ? `${list.length} problem${list.length === 1 ? '' : 's'} found, ${costed ? 'the one that cost the most time first' : 'the most serious first'}. Each comes with a Wireshark display filter that shows the packets concerned.`
     : null);
   if (!list.length) {
     c.appendChild(el('div', { class: 'no-findings' },
@@ -19,11 +19,12 @@ export function renderFindings(r) {
   }
   const ul = el('ul', { class: 'findings' });
   list.forEach((f, i) => {
-    const sev = String(f.severity || 'info').toLowerCase();
-    const li = el('li', { class: 'finding ' + sev, dataset: { severity: sev } },
-      el('div', { class: 'f-head' }, el('span', { class: 'badge ' + sev, text: sev }), el('h3', { class: 'f-title', text: f.title || f.summary || 'Finding' })),
-      f.detail || f.description ? el('p', { class: 'f-detail', text: f.detail || f.description }) : null);
-    if (isNum(f.count)) li.appendChild(el('p', { class: 'chart-note', text: `${fmtInt(f.count)} occurrence${f.count === 1 ? '' : 's'}` }));
+    const sev = SEVERITIES.includes(f.severity) ? f.severity : 'info';
+    const head = el('div', { class: 'f-head' }, el('span', { class: 'badge ' + sev, text: sev }), el('h3', { class: 'f-title', text: f.title || 'Finding' }));
+    if (f.cause) head.appendChild(el('span', { class: 'cause ' + causeClass(f.cause), title: 'Cause', dataset: { cause: String(f.cause) } }, el('span', { class: 'visually-hidden', text: 'Cause: ' }), causeName(f.cause)));
+    if (isNum(f.cost_ms)) head.appendChild(el('span', { class: 'f-cost', dataset: { metric: 'findings.cost_ms' } }, el('span', { class: 'visually-hidden', text: 'Time it cost: ' }), 'cost ' + fmtMs(f.cost_ms)));
+    const li = el('li', { class: 'finding ' + sev, dataset: { severity: sev, id: String(f.id ?? '') } },
+      head, f.detail ? el('p', { class: 'f-detail', text: f.detail }) : null);
     if (f.filter) {
       const code = el('code', { id: 'filter-' + i, text: f.filter });
       const btn = el('button', { type: 'button', class: 'small', 'aria-describedby': 'filter-' + i, text: 'Copy filter' });
@@ -36,15 +37,17 @@ export function renderFindings(r) {
       li.appendChild(el('div', { class: 'f-filter' }, el('span', { class: 'lbl', text: 'Wireshark' }), code, btn));
     }
     if (Array.isArray(f.flows) && f.flows.length) {
-      const n = f.flows_total ?? f.flows.length;
+      const n = f.flows.length;
       li.appendChild(el('details', { class: 'f-flows' }, el('summary', { text: `${fmtInt(n)} flow${n === 1 ? '' : 's'} concerned` }),
-        el('ul', {}, f.flows.slice(0, 20).map((x) => el('li', { class: 'mono', text: typeof x === 'string' ? x : flowText(x.flow || x) })))));
+        el('ul', {}, f.flows.slice(0, 20).map((x) => el('li', { class: 'mono', text: flowText(x) })))));
     }
     ul.appendChild(li);
   });
   c.appendChild(ul);
   return c;
 }
+
+const SEVERITIES = ['critical', 'warning', 'info'];
 
 function scoreVerdict(s) {
   if (!isNum(s)) return ['neutral', 'No score'];
@@ -55,7 +58,7 @@ function scoreVerdict(s) {
 }
 
 export function renderHealth(r) {
-  const score = first(r, 'health.score', 'health_score');
+  const score = r.health ? r.health.score : undefined;
   const [cls, verdict] = scoreVerdict(score);
   const R = 45;
   const C = 2 * Math.PI * R;
@@ -67,15 +70,13 @@ export function renderHealth(r) {
     el('div', { class: 'score' }, ring, el('div', {},
       el('div', { class: 'score-verdict', text: verdict }),
       el('p', {}, el('span', { class: 'visually-hidden', text: 'Score: ' }), el('span', { dataset: { metric: 'health.score' }, text: isNum(score) ? String(Math.round(score)) : '—' }), ' / 100'))));
-  const pens = first(r, 'health.penalties', 'health.reasons', 'health.deductions');
+  const pens = r.health ? r.health.penalties : undefined;
   if (Array.isArray(pens) && pens.length) {
     c.appendChild(el('h3', { text: 'Why not 100' }));
     const byId = new Map((Array.isArray(r.findings) ? r.findings : []).map((f) => [f.id, f]));
     c.appendChild(el('ul', { class: 'penalties' }, pens.map((p) => {
-      const pts = typeof p === 'object' ? (p.points ?? p.penalty ?? p.deduction ?? p.value) : undefined;
-      const f = typeof p === 'object' && p.finding ? byId.get(p.finding) : null;
-      const why = typeof p === 'object' ? (p.reason || (f && f.title) || p.title || p.detail || p.why || p.description || p.finding || p.name) : String(p);
-      return el('li', {}, el('span', { class: 'pts', text: isNum(pts) ? '−' + fmtNum(Math.abs(pts)) : '' }), el('span', { class: 'why', text: why || '' }));
+      const f = p.finding ? byId.get(p.finding) : null;
+      return el('li', {}, el('span', { class: 'pts', text: isNum(p.points) ? '−' + fmtNum(Math.abs(p.points)) : '' }), el('span', { class: 'why', text: (f && f.title) || String(p.finding ?? '') }));
     })));
   } else if (isNum(score) && score >= 100) {
     c.appendChild(el('p', { class: 'card-sub', text: 'No penalty: no loss, delay or error crossed a threshold.' }));

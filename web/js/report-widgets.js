@@ -81,6 +81,23 @@ export function chartBlock(title, opts, draw) {
   return box;
 }
 
+// The vocabulary of causes (REPORT-SCHEMA.md, "Causes"), in words.
+export const CAUSES = {
+  server: 'Server',
+  client: 'Client',
+  'network-latency': 'Network latency',
+  'network-loss': 'Network loss',
+  'network-bandwidth': 'Network bandwidth',
+  'receiver-window': 'Receiver window',
+  'sender-application': 'Sender application',
+  dns: 'DNS',
+  capture: 'Capture',
+  none: 'Nothing',
+};
+export const causeName = (c) => CAUSES[c] || String(c ?? '');
+// A class name for a cause's colour: only names from the vocabulary, never a string from the report.
+export const causeClass = (c) => (Object.hasOwn(CAUSES, c) ? 'cause-' + c : 'cause-other');
+
 // ---- series lookup -------------------------------------------------------------------------------
 
 export function seriesOf(r, ...names) {

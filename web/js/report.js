@@ -1,8 +1,11 @@
-// Report page: renders /api/reports/{id}/json (schema pcapd.report/1): findings first, the health score
-// and its penalties, then each analysis with its tables and charts (one module per analysis). Tolerant of
-// missing members; every string from the capture goes in as text.
+// Report page: renders /api/reports/{id}/json (schema pcapd.report/2, lib/engine/REPORT-SCHEMA.md): where
+// the time went first, then the findings and the health score with its penalties, then each analysis with
+// its tables and charts (one module per analysis). Reads only the members the schema defines, tolerates
+// their absence (a version 1 report has no "where the time went"); every string from the capture goes in
+// as text.
 import { $, el, clear, fmtInt, fmtBytes, fmtDuration, fmtDate, getJSON, taskIdFromPath } from './common.js';
 import { renderFindings, renderHealth } from './report-diagnosis.js';
+import { renderWhereTime } from './report-time.js';
 import { renderSummary, renderProtocols, renderTalkers } from './report-traffic.js';
 import { renderTcp, renderWorstFlows } from './report-tcp.js';
 import { renderDns } from './report-dns.js';
@@ -22,7 +25,7 @@ function renderError(title, text) {
 function render(r, status) {
   clear(root);
   const cap = r.capture || {};
-  const name = (status && status.filename) || cap.file || cap.filename || r.file || 'Capture';
+  const name = (status && status.filename) || 'Capture';
   $('#title').textContent = name;
   document.title = name + ' · Report · pcapd';
   const meta = $('#meta');
@@ -35,13 +38,15 @@ function render(r, status) {
   );
   if (status && status.expires_at) meta.append(el('span', { text: `kept until ${fmtDate(status.expires_at, true)}` }));
 
-  const partial = r.partial ?? cap.partial ?? cap.truncated;
-  if (partial) {
-    const why = cap.partial_reason || r.partial_reason || cap.read_error || (cap.packet_limit_reached ? 'the packet limit was reached; later packets were not read' : null) || (typeof partial === 'string' ? partial : 'the capture was cut short');
+  if (cap.partial || cap.truncated || cap.packet_limit_reached) {
+    const why = cap.read_error || (cap.packet_limit_reached ? 'the packet limit was reached; later packets were not read' : cap.truncated ? 'the file ends in the middle of a packet' : 'the capture was cut short');
     root.appendChild(el('div', { class: 'alert warn partial', role: 'note' }, el('strong', { text: 'Partial analysis' }),
       el('p', { text: `The capture could not be read to its end (${why}). The figures below cover the ${fmtInt(cap.packets)} packets read before that point.` })));
   }
-  // Findings first (also in reading order: narrow screens, screen readers), the score beside them.
+  // Where the time went, then the findings (also in reading order: narrow screens, screen readers), the
+  // score beside them.
+  const time = renderWhereTime(r);
+  if (time) root.appendChild(time);
   root.appendChild(el('div', { class: 'overview' }, renderFindings(r), renderHealth(r)));
 
   const sections = [
@@ -61,7 +66,7 @@ function render(r, status) {
   for (const sid of ['summary', 'protocols', 'talkers', 'tcp', 'flows', 'dns']) if (byId[sid]) root.appendChild(byId[sid]);
   root.appendChild(byId.icmp);
   root.appendChild(byId.fragments);
-  if (r.schema) root.appendChild(el('p', { class: 'chart-note', text: `Report schema ${r.schema}${r.generator ? ' · ' + (typeof r.generator === 'string' ? r.generator : r.generator.name + ' ' + (r.generator.version || '')) : ''}` }));
+  if (r.schema) root.appendChild(el('p', { class: 'chart-note', text: `Report schema ${r.schema}${r.generator ? ' · ' + r.generator : ''}` }));
   if (location.hash) {
     const target = document.getElementById(location.hash.slice(1));
     if (target) target.scrollIntoView();
