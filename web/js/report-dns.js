@@ -16,14 +16,14 @@ export function renderDns(r) {
     tile('Queries', fmtInt(d.queries), { metric: 'dns.queries' }),
     tile('Responses', fmtInt(d.responses), { metric: 'dns.responses' }),
     tile('Unanswered', fmtInt(d.unanswered), { metric: 'dns.unanswered', tone: tone(d.unanswered), sub: 'no response: timeouts' }),
-    isNum(d.repeated ?? d.repeated_queries) ? tile('Repeated', fmtInt(d.repeated ?? d.repeated_queries), { metric: 'dns.repeated_queries', sub: 'same question asked again' }) : null,
+    isNum(d.repeated_queries) ? tile('Repeated', fmtInt(d.repeated_queries), { metric: 'dns.repeated_queries', sub: 'same question asked again' }) : null,
     tile('Median response', fmtMs(get(d, 'response_time_ms.p50')), { metric: 'dns.response_time_ms.p50' }),
   ));
   const grid = el('div', { class: 'section-grid' });
   const rc = d.rcodes;
   const rcBox = el('div', {}, el('h3', { text: 'Response codes' }));
   if (rc && typeof rc === 'object' && Object.keys(rc).length) {
-    const entries = Object.entries(rc).map(([k, v]) => [k, isNum(v) ? v : v && v.count]).sort((a, b) => (b[1] || 0) - (a[1] || 0));
+    const entries = Object.entries(rc).filter(([, v]) => isNum(v)).sort((a, b) => b[1] - a[1]);
     const max = Math.max(1, ...entries.map(([, v]) => v || 0));
     rcBox.appendChild(table(['Code', { label: 'Responses', num: true }, ''], entries.map(([k, v]) => el('tr', { dataset: { rcode: k } },
       el('th', { scope: 'row' }, el('span', { class: 'badge ' + (RCODE_TONE[k] || 'neutral'), text: k })),
@@ -36,8 +36,7 @@ export function renderDns(r) {
   const qt = quantTable([quantRow('Query → response', d.response_time_ms, 'dns.response_time_ms')], 'DNS response time');
   timing.appendChild(qt || empty('No matched responses.'));
   timing.appendChild(chartBlock('Response-time distribution', null, (box) => {
-    const h = d.response_time_histogram ?? get(d, 'response_time_ms.histogram') ?? get(r, 'series.dns_response_time') ?? get(r, 'series.dns_response_ms') ?? get(r, 'series.dns') ?? d.response_times_ms;
-    return drawDistribution(box, h, 'Response time (ms)', 'DNS response-time distribution');
+    return drawDistribution(box, d.response_time_histogram, 'Response time (ms)', 'DNS response-time distribution');
   }));
   grid.appendChild(timing);
   c.appendChild(grid);
@@ -45,22 +44,22 @@ export function renderDns(r) {
   // Lists of names: errors, slow answers, unanswered queries. Every name is data from the capture.
   const ev = r.events || {};
   const lists = [
-    ['Failed lookups', ev.dns_errors ?? d.errors],
-    ['Unanswered queries', ev.dns_unanswered ?? d.unanswered_queries],
-    ['Slow answers', ev.dns_slow ?? d.slowest],
+    ['Failed lookups', ev.dns_errors],
+    ['Unanswered queries', ev.dns_unanswered],
+    ['Slow answers', ev.dns_slow],
   ];
   for (const [title, raw] of lists) {
-    const list = Array.isArray(raw) ? raw : raw && Array.isArray(raw.items) ? raw.items : null;
+    const list = raw && Array.isArray(raw.items) ? raw.items : null;
     if (!list || !list.length) continue;
     const total = raw && isNum(raw.total) ? raw.total : list.length;
     c.appendChild(el('h3', { text: `${title} (${fmtInt(total)})` }));
     c.appendChild(table(['Name', 'Type', 'Answer', { label: 'Time', num: true }, 'Client → server', { label: 'At', num: true }],
       list.slice(0, 50).map((q) => {
-        const o = typeof q === 'object' && q ? q : { name: String(q) };
-        const ms = o.response_ms ?? o.ms ?? o.time_ms;
+        const o = typeof q === 'object' && q ? q : {};
+        const ms = o.response_ms;
         return el('tr', {},
-          td(String(o.name ?? o.qname ?? ''), { cls: 'name mono' }),
-          td(qtypeName(o.qtype ?? o.type)),
+          td(String(o.name ?? ''), { cls: 'name mono' }),
+          td(qtypeName(o.qtype)),
           el('td', {}, o.rcode ? el('span', { class: 'badge ' + (RCODE_TONE[o.rcode] || 'neutral'), text: String(o.rcode) }) : (isNum(o.repeats) && o.repeats ? `asked ${o.repeats + 1}×` : 'none')),
           td(isNum(ms) ? fmtMs(ms) : '—', { num: true }),
           td(flowText(o.flow), { cls: 'mono' }),
@@ -68,7 +67,7 @@ export function renderDns(r) {
       }), { caption: title }));
     if (total > Math.min(50, list.length)) c.appendChild(el('p', { class: 'chart-note', text: `Showing ${fmtInt(Math.min(50, list.length))} of ${fmtInt(total)}.` }));
   }
-  const more = moreFigures(d, new Set(['queries', 'responses', 'unanswered', 'rcodes', 'response_time_ms', 'repeated', 'repeated_queries', 'response_time_histogram']), 'dns');
+  const more = moreFigures(d, ['unanswered_multicast', 'unmatched_responses', 'tcp_messages', 'truncated_responses', 'pending_dropped'], 'dns');
   if (more) c.appendChild(more);
   return c;
 }

@@ -1,5 +1,5 @@
 // Report page: ICMP / ICMPv6 messages (types, codes, errors grouped by flow) and IP fragmentation.
-import { el, get, first, isNum, fmtInt, fmtNum } from './common.js';
+import { el, get, isNum, fmtInt, fmtNum } from './common.js';
 import { card, tile, tiles, table, td, empty, tone, moreFigures, flowText } from './report-widgets.js';
 
 const ICMP4 = {
@@ -32,16 +32,15 @@ export function renderIcmp(r) {
   if (!i || i.messages === 0) { c.appendChild(empty('No ICMP or ICMPv6 message in this capture.')); return c; }
   c.appendChild(tiles(
     tile('Messages', fmtInt(i.messages), { metric: 'icmp.messages' }),
-    isNum(i.unreachable ?? i.destination_unreachable) ? tile('Unreachable', fmtInt(i.unreachable ?? i.destination_unreachable), { metric: 'icmp.unreachable', tone: tone(i.unreachable ?? i.destination_unreachable) }) : null,
+    isNum(i.unreachable) ? tile('Unreachable', fmtInt(i.unreachable), { metric: 'icmp.unreachable', tone: tone(i.unreachable) }) : null,
     isNum(i.time_exceeded) ? tile('Time exceeded', fmtInt(i.time_exceeded), { metric: 'icmp.time_exceeded', tone: tone(i.time_exceeded) }) : null,
     isNum(i.fragmentation_needed) ? tile('Fragmentation needed', fmtInt(i.fragmentation_needed), { metric: 'icmp.fragmentation_needed', tone: tone(i.fragmentation_needed), sub: 'IPv4 path MTU' }) : null,
     isNum(i.packet_too_big) ? tile('Packet too big', fmtInt(i.packet_too_big), { metric: 'icmp.packet_too_big', tone: tone(i.packet_too_big), sub: 'IPv6 path MTU' }) : null,
     isNum(i.smallest_mtu) ? tile('Smallest MTU', fmtInt(i.smallest_mtu), { metric: 'icmp.smallest_mtu', sub: 'announced on the path' }) : null,
   ));
-  const types = i.types ?? i.by_type ?? i.messages_by_type;
+  const types = i.types;
   let rows = [];
-  if (Array.isArray(types)) rows = types.map((t) => [t.version || t.family || '', t.name || `type ${t.type}`, t.code !== undefined ? String(t.code_name || t.code) : '', t.count ?? t.packets]);
-  else if (types && typeof types === 'object') rows = Object.entries(types).map(([k, v]) => [...icmpName(k), isNum(v) ? v : v && (v.count ?? v.packets)]).sort((a, b) => (b[3] || 0) - (a[3] || 0));
+  if (types && typeof types === 'object') rows = Object.entries(types).filter(([, v]) => isNum(v)).map(([k, v]) => [...icmpName(k), v]).sort((a, b) => b[3] - a[3]);
   if (rows.length) {
     c.appendChild(el('h3', { text: 'Types and codes' }));
     c.appendChild(table(['Family', 'Type', 'Code', { label: 'Messages', num: true }], rows.map(([f, t, code, n]) => el('tr', {}, td(String(f)), td(String(t)), td(String(code)), td(fmtInt(n), { num: true }))), { caption: 'ICMP types' }));
@@ -67,25 +66,21 @@ export function renderIcmp(r) {
       td(g.what), td(g.about, { cls: 'mono name' }), td(g.from, { cls: 'mono' }), td(fmtInt(g.n), { num: true }), td(isNum(g.t) ? fmtNum(g.t, 2) + ' s' : '', { num: true }))), { caption: 'ICMP error messages' }));
     if ((errs.total ?? items.length) > items.length) c.appendChild(el('p', { class: 'chart-note', text: `The report keeps the first ${fmtInt(items.length)} of ${fmtInt(errs.total)} error messages.` }));
   }
-  const more = moreFigures(i, new Set(['messages', 'unreachable', 'destination_unreachable', 'time_exceeded', 'fragmentation_needed', 'packet_too_big', 'smallest_mtu', 'types', 'by_type', 'messages_by_type']), 'icmp');
+  const more = moreFigures(i, ['icmpv4_messages', 'icmpv6_messages', 'redirects'], 'icmp');
   if (more) c.appendChild(more);
   return c;
 }
 
 export function renderFragments(r) {
   const ip = r.ip || {};
-  const f = ip.fragmentation ?? r.fragments ?? {};
   const c = card('fragments', 'IP fragments', 'Fragmented datagrams cost reassembly and are lost whole when one fragment is lost.');
-  const frags = ip.fragments ?? f.fragments;
-  if (frags === 0) { c.appendChild(empty('No fragmented IP datagram in this capture.')); return c; }
+  if (!isNum(ip.fragments) || ip.fragments === 0) { c.appendChild(empty('No fragmented IP datagram in this capture.')); return c; }
   c.appendChild(tiles(
-    tile('Fragments', fmtInt(isNum(frags) ? frags : get(frags, 'count') ?? get(frags, 'total')), { metric: 'ip.fragments' }),
-    isNum(ip.datagrams ?? f.datagrams ?? get(frags, 'datagrams')) ? tile('Datagrams', fmtInt(ip.datagrams ?? f.datagrams ?? get(frags, 'datagrams'))) : null,
-    isNum(ip.incomplete ?? f.incomplete ?? get(frags, 'incomplete')) ? tile('Incomplete', fmtInt(ip.incomplete ?? f.incomplete ?? get(frags, 'incomplete')), { tone: tone(ip.incomplete ?? f.incomplete ?? get(frags, 'incomplete')) }) : null,
+    tile('Fragments', fmtInt(ip.fragments), { metric: 'ip.fragments' }),
+    isNum(ip.datagrams) ? tile('Datagrams', fmtInt(ip.datagrams), { metric: 'ip.datagrams' }) : null,
+    isNum(ip.incomplete) ? tile('Incomplete', fmtInt(ip.incomplete), { metric: 'ip.incomplete', tone: tone(ip.incomplete) }) : null,
+    isNum(ip.ipv4_fragments) || isNum(ip.ipv6_fragments) ? tile('IPv4 / IPv6', `${fmtInt(ip.ipv4_fragments)} / ${fmtInt(ip.ipv6_fragments)}`, { sub: 'fragments' }) : null,
+    isNum(ip.completed) ? tile('Reassembled', fmtInt(ip.completed), { metric: 'ip.completed', sub: 'datagrams' }) : null,
   ));
-  if (isNum(ip.ipv4_fragments) || isNum(ip.ipv6_fragments)) c.querySelector('.tiles').appendChild(tile('IPv4 / IPv6', `${fmtInt(ip.ipv4_fragments)} / ${fmtInt(ip.ipv6_fragments)}`, { sub: 'fragments' }));
-  if (isNum(ip.completed)) c.querySelector('.tiles').appendChild(tile('Reassembled', fmtInt(ip.completed), { sub: 'datagrams' }));
-  const more = moreFigures(ip, new Set(['fragments', 'datagrams', 'incomplete', 'ipv4_fragments', 'ipv6_fragments', 'completed']), 'ip');
-  if (more) c.appendChild(more);
   return c;
 }

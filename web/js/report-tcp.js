@@ -1,14 +1,14 @@
 // Report page: TCP figures, timing, RTT / retransmission / handshake charts, and the flows with the most trouble.
 import { el, get, isNum, fmtInt, fmtBytes, fmtMs, fmtDuration, copyText, toast } from './common.js';
-import { pick, timeChart } from './charts.js';
+import { timeChart } from './charts.js';
 import { card, tile, tiles, table, td, empty, tone, quantRow, quantTable, moreFigures, chartBlock, seriesOf, flowText, drawDistribution } from './report-widgets.js';
 
 // Flows ranked by trouble, each with the filter that isolates it.
 export function renderWorstFlows(r) {
-  const worst = get(r, 'flows.worst') ?? get(r, 'tcp.worst_connections');
+  const worst = get(r, 'flows.worst');
   if (!Array.isArray(worst) || !worst.length) return null;
-  const rows = worst.filter((w) => w && (w.score === undefined || w.score > 0))
-    .sort((a, b) => (b.score ?? 0) - (a.score ?? 0)).slice(0, 10);
+  const rows = worst.filter((w) => w && isNum(w.score) && w.score > 0)
+    .sort((a, b) => b.score - a.score).slice(0, 10);
   if (!rows.length) return null;
   const proto = (p) => ({ 6: 'TCP', 17: 'UDP', 1: 'ICMP', 58: 'ICMPv6' })[p] || (p !== undefined ? String(p) : '');
   const c = card('flows', 'Flows with the most trouble', 'Ranked by retransmissions, losses, resets, slow handshakes and idle gaps. Copy a filter to open the flow in Wireshark.');
@@ -56,57 +56,46 @@ export function renderTcp(r) {
     tile('Handshakes', fmtInt(hs.completed), { metric: 'tcp.handshakes.completed', sub: handshakeSub(hs) }),
   ));
   const qt = quantTable([
-    quantRow('Handshake (SYN → ACK)', hs.rtt_ms ?? hs.time_ms, 'tcp.handshakes.rtt_ms'),
+    quantRow('Handshake (SYN → ACK)', hs.rtt_ms, 'tcp.handshakes.rtt_ms'),
     quantRow('Round-trip time (data → ACK)', t.rtt_ms, 'tcp.rtt_ms'),
+    quantRow('Path round trip (capture point → far host → back)', t.rtt_path_ms, 'tcp.rtt_path_ms'),
+    quantRow('ACK delay of the near host', t.ack_delay_ms, 'tcp.ack_delay_ms'),
     quantRow('SYN → SYN/ACK', hs.syn_to_synack_ms, 'tcp.handshakes.syn_to_synack_ms'),
     quantRow('SYN/ACK → ACK', hs.synack_to_ack_ms, 'tcp.handshakes.synack_to_ack_ms'),
     quantRow('Connection duration', t.duration_ms, 'tcp.duration_ms'),
   ], 'TCP timing');
   if (qt) { c.appendChild(el('h3', { text: 'Timing' })); c.appendChild(qt); }
-  if (hs.slow_side || hs.verdict) c.appendChild(el('p', { class: 'chart-note', text: `Slow side of the handshakes: ${hs.slow_side || hs.verdict}` }));
 
   const grid = el('div', { class: 'section-grid' });
+  const s = seriesOf(r);
   grid.appendChild(chartBlock('RTT over time', 'Round-trip time from each data segment to its ACK (Karn\'s rule: retransmitted segments give no sample).', (box) => {
-    const s = seriesOf(r, 'rtt', 'rtt_ms', 'tcp_rtt');
     if (!s) return false;
     const series = [];
-    const mid = pick(s.cols, 'rtt_ms_mean', 'rtt_ms_p50', 'p50', 'median', 'rtt_ms', 'rtt', 'mean');
-    const top = pick(s.cols, 'rtt_ms_max', 'rtt_ms_p95', 'p95', 'max');
-    if (mid && mid.some(isNum)) series.push({ label: s.cols.rtt_ms_mean || s.cols.mean ? 'mean RTT' : 'median RTT', values: mid, color: '--bar' });
-    if (top && top.some(isNum)) series.push({ label: s.cols.rtt_ms_max || s.cols.max ? 'max RTT' : 'p95 RTT', values: top, color: '--bar-2' });
+    if (s.cols.rtt_ms_mean && s.cols.rtt_ms_mean.some(isNum)) series.push({ label: 'mean RTT', values: s.cols.rtt_ms_mean, color: '--bar' });
+    if (s.cols.rtt_ms_max && s.cols.rtt_ms_max.some(isNum)) series.push({ label: 'max RTT', values: s.cols.rtt_ms_max, color: '--bar-2' });
     if (!series.length) return false;
     timeChart(box, { t0: Number(get(r, 'capture.first_ts')), x: s.x, series, yFmt: fmtMs, title: 'RTT over time' });
     return true;
   }));
   grid.appendChild(chartBlock('Retransmissions and zero windows over time', { empty: 'Nothing to draw: no retransmission, lost segment or zero window in this capture.' }, (box) => {
-    const s = seriesOf(r, 'retransmissions', 'tcp_events', 'tcp');
-    const z = seriesOf(r, 'zero_windows');
-    if (!s && !z) return false;
-    const base = s || z;
+    if (!s) return false;
     const series = [];
-    const re = s && pick(s.cols, 'retransmissions', 'retrans', 'values', 'v1');
-    const zw = pick(base.cols, 'zero_windows', 'zero_window') || (z && !s ? pick(z.cols, 'values', 'v1') : null);
-    if (re) series.push({ label: 'Retransmissions', values: re, color: '--bad', kind: 'bars' });
-    if (zw && (!z || z === base)) series.push({ label: 'Zero windows', values: zw, color: '--warn', kind: 'bars' });
-    if (z && z !== base) {
-      const zv = pick(z.cols, 'zero_windows', 'values', 'v1');
-      if (zv && zv.length === base.x.length) series.push({ label: 'Zero windows', values: zv, color: '--warn', kind: 'bars' });
-    }
-    for (const k of ['lost_segments', 'fast_retransmissions', 'duplicate_acks']) {
-      if (base.cols[k] && base.cols[k].some((v) => v > 0) && series.length < 4) series.push({ label: k === 'lost_segments' ? 'Lost segments' : k.replace(/_/g, ' '), values: base.cols[k], kind: 'line', color: k === 'duplicate_acks' ? '--info' : '--bar' });
-    }
+    if (s.cols.retransmissions) series.push({ label: 'Retransmissions', values: s.cols.retransmissions, color: '--bad', kind: 'bars' });
+    if (s.cols.zero_windows) series.push({ label: 'Zero windows', values: s.cols.zero_windows, color: '--warn', kind: 'bars' });
+    if (s.cols.lost_segments && s.cols.lost_segments.some((v) => v > 0)) series.push({ label: 'Lost segments', values: s.cols.lost_segments, kind: 'line', color: '--bar' });
     if (!series.length || !series.some((x) => x.values.some((v) => v > 0))) return false;
-    timeChart(box, { t0: Number(get(r, 'capture.first_ts')), x: base.x, series, title: 'Retransmissions and zero windows over time', integer: true });
+    timeChart(box, { t0: Number(get(r, 'capture.first_ts')), x: s.x, series, title: 'Retransmissions and zero windows over time', integer: true });
     return true;
   }));
   grid.appendChild(chartBlock('Handshake times', 'SYN → SYN/ACK is the network plus the server; SYN/ACK → ACK is the network plus the client.', (box) => {
-    const h = hs.histogram ?? hs.rtt_histogram ?? get(r, 'series.handshakes') ?? hs.samples_ms;
-    if (drawDistribution(box, h, 'Handshake time (ms)', 'Handshake times')) return true;
+    if (drawDistribution(box, hs.rtt_histogram, 'Handshake time (ms)', 'Handshake times')) return true;
     return handshakeSplit(box, hs);
   }));
   c.appendChild(grid);
 
-  const more = moreFigures(t, new Set(['connections', 'retransmissions', 'fast_retransmissions', 'spurious_retransmissions', 'rto_retransmissions', 'duplicate_acks', 'out_of_order', 'lost_segments', 'zero_windows', 'resets', 'syn_retransmissions', 'handshakes', 'rtt_ms', 'duration_ms', 'refused', 'aborted']), 'tcp', 'All TCP figures');
+  const more = moreFigures(t, ['packets', 'data_segments', 'pmtu_retransmissions', 'synack_retransmissions', 'lost_bytes', 'zero_window_probes', 'window_full', 'window_updates',
+    'keep_alives', 'refused', 'aborted', 'syn', 'syn_ack', 'fin', 'reused_ports', 'connections_without_handshake', 'connections_unknown_window_scale',
+    'handshakes.no_answer', 'handshakes.refused', 'handshakes.slow', 'handshakes.high_rtt', 'transfers.total', 'transfers.bytes'], 'tcp', 'All TCP figures');
   if (more) c.appendChild(more);
   return c;
 }
@@ -142,8 +131,6 @@ function handshakeSplit(box, hs) {
 }
 
 function resetSub(t) {
-  const refused = t.refused ?? t.resets_refused ?? get(t, 'resets_by_kind.refused');
-  const aborted = t.aborted ?? t.resets_aborted ?? get(t, 'resets_by_kind.aborted');
-  if (isNum(refused) || isNum(aborted)) return `${fmtInt(refused ?? 0)} refused, ${fmtInt(aborted ?? 0)} aborted`;
+  if (isNum(t.refused) || isNum(t.aborted)) return `${fmtInt(t.refused ?? 0)} refused, ${fmtInt(t.aborted ?? 0)} aborted`;
   return undefined;
 }

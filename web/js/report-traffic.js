@@ -1,7 +1,7 @@
 // Report page: capture summary with the throughput chart, protocol distribution, services and top talkers.
-import { el, get, first, isNum, fmtInt, fmtNum, fmtBytes, fmtBits, fmtDuration, fmtPct, fmtDate, fmtRelative, toDate } from './common.js';
-import { pick, timeChart, barCell } from './charts.js';
-import { card, tile, tiles, table, td, empty, moreFigures, chartBlock, seriesOf, endpointName } from './report-widgets.js';
+import { el, get, isNum, fmtInt, fmtNum, fmtBytes, fmtBits, fmtDuration, fmtPct, fmtDate, fmtRelative, toDate } from './common.js';
+import { timeChart, barCell } from './charts.js';
+import { card, tile, tiles, table, td, empty, moreFigures, chartBlock, seriesOf } from './report-widgets.js';
 
 export function renderSummary(r, status) {
   const cap = r.capture || {};
@@ -19,12 +19,12 @@ export function renderSummary(r, status) {
     ['First packet', fmtDate(cap.first_ts)],
     ['Last packet', fmtDate(cap.last_ts)],
   ];
-  const links = cap.link_types ?? cap.linktypes ?? cap.link_type;
-  if (links) rows.push(['Link types', Array.isArray(links) ? links.map((l) => (typeof l === 'object' ? (l.name || l.dlt) + (isNum(l.packets) ? ` (${fmtInt(l.packets)})` : '') : l)).join(', ') : typeof links === 'object' ? Object.entries(links).map(([k, v]) => `${k} (${fmtInt(isNum(v) ? v : v && v.packets)})`).join(', ') : String(links)]);
-  if (cap.format || cap.file_format) rows.push(['Format', String(cap.format || cap.file_format)]);
+  const links = cap.link_types;
+  if (Array.isArray(links) && links.length) rows.push(['Link types', links.map((l) => `${l.name || 'DLT ' + l.dlt}${isNum(l.packets) ? ` (${fmtInt(l.packets)})` : ''}${l.decoded === false ? ', not decoded' : ''}`).join(', ')]);
+  if (cap.format) rows.push(['Format', String(cap.format)]);
   if (status && status.filename) rows.push(['File', status.filename]);
   if (status && isNum(status.file_size_bytes)) rows.push(['File size', fmtBytes(status.file_size_bytes)]);
-  const done = (status && status.finished_at) || r.generated_at || r.analysed_at;
+  const done = status && status.finished_at;
   if (done) {
     const began = status && toDate(status.started_at);
     const ended = toDate(done);
@@ -34,28 +34,25 @@ export function renderSummary(r, status) {
   if (status && status.expires_at) rows.push(['Report kept until', `${fmtDate(status.expires_at)} (${fmtRelative(status.expires_at)})`]);
   c.appendChild(el('h3', { text: 'Details' }));
   c.appendChild(el('div', { class: 'table-wrap' }, el('table', { class: 'kv' }, el('tbody', {}, rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row', text: k }), td(v)))))));
-  const skipped = cap.skipped ?? r.skipped;
-  if (skipped && typeof skipped === 'object' && Object.values(skipped).some((v) => isNum(v) && v > 0)) {
-    const m = moreFigures(skipped, new Set(), 'capture.skipped', 'Packets not analysed');
+  const skipped = cap.skipped;
+  const skipKeys = ['unsupported_link_type', 'not_ip', 'truncated_headers', 'malformed_headers'];
+  if (skipped && typeof skipped === 'object' && skipKeys.some((k) => isNum(skipped[k]) && skipped[k] > 0)) {
+    const m = moreFigures(skipped, skipKeys, 'capture.skipped', 'Packets not analysed');
     if (m) c.appendChild(m);
   }
-  const more = moreFigures(cap, new Set(['packets', 'bytes', 'duration_s', 'first_ts', 'last_ts', 'packets_per_s', 'bits_per_s', 'link_types', 'linktypes', 'link_type', 'format', 'file_format', 'skipped', 'partial', 'partial_reason', 'truncated', 'read_error', 'packet_limit_reached']), 'capture', 'All capture figures');
+  const more = moreFigures(cap, ['file_size', 'bytes_captured', 'snaplen', 'nanosecond', 'max_gap_s', 'max_gap_frame', 'negative_time_deltas', 'bytes_read'], 'capture', 'All capture figures');
   if (more) c.appendChild(more);
 
   // throughput over time
   c.appendChild(chartBlock('Throughput over time', null, (box) => {
-    const s = seriesOf(r, 'throughput', 'bytes', 'traffic');
+    const s = seriesOf(r);
     if (!s) return false;
     const step = s.step || (s.x.length > 1 ? s.x[1] - s.x[0] : 1) || 1;
-    let bits = pick(s.cols, 'bits_per_s', 'bps', 'bitrate');
-    if (!bits) {
-      const bytes = pick(s.cols, 'bytes', 'values', 'v1', 'octets');
-      if (bytes) bits = bytes.map((v) => (v === null ? null : (v * 8) / step));
-    }
+    const bits = s.cols.bits_per_s || (s.cols.bytes ? s.cols.bytes.map((v) => (v === null ? null : (v * 8) / step)) : null);
     if (!bits) return false;
     const series = [{ label: 'Throughput', values: bits, color: '--bar', fill: true }];
     timeChart(box, { t0: Number(get(r, 'capture.first_ts')), x: s.x, series, yFmt: fmtBits, title: 'Throughput over time' });
-    const pk = pick(s.cols, 'packets', 'pkts');
+    const pk = s.cols.packets;
     if (pk) box.appendChild(el('p', { class: 'chart-note', text: `Buckets of ${fmtDuration(step)}; peak ${fmtBits(Math.max(...bits.filter(isNum)))}, ${fmtInt(Math.max(...pk.filter(isNum)))} packets in the busiest bucket.` }));
     return true;
   }));
@@ -74,9 +71,7 @@ export function renderProtocols(r) {
   const protos = r.protocols;
   const c = card('protocols', 'Protocols', 'Packets per protocol, counted at every layer (a DNS packet is also UDP and IPv4).');
   if (!protos || typeof protos !== 'object') { c.appendChild(empty('No protocol figures in this report.')); return c; }
-  const entries = Array.isArray(protos)
-    ? protos.map((p) => [p.name || p.protocol, p])
-    : Object.entries(protos).map(([k, v]) => [k, isNum(v) ? { packets: v } : v]);
+  const entries = Object.entries(protos).filter(([, v]) => v && typeof v === 'object');
   const rows = entries.filter(([, v]) => v && isNum(v.packets) && v.packets > 0).sort((a, b) => b[1].packets - a[1].packets);
   const zero = entries.filter(([, v]) => v && v.packets === 0).map(([k]) => protoName(k));
   const total = get(r, 'capture.packets') || Math.max(1, ...rows.map(([, v]) => v.packets));
@@ -89,16 +84,15 @@ export function renderProtocols(r) {
       td(isNum(v.bytes) ? fmtBytes(v.bytes) : '—', { num: true, metric: `protocols.${k}.bytes` }),
       barCell(v.packets, max))), { caption: 'Protocols' }));
   if (zero.length) c.appendChild(el('p', { class: 'chart-note', text: 'Not seen: ' + zero.join(', ') + '.' }));
-  const svc = first(r, 'services', 'protocols_by_port', 'applications');
-  if (svc && typeof svc === 'object') {
-    const list = Array.isArray(svc) ? svc : Object.entries(svc).map(([k, v]) => ({ name: k, ...(isNum(v) ? { packets: v } : v) }));
-    const srows = list.filter((s) => s && isNum(s.packets ?? s.bytes)).sort((a, b) => (b.bytes ?? b.packets) - (a.bytes ?? a.packets)).slice(0, 15);
+  const svc = r.services;
+  if (Array.isArray(svc)) {
+    const srows = svc.filter((s) => s && isNum(s.bytes)).sort((a, b) => b.bytes - a.bytes).slice(0, 15);
     if (srows.length) {
-      const smax = Math.max(1, ...srows.map((s) => s.bytes ?? s.packets));
+      const smax = Math.max(1, ...srows.map((s) => s.bytes));
       c.appendChild(el('h3', { text: 'Services (by port)' }));
       c.appendChild(table(['Service', { label: 'Packets', num: true }, { label: 'Bytes', num: true }, ''],
-        srows.map((s) => el('tr', {}, el('th', { scope: 'row', text: String(s.name ?? s.service ?? (s.port !== undefined ? `${s.transport || ''} ${s.port}` : '?')) }),
-          td(fmtInt(s.packets), { num: true }), td(fmtBytes(s.bytes), { num: true }), barCell(s.bytes ?? s.packets, smax))), { caption: 'Services' }));
+        srows.map((s) => el('tr', {}, el('th', { scope: 'row', text: `${s.name ? s.name + ' · ' : ''}${s.transport || ''} ${s.port ?? ''}`.trim() || '?' }),
+          td(fmtInt(s.packets), { num: true }), td(fmtBytes(s.bytes), { num: true }), barCell(s.bytes, smax))), { caption: 'Services' }));
     }
   }
   return c;
@@ -107,13 +101,13 @@ export function renderProtocols(r) {
 function hostsTable(list) {
   const rows = list.filter((t) => t && typeof t === 'object').slice(0, 15);
   if (!rows.length) return null;
-  const bytes = (t) => t.bytes ?? ((t.bytes_sent || 0) + (t.bytes_received || 0));
-  const pkts = (t) => t.packets ?? ((t.packets_sent || 0) + (t.packets_received || 0));
+  const bytes = (t) => (isNum(t.bytes) ? t.bytes : (t.bytes_sent || 0) + (t.bytes_received || 0));
+  const pkts = (t) => (t.packets_sent || 0) + (t.packets_received || 0);
   const max = Math.max(1, ...rows.map(bytes));
   const hasDir = rows.some((t) => isNum(t.bytes_sent));
   return table(['Host', { label: 'Packets', num: true }, { label: 'Bytes', num: true }, ...(hasDir ? [{ label: 'Sent', num: true }, { label: 'Received', num: true }] : []), ''],
     rows.map((t) => el('tr', {},
-      td(endpointName(t), { cls: 'name mono' }),
+      td(String(t.addr ?? '?'), { cls: 'name mono' }),
       td(fmtInt(pkts(t)), { num: true }),
       td(fmtBytes(bytes(t)), { num: true }),
       hasDir ? td(fmtBytes(t.bytes_sent), { num: true }) : null,
@@ -128,8 +122,8 @@ function conversationsTable(list) {
   const hasDir = rows.some((t) => isNum(t.bytes_a_to_b));
   return table(['A', 'B', { label: 'Packets', num: true }, { label: 'Bytes', num: true }, ...(hasDir ? [{ label: 'A → B', num: true }, { label: 'B → A', num: true }] : []), { label: 'Duration', num: true }, ''],
     rows.map((t) => el('tr', {},
-      td(String(t.a ?? t.src ?? '?'), { cls: 'name mono' }),
-      td(String(t.b ?? t.dst ?? '?'), { cls: 'name mono' }),
+      td(String(t.a ?? '?'), { cls: 'name mono' }),
+      td(String(t.b ?? '?'), { cls: 'name mono' }),
       td(fmtInt(t.packets), { num: true }),
       td(fmtBytes(t.bytes), { num: true }),
       hasDir ? td(fmtBytes(t.bytes_a_to_b), { num: true }) : null,
@@ -140,11 +134,9 @@ function conversationsTable(list) {
 
 export function renderTalkers(r) {
   const c = card('talkers', 'Top talkers', 'The hosts and host pairs that carried the most traffic (IP bytes on the wire).');
-  const tt = r.talkers ?? r.top_talkers;
-  let hosts = null;
-  let convs = null;
-  if (Array.isArray(tt)) hosts = tt;
-  else if (tt && typeof tt === 'object') { hosts = tt.hosts ?? tt.by_host; convs = tt.conversations ?? tt.pairs; }
+  const tt = r.talkers && typeof r.talkers === 'object' ? r.talkers : {};
+  const hosts = tt.hosts;
+  const convs = tt.conversations;
   let any = false;
   const h = Array.isArray(hosts) ? hostsTable(hosts) : null;
   if (h) {

@@ -1,7 +1,7 @@
 // Building blocks of the report page: cards, figure tiles, tables, quantile rows, chart frames, series
 // and distribution lookups. Every string goes in as text.
 import { el, get, isNum, fmtInt, fmtNum, fmtMs } from './common.js';
-import { columns, pick, histogram, binSamples } from './charts.js';
+import { histogram } from './charts.js';
 
 // ---- small builders ------------------------------------------------------------------------------
 
@@ -36,12 +36,12 @@ export function empty(text) { return el('p', { class: 'empty', text }); }
 
 export const tone = (v, warnAt = 1, badAt = Infinity) => (!isNum(v) ? undefined : v >= badAt ? 'bad' : v >= warnAt ? 'warn' : undefined);
 
-// Quantiles {min, p50, p95, max, ...} as a table row.
+// Quantiles {count, min, p50, p95, max, mean} as a table row.
 export function quantRow(name, q, metric) {
   if (!q || typeof q !== 'object') return null;
   return el('tr', {}, el('th', { scope: 'row', text: name }),
-    ['min', 'p50', 'p95', 'max'].map((k) => td(fmtMs(q[k] ?? (k === 'p50' ? q.median : undefined)), { num: true, metric: metric ? metric + '.' + k : undefined })),
-    td(isNum(q.count ?? q.samples ?? q.n) ? fmtInt(q.count ?? q.samples ?? q.n) : '—', { num: true }));
+    ['min', 'p50', 'p95', 'max'].map((k) => td(fmtMs(q[k]), { num: true, metric: metric ? metric + '.' + k : undefined })),
+    td(isNum(q.count) ? fmtInt(q.count) : '—', { num: true }));
 }
 
 export function quantTable(rows, caption) {
@@ -50,21 +50,17 @@ export function quantTable(rows, caption) {
   return table(['', { label: 'min', num: true }, { label: 'median', num: true }, { label: 'p95', num: true }, { label: 'max', num: true }, { label: 'samples', num: true }], r, { caption });
 }
 
-// Scalars of an object not already shown, so that figures the page does not know yet still appear.
-export function moreFigures(obj, shown, prefix, title = 'More figures') {
+// The figures of an object not shown elsewhere, listed by name (members of the schema only: the page never
+// walks an object for members it does not know).
+export function moreFigures(obj, keys, prefix, title = 'More figures') {
   if (!obj || typeof obj !== 'object') return null;
   const rows = [];
-  const walk = (o, path, depth) => {
-    for (const [k, v] of Object.entries(o)) {
-      const p = path ? path + '.' + k : k;
-      if (shown.has(p) || shown.has(k) && !path) continue;
-      if (isNum(v)) rows.push([p, Number.isInteger(v) ? fmtInt(v) : fmtNum(v, 2)]);
-      else if (typeof v === 'string' && v.length < 120) rows.push([p, v]);
-      else if (typeof v === 'boolean') rows.push([p, v ? 'yes' : 'no']);
-      else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 1 && !shown.has(p)) walk(v, p, depth + 1);
-    }
-  };
-  walk(obj, '', 0);
+  for (const k of keys) {
+    const v = get(obj, k);
+    if (isNum(v)) rows.push([k, Number.isInteger(v) ? fmtInt(v) : fmtNum(v, 2)]);
+    else if (typeof v === 'string' && v.length < 120) rows.push([k, v]);
+    else if (typeof v === 'boolean') rows.push([k, v ? 'yes' : 'no']);
+  }
   if (!rows.length) return null;
   const details = el('details', {}, el('summary', { text: `${title} (${rows.length})` }),
     el('div', { class: 'table-wrap' }, el('table', { class: 'kv' }, el('tbody', {}, rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row', text: k.replace(/_/g, ' ') }), td(v, { metric: prefix ? prefix + '.' + k : k })))))));
@@ -100,31 +96,17 @@ export const causeClass = (c) => (Object.hasOwn(CAUSES, c) ? 'cause-' + c : 'cau
 
 // ---- series lookup -------------------------------------------------------------------------------
 
-export function seriesOf(r, ...names) {
-  for (const n of names) {
-    const v = get(r, 'series.' + n);
-    const c = columns(v);
-    if (c) return c;
-  }
-  // pcapd.report/1: one set of columns, `series.t` (seconds from the first packet) and one array per figure.
-  const all = columns(r.series);
-  if (all) {
-    if (isNum(get(r, 'series.bucket_s'))) all.step = r.series.bucket_s;
-    return all;
-  }
-  return null;
-}
+const SERIES = ['packets', 'bytes', 'bits_per_s', 'retransmissions', 'lost_segments', 'zero_windows', 'dns_failures', 'rtt_ms_mean', 'rtt_ms_max'];
 
-export function endpointName(e) {
-  if (typeof e === 'string') return e;
-  if (!e || typeof e !== 'object') return '?';
-  if (e.addr || e.address || e.host || e.ip) return String(e.addr || e.address || e.host || e.ip);
-  const a = e.src ?? e.a ?? e.client;
-  const b = e.dst ?? e.b ?? e.server;
-  const pa = e.src_port ?? e.sport ?? e.client_port;
-  const pb = e.dst_port ?? e.dport ?? e.server_port;
-  if (a !== undefined && b !== undefined) return `${a}${pa !== undefined ? ':' + pa : ''} ↔ ${b}${pb !== undefined ? ':' + pb : ''}`;
-  return e.name ? String(e.name) : '?';
+// The time series: `series.t` (seconds from the first packet), one array per figure, `series.bucket_s` apart.
+// Returns {x, step, cols: {name: values}} with the figures present, or null.
+export function seriesOf(r) {
+  const s = r.series;
+  if (!s || typeof s !== 'object' || !Array.isArray(s.t) || !s.t.length) return null;
+  const cols = {};
+  for (const n of SERIES) if (Array.isArray(s[n]) && s[n].length === s.t.length) cols[n] = s[n].map((v) => (isNum(v) ? v : null));
+  if (!Object.keys(cols).length) return null;
+  return { x: s.t.map(Number), step: isNum(s.bucket_s) ? s.bucket_s : undefined, cols };
 }
 
 // {src, dst, sport, dport, proto} → "10.0.0.1:5353 → 10.0.0.2:53"
@@ -141,41 +123,14 @@ export function shortMs(v) {
   return String(+v.toPrecision(2));
 }
 
-// A distribution given as a histogram ({edges, counts} or [{le|hi|upper_ms, count}]) or as raw samples.
+// A distribution given as histogram buckets [{from_ms, to_ms, count}] (powers of two of microseconds).
 export function drawDistribution(box, h, xLabel, title) {
-  if (!h) return false;
-  let bins = null;
-  if (Array.isArray(h) && h.length && isNum(h[0])) bins = binSamples(h);
-  else if (Array.isArray(h) && h.length && typeof h[0] === 'object') {
-    if ('count' in h[0]) {
-      bins = h.map((b) => {
-        const lo = b.from_ms ?? b.lo ?? b.from ?? b.min_ms ?? b.lower_ms ?? b.ge;
-        const hi = b.to_ms ?? b.hi ?? b.to ?? b.le ?? b.upper_ms ?? b.max_ms ?? b.lt;
-        const label = b.label ?? (isNum(lo) && isNum(hi) ? `${shortMs(lo)}–${shortMs(hi)}` : isNum(hi) ? `≤${shortMs(hi)}` : isNum(lo) ? `≥${shortMs(lo)}` : '?');
-        return { label, count: b.count };
-      });
-    } else {
-      const vals = h.map((e) => e.ms ?? e.rtt_ms ?? e.time_ms ?? e.value ?? e.v).filter(isNum);
-      if (vals.length) bins = binSamples(vals);
-    }
-  } else if (h && typeof h === 'object') {
-    const edges = h.edges_ms ?? h.edges ?? h.bounds_ms ?? h.bounds ?? h.le_ms ?? h.buckets_ms;
-    const counts = h.counts ?? h.values;
-    if (Array.isArray(edges) && Array.isArray(counts)) {
-      const openEnded = counts.length === edges.length;
-      bins = counts.map((n, i) => {
-        if (openEnded) return { label: i === counts.length - 1 && edges[i] === null ? `>${fmtNum(edges[i - 1])}` : `≤${fmtNum(edges[i])}`, count: n };
-        return { label: `${fmtNum(edges[i])}–${fmtNum(edges[i + 1])}`, count: n };
-      });
-    } else {
-      const c = columns(h);
-      if (c) {
-        const v = pick(c.cols, 'ms', 'handshake_ms', 'rtt_ms', 'time_ms', 'values', 'v1');
-        if (v) bins = binSamples(v);
-      }
-    }
-  }
-  if (!bins || !bins.length || bins.every((b) => !b.count)) return false;
+  if (!Array.isArray(h) || !h.length) return false;
+  let bins = h.filter((b) => b && isNum(b.count)).map((b) => ({
+    label: isNum(b.from_ms) && isNum(b.to_ms) ? `${shortMs(b.from_ms)}–${shortMs(b.to_ms)}` : isNum(b.from_ms) ? `≥${shortMs(b.from_ms)}` : '?',
+    count: b.count,
+  }));
+  if (!bins.length || bins.every((b) => !b.count)) return false;
   // Log-scale buckets from 0.002 ms to seconds: keep the range that holds samples, one empty bucket either side.
   let lo = bins.findIndex((b) => b.count > 0);
   let hi = bins.length - 1 - [...bins].reverse().findIndex((b) => b.count > 0);
