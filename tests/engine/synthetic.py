@@ -17,9 +17,32 @@ import harness  # noqa: E402
 import scenarios  # noqa: E402
 
 
+def get(report, path):
+    """report member at dotted path (a number indexes a list: findings.0.cause), or MISSING."""
+    cur = report
+    for part in path.split('.'):
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+            cur = cur[int(part)]
+        else:
+            return harness.MISSING
+    return cur
+
+
 def judge(member, ours, exp):
     if isinstance(exp, tuple):
         kind = exp[0]
+        if kind == 'approx':
+            tol = max(exp[2], exp[3] * abs(exp[1]))
+            ok = isinstance(ours, (int, float)) and not isinstance(ours, bool) and abs(ours - exp[1]) <= tol
+            return ok, '%g±%g' % (exp[1], tol)
+        if kind == 'contains':
+            return isinstance(ours, list) and exp[1] in ours, 'contains %s' % exp[1]
+        if kind == 'each':
+            ok = isinstance(ours, list) and len(ours) == len(exp[1]) and \
+                all(judge(member, o, e)[0] for o, e in zip(ours, exp[1]))
+            return ok, '[%s]' % ', '.join(str(judge(member, None, e)[1]) for e in exp[1])
         if kind == 'near':
             tol = 1.1e-6 if member.endswith('_s') else 1.1e-3  # 1 us in seconds or in milliseconds
             ok = isinstance(ours, (int, float)) and not isinstance(ours, bool) and abs(ours - exp[1]) <= tol
@@ -124,7 +147,10 @@ def main():
             checks = dict(expected)
             checks.setdefault('capture.packets', written)
             for member, exp in checks.items():
-                ours = harness.get(rep, member)
+                if isinstance(exp, tuple) and exp[0] == 'of':   # a figure derived from the report
+                    ours, exp = exp[1](rep), exp[2]
+                else:
+                    ours = get(rep, member)
                 ok, shown = judge(member, ours, exp)
                 if member == 'capture.packets':
                     ok = ok and ours == written

@@ -417,3 +417,348 @@ class TcpFlow:
         a = self.snext if from_client else self.cnext
         return self._ip(from_client, tcp(*self._ports(from_client), s, a if with_ack else 0,
                                          RST | (ACK if with_ack else 0), 0))
+
+
+# ------------------------------------------------------------------------ Linux-like TCP over a timed path
+def linux_tcp_options(syn=False, mss=1460, wscale=7, ts=None, sack=None):
+    """TCP options in Linux's order and padding: SYN and SYN/ACK carry MSS, SACK permitted, timestamps, NOP,
+    window scale (20 bytes); other segments NOP, NOP, timestamps (12 bytes), then NOP, NOP, SACK blocks."""
+    if syn:
+        o = struct.pack('!BBH', 2, 4, mss) + b'\x04\x02'
+        if ts is not None:
+            o += struct.pack('!BBII', 8, 10, ts[0] & 0xffffffff, ts[1] & 0xffffffff)
+        return o + b'\x01' + struct.pack('!BBB', 3, 3, wscale)
+    o = b''
+    if ts is not None:
+        o += b'\x01\x01' + struct.pack('!BBII', 8, 10, ts[0] & 0xffffffff, ts[1] & 0xffffffff)
+    if sack:
+        o += b'\x01\x01' + struct.pack('!BB', 5, 2 + 8 * len(sack)) + b''.join(
+            struct.pack('!II', a & 0xffffffff, b & 0xffffffff) for a, b in sack)
+    return o
+
+
+class LinuxConn:
+    """One TCP connection between two Linux hosts over a path with a one-way delay, as a capture at one point of
+    it records it.  Times passed in are when the SENDING host sends (one clock for both hosts); the frame is
+    recorded when it passes the capture point: at the client (at='client'), at the server ('server') or half-way
+    ('middle').  Every segment carries timestamps (TSval = the sender's millisecond clock, TSecr = the last TSval
+    that had reached it); windows are scaled by wscale after the handshake.  Returns of send(): the time the
+    segment reaches the other host.
+
+    record(ts_seconds, frame) is called for every frame the capture sees; wrap turns an IP packet into a frame.
+    rate_bps serialises the server->client direction (the capture near the client sees segments spaced by it)."""
+
+    MSS = 1460
+
+    def __init__(self, record, cip, cport, sip, sport, one_way, at='client', cisn=1000, sisn=5000,
+                 cwin=6291456, swin=65536, wscale=7, rate_bps=None, wrap=ether, cts=100000, sts=700000):
+        self.record, self.wrap = record, wrap
+        self.ip = {True: (cip, sip), False: (sip, cip)}
+        self.port = {True: (cport, sport), False: (sport, cport)}
+        self.one_way, self.at, self.rate = one_way, at, rate_bps
+        self.isn = {True: cisn, False: sisn}
+        self.nxt = {True: cisn, False: sisn}          # next sequence number each side sends
+        self.acked = {True: sisn, False: cisn}        # default ACK each side sends (set as data is delivered)
+        self.win = {True: cwin, False: swin}          # receive window in bytes
+        self.wscale = wscale
+        self.ts0 = {True: cts, False: sts}            # TSval clock offsets (Linux: per connection, random)
+        self.heard = {True: [], False: []}            # (arrival time, TSval) of segments that reached each side
+        self.link_free = 0.0                          # server->client serialisation
+        self.synced = False
+
+    # --- timing
+    def _capture_time(self, from_client, t_send, t_arrive):
+        if self.at == 'middle':
+            return (t_send + t_arrive) / 2
+        return t_send if (self.at == 'client') == from_client else t_arrive
+
+    def _tsecr(self, side, t):
+        h = self.heard[side]
+        for arr, v in reversed(h):
+            if arr <= t + 1e-12:
+                return v
+        return 0
+
+    def send(self, from_client, t, payload=b'', flags=ACK | PSH, seq=None, ack=None, win=None, sack=None,
+             drop=None, advance=True, syn_opts=False):
+        """Sends one segment; drop='before' loses it before the capture point, 'after' after it (the capture
+        sees it, the peer does not).  Returns the arrival time at the peer (None when dropped)."""
+        s = self.nxt[from_client] if seq is None else seq
+        a = self.acked[from_client] if ack is None else ack
+        tsval = int(t * 1000) + self.ts0[from_client]
+        if syn_opts:
+            opts = linux_tcp_options(True, self.MSS, self.wscale, (tsval, self._tsecr(from_client, t)))
+            w = min(self.win[from_client], 64240 if from_client else 65160)
+        else:
+            opts = linux_tcp_options(ts=(tsval, self._tsecr(from_client, t)), sack=sack)
+            w = (self.win[from_client] if win is None else win) >> (self.wscale if self.synced else 0)
+        src, dst = self.ip[from_client]
+        seg = tcp(*self.port[from_client], s, a if flags & ACK else 0, flags, min(w, 65535), payload, opts)
+        pkt = (ipv6 if ':' in src else ipv4)(src, dst, seg)
+        frame = self.wrap(pkt)
+        t_arr = t + self.one_way
+        if not from_client and self.rate:
+            start = max(t, self.link_free)
+            self.link_free = start + len(frame) * 8.0 / self.rate
+            t_arr = self.link_free + self.one_way
+        if drop != 'before':  # 'before': lost between its sender and the capture point, never seen
+            self.record(self._capture_time(from_client, t, t_arr), frame)
+        if drop is None:
+            self.heard[not from_client].append((t_arr, tsval))
+        if advance:
+            n = len(payload) + (1 if flags & (SYN | FIN) else 0)
+            if s + n > self.nxt[from_client]:
+                self.nxt[from_client] = s + n
+        return None if drop else t_arr
+
+    def deliver(self, to_client, upto):
+        """The receiving side has everything below upto: its later segments acknowledge it."""
+        self.acked[to_client] = upto
+
+    # --- building blocks
+    def connect(self, t):
+        """SYN at t, SYN/ACK as soon as it arrives, ACK as soon as that arrives; returns when the client sent the
+        ACK (the connection is usable on the client from then)."""
+        self.nxt = dict(self.isn)
+        t1 = self.send(True, t, flags=SYN, ack=0, syn_opts=True)
+        self.deliver(False, self.isn[True] + 1)
+        t2 = self.send(False, t1, flags=SYN | ACK, syn_opts=True)
+        self.deliver(True, self.isn[False] + 1)
+        self.synced = True
+        self.send(True, t2, flags=ACK)
+        return t2
+
+    def data(self, from_client, t, data, mss=1448, gap=0.0):
+        """Sends data in MSS-sized segments (PSH on the last), the first at t, then each when the link (or gap)
+        allows; the peer has it all.  Returns (arrival of the last segment, number of segments)."""
+        n, arr = 0, t
+        for off in range(0, len(data), mss):
+            chunk = data[off:off + mss]
+            last = off + mss >= len(data)
+            arr = self.send(from_client, t + n * gap, chunk, ACK | PSH if last else ACK)
+            n += 1
+        self.deliver(not from_client, self.nxt[from_client])
+        return arr, n
+
+    def ack_now(self, from_client, t, **kw):
+        return self.send(from_client, t, b'', ACK, **kw)
+
+    def close(self, t, client_first=True):
+        """FIN, FIN/ACK, ACK; returns when the last ACK was sent."""
+        a = client_first
+        t1 = self.send(a, t, flags=FIN | ACK)
+        self.deliver(not a, self.nxt[a])
+        t2 = self.send(not a, t1, flags=FIN | ACK)
+        self.deliver(a, self.nxt[not a])
+        self.send(a, t2, flags=ACK)
+        return t2
+
+    def transfer(self, from_client, t, data, mss=1448, lose=(), delack=0.040, last_ack='delayed', rto_min=0.200):
+        """Sends data as a Linux sender would and has the peer acknowledge it as a Linux receiver would: slow
+        start from 10 segments (then congestion avoidance), limited by the receiver's window; the receiver ACKs
+        every second segment at once, a lone one after the delayed-ACK timer (last_ack: 'delayed', 'now', or
+        'none' when its own answer will carry the ACK), and any segment out of order at once with SACK blocks.
+        lose: {(segment index, transmission number)} lost before the capture point; after 3 duplicate ACKs the
+        sender retransmits (fast retransmit, cwnd halved), else when its retransmission timer (srtt + rto_min)
+        expires (cwnd 1, slow start again).  The congestion window persists between calls.
+        Returns the time the receiver has the last byte."""
+        import heapq
+        rcv = not from_client
+        base = self.nxt[from_client]
+        segs = [(base + off, data[off:off + mss]) for off in range(0, len(data), mss)]
+        if not segs:
+            return t
+        end = base + len(data)
+        st = self.__dict__.setdefault('_cc', {}).setdefault(from_client, {'cwnd': 10.0, 'ssthresh': 1e9})
+        srtt = 2 * self.one_way
+        rwnd = self.win[rcv]
+        ev, order = [], [0]
+
+        def push(when, kind, *a):
+            order[0] += 1
+            heapq.heappush(ev, (when, order[0], kind, a))
+
+        sent = {}            # index -> transmissions so far
+        sacked = set()
+        state = {'una': 0, 'next': 0, 'dup': 0, 'recover': None, 'rto_gen': 0, 'armed': False, 'loss': False, 'rexmit': [],
+                 'done': None}
+        rx = {'nxt': base, 'ooo': {}, 'pending': 0, 'gen': 0}
+
+        def transmit(now, i):
+            k = sent.get(i, 0)
+            sent[i] = k + 1
+            seq, chunk = segs[i]
+            last = i == len(segs) - 1
+            drop = 'before' if (i, k) in lose else None
+            arr = self.send(from_client, now, chunk, ACK | PSH if last else ACK, seq=seq, drop=drop,
+                            advance=True)
+            if arr is not None:
+                push(arr, 'data', i)
+            if not state['armed']:
+                arm(now)
+
+        def arm(now):
+            state['rto_gen'] += 1
+            state['armed'] = True
+            push(now + srtt + rto_min, 'rto', state['rto_gen'])
+
+        def inflight():
+            return sum(1 for j in range(state['una'], state['next']) if j not in sacked)
+
+        def pump(now):
+            while state['rexmit'] and inflight() <= st['cwnd']:
+                transmit(now, state['rexmit'].pop(0))
+            while state['next'] < len(segs) and inflight() < st['cwnd'] and \
+                    (state['next'] - state['una'] + 1) * mss <= rwnd:
+                transmit(now, state['next'])
+                state['next'] += 1
+
+        def receiver_ack(now):
+            blocks, cur = [], None
+            for sq in sorted(rx['ooo']):
+                e = sq + len(rx['ooo'][sq])
+                if cur and sq <= cur[1]:
+                    cur[1] = max(cur[1], e)
+                else:
+                    cur = [sq, e]
+                    blocks.append(cur)
+            rx['pending'] = 0
+            rx['gen'] += 1
+            self.acked[rcv] = rx['nxt']
+            arr = self.send(rcv, now, b'', ACK, ack=rx['nxt'], sack=[tuple(b) for b in blocks[:3]] or None)
+            push(arr, 'ack', rx['nxt'], frozenset(i for i, (sq, c) in enumerate(segs) if sq in rx['ooo']))
+
+        pump(t)
+        while ev:
+            now, _, kind, a = heapq.heappop(ev)
+            if kind == 'data':
+                seq, chunk = segs[a[0]]
+                if seq + len(chunk) <= rx['nxt'] or seq in rx['ooo']:
+                    receiver_ack(now)                                   # duplicate: ACK at once (D-SACK omitted)
+                elif seq == rx['nxt']:
+                    filled = bool(rx['ooo'])
+                    rx['nxt'] = seq + len(chunk)
+                    while rx['nxt'] in rx['ooo']:
+                        rx['nxt'] += len(rx['ooo'].pop(rx['nxt']))
+                    if rx['nxt'] >= end and state['done'] is None:
+                        state['done'] = now
+                    rx['pending'] += 1
+                    if filled or rx['ooo'] or rx['pending'] >= 2:
+                        receiver_ack(now)
+                    elif rx['nxt'] >= end:
+                        if last_ack == 'now':
+                            receiver_ack(now)
+                        elif last_ack == 'delayed':
+                            push(now + delack, 'delack', rx['gen'])
+                        else:                                           # the caller's next segment ACKs it
+                            rx['pending'] = 0
+                            self.acked[rcv] = rx['nxt']
+                            push(now + self.one_way, 'ack', rx['nxt'], frozenset())
+                    else:
+                        push(now + delack, 'delack', rx['gen'])
+                else:
+                    rx['ooo'][seq] = chunk
+                    receiver_ack(now)
+            elif kind == 'delack':
+                if a[0] == rx['gen'] and rx['pending']:
+                    receiver_ack(now)
+            elif kind == 'ack':
+                ackno, sk = a
+                sacked |= sk
+                una = next((i for i, (sq, c) in enumerate(segs) if sq + len(c) > ackno), len(segs))
+                if una > state['una']:
+                    newly = una - state['una']
+                    state['una'], state['dup'] = una, 0
+                    state['rexmit'] = [j for j in state['rexmit'] if j >= una]
+                    if state['recover'] is not None:
+                        if una > state['recover']:
+                            state['recover'] = None
+                            if not state['loss']:
+                                st['cwnd'] = st['ssthresh']
+                            state['loss'] = False
+                        elif state['loss']:
+                            st['cwnd'] += newly                          # slow start after the timeout
+                        elif una not in sacked and sent.get(una, 0) < 2:
+                            transmit(now, una)                           # partial ACK: the next hole
+                    elif st['cwnd'] < st['ssthresh']:
+                        st['cwnd'] += newly
+                    else:
+                        st['cwnd'] += newly / st['cwnd']
+                    if state['una'] >= len(segs):
+                        state['rto_gen'] += 1                            # everything acknowledged
+                        state['armed'] = False
+                        continue
+                    arm(now)
+                elif state['next'] > state['una']:
+                    state['dup'] += 1
+                    if state['dup'] == 3 and state['recover'] is None:
+                        st['ssthresh'] = max(st['cwnd'] / 2, 2.0)
+                        st['cwnd'] = st['ssthresh']
+                        state['recover'] = state['next'] - 1
+                        transmit(now, state['una'])                      # fast retransmit
+                pump(now)
+            elif kind == 'rto':
+                if a[0] == state['rto_gen'] and state['una'] < len(segs):
+                    st['ssthresh'] = max(inflight() / 2, 2.0)
+                    st['cwnd'] = 1.0
+                    state['dup'] = 0
+                    # resend the holes below the highest SACKed segment; dup ACKs still on their way must not
+                    # start a fast recovery (Linux's Loss state) until everything sent so far is acknowledged
+                    top = max([j for j in sacked if j >= state['una']] or [state['una']])
+                    state['rexmit'] = [j for j in range(state['una'], top + 1) if j not in sacked]
+                    state['recover'], state['loss'] = state['next'] - 1, True
+                    transmit(now, state['rexmit'].pop(0))
+                    arm(now)
+        self.nxt[from_client] = end
+        self.acked[rcv] = end
+        return state['done']
+
+
+def http_request(path, host='www.example.test', method='GET'):
+    return ('%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: pcapwrite/1\r\nAccept: */*\r\n\r\n' % (
+        method, path, host)).encode()
+
+
+def http_response(body_len, status=200, reason='OK'):
+    head = 'HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n' % (status, reason, body_len)
+    return head.encode() + bytes(0x61 + i % 26 for i in range(body_len))
+
+
+# ------------------------------------------------------------------------------------------------ TLS 1.3
+def tls_record(ctype, body, version=0x0303):
+    return struct.pack('!BHH', ctype, version, len(body)) + body
+
+
+def _tls_ext(etype, data):
+    return struct.pack('!HH', etype, len(data)) + data
+
+
+def tls_client_hello(sni='www.example.test', seed=1):
+    """A well-formed TLS 1.3 ClientHello record (x25519 key share, three TLS 1.3 suites)."""
+    rnd = bytes((seed * 31 + i * 7) & 0xff for i in range(32))
+    name = sni.encode()
+    exts = _tls_ext(0, struct.pack('!HBH', len(name) + 3, 0, len(name)) + name)
+    exts += _tls_ext(10, struct.pack('!HH', 2, 0x001d))
+    exts += _tls_ext(13, struct.pack('!HHH', 4, 0x0403, 0x0804))
+    exts += _tls_ext(43, struct.pack('!BH', 2, 0x0304))
+    exts += _tls_ext(51, struct.pack('!HHH', 36, 0x001d, 32) + rnd[::-1])
+    body = struct.pack('!H', 0x0303) + rnd + b'\x20' + rnd + struct.pack('!HHHH', 6, 0x1301, 0x1302, 0x1303) + \
+        b'\x01\x00' + struct.pack('!H', len(exts)) + exts
+    return tls_record(22, struct.pack('!I', (1 << 24) | len(body)) + body, version=0x0301)
+
+
+def tls_server_hello(seed=2):
+    rnd = bytes((seed * 17 + i * 5) & 0xff for i in range(32))
+    exts = _tls_ext(43, struct.pack('!H', 0x0304)) + _tls_ext(51, struct.pack('!HH', 0x001d, 32) + rnd[::-1])
+    body = struct.pack('!H', 0x0303) + rnd + b'\x20' + bytes(32) + struct.pack('!HB', 0x1301, 0) + \
+        struct.pack('!H', len(exts)) + exts
+    return tls_record(22, struct.pack('!I', (2 << 24) | len(body)) + body)
+
+
+def tls_app_data(n, seed=0):
+    """An encrypted TLS 1.3 record (content type application_data) of n bytes of ciphertext."""
+    return tls_record(23, bytes((seed + i * 131) & 0xff for i in range(n)))
+
+
+def tls_change_cipher_spec():
+    return tls_record(20, b'\x01')
