@@ -10,61 +10,6 @@ export const PALETTE = ['--bar', '--bar-2', '--bad', '--ok', '--warn', '--info']
 
 const charts = new Set(); // live uPlot instances, rebuilt on theme or size changes
 
-// ---- data normalisation ------------------------------------------------------------------------
-
-const T_KEYS = ['t', 'ts', 'time', 'x', 'start', 'timestamp', 't_s'];
-
-// Accepts the shapes a time series may have in the report and returns {x: [...seconds], cols: {name: [...]}}:
-//  - columns: {t: [...], bytes: [...], ...}
-//  - fixed buckets: {start|t0|first_ts, step|bucket_s|interval_s|width_s, values|<name>: [...]}
-//  - rows: [{t, bytes, ...}, ...] or [[t, v, ...], ...]
-export function columns(raw) {
-  if (!raw) return null;
-  const out = { x: [], cols: {} };
-  if (Array.isArray(raw)) {
-    if (!raw.length) return null;
-    if (Array.isArray(raw[0])) {
-      out.x = raw.map((r) => Number(r[0]));
-      for (let i = 1; i < raw[0].length; i++) out.cols['v' + i] = raw.map((r) => num(r[i]));
-      return out;
-    }
-    if (typeof raw[0] === 'object') {
-      const tk = T_KEYS.find((k) => k in raw[0]);
-      if (!tk) return null;
-      out.x = raw.map((r) => Number(r[tk]));
-      for (const k of Object.keys(raw[0])) {
-        if (k === tk || T_KEYS.includes(k)) continue;
-        if (typeof raw[0][k] === 'number' || raw[0][k] === null) out.cols[k] = raw.map((r) => num(r[k]));
-      }
-      return out;
-    }
-    return null;
-  }
-  if (typeof raw !== 'object') return null;
-  const tk = T_KEYS.find((k) => Array.isArray(raw[k]));
-  const arrays = Object.entries(raw).filter(([k, v]) => Array.isArray(v) && k !== tk && v.every((e) => e === null || typeof e === 'number'));
-  if (tk) {
-    out.x = raw[tk].map(Number);
-  } else {
-    const start = Number(firstOf(raw, ['start', 't0', 'start_ts', 'first_ts', 'origin', 'start_s']) ?? 0);
-    const step = Number(firstOf(raw, ['step', 'step_s', 'bucket_s', 'interval_s', 'width_s', 'bucket_width_s', 'resolution_s']) ?? 1);
-    const n = arrays.length ? arrays[0][1].length : 0;
-    out.x = Array.from({ length: n }, (_, i) => start + i * step);
-    out.step = step;
-  }
-  for (const [k, v] of arrays) out.cols[k] = v.map(num);
-  if (!out.x.length || !Object.keys(out.cols).length) return null;
-  return out;
-}
-
-function num(v) { return v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v); }
-function firstOf(o, keys) { for (const k of keys) if (o[k] !== undefined && o[k] !== null) return o[k]; return undefined; }
-
-export function pick(cols, ...names) {
-  for (const n of names) if (cols[n]) return cols[n];
-  return null;
-}
-
 // ---- uPlot time series ---------------------------------------------------------------------------
 
 // series: [{label, values, color: '--bar', kind: 'line'|'bars'|'points'|'step', fill: bool}]
@@ -207,19 +152,6 @@ function niceTicks(max) {
   const out = [];
   for (let v = 0; v <= max + s * 0.999; v += s) out.push(Math.round(v));
   return out.length > 1 ? out : [0, Math.max(1, max)];
-}
-
-// Bins raw samples (ms) on a rough log scale for a response-time distribution.
-export function binSamples(samples) {
-  const edges = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
-  const bins = edges.map((lo, i) => ({ lo, hi: edges[i + 1] ?? Infinity, count: 0 }));
-  for (const v of samples) {
-    if (!isNum(v)) continue;
-    const b = bins.find((x) => v >= x.lo && v < x.hi);
-    if (b) b.count++;
-  }
-  while (bins.length > 1 && bins[bins.length - 1].count === 0) bins.pop();
-  return bins.map((b) => ({ label: b.hi === Infinity ? `≥${b.lo}` : `${b.lo}–${b.hi}`, count: b.count }));
 }
 
 // ---- horizontal bars inside a table ----------------------------------------------------------------
