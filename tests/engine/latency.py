@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Latency golden test: "where the time went" (schema pcapd.report/2) against captures whose slowness has one
+known cause, written down by the generator beside each capture (latency/FILE.expect.json, pcapd.expect/1).
+
+Usage: latency.py --analyzer BIN --corpus DIR [CAPTURE...]   (latency/x.pcap, or one of CLEAN; all when none)
+       latency.py --list --corpus DIR                        (prints the captures, one per line)
+Exit 0 all checks pass, 1 a check failed, 77 corpus or analyzer missing.
+
+Per latency capture: (a) every expected cause is named by a finding, (b) no finding names a cause the expect
+file rules out, (c) the first finding (the one that cost the most time) names an expected cause, (d) the
+capture point is the one tcpdump ran at, (e) every request the client sent is an exchange in
+transactions.items whose server time is the server's sleep (and, where the client waited >= 100 ms, whose
+client time is that wait) within max(15 ms, 10 %), (f) the largest bulk transfer is limited by the expected
+limit.  The clean captures in CLEAN must give no finding at all.
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import MISSING  # noqa: E402
+
+SCHEMA = 'pcapd.report/2'
+# Clean traffic: nothing was slow, so nothing may be blamed.
+CLEAN = ('real/chrissanders__latency1.pcapng', 'gen/http-clean.pcap')
+# Transfer limits the expect file's causes name directly (check f); a long round trip alone may leave a transfer
+# in slow start, which the schema calls "none" (nothing else held it back).
+TRANSFER_LIMITS = ('receiver-window', 'network-bandwidth', 'sender-application')
+MATCH_WINDOW_S = 0.050   # an exchange's request_ts lies this close to the time the client wrote the request
+TOL_ABS_MS, TOL_REL = 15.0, 0.10
+CLIENT_THINK_MIN_MS = 100
+
+
+def latency_files(corpus):
+    d = os.path.join(corpus, 'latency')
+    if not os.path.isdir(d):
+        return []
+    return ['latency/' + f for f in sorted(os.listdir(d))
+            if f.endswith(('.pcap', '.pcapng')) and os.path.exists(os.path.join(d, f + '.expect.json'))]
+
+
+def near(ours, want):
+    tol = max(TOL_ABS_MS, TOL_REL * abs(want))
+    ok = isinstance(ours, (int, float)) and not isinstance(ours, bool) and abs(ours - want) <= tol
+    return ok, '%g±%g' % (want, tol)
+
+
+def endpoint(s):
+    """'10.99.0.1:32918' or '[fd99::1]:32918' / 'fd99::1:32918' -> (address, port)."""
+    addr, _, port = s.rpartition(':')
+    return addr.strip('[]'), int(port)
+
+
+def causes_of(rep):
+    fs = rep.get('findings')
+    return [f.get('cause') for f in fs if isinstance(f, dict)] if isinstance(fs, list) else MISSING
+
+
+def check_latency(rep, exp):
+    """[(status, what, ours, expected)] for one latency capture."""
+    res = []
+
+    def add(ok, what, ours, want):
+        res.append(('ok' if ok else 'FAIL', what, ours, want))
+
+    add(rep.get('schema') == SCHEMA, 'schema', rep.get('schema'), SCHEMA)
+    causes = causes_of(rep)
+    named = causes if causes is not MISSING else []
+    for c in exp['causes']:                                                          # (a)
+        add(c in named, 'a: a finding names cause %s' % c, named, 'contains %s' % c)
+    for c in exp['not_causes']:                                                      # (b)
+        bad = [f.get('id') for f in rep.get('findings') or [] if isinstance(f, dict) and f.get('cause') == c]
+        add(causes is not MISSING and not bad, 'b: no finding blames %s' % c, bad or named, 'no %s' % c)
+    first = named[0] if named else None                                              # (c)
+    add(first in exp['causes'], 'c: findings[0].cause', first, 'one of %s' % exp['causes'])
+    cp = harness.get(rep, 'capture_point.overall')                                   # (d)
+    add(cp == exp['capture_point'], 'd: capture_point.overall', cp, exp['capture_point'])
+    if cp is not MISSING and cp != exp['capture_point']:
+        res[-1] += ('evidence: %s' % harness.fmt(harness.get(rep, 'capture_point.evidence')),)
+
+    items = harness.get(rep, 'transactions.items')                                   # (e)
+    if not isinstance(items, list):
+        add(False, 'e: transactions.items', items, 'a list')
+        items = []
+    used = {}
+    for conn in exp['connections']:
+        caddr, cport = endpoint(conn['client'])
+        saddr, sport = endpoint(conn['server'])
+        for i, t in enumerate(conn['transactions']):
+            label = 'e: %d->%d #%d %s' % (cport, sport, i + 1, t['path'])
+            cands = []
+            for k, it in enumerate(items):
+                fl = it.get('flow') or {}
+                rts = harness.ts_to_decimal(it.get('request_ts'))
+                if fl.get('sport') != cport or fl.get('dport') != sport or rts is None:
+                    continue
+                d = abs(float(rts) - t['request_sent_s'])
+                if d <= MATCH_WINDOW_S:
+                    cands.append((d, k))
+            if not cands:
+                add(False, label + ' exchange', None, 'request_ts within %d ms of %.6f' % (
+                    MATCH_WINDOW_S * 1000, t['request_sent_s']))
+                continue
+            d, k = min(cands)
+            it = items[k]
+            if k in used:
+                add(False, label + ' exchange', 'item %d (already %s)' % (k, used[k]), 'an exchange of its own')
+                continue
+            used[k] = label
+            add(it.get('protocol') == 'http' and it.get('method') == 'GET' and it.get('path') == t['path'],
+                label + ' protocol/method/path', '%s %s %s' % (it.get('protocol'), it.get('method'), it.get('path')),
+                'http GET %s' % t['path'])
+            ok, want = near(it.get('server_ms'), t['server_delay_ms'])
+            add(ok, label + ' server_ms', it.get('server_ms'), want + ' (%s)' % it.get('server_method'))
+            if t['client_think_before_ms'] >= CLIENT_THINK_MIN_MS:
+                ok, want = near(it.get('client_ms'), t['client_think_before_ms'])
+                add(ok, label + ' client_ms', it.get('client_ms'), want + ' (%s)' % it.get('client_method'))
+
+    limits = [c for c in exp['causes'] if c in TRANSFER_LIMITS]                      # (f)
+    if limits or exp['causes'] == ['network-latency']:
+        want = limits[:1] if limits else ['network-latency', 'none']
+        tr = harness.get(rep, 'tcp.transfers.items')
+        top = tr[0] if isinstance(tr, list) and tr else None
+        lim = top.get('limit') if isinstance(top, dict) else None
+        add(lim in want, 'f: tcp.transfers.items[0].limit', lim if top else tr, ' or '.join(want))
+        if top and lim not in want:
+            res[-1] += ('shares %s' % json.dumps(top.get('shares')),)
+    return res
+
+
+def check_clean(rep):
+    res = [('ok' if rep.get('schema') == SCHEMA else 'FAIL', 'schema', rep.get('schema'), SCHEMA)]
+    fs = rep.get('findings')
+    ids = ['%s (%s)' % (f.get('id'), f.get('cause')) for f in fs if isinstance(f, dict)] if isinstance(fs, list) else fs
+    res.append(('ok' if fs == [] else 'FAIL', 'g: findings', ids, 'none (clean traffic)'))
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--analyzer')
+    ap.add_argument('--corpus', required=True)
+    ap.add_argument('--list', action='store_true')
+    ap.add_argument('captures', nargs='*')
+    o = ap.parse_args()
+    if o.list:
+        print('\n'.join(latency_files(o.corpus) + [c for c in CLEAN if os.path.exists(os.path.join(o.corpus, c))]))
+        return 0
+    if not os.path.isdir(o.corpus):
+        harness.skip('corpus %s absent (needs ../shared beside the repository)' % o.corpus)
+    if not o.analyzer or not os.access(o.analyzer, os.X_OK):
+        harness.skip('pcap-analyzer not built (%s)' % o.analyzer)
+    caps = o.captures or latency_files(o.corpus) + list(CLEAN)
+    if not caps:
+        harness.skip('%s/latency has no capture with an expect file' % o.corpus)
+    failed = 0
+    for cap in caps:
+        path = os.path.join(o.corpus, cap)
+        if not os.path.exists(path):
+            harness.skip('%s absent from the corpus' % cap)
+        exp = None
+        if os.path.exists(path + '.expect.json'):
+            exp = json.load(open(path + '.expect.json'))
+            print('=== %s (at the %s; causes %s): %s' % (cap, exp['capture_point'], ', '.join(exp['causes']),
+                                                      exp.get('story', '')))
+        elif cap in CLEAN:
+            print('=== %s (clean traffic)' % cap)
+        else:
+            print('FAIL %s: no %s.expect.json and not a clean capture' % (cap, cap))
+            failed += 1
+            continue
+        rc, rep, jerr, err = harness.analyze(o.analyzer, path)
+        san = harness.sanitizer_report(err)
+        if rc != 0 or rep is None or san:
+            print('FAIL pcap-analyzer analyze %s: %s %s %s\n     stderr: %s' % (
+                cap, harness.describe_rc(rc), jerr or '', san or '', err.strip()[:2000]))
+            failed += 1
+            continue
+        if harness.SANITIZE_ONLY:
+            print('ok   no crash, no sanitizer report, valid JSON (figures are judged by the normal run)')
+            continue
+        res = check_latency(rep, exp) if exp else check_clean(rep)
+        w = max(len(r[1]) for r in res)
+        bad = 0
+        for r in res:
+            line = '%-4s %-*s ours=%-16s expected=%s' % (r[0], w, r[1], harness.fmt(r[2]), r[3])
+            if len(r) > 4:
+                line += '   # ' + r[4]
+            print(line)
+            bad += r[0] == 'FAIL'
+        if err.strip():
+            print('note: stderr: ' + err.strip()[:500])
+        print('--- %s: %d checks, %d failed' % (cap, len(res), bad))
+        failed += bad
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
