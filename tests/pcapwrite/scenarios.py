@@ -1,8 +1,11 @@
 """Hand-built captures with known answers, for engine tests that must run without ../shared.
 
 SCENARIOS: name -> (build(path) -> packets written, expected) where expected maps a report member (issue 2
-names) to an exact value, ('near', x) for times in ms/s (1 us tolerance), ('ts', 'decimal string') for a
-timestamp, or ('range', lo, hi) when the definition leaves room (the comment says why).  The pcapwrite
+names; a number in a dotted path indexes a list: findings.0.cause) to an exact value, ('near', x) for times in
+ms/s (1 us tolerance), ('ts', 'decimal string') for a timestamp, ('range', lo, hi) when the definition leaves
+room (the comment says why), ('approx', x, abs, rel) within max(abs, rel * x), ('contains', x) for a list,
+('each', [expectation, ...]) for a list item by item, or ('of', fn, expectation) to judge fn(report) (the key
+is then only a label).  The pcapwrite
 self-test (selftest.py) has tshark read every file with checksum validation on, so the files are known to
 be well formed before the engine is judged on them.
 """
@@ -360,6 +363,159 @@ def build_icmp_frag(path):
         return fr.write(w)
 
 
+# where the time went (schema pcapd.report/2) ----------------------------------------------------------------
+# Connections between two Linux hosts (pw.LinuxConn: timestamps, scaled windows, MSS-sized segments, ACKs every
+# second segment, the path's round trip visible between SYN and SYN/ACK when captured near the client).
+def _linux(fr, cport, one_way, sport=80, at='client', start=None, **kw):
+    """A LinuxConn whose frames go into fr; frames before `start` (seconds after t0) are not captured."""
+    def record(ts, frame):
+        if start is None or ts >= start:
+            fr.at(ts, frame)
+    return pw.LinuxConn(record, C4, cport, S4, sport, one_way, at=at, rate_bps=100e6, **kw)
+
+
+def _http_get(c, t, path, body_len, delay, status=200, reason='OK', client_next=False):
+    """The client writes GET path at t; the server reads it on arrival, ACKs it at once when it will think
+    (Linux quickack), answers `delay` s later; the client ACKs the answer (at once, or with its next request
+    when client_next).  Returns the time the client has the whole answer."""
+    arr = c.send(True, t, pw.http_request(path))
+    c.deliver(False, c.nxt[True])
+    if delay > 0.001:
+        c.ack_now(False, arr + 0.00005)
+    return c.transfer(False, arr + 0.0002 + delay, pw.http_response(body_len, status, reason),
+                      last_ack='none' if client_next else 'now')
+
+
+def build_loss_bulk(path):
+    """A 400 kB download over a 30 ms round trip, captured at the receiving client: 4 segments are lost before
+    the capture point (one of them twice, so the server waits for its retransmission timer), each retransmitted;
+    without the losses the transfer would take ~6 round trips."""
+    fr = Frames()
+    c = _linux(fr, 41000, 0.015)
+    t = c.connect(0.0) + 0.00003
+    arr = c.send(True, t, pw.http_request('/big.bin'))
+    c.deliver(False, c.nxt[True])
+    done = c.transfer(False, arr + 0.0003, pw.http_response(400000), last_ack='now',
+                      lose={(30, 0), (30, 1), (150, 0), (230, 0)})
+    c.close(done + 0.002)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_pipelined(path):
+    """HTTP/1.1 pipelining over a 20 ms round trip, captured at the client: three GETs written back to back
+    (0.3 ms apart), the server answers them in order after thinking 0, 300 and 0 ms."""
+    fr = Frames()
+    c = _linux(fr, 41001, 0.010)
+    t = c.connect(0.0) + 0.00003
+    arrs = []
+    for i, p in enumerate(('/index.html', '/slow', '/missing')):
+        arrs.append(c.send(True, t + i * 0.0003, pw.http_request(p)))
+    c.deliver(False, c.nxt[True])
+    s1 = max(arrs) + 0.0002
+    c.transfer(False, s1, pw.http_response(2500), last_ack='now')   # its segments ACK all three requests
+    s2 = s1 + 0.300
+    c.transfer(False, s2, pw.http_response(700), last_ack='now')
+    got = c.transfer(False, s2 + 0.0003, pw.http_response(120, 404, 'Not Found'), last_ack='now')
+    c.close(got + 0.001)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_tls(path):
+    """TLS 1.3 on port 443 over a 20 ms round trip, captured at the client: ClientHello, ServerHello + change
+    cipher spec + the encrypted handshake (3 kB), the client's Finished, then three requests in application-data
+    records; the server thinks 400 ms before the second answer, answers the others at once."""
+    fr = Frames()
+    c = _linux(fr, 41002, 0.010, sport=443)
+    t = c.connect(0.0) + 0.00003
+    arr = c.send(True, t, pw.tls_client_hello())
+    c.deliver(False, c.nxt[True])
+    flight = pw.tls_server_hello() + pw.tls_change_cipher_spec() + pw.tls_app_data(2900, 1)
+    got = c.transfer(False, arr + 0.0005, flight, last_ack='none')
+    t = got + 0.0004
+    arr = c.send(True, t, pw.tls_change_cipher_spec() + pw.tls_app_data(53, 2))     # client Finished
+    c.deliver(False, c.nxt[True])
+    got = c.transfer(False, arr + 0.0002, pw.tls_app_data(250, 3) + pw.tls_app_data(250, 4), last_ack='now')
+    t = got + 0.001
+    for i, (req, resp, delay) in enumerate(((380, 4200, 0.0), (410, 900, 0.400), (395, 6100, 0.0))):
+        arr = c.send(True, t, pw.tls_app_data(req, 10 + i))
+        c.deliver(False, c.nxt[True])
+        if delay:
+            c.ack_now(False, arr + 0.00005)
+        got = c.transfer(False, arr + 0.0003 + delay, pw.tls_app_data(resp, 20 + i), last_ack='now')
+        t = got + 0.002
+    c.close(t)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_midstream(path):
+    """The capture starts in the middle of a keep-alive HTTP connection (40 ms round trip, at the client): it
+    sees the tail of a 60 kB answer, then four GETs answered after 0, 250, 0 and 0 ms of server thinking."""
+    fr = Frames()
+    start = 0.130                                # between the 2nd and 3rd flight of the first answer
+    c = _linux(fr, 41003, 0.020, start=start)
+    t = c.connect(0.0) + 0.00003
+    _http_get(c, t, '/first', 60000, 0.0)      # its answer is still arriving when the capture starts
+    t = 1.0
+    for i, d in enumerate((0.0, 0.250, 0.0, 0.0)):
+        t = _http_get(c, t, '/item/%d' % i, 3000 + 700 * i, d) + 0.005
+    c.close(t)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_server_think(path):
+    """A server that thinks 2 s before each of 5 answers, over a 10 ms round trip, captured at the client; the
+    client asks again 1 ms after each answer."""
+    fr = Frames()
+    c = _linux(fr, 41004, 0.005)
+    t = c.connect(0.0) + 0.00003
+    for i in range(5):
+        t = _http_get(c, t, '/report/%d' % i, 3000, 2.0, client_next=i < 4) + 0.001
+    c.close(t)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def _items_by_time(member):
+    """member of every exchange in transactions.items, in request order."""
+    def f(rep):
+        items = (rep.get('transactions') or {}).get('items')
+        if not isinstance(items, list):
+            return None
+        return [it.get(member) for it in sorted(items, key=lambda it: float(it.get('request_ts') or 0))]
+    return f
+
+
+def _items_max(member):
+    def f(rep):
+        vals = _items_by_time(member)(rep)
+        vals = [v for v in vals or [] if isinstance(v, (int, float))]
+        return max(vals) if vals else None
+    return f
+
+
+def _finding_causes(rep):
+    fs = rep.get('findings')
+    return [x.get('cause') for x in fs] if isinstance(fs, list) else None
+
+
+def _cost_of_first(cause):
+    def f(rep):
+        for x in rep.get('findings') or []:
+            if x.get('cause') == cause:
+                return x.get('cost_ms')
+        return None
+    return f
+
+
+def _ms(v, tol_abs=15.0, rel=0.10):
+    """v ms within max(15 ms, 10 %): the tolerance of the latency corpus checks."""
+    return ('approx', v, tol_abs, rel)
+
+
 # expected report figures ---------------------------------------------------------------------------------
 CLEAN = {'tcp.connections': 1, 'tcp.retransmissions': 0, 'tcp.fast_retransmissions': 0, 'tcp.spurious_retransmissions': 0,
          'tcp.duplicate_acks': 0, 'tcp.out_of_order': 0, 'tcp.lost_segments': 0, 'tcp.zero_windows': 0, 'tcp.resets': 0,
@@ -433,6 +589,53 @@ SCENARIOS = {
                                          # and the two fragmented datagrams (counted at their first fragment)
                                          'protocols.udp.packets': 3}),
 }
+# where the time went: the cause each scenario was built around must come out
+SCENARIOS.update({
+    # 4 of 277 segments lost (one twice): the holes stay open ~0.26 s of the ~0.36 s transfer
+    'time-loss-bulk.pcap': (build_loss_bulk, {
+        'schema': 'pcapd.report/2', 'tcp.connections': 1, 'tcp.retransmissions': 3, 'tcp.lost_segments': 3,
+        'tcp.spurious_retransmissions': 0, 'tcp.transfers.total': 1,
+        'tcp.transfers.items.0.bytes': ('range', 400000, 400100),
+        'tcp.transfers.items.0.limit': 'network-loss',
+        'findings[].cause': ('of', _finding_causes, ('contains', 'network-loss')),
+        'capture_point.overall': 'client',
+        'tcp.handshakes.rtt_ms.max': ('approx', 30.0, 0.1, 0)}),
+    'time-pipelined-http.pcap': (build_pipelined, {
+        'schema': 'pcapd.report/2', 'transactions.total': 3, 'transactions.answered': 3,
+        'transactions.pipelined': ('range', 1, 3),
+        'items by request_ts: method': ('of', _items_by_time('method'), ['GET', 'GET', 'GET']),
+        'items by request_ts: path': ('of', _items_by_time('path'), ['/index.html', '/slow', '/missing']),
+        'items by request_ts: status': ('of', _items_by_time('status'), [200, 200, 404]),
+        'items by request_ts: protocol': ('of', _items_by_time('protocol'), ['http', 'http', 'http']),
+        # the server started on /slow when it had answered /index.html, and thought 300 ms
+        'items by request_ts: server_ms[0:2]': ('of', lambda r: (_items_by_time('server_ms')(r) or [])[:2],
+                                                ('each', [_ms(0), _ms(300)])),
+        'capture_point.overall': 'client'}),
+    # 3 application-data exchanges (the handshake's round trips may count as exchanges too)
+    'time-tls.pcap': (build_tls, {
+        'schema': 'pcapd.report/2', 'transactions.total': ('range', 3, 5),
+        'items: protocol': ('of', lambda r: sorted(set(_items_by_time('protocol')(r) or [])), ['tls']),
+        'items: status': ('of', lambda r: sorted(set(map(str, _items_by_time('status')(r) or []))), ['None']),
+        'items: max server_ms': ('of', _items_max('server_ms'), _ms(400)),
+        'findings[].cause': ('of', _finding_causes, ('contains', 'server')),
+        'capture_point.overall': 'client'}),
+    # the tail of an earlier answer opens the capture: its request was never seen
+    'time-midstream.pcap': (build_midstream, {
+        'schema': 'pcapd.report/2', 'tcp.connections': 1, 'tcp.connections_without_handshake': 1,
+        'transactions.total': ('range', 4, 5), 'transactions.answered': ('range', 4, 5),
+        'items by request_ts: path': ('of', lambda r: [p for p in _items_by_time('path')(r) or [] if p],
+                                      ['/item/0', '/item/1', '/item/2', '/item/3']),
+        'items: max server_ms': ('of', _items_max('server_ms'), _ms(250)),
+        'capture_point.overall': 'client'}),
+    'time-server-think.pcap': (build_server_think, {
+        'schema': 'pcapd.report/2', 'transactions.total': 5, 'transactions.answered': 5,
+        'findings.0.cause': 'server',
+        'findings.0.cost_ms': _ms(10000),
+        'where_time_went.causes.0.cause': 'server',
+        'items by request_ts: server_ms': ('of', _items_by_time('server_ms'), ('each', [_ms(2000)] * 5)),
+        'capture_point.overall': 'client',
+        'tcp.handshakes.rtt_ms.max': ('approx', 10.0, 0.1, 0)}),
+})
 for _link in ('sll', 'sll2', 'raw', 'null'):
     SCENARIOS['link-%s.pcap' % _link] = (_link_build(_link), _m(CLEAN, HS20, {
         'capture.packets': CLEAN_N + 2, 'protocols.tcp.packets': CLEAN_N, 'protocols.ipv6.packets': 2,
