@@ -4,7 +4,8 @@
 Usage: robust.py --analyzer BIN --corpus DIR broken            every file in real/broken
        robust.py --analyzer BIN --corpus DIR cut CAPTURE...    CAPTURE cut at ~40 offsets (gen/x.pcap ...)
        robust.py --analyzer BIN regress DIR                    every file in DIR (fuzz regression inputs)
-       robust.py --analyzer BIN flood                          generated floods (DNS, SYN, holes) end in bounded time
+       robust.py --analyzer BIN flood                          generated floods (DNS, SYN, holes, 1M exchanges) end in
+                                                               bounded time (and, for the exchanges, bounded memory)
 Each run must end with exit 0 (a report; when the input was cut inside a record, the report says it is
 partial) or exit 3 (a one-line reason on stderr); never a signal, a sanitizer report, a hang or invalid JSON.
 """
@@ -64,7 +65,7 @@ def run_one(analyzer, path, what, expect=None, stdin=False):
         if jerr or rep is None:
             fails.append('%s: exit 0 without a valid JSON report (%s)' % (what, jerr or 'empty output'))
         else:
-            if rep.get('schema') != 'pcapd.report/1':
+            if rep.get('schema') != 'pcapd.report/2':
                 fails.append('%s: schema %r' % (what, rep.get('schema')))
             if expect and 'packets' in expect:
                 p = harness.get(rep, 'capture.packets')
@@ -302,7 +303,8 @@ def _rec(f, i, frame, step_us=13):
 
 
 def flood_inputs(td, scale=1.0):
-    """(name, path, packets, why) of generated floods (frames patched in place: checksums do not matter here).
+    """(name, path, packets, why[, {members: {member: value}, max_rss_mb: N}]) of generated floods (frames patched
+    in place: checksums do not matter here, except in the exchange flood, which keeps them right).
     scale < 1 shrinks them (the sanitizer run judges memory safety there, not time)."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pcapwrite'))
     import pcapwrite as pw
@@ -342,22 +344,129 @@ def flood_inputs(td, scale=1.0):
             fr[38:42] = struct.pack('!I', (base + 200 * i) & 0xffffffff)
             _rec(f, 3 + i, bytes(fr))
     out.append(('hole-flood', p, nh + 3, 'one connection with %dk sequence holes' % (nh // 1000)))
+    # 4. 1,000,000 tiny HTTP request/response pairs on 4 keep-alive connections: every exchange counted, none kept
+    #    beyond the report's top list (memory must not grow with the exchanges)
+    p = os.path.join(td, 'exchange-flood.pcap')
+    npairs = int(1000000 * scale)
+    out.append(('exchange-flood', p, _exchange_flood(pw, p, npairs, 4),
+                '%dk request/response pairs on 4 connections' % (npairs // 1000),
+                {'members': {'transactions.total': npairs, 'transactions.answered': npairs},
+                 'max_rss_mb': None if SANITIZE_ONLY else FLOOD_RSS_MB}))
     return out
+
+
+def _fold(c):
+    while c >> 16:
+        c = (c & 0xffff) + (c >> 16)
+    return c
+
+
+def _exchange_flood(pw, path, npairs, nconn):
+    """Writes npairs GET / 200 exchanges, round robin over nconn connections (handshake first, FINs last), 2
+    packets a pair (the answer ACKs the request, the next request ACKs the answer), 10 us apart; the sequence
+    numbers are patched into two template frames per connection with the TCP checksum updated (RFC 1624), so
+    the file is valid everywhere.  Streams to disk; returns the packets written."""
+    req = b'GET / HTTP/1.1\r\nHost: flood.test\r\n\r\n'
+    resp = b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'
+    conns = []
+    n = 0
+    f = _pcap_writer(path)
+    for k in range(nconn):
+        fl = pw.TcpFlow('10.3.0.1', 41000 + k, '10.3.0.2', 80, cisn=1000 + 7919 * k, sisn=90000 + 104729 * k)
+        for fr in (fl.syn(), fl.synack(), fl.ack()):
+            _rec(f, n, pw.ether(fr), step_us=10)
+            n += 1
+        # templates with seq = ack = 0: patching adds their values to the checksum's sum
+        q = bytearray(pw.ether(pw.ipv4('10.3.0.1', '10.3.0.2', pw.tcp(41000 + k, 80, 0, 0, pw.ACK | pw.PSH, 502, req))))
+        r = bytearray(pw.ether(pw.ipv4('10.3.0.2', '10.3.0.1', pw.tcp(80, 41000 + k, 0, 0, pw.ACK | pw.PSH, 509, resp))))
+        conns.append([fl.cnext, fl.snext, q, r, (~struct.unpack_from('!H', q, 50)[0]) & 0xffff,
+                      (~struct.unpack_from('!H', r, 50)[0]) & 0xffff, fl])
+    buf = bytearray()
+    for i in range(npairs):
+        c = conns[i % nconn]
+        cseq, sseq, q, r, qsum, rsum = c[0], c[1], c[2], c[3], c[4], c[5]
+        for frame, seq, ack, base in ((q, cseq, sseq, qsum), (r, sseq, cseq + len(req), rsum)):
+            struct.pack_into('!II', frame, 38, seq, ack)
+            cs = _fold(base + (seq >> 16) + (seq & 0xffff) + (ack >> 16) + (ack & 0xffff))
+            struct.pack_into('!H', frame, 50, (~cs) & 0xffff)
+            ts = n * 10
+            buf += struct.pack('<IIII', 1700000000 + ts // 1000000, ts % 1000000, len(frame), len(frame)) + frame
+            n += 1
+        c[0] = (cseq + len(req)) & 0xffffffff
+        c[1] = (sseq + len(resp)) & 0xffffffff
+        if len(buf) > 1 << 20:
+            f.write(buf)
+            buf = bytearray()
+    f.write(buf)
+    for c in conns:
+        fl = c[6]
+        fl.cnext, fl.snext = c[0], c[1]
+        for fr in (fl.fin(True), fl.fin(False), fl.ack_only(True)):
+            _rec(f, n, pw.ether(fr), step_us=10)
+            n += 1
+    f.close()
+    return n
 
 
 # the read floor for these files is ~0.02 s, tshark needs ~3 s; sanitizers slow everything ~3-5x
 FLOOD_SECONDS = 100 if SANITIZE_ONLY else 20
+# peak RSS of the analyzer on the exchange flood (200 MB of capture): what it keeps must not grow with it
+FLOOD_RSS_MB = 100
+
+
+def analyze_rusage(analyzer, path, timeout, extra=()):
+    """Like harness.analyze, and also the analyzer's peak RSS in MB.  GNU time measures it when installed (it
+    forks the analyzer from its own small image); otherwise os.wait4 on the child gives an upper bound (a child
+    forked from this Python process starts with its resident pages counted)."""
+    import re
+    import signal
+    import subprocess
+    import threading
+    cmd = [analyzer, 'analyze', path, '--json', '-', '--quiet', '-o', os.devnull] + list(extra)
+    gnu_time = '/usr/bin/time' if os.access('/usr/bin/time', os.X_OK) else None
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile('r', prefix='pcapd-rss-') as tf:
+        if gnu_time:
+            cmd = [gnu_time, '-f', 'maxrss_kb=%M', '-o', tf.name] + cmd
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, start_new_session=True)
+        killed = []
+        killer = threading.Timer(timeout, lambda: (killed.append(True), os.killpg(p.pid, signal.SIGKILL)))
+        killer.start()
+        _, status, ru = os.wait4(p.pid, 0)
+        killer.cancel()
+        rc = os.waitstatus_to_exitcode(status)
+        rss = ru.ru_maxrss / 1024.0
+        if gnu_time:
+            t = tf.read()
+            m = re.search(r'maxrss_kb=(\d+)', t)
+            rss = int(m.group(1)) / 1024.0 if m else rss
+            m = re.search(r'terminated by signal (\d+)', t)
+            if m:
+                rc = -int(m.group(1))
+        if killed:
+            rc = None
+        out.seek(0)
+        err.seek(0)
+        data, etext = out.read(), err.read().decode('utf-8', 'replace')
+    rep, jerr = None, None
+    if data:
+        try:
+            rep = harness.loads(data)
+        except (ValueError, UnicodeDecodeError) as e:
+            jerr = 'report is not valid JSON: %s' % e
+    return rc, rep, jerr, etext, rss
 
 
 def do_flood(analyzer):
     import time
     fails = []
     with tempfile.TemporaryDirectory(prefix='pcapd-flood-') as td:
-        for name, path, npk, why in flood_inputs(td, 0.25 if SANITIZE_ONLY else 1.0):
+        for name, path, npk, why, *more in flood_inputs(td, 0.25 if SANITIZE_ONLY else 1.0):
+            more = more[0] if more else {}
             # the sanitizer run uses a smaller flow table, so that the smaller SYN flood still fills it
             extra = ['--max-flows', '20000'] if SANITIZE_ONLY and name == 'syn-flood' else []
             t0 = time.monotonic()
-            rc, rep, jerr, err = harness.analyze(analyzer, path, timeout=FLOOD_SECONDS + 10, extra=extra)
+            rc, rep, jerr, err, rss = analyze_rusage(analyzer, path, FLOOD_SECONDS + 10, extra)
             dt = time.monotonic() - t0
             f1 = []
             san = harness.sanitizer_report(err)
@@ -367,9 +476,16 @@ def do_flood(analyzer):
                 f1.append('%s: %s %s' % (name, harness.describe_rc(rc), (jerr or err.strip())[:200]))
             elif harness.get(rep, 'capture.packets') != npk:
                 f1.append('%s: capture.packets=%s, want %d' % (name, harness.get(rep, 'capture.packets'), npk))
+            elif not SANITIZE_ONLY:
+                for m, v in (more.get('members') or {}).items():
+                    if harness.get(rep, m) != v:
+                        f1.append('%s: %s=%s, want %s' % (name, m, harness.fmt(harness.get(rep, m)), v))
             if dt > FLOOD_SECONDS:
                 f1.append('%s: took %.1f s (limit %d s): work per packet grows with the state kept' % (name, dt, FLOOD_SECONDS))
-            print('%-4s %-12s %6.2f s  %s' % ('FAIL' if f1 else 'ok', name, dt, why))
+            if more.get('max_rss_mb') and rss > more['max_rss_mb']:
+                f1.append('%s: peak RSS %.1f MB (limit %d MB): memory grows with the exchanges' % (
+                    name, rss, more['max_rss_mb']))
+            print('%-4s %-14s %6.2f s %7.1f MB  %s' % ('FAIL' if f1 else 'ok', name, dt, rss, why))
             for x in f1:
                 print('     ' + x)
             fails += f1
