@@ -473,7 +473,7 @@ def golden(cap, rep, truth):
     res = []
     g = lambda m: harness.get(rep, m)  # noqa: E731
     schema = g('schema')
-    res.append(('schema', schema, 'pcapd.report/1', 'ok' if schema == 'pcapd.report/1' else 'FAIL', ''))
+    res.append(('schema', schema, 'pcapd.report/2', 'ok' if schema == 'pcapd.report/2' else 'FAIL', ''))
 
     # --- capture summary
     members = [('capture.packets', g('capture.packets'), Exact(truth['packets'])),
