@@ -118,12 +118,12 @@ function exchangesBlock(tx) {
       const what = [x.method, x.path].filter((s) => s !== null && s !== undefined && s !== '').map(String).join(' ');
       return el('tr', { dataset: { protocol: String(x.protocol ?? '') } },
         td(timeOfDay(x.request_ts), { num: true, label: 'When' }),
-        el('td', { class: 'name', 'data-label': 'What' },
+        el('td', { class: 'name', 'data-label': 'What' }, el('div', { class: 'cell' },
           el('span', { class: 'badge neutral', text: String(x.protocol ?? '?') }), ' ',
           what ? el('span', { class: 'mono', text: what }) : null,
           isNum(x.status) ? el('span', { class: 'status', text: ' → ' + x.status }) : null,
           x.answered === false ? el('span', { class: 'status', text: ' (no answer)' }) : null,
-          el('div', { class: 'sub mono', text: flowText(x.flow) })),
+          el('div', { class: 'sub mono', text: flowText(x.flow) }))),
         ms(x.client_ms, 'Client'), ms(x.request_ms, 'Request'), ms(x.network_ms, 'Network'), ms(x.server_ms, 'Server'),
         ms(x.transfer_ms, 'Transfer'), ms(x.loss_ms, 'of it loss'),
         el('td', { class: 'num total', 'data-label': 'Total' }, el('strong', { text: fmtMs(x.total_ms) })));
@@ -151,17 +151,21 @@ function transfersBlock(tr) {
         bar.appendChild(seg);
       }
       return el('tr', {},
-        el('td', { class: 'name mono', 'data-label': 'Flow' }, flowText(x.flow), x.direction ? el('div', { class: 'sub', text: String(x.direction) }) : null),
+        el('td', { class: 'name mono', 'data-label': 'Flow' }, el('div', { class: 'cell' }, flowText(x.flow), x.direction ? el('div', { class: 'sub', text: String(x.direction) }) : null)),
         td(fmtBytes(x.bytes), { num: true, label: 'Bytes' }),
         td(fmtMs(x.duration_ms), { num: true, label: 'Duration' }),
         td(fmtBits(x.goodput_bps), { num: true, label: 'Goodput' }),
         el('td', { 'data-label': 'Limit' }, el('span', { class: 'cause ' + causeClass(x.limit), text: causeName(x.limit) })),
-        el('td', { class: 'shares-cell', 'data-label': 'Time limited by' }, bar,
-          el('div', { class: 'sub', text: known.map((k) => `${causeName(k)} ${fmtNum(sh[k])} %`).join(' · ') })),
+        el('td', { class: 'shares-cell', 'data-label': 'Time limited by' }, el('div', { class: 'cell' }, bar,
+          el('div', { class: 'sub', text: known.map((k) => `${causeName(k)} ${fmtNum(sh[k])} %`).join(' · ') }))),
         td(fmtMs(x.rtt_base_ms), { num: true, label: 'Base RTT' }),
         td(fmtMs(x.queue_delay_ms), { num: true, label: 'Queueing' }));
     }), { caption: 'Bulk transfers, largest first', cls: 'cards' }));
   if (isNum(tr.total) && tr.total > Math.min(20, items.length)) box.appendChild(el('p', { class: 'chart-note', text: `The ${fmtInt(Math.min(20, items.length))} largest of ${fmtInt(tr.total)} transfers.` }));
+  const spent = tr.time_ms && typeof tr.time_ms === 'object' ? LIMITS.filter((k) => isNum(tr.time_ms[k]) && tr.time_ms[k] > 0) : [];
+  if (spent.length) {
+    box.appendChild(el('p', { class: 'chart-note', text: `${tr.total === 1 ? 'The transfer' : `All ${fmtInt(tr.total)} transfers`} (${fmtBytes(tr.bytes)}) spent ${tr.total === 1 ? 'its' : 'their'} time limited by: ${spent.map((k) => `${causeName(k).toLowerCase()} ${fmtMs(tr.time_ms[k])}`).join(', ')}.` }));
+  }
   return box;
 }
 
