@@ -1,5 +1,5 @@
 // End-to-end tests of the web UI in headless Chromium against the real pcapd-web.
-// Usage: node e2e.mjs SCENARIO   (corpus | made | refusals | hostile | history | a11y)
+// Usage: node e2e.mjs SCENARIO   (corpus | made | time | refusals | hostile | history | a11y | progress)
 // Env: PCAPD_WEB (binary), PCAPD_WEB_DIR (web/ to serve), PCAPD_CORPUS_DIR, PCAPD_WEB_ARTIFACTS (screenshots).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,7 +7,8 @@ import path from 'node:path';
 import {
   startServer, launchBrowser, watchedPage, shot, check, failed, skip, fmtInt, uploadAndFollow, axeViolations, artifactsDir, removeOnExit,
 } from './harness.mjs';
-import { madeCapture, hostileCapture, HOSTILE_NAMES } from './pcap.mjs';
+import { madeCapture, hostileCapture, httpCapture, dnsOnlyCapture, HOSTILE_NAMES } from './pcap.mjs';
+import { loadSchema, recordReadsScript, undefinedReads } from './schema.mjs';
 
 const scenario = process.argv[2];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pcapd-web-e2e-'));
@@ -48,11 +49,27 @@ async function checkFigures(page, json, label, members) {
   }
 }
 
+// The schema REPORT-SCHEMA.md documents. Until the engine writes it, a version 1 report (without the
+// version 2 members) is accepted too, and the checks of what version 2 added are skipped with a note.
+const SCHEMA = loadSchema();
+function schemaOk(json) {
+  if (json && json.schema === SCHEMA.version) return true;
+  return !!json && json.schema === 'pcapd.report/1' && json.where_time_went === undefined;
+}
+
+// Every member the page read from the report (recorded by recordReadsScript) is one the schema defines.
+async function checkSchemaReads(page, label) {
+  const { reads, bad } = await undefinedReads(page, SCHEMA);
+  check(reads !== null && reads.length > 0, `${label}: the page's reads of the report were recorded`, reads && reads.length);
+  check(bad.length === 0, `${label}: the page reads only members REPORT-SCHEMA.md defines (${reads ? reads.length : 0} read)`, bad);
+}
+
 async function checkReportPage(w, base, id, label) {
   const { page } = w;
   const json = await reportJson(w, base, id);
-  check(json && json.schema === 'pcapd.report/1', `${label}: schema pcapd.report/1`, json && json.schema);
-  await checkFigures(page, json, label, ['capture.packets', 'tcp.retransmissions', 'health.score']);
+  check(schemaOk(json), `${label}: schema ${SCHEMA.version}${json && json.schema !== SCHEMA.version ? ' (or pcapd.report/1 until the engine writes it)' : ''}`, json && json.schema);
+  await checkSchemaReads(page, label);
+  await checkFigures(page, json, label, ['capture.packets', 'health.score', ...(json.tcp && json.tcp.packets ? ['tcp.retransmissions'] : [])]);
   const findings = Array.isArray(json.findings) ? json.findings : [];
   const shownFindings = await page.locator('#findings li.finding').count();
   check(shownFindings === findings.length, `${label}: all ${findings.length} findings listed`, shownFindings);
@@ -92,6 +109,7 @@ async function corpus(browser) {
   if (!bulk || !fs.existsSync(bulk) || !fs.existsSync(dns)) skip(`corpus captures not found under ${dir || '(PCAPD_CORPUS_DIR unset)'}`);
   const srv = await startServer('corpus');
   const w = await watchedPage(browser);
+  await w.context.addInitScript(recordReadsScript);
   try {
     const id = await uploadAndFollow(w, srv.base, bulk, 'bulk-loss', 'input', 256 * 1024);
     const json = await checkReportPage(w, srv.base, id, 'bulk-loss');
@@ -117,6 +135,7 @@ async function made(browser) {
   const file = writeTmp('made-by-test.pcap', cap.bytes);
   const srv = await startServer('made');
   const w = await watchedPage(browser);
+  await w.context.addInitScript(recordReadsScript);
   try {
     await w.page.goto(srv.base + '/');
     await w.page.locator('#queue .dot').first().waitFor();
@@ -143,6 +162,161 @@ async function made(browser) {
     await w.close();
     await srv.stop();
   }
+}
+
+// The milliseconds a cell shows ("500 ms", "1.23 s", "0.5 ms"), or NaN.
+function shownMs(text) {
+  const m = /^([\d,.]+)\s*(ms|s)$/.exec(String(text || '').trim());
+  return m ? parseFloat(m[1].replace(/,/g, '')) * (m[2] === 's' ? 1000 : 1) : NaN;
+}
+const near = (shown, ms) => Math.abs(shown - ms) <= Math.max(0.06, Math.abs(ms) * 0.011);
+
+// "Where the time went" on the report of a capture with request/response traffic (section first, every
+// part filled from the JSON, the server's 500 ms shown as a server component), on a DNS-only capture (a
+// sentence, no empty chart), in light and dark, keyboard and narrow screens.
+async function whereTime(browser) {
+  const cap = httpCapture();
+  const file = writeTmp('slow-server.pcap', cap.bytes);
+  const dnsFile = writeTmp('dns-only.pcap', dnsOnlyCapture().bytes);
+  const srv = await startServer('time');
+  const w = await watchedPage(browser);
+  await w.context.addInitScript(recordReadsScript);
+  const { page } = w;
+  try {
+    const id = await uploadAndFollow(w, srv.base, file, 'slow-server');
+    const json = await checkReportPage(w, srv.base, id, 'slow-server');
+    const wtw = json.where_time_went;
+    if (!wtw) {
+      console.log('NOTE - slow-server: the engine does not write where_time_went yet (schema ' + json.schema + '): the checks of the section are skipped');
+      check(await page.locator('#time').count() === 0, 'slow-server: a report without where_time_went shows no "Where the time went" section');
+    } else {
+      await checkWhereTime(page, json, cap);
+    }
+    await shot(page, 'report-time');
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.reload();
+      await page.locator('#findings').waitFor();
+      await page.waitForLoadState('networkidle');
+      const v = await axeViolations(page);
+      check(v.length === 0, `a11y: report with "Where the time went" (${scheme}) passes axe-core WCAG 2.1 A/AA`, v);
+    }
+    await shot(page, 'report-time-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    if (wtw && await page.locator('#time details > summary').count()) {
+      const summary = page.locator('#time details > summary').first();
+      await summary.focus();
+      await page.keyboard.press('Enter');
+      check(await page.locator('#time details').first().evaluate((d) => d.open), 'keyboard: Enter opens the exchange quantiles');
+    }
+    const narrow = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US', isMobile: true, hasTouch: true });
+    const np = await narrow.newPage();
+    for (const scheme of ['light', 'dark']) {
+      await np.emulateMedia({ colorScheme: scheme });
+      await np.goto(`${srv.base}/report/${id}`);
+      await np.locator('#findings').waitFor();
+      await np.waitForLoadState('networkidle');
+      const over = await np.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(over <= 0, `narrow screen: report with "Where the time went" (${scheme}) fits in 390 px`, over);
+      await np.screenshot({ path: path.join(artifactsDir(), `narrow-${scheme}-report-time.png`), fullPage: true });
+    }
+    await narrow.close();
+
+    // DNS over UDP only: a sentence instead of empty bars, tables and charts.
+    const id2 = await uploadAndFollow(w, srv.base, dnsFile, 'dns-only');
+    const j2 = await checkReportPage(w, srv.base, id2, 'dns-only');
+    if (!j2.where_time_went) {
+      check(await page.locator('#time').count() === 0, 'dns-only: a report without where_time_went shows no "Where the time went" section');
+    } else {
+      check(!(j2.transactions && j2.transactions.total > 0), 'dns-only: the report counts no request/response exchange', j2.transactions && j2.transactions.total);
+      const empty = await page.locator('#time .empty').first().textContent().catch(() => '');
+      check(/no request\/response exchange/i.test(empty || ''), 'dns-only: "Where the time went" says in a sentence that there is no exchange', empty);
+      const drawn = await page.evaluate(() => ({
+        bars: document.querySelectorAll('#time .stack-bar').length,
+        tables: document.querySelectorAll('#time table').length,
+        charts: document.querySelectorAll('#time .chart, #time canvas').length,
+      }));
+      check(drawn.bars === 0 && drawn.tables === 0 && drawn.charts === 0, 'dns-only: no empty bar, table or chart in the section', drawn);
+    }
+    await shot(page, 'report-time-dns-only');
+    finish(w, 'time');
+  } finally {
+    await w.close();
+    await srv.stop();
+  }
+}
+
+async function checkWhereTime(page, json, cap) {
+  const wtw = json.where_time_went;
+  const tx = json.transactions || {};
+  const label = 'slow-server';
+  const order = await page.evaluate(() => Array.from(document.querySelectorAll('#report section.card')).map((s) => s.id));
+  check(order[0] === 'time' && order.indexOf('findings') > 0, `${label}: "Where the time went" is the first section, before the findings`, order);
+  check(typeof wtw.summary === 'string' && wtw.summary.length > 0, `${label}: the report has a summary sentence`, wtw.summary);
+  check((await page.locator('#time [data-metric="where_time_went.summary"]').textContent()) === wtw.summary, `${label}: the summary sentence is shown`);
+
+  // causes
+  const causes = (wtw.causes || []).filter((c) => typeof c.ms === 'number');
+  check(causes.some((c) => c.cause === 'server'), `${label}: the report names the server among the causes`, causes.map((c) => c.cause));
+  const shownCauses = await page.locator('#time table.causes tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.cause, tr.querySelector('td').textContent]));
+  check(shownCauses.length === causes.length && causes.every((c, i) => shownCauses[i][0] === c.cause && near(shownMs(shownCauses[i][1]), c.ms)),
+    `${label}: every cause is listed with its time, largest first`, shownCauses);
+
+  // capture point
+  const cp = json.capture_point || {};
+  const overall = await page.locator('#time [data-metric="capture_point.overall"]').textContent().catch(() => '');
+  check(typeof cp.overall === 'string' && overall.length > 0, `${label}: the capture point is shown (${cp.overall})`, overall);
+  if (cp.evidence) check((await page.locator('#time [data-metric="capture_point.evidence"]').textContent()) === cp.evidence, `${label}: the capture point's evidence is shown`);
+
+  // one stacked bar per connection, the server's part among them
+  const conns = tx.by_connection || [];
+  check(conns.length >= 1, `${label}: the report splits the time of ${conns.length} connection(s)`, conns.length);
+  const rows = page.locator('#time .stack-row');
+  check(await rows.count() === Math.min(20, conns.length), `${label}: one bar per connection`, await rows.count());
+  if (conns.length) {
+    const parts = await rows.first().locator('.seg').evaluateAll((s) => s.map((x) => [x.dataset.part, Number(x.dataset.ms), x.getAttribute('title')]));
+    const server = parts.find(([p]) => p === 'server');
+    check(server && near(server[1], conns[0].server_ms) && /server/.test(server[2]), `${label}: the first connection's bar has a server part of ${conns[0].server_ms} ms, with its title`, parts);
+    const aria = await rows.first().locator('.stack-bar').getAttribute('aria-label');
+    check(/server/.test(aria || '') && /total/.test(aria || ''), `${label}: the bar has an accessible label with the times`, aria);
+    check(await page.locator('#time .connections .legend .swatch').count() === 6, `${label}: the bars have a legend`);
+  }
+
+  // the slowest exchanges; the /slow one waited for the server
+  const items = tx.items || [];
+  const trs = page.locator('#time .exchanges tbody tr');
+  check(items.length >= 2 && await trs.count() === Math.min(25, items.length), `${label}: the slowest exchanges are listed (${items.length})`, await trs.count());
+  const slow = items.find((x) => x.path === cap.slowPath);
+  check(slow && slow.server_ms >= cap.serverDelayMs * 0.9 && slow.server_ms <= cap.serverDelayMs * 1.1,
+    `${label}: the report gives GET ${cap.slowPath} a server component of about ${cap.serverDelayMs} ms`, slow && slow.server_ms);
+  if (slow) {
+    const row = trs.filter({ hasText: `GET ${cap.slowPath}` }).first();
+    const cell = await row.locator('td[data-label="Server"]').textContent().catch(() => '');
+    check(near(shownMs(cell), slow.server_ms), `${label}: the page shows GET ${cap.slowPath}'s server time`, cell);
+    check(/http/i.test(await row.locator('.badge').first().textContent()), `${label}: the exchange's protocol is shown`);
+  }
+
+  // bulk transfers and the time-sequence graph
+  const tr = (json.tcp && json.tcp.transfers) || {};
+  const titems = tr.items || [];
+  check(titems.some((x) => x.bytes >= 64 * 1024), `${label}: the report lists the ${cap.bigBytes}-byte answer as a bulk transfer`, titems.map((x) => x.bytes));
+  check(await page.locator('#time .transfers tbody tr').count() === Math.min(20, titems.length), `${label}: every transfer is listed`);
+  if (tr.trace) {
+    const block = page.locator('#time .chart-block', { hasText: 'Time-sequence' });
+    await block.locator('.uplot canvas').first().waitFor().catch(() => {});
+    check(await block.locator('.uplot canvas').count() > 0, `${label}: the time-sequence graph is drawn (${tr.trace.t.length} points)`);
+  } else {
+    check(await page.locator('#time .chart-block', { hasText: 'Time-sequence' }).count() === 0, `${label}: no time-sequence graph without a trace`);
+  }
+
+  // findings: cause and cost
+  const findings = json.findings || [];
+  const shown = await page.locator('#findings li.finding').evaluateAll((lis) => lis.map((li) => ({
+    cause: li.querySelector('.cause') && li.querySelector('.cause').dataset.cause,
+    cost: li.querySelector('.f-cost') && li.querySelector('.f-cost').textContent,
+  })));
+  check(findings.every((f, i) => shown[i] && (shown[i].cause || null) === (f.cause ?? null) && (typeof f.cost_ms === 'number' ? near(shownMs(shown[i].cost.replace(/^.*cost\s*/, '')), f.cost_ms) : !shown[i].cost)),
+    `${label}: each finding shows its cause, and its cost when it has one, in the report's order`, { findings: findings.map((f) => [f.cause, f.cost_ms]), shown });
 }
 
 async function refusals(browser) {
@@ -482,7 +656,7 @@ async function progress(browser) {
   }
 }
 
-const SCENARIOS = { corpus, made, refusals, hostile, history, a11y, progress };
+const SCENARIOS = { corpus, made, time: whereTime, refusals, hostile, history, a11y, progress };
 
 async function main() {
   const fn = SCENARIOS[scenario];

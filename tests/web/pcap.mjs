@@ -157,3 +157,89 @@ export function hostileCapture() {
   pk.push({ t, data: udp(C, S, 41100, 53, dnsQuery(0x3100, HOSTILE_NAMES[0] + '.unanswered')) });
   return { bytes: pcapFile(pk), packets: pk.length };
 }
+
+// HTTP/1.1 seen next to the client (10 ms round trip), one connection: GET /slow, which the server's TCP
+// acknowledges at once and the server answers 500 ms later; then GET /big, answered at once with 96 KiB
+// (a bulk transfer: slow start within the client's 64 KiB window); then the close. Returns
+// {bytes, packets, serverDelayMs, slowPath, bigPath, bigBytes}.
+export function httpCapture() {
+  const C = '10.40.0.1';
+  const S = '10.40.0.80';
+  const cp = 51000;
+  const sp = 80;
+  const RTT = 0.010;
+  const MSS = 1448;
+  const WIN = 65535;
+  const pk = [];
+  let t = T0 + 200;
+  let id = 1;
+  const at = (dt, data) => { t += dt; pk.push({ t, data }); };
+  const c2s = (seq, ack, flags, payload = []) => tcp(C, S, cp, sp, seq, ack, flags, payload, id++, WIN);
+  const s2c = (seq, ack, flags, payload = []) => tcp(S, C, sp, cp, seq, ack, flags, payload, id++, WIN);
+  let cs = 70000;
+  let ss = 900000;
+  at(0, c2s(cs, 0, 'S'));
+  at(RTT, s2c(ss, cs + 1, 'SA'));
+  cs += 1;
+  ss += 1;
+  at(0.0002, c2s(cs, ss, 'A'));
+
+  // 1. the slow answer
+  const req1 = Array.from(enc.encode('GET /slow HTTP/1.1\r\nHost: app.example.test\r\n\r\n'));
+  at(0.001, c2s(cs, ss, 'PA', req1));
+  cs += req1.length;
+  at(RTT, s2c(ss, cs, 'A'));
+  const body1 = 'slow answer '.repeat(25);
+  const resp1 = Array.from(enc.encode(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body1.length}\r\n\r\n${body1}`));
+  at(0.5, s2c(ss, cs, 'PA', resp1));
+  ss += resp1.length;
+  at(0.0003, c2s(cs, ss, 'A'));
+
+  // 2. a bulk transfer: rounds of slow start, each acknowledged every second segment a round trip later
+  const req2 = Array.from(enc.encode('GET /big HTTP/1.1\r\nHost: app.example.test\r\n\r\n'));
+  at(0.002, c2s(cs, ss, 'PA', req2));
+  cs += req2.length;
+  const bigBytes = 96 * 1024;
+  const head = Array.from(enc.encode(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${bigBytes}\r\n\r\n`));
+  const resp2 = head.concat(Array.from({ length: bigBytes }, (_, i) => 97 + (i % 26)));
+  let sent = 0;
+  let acked = 0;
+  let cwnd = 10;
+  let gap = RTT + 0.001;
+  while (sent < resp2.length) {
+    const flight = [];
+    for (let n = 0; n < cwnd && sent < resp2.length && sent - acked + MSS <= WIN; n++) {
+      const len = Math.min(MSS, resp2.length - sent);
+      at(n === 0 ? gap : 0.0001, s2c(ss + sent, cs, n === 0 ? 'A' : 'PA', resp2.slice(sent, sent + len)));
+      sent += len;
+      flight.push(sent);
+    }
+    for (let i = 1; i < flight.length; i += 2) at(0.0001, c2s(cs, ss + flight[i], 'A'));
+    if (flight.length % 2) at(0.0001, c2s(cs, ss + flight[flight.length - 1], 'A'));
+    acked = sent;
+    cwnd *= 2;
+    gap = RTT;
+  }
+  ss += resp2.length;
+
+  // close
+  at(0.05, c2s(cs, ss, 'FA'));
+  at(RTT, s2c(ss, cs + 1, 'FA'));
+  at(0.0002, c2s(cs + 1, ss + 1, 'A'));
+  return { bytes: pcapFile(pk), packets: pk.length, serverDelayMs: 500, slowPath: '/slow', bigPath: '/big', bigBytes };
+}
+
+// DNS over UDP only: no TCP exchange whose time could be split.
+export function dnsOnlyCapture() {
+  const C = '10.50.0.1';
+  const S = '10.50.0.53';
+  const pk = [];
+  let t = T0 + 300;
+  ['a.example.test', 'b.example.test', 'c.example.test'].forEach((n, i) => {
+    t += 0.05;
+    pk.push({ t, data: udp(C, S, 42000 + i, 53, dnsQuery(0x4000 + i, n)) });
+    t += 0.015;
+    pk.push({ t, data: udp(S, C, 53, 42000 + i, dnsResponse(0x4000 + i, n, 0)) });
+  });
+  return { bytes: pcapFile(pk), packets: pk.length };
+}
