@@ -27,7 +27,7 @@ static void help(FILE *f) {
                 "and findings with Wireshark filters.\n"
                 "\n"
                 "Options:\n"
-                "  --json OUT          write the JSON report (schema pcapd.report/1) to OUT (- = stdout)\n"
+                "  --json OUT          write the JSON report (schema pcapd.report/2) to OUT (- = stdout)\n"
                 "  -o, --html OUT      write the self-contained HTML report to OUT (- = stdout)\n"
                 "  -q, --quiet         no terminal summary\n"
                 "  --progress          print progress to stderr\n"

@@ -44,6 +44,9 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         samples_init(&a->rtt, 200000, s + 4);
         samples_init(&a->conn_dur, 100000, s + 5);
         samples_init(&a->flow_jitter, 100000, s + 7);
+        samples_init(&a->rtt_path, 200000, s + 9);
+        samples_init(&a->ack_delay, 200000, s + 10);
+        txn_init(&a->txn, s + 11);
         int r = flow_table_init(&a->flows, a->seed);
         if (r >= 0)
                 r = dns_init(&a->dns, a->lim.max_dns_pending, s + 8);
@@ -76,6 +79,10 @@ analysis_t *analysis_free(analysis_t *a) {
         samples_done(&a->rtt);
         samples_done(&a->conn_dur);
         samples_done(&a->flow_jitter);
+        samples_done(&a->rtt_path);
+        samples_done(&a->ack_delay);
+        txn_done(&a->txn);
+        xfer_done(&a->xfer);
         for (int i = 0; i < _EV_MAX; i++)
                 free(a->ev[i].v);
         free(a->worst);
@@ -272,6 +279,7 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
                                 return;
                         }
                         f->tcp->d[0].wscale = f->tcp->d[1].wscale = -1;
+                        rtt_conn_init(&f->tcp->rtt);
                         a->tcp_conns++;
                 } else
                         a->udp_flows++;
@@ -383,6 +391,8 @@ int analysis_finish(analysis_t *a) {
                 return 0;
         flow_retire_all(a);
         worst_sort(a);
+        txn_finish(a);
+        xfer_finish(a);
         dns_finish(a);
         frag_finish(a);
         stats_finish(a);

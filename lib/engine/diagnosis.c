@@ -20,6 +20,7 @@ static finding_t *finding_add(analysis_t *a, const char *id, int severity, int p
         finding_t *f = &a->findings[a->n_findings++];
         memset(f, 0, sizeof *f);
         snprintf(f->id, sizeof f->id, "%s", id);
+        f->cost = -1;
         f->severity = severity;
         f->penalty = penalty;
         snprintf(f->filter, sizeof f->filter, "%s", filter ? filter : "");
@@ -69,6 +70,11 @@ static double ms(int64_t ns) {
 
 static int finding_cmp(const void *x, const void *y) {
         const finding_t *a = x, *b = y;
+        /* the time a finding cost first; those not measured in time after, most severe first */
+        if ((a->cost >= 0) != (b->cost >= 0))
+                return a->cost >= 0 ? -1 : 1;
+        if (a->cost != b->cost)
+                return a->cost > b->cost ? -1 : 1;
         if (a->severity != b->severity)
                 return b->severity - a->severity;
         if (a->penalty != b->penalty)
@@ -164,11 +170,19 @@ static void diagnose_tcp(analysis_t *a) {
                 samples_done(&tmp);
                 const char *side = syn_lost >= server && syn_lost >= client ? "network (lost SYNs)"
                                  : server >= client ? "server side" : "client side";
+                cause_t hs_cause = syn_lost >= server && syn_lost >= client ? CAUSE_NET_LOSS
+                                 : server >= client ? CAUSE_SERVER : CAUSE_CLIENT;
                 finding_t *f = finding_add(a, "tcp-slow-handshake", 2, clampi((double) sh->total * 2, 2, 10),
                                            "tcp.analysis.initial_rtt > 0.3 || (tcp.flags.syn==1 && tcp.analysis.retransmission)",
                                            "%s: %llu of %llu handshakes took > 300 ms, median %.0f ms",
                                            side, (unsigned long long) sh->total,
                                            (unsigned long long) a->tcp_hs_completed, ms(q.p50));
+                if (f) {
+                        f->cause = hs_cause;
+                        f->cost = 0;
+                        for (uint32_t i = 0; i < sh->n; i++)
+                                f->cost += sh->v[i].dur;
+                }
                 finding_detail(f, "%u had their SYN retransmitted (the first SYN or its answer was lost), %u waited "
                                   "for the SYN/ACK (server or path), %u waited for the client's ACK.",
                                syn_lost, server, client);
@@ -348,12 +362,211 @@ static void diagnose_capture(analysis_t *a) {
                                "They count in the capture totals only (see capture.link_types).");
 }
 
+const char *cause_name(cause_t c) {
+        static const char *const n[_CAUSE_MAX] = {
+                [CAUSE_NONE] = NULL, [CAUSE_SERVER] = "server", [CAUSE_CLIENT] = "client",
+                [CAUSE_NET_LATENCY] = "network-latency", [CAUSE_NET_LOSS] = "network-loss",
+                [CAUSE_NET_BANDWIDTH] = "network-bandwidth", [CAUSE_RWND] = "receiver-window",
+                [CAUSE_SENDER_APP] = "sender-application", [CAUSE_DNS] = "dns", [CAUSE_CAPTURE] = "capture",
+        };
+        return c < _CAUSE_MAX ? n[c] : NULL;
+}
+
+/* The cause of the findings that do not set one themselves. */
+static cause_t cause_of_id(const char *id) {
+        static const struct { const char *prefix; cause_t cause; } t[] = {
+                { "tcp-loss", CAUSE_NET_LOSS },        { "tcp-rto", CAUSE_NET_LOSS },
+                { "tcp-reorder", CAUSE_NET_LOSS },     { "tcp-zero-window", CAUSE_RWND },
+                { "tcp-high-rtt", CAUSE_NET_LATENCY }, { "tcp-no-answer", CAUSE_SERVER },
+                { "tcp-refused", CAUSE_SERVER },       { "tcp-aborted", CAUSE_SERVER },
+                { "dns-", CAUSE_DNS },                 { "icmp-", CAUSE_NET_LOSS },
+                { "pmtu", CAUSE_NET_LOSS },            { "ip-frag", CAUSE_NET_LOSS },
+                { "capture-", CAUSE_CAPTURE },
+        };
+        for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+                if (strncmp(id, t[i].prefix, strlen(t[i].prefix)) == 0)
+                        return t[i].cause;
+        return CAUSE_NONE;
+}
+
+static const char *cause_words(cause_t c) {
+        switch (c) {
+        case CAUSE_SERVER: return "the server's think time";
+        case CAUSE_CLIENT: return "the client's waits before its requests";
+        case CAUSE_NET_LATENCY: return "round trips on the path";
+        case CAUSE_NET_LOSS: return "recovering from loss";
+        case CAUSE_NET_BANDWIDTH: return "queueing behind a narrow link";
+        case CAUSE_RWND: return "waiting for the receiver's window";
+        case CAUSE_SENDER_APP: return "the sender writing slowly";
+        case CAUSE_DNS: return "slow name resolution";
+        default: return "other";
+        }
+}
+
+/* Where the time went: the exchanges' time split by cause (ANALYSES.md, "Causes and their cost"). */
+static void diagnose_time_costs(analysis_t *a) {
+        const txn_state_t *t = &a->txn;
+        const xfer_state_t *x = &a->xfer;
+        memset(a->cost, 0, sizeof a->cost);
+        a->cost_total = t->sum[TP_TOTAL];
+        a->cost[CAUSE_SERVER] = t->sum[TP_SERVER];
+        int64_t client = t->sum[TP_CLIENT] - t->client_overlapped;
+        a->cost[CAUSE_CLIENT] = client > 0 ? client : 0;
+        a->cost[CAUSE_RWND] = x->t[XL_RWND];
+        a->cost[CAUSE_NET_LOSS] = t->sum[TP_LOSS] > x->t[XL_LOSS] ? t->sum[TP_LOSS] : x->t[XL_LOSS];
+        a->cost[CAUSE_NET_BANDWIDTH] = x->t[XL_BANDWIDTH];
+        a->cost[CAUSE_SENDER_APP] = x->t[XL_APP];
+        /* the rest of the answers' transfer time was round trips (slow start, small answers) */
+        int64_t limited = a->cost[CAUSE_RWND] + a->cost[CAUSE_NET_LOSS] + a->cost[CAUSE_NET_BANDWIDTH] +
+                          a->cost[CAUSE_SENDER_APP];
+        int64_t rest = t->sum[TP_TRANSFER] - limited;
+        a->cost[CAUSE_NET_LATENCY] = t->sum[TP_NETWORK] + (rest > 0 ? rest : 0);
+        for (uint32_t i = 0; i < a->ev[EV_DNS_SLOW].n; i++)
+                a->cost[CAUSE_DNS] += a->ev[EV_DNS_SLOW].v[i].dur;
+
+        cause_t top = CAUSE_NONE;
+        for (int c = 1; c < _CAUSE_MAX; c++)
+                if (a->cost[c] > 0 && (top == CAUSE_NONE || a->cost[c] > a->cost[top]))
+                        top = (cause_t) c;
+        if (t->total == 0)
+                snprintf(a->time_summary, sizeof a->time_summary, "No request/response exchange was seen on TCP.");
+        else if (top == CAUSE_NONE || a->cost_total <= 0)
+                snprintf(a->time_summary, sizeof a->time_summary, "%llu exchanges took no measurable time.",
+                         (unsigned long long) t->total);
+        else
+                snprintf(a->time_summary, sizeof a->time_summary,
+                         "Of %.1f s spent in %llu %s on %llu %s, %s took %.1f s (%.0f%%).", ms(a->cost_total) / 1e3,
+                         (unsigned long long) t->total, t->total == 1 ? "exchange" : "exchanges",
+                         (unsigned long long) t->conns_total, t->conns_total == 1 ? "connection" : "connections",
+                         cause_words(top), ms(a->cost[top]) / 1e3,
+                         100.0 * (double) a->cost[top] / (double) (a->cost_total > a->cost[top] ? a->cost_total : a->cost[top]));
+}
+
+static double share(const analysis_t *a, cause_t c) {
+        return a->cost_total > 0 ? 100.0 * (double) a->cost[c] / (double) a->cost_total : 0;
+}
+
+/* A finding for a cause that cost a significant share of the time: at least MIN_COST and MIN_SHARE. */
+#define TIME_MIN_COST (500 * NS_PER_MS)
+#define TIME_MIN_SHARE 10.0
+
+static finding_t *time_finding(analysis_t *a, const char *id, cause_t c, const char *filter, const char *what) {
+        double sh = share(a, c);
+        if (a->cost[c] < TIME_MIN_COST || sh < TIME_MIN_SHARE)
+                return NULL;
+        finding_t *f = finding_add(a, id, sh >= 50 ? 2 : 1, clampi(sh / 4, 1, 25), filter,
+                                   "%s accounts for %.1f s of the %.1f s spent in %llu %s", what,
+                                   ms(a->cost[c]) / 1e3, ms(a->cost_total) / 1e3, (unsigned long long) a->txn.total,
+                                   a->txn.total == 1 ? "exchange" : "exchanges");
+        if (f) {
+                f->cause = c;
+                f->cost = a->cost[c];
+        }
+        return f;
+}
+
+static void finding_flows_from_exchanges(finding_t *f, const txn_state_t *t, txn_part_t part) {
+        for (uint32_t i = 0; i < t->n && f && f->n_flows < 5; i++)
+                if (t->items[i].part[part] >= 100 * NS_PER_MS)
+                        finding_flow(f, &t->items[i].key, true);
+}
+
+static void finding_flows_from_transfers(finding_t *f, const xfer_state_t *x, xfer_limit_t l) {
+        for (uint32_t i = 0; i < x->n && f && f->n_flows < 5; i++)
+                if (x->items[i].t[l] > 0)
+                        finding_flow(f, &x->items[i].key, true);
+}
+
+static void diagnose_time(analysis_t *a) {
+        const txn_state_t *t = &a->txn;
+        const xfer_state_t *x = &a->xfer;
+        quantiles_t q;
+        finding_t *f = time_finding(a, "slow-server", CAUSE_SERVER, "tcp.time_delta > 0.2 && tcp.len > 0",
+                                    "The server's think time");
+        if (f) {
+                samples_quantiles(&a->txn.server, &q);
+                finding_detail(f, "The server took %.0f ms before its first answer byte at the median and %.0f ms at "
+                                  "worst (the path's round trip removed). The network and the client were not "
+                                  "what made these exchanges slow: look at the server application or what it "
+                                  "waits for (a database, a backend).", ms(q.p50), ms(q.max));
+                finding_flows_from_exchanges(f, t, TP_SERVER);
+        }
+        f = time_finding(a, "client-think", CAUSE_CLIENT, "tcp.time_delta > 0.2 && tcp.len > 0",
+                         "The client's wait before its requests");
+        if (f) {
+                finding_detail(f, "The client application waited before sending its requests while nothing else "
+                                  "was happening (%.1f s of its waits overlapped other traffic and are not "
+                                  "counted): a user's think time, a client that paces itself, or one slow to "
+                                  "prepare its requests.", ms(t->client_overlapped) / 1e3);
+                finding_flows_from_exchanges(f, t, TP_CLIENT);
+        }
+        /* round trips are a problem only on a long path: at least 50 ms, as for the high-RTT finding */
+        quantiles_t path;
+        samples_quantiles(&a->rtt_path, &path);
+        if (!path.count)
+                samples_quantiles(&a->hs_rtt, &path);
+        f = path.count && path.p50 >= 50 * NS_PER_MS
+                ? time_finding(a, "network-latency", CAUSE_NET_LATENCY, "tcp.analysis.ack_rtt > 0.05",
+                               "Round trips on the path")
+                : NULL;
+        if (f) {
+                quantiles_t hs;
+                samples_quantiles(&a->hs_rtt, &hs);
+                finding_detail(f, "Every exchange costs at least one path round trip (handshake %.0f ms at the "
+                                  "median), and a transfer in slow start one more per window. Fewer round trips "
+                                  "(keep-alive, fewer requests, a closer server) are the remedy.", ms(hs.p50));
+                /* the handshake's high-RTT finding says the same thing less well: one finding for one cause */
+                for (unsigned i = 0; i < a->n_findings; i++)
+                        if (strcmp(a->findings[i].id, "tcp-high-rtt") == 0) {
+                                memmove(&a->findings[i], &a->findings[i + 1], sizeof(finding_t) * (a->n_findings - i - 1));
+                                a->n_findings--;
+                                break;
+                        }
+        }
+        f = time_finding(a, "transfer-receiver-window", CAUSE_RWND, "tcp.analysis.window_full || tcp.analysis.zero_window",
+                         "Waiting for the receiver's window");
+        if (f) {
+                finding_detail(f, "The data in flight reached the window the receiver advertised: the receiver's "
+                                  "buffer (SO_RCVBUF, autotuning) is too small for this path's bandwidth-delay "
+                                  "product. A larger receive buffer is the remedy.");
+                finding_flows_from_transfers(f, x, XL_RWND);
+        }
+        f = time_finding(a, "transfer-bandwidth", CAUSE_NET_BANDWIDTH, "tcp.analysis.ack_rtt > 0.1",
+                         "Queueing behind a narrow link");
+        if (f) {
+                int64_t qmax = 0;
+                for (uint32_t i = 0; i < x->n; i++)
+                        if (x->items[i].queue_max > qmax)
+                                qmax = x->items[i].queue_max;
+                finding_detail(f, "The transfers ran at the link's capacity while the round trip grew by up to %.0f "
+                                  "ms over its base: packets queued at a bottleneck (bufferbloat). Everything "
+                                  "sharing that link waited in the same queue.", ms(qmax));
+                finding_flows_from_transfers(f, x, XL_BANDWIDTH);
+        }
+        f = time_finding(a, "transfer-sender", CAUSE_SENDER_APP, "tcp.len > 0",
+                         "The sender writing slowly");
+        if (f) {
+                finding_detail(f, "The sender had nothing in flight and open windows, yet sent nothing: its "
+                                  "application produced the data slowly (or paced it). The network was idle.");
+                finding_flows_from_transfers(f, x, XL_APP);
+        }
+        /* loss: the existing loss finding carries the time recovery cost */
+        for (unsigned i = 0; i < a->n_findings; i++)
+                if (strcmp(a->findings[i].id, "tcp-loss") == 0 && a->cost[CAUSE_NET_LOSS] > 0)
+                        a->findings[i].cost = a->cost[CAUSE_NET_LOSS];
+}
+
 void diagnosis_run(analysis_t *a) {
         a->n_findings = 0;
+        diagnose_time_costs(a);
         diagnose_tcp(a);
         diagnose_dns(a);
         diagnose_ip(a);
         diagnose_capture(a);
+        diagnose_time(a);
+        for (unsigned i = 0; i < a->n_findings; i++)
+                if (a->findings[i].cause == CAUSE_NONE)
+                        a->findings[i].cause = cause_of_id(a->findings[i].id);
         qsort(a->findings, a->n_findings, sizeof(finding_t), finding_cmp);
         int score = 100;
         for (unsigned i = 0; i < a->n_findings; i++)

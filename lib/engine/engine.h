@@ -6,6 +6,7 @@
 
 #include "analysis.h"
 #include "decode.h"
+#include "rtt.h"
 #include "samples.h"
 
 #define NS_PER_MS 1000000LL
@@ -18,6 +19,9 @@ typedef struct flow_key {
         uint16_t pa, pb;
         uint8_t proto;
 } flow_key_t;
+
+#include "transfer.h"
+#include "txn.h"
 
 #define TCP_HOLES_MAX 512
 #define TCP_UNACKED 16
@@ -65,6 +69,17 @@ typedef struct tcp_dir {
         int64_t jit_prev_ts, jit_prev_delta;
         int64_t jitter16;
         uint32_t jit_n;
+        /* the last retransmission of data already seen, until a D-SACK may call it spurious */
+        uint32_t rtx_seq, rtx_end;
+        uint64_t rtx_event;      /* its index in the retransmission events + 1, 0 none */
+        uint8_t rtx_kind;
+        bool rtx_valid;
+        /* one-way delay from this side's TCP timestamps: its first TSval and when it was seen */
+        uint32_t ts0_val;
+        int64_t ts0_t;
+        bool ts0;
+        xfer_dir_t xfer;         /* the current run of data and what limits it */
+        xfer_trace_t *trace;     /* its time-sequence trace, for the largest transfer */
 } tcp_dir_t;
 
 typedef struct udp_dir {
@@ -109,6 +124,8 @@ typedef struct tcp_conn {
         uint32_t dns_need[2];    /* body bytes of the current message still to come (0: a length prefix is next) */
         bool dns_body_start[2];  /* the next byte starts a message body (its prefix came alone) */
         bool dns_sync[2];
+        rtt_conn_t rtt;          /* the round trip's halves */
+        txn_conn_t *txn;         /* exchanges, from the first data on */
 } tcp_conn_t;
 
 typedef struct flow_table {
@@ -275,9 +292,27 @@ typedef struct service_entry {
 
 #define FINDINGS_MAX 24
 
+typedef enum cause {
+        CAUSE_NONE,
+        CAUSE_SERVER,
+        CAUSE_CLIENT,
+        CAUSE_NET_LATENCY,
+        CAUSE_NET_LOSS,
+        CAUSE_NET_BANDWIDTH,
+        CAUSE_RWND,
+        CAUSE_SENDER_APP,
+        CAUSE_DNS,
+        CAUSE_CAPTURE,
+        _CAUSE_MAX,
+} cause_t;
+
+const char *cause_name(cause_t c);
+
 typedef struct finding {
         int severity;            /* 3 critical, 2 warning, 1 info */
         int penalty;
+        cause_t cause;
+        int64_t cost;            /* the time it cost (ns), -1 when not measured in time */
         char id[32];
         char title[160];
         char detail[512];
@@ -336,7 +371,9 @@ struct analysis {
         samples_t hs_rtt;        /* SYN -> ACK of SYN/ACK, at the capture point */
         samples_t hs_syn_synack; /* SYN -> SYN/ACK */
         samples_t hs_synack_ack; /* SYN/ACK -> ACK */
-        samples_t rtt;           /* data -> ACK (Karn) */
+        samples_t rtt;           /* data -> ACK (Karn), both ways mixed (schema 1's tcp.rtt_ms) */
+        samples_t rtt_path;      /* data -> ACK from the far host, as a path RTT */
+        samples_t ack_delay;     /* data -> ACK from the near host: its ACK delay */
         samples_t conn_dur;
         /* per server baseline for handshake blame: kept as events */
 
@@ -364,12 +401,18 @@ struct analysis {
 
         event_list_t ev[_EV_MAX];
 
+        txn_state_t txn;         /* request/response exchanges, capture point */
+        xfer_state_t xfer;       /* bulk transfers and their limits */
+
         /* worst flows, filled at flow retirement / finish: summaries, bounded */
         struct flow_summary *worst;
         uint32_t n_worst, cap_worst;
 
         bool finished;
         int health;
+        int64_t cost[_CAUSE_MAX]; /* where the time went: what each cause cost (ns), and of what total */
+        int64_t cost_total;
+        char time_summary[256];
         finding_t findings[FINDINGS_MAX];
         unsigned n_findings;
 
@@ -397,6 +440,7 @@ char *flow_filter(const flow_key_t *k, char *buf, size_t len);
 bool tcp_is_new_connection(const flow_t *f, int dir, const packet_t *p);
 void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p);
 void tcp_flow_finish(analysis_t *a, flow_t *f);
+void tcp_conn_free(tcp_conn_t *c);
 
 /* udp / dns / icmp / frag / stats */
 void udp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p);

@@ -44,11 +44,8 @@ int flow_table_init(flow_table_t *t, uint64_t seed) {
 void flow_table_done(flow_table_t *t) {
         if (t->slots)
                 for (uint32_t i = 0; i < t->cap; i++)
-                        if (t->slots[i].tcp) {
-                                free(t->slots[i].tcp->d[0].holes);
-                                free(t->slots[i].tcp->d[1].holes);
-                                free(t->slots[i].tcp);
-                        }
+                        if (t->slots[i].tcp)
+                                tcp_conn_free(t->slots[i].tcp);
         free(t->slots);
         t->slots = NULL;
 }
@@ -139,7 +136,7 @@ void flow_retire(analysis_t *a, flow_t *f) {
                 s.refused = c->refused;
                 s.reset = c->reset_seen;
                 s.syn_only = c->hs == HS_SYN;
-                free(f->tcp);
+                tcp_conn_free(f->tcp);
                 f->tcp = NULL;
         } else {
                 for (int d = 0; d < 2; d++)

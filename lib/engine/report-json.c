@@ -1,10 +1,11 @@
-/* The JSON report, schema "pcapd.report/1" (documented in lib/engine/REPORT-SCHEMA.md). Member names are a
+/* The JSON report, schema "pcapd.report/2" (documented in lib/engine/REPORT-SCHEMA.md). Member names are a
  * contract with other tools: add members freely, never rename or remove one within version 1. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "json.h"
+#include "report-json.h"
 
 static const char *const proto_names[_PROTO_MAX] = {
         [PROTO_ETHERNET] = "ethernet", [PROTO_VLAN] = "vlan", [PROTO_SLL] = "sll", [PROTO_IPV4] = "ipv4",
@@ -39,7 +40,7 @@ const char *report_service_name(uint8_t proto, uint16_t port) {
         return NULL;
 }
 
-static void json_quantiles_ms(json_t *j, const char *key, samples_t *s) {
+void json_quantiles_ms(json_t *j, const char *key, samples_t *s) {
         quantiles_t q;
         samples_quantiles(s, &q);
         json_object_begin(j, key);
@@ -81,7 +82,7 @@ static void json_histogram(json_t *j, const char *key, const samples_t *s) {
         json_array_end(j);
 }
 
-static void json_flow(json_t *j, const char *key, const flow_key_t *k) {
+void json_flow(json_t *j, const char *key, const flow_key_t *k) {
         char buf[64];
         json_object_begin(j, key);
         json_str(j, "src", addr_format(&k->a, buf, sizeof buf));
@@ -356,7 +357,10 @@ static void json_tcp(json_t *j, analysis_t *a) {
         json_histogram(j, "rtt_histogram", &a->hs_rtt);
         json_object_end(j);
         json_quantiles_ms(j, "rtt_ms", &a->rtt);
+        json_quantiles_ms(j, "rtt_path_ms", &a->rtt_path);
+        json_quantiles_ms(j, "ack_delay_ms", &a->ack_delay);
         json_quantiles_ms(j, "duration_ms", &a->conn_dur);
+        json_transfers(j, a);
         json_object_end(j);
 }
 
@@ -502,13 +506,16 @@ void report_json(analysis_t *a, FILE *out) {
         json_t jj, *j = &jj;
         json_init(j, out, true);
         json_object_begin(j, NULL);
-        json_str(j, "schema", "pcapd.report/1");
+        json_str(j, "schema", "pcapd.report/2");
         json_str(j, "generator", "pcapd " PCAPD_VERSION);
+        json_where_time_went(j, a);
+        json_capture_point(j, a);
         json_capture(j, a);
         json_protocols(j, a);
         json_services(j, a);
         json_talkers(j, a);
         json_tcp(j, a);
+        json_transactions(j, a);
         json_dns(j, a);
         json_icmp(j, a);
         json_object_begin(j, "ip");
@@ -557,6 +564,11 @@ void report_json(analysis_t *a, FILE *out) {
                 json_str(j, "detail", f->detail);
                 json_str(j, "filter", f->filter);
                 json_i64(j, "penalty", f->penalty);
+                json_str(j, "cause", cause_name(f->cause));
+                if (f->cost >= 0)
+                        json_ms(j, "cost_ms", f->cost);
+                else
+                        json_null(j, "cost_ms");
                 json_array_begin(j, "flows");
                 for (unsigned k = 0; k < f->n_flows; k++)
                         json_str(j, NULL, f->flows[k]);

@@ -124,7 +124,22 @@ static void tcp_unacked_push(tcp_dir_t *s, uint32_t seq, uint32_t end, int64_t t
         s->ua_n++;
 }
 
-static void tcp_rtt_on_ack(analysis_t *a, tcp_dir_t *data_dir, uint32_t ack, int64_t ts) {
+/* A data -> ACK sample of host `h` (the acknowledging side), in the split distributions by where the
+ * capture is: from the far host a path round trip, from the near host its ACK delay. */
+static void tcp_rtt_sample(analysis_t *a, tcp_conn_t *c, int h, int64_t v) {
+        rtt_half_add(&c->rtt.h[h], v);
+        capture_point_t cp = rtt_capture_point(&c->rtt);
+        int64_t other = rtt_half_base(&c->rtt.h[!h]);
+        if ((cp == CP_CLIENT && h == 0) || (cp == CP_SERVER && h == 1))
+                samples_add(&a->ack_delay, v);
+        else if (other >= 0 && cp != CP_UNKNOWN)
+                samples_add(&a->rtt_path, v + other);
+        else if (other >= 0 && v + other < 200000)
+                samples_add(&a->rtt_path, v + other); /* a path too short to split */
+}
+
+static void tcp_rtt_on_ack(analysis_t *a, tcp_conn_t *c, int ack_dir, uint32_t ack, int64_t ts) {
+        tcp_dir_t *data_dir = &c->d[!ack_dir];
         bool have = false;
         tcp_unacked_t last = { 0 };
         while (data_dir->ua_n > 0) {
@@ -138,6 +153,7 @@ static void tcp_rtt_on_ack(analysis_t *a, tcp_dir_t *data_dir, uint32_t ack, int
         }
         if (have && !last.retransmitted && ts >= last.ts) {
                 samples_add(&a->rtt, ts - last.ts);
+                tcp_rtt_sample(a, c, ack_dir, ts - last.ts);
                 series_bucket_t *b = series_at(a, ts);
                 if (b) {
                         b->rtt_n++;
@@ -182,6 +198,35 @@ static void tcp_count_retrans(analysis_t *a, tcp_dir_t *s, const packet_t *p, in
         e.sub = (uint8_t) kind;
         e.value = p->tcp.seq;
         event_add(a, EV_RETRANS, &e);
+        s->rtx_valid = kind != 2;
+        s->rtx_seq = p->tcp.seq;
+        s->rtx_end = p->tcp.seq + p->payload_len;
+        s->rtx_kind = (uint8_t) kind;
+        s->rtx_event = a->ev[EV_RETRANS].total <= a->ev[EV_RETRANS].n ? a->ev[EV_RETRANS].total : 0;
+}
+
+/* A D-SACK (RFC 2883: a SACK block at or below the cumulative ACK) reports a segment received twice: the
+ * last retransmission of that range was needless (a tail-loss probe, RFC 8985, or a timeout that fired
+ * early). It becomes spurious. */
+static void tcp_dsack(analysis_t *a, tcp_dir_t *s, uint32_t start, uint32_t end) {
+        if (!s->rtx_valid || !seq_le(start, s->rtx_seq) || !seq_ge(end, s->rtx_end))
+                return;
+        s->rtx_valid = false;
+        if (s->rtx_kind == 0) {
+                s->rto--;
+                a->tcp_rto--;
+        } else if (s->rtx_kind == 1) {
+                s->fast--;
+                a->tcp_fast--;
+        } else if (s->rtx_kind == 3) {
+                s->pmtu--;
+                a->tcp_pmtu_retrans--;
+        } else
+                return;
+        s->spurious++;
+        a->tcp_spurious++;
+        if (s->rtx_event)
+                a->ev[EV_RETRANS].v[s->rtx_event - 1].sub = 2;
 }
 
 static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
@@ -253,6 +298,22 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         s->seen = true;
         s->packets++;
         s->bytes += p->wirelen;
+        if (t->has_ts && !(fl & TCP_RST)) {
+                /* a data segment of a run under way echoing a timestamp of the other side for the first
+                 * time: a sample of this side's half (data leaves on an ACK's arrival while a transfer
+                 * runs; the first segment of an answer would add the server's think time) */
+                if (plen > 0 && t->ts_ecr && !(fl & TCP_SYN) && s->xfer.first) {
+                        int64_t sent = rtt_tsv_echo(&c->rtt.tsv[!dir], t->ts_ecr);
+                        if (sent >= 0 && ts >= sent)
+                                rtt_half_add(&c->rtt.h[dir], ts - sent);
+                }
+                rtt_tsv_sent(&c->rtt.tsv[dir], t->ts_val, ts);
+                if (!s->ts0) {
+                        s->ts0 = true;
+                        s->ts0_val = t->ts_val;
+                        s->ts0_t = ts;
+                }
+        }
         jitter_update(ts, &s->jit_prev_ts, &s->jit_prev_delta, &s->jitter16, &s->jit_n);
 
         if (fl & TCP_SYN) {
@@ -270,6 +331,12 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         samples_add(&a->hs_rtt, ts - first);
                         samples_add(&a->hs_syn_synack, c->synack_ts > first ? c->synack_ts - first : 0);
                         samples_add(&a->hs_synack_ack, ts > c->synack_ts ? ts - c->synack_ts : 0);
+                        /* the halves: the server's is the answered SYN's wait for the SYN/ACK, the client's
+                         * the SYN/ACK's wait for the ACK (only when neither was sent twice) */
+                        if (c->synack_ts >= c->syn_last_ts && c->synack_count == 1)
+                                c->rtt.h[1].hs = c->synack_ts - c->syn_last_ts;
+                        if (ts >= c->synack_ts && c->synack_count == 1)
+                                c->rtt.h[0].hs = ts - c->synack_ts;
                         if (c->syn_count == 1 && ts - c->syn_ts >= 50 * NS_PER_MS) {
                                 a->tcp_hs_high_rtt++;
                                 if (ts - c->syn_ts > a->tcp_hs_high_rtt_max)
@@ -344,6 +411,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 s->probe_pending = true;
                 goto ack;
         }
+        uint32_t new_bytes = plen; /* payload never seen here before */
         if (seglen > 0 && !(fl & TCP_SYN)) {
                 uint32_t seq = t->seq, end = seq + seglen;
                 if (!s->seq_valid) {
@@ -356,6 +424,8 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         a->tcp_gaps++;
                         tcp_hole_add(s, s->next_seq, seq, ts, t);
                         s->next_seq = end;
+                        if (plen > 0)
+                                xfer_loss(f, dir);
                 } else {
                         tcp_hole_t hole;
                         bool pmtu = c->pmtu_ts && ts - c->pmtu_ts < NS_PER_S && ts >= c->pmtu_ts;
@@ -380,9 +450,13 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                         bool reported = (r->dupacks >= 3 && r->last_ack == seq) ||
                                                         (r->has_sack && seq_gt(r->sack_high, seq));
                                         tcp_count_retrans(a, s, p, pmtu ? 3 : reported ? 1 : 0);
+                                        s->rtx_valid = false; /* it filled a gap: no duplicate to report */
                                 }
                         } else {
                                 retrans = true;
+                                new_bytes = seq_gt(end, s->next_seq) ? end - s->next_seq : 0;
+                                if (new_bytes > plen)
+                                        new_bytes = plen;
                                 if (r->ack_valid && seq_le(end, r->last_ack) && !(fl & TCP_FIN && plen == 0 && end == r->last_ack + 1))
                                         tcp_count_retrans(a, s, p, 2);
                                 else {
@@ -413,19 +487,28 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 s->payload_bytes += plen;
                 a->tcp_data_segments++;
                 tcp_unacked_push(s, t->seq, t->seq + plen, ts, retrans);
+                if (retrans && s->rtx_valid && s->rtx_seq == t->seq && s->rtx_kind != 2)
+                        xfer_loss(f, dir);
+                /* the other side's run of data ends when this side sends new data: a turn-around */
+                if (new_bytes && r->xfer.first)
+                        txn_run_loss(f, !dir, xfer_end(a, f, !dir));
+                xfer_data(a, f, dir, p, retrans, new_bytes);
+                txn_data(a, f, dir, p, new_bytes);
         }
 
 ack:
         /* ---- acknowledgements and window advertised by s ---- */
         if (!(fl & TCP_ACK))
                 return;
+        if (plen == 0)
+                txn_ack(a, f, dir, p);
         {
                 uint32_t ack = t->ack;
                 int sc = tcp_scale(c, dir);
                 if (!s->ack_valid) {
                         s->ack_valid = true;
                         s->last_ack = ack;
-                        tcp_rtt_on_ack(a, r, ack, ts);
+                        tcp_rtt_on_ack(a, c, dir, ack, ts);
                 } else if (seq_gt(ack, s->last_ack)) {
                         if (r->probe_pending && ack == r->next_seq + 1)
                                 r->next_seq = ack;
@@ -434,7 +517,7 @@ ack:
                         s->dupacks = 0;
                         if (s->has_sack && seq_ge(ack, s->sack_high))
                                 s->has_sack = false;
-                        tcp_rtt_on_ack(a, r, ack, ts);
+                        tcp_rtt_on_ack(a, c, dir, ack, ts);
                 } else if (ack == s->last_ack && plen == 0 && !(fl & (TCP_SYN | TCP_FIN))) {
                         if (t->win != s->win_raw) {
                                 s->win_update++;
@@ -448,6 +531,9 @@ ack:
                 }
                 for (int i = 0; i < t->n_sack; i++) {
                         uint32_t re = t->sack[i][1];
+                        if (i == 0 && (seq_le(re, ack) || (t->n_sack > 1 && seq_le(re, t->sack[1][1]) &&
+                                                           seq_ge(t->sack[0][0], t->sack[1][0]))))
+                                tcp_dsack(a, r, t->sack[i][0], re);
                         if (seq_gt(re, ack) && (!s->has_sack || seq_gt(re, s->sack_high))) {
                                 s->sack_high = re;
                                 s->has_sack = true;
@@ -470,13 +556,31 @@ ack:
                         s->win_from_syn = false;
                         s->win = sc > 0 ? (uint64_t) t->win << sc : t->win;
                 }
+                xfer_ack(a, f, dir, p);
         }
+}
+
+void tcp_conn_free(tcp_conn_t *c) {
+        if (!c)
+                return;
+        for (int d = 0; d < 2; d++) {
+                free(c->d[d].holes);
+                if (c->d[d].trace)
+                        free(c->d[d].trace->p);
+                free(c->d[d].trace);
+        }
+        free(c->txn);
+        free(c);
 }
 
 void tcp_flow_finish(analysis_t *a, flow_t *f) {
         tcp_conn_t *c = f->tcp;
         if (!c)
                 return;
+        /* the runs end (the server's first: its loss belongs to the answer under way), then the exchanges */
+        txn_run_loss(f, 1, xfer_end(a, f, 1));
+        txn_run_loss(f, 0, xfer_end(a, f, 0));
+        txn_flow_end(a, f);
         for (int d = 0; d < 2; d++) {
                 /* gaps never filled: segments that never passed the capture point */
                 for (int i = 0; i < c->d[d].n_holes; i++)

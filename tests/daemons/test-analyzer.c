@@ -19,7 +19,7 @@ static int json_report_check(const char *json, size_t len) {
         write_file(path, json, len);
         snprintf(cmd, sizeof(cmd),
                  "python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); "
-                 "sys.exit(0 if isinstance(d, dict) and d.get(\"schema\") == \"pcapd.report/1\" else 1)' '%s'",
+                 "sys.exit(0 if isinstance(d, dict) and d.get(\"schema\") == \"pcapd.report/2\" else 1)' '%s'",
                  path);
         status = system(cmd);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
@@ -47,11 +47,11 @@ static void check_success(const char *what, const job_result_t *r, uint64_t expe
         if (r->json && r->json_len > 0) {
                 j = json_report_check(r->json, r->json_len);
                 if (j < 0)
-                        CHECK_MSG(strstr(r->json, "\"schema\": \"pcapd.report/1\"") ||
-                                  strstr(r->json, "\"schema\":\"pcapd.report/1\""),
+                        CHECK_MSG(strstr(r->json, "\"schema\": \"pcapd.report/2\"") ||
+                                  strstr(r->json, "\"schema\":\"pcapd.report/2\""),
                                   "%s: no schema in the JSON report (python3 absent: substring check)", what);
                 else
-                        CHECK_MSG(j == 0, "%s: the JSON report is not valid JSON with \"schema\": \"pcapd.report/1\"",
+                        CHECK_MSG(j == 0, "%s: the JSON report is not valid JSON with \"schema\": \"pcapd.report/2\"",
                                   what);
         }
 }

@@ -70,7 +70,7 @@ def main():
         rc, out, err = harness.run([a, 'analyze', clean, '--quiet'])
         expect('--quiet: nothing on stdout', rc == 0 and out == b'', '%s %r' % (harness.describe_rc(rc), out[:80]))
         rc, out, err = harness.run([a, 'analyze', clean, '--json', '-', '--quiet', '-o', os.path.join(td, 'r.html')])
-        expect('--json - and -o FILE together', rc == 0 and harness.loads(out).get('schema') == 'pcapd.report/1'
+        expect('--json - and -o FILE together', rc == 0 and harness.loads(out).get('schema') == 'pcapd.report/2'
                and os.path.getsize(os.path.join(td, 'r.html')) > 1000, harness.describe_rc(rc))
         rc, out, err = harness.run([a, 'analyze', clean, '--json', '/nonexistent-dir/r.json', '--quiet'])
         expect('report cannot be written: non-zero exit, a message', rc not in (0, None) and rc > 0 and err.strip() != '',

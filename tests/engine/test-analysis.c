@@ -248,7 +248,7 @@ static void test_formats_and_members(void) {
         };
         for (unsigned i = 0; i < sizeof members / sizeof members[0]; i++)
                 CHECK_MSG(tu_json_get(j, members[i], v, sizeof v) != NULL, "JSON member %s missing", members[i]);
-        CHECK_STR(tu_json_get(j, "schema", v, sizeof v), "\"pcapd.report/1\"");
+        CHECK_STR(tu_json_get(j, "schema", v, sizeof v), "\"pcapd.report/2\"");
         free(j);
         /* HTML and summary writers work and HTML is one document */
         tu_out_t o;

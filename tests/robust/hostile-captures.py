@@ -153,7 +153,7 @@ class Checker:
         elif r.rc == 0:
             if r.report is None:
                 f.append('exit 0 without a valid JSON report (%s)' % (r.json_error or 'empty'))
-            elif r.report.get('schema') != 'pcapd.report/1':
+            elif r.report.get('schema') != 'pcapd.report/2':
                 f.append('schema %r' % r.report.get('schema'))
             elif expect_limit:
                 v = get(r.report, expect_limit)
