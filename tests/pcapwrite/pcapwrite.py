@@ -558,7 +558,8 @@ class LinuxConn:
         start from 10 segments (then congestion avoidance), limited by the receiver's window; the receiver ACKs
         every second segment at once, a lone one after the delayed-ACK timer (last_ack: 'delayed', 'now', or
         'none' when its own answer will carry the ACK), and any segment out of order at once with SACK blocks.
-        lose: {(segment index, transmission number)} lost before the capture point; after 3 duplicate ACKs the
+        lose: {(segment index, transmission number)} lost on the path (after the capture point when it is at the
+        sender, before it otherwise); after 3 duplicate ACKs the
         sender retransmits (fast retransmit, cwnd halved), else when its retransmission timer (srtt + rto_min)
         expires (cwnd 1, slow start again).  The congestion window persists between calls.
         Returns the time the receiver has the last byte."""
@@ -589,7 +590,9 @@ class LinuxConn:
             sent[i] = k + 1
             seq, chunk = segs[i]
             last = i == len(segs) - 1
-            drop = 'before' if (i, k) in lose else None
+            # lost on the path: before the capture point unless the capture is at the sender
+            drop = (('after' if self.at == ('client' if from_client else 'server') else 'before')
+                    if (i, k) in lose else None)
             arr = self.send(from_client, now, chunk, ACK | PSH if last else ACK, seq=seq, drop=drop,
                             advance=True)
             if arr is not None:

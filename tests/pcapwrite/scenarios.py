@@ -386,12 +386,12 @@ def _http_get(c, t, path, body_len, delay, status=200, reason='OK', client_next=
                       last_ack='none' if client_next else 'now')
 
 
-def build_loss_bulk(path):
-    """A 400 kB download over a 30 ms round trip, captured at the receiving client: 4 segments are lost before
-    the capture point (one of them twice, so the server waits for its retransmission timer), each retransmitted;
-    without the losses the transfer would take ~6 round trips."""
+def build_loss_bulk(path, at='client'):
+    """A 400 kB download over a 30 ms round trip, captured at the receiving client: 4 segments are lost on the
+    path (one of them twice, so the server waits for its retransmission timer), each retransmitted; without the
+    losses the transfer would take ~6 round trips."""
     fr = Frames()
-    c = _linux(fr, 41000, 0.015)
+    c = _linux(fr, 41000, 0.015, at=at)
     t = c.connect(0.0) + 0.00003
     arr = c.send(True, t, pw.http_request('/big.bin'))
     c.deliver(False, c.nxt[True])
@@ -450,12 +450,14 @@ def build_tls(path):
         return fr.write(w)
 
 
-def build_midstream(path):
+def build_midstream(path, at='client'):
     """The capture starts in the middle of a keep-alive HTTP connection (40 ms round trip, at the client): it
     sees the tail of a 60 kB answer, then four GETs answered after 0, 250, 0 and 0 ms of server thinking."""
     fr = Frames()
-    start = 0.130                                # between the 2nd and 3rd flight of the first answer
-    c = _linux(fr, 41003, 0.020, start=start)
+    # between the 2nd and 3rd flight of the first answer (the server sends each flight 20 ms before the client
+    # gets it)
+    start = 0.130 - (0.020 if at == 'server' else 0.0)
+    c = _linux(fr, 41003, 0.020, start=start, at=at)
     t = c.connect(0.0) + 0.00003
     _http_get(c, t, '/first', 60000, 0.0)      # its answer is still arriving when the capture starts
     t = 1.0
@@ -466,17 +468,25 @@ def build_midstream(path):
         return fr.write(w)
 
 
-def build_server_think(path):
+def build_server_think(path, at='client'):
     """A server that thinks 2 s before each of 5 answers, over a 10 ms round trip, captured at the client; the
     client asks again 1 ms after each answer."""
     fr = Frames()
-    c = _linux(fr, 41004, 0.005)
+    c = _linux(fr, 41004, 0.005, at=at)
     t = c.connect(0.0) + 0.00003
     for i in range(5):
         t = _http_get(c, t, '/report/%d' % i, 3000, 2.0, client_next=i < 4) + 0.001
     c.close(t)
     with pw.PcapWriter(path) as w:
         return fr.write(w)
+
+
+def _at(build, at):
+    """build, captured elsewhere (the docstring's first line says where)."""
+    def b(path):
+        return build(path, at)
+    b.__doc__ = '%s [captured at the %s instead]' % (build.__doc__.strip().splitlines()[0], at)
+    return b
 
 
 def _items_by_time(member):
@@ -636,6 +646,16 @@ SCENARIOS.update({
         'capture_point.overall': 'client',
         'tcp.handshakes.rtt_ms.max': ('approx', 10.0, 0.1, 0)}),
 })
+# the same stories seen from other capture points: the diagnosis must not depend on where the capture was taken
+for _at_name, _build, _changes in (
+        # the sender saw every segment leave (no hole at the capture point) and re-sent one of them twice
+        ('time-loss-bulk-at-server.pcap', _at(build_loss_bulk, 'server'),
+         {'tcp.retransmissions': 4, 'tcp.lost_segments': 0, 'capture_point.overall': 'server'}),
+        ('time-server-think-at-server.pcap', _at(build_server_think, 'server'), {'capture_point.overall': 'server'}),
+        ('time-server-think-at-middle.pcap', _at(build_server_think, 'middle'), {'capture_point.overall': 'middle'}),
+        ('time-midstream-at-server.pcap', _at(build_midstream, 'server'), {'capture_point.overall': 'server'})):
+    _base = SCENARIOS[_at_name.replace('-at-server', '').replace('-at-middle', '')][1]
+    SCENARIOS[_at_name] = (_build, _m(_base, _changes))
 for _link in ('sll', 'sll2', 'raw', 'null'):
     SCENARIOS['link-%s.pcap' % _link] = (_link_build(_link), _m(CLEAN, HS20, {
         'capture.packets': CLEAN_N + 2, 'protocols.tcp.packets': CLEAN_N, 'protocols.ipv6.packets': 2,
