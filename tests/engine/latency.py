@@ -11,7 +11,9 @@ file rules out, (c) the first finding (the one that cost the most time) names an
 capture point is the one tcpdump ran at, (e) every request the client sent is an exchange in
 transactions.items whose server time is the server's sleep (and, where the client waited >= 100 ms, whose
 client time is that wait) within max(15 ms, 10 %), (f) the largest bulk transfer is limited by the expected
-limit.  The clean captures in CLEAN must give no finding at all.
+limit.  The clean captures in CLEAN must give no finding at all.  Every report also keeps the schema's own
+rules (i): the cause vocabulary, findings ranked by the time they cost, lists in the promised order, sums that
+agree.
 """
 import argparse
 import json
@@ -28,6 +30,8 @@ CLEAN = ('real/chrissanders__latency1.pcapng', 'gen/http-clean.pcap')
 # Transfer limits the expect file's causes name directly (check f); a long round trip alone may leave a transfer
 # in slow start, which the schema calls "none" (nothing else held it back).
 TRANSFER_LIMITS = ('receiver-window', 'network-bandwidth', 'sender-application')
+CAUSES = ('server', 'client', 'network-latency', 'network-loss', 'network-bandwidth', 'receiver-window',
+          'sender-application', 'dns', 'capture')
 MATCH_WINDOW_S = 0.050   # an exchange's request_ts lies this close to the time the client wrote the request
 TOL_ABS_MS, TOL_REL = 15.0, 0.10
 CLIENT_THINK_MIN_MS = 100
@@ -130,6 +134,57 @@ def check_latency(rep, exp):
     return res
 
 
+def num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def check_invariants(rep):
+    """The contract's own rules (REPORT-SCHEMA.md), on every report: the cause vocabulary, the orders it
+    promises, and sums that must agree."""
+    res = []
+
+    def add(ok, what, ours, want):
+        res.append(('ok' if ok else 'FAIL', 'i: ' + what, ours, want))
+
+    fs = rep.get('findings') if isinstance(rep.get('findings'), list) else []
+    bad = [f.get('cause') for f in fs if f.get('cause') not in CAUSES]
+    add(not bad, 'findings[].cause in the vocabulary', bad or 'all', 'all in it')
+    costs = [f.get('cost_ms') for f in fs]
+    timed = [c for c in costs if c is not None]
+    ordered = all(num(c) for c in timed) and timed == sorted(timed, reverse=True) and \
+        costs[:len(timed)] == timed
+    add(ordered, 'findings by cost_ms, unmeasured last', costs, 'descending, then null')
+    total = harness.get(rep, 'where_time_went.total_ms')
+    tt = harness.get(rep, 'transactions.totals_ms.total')
+    add(num(total) and num(tt) and abs(total - tt) <= 0.01, 'where_time_went.total_ms', total,
+        'transactions.totals_ms.total = %s' % harness.fmt(tt))
+    wc = harness.get(rep, 'where_time_went.causes')
+    wc = wc if isinstance(wc, list) else []
+    ms = [c.get('ms') for c in wc]
+    add(all(c.get('cause') in CAUSES for c in wc) and all(num(m) for m in ms) and ms == sorted(ms, reverse=True),
+        'where_time_went.causes', [(c.get('cause'), c.get('ms')) for c in wc], 'vocabulary, largest first')
+    if num(total) and total > 0:
+        off = [(c.get('cause'), c.get('share_percent')) for c in wc if not num(c.get('share_percent')) or
+               abs(c['share_percent'] - 100.0 * c['ms'] / total) > 0.1]
+        add(not off, 'where_time_went.causes[].share_percent', off or 'all', 'ms / total_ms (±0.1)')
+    items = harness.get(rep, 'transactions.items')
+    items = items if isinstance(items, list) else []
+    kept, n = harness.get(rep, 'transactions.kept'), harness.get(rep, 'transactions.total')
+    add(kept == len(items) and num(n) and kept <= n, 'transactions.kept', kept,
+        '%d listed, <= total %s' % (len(items), harness.fmt(n)))
+    tot = [it.get('total_ms') for it in items]
+    add(all(num(t) for t in tot) and tot == sorted(tot, reverse=True), 'transactions.items by total_ms', len(tot),
+        'slowest first')
+    tr = harness.get(rep, 'tcp.transfers.items')
+    tr = tr if isinstance(tr, list) else []
+    add(all(t.get('limit') in CAUSES + ('none',) for t in tr), 'tcp.transfers.items[].limit',
+        [t.get('limit') for t in tr], 'vocabulary or none')
+    by = [t.get('bytes') for t in tr]
+    add(all(num(b) for b in by) and by == sorted(by, reverse=True), 'tcp.transfers.items by bytes', by,
+        'largest first')
+    return res
+
+
 def check_clean(rep):
     res = [('ok' if rep.get('schema') == SCHEMA else 'FAIL', 'schema', rep.get('schema'), SCHEMA)]
     fs = rep.get('findings')
@@ -181,7 +236,7 @@ def main():
         if harness.SANITIZE_ONLY:
             print('ok   no crash, no sanitizer report, valid JSON (figures are judged by the normal run)')
             continue
-        res = check_latency(rep, exp) if exp else check_clean(rep)
+        res = (check_latency(rep, exp) if exp else check_clean(rep)) + check_invariants(rep)
         w = max(len(r[1]) for r in res)
         bad = 0
         for r in res:
