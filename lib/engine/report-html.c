@@ -500,10 +500,73 @@ static void partial_notice(html_ctx_t *c) {
 }
 
 static void page_nav(html_ctx_t *c) {
-        out(c, "<nav class=\"toc\"><a href=\"#findings\">Findings</a><a href=\"#health\">Health score</a>"
+        out(c, "<nav class=\"toc\"><a href=\"#time\">Where the time went</a><a href=\"#findings\">Findings</a><a href=\"#health\">Health score</a>"
                "<a href=\"#capture\">Capture</a><a href=\"#protocols\">Protocols</a><a href=\"#talkers\">Top talkers</a>"
                "<a href=\"#services\">Services</a><a href=\"#tcp\">TCP</a><a href=\"#dns\">DNS</a><a href=\"#icmp\">ICMP</a>"
                "<a href=\"#fragments\">IP fragments</a><a href=\"#timing\">Timing</a></nav>\n");
+}
+
+/* ---- where the time went ---- */
+
+static void sec_time(html_ctx_t *c) {
+        analysis_t *a = c->a;
+        const txn_state_t *t = &a->txn;
+        section_begin(c, "time", "Where the time went");
+        para(c, "lead", a->time_summary);
+        if (!t->total) {
+                section_end(c);
+                return;
+        }
+        table_begin(c, NULL, "Cause", "#Time", "#Share", NULL);
+        for (int k = 1; k < _CAUSE_MAX; k++) {
+                if (a->cost[k] <= 0)
+                        continue;
+                out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+                    cause_name((cause_t) k), dur(c, a->cost[k]), pct(c, (double) a->cost[k], (double) a->cost_total));
+        }
+        table_end(c);
+        out(c, "<h3>Slowest exchanges</h3>\n");
+        scroll_begin(c);
+        table_begin(c, NULL, "When (s)", "Connection", "What", "#Client", "#Network", "#Server", "#Transfer",
+                    "#Total", NULL);
+        for (uint32_t i = 0; i < t->n && i < 50; i++) {
+                const txn_item_t *it = &t->items[i];
+                out(c, "<tr><td class=\"n\">%s</td><td>%s</td><td>%s ", rel(c, it->req_ts), flow(c, &it->key),
+                    txn_proto_name(it->proto));
+                html_textn(c->f, it->method, it->method_len);
+                out(c, " ");
+                html_textn(c->f, it->path, it->path_len);
+                if (it->status)
+                        out(c, " → %u", it->status);
+                out(c, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                       "<td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+                    dur(c, it->part[TP_CLIENT]), dur(c, it->part[TP_NETWORK]), dur(c, it->part[TP_SERVER]),
+                    dur(c, it->part[TP_TRANSFER]), dur(c, it->part[TP_TOTAL]));
+        }
+        table_end(c);
+        scroll_end(c);
+        more_note(c, t->n < 50 ? t->n : 50, t->total, "exchanges");
+        if (a->xfer.n) {
+                out(c, "<h3>Transfers and what limited them</h3>\n");
+                scroll_begin(c);
+                table_begin(c, NULL, "Sender → receiver", "#Bytes", "#Duration", "Limit", "#Window", "#Loss",
+                            "#Bandwidth", "#Sender", NULL);
+                for (uint32_t i = 0; i < a->xfer.n && i < 20; i++) {
+                        const xfer_item_t *x = &a->xfer.items[i];
+                        int64_t all = 0;
+                        for (int k = 0; k < _XL_MAX; k++)
+                                all += x->t[k];
+                        out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td>"
+                               "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                               "<td class=\"n\">%s</td></tr>\n",
+                            flow(c, &x->key), bytes(c, x->bytes), dur(c, x->dur), xfer_limit_word(x->t, x->rtt_base),
+                            pct(c, (double) x->t[XL_RWND], (double) all), pct(c, (double) x->t[XL_LOSS], (double) all),
+                            pct(c, (double) x->t[XL_BANDWIDTH], (double) all), pct(c, (double) x->t[XL_APP], (double) all));
+                }
+                table_end(c);
+                scroll_end(c);
+        }
+        section_end(c);
 }
 
 /* ---- findings and health ---- */
@@ -1441,6 +1504,7 @@ void report_html(analysis_t *a, FILE *f) {
         page_overview(&c);
         partial_notice(&c);
         page_nav(&c);
+        sec_time(&c);
         sec_findings(&c);
         sec_health(&c);
         sec_capture(&c);

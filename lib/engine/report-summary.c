@@ -8,6 +8,19 @@ void report_summary(analysis_t *a, FILE *out) {
         samples_quantiles(&a->dns.rt, &dns);
         double dur = a->have_ts ? (double) (a->last_ts - a->first_ts) / 1e9 : 0;
 
+        if (a->txn.total) {
+                fprintf(out, "Where the time went: %s\n", a->time_summary);
+                for (int c = 1; c < _CAUSE_MAX; c++)
+                        if (a->cost[c] > 0 && a->cost_total > 0 && a->cost[c] * 100 >= a->cost_total)
+                                fprintf(out, "  %-20s %10.1f ms  %5.1f%%\n", cause_name((cause_t) c),
+                                        (double) a->cost[c] / 1e6, 100.0 * (double) a->cost[c] / (double) a->cost_total);
+                if (a->xfer.n) {
+                        const xfer_item_t *x = &a->xfer.items[0];
+                        fprintf(out, "  largest transfer: %llu bytes in %.1f ms, limited by %s\n",
+                                (unsigned long long) x->bytes, (double) x->dur / 1e6, xfer_limit_word(x->t, x->rtt_base));
+                }
+                fputc('\n', out);
+        }
         fprintf(out, "Health score: %d/100", a->health);
         if (analysis_is_partial(a))
                 fprintf(out, "  (partial analysis: %s)", a->truncated ? a->read_error : "a limit was reached");
@@ -17,7 +30,10 @@ void report_summary(analysis_t *a, FILE *out) {
         for (unsigned i = 0; i < a->n_findings; i++) {
                 const finding_t *f = &a->findings[i];
                 const char *sev = f->severity >= 3 ? "CRITICAL" : f->severity == 2 ? "WARNING" : "INFO";
-                fprintf(out, "\n[%s] %s\n", sev, f->title);
+                fprintf(out, "\n[%s] %s", sev, f->title);
+                if (f->cause)
+                        fprintf(out, "  (cause: %s)", cause_name(f->cause));
+                fputc('\n', out);
                 if (f->detail[0])
                         fprintf(out, "    %s\n", f->detail);
                 for (unsigned k = 0; k < f->n_flows; k++)
@@ -38,7 +54,16 @@ void report_summary(analysis_t *a, FILE *out) {
         if (hs.count)
                 fprintf(out, "Handshake: %llu completed, RTT p50 %.3f ms, p95 %.3f ms, max %.3f ms\n",
                         (unsigned long long) a->tcp_hs_completed, hs.p50 / 1e6, hs.p95 / 1e6, hs.max / 1e6);
-        if (rtt.count)
+        quantiles_t path, ackd;
+        samples_quantiles(&a->rtt_path, &path);
+        samples_quantiles(&a->ack_delay, &ackd);
+        if (path.count)
+                fprintf(out, "Path RTT:  p50 %.3f ms, p95 %.3f ms, max %.3f ms (%llu samples; capture point to the far "
+                             "host and back)\n", path.p50 / 1e6, path.p95 / 1e6, path.max / 1e6,
+                        (unsigned long long) path.count);
+        if (ackd.count)
+                fprintf(out, "ACK delay: p50 %.3f ms, p95 %.3f ms (the near host's)\n", ackd.p50 / 1e6, ackd.p95 / 1e6);
+        if (rtt.count && !path.count)
                 fprintf(out, "Data RTT:  p50 %.3f ms, p95 %.3f ms, max %.3f ms (%llu samples)\n", rtt.p50 / 1e6,
                         rtt.p95 / 1e6, rtt.max / 1e6, (unsigned long long) rtt.count);
         if (a->dns.queries || a->dns.responses)

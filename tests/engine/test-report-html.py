@@ -171,8 +171,9 @@ def page_checks(raw, label, check):
            and not (v or '').startswith('#')]
     check(not bad, label + ': no attribute loads anything %s' % bad[:3])
 
-    # order: findings first, then the health score, then the analyses
-    check(p.sections[:2] == ['findings', 'health'], label + ': findings first, then the health score: %s' % p.sections)
+    # order: where the time went first (issue 10), then the findings, the health score, the analyses
+    check(p.sections[:3] == ['time', 'findings', 'health'],
+          label + ': where the time went, then the findings, then the health score: %s' % p.sections)
     for s in ('capture', 'protocols', 'talkers', 'services', 'tcp', 'dns', 'icmp', 'fragments', 'timing'):
         check(s in p.sections[2:], label + ': section %s present' % s)
     # HTML Tidy, when installed (tests/packages-test.txt lists it), as a second, independent parser
