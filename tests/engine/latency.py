@@ -9,8 +9,8 @@ Exit 0 all checks pass, 1 a check failed, 77 corpus or analyzer missing.
 Per latency capture: (a) every expected cause is named by a finding, (b) no finding names a cause the expect
 file rules out, (c) the first finding (the one that cost the most time) names an expected cause, (d) the
 capture point is the one tcpdump ran at, (e) every request the client sent is an exchange in
-transactions.items whose server time is the server's sleep (and, where the client waited >= 100 ms, whose
-client time is that wait) within max(15 ms, 10 %), (f) the largest bulk transfer is limited by the expected
+transactions.items, answered with the whole answer (body + header), whose server time is the server's sleep
+(and, where the client waited >= 100 ms, whose client time is that wait) within max(15 ms, 10 %), (f) the largest bulk transfer is limited by the expected
 limit.  The clean captures in CLEAN must give no finding at all.  Every report also keeps the schema's own
 rules (i): the cause vocabulary, findings ranked by the time they cost, lists in the promised order, sums that
 agree.
@@ -35,6 +35,7 @@ CAUSES = ('server', 'client', 'network-latency', 'network-loss', 'network-bandwi
 MATCH_WINDOW_S = 0.050   # an exchange's request_ts lies this close to the time the client wrote the request
 TOL_ABS_MS, TOL_REL = 15.0, 0.10
 CLIENT_THINK_MIN_MS = 100
+HEADER_MAX = 256         # an answer's HTTP header (the generator's is ~40 bytes)
 
 
 def latency_files(corpus):
@@ -116,6 +117,11 @@ def check_latency(rep, exp):
             add(it.get('protocol') == 'http' and it.get('method') == 'GET' and it.get('path') == t['path'],
                 label + ' protocol/method/path', '%s %s %s' % (it.get('protocol'), it.get('method'), it.get('path')),
                 'http GET %s' % t['path'])
+            # one exchange per answer: the body the server wrote plus its header (~40 bytes), answered
+            rb, body = it.get('response_bytes'), t['response_bytes']
+            add(it.get('answered') is True and num(rb) and body <= rb <= body + HEADER_MAX,
+                label + ' answered, response_bytes', '%s %s' % (it.get('answered'), rb),
+                'true [%d..%d]' % (body, body + HEADER_MAX))
             ok, want = near(it.get('server_ms'), t['server_delay_ms'])
             add(ok, label + ' server_ms', it.get('server_ms'), want + ' (%s)' % it.get('server_method'))
             if t['client_think_before_ms'] >= CLIENT_THINK_MIN_MS:

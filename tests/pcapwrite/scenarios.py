@@ -605,7 +605,7 @@ SCENARIOS.update({
     'time-loss-bulk.pcap': (build_loss_bulk, {
         'schema': 'pcapd.report/2', 'tcp.connections': 1, 'tcp.retransmissions': 3, 'tcp.lost_segments': 3,
         'tcp.spurious_retransmissions': 0, 'tcp.transfers.total': 1,
-        'tcp.transfers.items.0.bytes': ('range', 400000, 400100),
+        'tcp.transfers.items.0.bytes': len(pw.http_response(400000)),
         'tcp.transfers.items.0.limit': 'network-loss',
         'findings[].cause': ('of', _finding_causes, ('contains', 'network-loss')),
         'capture_point.overall': 'client',
@@ -617,6 +617,11 @@ SCENARIOS.update({
         'items by request_ts: path': ('of', _items_by_time('path'), ['/index.html', '/slow', '/missing']),
         'items by request_ts: status': ('of', _items_by_time('status'), [200, 200, 404]),
         'items by request_ts: protocol': ('of', _items_by_time('protocol'), ['http', 'http', 'http']),
+        # each answer is its own exchange: its bytes are exactly what the server wrote for it
+        'items by request_ts: request_bytes': ('of', _items_by_time('request_bytes'), [
+            len(pw.http_request(p)) for p in ('/index.html', '/slow', '/missing')]),
+        'items by request_ts: response_bytes': ('of', _items_by_time('response_bytes'), [
+            len(pw.http_response(2500)), len(pw.http_response(700)), len(pw.http_response(120, 404, 'Not Found'))]),
         # the server started on /slow when it had answered /index.html, and thought 300 ms
         'items by request_ts: server_ms[0:2]': ('of', lambda r: (_items_by_time('server_ms')(r) or [])[:2],
                                                 ('each', [_ms(0), _ms(300)])),
@@ -643,6 +648,7 @@ SCENARIOS.update({
         'findings.0.cost_ms': _ms(10000),
         'where_time_went.causes.0.cause': 'server',
         'items by request_ts: server_ms': ('of', _items_by_time('server_ms'), ('each', [_ms(2000)] * 5)),
+        'items by request_ts: response_bytes': ('of', _items_by_time('response_bytes'), [len(pw.http_response(3000))] * 5),
         'capture_point.overall': 'client',
         'tcp.handshakes.rtt_ms.max': ('approx', 10.0, 0.1, 0)}),
 })
