@@ -98,7 +98,9 @@ function connectionsBlock(tx) {
       el('div', { class: 'stack-k' }, el('span', { class: 'mono', text: name }),
         el('span', { class: 'sub', text: `${fmtInt(x.exchanges)} exchange${x.exchanges === 1 ? '' : 's'}${x.capture_point ? ' · capture point: ' + x.capture_point : ''}${rtt ? ' · ' + rtt : ''}` })),
       stackedBar(x, max, name),
-      el('span', { class: 'stack-v', text: fmtMs(x.total_ms) })));
+      el('span', { class: 'stack-v', text: fmtMs(x.total_ms) }),
+      // the parts in words, for touch screens and keyboards that cannot hover (the bar's label says the same)
+      el('span', { class: 'stack-parts', 'aria-hidden': 'true', text: parts(x).filter((p) => p.ms > 0).map((p) => `${p.label} ${fmtMs(p.ms)}`).join(' · ') })));
   }
   box.appendChild(ul);
   box.appendChild(legend());
