@@ -7,7 +7,7 @@ import path from 'node:path';
 import {
   startServer, launchBrowser, watchedPage, shot, check, failed, skip, fmtInt, uploadAndFollow, axeViolations, artifactsDir, removeOnExit,
 } from './harness.mjs';
-import { madeCapture, hostileCapture, httpCapture, dnsOnlyCapture, HOSTILE_NAMES } from './pcap.mjs';
+import { madeCapture, hostileCapture, httpCapture, dnsOnlyCapture, HOSTILE_NAMES, HOSTILE_PATH } from './pcap.mjs';
 import { loadSchema, recordReadsScript, undefinedReads } from './schema.mjs';
 
 const scenario = process.argv[2];
@@ -450,6 +450,11 @@ async function hostile(browser) {
       check(text.includes(n), `hostile: name ${n} shown as text`);
     }
     check(inReport > 0, 'hostile: the report JSON carries the hostile names (so the page is tested with them)', inReport);
+    if (json.transactions) {
+      const item = (json.transactions.items || []).find((x) => x.path === HOSTILE_PATH);
+      check(!!item, `hostile: the report JSON lists the exchange for ${HOSTILE_PATH}`, (json.transactions.items || []).map((x) => x.path));
+      if (item) check(await page.locator('#time .exchanges').innerText().then((t) => t.includes(HOSTILE_PATH), () => false), `hostile: path ${HOSTILE_PATH} shown as text among the slowest exchanges`);
+    }
     const injected = await page.evaluate(() => ({
       img: document.querySelectorAll('img:not([src="/favicon.svg"])').length,
       svgOnload: document.querySelectorAll('svg[onload], [onerror], [onload]').length,

@@ -140,6 +140,8 @@ export const HOSTILE_NAMES = [
   '"><svg onload=alert(3)>',
 ];
 
+export const HOSTILE_PATH = '/<svg/onload=alert(4)>';
+
 export function hostileCapture() {
   const C = '10.30.0.1';
   const S = '10.30.0.53';
@@ -155,6 +157,26 @@ export function hostileCapture() {
   // and one that is never answered
   t += 0.1;
   pk.push({ t, data: udp(C, S, 41100, 53, dnsQuery(0x3100, HOSTILE_NAMES[0] + '.unanswered')) });
+  // an HTTP request for a path that is markup (no blank in it, so that it stays one request-line token),
+  // for the exchanges listed under "Where the time went"
+  const W = '10.30.0.80';
+  const req = Array.from(enc.encode(`GET ${HOSTILE_PATH} HTTP/1.1\r\nHost: <b>host</b>\r\n\r\n`));
+  const resp = Array.from(enc.encode('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'));
+  const seg = (src, dst, sp, dp, seq, ack, flags, payload) => { pk.push({ t, data: tcp(src, dst, sp, dp, seq, ack, flags, payload) }); };
+  let cs = 3000;
+  let ss = 8000;
+  t += 0.1; seg(C, W, 52000, 80, cs, 0, 'S');
+  t += 0.01; seg(W, C, 80, 52000, ss, cs + 1, 'SA');
+  cs += 1; ss += 1;
+  t += 0.0002; seg(C, W, 52000, 80, cs, ss, 'A');
+  t += 0.001; seg(C, W, 52000, 80, cs, ss, 'PA', req);
+  cs += req.length;
+  t += 0.01; seg(W, C, 80, 52000, ss, cs, 'A');
+  t += 0.05; seg(W, C, 80, 52000, ss, cs, 'PA', resp);
+  ss += resp.length;
+  t += 0.0002; seg(C, W, 52000, 80, cs, ss, 'FA');
+  t += 0.01; seg(W, C, 80, 52000, ss, cs + 1, 'FA');
+  t += 0.0002; seg(C, W, 52000, 80, cs + 1, ss + 1, 'A');
   return { bytes: pcapFile(pk), packets: pk.length };
 }
 
