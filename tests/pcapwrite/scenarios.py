@@ -632,7 +632,6 @@ SCENARIOS.update({
         'items: protocol': ('of', lambda r: sorted(set(_items_by_time('protocol')(r) or [])), ['tls']),
         'items: status': ('of', lambda r: sorted(set(map(str, _items_by_time('status')(r) or []))), ['None']),
         'items: max server_ms': ('of', _items_max('server_ms'), _ms(400)),
-        'findings[].cause': ('of', _finding_causes, ('contains', 'server')),
         'capture_point.overall': 'client'}),
     # the tail of an earlier answer opens the capture: its request was never seen
     'time-midstream.pcap': (build_midstream, {
