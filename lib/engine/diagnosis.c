@@ -446,7 +446,8 @@ static double share(const analysis_t *a, cause_t c) {
         return a->cost_total > 0 ? 100.0 * (double) a->cost[c] / (double) a->cost_total : 0;
 }
 
-/* A finding for a cause that cost a significant share of the time: at least MIN_COST and MIN_SHARE. */
+/* A finding for a cause that cost a significant share of the time: at least 10 %, and at least 500 ms in
+ * all (less is not perceived as slowness). */
 #define TIME_MIN_COST (500 * NS_PER_MS)
 #define TIME_MIN_SHARE 10.0
 

@@ -126,7 +126,8 @@ bool rtt_owd_change(uint32_t ts0_val, int64_t ts0_t, uint32_t tsval, int64_t ts,
                 return false;
         for (size_t i = 0; i < sizeof ticks / sizeof ticks[0]; i++) {
                 int64_t sent = dv * ticks[i];
-                if (sent > dt + dt / 20 || sent < dt - dt / 20)
+                /* a quarter either way: the standard rates are at least 2.5 times apart */
+                if (sent > dt + dt / 4 || sent < dt - dt / 4)
                         continue;
                 *ret = dt - sent;
                 return true;

@@ -62,5 +62,5 @@ const char *capture_point_name(capture_point_t cp);
 /* How much longer (or shorter) a segment stamped tsval, seen at ts, took to reach the capture point than
  * the first one of its side (stamped ts0_val, seen at ts0_t): the change in one-way delay, from the
  * sender's own clock. Its rate is measured and must be a standard one (1 us, 1, 4, 10 or 100 ms per
- * tick, within 5 %), over at least 100 ms; *ret is not set otherwise. */
+ * tick, within 25 %), over at least 100 ms; *ret is not set otherwise. */
 bool rtt_owd_change(uint32_t ts0_val, int64_t ts0_t, uint32_t tsval, int64_t ts, int64_t *ret);

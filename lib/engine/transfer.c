@@ -195,7 +195,13 @@ void xfer_ack(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         if (sc >= 0 && !(p->tcp.flags & TCP_SYN)) {
                 uint32_t edge = p->tcp.ack + (uint32_t) ((uint64_t) p->tcp.win << sc);
                 uint8_t prev = (uint8_t) ((x->i_edge + XFER_EDGES - 1) % XFER_EDGES);
-                if (!x->n_edges || x->edge[prev] != edge) {
+                /* kept a quarter of the sender's half apart at least, so that the few kept reach back two
+                 * of its round trips: an edge looked up is then one the sender knew, or an older (lower)
+                 * one, never one it could not have known yet */
+                int64_t spacing = sender_clock(c, !dir) / 4;
+                if (x->n_edges && p->ts_ns - x->edge_ts[prev] < spacing) {
+                        /* too close to the last kept */
+                } else if (!x->n_edges || x->edge[prev] != edge) {
                         x->edge[x->i_edge] = edge;
                         x->edge_ts[x->i_edge] = p->ts_ns;
                         x->i_edge = (uint8_t) ((x->i_edge + 1) % XFER_EDGES);
