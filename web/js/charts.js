@@ -12,8 +12,9 @@ const charts = new Set(); // live uPlot instances, rebuilt on theme or size chan
 
 // ---- uPlot time series ---------------------------------------------------------------------------
 
-// series: [{label, values, color: '--bar', kind: 'line'|'bars'|'points'|'step', fill: bool}]
-export function timeChart(host, { x, series, yLabel, yFmt, title, t0, integer }) {
+// series: [{label, values, color: '--bar', kind: 'line'|'bars'|'points'|'step', fill: bool}]; integer: count ticks;
+// binary: byte ticks at powers of two
+export function timeChart(host, { x, series, yLabel, yFmt, title, t0, integer, binary }) {
   const box = el('div', { class: 'chart', role: 'img', 'aria-label': title || yLabel || 'chart' });
   host.appendChild(box);
   if (typeof window.uPlot !== 'function') {
@@ -45,6 +46,8 @@ export function timeChart(host, { x, series, yLabel, yFmt, title, t0, integer })
           values: (u, v) => v.map((y) => (yFmt ? yFmt(y) : fmtInt(y))),
           // counts: whole-number ticks only
           ...(integer ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 1e6, 1e7] } : {}),
+          // bytes: ticks at powers of two, so that KiB and MiB labels come out round
+          ...(binary ? { incrs: Array.from({ length: 41 }, (_, i) => 2 ** i) } : {}),
         },
       ],
       series: [

@@ -182,7 +182,7 @@ function traceBlock(trace) {
     const series = [{ label: 'sequence', values: seq, color: '--bar', kind: 'points' }];
     if (Array.isArray(ack)) series.push({ label: 'ACK', values: ack, color: '--ok', kind: 'step' });
     if (Array.isArray(win)) series.push({ label: 'window edge', values: win, color: '--bar-2', kind: 'step' });
-    timeChart(box, { x: t, series, yFmt: fmtBytes, title });
+    timeChart(box, { x: t, series, yFmt: fmtBytes, title, binary: true });
     return true;
   });
 }
