@@ -341,7 +341,7 @@ def large_checks(rep, report_bytes):
     ids = [x.get('id') for x in f] if isinstance(f, list) else []
     for need_id, why in LARGE_FINDINGS_NEEDED.items():
         res.append(('findings has ' + need_id, need_id in ids, True, 'ok' if need_id in ids else 'FAIL', why))
-    lat = bool(ids & {'tcp-high-rtt', 'network-latency'})
+    lat = bool(set(ids) & {'tcp-high-rtt', 'network-latency'})
     res.append(('findings has tcp-high-rtt or network-latency', lat, True, 'ok' if lat else 'FAIL',
                 'tcp-delay.pcap: +80 ms'))
     extra = sorted(set(i for i in ids if i not in LARGE_FINDINGS_ALLOWED))
