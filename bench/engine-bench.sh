@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # engine-bench.sh - times pcap-analyzer against a bare libpcap read loop and tshark, side by side in one run.
 #
-# Usage: bench/engine-bench.sh [--runs N] [--analyzer BIN] [--build DIR] [--no-tshark] [--out FILE] [131k|500m|CAPTURE...]
+# Usage: bench/engine-bench.sh [--runs N] [--analyzer BIN] [--baseline BIN] [--build DIR] [--no-tshark] [--out FILE]
+#                               [131k|500m|CAPTURE...]
 #   default capture: 131k = /tmp/corpus-large/large-131k.pcap (built by ../shared/corpus/make-large.sh if missing)
 #   500m: the ~500 MB capture (make-large.sh 500m; tshark runs once on it, it needs GBs of memory and ~1 min)
 #   --analyzer: a pcap-analyzer to time; default: a release build made here in --build (default /tmp/pcapd-bench-build)
+#   --baseline: another pcap-analyzer (e.g. a release build of an earlier commit) timed in the same rounds, so that
+#               what a change costs is measured side by side
 # For each capture and each command: one warm-up run, then N timed runs (default 5): median wall time, peak RSS
 # (/usr/bin/time -f %M, the largest over the runs); ratios to the bare read loop and to tshark. The markdown
 # table is printed and written to bench/engine-results.md (--out to change). Not a test: numbers, no verdict,
@@ -13,12 +16,13 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
 CORPUS=${PCAPD_CORPUS:-$SRC/../shared/corpus}
-RUNS=5 ANALYZER="" BUILD=/tmp/pcapd-bench-build TSHARK=1 OUT="$HERE/engine-results.md"
+RUNS=5 ANALYZER="" BASELINE="" BUILD=/tmp/pcapd-bench-build TSHARK=1 OUT="$HERE/engine-results.md"
 CAPS=()
 while [ $# -gt 0 ]; do
         case "$1" in
         --runs) RUNS=$2; shift 2 ;;
         --analyzer) ANALYZER=$2; shift 2 ;;
+        --baseline) BASELINE=$2; shift 2 ;;
         --build) BUILD=$2; shift 2 ;;
         --no-tshark) TSHARK=0; shift ;;
         --out) OUT=$2; shift 2 ;;
@@ -58,11 +62,12 @@ fi
 command -v tshark >/dev/null || TSHARK=0
 
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3)
-exec "$PY" - "$RUNS" "$ANALYZER" "$BUILD/bare-read" "$TSHARK" "$OUT" "${FILES[@]}" <<'PYEOF'
+exec "$PY" - "$RUNS" "$ANALYZER" "$BUILD/bare-read" "$TSHARK" "$OUT" "$BASELINE" "${FILES[@]}" <<'PYEOF'
 import os, platform, statistics, subprocess, sys, tempfile, time, datetime
 
 runs, analyzer, bare, use_tshark, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4] == '1', sys.argv[5]
-files = sys.argv[6:]
+baseline = sys.argv[6]
+files = sys.argv[7:]
 TSHARK_FIELDS = ['-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream'] + sum(
     [['-e', 'tcp.analysis.' + f] for f in ('retransmission', 'fast_retransmission', 'spurious_retransmission',
                                            'duplicate_ack', 'out_of_order', 'zero_window', 'lost_segment', 'ack_rtt')],
@@ -121,6 +126,9 @@ for f in files:
     tn = n if size < 100e6 else 1  # tshark on the ~500 MB file: one timed run (about a minute, 1.4 GB)
     cmds = [([bare, f], n), ([analyzer, 'analyze', f, '--json', '/dev/null', '--quiet'], n)]
     names = ['bare libpcap read loop (`bench/bare-read.c`)', '`pcap-analyzer analyze F --json /dev/null --quiet`']
+    if baseline:
+        cmds.append(([baseline, 'analyze', f, '--json', '/dev/null', '--quiet'], n))
+        names.append('baseline: `%s` (same command)' % os.path.basename(os.path.dirname(os.path.dirname(baseline))))
     if use_tshark:
         cmds += [(['tshark', '-r', f, '-q', '-z', 'io,stat,0', '-z', 'dns,tree'], tn), (['tshark', '-r', f] + TSHARK_FIELDS, tn)]
         names += ['`tshark -r F -q -z io,stat,0 -z dns,tree`',
@@ -128,7 +136,7 @@ for f in files:
     res = measure_all(cmds, n)
     rows = [(name, r[0], r[1], r[2]) for name, r in zip(names, res)]
     bare_t, an_t, an_rss, an_all = res[0][0], res[1][0], res[1][2], res[1][3]
-    ts_t = min(r[0] for r in res[2:]) if use_tshark else None
+    ts_t = min(r[0] for r in res[(3 if baseline else 2):]) if use_tshark else None
     lines += ['## %s (%.1f MB)' % (os.path.basename(f), size / 1e6), '',
               '| command | median wall | fastest | × bare read | tshark ÷ this | peak RSS |', '|---|---|---|---|---|---|']
     for name, t, tmin, rss in rows:

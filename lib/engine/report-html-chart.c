@@ -465,6 +465,131 @@ void html_chart_hbars(FILE *f, const char *title, const char *const names[2], co
         figure_end(f, NULL);
 }
 
+void html_chart_parts(FILE *f, const char *title, const char *const *names, unsigned n_parts,
+                      const html_parts_bar_t *rows, unsigned n) {
+        if (n_parts > HTML_PARTS_MAX)
+                n_parts = HTML_PARTS_MAX;
+        double max = 0;
+        for (unsigned i = 0; i < n; i++) {
+                double v = 0;
+                for (unsigned k = 0; k < n_parts; k++)
+                        v += rows[i].v[k] > 0 ? rows[i].v[k] : 0;
+                if (v > max)
+                        max = v;
+        }
+        if (!(max > 0))
+                max = 1;
+        const unsigned rh = 32, h = n * rh + 8;
+        const double pw = BW - 2 * BMX;
+        figure_begin(f, title);
+        fputs("<span class=\"legend\">", f);
+        for (unsigned k = 0; k < n_parts; k++)
+                legend(f, names[k], (int) k + 1);
+        fputs("</span>", f);
+        svg_begin(f, title, BW, h);
+        for (unsigned i = 0; i < n; i++) {
+                const html_parts_bar_t *r = &rows[i];
+                double y = 4 + i * rh, x = BMX;
+                fprintf(f, "<g class=\"bar\"><rect class=\"hitbg\" x=\"0\" y=\"%.1f\" width=\"%d\" height=\"%u\"/>", y, BW, rh);
+                fprintf(f, "<text class=\"bl\" x=\"%d\" y=\"%.1f\">", BMX, y + 12);
+                html_text(f, r->label);
+                fprintf(f, "</text><text class=\"bv\" text-anchor=\"end\" x=\"%d\" y=\"%.1f\">", BW - BMX, y + 12);
+                fputs(r->text, f);
+                fprintf(f, "</text><rect class=\"track\" x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"9\"/>", BMX, y + 17, pw);
+                for (unsigned k = 0; k < n_parts; k++) {
+                        if (!(r->v[k] > 0))
+                                continue;
+                        double w = pw * r->v[k] / max;
+                        if (w < 1)
+                                w = 1;
+                        fprintf(f, "<rect class=\"f%u\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"9\"><title>", k + 1, x,
+                                y + 17, w);
+                        html_text(f, names[k]);
+                        fprintf(f, ": %.1f</title></rect>", r->v[k]);
+                        x += w;
+                }
+                fputs("<title>", f);
+                html_text(f, r->label);
+                fputs(": ", f);
+                fputs(r->text, f);
+                fputs("</title></g>", f);
+        }
+        figure_end(f, NULL);
+}
+
+void html_chart_xy(FILE *f, const char *title, const char *y_unit, const char *note, const html_xy_series_t *s,
+                   unsigned n_series) {
+        const unsigned TW = TW_WIDE;
+        const double pw = TW - TML - TMR, ph = TH - TMT - TMB, base = TMT + ph;
+        double xmax = 0, ymin = 0, ymax = 0;
+        bool any = false;
+        for (unsigned k = 0; k < n_series; k++)
+                for (unsigned i = 0; i < s[k].n; i++) {
+                        if (!isfinite(s[k].x[i]) || !isfinite(s[k].y[i]))
+                                continue;
+                        if (!any || s[k].y[i] < ymin)
+                                ymin = s[k].y[i];
+                        if (!any || s[k].y[i] > ymax)
+                                ymax = s[k].y[i];
+                        if (s[k].x[i] > xmax)
+                                xmax = s[k].x[i];
+                        any = true;
+                }
+        figure_begin(f, title);
+        if (!any) {
+                figure_nodata(f, "No data");
+                return;
+        }
+        if (ymin > 0)
+                ymin = 0;
+        axis_t ay, ax;
+        axis_make(&ay, (ymax - ymin) * 1.05, 5, true);
+        double fx = xmax < 2 ? 1e3 : 1;
+        axis_make(&ax, xmax * fx, 8, false);
+        fputs("<span class=\"legend\">", f);
+        for (unsigned k = 0; k < n_series; k++)
+                legend(f, s[k].name, s[k].colour);
+        fputs("</span>", f);
+        svg_begin(f, title, TW, TH);
+        y_axis(f, &ay, TML, TML + pw, TMT, ph, y_unit);
+        fputs("<g class=\"ax\" text-anchor=\"middle\">", f);
+        for (double v = 0; v <= ax.max * (1 + 1e-9); v += ax.step) {
+                double x = TML + pw * v / ax.max;
+                fprintf(f, "<line class=\"tick\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", x, x, base, base + 4);
+                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", x, base + 17);
+                axis_label(f, v, ax.decimals);
+                fputs("</text>", f);
+        }
+        fputs("</g>", f);
+        fprintf(f, "<text class=\"at\" text-anchor=\"middle\" x=\"%.1f\" y=\"%d\">Time since the transfer began (%s)</text>",
+                TML + pw / 2, TH - 6, fx > 1 ? "ms" : "s");
+        for (unsigned k = 0; k < n_series; k++) {
+                const html_xy_series_t *q = &s[k];
+                if (q->step) {
+                        fprintf(f, "<polyline class=\"l%d\" fill=\"none\" points=\"", q->colour);
+                        double py = NAN;
+                        for (unsigned i = 0; i < q->n; i++) {
+                                if (!isfinite(q->x[i]) || !isfinite(q->y[i]))
+                                        continue;
+                                double x = TML + pw * q->x[i] * fx / ax.max, y = base - ph * (q->y[i] - ymin) / ay.max;
+                                if (isfinite(py))
+                                        fprintf(f, "%.1f,%.1f ", x, py);
+                                fprintf(f, "%.1f,%.1f ", x, y);
+                                py = y;
+                        }
+                        fputs("\"/>", f);
+                } else {
+                        fprintf(f, "<g class=\"f%d\">", q->colour);
+                        for (unsigned i = 0; i < q->n; i++)
+                                if (isfinite(q->x[i]) && isfinite(q->y[i]))
+                                        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.6\"/>", TML + pw * q->x[i] * fx / ax.max,
+                                                base - ph * (q->y[i] - ymin) / ay.max);
+                        fputs("</g>", f);
+                }
+        }
+        figure_end(f, note);
+}
+
 /* ---- gauge ---- */
 
 void html_chart_gauge(FILE *f, int score) {

@@ -525,6 +525,24 @@ static void sec_time(html_ctx_t *c) {
                     cause_name((cause_t) k), dur(c, a->cost[k]), pct(c, (double) a->cost[k], (double) a->cost_total));
         }
         table_end(c);
+        if (t->n_conns) {
+                static const char *const parts[] = { "client", "network", "server", "transfer", "loss recovery" };
+                html_parts_bar_t rows[20];
+                unsigned n = t->n_conns < 20 ? t->n_conns : 20;
+                for (unsigned i = 0; i < n; i++) {
+                        const txn_conn_sum_t *k = &t->conns[i];
+                        rows[i] = (html_parts_bar_t) { .label = flow(c, &k->key) };
+                        rows[i].v[0] = (double) k->part[TP_CLIENT] / 1e6;
+                        rows[i].v[1] = (double) k->part[TP_NETWORK] / 1e6;
+                        rows[i].v[2] = (double) k->part[TP_SERVER] / 1e6;
+                        rows[i].v[3] = (double) (k->part[TP_TRANSFER] + k->part[TP_REQUEST] - k->part[TP_LOSS]) / 1e6;
+                        rows[i].v[4] = (double) k->part[TP_LOSS] / 1e6;
+                        snprintf(rows[i].text, sizeof rows[i].text, "%s in %u", dur(c, k->part[TP_TOTAL]), k->n);
+                }
+                html_chart_parts(c->f, "Time per connection (ms), the connections with the most time first", parts, 5,
+                                 rows, n);
+                more_note(c, n, t->conns_total, "connections");
+        }
         out(c, "<h3>Slowest exchanges</h3>\n");
         scroll_begin(c);
         table_begin(c, NULL, "When (s)", "Connection", "What", "#Client", "#Network", "#Server", "#Transfer",
@@ -565,6 +583,30 @@ static void sec_time(html_ctx_t *c) {
                 }
                 table_end(c);
                 scroll_end(c);
+        }
+        const xfer_trace_t *tr = &a->xfer.best;
+        if (tr->p && tr->n > 1) {
+                double *v = malloc(sizeof(double) * 4 * tr->n);
+                if (v) {
+                        double *x = v, *sq = v + tr->n, *ak = v + 2 * tr->n, *wn = v + 3 * tr->n;
+                        for (uint32_t i = 0; i < tr->n; i++) {
+                                x[i] = (double) (tr->p[i].ts - tr->t0) / 1e9;
+                                sq[i] = (double) (int32_t) (tr->p[i].seq - tr->seq0);
+                                ak[i] = (double) (int32_t) (tr->p[i].ack - tr->seq0);
+                                wn[i] = (double) (int32_t) (tr->p[i].edge - tr->seq0);
+                        }
+                        html_xy_series_t ser[] = {
+                                { "data sent (sequence)", 1, false, x, sq, tr->n },
+                                { "acknowledged", 2, true, x, ak, tr->n },
+                                { "receiver's window edge", 3, true, x, wn, tr->n },
+                        };
+                        char title[160];
+                        snprintf(title, sizeof title, "Time-sequence graph of the largest transfer, %s", flow(c, &tr->key));
+                        html_chart_xy(c->f, title, "bytes from the first", "Like Wireshark's tcptrace graph: data "
+                                      "touching the window edge is held back by the receiver; a flat line with the edge "
+                                      "far above is the sender or the path.", ser, 3);
+                        free(v);
+                }
         }
         section_end(c);
 }

@@ -76,5 +76,29 @@ typedef struct html_bar {
 void html_chart_hbars(FILE *f, const char *title, const char *const names[2], const html_bar_t *rows, unsigned n,
                       bool stacked);
 
+#define HTML_PARTS_MAX 5
+
+typedef struct html_parts_bar {
+        const char *label;       /* escaped when written */
+        double v[HTML_PARTS_MAX];
+        char text[48];           /* value text after the bar */
+} html_parts_bar_t;
+
+/* Horizontal bars of up to five stacked parts each (colours 1..n, in the order of names), on one scale. */
+void html_chart_parts(FILE *f, const char *title, const char *const *names, unsigned n_parts,
+                      const html_parts_bar_t *rows, unsigned n);
+
+typedef struct html_xy_series {
+        const char *name;
+        int colour;              /* 1..5 */
+        bool step;               /* a staircase (a value holds until the next), else dots */
+        const double *x, *y;
+        unsigned n;
+} html_xy_series_t;
+
+/* A chart of points at any x (time in seconds from 0) and y: for a time-sequence graph. */
+void html_chart_xy(FILE *f, const char *title, const char *y_unit, const char *note, const html_xy_series_t *s,
+                   unsigned n_series);
+
 /* A ring gauge for the health score. */
 void html_chart_gauge(FILE *f, int score);
