@@ -83,6 +83,7 @@ analysis_t *analysis_free(analysis_t *a) {
         samples_done(&a->ack_delay);
         txn_done(&a->txn);
         xfer_done(&a->xfer);
+        view_done(&a->view);
         for (int i = 0; i < _EV_MAX; i++)
                 free(a->ev[i].v);
         free(a->worst);
@@ -396,6 +397,7 @@ int analysis_finish(analysis_t *a) {
         dns_finish(a);
         frag_finish(a);
         stats_finish(a);
+        view_build(a); /* no memory for the views: the report lists fewer things, it does not fail */
         diagnosis_run(a);
         a->finished = true;
         if (a->cb) {
@@ -407,7 +409,7 @@ int analysis_finish(analysis_t *a) {
         return 0;
 }
 
-static int analysis_write(analysis_t *a, FILE *out, void (*fn)(analysis_t *, FILE *)) {
+static int analysis_write(analysis_t *a, FILE *out, void (*fn)(const analysis_t *, FILE *)) {
         if (!a->finished)
                 analysis_finish(a);
         fn(a, out);

@@ -288,6 +288,8 @@ typedef struct service_entry {
         counter_t c;
 } service_entry_t;
 
+#include "view.h"
+
 /* ---- findings ---- */
 
 #define FINDINGS_MAX 24
@@ -402,6 +404,7 @@ struct analysis {
         event_list_t ev[_EV_MAX];
 
         txn_state_t txn;         /* request/response exchanges, capture point */
+        report_view_t view;      /* what the writers show, built once at the end */
         xfer_state_t xfer;       /* bulk transfers and their limits */
 
         /* worst flows, filled at flow retirement / finish: summaries, bounded */
@@ -485,9 +488,10 @@ void worst_sort(analysis_t *a);
 /* diagnosis.c, report_*.c */
 void diagnosis_run(analysis_t *a);
 const char *report_service_name(uint8_t proto, uint16_t port);
-void report_json(analysis_t *a, FILE *out);
-void report_html(analysis_t *a, FILE *out);
-void report_summary(analysis_t *a, FILE *out);
+/* The writers only read the analysis (its views are built when it finishes). */
+void report_json(const analysis_t *a, FILE *out);
+void report_html(const analysis_t *a, FILE *out);
+void report_summary(const analysis_t *a, FILE *out);
 
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t) (a - b) < 0; }
 static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t) (a - b) <= 0; }

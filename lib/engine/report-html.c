@@ -21,7 +21,7 @@
 
 typedef struct html_ctx {
         FILE *f;
-        analysis_t *a;
+        const analysis_t *a;
         char ring[12][SLOT];     /* formatted figures for the row being written */
         unsigned nr;
 } html_ctx_t;
@@ -269,7 +269,7 @@ static void more_note(html_ctx_t *c, uint64_t shown, uint64_t total, const char 
             num(c, c->a->lim.max_events));
 }
 
-static void quantile_row(html_ctx_t *c, const char *name, samples_t *s, const char *hint) {
+static void quantile_row(html_ctx_t *c, const char *name, const samples_t *s, const char *hint) {
         quantiles_t q;
         samples_quantiles(s, &q);
         out(c, "<tr><th>");
@@ -426,7 +426,7 @@ static double duration_s(const analysis_t *a) {
 }
 
 static void page_overview(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         char t0[64], t1[64];
         out(c, "<header><div class=\"brand\">pcapd · capture analysis report</div><h1>Capture analysis</h1>"
                "<p class=\"sub\">");
@@ -474,7 +474,7 @@ static void page_overview(html_ctx_t *c) {
 
 /* What was not analysed, said once at the top and again in the capture section. */
 static void partial_notice(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         if (!analysis_is_partial(a) && !a->flows_over_limit_packets)
                 return;
         out(c, "<div class=\"notice\"><strong>Partial analysis.</strong> ");
@@ -509,7 +509,7 @@ static void page_nav(html_ctx_t *c) {
 /* ---- where the time went ---- */
 
 static void sec_time(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         const txn_state_t *t = &a->txn;
         section_begin(c, "time", "Where the time went");
         para(c, "lead", a->time_summary);
@@ -614,7 +614,7 @@ static void sec_time(html_ctx_t *c) {
 /* ---- findings and health ---- */
 
 static void sec_findings(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         section_begin(c, "findings", "Findings");
         if (!a->n_findings) {
                 para(c, "ok", "No problem found: no loss, no failed or slow connections, no DNS errors and no ICMP errors "
@@ -662,7 +662,7 @@ static void sec_findings(html_ctx_t *c) {
 }
 
 static void sec_health(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         section_begin(c, "health", "Health score");
         out(c, "<p>The score starts at 100; each finding subtracts its penalty, which grows with how much of the traffic "
                "it concerns (the score does not go below 0). Findings without a penalty are for information.</p>\n");
@@ -697,7 +697,7 @@ static unsigned series_len(const analysis_t *a) {
 }
 
 static void chart_throughput(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         unsigned n = series_len(a);
         if (!n)
                 return;
@@ -726,7 +726,7 @@ static void chart_throughput(html_ctx_t *c) {
 }
 
 static void sec_capture(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         char b0[64], b1[64];
         section_begin(c, "capture", "Capture summary");
         partial_notice(c);
@@ -800,7 +800,7 @@ static void sec_capture(html_ctx_t *c) {
 }
 
 static void sec_protocols(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         section_begin(c, "protocols", "Protocol distribution");
         out(c, "<p class=\"muted\">A packet counts once at every layer it holds (an Ethernet frame with IPv4 and TCP "
                "counts for all three), so shares do not add up to 100 %%.</p>\n");
@@ -840,50 +840,12 @@ static void sec_protocols(html_ctx_t *c) {
         section_end(c);
 }
 
-static int host_better(const host_entry_t *x, const host_entry_t *y) {
-        uint64_t tx = x->bytes_tx + x->bytes_rx, ty = y->bytes_tx + y->bytes_rx;
-        if (tx != ty)
-                return tx > ty;
-        return addr_compare(&x->addr, &y->addr) < 0;
-}
-
-static int conv_better(const conv_entry_t *x, const conv_entry_t *y) {
-        if (x->bytes != y->bytes)
-                return x->bytes > y->bytes;
-        int r = addr_compare(&x->a, &y->a);
-        return r ? r < 0 : addr_compare(&x->b, &y->b) < 0;
-}
-
-/* The k best entries of a kv table, best first, without touching the table (the JSON writer compacts it in
- * place; either may run first, and both only look at used entries). */
-#define TOP_SELECT(type, better, table, top, k, ret_n)                                           \
-        do {                                                                                     \
-                const type *e_ = (table).e;                                                      \
-                uint32_t n_ = 0;                                                                 \
-                for (uint32_t i_ = 0; e_ && i_ < (table).cap; i_++) {                            \
-                        if (!e_[i_].used)                                                        \
-                                continue;                                                        \
-                        if (n_ == (k) && !better(&e_[i_], (top)[n_ - 1]))                        \
-                                continue;                                                        \
-                        uint32_t p_ = n_ < (k) ? n_++ : n_ - 1;                                  \
-                        while (p_ > 0 && better(&e_[i_], (top)[p_ - 1])) {                       \
-                                (top)[p_] = (top)[p_ - 1];                                       \
-                                p_--;                                                            \
-                        }                                                                        \
-                        (top)[p_] = &e_[i_];                                                     \
-                }                                                                                \
-                *(ret_n) = n_;                                                                   \
-        } while (0)
-
 static void sec_talkers(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         char ab[64], bb[64];
         section_begin(c, "talkers", "Top talkers");
-        const host_entry_t *hosts[TOP_HOSTS];
-        const conv_entry_t *convs[TOP_CONVS];
-        uint32_t nh, ncv;
-        TOP_SELECT(host_entry_t, host_better, a->hosts, hosts, TOP_HOSTS, &nh);
-        TOP_SELECT(conv_entry_t, conv_better, a->convs, convs, TOP_CONVS, &ncv);
+        const report_view_t *v = &a->view;
+        uint32_t nh = v->n_hosts < TOP_HOSTS ? v->n_hosts : TOP_HOSTS, ncv = v->n_convs < TOP_CONVS ? v->n_convs : TOP_CONVS;
         if (!nh) {
                 para(c, "muted", "No IP host.");
                 section_end(c);
@@ -895,7 +857,7 @@ static void sec_talkers(html_ctx_t *c) {
         out(c, "<div class=\"grid2\"><div>");
         unsigned nb = 0;
         for (; nb < nh && nb < TOP_BARS; nb++) {
-                const host_entry_t *h = hosts[nb];
+                const host_entry_t *h = &v->hosts[nb];
                 bars[nb].label = addr_format(&h->addr, labels[nb], sizeof labels[nb]);
                 bars[nb].v[0] = (double) h->bytes_tx;
                 bars[nb].v[1] = (double) h->bytes_rx;
@@ -907,7 +869,7 @@ static void sec_talkers(html_ctx_t *c) {
         html_chart_hbars(c->f, "Top hosts by bytes", hn, bars, nb, true);
         out(c, "</div><div>");
         for (nb = 0; nb < ncv && nb < TOP_BARS; nb++) {
-                const conv_entry_t *x = convs[nb];
+                const conv_entry_t *x = &v->convs[nb];
                 snprintf(labels[nb], sizeof labels[nb], "%s ⇄ %s", addr_format(&x->a, ab, sizeof ab),
                          addr_format(&x->b, bb, sizeof bb));
                 bars[nb].label = labels[nb];
@@ -927,7 +889,7 @@ static void sec_talkers(html_ctx_t *c) {
         table_begin(c, NULL, "#", "Host", "#Packets sent", "#Packets received", "#Bytes sent", "#Bytes received",
                     "#Total bytes", "#Share", NULL);
         for (uint32_t i = 0; i < nh; i++) {
-                const host_entry_t *h = hosts[i];
+                const host_entry_t *h = &v->hosts[i];
                 uint64_t tot = h->bytes_tx + h->bytes_rx;
                 c->nr = 0;
                 out(c, "<tr><td class=\"n\">%u</td><td class=\"flow\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
@@ -938,8 +900,8 @@ static void sec_talkers(html_ctx_t *c) {
         table_end(c);
         scroll_end(c);
         out(c, "<p class=\"more\">Share: bytes the host sent or received, out of all bytes on the wire. ");
-        if (a->hosts.n > nh)
-                out(c, "Showing the top %u of %s hosts. ", nh, num(c, a->hosts.n));
+        if (v->hosts_total > nh)
+                out(c, "Showing the top %u of %s hosts. ", nh, num(c, v->hosts_total));
         if (a->hosts.overflow_packets)
                 out(c, "The host table was full: %s packets from further hosts are not attributed. ",
                     num(c, a->hosts.overflow_packets));
@@ -951,7 +913,7 @@ static void sec_talkers(html_ctx_t *c) {
                 table_begin(c, NULL, "#", "Address A", "Address B", "#Packets", "#Bytes", "#A → B", "#B → A", "#Duration",
                             "#Share", NULL);
                 for (uint32_t i = 0; i < ncv; i++) {
-                        const conv_entry_t *x = convs[i];
+                        const conv_entry_t *x = &v->convs[i];
                         c->nr = 0;
                         out(c, "<tr><td class=\"n\">%u</td><td class=\"flow\">%s</td><td class=\"flow\">%s</td><td class=\"n\">%s</td>"
                                "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
@@ -962,8 +924,8 @@ static void sec_talkers(html_ctx_t *c) {
                 }
                 table_end(c);
                 scroll_end(c);
-                if (a->convs.n > ncv)
-                        out(c, "<p class=\"more\">Showing the top %u of %s conversations.</p>\n", ncv, num(c, a->convs.n));
+                if (v->convs_total > ncv)
+                        out(c, "<p class=\"more\">Showing the top %u of %s conversations.</p>\n", ncv, num(c, v->convs_total));
                 if (a->convs.overflow_packets)
                         out(c, "<p class=\"more\">The conversation table was full: %s packets are not attributed.</p>\n",
                             num(c, a->convs.overflow_packets));
@@ -972,24 +934,13 @@ static void sec_talkers(html_ctx_t *c) {
         section_end(c);
 }
 
-static int svc_cmp(const void *x, const void *y) {
-        const service_entry_t *a = x, *b = y;
-        if (a->c.bytes != b->c.bytes)
-                return a->c.bytes > b->c.bytes ? -1 : 1;
-        if (a->port != b->port)
-                return a->port < b->port ? -1 : 1;
-        return a->proto - b->proto;
-}
-
 static void sec_services(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         section_begin(c, "services", "Services by port");
         out(c, "<p class=\"muted\">TCP and UDP traffic by the server's port (the side that did not start the flow, or "
                "the well-known port when the start was not seen).</p>\n");
-        service_entry_t sv[SERVICE_MAX];
-        unsigned n = a->n_services < SERVICE_MAX ? a->n_services : SERVICE_MAX;
-        memcpy(sv, a->services, n * sizeof sv[0]);
-        qsort(sv, n, sizeof sv[0], svc_cmp);
+        const service_entry_t *sv = a->view.services;
+        unsigned n = a->view.n_services;
         uint64_t tb = a->services_other_bytes;
         for (unsigned i = 0; i < n; i++)
                 tb += sv[i].c.bytes;
@@ -1034,7 +985,7 @@ static void dns_name_cell(html_ctx_t *c, const event_t *e) {
 }
 
 static void events_table(html_ctx_t *c, event_kind_t k, const char *title, const char *hint) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         const event_list_t *l = &a->ev[k];
         if (!l->total)
                 return;
@@ -1145,7 +1096,7 @@ static bool worst_has_problem(const flow_summary_t *s) {
 }
 
 static void worst_table(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         uint32_t n = 0;
         flow_summary_t *w = NULL;
         if (a->n_worst) {
@@ -1224,7 +1175,7 @@ static void worst_table(html_ctx_t *c) {
 }
 
 static void retrans_table(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         table_begin(c, NULL, "Kind", "#Count", "#Share", "What it means", NULL);
         uint64_t known = a->tcp_rto + a->tcp_fast + a->tcp_spurious + a->tcp_pmtu_retrans;
         static const char *const meaning[] = {
@@ -1247,7 +1198,7 @@ static void retrans_table(html_ctx_t *c) {
 }
 
 static void sec_tcp(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         section_begin(c, "tcp", "TCP");
         if (!a->tcp_conns && !a->proto[PROTO_TCP].packets) {
                 para(c, "muted", "No TCP in this capture.");
@@ -1352,8 +1303,8 @@ static void sec_tcp(html_ctx_t *c) {
 /* ---- DNS ---- */
 
 static void sec_dns(html_ctx_t *c) {
-        analysis_t *a = c->a;
-        dns_state_t *d = &a->dns;
+        const analysis_t *a = c->a;
+        const dns_state_t *d = &a->dns;
         section_begin(c, "dns", "DNS");
         if (!d->queries && !d->responses) {
                 para(c, "muted", "No DNS in this capture.");
@@ -1423,7 +1374,7 @@ static void sec_dns(html_ctx_t *c) {
 /* ---- ICMP, fragments, timing ---- */
 
 static void sec_icmp(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         section_begin(c, "icmp", "ICMP and ICMPv6");
         if (!a->icmp_msgs && !a->icmp6_msgs) {
                 para(c, "muted", "No ICMP in this capture.");
@@ -1480,8 +1431,8 @@ static void sec_icmp(html_ctx_t *c) {
 }
 
 static void sec_fragments(html_ctx_t *c) {
-        analysis_t *a = c->a;
-        frag_state_t *s = &a->frag;
+        const analysis_t *a = c->a;
+        const frag_state_t *s = &a->frag;
         section_begin(c, "fragments", "IP fragments");
         if (!s->fragments) {
                 para(c, "muted", "No fragmented IP datagram.");
@@ -1502,7 +1453,7 @@ static void sec_fragments(html_ctx_t *c) {
 }
 
 static void sec_timing(html_ctx_t *c) {
-        analysis_t *a = c->a;
+        const analysis_t *a = c->a;
         section_begin(c, "timing", "Timing, bursts and flows");
         out(c, "<div class=\"grid2\"><div>");
         kv_begin(c);
@@ -1540,7 +1491,7 @@ static void sec_timing(html_ctx_t *c) {
         section_end(c);
 }
 
-void report_html(analysis_t *a, FILE *f) {
+void report_html(const analysis_t *a, FILE *f) {
         html_ctx_t c = { .f = f, .a = a };
         page_head(&c);
         page_overview(&c);

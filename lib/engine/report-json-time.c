@@ -4,7 +4,7 @@
 
 #include "report-json.h"
 
-void json_where_time_went(json_t *j, analysis_t *a) {
+void json_where_time_went(json_t *j, const analysis_t *a) {
         int order[_CAUSE_MAX], n = 0;
         for (int c = 1; c < _CAUSE_MAX; c++)
                 if (a->cost[c] > 0)
@@ -31,8 +31,8 @@ void json_where_time_went(json_t *j, analysis_t *a) {
         json_object_end(j);
 }
 
-void json_capture_point(json_t *j, analysis_t *a) {
-        txn_state_t *t = &a->txn;
+void json_capture_point(json_t *j, const analysis_t *a) {
+        const txn_state_t *t = &a->txn;
         capture_point_t overall = CP_UNKNOWN;
         uint64_t known = t->cp[CP_CLIENT] + t->cp[CP_SERVER] + t->cp[CP_MIDDLE];
         for (int c = CP_CLIENT; c < _CP_MAX; c++)
@@ -74,8 +74,8 @@ static void json_parts(json_t *j, const int64_t *part) {
                 json_ms(j, names[i], part[i]);
 }
 
-void json_transactions(json_t *j, analysis_t *a) {
-        txn_state_t *t = &a->txn;
+void json_transactions(json_t *j, const analysis_t *a) {
+        const txn_state_t *t = &a->txn;
         json_object_begin(j, "transactions");
         json_u64(j, "total", t->total);
         json_u64(j, "answered", t->answered);
@@ -171,8 +171,8 @@ static void json_trace(json_t *j, const xfer_trace_t *tr) {
         json_object_end(j);
 }
 
-void json_transfers(json_t *j, analysis_t *a) {
-        xfer_state_t *x = &a->xfer;
+void json_transfers(json_t *j, const analysis_t *a) {
+        const xfer_state_t *x = &a->xfer;
         json_object_begin(j, "transfers");
         json_u64(j, "total", x->total);
         json_u64(j, "bytes", x->bytes);

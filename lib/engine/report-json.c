@@ -40,7 +40,7 @@ const char *report_service_name(uint8_t proto, uint16_t port) {
         return NULL;
 }
 
-void json_quantiles_ms(json_t *j, const char *key, samples_t *s) {
+void json_quantiles_ms(json_t *j, const char *key, const samples_t *s) {
         quantiles_t q;
         samples_quantiles(s, &q);
         json_object_begin(j, key);
@@ -95,7 +95,7 @@ void json_flow(json_t *j, const char *key, const flow_key_t *k) {
         json_object_end(j);
 }
 
-static void json_capture(json_t *j, analysis_t *a) {
+static void json_capture(json_t *j, const analysis_t *a) {
         json_object_begin(j, "capture");
         json_str(j, "format", a->file_format[0] ? a->file_format : "packets");
         json_u64(j, "file_size", a->file_size);
@@ -145,7 +145,7 @@ static void json_capture(json_t *j, analysis_t *a) {
         json_object_end(j);
 }
 
-static void json_protocols(json_t *j, analysis_t *a) {
+static void json_protocols(json_t *j, const analysis_t *a) {
         json_object_begin(j, "protocols");
         for (int i = 0; i < _PROTO_MAX; i++) {
                 json_object_begin(j, proto_names[i]);
@@ -156,18 +156,10 @@ static void json_protocols(json_t *j, analysis_t *a) {
         json_object_end(j);
 }
 
-static int svc_cmp(const void *x, const void *y) {
-        const service_entry_t *a = x, *b = y;
-        if (a->c.bytes != b->c.bytes)
-                return a->c.bytes > b->c.bytes ? -1 : 1;
-        return a->port - b->port;
-}
-
-static void json_services(json_t *j, analysis_t *a) {
-        qsort(a->services, a->n_services, sizeof(service_entry_t), svc_cmp);
+static void json_services(json_t *j, const analysis_t *a) {
         json_array_begin(j, "services");
-        for (unsigned i = 0; i < a->n_services; i++) {
-                const service_entry_t *s = &a->services[i];
+        for (unsigned i = 0; i < a->view.n_services; i++) {
+                const service_entry_t *s = &a->view.services[i];
                 const char *n = report_service_name(s->proto, s->port);
                 char buf[32];
                 if (!n) {
@@ -185,78 +177,46 @@ static void json_services(json_t *j, analysis_t *a) {
         json_array_end(j);
 }
 
-static int host_cmp(const void *x, const void *y) {
-        const host_entry_t *a = x, *b = y;
-        uint64_t ta = a->bytes_tx + a->bytes_rx, tb = b->bytes_tx + b->bytes_rx;
-        if (ta != tb)
-                return ta > tb ? -1 : 1;
-        return addr_compare(&a->addr, &b->addr);
-}
-
-static int conv_cmp(const void *x, const void *y) {
-        const conv_entry_t *a = x, *b = y;
-        if (a->bytes != b->bytes)
-                return a->bytes > b->bytes ? -1 : 1;
-        int c = addr_compare(&a->a, &b->a);
-        return c ? c : addr_compare(&a->b, &b->b);
-}
-
-static void json_talkers(json_t *j, analysis_t *a) {
+static void json_talkers(json_t *j, const analysis_t *a) {
         char buf[64];
-        double dur = (double) (a->last_ts - a->first_ts) / 1e9;
+        const report_view_t *v = &a->view;
         json_object_begin(j, "talkers");
-        /* compact the tables in place (they are not used after the report) and sort */
-        host_entry_t *h = a->hosts.e;
-        uint32_t n = 0;
-        for (uint32_t i = 0; i < a->hosts.cap; i++)
-                if (h[i].used)
-                        h[n++] = h[i];
-        for (uint32_t i = n; i < a->hosts.cap; i++)
-                h[i].used = 0;
-        qsort(h, n, sizeof *h, host_cmp);
-        json_u64(j, "hosts_total", n);
+        json_u64(j, "hosts_total", v->hosts_total);
         json_u64(j, "hosts_table_overflow_packets", a->hosts.overflow_packets);
         json_array_begin(j, "hosts");
-        for (uint32_t i = 0; i < n && i < 20; i++) {
+        for (uint32_t i = 0; i < v->n_hosts && i < 20; i++) {
+                const host_entry_t *h = &v->hosts[i];
                 json_object_begin(j, NULL);
-                json_str(j, "addr", addr_format(&h[i].addr, buf, sizeof buf));
-                json_u64(j, "packets_sent", h[i].packets_tx);
-                json_u64(j, "packets_received", h[i].packets_rx);
-                json_u64(j, "bytes_sent", h[i].bytes_tx);
-                json_u64(j, "bytes_received", h[i].bytes_rx);
-                json_u64(j, "bytes", h[i].bytes_tx + h[i].bytes_rx);
+                json_str(j, "addr", addr_format(&h->addr, buf, sizeof buf));
+                json_u64(j, "packets_sent", h->packets_tx);
+                json_u64(j, "packets_received", h->packets_rx);
+                json_u64(j, "bytes_sent", h->bytes_tx);
+                json_u64(j, "bytes_received", h->bytes_rx);
+                json_u64(j, "bytes", h->bytes_tx + h->bytes_rx);
                 json_object_end(j);
         }
         json_array_end(j);
-        conv_entry_t *c = a->convs.e;
-        n = 0;
-        for (uint32_t i = 0; i < a->convs.cap; i++)
-                if (c[i].used)
-                        c[n++] = c[i];
-        for (uint32_t i = n; i < a->convs.cap; i++)
-                c[i].used = 0;
-        qsort(c, n, sizeof *c, conv_cmp);
-        json_u64(j, "conversations_total", n);
+        json_u64(j, "conversations_total", v->convs_total);
         json_array_begin(j, "conversations");
-        for (uint32_t i = 0; i < n && i < 20; i++) {
+        for (uint32_t i = 0; i < v->n_convs && i < 20; i++) {
+                const conv_entry_t *c = &v->convs[i];
                 json_object_begin(j, NULL);
-                json_str(j, "a", addr_format(&c[i].a, buf, sizeof buf));
-                json_str(j, "b", addr_format(&c[i].b, buf, sizeof buf));
-                json_u64(j, "packets", c[i].packets);
-                json_u64(j, "bytes", c[i].bytes);
-                json_u64(j, "bytes_a_to_b", c[i].bytes_ab);
-                json_u64(j, "bytes_b_to_a", c[i].bytes - c[i].bytes_ab);
-                double d = (double) (c[i].last_ts - c[i].first_ts) / 1e9;
+                json_str(j, "a", addr_format(&c->a, buf, sizeof buf));
+                json_str(j, "b", addr_format(&c->b, buf, sizeof buf));
+                json_u64(j, "packets", c->packets);
+                json_u64(j, "bytes", c->bytes);
+                json_u64(j, "bytes_a_to_b", c->bytes_ab);
+                json_u64(j, "bytes_b_to_a", c->bytes - c->bytes_ab);
+                double d = (double) (c->last_ts - c->first_ts) / 1e9;
                 json_double(j, "duration_s", d, 6);
-                json_double(j, "share_percent", a->bytes_wire ? 100.0 * (double) c[i].bytes / (double) a->bytes_wire : 0, 2);
+                json_double(j, "share_percent", a->bytes_wire ? 100.0 * (double) c->bytes / (double) a->bytes_wire : 0, 2);
                 json_object_end(j);
         }
         json_array_end(j);
-        (void) dur;
         json_object_end(j);
 }
 
-static void json_events(json_t *j, analysis_t *a, event_kind_t k) {
+static void json_events(json_t *j, const analysis_t *a, event_kind_t k) {
         const event_list_t *l = &a->ev[k];
         json_object_begin(j, event_names[k]);
         json_u64(j, "total", l->total);
@@ -314,7 +274,7 @@ static void json_events(json_t *j, analysis_t *a, event_kind_t k) {
         json_object_end(j);
 }
 
-static void json_tcp(json_t *j, analysis_t *a) {
+static void json_tcp(json_t *j, const analysis_t *a) {
         json_object_begin(j, "tcp");
         json_u64(j, "connections", a->tcp_conns);
         json_u64(j, "packets", a->proto[PROTO_TCP].packets);
@@ -364,8 +324,8 @@ static void json_tcp(json_t *j, analysis_t *a) {
         json_object_end(j);
 }
 
-static void json_dns(json_t *j, analysis_t *a) {
-        dns_state_t *d = &a->dns;
+static void json_dns(json_t *j, const analysis_t *a) {
+        const dns_state_t *d = &a->dns;
         json_object_begin(j, "dns");
         json_u64(j, "queries", d->queries);
         json_u64(j, "responses", d->responses);
@@ -386,7 +346,7 @@ static void json_dns(json_t *j, analysis_t *a) {
         json_object_end(j);
 }
 
-static void json_icmp(json_t *j, analysis_t *a) {
+static void json_icmp(json_t *j, const analysis_t *a) {
         json_object_begin(j, "icmp");
         json_u64(j, "messages", a->icmp_msgs + a->icmp6_msgs);
         json_u64(j, "icmpv4_messages", a->icmp_msgs);
@@ -413,8 +373,8 @@ static void json_icmp(json_t *j, analysis_t *a) {
         json_object_end(j);
 }
 
-static void json_series(json_t *j, analysis_t *a) {
-        series_t *s = &a->series;
+static void json_series(json_t *j, const analysis_t *a) {
+        const series_t *s = &a->series;
         int last = -1;
         for (int i = 0; i < SERIES_BUCKETS; i++)
                 if (s->b[i].packets)
@@ -446,7 +406,7 @@ static void json_series(json_t *j, analysis_t *a) {
         json_object_end(j);
 }
 
-static void json_flows(json_t *j, analysis_t *a) {
+static void json_flows(json_t *j, const analysis_t *a) {
         json_object_begin(j, "flows");
         json_u64(j, "total", a->flows_total);
         json_u64(j, "tcp", a->tcp_conns);
@@ -502,7 +462,7 @@ static void json_flows(json_t *j, analysis_t *a) {
         json_object_end(j);
 }
 
-void report_json(analysis_t *a, FILE *out) {
+void report_json(const analysis_t *a, FILE *out) {
         json_t jj, *j = &jj;
         json_init(j, out, true);
         json_object_begin(j, NULL);

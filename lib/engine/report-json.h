@@ -4,11 +4,11 @@
 #include "engine.h"
 #include "json.h"
 
-void json_quantiles_ms(json_t *j, const char *key, samples_t *s);
+void json_quantiles_ms(json_t *j, const char *key, const samples_t *s);
 void json_flow(json_t *j, const char *key, const flow_key_t *k);
 
 /* report-json-time.c: where the time went */
-void json_where_time_went(json_t *j, analysis_t *a);
-void json_capture_point(json_t *j, analysis_t *a);
-void json_transactions(json_t *j, analysis_t *a);
-void json_transfers(json_t *j, analysis_t *a);
+void json_where_time_went(json_t *j, const analysis_t *a);
+void json_capture_point(json_t *j, const analysis_t *a);
+void json_transactions(json_t *j, const analysis_t *a);
+void json_transfers(json_t *j, const analysis_t *a);

@@ -1,7 +1,7 @@
 /* The terminal summary printed by the CLI: the findings first, then the key figures. */
 #include "engine.h"
 
-void report_summary(analysis_t *a, FILE *out) {
+void report_summary(const analysis_t *a, FILE *out) {
         quantiles_t hs, rtt, dns;
         samples_quantiles(&a->hs_rtt, &hs);
         samples_quantiles(&a->rtt, &rtt);

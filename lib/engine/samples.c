@@ -1,6 +1,7 @@
 /* Bounded sample stores: exact quantiles while there are at most `max` samples, reservoir sampling after. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "samples.h"
 
@@ -23,6 +24,7 @@ static uint64_t samples_rand(samples_t *s) {
 }
 
 int samples_add(samples_t *s, int64_t v) {
+        s->sorted = false;
         s->seen++;
         s->sum += (double) v;
         if (v < s->min)
@@ -65,14 +67,30 @@ int64_t samples_at(const samples_t *s, double q) {
         return s->v[lo] + (int64_t) ((double) (s->v[lo + 1] - s->v[lo]) * frac + 0.5);
 }
 
-void samples_quantiles(samples_t *s, quantiles_t *ret) {
+void samples_sort(samples_t *s) {
+        if (!s->sorted && s->v)
+                qsort(s->v, s->n, sizeof(int64_t), cmp_i64);
+        s->sorted = true;
+}
+
+void samples_quantiles(const samples_t *s, quantiles_t *ret) {
         *ret = (quantiles_t) { .count = s->seen };
         if (s->seen == 0)
                 return;
-        qsort(s->v, s->n, sizeof(int64_t), cmp_i64);
+        samples_t tmp = *s;
+        int64_t *copy = NULL;
+        if (!s->sorted && s->n) {
+                copy = malloc(sizeof(int64_t) * s->n);
+                if (!copy)
+                        return; /* no memory for a copy: only the count */
+                memcpy(copy, s->v, sizeof(int64_t) * s->n);
+                qsort(copy, s->n, sizeof(int64_t), cmp_i64);
+                tmp.v = copy;
+        }
         ret->min = s->min;
         ret->max = s->max_value;
-        ret->p50 = samples_at(s, 0.5);
-        ret->p95 = samples_at(s, 0.95);
+        ret->p50 = samples_at(&tmp, 0.5);
+        ret->p95 = samples_at(&tmp, 0.95);
         ret->mean = s->sum / (double) s->seen;
+        free(copy);
 }

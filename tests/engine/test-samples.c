@@ -39,6 +39,9 @@ static void test_small_exact(void) {
         CHECK_I(q.p50, <=, 51);
         CHECK_EQ(q.p95, 95);    /* 95.05 */
         CHECK(q.mean > 50.49 && q.mean < 50.51);
+        CHECK(!s.sorted); /* the quantiles came from a sorted copy: the samples are untouched */
+        samples_sort(&s);
+        CHECK(s.sorted);
         CHECK_EQ(samples_at(&s, 0.0), 1);
         CHECK_EQ(samples_at(&s, 1.0), 100);
         samples_done(&s);
@@ -52,7 +55,13 @@ static void test_small_exact(void) {
         CHECK_EQ(q.p50, 5);
         CHECK_EQ(q.min, 1);
         CHECK_EQ(q.max, 9);
+        samples_sort(&s);
         CHECK_EQ(samples_at(&s, 0.25), 3);
+        samples_add(&s, 4); /* new samples: no longer in order */
+        samples_add(&s, 4);
+        CHECK(!s.sorted);
+        samples_quantiles(&s, &q);
+        CHECK_EQ(q.p50, 4);
         samples_done(&s);
 
         /* two values far apart, negative values, and int64 extremes */
