@@ -14,6 +14,7 @@ struct capture_reader {
         FILE *f;
         pcap_t *pcap;
         pcapng_t *ng;
+        pcapfile_t *pf;
         int dlt;
         uint64_t offset;         /* estimate for pipes: header + records */
         char err[PCAP_ERRBUF_SIZE + 64];
@@ -21,7 +22,7 @@ struct capture_reader {
         bool nano;
         uint32_t snaplen;
         FILE *cookie;            /* the stream libpcap owns */
-        uint8_t head[4];
+        uint8_t head[24];
         size_t head_len, head_pos;
 };
 
@@ -69,16 +70,34 @@ int capture_open(FILE *f, capture_reader_t **ret, char *errbuf, size_t errlen) {
                 free(r);
                 return -EBADMSG;
         }
+        /* the common case is read by our own block reader; the rest by libpcap */
+        memcpy(r->head, head, 4);
+        r->head_len = 4 + fread(r->head + 4, 1, 20, f);
+        if (r->head_len == 24) {
+                int k = pcapfile_open(f, r->head, &r->pf);
+                if (k < 0) {
+                        free(r);
+                        return k;
+                }
+                if (k > 0) {
+                        r->dlt = pcapfile_dlt(r->pf);
+                        r->format = "pcap";
+                        r->nano = pcapfile_nanosecond(r->pf);
+                        r->snaplen = pcapfile_snaplen(r->pf);
+                        r->offset = 24;
+                        *ret = r;
+                        return 0;
+                }
+        }
         /* libpcap reads the header itself and fclose()s its FILE: give it a stream of its own that serves
          * the bytes we already took, then reads through to f, and leaves f open when closed. */
-        memcpy(r->head, head, 4);
-        r->head_len = 4;
         struct stat st;
         off_t pos = ftello(f);
-        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && pos >= 4) {
+        off_t back = (off_t) r->head_len;
+        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && pos >= back) {
                 /* a regular file: libpcap reads a descriptor of its own directly, without a second copy */
                 int fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 3);
-                if (fd >= 0 && lseek(fd, pos - 4, SEEK_SET) == pos - 4)
+                if (fd >= 0 && lseek(fd, pos - back, SEEK_SET) == pos - back)
                         r->cookie = fdopen(fd, "rb");
                 if (!r->cookie && fd >= 0)
                         close(fd);
@@ -112,6 +131,13 @@ int capture_open(FILE *f, capture_reader_t **ret, char *errbuf, size_t errlen) {
 int capture_next(capture_reader_t *r, capture_packet_t *ret) {
         if (r->ng)
                 return pcapng_next(r->ng, ret);
+        if (r->pf) {
+                uint32_t rec = 0;
+                int k = pcapfile_next(r->pf, ret, &rec);
+                if (k > 0)
+                        r->offset += rec;
+                return k;
+        }
         struct pcap_pkthdr *h;
         const u_char *d;
         int k = pcap_next_ex(r->pcap, &h, &d);
@@ -139,7 +165,7 @@ uint64_t capture_offset(const capture_reader_t *r) {
 }
 
 const char *capture_error(const capture_reader_t *r) {
-        return r->ng ? pcapng_error(r->ng) : r->err;
+        return r->ng ? pcapng_error(r->ng) : r->pf ? pcapfile_error(r->pf) : r->err;
 }
 
 const char *capture_format(const capture_reader_t *r) { return r->format; }
@@ -152,5 +178,6 @@ void capture_close(capture_reader_t *r) {
         if (r->pcap)
                 pcap_close(r->pcap); /* closes r->cookie, not the caller's FILE */
         pcapng_close(r->ng);
+        pcapfile_close(r->pf);
         free(r);
 }

@@ -1,5 +1,6 @@
-/* Reading capture files: classic pcap through libpcap, pcapng through our own bounds-checked reader
- * (libpcap 1.10 refuses pcapng files whose interfaces have different link types). */
+/* Reading capture files: the common classic pcap through our own block reader (pcapfile.c), other classic
+ * pcap through libpcap, pcapng through our own bounds-checked reader (libpcap 1.10 refuses pcapng files
+ * whose interfaces have different link types). */
 #pragma once
 
 #include <stdbool.h>
@@ -26,6 +27,18 @@ const char *capture_format(const capture_reader_t *r);
 bool capture_nanosecond(const capture_reader_t *r);
 uint32_t capture_snaplen(const capture_reader_t *r);
 void capture_close(capture_reader_t *r);
+
+/* pcapfile.c: classic pcap, native byte order, version 2.4, a link type the engine decodes; 1 when it takes
+ * the file (hdr: its first 24 bytes, already read from f), 0 when libpcap should, -ENOMEM */
+typedef struct pcapfile pcapfile_t;
+int pcapfile_open(FILE *f, const uint8_t hdr[24], pcapfile_t **ret);
+/* 1 a packet (record_len: its bytes in the file as counted for progress), 0 end, -EBADMSG damage */
+int pcapfile_next(pcapfile_t *p, capture_packet_t *ret, uint32_t *ret_record_len);
+const char *pcapfile_error(const pcapfile_t *p);
+bool pcapfile_nanosecond(const pcapfile_t *p);
+uint32_t pcapfile_snaplen(const pcapfile_t *p);
+int pcapfile_dlt(const pcapfile_t *p);
+void pcapfile_close(pcapfile_t *p);
 
 /* pcapng.c */
 typedef struct pcapng pcapng_t;

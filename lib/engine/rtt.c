@@ -22,12 +22,6 @@ void rtt_half_add(rtt_half_t *h, int64_t sample) {
         h->n++;
 }
 
-int64_t rtt_half_base(const rtt_half_t *h) {
-        if (h->hs >= 0 && (h->min < 0 || h->hs < h->min))
-                return h->hs;
-        return h->min;
-}
-
 int64_t rtt_half_queue(const rtt_half_t *h) {
         int64_t base = rtt_half_base(h);
         if (base < 0 || h->n_recent < RTT_RECENT)

@@ -46,7 +46,11 @@ typedef struct rtt_conn {
 void rtt_conn_init(rtt_conn_t *r);
 void rtt_half_add(rtt_half_t *h, int64_t sample);
 /* The half's base: the smaller of the handshake's and the smallest data sample; -1 unknown. */
-int64_t rtt_half_base(const rtt_half_t *h);
+static inline int64_t rtt_half_base(const rtt_half_t *h) {
+        if (h->hs >= 0 && (h->min < 0 || h->hs < h->min))
+                return h->hs;
+        return h->min;
+}
 /* The queueing now: the least of the recent samples above the base (0 when unknown). */
 int64_t rtt_half_queue(const rtt_half_t *h);
 /* Side `dir` sent a segment with TSval v at ts. */

@@ -51,9 +51,60 @@ int samples_add(samples_t *s, int64_t v) {
         return 0;
 }
 
-static int cmp_i64(const void *a, const void *b) {
-        int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-        return (x > y) - (x < y);
+/* LSD radix sort of signed 64-bit values, a byte a pass, passes whose byte is the same in every value
+ * skipped (durations in ns leave the top bytes alike): a few linear passes instead of n log n calls of a
+ * comparison function. Falls back to insertion sort for a handful of values. */
+static int i64_sort(int64_t *v, uint32_t n) {
+        if (n < 32) {
+                for (uint32_t i = 1; i < n; i++) {
+                        int64_t x = v[i];
+                        uint32_t j = i;
+                        for (; j > 0 && v[j - 1] > x; j--)
+                                v[j] = v[j - 1];
+                        v[j] = x;
+                }
+                return 0;
+        }
+        uint64_t *a = (uint64_t *) v, *tmp = malloc(sizeof(uint64_t) * n);
+        if (!tmp)
+                return -ENOMEM;
+        for (uint32_t i = 0; i < n; i++)
+                a[i] ^= 1ULL << 63; /* signed order as unsigned */
+        uint64_t *src = a, *dst = tmp;
+        for (unsigned shift = 0; shift < 64; shift += 8) {
+                uint32_t count[256] = { 0 };
+                for (uint32_t i = 0; i < n; i++)
+                        count[(src[i] >> shift) & 0xff]++;
+                if (count[(src[0] >> shift) & 0xff] == n)
+                        continue; /* every value has this byte alike */
+                uint32_t sum = 0;
+                for (unsigned d = 0; d < 256; d++) {
+                        uint32_t c = count[d];
+                        count[d] = sum;
+                        sum += c;
+                }
+                for (uint32_t i = 0; i < n; i++)
+                        dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+                uint64_t *t = src;
+                src = dst;
+                dst = t;
+        }
+        if (src != a)
+                memcpy(a, src, sizeof(uint64_t) * n);
+        for (uint32_t i = 0; i < n; i++)
+                a[i] ^= 1ULL << 63;
+        free(tmp);
+        return 0;
+}
+
+static int cmp_i64(const void *x, const void *y) {
+        int64_t a = *(const int64_t *) x, b = *(const int64_t *) y;
+        return a < b ? -1 : a > b;
+}
+
+static void sort_i64(int64_t *v, uint32_t n) {
+        if (i64_sort(v, n) < 0)
+                qsort(v, n, sizeof(int64_t), cmp_i64); /* no memory for the radix buffer: in place */
 }
 
 int64_t samples_at(const samples_t *s, double q) {
@@ -69,7 +120,7 @@ int64_t samples_at(const samples_t *s, double q) {
 
 void samples_sort(samples_t *s) {
         if (!s->sorted && s->v)
-                qsort(s->v, s->n, sizeof(int64_t), cmp_i64);
+                sort_i64(s->v, s->n);
         s->sorted = true;
 }
 
@@ -84,7 +135,7 @@ void samples_quantiles(const samples_t *s, quantiles_t *ret) {
                 if (!copy)
                         return; /* no memory for a copy: only the count */
                 memcpy(copy, s->v, sizeof(int64_t) * s->n);
-                qsort(copy, s->n, sizeof(int64_t), cmp_i64);
+                sort_i64(copy, s->n);
                 tmp.v = copy;
         }
         ret->min = s->min;

@@ -141,10 +141,6 @@ void xfer_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, bool retran
                 return;
         }
         int64_t dt = ts > x->last ? ts - x->last : 0;
-        int64_t q = queue_now(c);
-        if (q > x->queue_max)
-                x->queue_max = q;
-        int64_t base = rtt_path(&c->rtt);
         int64_t clock = sender_clock(c, dir), margin = clock / 10 > 2 * NS_PER_MS ? clock / 10 : 2 * NS_PER_MS;
         bool idle = x->allacked && x->allacked >= x->last && ts - x->allacked > clock + margin;
         if (x->recovering || retrans) {
@@ -164,10 +160,16 @@ void xfer_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, bool retran
                 x->flight = 0;
         } else if (x->edge_hit) {
                 x->t[XL_RWND] += dt;
-        } else if (base >= 0 && q >= 5 * NS_PER_MS && q * 2 >= base) {
-                x->t[XL_BANDWIDTH] += dt;
-        } else
-                x->t[XL_NONE] += dt;
+        } else {
+                /* the queue is judged only here, where nothing else held the sender back */
+                int64_t q = queue_now(c), base = rtt_path(&c->rtt);
+                if (q > x->queue_max)
+                        x->queue_max = q;
+                if (base >= 0 && q >= 5 * NS_PER_MS && q * 2 >= base)
+                        x->t[XL_BANDWIDTH] += dt;
+                else
+                        x->t[XL_NONE] += dt;
+        }
 
         x->last = ts;
         x->bytes += new_bytes;
@@ -198,10 +200,8 @@ void xfer_ack(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 /* kept a quarter of the sender's half apart at least, so that the few kept reach back two
                  * of its round trips: an edge looked up is then one the sender knew, or an older (lower)
                  * one, never one it could not have known yet */
-                int64_t spacing = sender_clock(c, !dir) / 4;
-                if (x->n_edges && p->ts_ns - x->edge_ts[prev] < spacing) {
-                        /* too close to the last kept */
-                } else if (!x->n_edges || x->edge[prev] != edge) {
+                if (!x->n_edges ||
+                    (x->edge[prev] != edge && p->ts_ns - x->edge_ts[prev] >= sender_clock(c, !dir) / 4)) {
                         x->edge[x->i_edge] = edge;
                         x->edge_ts[x->i_edge] = p->ts_ns;
                         x->i_edge = (uint8_t) ((x->i_edge + 1) % XFER_EDGES);
