@@ -78,9 +78,15 @@ typedef struct tcp_dir {
         uint32_t ts0_val;
         int64_t ts0_t;
         bool ts0;
-        xfer_dir_t xfer;         /* the current run of data and what limits it */
-        xfer_trace_t *trace;     /* its time-sequence trace, for the largest transfer */
 } tcp_dir_t;
+
+/* What a connection needs once data flows, allocated with its first payload (a flood of handshakes costs
+ * none of it): each side's run of data, and the timestamps each side sent. */
+typedef struct tcp_timing {
+        xfer_dir_t xfer[2];      /* the current run of data and what limits it */
+        xfer_trace_t *trace[2];  /* its time-sequence trace, for the largest transfer */
+        rtt_tsv_t tsv[2];        /* timestamps sent by the client [0] and the server [1] */
+} tcp_timing_t;
 
 typedef struct udp_dir {
         uint64_t packets, bytes;
@@ -125,6 +131,7 @@ typedef struct tcp_conn {
         bool dns_body_start[2];  /* the next byte starts a message body (its prefix came alone) */
         bool dns_sync[2];
         rtt_conn_t rtt;          /* the round trip's halves */
+        tcp_timing_t *tm;        /* runs of data and timestamps, from the first data on */
         txn_conn_t *txn;         /* exchanges, from the first data on */
 } tcp_conn_t;
 

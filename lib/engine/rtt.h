@@ -40,7 +40,6 @@ typedef struct rtt_tsv {
 
 typedef struct rtt_conn {
         rtt_half_t h[2];         /* [0] the client's half, [1] the server's */
-        rtt_tsv_t tsv[2];        /* timestamps sent by the client [0] and the server [1] */
 } rtt_conn_t;
 
 void rtt_conn_init(rtt_conn_t *r);

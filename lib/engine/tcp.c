@@ -298,16 +298,18 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         s->seen = true;
         s->packets++;
         s->bytes += p->wirelen;
-        if (t->has_ts && !(fl & TCP_RST)) {
+        if (plen > 0 && !c->tm)
+                c->tm = calloc(1, sizeof(tcp_timing_t)); /* without memory: no run or echo figures for it */
+        if (t->has_ts && !(fl & TCP_RST) && c->tm) {
                 /* a data segment of a run under way echoing a timestamp of the other side for the first
                  * time: a sample of this side's half (data leaves on an ACK's arrival while a transfer
                  * runs; the first segment of an answer would add the server's think time) */
-                if (plen > 0 && t->ts_ecr && !(fl & TCP_SYN) && s->xfer.first) {
-                        int64_t sent = rtt_tsv_echo(&c->rtt.tsv[!dir], t->ts_ecr);
+                if (plen > 0 && t->ts_ecr && !(fl & TCP_SYN) && c->tm->xfer[dir].first) {
+                        int64_t sent = rtt_tsv_echo(&c->tm->tsv[!dir], t->ts_ecr);
                         if (sent >= 0 && ts >= sent)
                                 rtt_half_add(&c->rtt.h[dir], ts - sent);
                 }
-                rtt_tsv_sent(&c->rtt.tsv[dir], t->ts_val, ts);
+                rtt_tsv_sent(&c->tm->tsv[dir], t->ts_val, ts);
                 if (!s->ts0) {
                         s->ts0 = true;
                         s->ts0_val = t->ts_val;
@@ -490,7 +492,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 if (retrans && s->rtx_valid && s->rtx_seq == t->seq && s->rtx_kind != 2)
                         xfer_loss(f, dir);
                 /* the other side's run of data ends when this side sends new data: a turn-around */
-                if (new_bytes && r->xfer.first)
+                if (new_bytes && c->tm && c->tm->xfer[!dir].first)
                         txn_run_loss(f, !dir, xfer_end(a, f, !dir));
                 xfer_data(a, f, dir, p, retrans, new_bytes);
                 txn_data(a, f, dir, p, new_bytes);
@@ -565,10 +567,12 @@ void tcp_conn_free(tcp_conn_t *c) {
                 return;
         for (int d = 0; d < 2; d++) {
                 free(c->d[d].holes);
-                if (c->d[d].trace)
-                        free(c->d[d].trace->p);
-                free(c->d[d].trace);
+                if (c->tm && c->tm->trace[d]) {
+                        free(c->tm->trace[d]->p);
+                        free(c->tm->trace[d]);
+                }
         }
+        free(c->tm);
         free(c->txn);
         free(c);
 }

@@ -58,7 +58,7 @@ static bool edge_known_at(const xfer_dir_t *x, int64_t ts, uint32_t *ret) {
 }
 
 static void trace_point(analysis_t *a, tcp_conn_t *c, int dir, int64_t ts, uint32_t end) {
-        xfer_trace_t *t = c->d[dir].trace;
+        xfer_trace_t *t = c->tm->trace[dir];
         if (!t)
                 return;
         if (t->skip + 1 < t->stride) {
@@ -75,14 +75,14 @@ static void trace_point(analysis_t *a, tcp_conn_t *c, int dir, int64_t ts, uint3
         }
         const tcp_dir_t *r = &c->d[!dir];
         uint32_t edge = end;
-        edge_known_at(&c->d[dir].xfer, ts, &edge);
+        edge_known_at(&c->tm->xfer[dir], ts, &edge);
         t->p[t->n++] = (xfer_trace_pt_t) { ts, end, r->ack_valid ? r->last_ack : end - 1, edge };
         (void) a;
 }
 
 static void trace_start(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
-        tcp_dir_t *s = &f->tcp->d[dir];
-        if (s->trace || a->xfer.live_traces >= 16)
+        tcp_timing_t *tm = f->tcp->tm;
+        if (tm->trace[dir] || a->xfer.live_traces >= 16)
                 return;
         xfer_trace_t *t = calloc(1, sizeof *t);
         if (!t)
@@ -100,29 +100,32 @@ static void trace_start(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         t->key.pa = p->sport;
         t->key.pb = p->dport;
         t->key.proto = 6;
-        s->trace = t;
+        tm->trace[dir] = t;
         a->xfer.live_traces++;
 }
 
-static void trace_drop(analysis_t *a, tcp_dir_t *s) {
-        if (!s->trace)
+static void trace_drop(analysis_t *a, tcp_timing_t *tm, int dir) {
+        if (!tm->trace[dir])
                 return;
-        free(s->trace->p);
-        free(s->trace);
-        s->trace = NULL;
+        free(tm->trace[dir]->p);
+        free(tm->trace[dir]);
+        tm->trace[dir] = NULL;
         a->xfer.live_traces--;
 }
 
 void xfer_loss(flow_t *f, int dir) {
-        tcp_dir_t *s = &f->tcp->d[dir];
-        s->xfer.recovering = true;
-        s->xfer.recover_end = s->next_seq;
+        tcp_timing_t *tm = f->tcp->tm;
+        if (!tm)
+                return;
+        tm->xfer[dir].recovering = true;
+        tm->xfer[dir].recover_end = f->tcp->d[dir].next_seq;
 }
 
 void xfer_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, bool retrans, uint32_t new_bytes) {
         tcp_conn_t *c = f->tcp;
-        tcp_dir_t *s = &c->d[dir];
-        xfer_dir_t *x = &s->xfer;
+        if (!c->tm)
+                return;
+        xfer_dir_t *x = &c->tm->xfer[dir];
         int64_t ts = p->ts_ns;
         uint32_t end = p->tcp.seq + p->payload_len;
 
@@ -181,15 +184,17 @@ void xfer_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, bool retran
                 uint32_t mss = p->payload_len > 536 ? p->payload_len : 536;
                 x->edge_hit = seq_ge(end + mss, edge);
         }
-        if (!s->trace && x->bytes >= 16384)
+        if (!c->tm->trace[dir] && x->bytes >= 16384)
                 trace_start(a, f, dir, p);
         trace_point(a, c, dir, ts, end);
 }
 
 void xfer_ack(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         tcp_conn_t *c = f->tcp;
-        tcp_dir_t *r = &c->d[dir], *s = &c->d[!dir];
-        xfer_dir_t *x = &s->xfer;
+        if (!c->tm)
+                return;
+        const tcp_dir_t *s = &c->d[!dir];
+        xfer_dir_t *x = &c->tm->xfer[!dir];
         (void) a;
         int sc = -1;
         if (c->d[0].syn && c->d[1].syn)
@@ -216,7 +221,6 @@ void xfer_ack(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 x->recovering = false;
         if (!x->allacked && seq_ge(p->tcp.ack, s->next_seq))
                 x->allacked = p->ts_ns;
-        (void) r;
 }
 
 static void item_swap(xfer_item_t *v, uint32_t i, uint32_t j) {
@@ -264,8 +268,10 @@ static void xfer_keep(xfer_state_t *st, const xfer_item_t *it) {
 
 int64_t xfer_end(analysis_t *a, flow_t *f, int dir) {
         tcp_conn_t *c = f->tcp;
-        tcp_dir_t *s = &c->d[dir];
-        xfer_dir_t *x = &s->xfer;
+        tcp_timing_t *tm = c->tm;
+        if (!tm)
+                return 0;
+        xfer_dir_t *x = &tm->xfer[dir];
         if (!x->first)
                 return 0;
         int64_t loss = x->t[XL_LOSS];
@@ -290,16 +296,16 @@ int64_t xfer_end(analysis_t *a, flow_t *f, int dir) {
                 for (int i = 0; i < _XL_MAX; i++)
                         st->t[i] += x->t[i];
                 xfer_keep(st, &it);
-                if (s->trace && s->trace->n > 1 && x->bytes > st->best.bytes) {
+                if (tm->trace[dir] && tm->trace[dir]->n > 1 && x->bytes > st->best.bytes) {
                         free(st->best.p);
-                        st->best = *s->trace;
+                        st->best = *tm->trace[dir];
                         st->best.bytes = x->bytes;
-                        free(s->trace);
-                        s->trace = NULL;
+                        free(tm->trace[dir]);
+                        tm->trace[dir] = NULL;
                         a->xfer.live_traces--;
                 }
         }
-        trace_drop(a, s);
+        trace_drop(a, tm, dir);
         x->first = 0;
         return loss;
 }
