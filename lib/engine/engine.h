@@ -494,7 +494,7 @@ void worst_sort(analysis_t *a);
 
 /* diagnosis.c, report_*.c */
 void diagnosis_run(analysis_t *a);
-const char *report_service_name(uint8_t proto, uint16_t port);
+
 /* The writers only read the analysis (its views are built when it finishes). */
 void report_json(const analysis_t *a, FILE *out);
 void report_html(const analysis_t *a, FILE *out);

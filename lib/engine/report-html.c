@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "names.h"
 #include "report-html.h"
 #include "util/macro.h"
 
@@ -63,127 +64,6 @@ static void out(html_ctx_t *c, const char *fmt, ...) {
         va_start(ap, fmt);
         vfprintf(c->f, fmt, ap);
         va_end(ap);
-}
-
-/* ---- names ---- */
-
-static const struct {
-        const char *name, *layer;
-} proto_info[_PROTO_MAX] = {
-        [PROTO_ETHERNET] = { "Ethernet", "link" },
-        [PROTO_VLAN] = { "VLAN (802.1Q / 802.1ad)", "link" },
-        [PROTO_SLL] = { "Linux cooked capture", "link" },
-        [PROTO_IPV4] = { "IPv4", "network" },
-        [PROTO_IPV6] = { "IPv6", "network" },
-        [PROTO_ARP] = { "ARP", "link" },
-        [PROTO_TCP] = { "TCP", "transport" },
-        [PROTO_UDP] = { "UDP", "transport" },
-        [PROTO_ICMP] = { "ICMP", "network" },
-        [PROTO_ICMPV6] = { "ICMPv6", "network" },
-        [PROTO_DNS] = { "DNS", "application" },
-        [PROTO_SCTP] = { "SCTP", "transport" },
-        [PROTO_GRE] = { "GRE", "tunnel" },
-        [PROTO_ESP] = { "IPsec ESP", "tunnel" },
-        [PROTO_IP_OTHER] = { "Other IP payload (incl. non-first fragments)", "network" },
-        [PROTO_NON_IP] = { "Not IP", "link" },
-};
-
-
-static const char *qtype_name(uint32_t t, char *buf, size_t len) {
-        static const struct { uint16_t t; const char *n; } q[] = {
-                { 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" }, { 12, "PTR" }, { 13, "HINFO" }, { 15, "MX" },
-                { 16, "TXT" }, { 28, "AAAA" }, { 33, "SRV" }, { 35, "NAPTR" }, { 41, "OPT" }, { 43, "DS" },
-                { 46, "RRSIG" }, { 47, "NSEC" }, { 48, "DNSKEY" }, { 64, "SVCB" }, { 65, "HTTPS" }, { 252, "AXFR" },
-                { 255, "ANY" }, { 257, "CAA" },
-        };
-        for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
-                if (q[i].t == t)
-                        return q[i].n;
-        snprintf(buf, len, "TYPE%" PRIu32, t);
-        return buf;
-}
-
-static const char *rcode_meaning(unsigned r) {
-        switch (r) {
-        case 0: return "answered";
-        case 1: return "the server could not parse the query";
-        case 2: return "the server failed to get an answer (upstream or internal failure)";
-        case 3: return "the name does not exist";
-        case 4: return "the server does not support this kind of query";
-        case 5: return "the server refused to answer this client";
-        default: return "";
-        }
-}
-
-static void icmp_names(bool v6, unsigned type, unsigned code, const char **ret_type, const char **ret_code) {
-        const char *t = NULL, *c = NULL;
-        if (!v6) {
-                switch (type) {
-                case 0: t = "echo reply"; break;
-                case 3: {
-                        static const char *const u[16] = {
-                                "network unreachable", "host unreachable", "protocol unreachable", "port unreachable",
-                                "fragmentation needed (DF set)", "source route failed", "destination network unknown",
-                                "destination host unknown", "source host isolated", "network prohibited",
-                                "host prohibited", "network unreachable for ToS", "host unreachable for ToS",
-                                "communication administratively prohibited", "host precedence violation",
-                                "precedence cutoff in effect",
-                        };
-                        t = "destination unreachable";
-                        c = code < 16 ? u[code] : NULL;
-                        break;
-                }
-                case 4: t = "source quench"; break;
-                case 5:
-                        t = "redirect";
-                        c = code == 0 ? "for the network" : code == 1 ? "for the host" : NULL;
-                        break;
-                case 8: t = "echo request"; break;
-                case 9: t = "router advertisement"; break;
-                case 10: t = "router solicitation"; break;
-                case 11:
-                        t = "time exceeded";
-                        c = code == 0 ? "TTL expired in transit" : code == 1 ? "fragment reassembly time exceeded" : NULL;
-                        break;
-                case 12: t = "parameter problem"; break;
-                case 13: t = "timestamp"; break;
-                case 14: t = "timestamp reply"; break;
-                default: break;
-                }
-        } else {
-                switch (type) {
-                case 1: {
-                        static const char *const u[8] = {
-                                "no route to destination", "administratively prohibited", "beyond scope of source address",
-                                "address unreachable", "port unreachable", "source address failed policy",
-                                "reject route to destination", "error in source routing header",
-                        };
-                        t = "destination unreachable";
-                        c = code < 8 ? u[code] : NULL;
-                        break;
-                }
-                case 2: t = "packet too big"; break;
-                case 3:
-                        t = "time exceeded";
-                        c = code == 0 ? "hop limit exceeded in transit" : code == 1 ? "fragment reassembly time exceeded" : NULL;
-                        break;
-                case 4: t = "parameter problem"; break;
-                case 128: t = "echo request"; break;
-                case 129: t = "echo reply"; break;
-                case 130: t = "multicast listener query"; break;
-                case 131: t = "multicast listener report"; break;
-                case 132: t = "multicast listener done"; break;
-                case 133: t = "router solicitation"; break;
-                case 134: t = "router advertisement"; break;
-                case 135: t = "neighbour solicitation"; break;
-                case 136: t = "neighbour advertisement"; break;
-                case 137: t = "redirect"; break;
-                case 143: t = "multicast listener report v2"; break;
-                default: break;
-                }
-        }
-        *ret_type = t ? t : "other";
-        *ret_code = c;
 }
 
 /* ---- building blocks ---- */
@@ -303,113 +183,6 @@ static const char *sev_name(int s) {
 
 /* ---- the page ---- */
 
-static const char css[] =
-        ":root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;--fg:#18202b;--muted:#5b6575;--border:#dde1e7;"
-        "--grid:#e8ebf0;--code:#eef1f6;--accent:#1f5fd6;--s1:#2563eb;--s2:#e8760c;--s3:#d3312c;--s4:#7b4fd0;"
-        "--s5:#0e9488;--crit:#c0262d;--warn:#b86e00;--info:#2c6cb5;--ok:#1d8748;--critbg:#fdeced;"
-        "--warnbg:#fff3df;--infobg:#e8f0fb;--okbg:#e5f5eb;--hover:rgba(37,99,235,.09)}\n"
-        "@media (prefers-color-scheme:dark){:root{--bg:#0e1116;--card:#161a21;--fg:#e3e7ed;--muted:#98a3b3;"
-        "--border:#29303b;--grid:#232932;--code:#202733;--accent:#78a6ff;--s1:#5b9bff;--s2:#ffa040;--s3:#ff6b63;"
-        "--s4:#b08cff;--s5:#2fd0c0;--crit:#ff6b63;--warn:#ffb74d;--info:#78a6ff;--ok:#4cc77f;--critbg:#3b1d20;"
-        "--warnbg:#3a2b14;--infobg:#182640;--okbg:#14301f;--hover:rgba(120,166,255,.13)}}\n"
-        "*{box-sizing:border-box}\n"
-        "body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,"
-        "\"Helvetica Neue\",Arial,sans-serif}\n"
-        "a{color:var(--accent)}\n"
-        "main{max-width:1240px;margin:0 auto;padding:24px 20px 40px}\n"
-        "h1{font-size:25px;margin:0 0 2px;letter-spacing:-.01em}\n"
-        "h2{font-size:19px;margin:0 0 14px;padding-bottom:8px;border-bottom:1px solid var(--border)}\n"
-        "h3{font-size:15px;margin:22px 0 8px}\n"
-        ".brand{font-size:12px;font-weight:600;letter-spacing:.08em;text-transform:uppercase;color:var(--accent)}\n"
-        ".sub{color:var(--muted);margin:2px 0 16px}\n"
-        "section{background:var(--card);border:1px solid var(--border);border-radius:10px;padding:18px 22px 10px;margin:18px 0}\n"
-        ".overview{display:grid;grid-template-columns:minmax(290px,330px) 1fr;gap:14px}\n"
-        ".card{background:var(--card);border:1px solid var(--border);border-radius:10px;padding:12px 16px}\n"
-        ".health{display:flex;gap:16px;align-items:center}\n"
-        ".health .verdict{font-size:17px;font-weight:650}\n"
-        ".stats{display:grid;grid-template-columns:repeat(3,1fr);gap:14px}\n"
-        ".k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.05em}\n"
-        ".v{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums;line-height:1.3}\n"
-        ".v small{font-size:13px;font-weight:400;color:var(--muted)}\n"
-        ".how{margin-top:6px}.counts{margin-top:6px;display:flex;gap:6px;flex-wrap:wrap}\n"
-        "nav.toc{margin:16px 0 0;font-size:13.5px;display:flex;flex-wrap:wrap;gap:4px 16px}\n"
-        "nav.toc a{color:var(--accent);text-decoration:none}nav.toc a:hover{text-decoration:underline}\n"
-        "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;margin:6px 0 14px}\n"
-        "th,td{padding:5px 10px;border-bottom:1px solid var(--border);text-align:left;vertical-align:top}\n"
-        "thead th{font-size:12px;color:var(--muted);font-weight:600;border-bottom:2px solid var(--border);white-space:nowrap;"
-        "background:var(--card)}\n"
-        "td.n,th.n{text-align:right;white-space:nowrap}\n"
-        "table.kv{width:auto;min-width:60%}table.kv th{font-weight:500;white-space:nowrap}\n"
-        "td.hint{color:var(--muted);font-size:12.5px}td.z{color:var(--muted)}\n"
-        "table.q th:first-child{white-space:nowrap}\n"
-        "tbody tr:hover{background:var(--hover)}\n"
-        "table.worst tr.main td{border-bottom:none;padding-bottom:1px}table.worst tr.sub td{padding-top:0}\n"
-        "table.worst tr.sub code{font-size:11.5px}table.worst th,table.worst td{padding:4px 7px}"
-        "table.worst thead th{white-space:normal;vertical-align:bottom}\n"
-        "code,.mono{font:12.5px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,\"DejaVu Sans Mono\",monospace}\n"
-        "code{background:var(--code);padding:1px 5px;border-radius:4px;overflow-wrap:anywhere}\n"
-        "td.flow{font:12.5px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,\"DejaVu Sans Mono\",monospace;white-space:nowrap}\n"
-        "td.name{font:12.5px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,\"DejaVu Sans Mono\",monospace;"
-        "overflow-wrap:anywhere;max-width:28em}\n"
-        "td.flow code{display:inline-block;margin-top:2px;font-size:11.5px;white-space:normal}\n"
-        ".esc{color:var(--crit);background:var(--critbg);border-radius:3px;padding:0 1px}\n"
-        ".finding{border:1px solid var(--border);border-left:5px solid var(--info);border-radius:8px;padding:12px 16px;"
-        "margin:12px 0}\n"
-        ".finding.crit{border-left-color:var(--crit)}.finding.warn{border-left-color:var(--warn)}\n"
-        ".fhead{display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}\n"
-        ".fhead h3{margin:0;flex:1;font-size:15.5px;min-width:20em}\n"
-        ".finding p{margin:6px 0}\n"
-        ".badge{display:inline-block;font-size:11px;font-weight:700;text-transform:uppercase;letter-spacing:.05em;"
-        "padding:1px 8px;border-radius:10px;white-space:nowrap}\n"
-        ".badge.crit{background:var(--critbg);color:var(--crit)}.badge.warn{background:var(--warnbg);color:var(--warn)}"
-        ".badge.info{background:var(--infobg);color:var(--info)}.badge.ok{background:var(--okbg);color:var(--ok)}\n"
-        ".pen{color:var(--muted);white-space:nowrap;font-size:13px}\n"
-        ".lbl{font-size:11.5px;color:var(--muted);text-transform:uppercase;letter-spacing:.05em;margin-right:8px}\n"
-        ".ffl{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:baseline;margin:6px 0}.ffl .lbl{margin-right:0}\n"
-        ".ok{border:1px solid var(--ok);background:var(--okbg);border-radius:8px;padding:10px 14px}\n"
-        ".notice{border:1px solid var(--warn);background:var(--warnbg);border-radius:8px;padding:10px 14px;margin:14px 0}\n"
-        ".notice strong{color:var(--warn)}\n"
-        ".scroll{max-height:460px;overflow:auto;border:1px solid var(--border);border-radius:6px;margin:6px 0 14px}\n"
-        ".scroll table{margin:0}.scroll thead th{position:sticky;top:0;z-index:1}\n"
-        ".more,.note,.muted{color:var(--muted);font-size:12.5px}\n"
-        "p.note{margin:2px 0 0}\n"
-        "p.nodata{margin:4px 0 0;padding:14px;border:1px dashed var(--border);border-radius:8px;color:var(--muted);"
-        "text-align:center}\n"
-        "figure.chart{margin:10px 0 20px}\n"
-        "figure.chart figcaption{display:flex;flex-wrap:wrap;gap:4px 18px;align-items:center;margin-bottom:4px}\n"
-        ".ct{font-weight:600}\n"
-        ".legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12.5px;color:var(--muted)}\n"
-        ".sw{margin-right:5px;font-size:15px;line-height:1}\n"
-        ".sw.c1{color:var(--s1)}.sw.c2{color:var(--s2)}.sw.c3{color:var(--s3)}.sw.c4{color:var(--s4)}.sw.c5{color:var(--s5)}\n"
-        "figure.chart svg{width:100%;height:auto;display:block}\n"
-        "svg text{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,Arial,sans-serif;font-size:12px;fill:var(--muted)}\n"
-        "svg .grid line{stroke:var(--grid);stroke-width:1}\n"
-        "svg .axis,svg .tick{stroke:var(--muted);stroke-width:1}\n"
-        "svg .f1{fill:var(--s1)}svg .f2{fill:var(--s2)}svg .f3{fill:var(--s3)}svg .f4{fill:var(--s4)}svg .f5{fill:var(--s5)}\n"
-        "svg .l1,svg .l2,svg .l3,svg .l4,svg .l5{fill:none;stroke-width:1.8;stroke-linejoin:round;stroke-linecap:round}\n"
-        "svg .l1{stroke:var(--s1)}svg .l2{stroke:var(--s2)}svg .l3{stroke:var(--s3)}svg .l4{stroke:var(--s4)}"
-        "svg .l5{stroke:var(--s5)}\n"
-        "svg .a1{fill:var(--s1);fill-opacity:.16}svg .a2{fill:var(--s2);fill-opacity:.16}\n"
-        "svg .hits rect,svg .hitbg{fill:transparent}svg .hits rect:hover,svg .bar:hover .hitbg{fill:var(--hover)}\n"
-        "svg .track{fill:var(--grid)}svg .bl{fill:var(--fg);font-size:12.5px}svg .bv{font-size:12px}\n"
-        "svg .at{font-size:12px}svg .empty{font-size:14px}\n"
-        ".grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:4px 30px;align-items:start}\n"
-        ".gauge{width:112px;height:112px;flex:none}\n"
-        ".gtrack,.gok,.gwarn,.gbad{fill:none;stroke-width:12}.gtrack{stroke:var(--grid)}\n"
-        ".gok{stroke:var(--ok)}.gwarn{stroke:var(--warn)}.gbad{stroke:var(--crit)}\n"
-        ".gauge .gnum{font-size:34px;font-weight:700;fill:var(--fg)}.gauge .gof{font-size:11px}\n"
-        "footer{color:var(--muted);font-size:12.5px;margin-top:22px;text-align:center}\n"
-        "@media (max-width:760px){.overview{grid-template-columns:1fr}.stats{grid-template-columns:repeat(2,1fr)}"
-        ".grid2{grid-template-columns:1fr}}\n"
-        "@page{margin:14mm}\n"
-        "@media print{:root{--bg:#fff;--card:#fff;--fg:#000;--muted:#4a5260;--border:#cfd4db;--grid:#e3e6ea;--code:#f0f2f5;"
-        "--accent:#1f5fd6;--s1:#2563eb;--s2:#e8760c;--s3:#d3312c;--s4:#7b4fd0;--s5:#0e9488;--crit:#b0141c;"
-        "--warn:#9a5a00;--info:#2c6cb5;--ok:#1d8748;--critbg:#fdeced;--warnbg:#fff3df;--infobg:#e8f0fb;--okbg:#e5f5eb}\n"
-        "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
-        "body{font-size:11.5px;background:#fff}main{max-width:none;padding:0}nav.toc{display:none}\n"
-        "section{border:none;border-radius:0;padding:0;margin:18px 0}\n"
-        ".scroll{max-height:none;overflow:visible;border:none}.scroll thead th{position:static}\n"
-        ".finding,figure,tr,.card{break-inside:avoid}h2,h3{break-after:avoid}tbody tr:hover{background:none}}\n";
 
 static void page_head(html_ctx_t *c) {
         out(c, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -417,7 +190,7 @@ static void page_head(html_ctx_t *c) {
                "<meta name=\"color-scheme\" content=\"light dark\">\n"
                "<meta name=\"generator\" content=\"pcapd %s\">\n"
                "<title>Capture analysis: health %d/100 - pcapd</title>\n<style>\n", PCAPD_VERSION, c->a->health);
-        fputs(css, c->f);
+        fputs(report_html_css, c->f);
         out(c, "</style></head>\n<body><main>\n");
 }
 
@@ -819,10 +592,10 @@ static void sec_protocols(html_ctx_t *c) {
                         continue;
                 out(c, "<tr><td>%s</td><td class=\"hint\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
                        "<td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
-                    proto_info[i].name, proto_info[i].layer, num(c, p->packets), pct(c, (double) p->packets, (double) a->packets),
+                    names_proto[i].name, names_proto[i].layer, num(c, p->packets), pct(c, (double) p->packets, (double) a->packets),
                     bytes(c, p->bytes), pct(c, (double) p->bytes, (double) a->bytes_wire));
                 html_bar_t *b = &bars[nb++];
-                b->label = proto_info[i].name;
+                b->label = names_proto[i].name;
                 b->v[0] = a->packets ? 100.0 * (double) p->packets / (double) a->packets : 0;
                 b->v[1] = a->bytes_wire ? 100.0 * (double) p->bytes / (double) a->bytes_wire : 0;
                 char p0[24], p1[24];
@@ -952,7 +725,7 @@ static void sec_services(html_ctx_t *c) {
         scroll_begin(c);
         table_begin(c, NULL, "Service", "Transport", "#Port", "#Packets", "#Bytes", "#Share of TCP+UDP bytes", NULL);
         for (unsigned i = 0; i < n; i++) {
-                const char *name = report_service_name(sv[i].proto, sv[i].port);
+                const char *name = names_service(sv[i].proto, sv[i].port);
                 out(c, "<tr><td>%s</td><td>%s</td><td class=\"n\">%u</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
                        "<td class=\"n\">%s</td></tr>\n",
                     name ? name : "<span class=\"muted\">unknown</span>", sv[i].proto == 6 ? "TCP" : "UDP", sv[i].port,
@@ -1046,16 +819,16 @@ static void events_table(html_ctx_t *c, event_kind_t k, const char *title, const
                 case EV_DNS_ERROR:
                 case EV_DNS_SLOW:
                         dns_name_cell(c, e);
-                        out(c, "<td>%s</td><td>%s</td><td class=\"n\">%s</td>", qtype_name(e->value, b[0], 32),
+                        out(c, "<td>%s</td><td>%s</td><td class=\"n\">%s</td>", names_dns_qtype(e->value, b[0], 32),
                             dns_rcode_name(e->sub), e->dur >= 0 ? html_fmt_ms(e->dur, b[1], 32) : "–");
                         break;
                 case EV_DNS_UNANSWERED:
                         dns_name_cell(c, e);
-                        out(c, "<td>%s</td><td class=\"n\">%u</td>", qtype_name(e->value, b[0], 32), e->sub);
+                        out(c, "<td>%s</td><td class=\"n\">%u</td>", names_dns_qtype(e->value, b[0], 32), e->sub);
                         break;
                 case EV_ICMP: {
                         const char *tn, *cn;
-                        icmp_names(e->sub2, e->sub, e->value, &tn, &cn);
+                        names_icmp(e->sub2, e->sub, e->value, &tn, &cn);
                         out(c, "<td>%s%s", e->sub2 ? "ICMPv6 " : "", tn);
                         if (cn)
                                 out(c, ": %s", cn);
@@ -1333,7 +1106,7 @@ static void sec_dns(html_ctx_t *c) {
                         any = true;
                         out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"hint\">%s</td></tr>\n",
                             dns_rcode_name(i), num(c, d->rcodes[i]), pct(c, (double) d->rcodes[i], (double) d->responses),
-                            rcode_meaning(i));
+                            names_dns_rcode_meaning(i));
                 }
         if (!any)
                 out(c, "<tr><td colspan=\"4\" class=\"muted\">No response.</td></tr>\n");
@@ -1411,7 +1184,7 @@ static void sec_icmp(html_ctx_t *c) {
                                         continue;
                                 coded += m;
                                 const char *tn, *cn;
-                                icmp_names(v6, (unsigned) t, (unsigned) code, &tn, &cn);
+                                names_icmp(v6, (unsigned) t, (unsigned) code, &tn, &cn);
                                 if (rows++ < ROWS_MAX)
                                         out(c, "<tr><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td>%s%s%s</td>"
                                                "<td class=\"n\">%s</td></tr>\n",
@@ -1419,7 +1192,7 @@ static void sec_icmp(html_ctx_t *c) {
                         }
                         if (total > coded && rows++ < ROWS_MAX) {
                                 const char *tn, *cn;
-                                icmp_names(v6, (unsigned) t, 255, &tn, &cn);
+                                names_icmp(v6, (unsigned) t, 255, &tn, &cn);
                                 out(c, "<tr><td>%s</td><td class=\"n\">%d</td><td class=\"n\">≥ 16</td><td>%s</td><td class=\"n\">%s</td></tr>\n",
                                     v6 ? "ICMPv6" : "ICMP", t, tn, num(c, total - coded));
                         }

@@ -8,6 +8,9 @@
 
 #include "samples.h"
 
+/* The style sheet (report-html.css, embedded at build time). */
+extern const char report_html_css[];
+
 /* ---- text (report-html-text.c) ---- */
 
 /* Text the engine composed (findings, addresses, names of things): HTML specials escaped, valid UTF-8 kept,

@@ -4,15 +4,9 @@
 #include <string.h>
 
 #include "engine.h"
+#include "names.h"
 #include "json.h"
 #include "report-json.h"
-
-static const char *const proto_names[_PROTO_MAX] = {
-        [PROTO_ETHERNET] = "ethernet", [PROTO_VLAN] = "vlan", [PROTO_SLL] = "sll", [PROTO_IPV4] = "ipv4",
-        [PROTO_IPV6] = "ipv6", [PROTO_ARP] = "arp", [PROTO_TCP] = "tcp", [PROTO_UDP] = "udp",
-        [PROTO_ICMP] = "icmp", [PROTO_ICMPV6] = "icmpv6", [PROTO_DNS] = "dns", [PROTO_SCTP] = "sctp",
-        [PROTO_GRE] = "gre", [PROTO_ESP] = "esp", [PROTO_IP_OTHER] = "ip_other", [PROTO_NON_IP] = "non_ip",
-};
 
 static const char *const event_names[_EV_MAX] = {
         [EV_RETRANS] = "retransmissions", [EV_ZERO_WINDOW] = "zero_windows", [EV_RESET] = "resets",
@@ -21,24 +15,6 @@ static const char *const event_names[_EV_MAX] = {
         [EV_ICMP] = "icmp_errors",
 };
 
-const char *report_service_name(uint8_t proto, uint16_t port) {
-        static const struct { uint16_t port; uint8_t proto; const char *name; } t[] = {
-                { 20, 6, "ftp-data" }, { 21, 6, "ftp" }, { 22, 6, "ssh" }, { 23, 6, "telnet" }, { 25, 6, "smtp" },
-                { 53, 6, "dns" }, { 53, 17, "dns" }, { 67, 17, "dhcp" }, { 68, 17, "dhcp" }, { 69, 17, "tftp" },
-                { 80, 6, "http" }, { 110, 6, "pop3" }, { 111, 17, "rpcbind" }, { 111, 6, "rpcbind" },
-                { 123, 17, "ntp" }, { 137, 17, "netbios-ns" }, { 139, 6, "netbios" }, { 143, 6, "imap" },
-                { 161, 17, "snmp" }, { 389, 6, "ldap" }, { 443, 6, "https" }, { 443, 17, "quic" },
-                { 445, 6, "smb" }, { 465, 6, "smtps" }, { 514, 17, "syslog" }, { 587, 6, "submission" },
-                { 993, 6, "imaps" }, { 995, 6, "pop3s" }, { 1194, 17, "openvpn" }, { 1883, 6, "mqtt" },
-                { 2049, 6, "nfs" }, { 2049, 17, "nfs" }, { 3306, 6, "mysql" }, { 3389, 6, "rdp" },
-                { 5060, 17, "sip" }, { 5353, 17, "mdns" }, { 5355, 17, "llmnr" }, { 5432, 6, "postgresql" },
-                { 6379, 6, "redis" }, { 8080, 6, "http-alt" }, { 8443, 6, "https-alt" }, { 9100, 6, "jetdirect" },
-        };
-        for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-                if (t[i].port == port && t[i].proto == proto)
-                        return t[i].name;
-        return NULL;
-}
 
 void json_quantiles_ms(json_t *j, const char *key, const samples_t *s) {
         quantiles_t q;
@@ -148,7 +124,7 @@ static void json_capture(json_t *j, const analysis_t *a) {
 static void json_protocols(json_t *j, const analysis_t *a) {
         json_object_begin(j, "protocols");
         for (int i = 0; i < _PROTO_MAX; i++) {
-                json_object_begin(j, proto_names[i]);
+                json_object_begin(j, names_proto[i].key);
                 json_u64(j, "packets", a->proto[i].packets);
                 json_u64(j, "bytes", a->proto[i].bytes);
                 json_object_end(j);
@@ -160,7 +136,7 @@ static void json_services(json_t *j, const analysis_t *a) {
         json_array_begin(j, "services");
         for (unsigned i = 0; i < a->view.n_services; i++) {
                 const service_entry_t *s = &a->view.services[i];
-                const char *n = report_service_name(s->proto, s->port);
+                const char *n = names_service(s->proto, s->port);
                 char buf[32];
                 if (!n) {
                         snprintf(buf, sizeof buf, "%s/%u", s->proto == 6 ? "tcp" : "udp", s->port);
