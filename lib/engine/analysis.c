@@ -258,7 +258,7 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
                 bool sw2 = swapped;
                 if (tcp_is_new_connection(f, flow_dir(f, sw2), &p)) {
                         /* port reuse: the old connection ends here, a new one starts */
-                        a->tcp_reused_ports++;
+                        a->tcp.reused_ports++;
                         flow_retire(a, f);
                         f = flow_lookup(a, &k, ts, true, &created);
                 }
@@ -281,7 +281,7 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
                         }
                         f->tcp->d[0].wscale = f->tcp->d[1].wscale = -1;
                         rtt_conn_init(&f->tcp->rtt);
-                        a->tcp_conns++;
+                        a->tcp.conns++;
                 } else
                         a->udp_flows++;
         }

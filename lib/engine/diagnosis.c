@@ -83,11 +83,11 @@ static int finding_cmp(const void *x, const void *y) {
 }
 
 static void diagnose_tcp(analysis_t *a) {
-        uint64_t data = a->tcp_data_segments ? a->tcp_data_segments : 1;
+        uint64_t data = a->tcp.data_segments ? a->tcp.data_segments : 1;
         /* data retransmissions caused by loss: not SYNs (handshake findings), not spurious ones, not those
          * that answered a path-MTU signal (the PMTU finding) */
-        uint64_t real_rt = a->tcp_retrans - a->tcp_spurious - a->tcp_syn_retrans - a->tcp_synack_retrans -
-                           a->tcp_pmtu_retrans;
+        uint64_t real_rt = a->tcp.retrans - a->tcp.spurious - a->tcp.syn_retrans - a->tcp.synack_retrans -
+                           a->tcp.pmtu_retrans;
         /* Loss is what the senders had to resend. A gap in the sequence seen here is not loss by itself:
          * reordering opens gaps that late originals fill (counted as out-of-order), and a capture that
          * dropped packets opens gaps nobody resends. */
@@ -101,9 +101,9 @@ static void diagnose_tcp(analysis_t *a) {
                                            (unsigned long long) loss_events, rate);
                 finding_detail(f, "%llu fast retransmissions (after duplicate ACKs or SACK), %llu after a timeout; "
                                "%llu segments never passed the capture point; %llu duplicate ACKs. ",
-                               (unsigned long long) a->tcp_fast, (unsigned long long) a->tcp_rto,
-                               (unsigned long long) a->tcp_lost, (unsigned long long) a->tcp_dupacks);
-                if (a->tcp_lost && a->tcp_lost * 2 >= loss_events)
+                               (unsigned long long) a->tcp.fast, (unsigned long long) a->tcp.rto,
+                               (unsigned long long) a->tcp.lost, (unsigned long long) a->tcp.dupacks);
+                if (a->tcp.lost && a->tcp.lost * 2 >= loss_events)
                         finding_detail(f, "Most lost segments were never seen here: the loss is upstream of the "
                                           "capture point (between the sender and here).");
                 else
@@ -113,40 +113,40 @@ static void diagnose_tcp(analysis_t *a) {
                         if (a->worst[i].retrans || a->worst[i].lost)
                                 finding_flow(f, &a->worst[i].key, true);
         }
-        if (a->tcp_rto >= 1) {
-                finding_t *f = finding_add(a, "tcp-rto", a->tcp_rto >= 10 ? 2 : 1, clampi((double) a->tcp_rto, 1, 10),
+        if (a->tcp.rto >= 1) {
+                finding_t *f = finding_add(a, "tcp-rto", a->tcp.rto >= 10 ? 2 : 1, clampi((double) a->tcp.rto, 1, 10),
                                            "tcp.analysis.retransmission && !tcp.analysis.fast_retransmission",
                                            "%llu %s for a timeout (RTO)",
-                                           (unsigned long long) a->tcp_rto, a->tcp_rto == 1 ? "retransmission waited" : "retransmissions waited");
+                                           (unsigned long long) a->tcp.rto, a->tcp.rto == 1 ? "retransmission waited" : "retransmissions waited");
                 finding_detail(f, "The sender got no duplicate ACK or SACK for these segments and resent them only "
                                   "after its retransmission timer expired (at least 200 ms on Linux): each one stalled "
                                   "its connection.");
                 finding_flows_from_events(f, &a->ev[EV_RETRANS], 0);
         }
-        if (a->tcp_ooo >= 3 && 100.0 * (double) a->tcp_ooo / (double) data >= 0.1) {
-                double r = 100.0 * (double) a->tcp_ooo / (double) data;
+        if (a->tcp.ooo >= 3 && 100.0 * (double) a->tcp.ooo / (double) data >= 0.1) {
+                double r = 100.0 * (double) a->tcp.ooo / (double) data;
                 finding_t *f = finding_add(a, "tcp-reorder", r >= 1 ? 2 : 1, clampi(r, 1, 5),
                                            "tcp.analysis.out_of_order",
                                            "Reordering: %llu TCP segments arrived out of order (%.2f%%)",
-                                           (unsigned long long) a->tcp_ooo, r);
+                                           (unsigned long long) a->tcp.ooo, r);
                 finding_detail(f, "They filled a gap less than one round trip after it opened, so the network "
                                   "delivered them late rather than losing them. Reordering makes receivers send "
                                   "duplicate ACKs and can trigger needless fast retransmissions (%llu spurious here).",
-                               (unsigned long long) a->tcp_spurious);
+                               (unsigned long long) a->tcp.spurious);
                 for (uint32_t i = 0; i < a->n_worst && f && f->n_flows < 5; i++)
                         if (a->worst[i].ooo)
                                 finding_flow(f, &a->worst[i].key, true);
         }
-        if (a->tcp_zero_win >= 1) {
+        if (a->tcp.zero_win >= 1) {
                 const event_list_t *l = &a->ev[EV_ZERO_WINDOW];
                 finding_t *f = finding_add(a, "tcp-zero-window", 2, clampi(2.0 * (double) l->total, 2, 10),
                                            "tcp.analysis.zero_window || tcp.analysis.window_full",
                                            "Receivers stopped the senders: %llu zero-window advertisements (%llu episodes)",
-                                           (unsigned long long) a->tcp_zero_win, (unsigned long long) l->total);
+                                           (unsigned long long) a->tcp.zero_win, (unsigned long long) l->total);
                 finding_detail(f, "A receiving application did not read its data fast enough; its buffer filled "
                                   "and the sender had to wait (window-full events: %llu). This is an end-host "
                                   "problem, not a network one.",
-                               (unsigned long long) a->tcp_win_full);
+                               (unsigned long long) a->tcp.win_full);
                 finding_flows_from_events(f, l, -1);
         }
         const event_list_t *sh = &a->ev[EV_SLOW_HANDSHAKE];
@@ -176,7 +176,7 @@ static void diagnose_tcp(analysis_t *a) {
                                            "tcp.analysis.initial_rtt > 0.3 || (tcp.flags.syn==1 && tcp.analysis.retransmission)",
                                            "%s: %llu of %llu handshakes took > 300 ms, median %.0f ms",
                                            side, (unsigned long long) sh->total,
-                                           (unsigned long long) a->tcp_hs_completed, ms(q.p50));
+                                           (unsigned long long) a->tcp.hs_completed, ms(q.p50));
                 if (f) {
                         f->cause = hs_cause;
                         f->cost = 0;
@@ -188,37 +188,37 @@ static void diagnose_tcp(analysis_t *a) {
                                syn_lost, server, client);
                 finding_flows_from_events(f, sh, -1);
         }
-        if (a->tcp_hs_high_rtt >= 1) {
-                finding_t *f = finding_add(a, "tcp-high-rtt", 1, clampi((double) a->tcp_hs_high_rtt / 2.0, 1, 8),
+        if (a->tcp.hs_high_rtt >= 1) {
+                finding_t *f = finding_add(a, "tcp-high-rtt", 1, clampi((double) a->tcp.hs_high_rtt / 2.0, 1, 8),
                                            "tcp.analysis.initial_rtt > 0.05",
                                            "High latency: %llu %s a round-trip time of 50 ms or more (up to %.0f ms)",
-                                           (unsigned long long) a->tcp_hs_high_rtt, a->tcp_hs_high_rtt == 1 ? "connection had" : "connections had", ms(a->tcp_hs_high_rtt_max));
+                                           (unsigned long long) a->tcp.hs_high_rtt, a->tcp.hs_high_rtt == 1 ? "connection had" : "connections had", ms(a->tcp.hs_high_rtt_max));
                 finding_detail(f, "Measured on the handshake (SYN to the ACK of the SYN/ACK) at the capture point. "
                                   "Each request/response exchange on these connections costs at least this much.");
         }
-        if (a->tcp_hs_no_answer >= 1) {
+        if (a->tcp.hs_no_answer >= 1) {
                 const event_list_t *l = &a->ev[EV_FAILED_HANDSHAKE];
-                finding_t *f = finding_add(a, "tcp-no-answer", 2, clampi(2.0 * (double) a->tcp_hs_no_answer, 2, 10),
+                finding_t *f = finding_add(a, "tcp-no-answer", 2, clampi(2.0 * (double) a->tcp.hs_no_answer, 2, 10),
                                            "tcp.flags.syn==1 && tcp.flags.ack==0",
                                            "%llu %s never answered",
-                                           (unsigned long long) a->tcp_hs_no_answer, a->tcp_hs_no_answer == 1 ? "connection attempt was" : "connection attempts were");
+                                           (unsigned long long) a->tcp.hs_no_answer, a->tcp.hs_no_answer == 1 ? "connection attempt was" : "connection attempts were");
                 finding_detail(f, "The SYN got neither a SYN/ACK nor a reset (%llu SYN retransmissions in all): "
                                   "the server is down, or a firewall drops the traffic silently.",
-                               (unsigned long long) a->tcp_syn_retrans);
+                               (unsigned long long) a->tcp.syn_retrans);
                 finding_flows_from_events(f, l, -1);
         }
-        if (a->tcp_hs_refused >= 1) {
-                finding_t *f = finding_add(a, "tcp-refused", 2, clampi((double) a->tcp_hs_refused, 1, 5),
+        if (a->tcp.hs_refused >= 1) {
+                finding_t *f = finding_add(a, "tcp-refused", 2, clampi((double) a->tcp.hs_refused, 1, 5),
                                            "tcp.flags.reset==1 && tcp.flags.ack==1 && tcp.seq==1",
                                            "%llu %s refused (reset in answer to the SYN)",
-                                           (unsigned long long) a->tcp_hs_refused, a->tcp_hs_refused == 1 ? "connection was" : "connections were");
+                                           (unsigned long long) a->tcp.hs_refused, a->tcp.hs_refused == 1 ? "connection was" : "connections were");
                 finding_detail(f, "Nothing listens on the port, or a firewall rejects the connection.");
                 finding_flows_from_events(f, &a->ev[EV_RESET], 0);
         }
-        if (a->tcp_aborted >= 1) {
+        if (a->tcp.aborted >= 1) {
                 finding_t *f = finding_add(a, "tcp-aborted", 1, 0, "tcp.flags.reset==1",
                                            "%llu %s reset after exchanging data",
-                                           (unsigned long long) a->tcp_aborted, a->tcp_aborted == 1 ? "connection was" : "connections were");
+                                           (unsigned long long) a->tcp.aborted, a->tcp.aborted == 1 ? "connection was" : "connections were");
                 finding_detail(f, "An application closed abortively (or crashed); some applications do this on "
                                   "purpose, so check whether the reset came before the exchange was complete.");
                 finding_flows_from_events(f, &a->ev[EV_RESET], 1);
@@ -298,7 +298,7 @@ static void diagnose_ip(analysis_t *a) {
                                            (unsigned long long) (a->icmp_frag_needed + a->icmp_ptb), a->icmp_min_mtu);
                 finding_detail(f, "Packets had to be resent smaller (%llu TCP retransmissions followed these "
                                   "messages). If these messages were blocked somewhere, connections would hang "
-                                  "(a PMTU black hole).", (unsigned long long) a->tcp_pmtu_retrans);
+                                  "(a PMTU black hole).", (unsigned long long) a->tcp.pmtu_retrans);
                 for (uint32_t i = 0; i < a->ev[EV_ICMP].n && f && f->n_flows < 5; i++) {
                         const event_t *e = &a->ev[EV_ICMP].v[i];
                         if ((e->sub2 == 0 && e->sub == 3 && e->value == 4) || (e->sub2 == 1 && e->sub == 2))

@@ -22,84 +22,13 @@ typedef struct flow_key {
 
 #include "transfer.h"
 #include "txn.h"
-
-#define TCP_HOLES_MAX 512
-#define TCP_UNACKED 16
-
-typedef struct tcp_hole {
-        uint32_t start, end;     /* sequence range never seen at the capture point */
-        int64_t ts;              /* when the gap was first noticed */
-        uint32_t tsval;          /* TCP timestamp of the segment that opened the gap */
-        bool has_tsval;
-} tcp_hole_t;
-
-typedef struct tcp_unacked {
-        uint32_t end;            /* seq + len of a data segment */
-        int64_t ts;
-        bool retransmitted;      /* Karn: no RTT sample from it */
-} tcp_unacked_t;
-
-typedef struct tcp_dir {
-        bool seen;               /* any segment in this direction */
-        bool syn;                /* SYN seen: isn is valid */
-        bool fin, rst;
-        bool seq_valid;          /* next_seq is known */
-        bool ack_valid;
-        uint32_t isn;
-        uint32_t next_seq;       /* highest seq + len seen (SYN/FIN count 1) */
-        uint32_t last_ack;       /* highest ACK sent in this direction */
-        uint32_t win_raw;        /* last window field sent */
-        uint64_t win;            /* last window sent, scaled when the scale is known */
-        int8_t wscale;           /* from this side's SYN; -1 none */
-        uint32_t dupacks;        /* duplicate ACKs sent for last_ack */
-        int64_t last_ts, last_dupack_ts;
-        uint32_t sack_high;      /* highest SACK right edge sent in this direction (valid if has_sack) */
-        bool has_sack;
-        bool win_from_syn;       /* the last window was a SYN's: never scaled (RFC 7323 2.2) */
-        bool probe_pending;      /* a zero-window probe byte at next_seq, not counted as sent until acked */
-        tcp_hole_t *holes;       /* allocated on the first gap, at most TCP_HOLES_MAX */
-        uint16_t n_holes, cap_holes;
-        tcp_unacked_t unacked[TCP_UNACKED];
-        uint8_t ua_head, ua_n;
-        /* figures */
-        uint64_t packets, bytes, data_segments, payload_bytes;
-        uint32_t retrans, fast, spurious, rto, pmtu, ooo, lost, dupacks_total, zero_win, win_full, keepalive,
-                 zw_probe, win_update;
-        /* RFC 3550-style interarrival jitter (ns, scaled by 16) */
-        int64_t jit_prev_ts, jit_prev_delta;
-        int64_t jitter16;
-        uint32_t jit_n;
-        /* the last retransmission of data already seen, until a D-SACK may call it spurious */
-        uint32_t rtx_seq, rtx_end;
-        uint64_t rtx_event;      /* its index in the retransmission events + 1, 0 none */
-        uint8_t rtx_kind;
-        bool rtx_valid;
-        /* one-way delay from this side's TCP timestamps: its first TSval and when it was seen */
-        uint32_t ts0_val;
-        int64_t ts0_t;
-        bool ts0;
-} tcp_dir_t;
-
-/* What a connection needs once data flows, allocated with its first payload (a flood of handshakes costs
- * none of it): each side's run of data, and the timestamps each side sent. */
-typedef struct tcp_timing {
-        xfer_dir_t xfer[2];      /* the current run of data and what limits it */
-        xfer_trace_t *trace[2];  /* its time-sequence trace, for the largest transfer */
-        rtt_tsv_t tsv[2];        /* timestamps sent by the client [0] and the server [1] */
-} tcp_timing_t;
+#include "tcp.h"
 
 typedef struct udp_dir {
         uint64_t packets, bytes;
         int64_t jit_prev_ts, jit_prev_delta, jitter16;
         uint32_t jit_n;
 } udp_dir_t;
-
-enum {
-        HS_NONE = 0,
-        HS_SYN,                  /* SYN seen */
-        HS_SYNACK,               /* SYN/ACK seen */
-        HS_DONE,                 /* ACK of the SYN/ACK seen */
-};
 
 typedef struct flow {
         flow_key_t key;
@@ -117,23 +46,6 @@ typedef struct flow {
         /* UDP and ICMP */
         udp_dir_t u[2];
 } flow_t;
-
-typedef struct tcp_conn {
-        tcp_dir_t d[2];
-        uint8_t hs;
-        uint8_t syn_count, synack_count;
-        int64_t syn_ts, synack_ts, hs_ack_ts;
-        int64_t syn_last_ts;     /* the last SYN sent: the one the SYN/ACK answers */
-        bool refused, aborted, reset_seen, midstream;
-        int64_t pmtu_ts;         /* last ICMP fragmentation-needed / packet-too-big about this connection */
-        uint32_t dns_next[2];    /* DNS over TCP: seq of the next byte to parse */
-        uint32_t dns_need[2];    /* body bytes of the current message still to come (0: a length prefix is next) */
-        bool dns_body_start[2];  /* the next byte starts a message body (its prefix came alone) */
-        bool dns_sync[2];
-        rtt_conn_t rtt;          /* the round trip's halves */
-        tcp_timing_t *tm;        /* runs of data and timestamps, from the first data on */
-        txn_conn_t *txn;         /* exchanges, from the first data on */
-} tcp_conn_t;
 
 typedef struct flow_table {
         flow_t *slots;
@@ -367,15 +279,9 @@ struct analysis {
         int64_t last_sweep_ts;
         uint64_t refused_since_sweep;
         bool swept;
-        uint64_t tcp_conns, udp_flows;
+        uint64_t udp_flows;
 
-        /* TCP aggregate */
-        uint64_t tcp_gaps, tcp_retrans, tcp_fast, tcp_spurious, tcp_rto, tcp_pmtu_retrans, tcp_ooo, tcp_lost, tcp_lost_bytes, tcp_dupacks,
-                 tcp_zero_win, tcp_win_full, tcp_keepalive, tcp_zw_probe, tcp_win_update, tcp_rst, tcp_syn,
-                 tcp_synack, tcp_fin, tcp_syn_retrans, tcp_synack_retrans, tcp_data_segments, tcp_hs_completed,
-                 tcp_hs_no_answer, tcp_hs_refused, tcp_refused, tcp_aborted, tcp_reused_ports, tcp_conns_midstream,
-                 tcp_win_full_unknown_scale, tcp_conns_unknown_scale, tcp_hs_high_rtt;
-        int64_t tcp_hs_high_rtt_max;
+        tcp_stats_t tcp;         /* TCP over all connections (tcp.h) */
         uint64_t dns_unanswered_multicast;
         samples_t hs_rtt;        /* SYN -> ACK of SYN/ACK, at the capture point */
         samples_t hs_syn_synack; /* SYN -> SYN/ACK */
@@ -445,12 +351,6 @@ void flow_sweep(analysis_t *a, int64_t now);
 void flow_retire_all(analysis_t *a);
 char *flow_format(const flow_key_t *k, bool a_to_b, char *buf, size_t len);
 char *flow_filter(const flow_key_t *k, char *buf, size_t len);
-
-/* tcp.c */
-bool tcp_is_new_connection(const flow_t *f, int dir, const packet_t *p);
-void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p);
-void tcp_flow_finish(analysis_t *a, flow_t *f);
-void tcp_conn_free(tcp_conn_t *c);
 
 /* udp / dns / icmp / frag / stats */
 void udp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p);

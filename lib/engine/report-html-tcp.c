@@ -90,73 +90,73 @@ static void worst_table(html_ctx_t *c) {
 static void retrans_table(html_ctx_t *c) {
         const analysis_t *a = c->a;
         table_begin(c, NULL, "Kind", "#Count", "#Share", "What it means", NULL);
-        uint64_t known = a->tcp_rto + a->tcp_fast + a->tcp_spurious + a->tcp_pmtu_retrans;
+        uint64_t known = a->tcp.rto + a->tcp.fast + a->tcp.spurious + a->tcp.pmtu_retrans;
         static const char *const meaning[] = {
                 "resent after the retransmission timer expired: the connection stalled (at least 200 ms on Linux)",
                 "resent after duplicate ACKs or SACK told the sender a segment was missing",
                 "resent although the receiver already had it (acknowledged before): a timer too short or a delay spike",
                 "resent smaller after an ICMP \"fragmentation needed\" / \"packet too big\"",
         };
-        const uint64_t v[4] = { a->tcp_rto, a->tcp_fast, a->tcp_spurious, a->tcp_pmtu_retrans };
+        const uint64_t v[4] = { a->tcp.rto, a->tcp.fast, a->tcp.spurious, a->tcp.pmtu_retrans };
         static const char *const kn[4] = { "Timeout (RTO)", "Fast", "Spurious", "Path MTU" };
         for (int i = 0; i < 4; i++)
                 out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"hint\">%s</td></tr>\n", kn[i],
-                    num(c, v[i]), pct(c, (double) v[i], (double) a->tcp_retrans), meaning[i]);
-        if (a->tcp_retrans > known)
+                    num(c, v[i]), pct(c, (double) v[i], (double) a->tcp.retrans), meaning[i]);
+        if (a->tcp.retrans > known)
                 out(c, "<tr><td>Other</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"hint\">SYN and SYN/ACK "
                        "retransmissions, and resends not classified</td></tr>\n",
-                    num(c, a->tcp_retrans - known), pct(c, (double) (a->tcp_retrans - known), (double) a->tcp_retrans));
-        out(c, "<tr><th>All</th><th class=\"n\">%s</th><td></td><td></td></tr>\n", num(c, a->tcp_retrans));
+                    num(c, a->tcp.retrans - known), pct(c, (double) (a->tcp.retrans - known), (double) a->tcp.retrans));
+        out(c, "<tr><th>All</th><th class=\"n\">%s</th><td></td><td></td></tr>\n", num(c, a->tcp.retrans));
         table_end(c);
 }
 
 void html_sec_tcp(html_ctx_t *c) {
         const analysis_t *a = c->a;
         section_begin(c, "tcp", "TCP");
-        if (!a->tcp_conns && !a->proto[PROTO_TCP].packets) {
+        if (!a->tcp.conns && !a->proto[PROTO_TCP].packets) {
                 para(c, "muted", "No TCP in this capture.");
                 section_end(c);
                 return;
         }
         out(c, "<div class=\"grid2\"><div>");
         kv_begin(c);
-        kv_u64(c, "Connections", a->tcp_conns, "5-tuple + initial sequence number: a reused port starts a new one");
-        kv_u64(c, "Segments with data", a->tcp_data_segments, NULL);
-        kv_u64(c, "Retransmissions", a->tcp_retrans, "all kinds, SYNs included");
-        kv_u64(c, "Lost segments", a->tcp_lost, "sequence gaps seen at the capture point");
-        kv(c, "Bytes in the gaps", bytes(c, a->tcp_lost_bytes), NULL);
-        kv_u64(c, "Out of order", a->tcp_ooo, "segments that arrived after a later one, not resent");
-        kv_u64(c, "Duplicate ACKs", a->tcp_dupacks, NULL);
-        kv_u64(c, "Zero windows", a->tcp_zero_win, "a receiver said its buffer was full");
-        kv_u64(c, "Zero-window probes", a->tcp_zw_probe, NULL);
-        kv_u64(c, "Window full", a->tcp_win_full, "the sender filled the receiver's advertised window");
-        kv_u64(c, "Window updates", a->tcp_win_update, NULL);
-        kv_u64(c, "Keep-alives", a->tcp_keepalive, NULL);
+        kv_u64(c, "Connections", a->tcp.conns, "5-tuple + initial sequence number: a reused port starts a new one");
+        kv_u64(c, "Segments with data", a->tcp.data_segments, NULL);
+        kv_u64(c, "Retransmissions", a->tcp.retrans, "all kinds, SYNs included");
+        kv_u64(c, "Lost segments", a->tcp.lost, "sequence gaps seen at the capture point");
+        kv(c, "Bytes in the gaps", bytes(c, a->tcp.lost_bytes), NULL);
+        kv_u64(c, "Out of order", a->tcp.ooo, "segments that arrived after a later one, not resent");
+        kv_u64(c, "Duplicate ACKs", a->tcp.dupacks, NULL);
+        kv_u64(c, "Zero windows", a->tcp.zero_win, "a receiver said its buffer was full");
+        kv_u64(c, "Zero-window probes", a->tcp.zw_probe, NULL);
+        kv_u64(c, "Window full", a->tcp.win_full, "the sender filled the receiver's advertised window");
+        kv_u64(c, "Window updates", a->tcp.win_update, NULL);
+        kv_u64(c, "Keep-alives", a->tcp.keepalive, NULL);
         kv_end(c);
         out(c, "</div><div>");
         kv_begin(c);
         {
                 char *s = slot(c);
-                snprintf(s, SLOT, "%s / %s / %s", num(c, a->tcp_syn), num(c, a->tcp_synack), num(c, a->tcp_fin));
+                snprintf(s, SLOT, "%s / %s / %s", num(c, a->tcp.syn), num(c, a->tcp.synack), num(c, a->tcp.fin));
                 kv(c, "SYN / SYN-ACK / FIN", s, "segments with these flags");
         }
-        kv_u64(c, "Handshakes completed", a->tcp_hs_completed, NULL);
-        kv_u64(c, "SYNs never answered", a->tcp_hs_no_answer, NULL);
-        kv_u64(c, "Refused", a->tcp_refused, "RST in answer to a SYN");
-        kv_u64(c, "Aborted", a->tcp_aborted, "RST after data");
-        kv_u64(c, "Resets (all)", a->tcp_rst, NULL);
-        kv_u64(c, "SYN retransmissions", a->tcp_syn_retrans, NULL);
-        kv_u64(c, "SYN/ACK retransmissions", a->tcp_synack_retrans, NULL);
+        kv_u64(c, "Handshakes completed", a->tcp.hs_completed, NULL);
+        kv_u64(c, "SYNs never answered", a->tcp.hs_no_answer, NULL);
+        kv_u64(c, "Refused", a->tcp.refused, "RST in answer to a SYN");
+        kv_u64(c, "Aborted", a->tcp.aborted, "RST after data");
+        kv_u64(c, "Resets (all)", a->tcp.rst, NULL);
+        kv_u64(c, "SYN retransmissions", a->tcp.syn_retrans, NULL);
+        kv_u64(c, "SYN/ACK retransmissions", a->tcp.synack_retrans, NULL);
         kv_u64(c, "Slow handshakes", a->ev[EV_SLOW_HANDSHAKE].total, NULL);
-        kv_u64(c, "Reused ports", a->tcp_reused_ports, "a new connection on the 5-tuple of an older one");
-        kv_u64(c, "Without handshake", a->tcp_conns_midstream, "started before the capture: no RTT from the handshake");
-        kv_u64(c, "Window scale unknown", a->tcp_conns_unknown_scale,
+        kv_u64(c, "Reused ports", a->tcp.reused_ports, "a new connection on the 5-tuple of an older one");
+        kv_u64(c, "Without handshake", a->tcp.conns_midstream, "started before the capture: no RTT from the handshake");
+        kv_u64(c, "Window scale unknown", a->tcp.conns_unknown_scale,
                "handshake not captured: zero windows are exact, window-full events are not judged");
         kv_end(c);
         out(c, "</div></div>\n");
 
         out(c, "<h3>Retransmissions by kind</h3>\n");
-        if (!a->tcp_retrans)
+        if (!a->tcp.retrans)
                 para(c, "muted", "No retransmission.");
         else
                 retrans_table(c);

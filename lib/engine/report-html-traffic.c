@@ -300,7 +300,7 @@ void html_sec_timing(html_ctx_t *c) {
         out(c, "</div><div>");
         kv_begin(c);
         kv_u64(c, "Flows", a->flows_total, "TCP connections and UDP flows");
-        kv_u64(c, "TCP connections", a->tcp_conns, NULL);
+        kv_u64(c, "TCP connections", a->tcp.conns, NULL);
         kv_u64(c, "UDP flows", a->udp_flows, NULL);
         kv_u64(c, "Flow limit", a->lim.max_flows, "tracked at once");
         if (a->flows_over_limit_packets)

@@ -58,7 +58,7 @@ static void page_overview(html_ctx_t *c) {
         out(c, "<div class=\"card\"><div class=\"k\">Average rate</div><div class=\"v\">%s</div></div>",
             d > 0 ? html_fmt_bits((double) a->bytes_wire * 8 / d, rate, sizeof rate) : "–");
         out(c, "<div class=\"card\"><div class=\"k\">TCP connections</div><div class=\"v\">%s</div></div>",
-            num(c, a->tcp_conns));
+            num(c, a->tcp.conns));
         out(c, "<div class=\"card\"><div class=\"k\">DNS queries</div><div class=\"v\">%s</div></div>", num(c, a->dns.queries));
         out(c, "</div></div>\n");
 }

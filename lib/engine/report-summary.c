@@ -46,14 +46,14 @@ void report_summary(const analysis_t *a, FILE *out) {
                 dur > 0 ? (double) a->packets / dur : 0, dur > 0 ? (double) a->bytes_wire * 8 / dur / 1e6 : 0);
         fprintf(out, "TCP:       %llu connections, %llu retransmissions (%llu fast, %llu RTO, %llu spurious), "
                      "%llu out of order, %llu lost, %llu dup ACKs, %llu zero windows, %llu resets\n",
-                (unsigned long long) a->tcp_conns, (unsigned long long) a->tcp_retrans,
-                (unsigned long long) a->tcp_fast, (unsigned long long) a->tcp_rto,
-                (unsigned long long) a->tcp_spurious, (unsigned long long) a->tcp_ooo,
-                (unsigned long long) a->tcp_lost, (unsigned long long) a->tcp_dupacks,
-                (unsigned long long) a->tcp_zero_win, (unsigned long long) a->tcp_rst);
+                (unsigned long long) a->tcp.conns, (unsigned long long) a->tcp.retrans,
+                (unsigned long long) a->tcp.fast, (unsigned long long) a->tcp.rto,
+                (unsigned long long) a->tcp.spurious, (unsigned long long) a->tcp.ooo,
+                (unsigned long long) a->tcp.lost, (unsigned long long) a->tcp.dupacks,
+                (unsigned long long) a->tcp.zero_win, (unsigned long long) a->tcp.rst);
         if (hs.count)
                 fprintf(out, "Handshake: %llu completed, RTT p50 %.3f ms, p95 %.3f ms, max %.3f ms\n",
-                        (unsigned long long) a->tcp_hs_completed, hs.p50 / 1e6, hs.p95 / 1e6, hs.max / 1e6);
+                        (unsigned long long) a->tcp.hs_completed, hs.p50 / 1e6, hs.p95 / 1e6, hs.max / 1e6);
         quantiles_t path, ackd;
         samples_quantiles(&a->rtt_path, &path);
         samples_quantiles(&a->ack_delay, &ackd);

@@ -166,8 +166,8 @@ static void tcp_rtt_on_ack(analysis_t *a, tcp_conn_t *c, int ack_dir, uint32_t a
 
 static void tcp_count_lost(analysis_t *a, tcp_dir_t *s, int64_t ts, uint32_t bytes) {
         s->lost++;
-        a->tcp_lost++;
-        a->tcp_lost_bytes += bytes;
+        a->tcp.lost++;
+        a->tcp.lost_bytes += bytes;
         series_bucket_t *b = series_at(a, ts);
         if (b)
                 b->lost++;
@@ -176,19 +176,19 @@ static void tcp_count_lost(analysis_t *a, tcp_dir_t *s, int64_t ts, uint32_t byt
 static void tcp_count_retrans(analysis_t *a, tcp_dir_t *s, const packet_t *p, int kind) {
         /* kind: 0 rto, 1 fast, 2 spurious, 3 after a path-MTU signal */
         s->retrans++;
-        a->tcp_retrans++;
+        a->tcp.retrans++;
         if (kind == 3) {
                 s->pmtu++;
-                a->tcp_pmtu_retrans++;
+                a->tcp.pmtu_retrans++;
         } else if (kind == 0) {
                 s->rto++;
-                a->tcp_rto++;
+                a->tcp.rto++;
         } else if (kind == 1) {
                 s->fast++;
-                a->tcp_fast++;
+                a->tcp.fast++;
         } else {
                 s->spurious++;
-                a->tcp_spurious++;
+                a->tcp.spurious++;
         }
         series_bucket_t *b = series_at(a, p->ts_ns);
         if (b)
@@ -214,17 +214,17 @@ static void tcp_dsack(analysis_t *a, tcp_dir_t *s, uint32_t start, uint32_t end)
         s->rtx_valid = false;
         if (s->rtx_kind == 0) {
                 s->rto--;
-                a->tcp_rto--;
+                a->tcp.rto--;
         } else if (s->rtx_kind == 1) {
                 s->fast--;
-                a->tcp_fast--;
+                a->tcp.fast--;
         } else if (s->rtx_kind == 3) {
                 s->pmtu--;
-                a->tcp_pmtu_retrans--;
+                a->tcp.pmtu_retrans--;
         } else
                 return;
         s->spurious++;
-        a->tcp_spurious++;
+        a->tcp.spurious++;
         if (s->rtx_event)
                 a->ev[EV_RETRANS].v[s->rtx_event - 1].sub = 2;
 }
@@ -236,10 +236,10 @@ static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) 
         int64_t ts = p->ts_ns;
 
         if (!(t->flags & TCP_ACK)) {
-                a->tcp_syn++;
+                a->tcp.syn++;
                 if (s->syn && t->seq == s->isn) {
-                        a->tcp_syn_retrans++;
-                        a->tcp_retrans++;
+                        a->tcp.syn_retrans++;
+                        a->tcp.retrans++;
                         s->retrans++;
                         c->syn_count++;
                         if (c->hs == HS_SYN)
@@ -264,10 +264,10 @@ static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) 
                 c->syn_count = 1;
                 return;
         }
-        a->tcp_synack++;
+        a->tcp.synack++;
         if (s->syn && t->seq == s->isn) {
-                a->tcp_synack_retrans++;
-                a->tcp_retrans++;
+                a->tcp.synack_retrans++;
+                a->tcp.retrans++;
                 s->retrans++;
                 c->synack_count++;
                 return;
@@ -323,7 +323,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         } else if (c->hs == HS_SYNACK && (fl & TCP_ACK) && dir == 0 && c->d[1].syn && t->ack == c->d[1].isn + 1) {
                 c->hs = HS_DONE;
                 c->hs_ack_ts = ts;
-                a->tcp_hs_completed++;
+                a->tcp.hs_completed++;
                 if (c->d[0].syn) {
                         /* the round trip is the answered SYN's; the set-up time (slow handshakes) counts
                          * from the first SYN */
@@ -340,9 +340,9 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         if (ts >= c->synack_ts && c->synack_count == 1)
                                 c->rtt.h[0].hs = ts - c->synack_ts;
                         if (c->syn_count == 1 && ts - c->syn_ts >= 50 * NS_PER_MS) {
-                                a->tcp_hs_high_rtt++;
-                                if (ts - c->syn_ts > a->tcp_hs_high_rtt_max)
-                                        a->tcp_hs_high_rtt_max = ts - c->syn_ts;
+                                a->tcp.hs_high_rtt++;
+                                if (ts - c->syn_ts > a->tcp.hs_high_rtt_max)
+                                        a->tcp.hs_high_rtt_max = ts - c->syn_ts;
                         }
                         if (ts - c->syn_ts > 300 * NS_PER_MS || c->syn_count > 1) {
                                 event_t e;
@@ -356,13 +356,13 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 }
         }
         if (fl & TCP_FIN) {
-                a->tcp_fin++;
+                a->tcp.fin++;
                 s->fin = true;
                 if (r->fin)
                         f->closed = true;
         }
         if (fl & TCP_RST) {
-                a->tcp_rst++;
+                a->tcp.rst++;
                 s->rst = true;
                 f->closed = true;
                 event_t e;
@@ -376,11 +376,11 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 }
                 if (c->hs < HS_DONE && dir == 1 && !c->d[1].syn && c->d[0].syn) {
                         c->refused = true;
-                        a->tcp_refused++;
+                        a->tcp.refused++;
                         e.sub = 0;
                 } else if (c->d[0].payload_bytes || c->d[1].payload_bytes) {
                         if (!c->reset_seen)
-                                a->tcp_aborted++;
+                                a->tcp.aborted++;
                         c->aborted = true;
                         e.sub = 1;
                 } else
@@ -397,10 +397,10 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                  * zero window, a window probe */
                 if (r->ack_valid && r->win_raw == 0) {
                         s->zw_probe++;
-                        a->tcp_zw_probe++;
+                        a->tcp.zw_probe++;
                 } else {
                         s->keepalive++;
-                        a->tcp_keepalive++;
+                        a->tcp.keepalive++;
                 }
                 goto ack;
         }
@@ -409,7 +409,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 /* a zero-window probe (RFC 9293 3.8.6.1): one byte beyond a closed window, sent again until the
                  * window opens; it becomes part of the stream only when acknowledged */
                 s->zw_probe++;
-                a->tcp_zw_probe++;
+                a->tcp.zw_probe++;
                 s->probe_pending = true;
                 goto ack;
         }
@@ -423,7 +423,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         s->next_seq = end;
                 } else if (seq_gt(seq, s->next_seq)) {
                         /* a gap: bytes the capture point has not seen (yet) */
-                        a->tcp_gaps++;
+                        a->tcp.gaps++;
                         tcp_hole_add(s, s->next_seq, seq, ts, t);
                         s->next_seq = end;
                         if (plen > 0)
@@ -443,7 +443,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                         late = ts - hole.ts < tcp_reorder_threshold(a, c);
                                 if (late) {
                                         s->ooo++;
-                                        a->tcp_ooo++;
+                                        a->tcp.ooo++;
                                 } else {
                                         /* the original never passed here: lost upstream */
                                         tcp_count_lost(a, s, ts, (seq_lt(end, hole.end) ? end : hole.end) -
@@ -479,7 +479,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                                 ((uint64_t) r->win_raw << (r->win_from_syn ? 0 : sc));
                                 if (r->win_raw > 0 && (uint32_t) edge == end) {
                                         s->win_full++;
-                                        a->tcp_win_full++;
+                                        a->tcp.win_full++;
                                 }
                         }
                 }
@@ -487,7 +487,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         if (plen > 0) {
                 s->data_segments++;
                 s->payload_bytes += plen;
-                a->tcp_data_segments++;
+                a->tcp.data_segments++;
                 tcp_unacked_push(s, t->seq, t->seq + plen, ts, retrans);
                 if (retrans && s->rtx_valid && s->rtx_seq == t->seq && s->rtx_kind != 2)
                         xfer_loss(f, dir);
@@ -523,11 +523,11 @@ ack:
                 } else if (ack == s->last_ack && plen == 0 && !(fl & (TCP_SYN | TCP_FIN))) {
                         if (t->win != s->win_raw) {
                                 s->win_update++;
-                                a->tcp_win_update++;
+                                a->tcp.win_update++;
                         } else if (r->seq_valid && seq_gt(r->next_seq, ack)) {
                                 s->dupacks++;
                                 s->dupacks_total++;
-                                a->tcp_dupacks++;
+                                a->tcp.dupacks++;
                                 s->last_dupack_ts = ts;
                         }
                 }
@@ -543,7 +543,7 @@ ack:
                 }
                 if (t->win == 0 && !(fl & (TCP_SYN | TCP_FIN))) {
                         s->zero_win++;
-                        a->tcp_zero_win++;
+                        a->tcp.zero_win++;
                         series_bucket_t *b = series_at(a, ts);
                         if (b)
                                 b->zero_win++;
@@ -596,11 +596,11 @@ void tcp_flow_finish(analysis_t *a, flow_t *f) {
         if (f->last_ts > f->first_ts)
                 samples_add(&a->conn_dur, f->last_ts - f->first_ts);
         if (!c->d[0].syn && !c->d[1].syn)
-                a->tcp_conns_midstream++;
+                a->tcp.conns_midstream++;
         else if (tcp_scale(c, 0) < 0)
-                a->tcp_conns_unknown_scale++;
+                a->tcp.conns_unknown_scale++;
         if (c->hs == HS_SYN && !c->refused) {
-                a->tcp_hs_no_answer++;
+                a->tcp.hs_no_answer++;
                 event_t e = { .ts = c->syn_ts, .key = f->key, .sub = c->syn_count };
                 if (!f->client_is_a) {
                         e.key.a = f->key.b;
@@ -612,5 +612,5 @@ void tcp_flow_finish(analysis_t *a, flow_t *f) {
                 event_add(a, EV_FAILED_HANDSHAKE, &e);
         }
         if (c->refused)
-                a->tcp_hs_refused++;
+                a->tcp.hs_refused++;
 }

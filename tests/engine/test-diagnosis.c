@@ -274,8 +274,8 @@ static void test_clean(void) {
         for (unsigned i = 0; i < a->n_findings; i++)
                 TU_FAIL("clean capture: unexpected finding %s: %s", a->findings[i].id, a->findings[i].title);
         CHECK_EQ(a->health, 100);
-        CHECK_EQU(a->tcp_conns, 3);
-        CHECK_EQU(a->tcp_retrans + a->tcp_dupacks + a->tcp_lost + a->tcp_ooo + a->tcp_zero_win, 0);
+        CHECK_EQU(a->tcp.conns, 3);
+        CHECK_EQU(a->tcp.retrans + a->tcp.dupacks + a->tcp.lost + a->tcp.ooo + a->tcp.zero_win, 0);
         CHECK_EQU(a->dns.queries, 2);
         CHECK_EQU(a->dns.responses, 2);
         char *j = tu_report(a);
@@ -325,11 +325,11 @@ static void test_clean_bulk(void) {
         int64_t t = background(a);
         bulk_clean(a, t + 10 * MS);
         analysis_finish(a);
-        CHECK_EQU(a->tcp_dupacks, 0);
-        CHECK_EQU(a->tcp_retrans, 0);
-        CHECK_EQU(a->tcp_gaps, 0);
-        CHECK_EQU(a->tcp_zero_win, 0);
-        CHECK_EQU(a->tcp_conns, 4);
+        CHECK_EQU(a->tcp.dupacks, 0);
+        CHECK_EQU(a->tcp.retrans, 0);
+        CHECK_EQU(a->tcp.gaps, 0);
+        CHECK_EQU(a->tcp.zero_win, 0);
+        CHECK_EQU(a->tcp.conns, 4);
         for (unsigned i = 0; i < a->n_findings; i++)
                 TU_FAIL("clean bulk transfer: unexpected finding %s: %s", a->findings[i].id, a->findings[i].title);
         CHECK_EQ(a->health, 100);

@@ -127,14 +127,14 @@ static void test_port_reuse(void) {
         tcp(a, 1004000, "10.0.0.2", 80, "10.0.0.1", 40000, 90001, 601, TCP_ACK, 0);
         /* connection 3: the former server opens one the other way */
         tcp(a, 2000000, "10.0.0.2", 80, "10.0.0.1", 40000, 7, 0, TCP_SYN, 0);
-        CHECK_EQU(a->tcp_conns, 3);
-        CHECK_EQU(a->tcp_reused_ports, 2);
-        CHECK_EQU(a->tcp_hs_completed, 2);
-        CHECK_EQU(a->tcp_retrans, 0);
-        CHECK_EQU(a->tcp_lost, 0);
-        CHECK_EQU(a->tcp_ooo, 0);
-        CHECK_EQU(a->tcp_dupacks, 0);
-        CHECK_EQU(a->tcp_spurious, 0);
+        CHECK_EQU(a->tcp.conns, 3);
+        CHECK_EQU(a->tcp.reused_ports, 2);
+        CHECK_EQU(a->tcp.hs_completed, 2);
+        CHECK_EQU(a->tcp.retrans, 0);
+        CHECK_EQU(a->tcp.lost, 0);
+        CHECK_EQU(a->tcp.ooo, 0);
+        CHECK_EQU(a->tcp.dupacks, 0);
+        CHECK_EQU(a->tcp.spurious, 0);
         analysis_finish(a);
         char *j = tu_report(a);
         CHECK(tu_json_num(j, "tcp.connections") == 3.0);
@@ -204,13 +204,13 @@ static void test_retirement_bounded(void) {
         fprintf(stderr, "    1M connections: %.1f s, table cap %u, RSS %ld kB at 200k, %ld kB at 1M\n",
                 (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9, a->flows.cap, rss_early,
                 rss_late);
-        CHECK_EQU(a->tcp_conns, total);
+        CHECK_EQU(a->tcp.conns, total);
         CHECK_EQU(a->flows_total, total);
         CHECK_EQU(a->flows_over_limit_packets, 0);
-        CHECK_EQU(a->tcp_hs_completed, total);
-        CHECK_EQU(a->tcp_fin, 2 * (uint64_t) total);
-        CHECK_EQU(a->tcp_retrans, 0);
-        CHECK_EQU(a->tcp_reused_ports, 0);
+        CHECK_EQU(a->tcp.hs_completed, total);
+        CHECK_EQU(a->tcp.fin, 2 * (uint64_t) total);
+        CHECK_EQU(a->tcp.retrans, 0);
+        CHECK_EQU(a->tcp.reused_ports, 0);
         CHECK_U(a->flows.used, <=, max_flows);
         CHECK_U(a->flows.cap, <=, 8 * max_flows);
         if (!TU_ASAN) {
@@ -220,7 +220,7 @@ static void test_retirement_bounded(void) {
                 CHECK_MSG(rss_late < 256 * 1024, "RSS %ld kB", rss_late);
         }
         analysis_finish(a);
-        CHECK_EQU(a->tcp_conns, total);
+        CHECK_EQU(a->tcp.conns, total);
         CHECK_EQU(a->hs_rtt.seen, total);
         CHECK_U(a->hs_rtt.n, <=, a->hs_rtt.max);
         CHECK_U(a->ev[EV_RESET].n, <=, a->lim.max_events);

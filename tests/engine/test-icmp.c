@@ -157,12 +157,12 @@ static void test_pmtu_retransmission(void) {
         icmp4(a, 11000, "192.0.2.1", "10.0.0.1", 3, 4, 1400, "10.0.0.1", "198.51.100.1", 6, 40000, 443);
         tcp(a, 12000, 0, 101, 901, TCP_ACK, 1348);
         tcp(a, 12001, 0, 1449, 901, TCP_ACK, 112);
-        CHECK_EQU(a->tcp_retrans, 2);      /* both pieces resend bytes of the refused segment */
-        CHECK_EQU(a->tcp_pmtu_retrans, 2);
-        CHECK_EQU(a->tcp_rto, 0);
+        CHECK_EQU(a->tcp.retrans, 2);      /* both pieces resend bytes of the refused segment */
+        CHECK_EQU(a->tcp.pmtu_retrans, 2);
+        CHECK_EQU(a->tcp.rto, 0);
         /* a retransmission 2 s after the message is a timeout again */
         tcp(a, 2012001, 0, 101, 901, TCP_ACK, 1348);
-        CHECK_EQU(a->tcp_rto, 1);
+        CHECK_EQU(a->tcp.rto, 1);
         analysis_finish(a);
         CHECK(finding(a, "pmtu") != NULL);
         analysis_free(a);

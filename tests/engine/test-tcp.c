@@ -70,8 +70,8 @@ static const finding_t *finding(const analysis_t *a, const char *id) {
 static void test_handshake_timing(void) {
         analysis_t *a = tu_analysis(0);
         handshake(a, 0, 100 * MS, 1 * MS);
-        CHECK_EQU(a->tcp_conns, 1);
-        CHECK_EQU(a->tcp_hs_completed, 1);
+        CHECK_EQU(a->tcp.conns, 1);
+        CHECK_EQU(a->tcp.hs_completed, 1);
         quantiles_t q;
         samples_quantiles(&a->hs_rtt, &q);
         CHECK_EQU(q.count, 1);
@@ -125,11 +125,11 @@ static void test_syn_retransmission(void) {
         seg(a, 1000 * MS, 0, CISN, 0, TCP_SYN, WIN, 0);     /* same ISN: a retransmission */
         seg(a, 1001 * MS, 1, SISN, CISN + 1, TCP_SYN | TCP_ACK, WIN, 0);
         seg(a, 1002 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 0);
-        CHECK_EQU(a->tcp_conns, 1);
-        CHECK_EQU(a->tcp_syn_retrans, 1);
-        CHECK_EQU(a->tcp_hs_completed, 1);
-        CHECK_EQU(a->tcp_reused_ports, 0);
-        CHECK_EQU(a->tcp_rto + a->tcp_fast + a->tcp_spurious, 0); /* SYNs are not data retransmissions */
+        CHECK_EQU(a->tcp.conns, 1);
+        CHECK_EQU(a->tcp.syn_retrans, 1);
+        CHECK_EQU(a->tcp.hs_completed, 1);
+        CHECK_EQU(a->tcp.reused_ports, 0);
+        CHECK_EQU(a->tcp.rto + a->tcp.fast + a->tcp.spurious, 0); /* SYNs are not data retransmissions */
         analysis_finish(a);
         char *j = tu_report(a);
         CHECK(tu_json_num(j, "tcp.syn_retransmissions") == 1.0);
@@ -147,8 +147,8 @@ static void test_syn_retransmission(void) {
         a = tu_analysis(0);
         seg(a, 0, 0, CISN, 0, TCP_SYN, WIN, 0);
         seg(a, 1000 * MS, 0, CISN + 99999, 0, TCP_SYN, WIN, 0);
-        CHECK_EQU(a->tcp_syn_retrans, 0);
-        CHECK_EQU(a->tcp_conns, 2);
+        CHECK_EQU(a->tcp.syn_retrans, 0);
+        CHECK_EQU(a->tcp.conns, 2);
         analysis_free(a);
 
         /* never answered */
@@ -157,9 +157,9 @@ static void test_syn_retransmission(void) {
         seg(a, 1000 * MS, 0, CISN, 0, TCP_SYN, WIN, 0);
         seg(a, 3000 * MS, 0, CISN, 0, TCP_SYN, WIN, 0);
         analysis_finish(a);
-        CHECK_EQU(a->tcp_syn_retrans, 2);
-        CHECK_EQU(a->tcp_hs_no_answer, 1);
-        CHECK_EQU(a->tcp_hs_completed, 0);
+        CHECK_EQU(a->tcp.syn_retrans, 2);
+        CHECK_EQU(a->tcp.hs_no_answer, 1);
+        CHECK_EQU(a->tcp.hs_completed, 0);
         f = finding(a, "tcp-no-answer");
         CHECK(f != NULL);
         if (f)
@@ -172,12 +172,12 @@ static void test_refused_vs_aborted(void) {
         seg(a, 0, 0, CISN, 0, TCP_SYN, WIN, 0);
         seg(a, 1 * MS, 1, 0, CISN + 1, TCP_RST | TCP_ACK, 0, 0);
         analysis_finish(a);
-        CHECK_EQU(a->tcp_refused, 1);
-        CHECK_EQU(a->tcp_hs_refused, 1);
-        CHECK_EQU(a->tcp_aborted, 0);
-        CHECK_EQU(a->tcp_hs_no_answer, 0);
-        CHECK_EQU(a->tcp_rst, 1);
-        CHECK_EQU(a->tcp_zero_win, 0); /* the RST's window 0 is not a zero window */
+        CHECK_EQU(a->tcp.refused, 1);
+        CHECK_EQU(a->tcp.hs_refused, 1);
+        CHECK_EQU(a->tcp.aborted, 0);
+        CHECK_EQU(a->tcp.hs_no_answer, 0);
+        CHECK_EQU(a->tcp.rst, 1);
+        CHECK_EQU(a->tcp.zero_win, 0); /* the RST's window 0 is not a zero window */
         CHECK(finding(a, "tcp-refused") != NULL);
         CHECK(finding(a, "tcp-aborted") == NULL);
         CHECK(finding(a, "tcp-no-answer") == NULL);
@@ -189,10 +189,10 @@ static void test_refused_vs_aborted(void) {
         seg(a, 11 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 0);
         seg(a, 12 * MS, 0, CISN + 101, SISN + 1, TCP_RST | TCP_ACK, 0, 0);
         analysis_finish(a);
-        CHECK_EQU(a->tcp_refused, 0);
-        CHECK_EQU(a->tcp_hs_refused, 0);
-        CHECK_EQU(a->tcp_aborted, 1);
-        CHECK_EQU(a->tcp_zero_win, 0);
+        CHECK_EQU(a->tcp.refused, 0);
+        CHECK_EQU(a->tcp.hs_refused, 0);
+        CHECK_EQU(a->tcp.aborted, 1);
+        CHECK_EQU(a->tcp.zero_win, 0);
         CHECK(finding(a, "tcp-aborted") != NULL);
         CHECK(finding(a, "tcp-refused") == NULL);
         analysis_free(a);
@@ -202,8 +202,8 @@ static void test_refused_vs_aborted(void) {
         handshake(a, 0, 1 * MS, 1 * MS);
         seg(a, 12 * MS, 1, SISN + 1, CISN + 1, TCP_RST | TCP_ACK, 0, 0);
         analysis_finish(a);
-        CHECK_EQU(a->tcp_refused, 0);
-        CHECK_EQU(a->tcp_aborted, 0);
+        CHECK_EQU(a->tcp.refused, 0);
+        CHECK_EQU(a->tcp.aborted, 0);
         analysis_free(a);
 }
 
@@ -220,12 +220,12 @@ static void test_retransmission_kinds(void) {
         /* RTO: no feedback at all, the first segment resent 300 ms later */
         analysis_t *a = with_flight();
         seg(a, 320 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 100);
-        CHECK_EQU(a->tcp_retrans, 1);
-        CHECK_EQU(a->tcp_rto, 1);
-        CHECK_EQU(a->tcp_fast, 0);
-        CHECK_EQU(a->tcp_spurious, 0);
-        CHECK_EQU(a->tcp_ooo, 0);
-        CHECK_EQU(a->tcp_lost, 0);
+        CHECK_EQU(a->tcp.retrans, 1);
+        CHECK_EQU(a->tcp.rto, 1);
+        CHECK_EQU(a->tcp.fast, 0);
+        CHECK_EQU(a->tcp.spurious, 0);
+        CHECK_EQU(a->tcp.ooo, 0);
+        CHECK_EQU(a->tcp.lost, 0);
         analysis_finish(a);
         CHECK(finding(a, "tcp-rto") != NULL);
         analysis_free(a);
@@ -234,12 +234,12 @@ static void test_retransmission_kinds(void) {
         a = with_flight();
         for (int i = 0; i < 3; i++)
                 seg(a, (31 + i) * MS, 1, SISN + 1, CISN + 1, TCP_ACK, WIN, 0);
-        CHECK_EQU(a->tcp_dupacks, 3);
+        CHECK_EQU(a->tcp.dupacks, 3);
         seg(a, 34 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 100);
-        CHECK_EQU(a->tcp_retrans, 1);
-        CHECK_EQU(a->tcp_fast, 1);
-        CHECK_EQU(a->tcp_rto, 0);
-        CHECK_EQU(a->tcp_spurious, 0);
+        CHECK_EQU(a->tcp.retrans, 1);
+        CHECK_EQU(a->tcp.fast, 1);
+        CHECK_EQU(a->tcp.rto, 0);
+        CHECK_EQU(a->tcp.spurious, 0);
         analysis_free(a);
 
         /* fast by SACK: one duplicate ACK whose SACK block reports the segments above */
@@ -251,18 +251,18 @@ static void test_retransmission_kinds(void) {
                 seg_o(a, 31 * MS, 1, SISN + 1, CISN + 1, TCP_ACK, WIN, 0, o, n);
         }
         seg(a, 32 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 100);
-        CHECK_EQU(a->tcp_fast, 1);
-        CHECK_EQU(a->tcp_rto, 0);
+        CHECK_EQU(a->tcp.fast, 1);
+        CHECK_EQU(a->tcp.rto, 0);
         analysis_free(a);
 
         /* spurious: the receiver had already acknowledged it */
         a = with_flight();
         seg(a, 31 * MS, 1, SISN + 1, CISN + 401, TCP_ACK, WIN, 0);
         seg(a, 300 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 100);
-        CHECK_EQU(a->tcp_retrans, 1);
-        CHECK_EQU(a->tcp_spurious, 1);
-        CHECK_EQU(a->tcp_rto, 0);
-        CHECK_EQU(a->tcp_fast, 0);
+        CHECK_EQU(a->tcp.retrans, 1);
+        CHECK_EQU(a->tcp.spurious, 1);
+        CHECK_EQU(a->tcp.rto, 0);
+        CHECK_EQU(a->tcp.fast, 0);
         analysis_finish(a);
         CHECK(finding(a, "tcp-loss") == NULL); /* spurious retransmissions are not loss */
         CHECK(finding(a, "tcp-rto") == NULL);
@@ -277,12 +277,12 @@ static void test_ooo_vs_retrans_by_timestamp(void) {
         handshake_opt(a, 0, 1 * MS, 1 * MS, -1, -1, true);
         seg_ts(a, 10 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 100, 100, 2);
         seg_ts(a, 11 * MS, 0, CISN + 201, SISN + 1, TCP_ACK, WIN, 100, 102, 2);
-        CHECK_EQU(a->tcp_gaps, 1);
+        CHECK_EQU(a->tcp.gaps, 1);
         seg_ts(a, 500 * MS, 0, CISN + 101, SISN + 1, TCP_ACK, WIN, 100, 101, 2);
-        CHECK_EQU(a->tcp_ooo, 1);
-        CHECK_EQU(a->tcp_retrans, 0);
+        CHECK_EQU(a->tcp.ooo, 1);
+        CHECK_EQU(a->tcp.retrans, 0);
         analysis_finish(a);
-        CHECK_EQU(a->tcp_lost, 0);
+        CHECK_EQU(a->tcp.lost, 0);
         analysis_free(a);
 
         /* the same gap filled quickly but with a newer timestamp: a retransmission of a segment lost
@@ -292,12 +292,12 @@ static void test_ooo_vs_retrans_by_timestamp(void) {
         seg_ts(a, 10 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 100, 100, 2);
         seg_ts(a, 11 * MS, 0, CISN + 201, SISN + 1, TCP_ACK, WIN, 100, 102, 2);
         seg_ts(a, 11 * MS + 500, 0, CISN + 101, SISN + 1, TCP_ACK, WIN, 100, 103, 2);
-        CHECK_EQU(a->tcp_ooo, 0);
-        CHECK_EQU(a->tcp_retrans, 1);
-        CHECK_EQU(a->tcp_lost, 1);
-        CHECK_EQU(a->tcp_lost_bytes, 100);
+        CHECK_EQU(a->tcp.ooo, 0);
+        CHECK_EQU(a->tcp.retrans, 1);
+        CHECK_EQU(a->tcp.lost, 1);
+        CHECK_EQU(a->tcp.lost_bytes, 100);
         analysis_finish(a);
-        CHECK_EQU(a->tcp_lost, 1);
+        CHECK_EQU(a->tcp.lost, 1);
         analysis_free(a);
 
         /* without timestamps: within one round trip (handshake: 2 ms) it is reordering, later a retransmission */
@@ -306,21 +306,21 @@ static void test_ooo_vs_retrans_by_timestamp(void) {
         seg(a, 10 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 100);
         seg(a, 11 * MS, 0, CISN + 201, SISN + 1, TCP_ACK, WIN, 100);
         seg(a, 11 * MS + 500, 0, CISN + 101, SISN + 1, TCP_ACK, WIN, 100);
-        CHECK_EQU(a->tcp_ooo, 1);
-        CHECK_EQU(a->tcp_retrans, 0);
+        CHECK_EQU(a->tcp.ooo, 1);
+        CHECK_EQU(a->tcp.retrans, 0);
         seg(a, 12 * MS, 0, CISN + 301, SISN + 1, TCP_ACK, WIN, 100);
         seg(a, 13 * MS, 0, CISN + 501, SISN + 1, TCP_ACK, WIN, 100);
         seg(a, 200 * MS, 0, CISN + 401, SISN + 1, TCP_ACK, WIN, 100);
-        CHECK_EQU(a->tcp_ooo, 1);
-        CHECK_EQU(a->tcp_retrans, 1);
-        CHECK_EQU(a->tcp_gaps, 2);
-        CHECK_EQU(a->tcp_lost, 1);
+        CHECK_EQU(a->tcp.ooo, 1);
+        CHECK_EQU(a->tcp.retrans, 1);
+        CHECK_EQU(a->tcp.gaps, 2);
+        CHECK_EQU(a->tcp.lost, 1);
         /* a gap never filled is lost too, counted when the connection ends */
         seg(a, 210 * MS, 0, CISN + 701, SISN + 1, TCP_ACK, WIN, 100);
         analysis_finish(a);
-        CHECK_EQU(a->tcp_gaps, 3);
-        CHECK_EQU(a->tcp_lost, 2);
-        CHECK_EQU(a->tcp_lost_bytes, 200);
+        CHECK_EQU(a->tcp.gaps, 3);
+        CHECK_EQU(a->tcp.lost, 2);
+        CHECK_EQU(a->tcp.lost_bytes, 200);
         analysis_free(a);
 
         /* a 300-byte gap resent as three 100-byte segments: 300 bytes were lost, not 600 */
@@ -331,10 +331,10 @@ static void test_ooo_vs_retrans_by_timestamp(void) {
         for (uint32_t i = 0; i < 3; i++)
                 seg(a, (300 + i) * MS, 0, CISN + 101 + 100 * i, SISN + 1, TCP_ACK, WIN, 100);
         analysis_finish(a);
-        CHECK_EQU(a->tcp_retrans, 3);
-        CHECK_U(a->tcp_lost, >=, 1);
-        CHECK_MSG(a->tcp_lost_bytes == 300, "lost bytes %llu for a 300-byte gap filled piecewise",
-                  (unsigned long long) a->tcp_lost_bytes);
+        CHECK_EQU(a->tcp.retrans, 3);
+        CHECK_U(a->tcp.lost, >=, 1);
+        CHECK_MSG(a->tcp.lost_bytes == 300, "lost bytes %llu for a 300-byte gap filled piecewise",
+                  (unsigned long long) a->tcp.lost_bytes);
         analysis_free(a);
 }
 
@@ -344,12 +344,12 @@ static void test_duplicate_acks(void) {
         handshake(a, 0, 1 * MS, 1 * MS);
         for (int i = 0; i < 5; i++)
                 seg(a, (10 + i) * MS, 1, SISN + 1, CISN + 1, TCP_ACK, WIN, 0);
-        CHECK_EQU(a->tcp_dupacks, 0);
+        CHECK_EQU(a->tcp.dupacks, 0);
         /* data in flight and everything acknowledged again: still nothing outstanding */
         seg(a, 20 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 100);
         seg(a, 21 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 0);
         seg(a, 22 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 0);
-        CHECK_EQU(a->tcp_dupacks, 0);
+        CHECK_EQU(a->tcp.dupacks, 0);
         analysis_finish(a);
         CHECK(finding(a, "tcp-loss") == NULL);
         analysis_free(a);
@@ -358,21 +358,21 @@ static void test_duplicate_acks(void) {
         a = with_flight();
         seg(a, 31 * MS, 1, SISN + 1, CISN + 1, TCP_ACK, WIN + 100, 0);
         seg(a, 32 * MS, 1, SISN + 1, CISN + 1, TCP_ACK, WIN + 200, 0);
-        CHECK_EQU(a->tcp_dupacks, 0);
-        CHECK_EQU(a->tcp_win_update, 2);
+        CHECK_EQU(a->tcp.dupacks, 0);
+        CHECK_EQU(a->tcp.win_update, 2);
         /* same window again now: that one is a duplicate ACK */
         seg(a, 33 * MS, 1, SISN + 1, CISN + 1, TCP_ACK, WIN + 200, 0);
-        CHECK_EQU(a->tcp_dupacks, 1);
+        CHECK_EQU(a->tcp.dupacks, 1);
         analysis_free(a);
 
         /* the segment carries data: not a duplicate ACK */
         a = with_flight();
         for (int i = 0; i < 3; i++)
                 seg(a, (31 + i) * MS, 1, SISN + 1 + 50 * (uint32_t) i, CISN + 1, TCP_ACK, WIN, 50);
-        CHECK_EQU(a->tcp_dupacks, 0);
+        CHECK_EQU(a->tcp.dupacks, 0);
         /* a FIN is not one either */
         seg(a, 35 * MS, 1, SISN + 151, CISN + 1, TCP_ACK | TCP_FIN, WIN, 0);
-        CHECK_EQU(a->tcp_dupacks, 0);
+        CHECK_EQU(a->tcp.dupacks, 0);
         analysis_free(a);
 
         /* a real one: outstanding data, same ACK, same window, no data */
@@ -380,7 +380,7 @@ static void test_duplicate_acks(void) {
         seg(a, 31 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 0);
         seg(a, 32 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 0);
         seg(a, 33 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 0);
-        CHECK_EQU(a->tcp_dupacks, 2);
+        CHECK_EQU(a->tcp.dupacks, 2);
         analysis_free(a);
 }
 
@@ -389,16 +389,16 @@ static void test_zero_window(void) {
         seg(a, 0, 0, CISN, 0, TCP_SYN, 0, 0); /* a SYN with window 0 is not a zero-window event */
         seg(a, 1 * MS, 1, SISN, CISN + 1, TCP_SYN | TCP_ACK, WIN, 0);
         seg(a, 2 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 0);
-        CHECK_EQU(a->tcp_zero_win, 0);
+        CHECK_EQU(a->tcp.zero_win, 0);
         seg(a, 10 * MS, 1, SISN + 1, CISN + 1, TCP_ACK | TCP_PSH, WIN, 500);
         seg(a, 11 * MS, 0, CISN + 1, SISN + 501, TCP_ACK, 0, 0);
-        CHECK_EQU(a->tcp_zero_win, 1);
+        CHECK_EQU(a->tcp.zero_win, 1);
         CHECK_EQU(a->ev[EV_ZERO_WINDOW].total, 1);
         seg(a, 12 * MS, 0, CISN + 1, SISN + 501, TCP_ACK, 0, 0);
-        CHECK_EQU(a->tcp_zero_win, 2);                 /* each zero-window advertisement */
+        CHECK_EQU(a->tcp.zero_win, 2);                 /* each zero-window advertisement */
         CHECK_EQU(a->ev[EV_ZERO_WINDOW].total, 1);     /* one episode */
         seg(a, 50 * MS, 0, CISN + 1, SISN + 501, TCP_ACK, WIN, 0);
-        CHECK_EQU(a->tcp_dupacks, 0);
+        CHECK_EQU(a->tcp.dupacks, 0);
         analysis_finish(a);
         const finding_t *f = finding(a, "tcp-zero-window");
         CHECK(f != NULL);
@@ -413,9 +413,9 @@ static void test_window_full(void) {
         handshake_opt(a, 0, 1 * MS, 1 * MS, 0, 2, false);
         seg(a, 5 * MS, 1, SISN + 1, CISN + 1, TCP_ACK, 250, 0);
         seg(a, 10 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 600);
-        CHECK_EQU(a->tcp_win_full, 0);
+        CHECK_EQU(a->tcp.win_full, 0);
         seg(a, 11 * MS, 0, CISN + 601, SISN + 1, TCP_ACK, WIN, 400);
-        CHECK_EQU(a->tcp_win_full, 1);
+        CHECK_EQU(a->tcp.win_full, 1);
         analysis_free(a);
 
         /* the window in a SYN is never scaled (RFC 7323 2.2): right after the handshake the server's window
@@ -423,8 +423,8 @@ static void test_window_full(void) {
         a = tu_analysis(0);
         handshake_opt(a, 0, 1 * MS, 1 * MS, 0, 2, false);
         seg(a, 10 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 1000);
-        CHECK_MSG(a->tcp_win_full == 1, "window full after the SYN/ACK's unscaled window: %llu (expected 1)",
-                  (unsigned long long) a->tcp_win_full);
+        CHECK_MSG(a->tcp.win_full == 1, "window full after the SYN/ACK's unscaled window: %llu (expected 1)",
+                  (unsigned long long) a->tcp.win_full);
         analysis_free(a);
 
         /* only one side offered scaling: no scaling at all (RFC 7323 1.3), 250 means 250 */
@@ -432,7 +432,7 @@ static void test_window_full(void) {
         handshake_opt(a, 0, 1 * MS, 1 * MS, -1, 2, false);
         seg(a, 5 * MS, 1, SISN + 1, CISN + 1, TCP_ACK, 250, 0);
         seg(a, 10 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 250);
-        CHECK_EQU(a->tcp_win_full, 1);
+        CHECK_EQU(a->tcp.win_full, 1);
         analysis_free(a);
 
         /* unknown scale (no handshake captured): not evaluated, whatever the sizes */
@@ -440,9 +440,9 @@ static void test_window_full(void) {
         seg(a, 5 * MS, 1, SISN + 1, CISN + 1, TCP_ACK, 250, 0);
         seg(a, 10 * MS, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 250);
         seg(a, 11 * MS, 0, CISN + 251, SISN + 1, TCP_ACK, WIN, 750);
-        CHECK_EQU(a->tcp_win_full, 0);
+        CHECK_EQU(a->tcp.win_full, 0);
         analysis_finish(a);
-        CHECK_EQU(a->tcp_conns_midstream, 1);
+        CHECK_EQU(a->tcp.conns_midstream, 1);
         analysis_free(a);
 }
 
@@ -455,11 +455,11 @@ static void test_keepalive(void) {
                 seg(a, 11 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 0);
                 seg(a, 75000 * MS, 0, CISN + 100, SISN + 1, TCP_ACK, WIN, (size_t) onebyte);
                 seg(a, 75001 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 0);
-                CHECK_MSG(a->tcp_keepalive == 1, "%s keep-alive: %llu counted", onebyte ? "1-byte" : "0-byte",
-                          (unsigned long long) a->tcp_keepalive);
-                CHECK_EQU(a->tcp_retrans, 0);
-                CHECK_EQU(a->tcp_dupacks, 0);
-                CHECK_EQU(a->tcp_lost, 0);
+                CHECK_MSG(a->tcp.keepalive == 1, "%s keep-alive: %llu counted", onebyte ? "1-byte" : "0-byte",
+                          (unsigned long long) a->tcp.keepalive);
+                CHECK_EQU(a->tcp.retrans, 0);
+                CHECK_EQU(a->tcp.dupacks, 0);
+                CHECK_EQU(a->tcp.lost, 0);
                 analysis_finish(a);
                 CHECK(finding(a, "tcp-loss") == NULL && finding(a, "tcp-rto") == NULL);
                 analysis_free(a);
@@ -478,15 +478,15 @@ static void test_zero_window_probe(void) {
         seg(a, 611 * MS, 0, CISN + 1001, SISN + 1, TCP_ACK, WIN, 1);
         seg(a, 612 * MS, 1, SISN + 1, CISN + 1001, TCP_ACK, 0, 0);
         seg(a, 1411 * MS, 0, CISN + 1001, SISN + 1, TCP_ACK, WIN, 1);
-        CHECK_MSG(a->tcp_zw_probe == 3, "zero-window probes: %llu, expected 3 (tshark: 1 byte at the next expected "
+        CHECK_MSG(a->tcp.zw_probe == 3, "zero-window probes: %llu, expected 3 (tshark: 1 byte at the next expected "
                                         "sequence number while the peer's window is 0, each time)",
-                  (unsigned long long) a->tcp_zw_probe);
-        CHECK_MSG(a->tcp_retrans == 0, "probes counted as retransmissions: %llu", (unsigned long long) a->tcp_retrans);
-        CHECK_EQU(a->tcp_keepalive, 0);
+                  (unsigned long long) a->tcp.zw_probe);
+        CHECK_MSG(a->tcp.retrans == 0, "probes counted as retransmissions: %llu", (unsigned long long) a->tcp.retrans);
+        CHECK_EQU(a->tcp.keepalive, 0);
         /* the receiver's zero-window ACKs answering the probes: tshark never calls an ACK with window 0 a
          * duplicate ACK (they answer probes, they do not report loss); RFC 5681's letter would count them */
-        CHECK_MSG(a->tcp_dupacks == 0, "%llu duplicate ACKs counted from zero-window ACKs answering probes",
-                  (unsigned long long) a->tcp_dupacks);
+        CHECK_MSG(a->tcp.dupacks == 0, "%llu duplicate ACKs counted from zero-window ACKs answering probes",
+                  (unsigned long long) a->tcp.dupacks);
         analysis_free(a);
 }
 
@@ -501,7 +501,7 @@ static void test_rtt_karn(void) {
         seg(a, 40 * MS, 0, CISN + 101, SISN + 1, TCP_ACK, WIN, 100);
         seg(a, 300 * MS, 0, CISN + 101, SISN + 1, TCP_ACK, WIN, 100);
         seg(a, 305 * MS, 1, SISN + 1, CISN + 201, TCP_ACK, WIN, 0);
-        CHECK_EQU(a->tcp_retrans, 1);
+        CHECK_EQU(a->tcp.retrans, 1);
         CHECK_MSG(a->rtt.seen == 1, "%llu RTT samples; Karn's rule allows 1", (unsigned long long) a->rtt.seen);
         /* C and D, one ACK for both: one sample, from the last segment */
         seg(a, 400 * MS, 0, CISN + 201, SISN + 1, TCP_ACK, WIN, 100);
@@ -535,16 +535,16 @@ static void test_wraparound(void) {
                 seg(a, (10 + 2 * i) * MS, 0, isn + 1 + 100 * i, SISN + 1, TCP_ACK, WIN, 100);
                 seg(a, (11 + 2 * i) * MS, 1, SISN + 1, isn + 1 + 100 * (i + 1), TCP_ACK, WIN, 0);
         }
-        CHECK_EQU(a->tcp_retrans, 0);
-        CHECK_EQU(a->tcp_lost, 0);
-        CHECK_EQU(a->tcp_ooo, 0);
-        CHECK_EQU(a->tcp_dupacks, 0);
+        CHECK_EQU(a->tcp.retrans, 0);
+        CHECK_EQU(a->tcp.lost, 0);
+        CHECK_EQU(a->tcp.ooo, 0);
+        CHECK_EQU(a->tcp.dupacks, 0);
         CHECK_EQU(a->rtt.seen, 10);
-        CHECK_EQU(a->tcp_conns, 1);
+        CHECK_EQU(a->tcp.conns, 1);
         /* a retransmission across the wrap, and a gap across the wrap */
         seg(a, 300 * MS, 0, isn + 1 + 200, SISN + 1, TCP_ACK, WIN, 100);
-        CHECK_EQU(a->tcp_retrans, 1);
-        CHECK_EQU(a->tcp_spurious, 1);
+        CHECK_EQU(a->tcp.retrans, 1);
+        CHECK_EQU(a->tcp.spurious, 1);
         analysis_free(a);
 
         a = tu_analysis(0);
@@ -553,15 +553,15 @@ static void test_wraparound(void) {
         seg(a, 2 * MS, 0, isn + 1, SISN + 1, TCP_ACK, WIN, 0);
         seg(a, 10 * MS, 0, isn + 1, SISN + 1, TCP_ACK, WIN, 100);
         seg(a, 11 * MS, 0, isn + 1 + 400, SISN + 1, TCP_ACK, WIN, 100); /* gap [isn+101, isn+401) spans 2^32 */
-        CHECK_EQU(a->tcp_gaps, 1);
+        CHECK_EQU(a->tcp.gaps, 1);
         seg(a, 11 * MS + 200, 0, isn + 1 + 100, SISN + 1, TCP_ACK, WIN, 300);
-        CHECK_EQU(a->tcp_ooo, 1);
-        CHECK_EQU(a->tcp_retrans, 0);
+        CHECK_EQU(a->tcp.ooo, 1);
+        CHECK_EQU(a->tcp.retrans, 0);
         /* and a gap across the wrap never filled: lost, with its size */
         seg(a, 20 * MS, 0, isn + 1 + 700, SISN + 1, TCP_ACK, WIN, 100);
         analysis_finish(a);
-        CHECK_EQU(a->tcp_lost, 1);
-        CHECK_EQU(a->tcp_lost_bytes, 200);
+        CHECK_EQU(a->tcp.lost, 1);
+        CHECK_EQU(a->tcp.lost_bytes, 200);
         analysis_free(a);
 }
 
@@ -571,12 +571,12 @@ static void test_fin_close(void) {
         seg(a, 10 * MS, 0, CISN + 1, SISN + 1, TCP_ACK | TCP_FIN, WIN, 0);
         seg(a, 11 * MS, 1, SISN + 1, CISN + 2, TCP_ACK | TCP_FIN, WIN, 0);
         seg(a, 12 * MS, 0, CISN + 2, SISN + 2, TCP_ACK, WIN, 0);
-        CHECK_EQU(a->tcp_fin, 2);
-        CHECK_EQU(a->tcp_retrans, 0);
-        CHECK_EQU(a->tcp_dupacks, 0);
+        CHECK_EQU(a->tcp.fin, 2);
+        CHECK_EQU(a->tcp.retrans, 0);
+        CHECK_EQU(a->tcp.dupacks, 0);
         /* the FIN retransmitted after it was acknowledged is a spurious retransmission, no loss finding */
         seg(a, 300 * MS, 1, SISN + 1, CISN + 2, TCP_ACK | TCP_FIN, WIN, 0);
-        CHECK_EQU(a->tcp_retrans, 1);
+        CHECK_EQU(a->tcp.retrans, 1);
         analysis_finish(a);
         CHECK_EQ(a->health, 100);
         analysis_free(a);

@@ -111,7 +111,7 @@ static void test_loss(void) {
                 CHECK_STR(xfer_limit_word(x->t, x->rtt_base), "network-loss");
                 CHECK(x->t[XL_LOSS] > 0);
         }
-        CHECK(a->tcp_lost >= 20);
+        CHECK(a->tcp.lost >= 20);
         analysis_free(a);
 }
 
