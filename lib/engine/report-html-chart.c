@@ -403,6 +403,15 @@ void html_chart_durations(FILE *f, const char *title, const char *x_title, const
 #define BW 540
 #define BMX 6
 
+/* a bar's tooltip (its label and value text) and the end of its group */
+static void bar_end(FILE *f, const char *label, const char *text) {
+        fputs("<title>", f);
+        html_text(f, label);
+        fputs(": ", f);
+        fputs(text, f);
+        fputs("</title></g>", f);
+}
+
 void html_chart_hbars(FILE *f, const char *title, const char *const names[2], const html_bar_t *rows, unsigned n,
                       bool stacked) {
         bool two = names[1] != NULL;
@@ -456,11 +465,7 @@ void html_chart_hbars(FILE *f, const char *title, const char *const names[2], co
                                         fprintf(f, "<rect class=\"f%d\" x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"7\"/>", k + 1, BMX,
                                                 y + 17 + k * 9, w);
                         }
-                fputs("<title>", f);
-                html_text(f, r->label);
-                fputs(": ", f);
-                fputs(r->text, f);
-                fputs("</title></g>", f);
+                bar_end(f, r->label, r->text);
         }
         figure_end(f, NULL);
 }
@@ -508,11 +513,7 @@ void html_chart_parts(FILE *f, const char *title, const char *const *names, unsi
                         fprintf(f, ": %.1f</title></rect>", r->v[k]);
                         x += w;
                 }
-                fputs("<title>", f);
-                html_text(f, r->label);
-                fputs(": ", f);
-                fputs(r->text, f);
-                fputs("</title></g>", f);
+                bar_end(f, r->label, r->text);
         }
         figure_end(f, NULL);
 }

@@ -1,5 +1,6 @@
 /* The JSON report's "where the time went" members (REPORT-SCHEMA.md): where_time_went, capture_point,
  * transactions and tcp.transfers. */
+#include <stdio.h>
 #include <string.h>
 
 #include "report-json.h"
@@ -65,13 +66,18 @@ void json_capture_point(json_t *j, const analysis_t *a) {
         json_object_end(j);
 }
 
+static const char *const part_names[_TP_MAX] = {
+        [TP_CLIENT] = "client", [TP_REQUEST] = "request", [TP_NETWORK] = "network", [TP_SERVER] = "server",
+        [TP_TRANSFER] = "transfer", [TP_LOSS] = "loss", [TP_TOTAL] = "total",
+};
+
+/* an exchange's (or a connection's) parts, as client_ms, request_ms, ... */
 static void json_parts(json_t *j, const int64_t *part) {
-        static const char *const names[_TP_MAX] = {
-                [TP_CLIENT] = "client_ms", [TP_REQUEST] = "request_ms", [TP_NETWORK] = "network_ms",
-                [TP_SERVER] = "server_ms", [TP_TRANSFER] = "transfer_ms", [TP_LOSS] = "loss_ms", [TP_TOTAL] = "total_ms",
-        };
-        for (int i = 0; i < _TP_MAX; i++)
-                json_ms(j, names[i], part[i]);
+        for (int i = 0; i < _TP_MAX; i++) {
+                char key[24];
+                snprintf(key, sizeof key, "%s_ms", part_names[i]);
+                json_ms(j, key, part[i]);
+        }
 }
 
 void json_transactions(json_t *j, const analysis_t *a) {
@@ -83,12 +89,8 @@ void json_transactions(json_t *j, const analysis_t *a) {
         json_u64(j, "connections", t->conns_total);
         json_u64(j, "pipelined", t->pipelined);
         json_object_begin(j, "totals_ms");
-        static const char *const names[_TP_MAX] = {
-                [TP_CLIENT] = "client", [TP_REQUEST] = "request", [TP_NETWORK] = "network", [TP_SERVER] = "server",
-                [TP_TRANSFER] = "transfer", [TP_LOSS] = "loss", [TP_TOTAL] = "total",
-        };
         for (int i = 0; i < _TP_MAX; i++)
-                json_ms(j, names[i], t->sum[i]);
+                json_ms(j, part_names[i], t->sum[i]);
         json_object_end(j);
         json_ms(j, "client_wait_overlapped_ms", t->client_overlapped);
         json_quantiles_ms(j, "server_ms", &t->server);
