@@ -23,6 +23,8 @@ typedef struct flow_key {
 #include "transfer.h"
 #include "txn.h"
 #include "tcp.h"
+#include "dns.h"
+#include "frag.h"
 
 typedef struct udp_dir {
         uint64_t packets, bytes;
@@ -104,52 +106,6 @@ typedef struct series {
         int64_t width;
         series_bucket_t b[SERIES_BUCKETS];
 } series_t;
-
-/* ---- DNS ---- */
-
-typedef struct dns_pending {
-        flow_key_t key;          /* client a -> server b */
-        uint16_t id;
-        uint8_t used;
-        uint8_t retries;
-        int64_t ts;
-        uint16_t qtype;
-        char name[96];
-        uint8_t name_len;
-} dns_pending_t;
-
-typedef struct dns_state {
-        dns_pending_t *p;
-        uint64_t seed;
-        int64_t last_expire;
-        bool expired_once;
-        uint32_t cap, cap_max, n;
-        uint64_t queries, responses, unanswered, unmatched_responses, repeated, tcp_messages, truncated_flag,
-                 dropped_pending;
-        uint64_t rcodes[16];
-        samples_t rt;
-} dns_state_t;
-
-/* ---- IP fragments ---- */
-
-typedef struct frag_entry {
-        addr_t src, dst;
-        uint32_t id;
-        uint8_t proto;
-        uint8_t used;
-        bool have_last;
-        bool done;               /* completed; kept a while so that duplicated fragments are recognised */
-        uint8_t n_iv;
-        uint32_t total;          /* datagram payload length, known once the last fragment is seen */
-        uint32_t iv[32][2];      /* byte ranges received, merged; more pieces than that: incomplete */
-        int64_t first_ts, last_ts;
-} frag_entry_t;
-
-typedef struct frag_state {
-        frag_entry_t *e;
-        uint32_t cap, n;
-        uint64_t fragments, v4_fragments, v6_fragments, datagrams, completed, incomplete, overflow;
-} frag_state_t;
 
 /* ---- hosts and conversations ---- */
 
@@ -352,18 +308,9 @@ void flow_retire_all(analysis_t *a);
 char *flow_format(const flow_key_t *k, bool a_to_b, char *buf, size_t len);
 char *flow_filter(const flow_key_t *k, char *buf, size_t len);
 
-/* udp / dns / icmp / frag / stats */
+/* udp / icmp / stats */
 void udp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p);
-int dns_init(dns_state_t *d, uint32_t cap, uint64_t seed);
-void dns_done(dns_state_t *d);
-void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t caplen, uint32_t len, bool tcp);
-void dns_finish(analysis_t *a);
-const char *dns_rcode_name(unsigned rcode);
 void icmp_packet(analysis_t *a, const packet_t *p);
-int frag_init(frag_state_t *s, uint32_t cap);
-void frag_done(frag_state_t *s);
-void frag_packet(analysis_t *a, const packet_t *p);
-void frag_finish(analysis_t *a);
 void stats_packet(analysis_t *a, const packet_t *p, bool decoded);
 void stats_host_conv(analysis_t *a, const packet_t *p, uint64_t packets, uint64_t bytes, int64_t first,
                      int64_t last);

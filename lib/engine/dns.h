@@ -1,0 +1,40 @@
+/* DNS (dns.c): queries matched with their answers over UDP and TCP, response times, codes, what went
+ * unanswered; the table of queries waiting for an answer is bounded and keyed. Included by engine.h (needs
+ * its flow_key_t). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "samples.h"
+
+typedef struct dns_pending {
+        flow_key_t key;          /* client a -> server b */
+        uint16_t id;
+        uint8_t used;
+        uint8_t retries;
+        int64_t ts;
+        uint16_t qtype;
+        char name[96];
+        uint8_t name_len;
+} dns_pending_t;
+
+typedef struct dns_state {
+        dns_pending_t *p;
+        uint64_t seed;
+        int64_t last_expire;
+        bool expired_once;
+        uint32_t cap, cap_max, n;
+        uint64_t queries, responses, unanswered, unmatched_responses, repeated, tcp_messages, truncated_flag,
+                 dropped_pending;
+        uint64_t rcodes[16];
+        samples_t rt;
+} dns_state_t;
+
+struct analysis;
+struct packet;
+int dns_init(dns_state_t *d, uint32_t cap, uint64_t seed);
+void dns_done(dns_state_t *d);
+void dns_message(struct analysis *a, const struct packet *p, const uint8_t *msg, uint32_t caplen, uint32_t len, bool tcp);
+void dns_finish(struct analysis *a);
+const char *dns_rcode_name(unsigned rcode);
