@@ -181,7 +181,7 @@ static void diagnose_tcp(analysis_t *a) {
                         f->cause = hs_cause;
                         f->cost = 0;
                         for (uint32_t i = 0; i < sh->n; i++)
-                                f->cost += sh->v[i].dur;
+                                f->cost = sat_add(f->cost, dur_clamp(sh->v[i].dur));
                 }
                 finding_detail(f, "%u had their SYN retransmitted (the first SYN or its answer was lost), %u waited "
                                   "for the SYN/ACK (server or path), %u waited for the client's ACK.",
@@ -410,19 +410,18 @@ static void diagnose_time_costs(analysis_t *a) {
         memset(a->cost, 0, sizeof a->cost);
         a->cost_total = t->sum[TP_TOTAL];
         a->cost[CAUSE_SERVER] = t->sum[TP_SERVER];
-        int64_t client = t->sum[TP_CLIENT] - t->client_overlapped;
-        a->cost[CAUSE_CLIENT] = client > 0 ? client : 0;
+        a->cost[CAUSE_CLIENT] = t->sum[TP_CLIENT] > t->client_overlapped ? t->sum[TP_CLIENT] - t->client_overlapped : 0;
         a->cost[CAUSE_RWND] = x->t[XL_RWND];
         a->cost[CAUSE_NET_LOSS] = t->sum[TP_LOSS] > x->t[XL_LOSS] ? t->sum[TP_LOSS] : x->t[XL_LOSS];
         a->cost[CAUSE_NET_BANDWIDTH] = x->t[XL_BANDWIDTH];
         a->cost[CAUSE_SENDER_APP] = x->t[XL_APP];
         /* the rest of the answers' transfer time was round trips (slow start, small answers) */
-        int64_t limited = a->cost[CAUSE_RWND] + a->cost[CAUSE_NET_LOSS] + a->cost[CAUSE_NET_BANDWIDTH] +
-                          a->cost[CAUSE_SENDER_APP];
-        int64_t rest = t->sum[TP_TRANSFER] - limited;
-        a->cost[CAUSE_NET_LATENCY] = t->sum[TP_NETWORK] + (rest > 0 ? rest : 0);
+        int64_t limited = sat_add(sat_add(a->cost[CAUSE_RWND], a->cost[CAUSE_NET_LOSS]),
+                                  sat_add(a->cost[CAUSE_NET_BANDWIDTH], a->cost[CAUSE_SENDER_APP]));
+        int64_t rest = t->sum[TP_TRANSFER] > limited ? t->sum[TP_TRANSFER] - limited : 0; /* both >= 0 */
+        a->cost[CAUSE_NET_LATENCY] = sat_add(t->sum[TP_NETWORK], rest);
         for (uint32_t i = 0; i < a->ev[EV_DNS_SLOW].n; i++)
-                a->cost[CAUSE_DNS] += a->ev[EV_DNS_SLOW].v[i].dur;
+                a->cost[CAUSE_DNS] = sat_add(a->cost[CAUSE_DNS], dur_clamp(a->ev[EV_DNS_SLOW].v[i].dur));
 
         cause_t top = CAUSE_NONE;
         for (int c = 1; c < _CAUSE_MAX; c++)

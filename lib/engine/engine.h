@@ -347,6 +347,17 @@ void report_json(const analysis_t *a, FILE *out);
 void report_html(const analysis_t *a, FILE *out);
 void report_summary(const analysis_t *a, FILE *out);
 
+/* Time arithmetic on what an uploader controls (timestamps): sums saturate instead of overflowing, and a
+ * duration is clamped to [0, 1e15 ns] (11.6 days) before it is added up. */
+#define DUR_MAX 1000000000000000LL
+static inline int64_t sat_add(int64_t a, int64_t b) {
+        int64_t r;
+        return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
+}
+static inline int64_t dur_clamp(int64_t v) {
+        return v < 0 ? 0 : v > DUR_MAX ? DUR_MAX : v;
+}
+
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t) (a - b) < 0; }
 static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t) (a - b) <= 0; }
 static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t) (a - b) > 0; }

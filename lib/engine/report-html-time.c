@@ -69,7 +69,7 @@ void html_sec_time(html_ctx_t *c) {
                         const xfer_item_t *x = &a->xfer.items[i];
                         int64_t all = 0;
                         for (int k = 0; k < _XL_MAX; k++)
-                                all += x->t[k];
+                                all = sat_add(all, x->t[k]);
                         out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td>"
                                "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
                                "<td class=\"n\">%s</td></tr>\n",

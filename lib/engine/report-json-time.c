@@ -196,7 +196,7 @@ void json_transfers(json_t *j, const analysis_t *a) {
                 json_str(j, "limit", xfer_limit_word(it->t, it->rtt_base));
                 int64_t all = 0;
                 for (int k = 0; k < _XL_MAX; k++)
-                        all += it->t[k];
+                        all = sat_add(all, it->t[k]);
                 json_object_begin(j, "shares");
                 for (int k = 0; k < _XL_MAX; k++)
                         json_double(j, xfer_limit_name((xfer_limit_t) k),

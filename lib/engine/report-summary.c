@@ -11,7 +11,7 @@ void report_summary(const analysis_t *a, FILE *out) {
         if (a->txn.total) {
                 fprintf(out, "Where the time went: %s\n", a->time_summary);
                 for (int c = 1; c < _CAUSE_MAX; c++)
-                        if (a->cost[c] > 0 && a->cost_total > 0 && a->cost[c] * 100 >= a->cost_total)
+                        if (a->cost[c] > 0 && a->cost_total > 0 && (double) a->cost[c] * 100 >= (double) a->cost_total)
                                 fprintf(out, "  %-20s %10.1f ms  %5.1f%%\n", cause_name((cause_t) c),
                                         (double) a->cost[c] / 1e6, 100.0 * (double) a->cost[c] / (double) a->cost_total);
                 if (a->xfer.n) {

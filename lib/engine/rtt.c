@@ -91,9 +91,9 @@ capture_point_t rtt_capture_point(const rtt_conn_t *r) {
         /* a path shorter than 0.2 ms (a host talking to itself, one switch) cannot be split meaningfully */
         if (total < 200000)
                 return CP_UNKNOWN;
-        if (c * 8 <= total)
+        if (c <= total / 8)
                 return CP_CLIENT;
-        if (s * 8 <= total)
+        if (s <= total / 8)
                 return CP_SERVER;
         return CP_MIDDLE;
 }

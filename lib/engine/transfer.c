@@ -21,13 +21,13 @@ const char *xfer_limit_word(const int64_t t[_XL_MAX], int64_t rtt_base) {
         int64_t all = 0;
         int best = -1;
         for (int i = 0; i < _XL_MAX; i++)
-                all += t[i];
+                all = sat_add(all, t[i]);
         for (int i = 0; i < XL_NONE; i++)
                 if (t[i] > 0 && (best < 0 || t[i] > t[best]))
                         best = i;
         /* a limit names the run when it held it back longer than slow start and round trips did, or for
          * at least a quarter of its time */
-        if (best >= 0 && (t[best] >= t[XL_NONE] || t[best] * 4 >= all))
+        if (best >= 0 && (t[best] >= t[XL_NONE] || t[best] >= all / 4))
                 return limit_names[best];
         return rtt_base >= 20 * NS_PER_MS ? "network-latency" : "none";
 }
@@ -143,35 +143,35 @@ void xfer_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, bool retran
                 trace_point(a, c, dir, ts, end);
                 return;
         }
-        int64_t dt = ts > x->last ? ts - x->last : 0;
-        int64_t clock = sender_clock(c, dir), margin = clock / 10 > 2 * NS_PER_MS ? clock / 10 : 2 * NS_PER_MS;
+        int64_t dt = dur_clamp(ts - x->last);
+        int64_t clock = dur_clamp(sender_clock(c, dir)), margin = clock / 10 > 2 * NS_PER_MS ? clock / 10 : 2 * NS_PER_MS;
         bool idle = x->allacked && x->allacked >= x->last && ts - x->allacked > clock + margin;
         if (x->recovering || retrans) {
-                x->t[XL_LOSS] += dt;
+                x->t[XL_LOSS] = sat_add(x->t[XL_LOSS], dt);
         } else if (idle && !x->edge_hit) {
                 /* The receiver had everything, and the next data came later than an ACK-clocked sender would
                  * have sent it: the sender had nothing to send. A flight that grew (slow start) first waited
                  * one round trip for the ACK; a flight that did not grow was the application's all along. */
-                int64_t pre = x->allacked - x->last, gap = ts - x->allacked;
+                int64_t pre = dur_clamp(x->allacked - x->last), gap = dur_clamp(ts - x->allacked);
                 bool growing = x->prev_flight && (uint64_t) x->flight * 10 > (uint64_t) x->prev_flight * 11;
                 if (growing || !x->prev_flight) {
-                        x->t[XL_NONE] += pre + clock;
-                        x->t[XL_APP] += gap - clock;
+                        x->t[XL_NONE] = sat_add(x->t[XL_NONE], pre + clock);
+                        x->t[XL_APP] = sat_add(x->t[XL_APP], dur_clamp(gap - clock));
                 } else
-                        x->t[XL_APP] += pre + gap;
+                        x->t[XL_APP] = sat_add(x->t[XL_APP], pre + gap);
                 x->prev_flight = x->flight;
                 x->flight = 0;
         } else if (x->edge_hit) {
-                x->t[XL_RWND] += dt;
+                x->t[XL_RWND] = sat_add(x->t[XL_RWND], dt);
         } else {
                 /* the queue is judged only here, where nothing else held the sender back */
                 int64_t q = queue_now(c), base = rtt_path(&c->rtt);
                 if (q > x->queue_max)
                         x->queue_max = q;
-                if (base >= 0 && q >= 5 * NS_PER_MS && q * 2 >= base)
-                        x->t[XL_BANDWIDTH] += dt;
+                if (base >= 0 && q >= 5 * NS_PER_MS && q >= base / 2)
+                        x->t[XL_BANDWIDTH] = sat_add(x->t[XL_BANDWIDTH], dt);
                 else
-                        x->t[XL_NONE] += dt;
+                        x->t[XL_NONE] = sat_add(x->t[XL_NONE], dt);
         }
 
         x->last = ts;
@@ -292,9 +292,9 @@ int64_t xfer_end(analysis_t *a, flow_t *f, int dir) {
                 memcpy(it.t, x->t, sizeof it.t);
                 st->total++;
                 st->bytes += x->bytes;
-                st->dur += it.dur;
+                st->dur = sat_add(st->dur, dur_clamp(it.dur));
                 for (int i = 0; i < _XL_MAX; i++)
-                        st->t[i] += x->t[i];
+                        st->t[i] = sat_add(st->t[i], x->t[i]);
                 xfer_keep(st, &it);
                 if (tm->trace[dir] && tm->trace[dir]->n > 1 && x->bytes > st->best.bytes) {
                         free(st->best.p);

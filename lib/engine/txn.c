@@ -220,7 +220,7 @@ static int64_t span_overlap(const txn_state_t *t, int64_t from, int64_t to) {
                 int64_t a = t->spans[i].from > from ? t->spans[i].from : from;
                 int64_t b = t->spans[i].to < to ? t->spans[i].to : to;
                 if (b > a)
-                        sum += b - a;
+                        sum = sat_add(sum, b - a);
         }
         return sum;
 }
@@ -255,20 +255,16 @@ static void txn_end_first(analysis_t *a, flow_t *f, bool answered) {
         key_client_first(f, &it.key);
         memcpy(it.method, r->method, sizeof it.method);
         memcpy(it.path, r->path, sizeof it.path);
-        int64_t rt_c = half(c, 0), rt_s = half(c, 1);
-        it.part[TP_CLIENT] = r->client;
-        it.part[TP_REQUEST] = r->last - r->first;
+        int64_t rt_c = dur_clamp(half(c, 0)), rt_s = dur_clamp(half(c, 1));
+        it.part[TP_CLIENT] = dur_clamp(r->client);
+        it.part[TP_REQUEST] = dur_clamp(r->last - r->first);
         if (answered) {
-                int64_t gap = t->resp_first - r->last;
-                if (gap < 0)
-                        gap = 0;
-                rt_s += t->resp_queue; /* the queue now, against the handshake's */
-                if (rt_s < 0)
-                        rt_s = 0;
+                int64_t gap = dur_clamp(t->resp_first - r->last);
+                rt_s = dur_clamp(rt_s + dur_clamp(t->resp_queue) - dur_clamp(-t->resp_queue)); /* the queue now, against the handshake's */
                 it.part[TP_NETWORK] = rt_c + (gap < rt_s ? gap : rt_s);
                 it.part[TP_SERVER] = gap > rt_s ? gap - rt_s : 0;
-                it.part[TP_TRANSFER] = t->resp_last - t->resp_first;
-                it.part[TP_LOSS] = t->resp_loss < it.part[TP_TRANSFER] ? t->resp_loss : it.part[TP_TRANSFER];
+                it.part[TP_TRANSFER] = dur_clamp(t->resp_last - t->resp_first);
+                it.part[TP_LOSS] = dur_clamp(t->resp_loss < it.part[TP_TRANSFER] ? t->resp_loss : it.part[TP_TRANSFER]);
                 it.server_method = r->ack_ts && r->ack_ts <= t->resp_first ? TXN_SERVER_ACK : TXN_SERVER_RTT;
                 it.resp_bytes = t->resp_bytes;
                 it.status = t->status;
@@ -284,8 +280,8 @@ static void txn_end_first(analysis_t *a, flow_t *f, bool answered) {
                             it.part[TP_TRANSFER];
         t->n++;
         for (int i = 0; i < _TP_MAX; i++) {
-                t->sum[i] += it.part[i];
-                st->sum[i] += it.part[i];
+                t->sum[i] = sat_add(t->sum[i], it.part[i]);
+                st->sum[i] = sat_add(st->sum[i], it.part[i]);
         }
         st->total++;
         if (answered) {
@@ -431,7 +427,7 @@ void txn_ack(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
 void txn_run_loss(flow_t *f, int dir, int64_t loss) {
         txn_conn_t *t = f->tcp ? f->tcp->txn : NULL;
         if (t && dir == 1 && t->in_resp)
-                t->resp_loss += loss;
+                t->resp_loss = sat_add(t->resp_loss, dur_clamp(loss));
 }
 
 void txn_flow_end(analysis_t *a, flow_t *f) {
@@ -486,5 +482,5 @@ void txn_finish(analysis_t *a) {
         if (st->conns)
                 qsort(st->conns, st->n_conns, sizeof(txn_conn_sum_t), conn_cmp);
         for (uint32_t i = 0; i < st->n_waits; i++)
-                st->client_overlapped += span_overlap(st, st->waits[i].from, st->waits[i].to);
+                st->client_overlapped = sat_add(st->client_overlapped, span_overlap(st, st->waits[i].from, st->waits[i].to));
 }
