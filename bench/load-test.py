@@ -230,7 +230,9 @@ def main():
             return 77
     os.environ["PCAPD_WEB"] = o.web
     warm = o.warmup if o.warmup is not None else o.duration * 0.2
-    asan = b"AddressSanitizer" in open(o.web, "rb").read()
+    # an ASan build links the runtime dynamically (gcc): its binary names __asan_init, not "AddressSanitizer"
+    web_bytes = open(o.web, "rb").read()
+    asan = b"AddressSanitizer" in web_bytes or b"__asan_init" in web_bytes
     # glibc raises its mmap threshold after large frees, so request bodies of a few MiB then come from the
     # heap and stay resident when freed: RSS would measure the allocator's caching, not what pcapd-web holds.
     # A fixed threshold (128 KiB) keeps large buffers mmap'd and returned at free, so RSS tracks live memory.
