@@ -145,6 +145,7 @@ static void dns_over_tcp(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 c->dns_next[dir] = seq;
                 c->dns_need[dir] = 0;
                 c->dns_body_start[dir] = false;
+                c->dns_half_valid[dir] = false;
         }
         if (seq != c->dns_next[dir])
                 return; /* a retransmission, or data after a gap */
@@ -167,13 +168,30 @@ static void dns_over_tcp(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         left -= body;
                         continue;
                 }
-                if (left < 2 || !cursor_has(&cur, 2)) {
-                        /* a prefix split across segments, or beyond the snaplen: sync is lost for good */
+                uint16_t ml;
+                if (c->dns_half_valid[dir]) {
+                        /* the prefix's second byte, its first came at the end of the previous segment */
+                        if (!cursor_has(&cur, 1)) {
+                                c->dns_sync[dir] = false;
+                                return;
+                        }
+                        ml = (uint16_t) (c->dns_half[dir] << 8 | cursor_u8(&cur));
+                        c->dns_half_valid[dir] = false;
+                        left -= 1;
+                } else if (left == 1 && cursor_has(&cur, 1)) {
+                        /* a prefix split across two segments: keep its first byte */
+                        c->dns_half[dir] = cursor_u8(&cur);
+                        c->dns_half_valid[dir] = true;
+                        left = 0;
+                        continue;
+                } else if (left < 2 || !cursor_has(&cur, 2)) {
+                        /* the prefix beyond the snaplen: sync is lost for good */
                         c->dns_sync[dir] = false;
                         return;
+                } else {
+                        ml = cursor_be16(&cur);
+                        left -= 2;
                 }
-                uint16_t ml = cursor_be16(&cur);
-                left -= 2;
                 c->dns_need[dir] = ml;
                 c->dns_body_start[dir] = ml > 0;
         }

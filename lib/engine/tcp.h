@@ -90,6 +90,8 @@ typedef struct tcp_conn {
         uint32_t dns_need[2];    /* body bytes of the current message still to come (0: a length prefix is next) */
         bool dns_body_start[2];  /* the next byte starts a message body (its prefix came alone) */
         bool dns_sync[2];
+        uint8_t dns_half[2];     /* the first byte of a length prefix split across two segments */
+        bool dns_half_valid[2];
         rtt_conn_t rtt;          /* the round trip's halves */
         tcp_timing_t *tm;        /* runs of data and timestamps, from the first data on */
         txn_conn_t *txn;         /* exchanges, from the first data on */

@@ -318,9 +318,43 @@ static void test_dns_over_tcp(void) {
         tu_reset(&r);
         tcp_msg(&r, 5, 0x8180, "five.example", 1);
         tcp_seg(a, 45 * MS, 1, sseq, cseq, TCP_ACK | TCP_PSH, &r, 0);
+        sseq += (uint32_t) r.n;
         CHECK_MSG(a->dns.queries == 5, "a DNS/TCP message whose length prefix came in its own segment was missed: "
                                        "%llu queries (expected 5)", (unsigned long long) a->dns.queries);
         CHECK_EQU(a->dns.responses, 5);
+
+        /* the length prefix itself split, one byte in each segment (issue 11, 5): still one message, and the
+         * direction stays in step for the next one */
+        tu_reset(&q);
+        tcp_msg(&q, 6, 0x0100, "six.example", 0);
+        tu_buf_t b1 = { 0 }, b2 = { 0 };
+        tu_put(&b1, q.b, 1);
+        tu_put(&b2, q.b + 1, q.n - 1);
+        tcp_seg(a, 50 * MS, 0, cseq, sseq, TCP_ACK | TCP_PSH, &b1, 0);
+        tcp_seg(a, 50 * MS + 10, 0, cseq + 1, sseq, TCP_ACK | TCP_PSH, &b2, 0);
+        cseq += (uint32_t) q.n;
+        tu_reset(&r);
+        tcp_msg(&r, 6, 0x8180, "six.example", 1);
+        tu_reset(&b1);
+        tu_reset(&b2);
+        tu_put(&b1, r.b, 1);
+        tu_put(&b2, r.b + 1, r.n - 1);
+        tcp_seg(a, 55 * MS, 1, sseq, cseq, TCP_ACK | TCP_PSH, &b1, 0);
+        tcp_seg(a, 55 * MS + 10, 1, sseq + 1, cseq, TCP_ACK | TCP_PSH, &b2, 0);
+        sseq += (uint32_t) r.n;
+        CHECK_MSG(a->dns.queries == 6 && a->dns.responses == 6, "a length prefix split byte by byte: %llu queries, %llu "
+                  "responses (expected 6, 6)", (unsigned long long) a->dns.queries, (unsigned long long) a->dns.responses);
+        tu_reset(&q);
+        tcp_msg(&q, 7, 0x0100, "seven.example", 0);
+        tcp_seg(a, 60 * MS, 0, cseq, sseq, TCP_ACK | TCP_PSH, &q, 0);
+        cseq += (uint32_t) q.n;
+        tu_reset(&r);
+        tcp_msg(&r, 7, 0x8180, "seven.example", 1);
+        tcp_seg(a, 61 * MS, 1, sseq, cseq, TCP_ACK | TCP_PSH, &r, 0);
+        CHECK_EQU(a->dns.queries, 7);
+        CHECK_EQU(a->dns.responses, 7);
+        tu_free(&b1);
+        tu_free(&b2);
         analysis_finish(a);
         CHECK_MSG(a->dns.unanswered == 0, "%llu unanswered", (unsigned long long) a->dns.unanswered);
         CHECK_EQU(a->dns.unmatched_responses, 0);
