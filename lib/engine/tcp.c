@@ -414,7 +414,15 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 goto ack;
         }
         uint32_t new_bytes = plen; /* payload never seen here before */
-        if (seglen > 0 && !(fl & TCP_SYN)) {
+        if (seglen == 0 && s->seq_valid && (fl & TCP_ACK) && seq_gt(t->seq, s->next_seq) &&
+            seq_lt(t->seq, s->next_seq + (1u << 30))) {
+                /* a segment without data whose sequence number is beyond every byte seen: the sender had sent
+                 * bytes the capture missed (tshark's "previous segment not captured"); their retransmission,
+                 * when it comes, fills this gap (issue 11, part 2) */
+                a->tcp.gaps++;
+                tcp_hole_add(s, s->next_seq, t->seq, ts, t);
+                s->next_seq = t->seq;
+        } else if (seglen > 0 && !(fl & TCP_SYN)) {
                 uint32_t seq = t->seq, end = seq + seglen;
                 if (!s->seq_valid) {
                         s->seq_valid = true;

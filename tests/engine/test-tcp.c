@@ -582,6 +582,36 @@ static void test_fin_close(void) {
         analysis_free(a);
 }
 
+/* Issue 11, part 2: the server's data segment is lost before the capture point, then the server sends a
+ * pure ACK whose sequence number is beyond it (the capture missed bytes), and resends the segment 300 ms
+ * later. The ACK opens the gap; the resent segment fills it: a retransmission and a lost segment, not an
+ * original. */
+static void test_ack_beyond_opens_gap(void) {
+        analysis_t *a = tu_analysis(0);
+        handshake(a, 0, 10 * MS, 1 * MS);
+        uint32_t c = CISN + 1, sv = SISN + 1;
+        seg(a, 20 * MS, 0, c, sv, TCP_ACK | TCP_PSH, WIN, 100);           /* request */
+        c += 100;
+        /* server segment sv..sv+500 lost upstream; then a pure ACK of the request, seq sv+500 */
+        seg(a, 31 * MS, 1, sv + 500, c, TCP_ACK, WIN, 0);
+        CHECK_EQU(a->tcp.gaps, 1);
+        seg(a, 331 * MS, 1, sv, c, TCP_ACK | TCP_PSH, WIN, 500);            /* the retransmission */
+        CHECK_EQU(a->tcp.retrans, 1);
+        CHECK_EQU(a->tcp.ooo, 0);
+        analysis_finish(a);
+        CHECK_EQU(a->tcp.lost, 1);
+        CHECK_EQU(a->tcp.lost_bytes, 500);
+        /* a pure ACK at the next expected byte, or a keep-alive just below it, opens nothing */
+        analysis_t *b = tu_analysis(0);
+        handshake(b, 0, 10 * MS, 1 * MS);
+        seg(b, 20 * MS, 1, SISN + 1, CISN + 1, TCP_ACK | TCP_PSH, WIN, 100);
+        seg(b, 21 * MS, 1, SISN + 101, CISN + 1, TCP_ACK, WIN, 0);
+        seg(b, 22 * MS, 1, SISN + 100, CISN + 1, TCP_ACK, WIN, 0);
+        CHECK_EQU(b->tcp.gaps, 0);
+        analysis_free(b);
+        analysis_free(a);
+}
+
 int main(void) {
         RUN(test_handshake_timing);
         RUN(test_syn_retransmission);
@@ -596,6 +626,7 @@ int main(void) {
         RUN(test_rtt_karn);
         RUN(test_wraparound);
         RUN(test_fin_close);
+        RUN(test_ack_beyond_opens_gap);
         tu_free(&pk);
         return tu_exit();
 }
