@@ -439,7 +439,15 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 } else {
                         tcp_hole_t hole;
                         bool pmtu = c->pmtu_ts && ts - c->pmtu_ts < NS_PER_S && ts >= c->pmtu_ts;
-                        if (tcp_hole_fill(s, seq, end, &hole)) {
+                        bool filled = tcp_hole_fill(s, seq, end, &hole);
+                        if (filled && r->ack_valid && seq_le(end, r->last_ack) && ts - r->last_ack_ts > 50 * 1000) {
+                                /* the receiver had acknowledged all of it before it came here: the gap was the
+                                 * capture's miss, not a loss, and this is a needless retransmission (issue 11,
+                                 * part 3). 50 us: files that record an ACK just before the data it
+                                 * acknowledges are a late original after all. */
+                                retrans = true;
+                                tcp_count_retrans(a, s, p, 2);
+                        } else if (filled) {
                                 /* Late original or retransmission of a segment lost upstream? The TCP
                                  * timestamp says when it was sent: before the segment that opened the gap
                                  * means an original the network delayed. Without a usable timestamp,
@@ -518,12 +526,14 @@ ack:
                 if (!s->ack_valid) {
                         s->ack_valid = true;
                         s->last_ack = ack;
+                        s->last_ack_ts = ts;
                         tcp_rtt_on_ack(a, c, dir, ack, ts);
                 } else if (seq_gt(ack, s->last_ack)) {
                         if (r->probe_pending && ack == r->next_seq + 1)
                                 r->next_seq = ack;
                         r->probe_pending = false;
                         s->last_ack = ack;
+                        s->last_ack_ts = ts;
                         s->dupacks = 0;
                         if (s->has_sack && seq_ge(ack, s->sack_high))
                                 s->has_sack = false;

@@ -36,6 +36,7 @@ typedef struct tcp_dir {
         int8_t wscale;           /* from this side's SYN; -1 none */
         uint32_t dupacks;        /* duplicate ACKs sent for last_ack */
         int64_t last_ts, last_dupack_ts;
+        int64_t last_ack_ts;     /* when last_ack last moved forward */
         uint32_t sack_high;      /* highest SACK right edge sent in this direction (valid if has_sack) */
         bool has_sack;
         bool win_from_syn;       /* the last window was a SYN's: never scaled (RFC 7323 2.2) */

@@ -612,6 +612,36 @@ static void test_ack_beyond_opens_gap(void) {
         analysis_free(a);
 }
 
+/* Issue 11, part 3: the capture missed the server's first segment (the client got it: its ACK covers it),
+ * and the server resent it anyway. The resent copy fills the gap, but the receiver had acknowledged all of
+ * it: a spurious retransmission, and no loss. An ACK recorded a few microseconds before the data it
+ * acknowledges (capture order) leaves the data a late original. */
+static void test_gap_filled_after_ack(void) {
+        analysis_t *a = tu_analysis(0);
+        handshake(a, 0, 10 * MS, 1 * MS);
+        uint32_t sv = SISN + 1;
+        /* sv..sv+500 missed by the capture; sv+500..sv+1000 seen: a gap */
+        seg(a, 20 * MS, 1, sv + 500, CISN + 1, TCP_ACK | TCP_PSH, WIN, 500);
+        seg(a, 21 * MS, 0, CISN + 1, sv + 1000, TCP_ACK, WIN, 0); /* the client has everything */
+        seg(a, 250 * MS, 1, sv, CISN + 1, TCP_ACK | TCP_PSH, WIN, 500);
+        CHECK_EQU(a->tcp.spurious, 1);
+        CHECK_EQU(a->tcp.ooo, 0);
+        analysis_finish(a);
+        CHECK_EQU(a->tcp.lost, 0);
+        analysis_free(a);
+
+        a = tu_analysis(0);
+        handshake(a, 0, 10 * MS, 1 * MS);
+        seg(a, 20 * MS, 1, sv + 500, CISN + 1, TCP_ACK | TCP_PSH, WIN, 500);
+        seg(a, 20 * MS + 5, 0, CISN + 1, sv + 1000, TCP_ACK, WIN, 0);   /* recorded 5 us before ... */
+        seg(a, 20 * MS + 10, 1, sv, CISN + 1, TCP_ACK | TCP_PSH, WIN, 500); /* ... the data it acknowledges */
+        CHECK_EQU(a->tcp.spurious, 0);
+        CHECK_EQU(a->tcp.ooo, 1);
+        analysis_finish(a);
+        CHECK_EQU(a->tcp.lost, 0);
+        analysis_free(a);
+}
+
 int main(void) {
         RUN(test_handshake_timing);
         RUN(test_syn_retransmission);
@@ -627,6 +657,7 @@ int main(void) {
         RUN(test_wraparound);
         RUN(test_fin_close);
         RUN(test_ack_beyond_opens_gap);
+        RUN(test_gap_filled_after_ack);
         tu_free(&pk);
         return tu_exit();
 }
