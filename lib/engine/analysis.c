@@ -133,21 +133,39 @@ static void flow_orient(flow_t *f, const packet_t *p, bool swapped) {
 /* DNS over TCP (RFC 7766): a 2-byte length, then the message. Parsed only from in-order data at known
  * message boundaries (a retransmission is not counted twice), across segment boundaries: a length prefix
  * alone in its segment, or a message spread over several. */
+/* A segment that starts a whole DNS message: its length prefix fits the segment, and its header is sane
+ * (a standard opcode, Z clear, one question, not more records than could fit). */
+static bool dns_tcp_plausible(const packet_t *p) {
+        if (p->payload_caplen < 14)
+                return false;
+        const uint8_t *b = p->payload;
+        uint32_t ml = (uint32_t) b[0] << 8 | b[1];
+        if (ml < 17 || 2 + ml > p->payload_len)
+                return false; /* a header and the smallest question */
+        const uint8_t *h = b + 2;
+        unsigned opcode = (h[2] >> 3) & 0xf, qd = (unsigned) h[4] << 8 | h[5];
+        unsigned rr = ((unsigned) h[6] << 8 | h[7]) + ((unsigned) h[8] << 8 | h[9]) + ((unsigned) h[10] << 8 | h[11]);
+        if (opcode > 5 || opcode == 3 || (h[3] & 0x40) || qd != 1)
+                return false;
+        return rr * 11 <= ml; /* every record takes at least 11 bytes */
+}
+
 static void dns_over_tcp(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         tcp_conn_t *c = f->tcp;
         const tcp_dir_t *s = &c->d[dir];
         uint32_t seq = p->tcp.seq;
-        if (!c->dns_sync[dir]) {
-                /* synchronise on the first byte after the SYN; a connection seen mid-stream never */
-                if (!s->syn || seq != s->isn + 1)
-                        return;
+        /* synchronise on the first byte after the SYN, or (a connection seen mid-stream, data after a gap the
+         * capture missed) on a segment that starts with a whole plausible message (issue 11, part 4) */
+        bool lock = !c->dns_sync[dir] ? (s->syn && seq == s->isn + 1) || dns_tcp_plausible(p)
+                                      : seq_gt(seq, c->dns_next[dir]) && dns_tcp_plausible(p);
+        if (lock) {
                 c->dns_sync[dir] = true;
                 c->dns_next[dir] = seq;
                 c->dns_need[dir] = 0;
                 c->dns_body_start[dir] = false;
                 c->dns_half_valid[dir] = false;
         }
-        if (seq != c->dns_next[dir])
+        if (!c->dns_sync[dir] || seq != c->dns_next[dir])
                 return; /* a retransmission, or data after a gap */
         cursor_t cur = cursor_make(p->payload, p->payload_caplen);
         uint32_t left = p->payload_len; /* bytes on the wire, captured or not */

@@ -365,6 +365,45 @@ static void test_dns_over_tcp(void) {
         analysis_free(a);
 }
 
+/* Issue 11, part 4: DNS over TCP on a connection seen without its handshake, and after a segment the
+ * capture missed: parsing locks on a segment that starts with a whole plausible message. A segment that
+ * does not look like one (random bytes) locks nothing. */
+static void test_dns_over_tcp_midstream(void) {
+        analysis_t *a = tu_analysis(0);
+        tu_buf_t q = { 0 }, r = { 0 }, junk = { 0 };
+        uint32_t cseq = 7000, sseq = 9000;
+        tu_pattern(&junk, 40);
+        tcp_seg(a, 1 * MS, 0, cseq, sseq, TCP_ACK | TCP_PSH, &junk, 0); /* the tail of an earlier message */
+        cseq += (uint32_t) junk.n;
+        tcp_msg(&q, 11, 0x0100, "mid.example", 0);
+        tcp_seg(a, 2 * MS, 0, cseq, sseq, TCP_ACK | TCP_PSH, &q, 0);
+        cseq += (uint32_t) q.n;
+        tcp_msg(&r, 11, 0x8180, "mid.example", 1);
+        tcp_seg(a, 5 * MS, 1, sseq, cseq, TCP_ACK | TCP_PSH, &r, 0);
+        sseq += (uint32_t) r.n;
+        CHECK_EQU(a->dns.queries, 1);
+        CHECK_EQU(a->dns.responses, 1);
+        /* a query the capture missed (its bytes never seen), then the next one */
+        tu_reset(&q);
+        tcp_msg(&q, 12, 0x0100, "lost.example", 0);
+        cseq += (uint32_t) q.n;
+        tu_reset(&q);
+        tcp_msg(&q, 13, 0x0100, "next.example", 0);
+        tcp_seg(a, 10 * MS, 0, cseq, sseq, TCP_ACK | TCP_PSH, &q, 0);
+        cseq += (uint32_t) q.n;
+        tu_reset(&r);
+        tcp_msg(&r, 13, 0x8180, "next.example", 1);
+        tcp_seg(a, 12 * MS, 1, sseq, cseq, TCP_ACK | TCP_PSH, &r, 0);
+        CHECK_EQU(a->dns.queries, 2);
+        CHECK_EQU(a->dns.responses, 2);
+        analysis_finish(a);
+        CHECK_EQU(a->dns.unmatched_responses, 0);
+        tu_free(&q);
+        tu_free(&r);
+        tu_free(&junk);
+        analysis_free(a);
+}
+
 static void test_many_pending(void) {
         /* more unanswered queries than max_dns_pending: bounded, counted */
         analysis_limits_t lim;
@@ -390,6 +429,7 @@ int main(void) {
         RUN(test_long_name);
         RUN(test_tc_flag);
         RUN(test_dns_over_tcp);
+        RUN(test_dns_over_tcp_midstream);
         RUN(test_many_pending);
         tu_free(&pk);
         tu_free(&msg);
