@@ -1,5 +1,6 @@
 /* JSON text building: escaping, numbers, timestamps; allocation failure is sticky and checked once. */
 #include "json.h"
+#include "util/jsonesc.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -52,18 +53,14 @@ void json_printf(json_t *j, const char *fmt, ...) {
         j->len += (size_t) n;
 }
 
+static void json_put(void *ctx, const char *p, size_t n) {
+        json_raw(ctx, p, n);
+}
+
 void json_string(json_t *j, const char *s, size_t len) {
+        /* the project's one escaper: invalid UTF-8 (a file name with byte 0xff) still makes valid JSON */
         json_raw(j, "\"", 1);
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char) s[i];
-                if (c == '"' || c == '\\') {
-                        char e[2] = { '\\', (char) c };
-                        json_raw(j, e, 2);
-                } else if (c < 0x20 || c == 0x7f)
-                        json_printf(j, "\\u%04x", c);
-                else
-                        json_raw(j, (const char *) &s[i], 1);
-        }
+        json_escape(s, len, json_put, j);
         json_raw(j, "\"", 1);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "util/jsonesc.h"
 
 void json_init(json_t *j, FILE *f, bool pretty) {
         j->f = f;
@@ -32,6 +33,11 @@ static inline void put(json_t *j, const char *s, size_t n) {
         j->n += n;
 }
 
+/* the project's one escaper (util/jsonesc.h) writes through this */
+static void json_put(void *ctx, const char *p, size_t n) {
+        put(ctx, p, n);
+}
+
 static inline void putch(json_t *j, char c) {
         if (j->n == sizeof j->buf)
                 json_flush(j);
@@ -52,7 +58,6 @@ static void put_u64(json_t *j, uint64_t v) {
         put(j, b + i, sizeof b - (size_t) i);
 }
 
-static void json_escape(json_t *j, const char *s, size_t n);
 
 static void json_sep(json_t *j, const char *key) {
         static const char spaces[] = "                                                                ";
@@ -65,7 +70,7 @@ static void json_sep(json_t *j, const char *key) {
         }
         if (key) {
                 putch(j, '"');
-                json_escape(j, key, strlen(key));
+                json_escape(key, strlen(key), json_put, j);
                 puts_(j, j->pretty ? "\": " : "\":");
         }
 }
@@ -158,86 +163,10 @@ void json_null(json_t *j, const char *key) {
         puts_(j, "null");
 }
 
-/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF). */
-static size_t utf8_valid_len(const unsigned char *s, size_t n) {
-        unsigned char c = s[0];
-        if (c < 0x80)
-                return 1;
-        size_t len;
-        uint32_t cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-                len = 2;
-                cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-                len = 3;
-                cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-                len = 4;
-                cp = c & 0x07;
-        } else
-                return 0;
-        if (n < len)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = cp << 6 | (s[i] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return len;
-}
-
-static void json_escape(json_t *j, const char *str, size_t n) {
-        const unsigned char *s = (const unsigned char *) str;
-        for (size_t i = 0; i < n;) {
-                unsigned char c = s[i];
-                if (c == '"' || c == '\\') {
-                        putch(j, '\\');
-                        putch(j, (char) c);
-                        i++;
-                } else if (c < 0x20 || c == 0x7f) {
-                        switch (c) {
-                        case '\n': put(j, "\\n", 2); break;
-                        case '\r': put(j, "\\r", 2); break;
-                        case '\t': put(j, "\\t", 2); break;
-                        default: {
-                                char u[8];
-                                snprintf(u, sizeof u, "\\u%04x", c);
-                                put(j, u, 6);
-                                break;
-                        }
-                        }
-                        i++;
-                } else if (c < 0x80) {
-                        /* a run of plain ASCII at once */
-                        size_t k = i + 1;
-                        while (k < n && s[k] >= 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\')
-                                k++;
-                        put(j, str + i, k - i);
-                        i = k;
-                } else {
-                        size_t l = utf8_valid_len(s + i, n - i);
-                        if (l == 0) {
-                                put(j, "\\ufffd", 6);
-                                i++;
-                        } else if (l == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-                                put(j, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6); /* JS line separators */
-                                i += 3;
-                        } else {
-                                put(j, str + i, l);
-                                i += l;
-                        }
-                }
-        }
-}
-
 void json_strn(json_t *j, const char *key, const char *s, size_t n) {
         json_sep(j, key);
         putch(j, '"');
-        json_escape(j, s, n);
+        json_escape(s, n, json_put, j);
         putch(j, '"');
 }
 

@@ -12,6 +12,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log/log.h"
+#include "util/jsonesc.h"
 
 #define LOG_EXTRA_MAX 32
 
@@ -70,65 +71,13 @@ static bool field_key_valid(const char *kv, size_t *ret_keylen) {
         return true;
 }
 
-/* Length of a valid UTF-8 sequence at s (n bytes available), or 0. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n) {
-        size_t len;
-        uint32_t cp;
-        if (s[0] < 0x80)
-                return 1;
-        if ((s[0] & 0xe0) == 0xc0)
-                len = 2, cp = s[0] & 0x1f;
-        else if ((s[0] & 0xf0) == 0xe0)
-                len = 3, cp = s[0] & 0x0f;
-        else if ((s[0] & 0xf8) == 0xf0)
-                len = 4, cp = s[0] & 0x07;
-        else
-                return 0;
-        if (len > n)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return len;
+static void json_put(void *ctx, const char *p, size_t n) {
+        fwrite(p, 1, n, ctx);
 }
 
 static void json_string(FILE *f, const char *s, size_t n) {
-        const unsigned char *p = (const unsigned char *) s;
         fputc('"', f);
-        for (size_t i = 0; i < n;) {
-                unsigned char c = p[i];
-                if (c == '"' || c == '\\') {
-                        fputc('\\', f);
-                        fputc(c, f);
-                        i++;
-                } else if (c == '\n') {
-                        fputs("\\n", f);
-                        i++;
-                } else if (c == '\t') {
-                        fputs("\\t", f);
-                        i++;
-                } else if (c < 0x20 || c == 0x7f) {
-                        fprintf(f, "\\u%04x", c);
-                        i++;
-                } else if (c < 0x80) {
-                        fputc(c, f);
-                        i++;
-                } else {
-                        size_t l = utf8_seq_len(p + i, n - i);
-                        if (l == 0) {
-                                fputs("\\ufffd", f);
-                                i++;
-                        } else {
-                                fwrite(p + i, 1, l, f);
-                                i += l;
-                        }
-                }
-        }
+        json_escape(s, n, json_put, f);
         fputc('"', f);
 }
 

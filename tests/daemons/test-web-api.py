@@ -185,6 +185,30 @@ try:
     st, _, js = srv.upload_bytes(open(paths[0], "rb").read(), raw=True)
     srv.wait_status(js["task_id"], ("completed",), 30)
 
+    # a file name with an invalid UTF-8 byte (0xff): the 202, status and history answers stay valid JSON, the
+    # byte shown as U+FFFD (issue 12: the daemon's JSON strings now go through the project's one escaper)
+    bnd = "----pcapdbadname"
+    data = open(paths[0], "rb").read()
+    body = (b"--" + bnd.encode() + b'\r\nContent-Disposition: form-data; name="file"; filename="bad\xffname.pcap"'
+            b"\r\nContent-Type: application/vnd.tcpdump.pcap\r\n\r\n" + data + b"\r\n--" + bnd.encode() + b"--\r\n")
+    st, hd, raw = srv.request("POST", "/api/upload", body, {"Content-Type": "multipart/form-data; boundary=" + bnd})
+
+    def strict_json(b):
+        try:
+            return json.loads(b.decode("utf-8"))  # strict: invalid UTF-8 raises
+        except (UnicodeDecodeError, ValueError):
+            return None
+
+    js = strict_json(raw)
+    c.check(st == 202 and js is not None and js.get("filename") == "bad\ufffdname.pcap",
+            "a file name with byte 0xff: the 202 answer is valid JSON (%d %r)" % (st, raw[:120]))
+    if js:
+        srv.sse(js["task_id"])
+        st, hd, raw = srv.request("GET", "/api/status/" + js["task_id"])
+        c.check(strict_json(raw) is not None, "... and so is its status")
+        st, hd, raw = srv.request("GET", "/api/history")
+        c.check(strict_json(raw) is not None, "... and the history that lists it")
+
     # logs: structured JSON lines with the task id and event
     recs = srv.log_records()
     c.check(any(r.get("PCAPD_EVENT") == "analysis-done" and r.get("PCAPD_TASK_ID") for r in recs),
