@@ -7,18 +7,10 @@
 #include <string.h>
 
 #include "engine.h"
+#include "util/hash.h"
 
 #define FLOW_IDLE_RETIRE (300 * NS_PER_S)
 #define FLOW_CLOSED_RETIRE (30 * NS_PER_S)
-
-static uint64_t mix64(uint64_t h) {
-        h ^= h >> 33;
-        h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 33;
-        h *= 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 33;
-        return h;
-}
 
 static uint64_t flow_hash(const flow_table_t *t, const flow_key_t *k) {
         uint64_t w[5];
@@ -32,7 +24,7 @@ static uint64_t flow_hash(const flow_table_t *t, const flow_key_t *k) {
                 h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
                 h = h << 31 | h >> 33;
         }
-        return mix64(h);
+        return hash_mix64(h);
 }
 
 int flow_table_init(flow_table_t *t, uint64_t seed) {

@@ -1,0 +1,39 @@
+/* Non-cryptographic hashing for in-memory tables: a 64-bit finaliser and a seeded hash of a byte run.
+ * Tables keyed by what an uploader controls take a random seed (analysis_new) and bound their probing. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* The MurmurHash3 64-bit finaliser: every input bit reaches every output bit. */
+static inline uint64_t hash_mix64(uint64_t h) {
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 33;
+        h *= 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 33;
+        return h;
+}
+
+/* A seeded hash of n bytes, eight at a time (the tail zero-padded), finalised; the length is mixed in so
+ * runs that differ only by trailing zero bytes differ. */
+static inline uint64_t hash_bytes(uint64_t seed, const void *p, size_t n) {
+        const uint8_t *b = p;
+        uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+        while (n >= 8) {
+                uint64_t w;
+                memcpy(&w, b, 8);
+                h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+                h = h << 31 | h >> 33;
+                b += 8;
+                n -= 8;
+        }
+        if (n > 0) {
+                uint64_t w = 0;
+                memcpy(&w, b, n);
+                h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+                h = h << 31 | h >> 33;
+        }
+        return hash_mix64(h);
+}
