@@ -54,6 +54,8 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         if (r >= 0)
                 r = frag_init(&a->frag, a->lim.max_frag_pending);
         if (r >= 0)
+                r = dup_init(&a->dup, a->seed ^ 0xd0b1e5ULL);
+        if (r >= 0)
                 r = kv_init(&a->hosts, sizeof(host_entry_t), 65536);
         if (r >= 0)
                 r = kv_init(&a->convs, sizeof(conv_entry_t), 65536);
@@ -71,6 +73,7 @@ analysis_t *analysis_free(analysis_t *a) {
         flow_table_done(&a->flows);
         dns_done(&a->dns);
         frag_done(&a->frag);
+        dup_done(&a->dup);
         kv_done(&a->hosts);
         kv_done(&a->convs);
         samples_done(&a->hs_rtt);
@@ -224,12 +227,54 @@ static bool is_dns_port(uint16_t port) {
         return port == 53 || port == 5353 || port == 5355;
 }
 
+static bool dns_udp_carries(const packet_t *p) {
+        return p->proto == 17 && (is_dns_port(p->sport) || is_dns_port(p->dport)) && p->payload_caplen >= 12;
+}
+
 static void dns_over_udp(analysis_t *a, const packet_t *p) {
-        if ((!is_dns_port(p->sport) && !is_dns_port(p->dport)) || p->payload_caplen < 12)
+        if (!dns_udp_carries(p))
                 return;
         dns_message(a, p, p->payload, p->payload_caplen, p->payload_len, false);
         a->proto[PROTO_DNS].packets++;
         a->proto[PROTO_DNS].bytes += p->wirelen;
+}
+
+/* A capture duplicate is counted apart and goes no further. A weak match (no identification in the
+ * datagram) is a copy only if its flow's other direction sent nothing since the original. */
+/* A capture duplicate is counted apart and goes no further (dup.h has the rule). */
+static bool analysis_is_copy(analysis_t *a, const packet_t *p, const dup_key_t *dk, const flow_key_t *k,
+                             bool swapped) {
+        const dup_slot_t *orig = dup_find(&a->dup, dk, p->ts_ns);
+        if (!orig)
+                return false;
+        uint64_t flow_id = 0, rev = 0;
+        bool strong = dk->strong;
+        if (!k) {
+                if (!dup_pair_quiet_since(&a->dup, p, orig->ts))
+                        return false; /* outside flows, any identity: the other side answered in between */
+        } else {
+                bool created;
+                flow_t *f = flow_lookup(a, k, p->ts_ns, false, &created);
+                if (!f)
+                        return false; /* beyond the flow limit: nothing to judge by */
+                int dir = flow_dir(f, swapped);
+                flow_id = f->id + 1;
+                rev = f->u[!dir].packets;
+                strong = strong && f->u[dir].ip_id_varies;
+                if (!strong && p->proto == 6 && p->payload_len == 0 && !(p->tcp.flags & (TCP_SYN | TCP_FIN)))
+                        return false; /* identical pure ACKs are how a receiver repeats itself (duplicate ACKs) */
+                if (!strong && p->proto == 6 && (p->tcp.flags & (TCP_SYN | TCP_FIN)) && f->tcp) {
+                        /* a SYN or FIN the other side has acknowledged is resent by nothing but a timer (1 s,
+                         * 200 ms): within the weak window it is a copy, whatever the other side sent since */
+                        const tcp_dir_t *r = &f->tcp->d[!dir];
+                        if (r->ack_valid && !seq_lt(r->last_ack, p->tcp.seq + p->payload_len + 1))
+                                rev = orig->rev_packets;
+                }
+        }
+        if (!dup_is_copy(orig, strong, p->ts_ns, flow_id, rev))
+                return false;
+        dup_count(&a->dup, orig, p->ts_ns, p->wirelen, a->packets);
+        return true;
 }
 
 void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, uint32_t wirelen,
@@ -276,19 +321,37 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
 
         if (!ok || (p.l3 != L3_IPV4 && p.l3 != L3_IPV6))
                 return;
-        if (p.frag)
-                frag_packet(a, &p);
-        if (!p.has_l4 || (p.proto != 6 && p.proto != 17)) {
+        dup_key_t dk;
+        bool have_dk = dup_key_make(&a->dup, &p, &dk);
+        bool in_flow = p.has_l4 && (p.proto == 6 || p.proto == 17);
+        flow_key_t k;
+        bool swapped = false, created;
+        if (in_flow)
+                flow_key_make(&k, &p, &swapped);
+        if (have_dk && analysis_is_copy(a, &p, &dk, in_flow ? &k : NULL, swapped)) {
+                if (dns_udp_carries(&p)) {
+                        /* protocols is the file's hierarchy, every frame as tshark's: copies too */
+                        a->proto[PROTO_DNS].packets++;
+                        a->proto[PROTO_DNS].bytes += p.wirelen;
+                }
+                return;
+        }
+        if (!in_flow) {
+                if (have_dk) {
+                        dup_remember(&a->dup, &dk, ts, 0, 0);
+                        dup_pair_note(&a->dup, &p);
+                }
+                if (p.frag)
+                        frag_packet(a, &p);
                 /* flows account their hosts and conversation when they retire; the rest per packet */
                 stats_host_conv(a, &p, 1, p.wirelen, p.ts_ns, p.ts_ns);
                 if (p.has_l4 && (p.proto == 1 || p.proto == 58))
                         icmp_packet(a, &p);
                 return;
         }
+        if (p.frag)
+                frag_packet(a, &p);
 
-        flow_key_t k;
-        bool swapped, created;
-        flow_key_make(&k, &p, &swapped);
         flow_t *f = flow_lookup(a, &k, ts, true, &created);
         if (f && !created && p.proto == 6 && f->tcp) {
                 bool sw2 = swapped;
@@ -300,6 +363,8 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
                 }
         }
         if (!f) {
+                if (have_dk)
+                        dup_remember(&a->dup, &dk, ts, 0, 0);
                 a->flows_over_limit_packets++;
                 stats_host_conv(a, &p, 1, p.wirelen, p.ts_ns, p.ts_ns);
                 if (p.proto == 17)
@@ -332,8 +397,13 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
                 f->last_ts = ts;
         stats_service(a, f, &p);
 
+        if (p.l3 == L3_IPV4 && f->u[dir].packets > 0 && p.ip_id != f->u[dir].last_ip_id)
+                f->u[dir].ip_id_varies = true; /* the sender numbers its datagrams */
+        f->u[dir].last_ip_id = p.ip_id;
         f->u[dir].packets++;
         f->u[dir].bytes += wirelen;
+        if (have_dk)
+                dup_remember(&a->dup, &dk, ts, f->id + 1, f->u[!dir].packets);
         if (p.proto == 6) {
                 tcp_packet(a, f, dir, &p);
                 if ((p.sport == 53 || p.dport == 53) && p.payload_len > 0)

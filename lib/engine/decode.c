@@ -462,6 +462,9 @@ static bool decode_ipv4(packet_t *p, cursor_t c, int depth) {
         p->dst = dst;
         p->ttl = ttl;
         p->proto = proto;
+        p->ip_hdr = c.p;
+        p->ip_hdr_caplen = (uint32_t) (c.len < total ? c.len : total);
+        p->ip_id = id;
         if (depth == 0)
                 p->ip_len = total;
         uint32_t off = (uint32_t) (fo & 0x1fff) * 8;
@@ -490,6 +493,7 @@ static bool decode_ipv4(packet_t *p, cursor_t c, int depth) {
 }
 
 static bool decode_ipv6(packet_t *p, cursor_t c, int depth) {
+        const cursor_t start = c;
         cursor_skip(&c, 4);
         uint16_t plen = cursor_be16(&c);
         uint8_t nh = cursor_u8(&c);
@@ -507,6 +511,9 @@ static bool decode_ipv6(packet_t *p, cursor_t c, int depth) {
         p->dst = dst;
         p->ttl = hlim;
         uint32_t len = plen ? plen : (uint32_t) c.len; /* 0: jumbogram (RFC 2675), length in an option */
+        p->ip_hdr = start.p;
+        p->ip_hdr_caplen = (uint32_t) (c.len < len ? c.len : len) + 40;
+        p->ip_id = 0;
         if (depth == 0)
                 p->ip_len = 40 + len;
         cursor_t pl = cursor_sub(&c, len);

@@ -74,6 +74,9 @@ typedef struct packet {
         uint8_t ttl;
         uint8_t proto;           /* transport protocol number, 0 if none */
         uint32_t ip_len;         /* bytes of the IP datagram on the wire (header + payload) per its length field */
+        const uint8_t *ip_hdr;   /* the innermost IP header decoded, and its bytes captured from there */
+        uint32_t ip_hdr_caplen;
+        uint16_t ip_id;          /* IPv4 identification; 0 for IPv6 */
 
         /* fragmentation */
         bool frag;               /* this packet is a fragment (MF or offset > 0, or an IPv6 fragment header) */

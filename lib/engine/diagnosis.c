@@ -360,6 +360,19 @@ static void diagnose_capture(analysis_t *a) {
                                            "%llu packets have a link type pcapd does not decode",
                                            (unsigned long long) a->skipped_linktype_packets),
                                "They count in the capture totals only (see capture.link_types).");
+        /* many: enough to move a figure (1 % of the packets), more than a stray copy or two */
+        if (a->dup.count >= 3 && a->dup.count * 100 >= a->packets)
+                finding_detail(finding_add(a, "capture-duplicates", 1, 0, "",
+                                           "%llu packets were recorded twice (capture duplicates, %.1f %% of the "
+                                           "packets)", (unsigned long long) a->dup.count,
+                                           100.0 * (double) a->dup.count / (double) a->packets),
+                               "The same IP packet (same identification and bytes) appeared again up to %.3f ms "
+                               "later, first at frame %llu: the capture point sees the traffic twice (a SPAN port "
+                               "mirroring both directions of a routed link, a capture on a bridge and one of its "
+                               "ports). The copies are counted apart (capture.duplicates) and left out of every "
+                               "flow, TCP and DNS figure, so they are not taken for retransmissions, as Wireshark "
+                               "takes them; editcap -D removes them from the file.",
+                               (double) a->dup.max_delay / 1e6, (unsigned long long) a->dup.first_frame);
 }
 
 const char *cause_name(cause_t c) {

@@ -25,11 +25,14 @@ typedef struct flow_key {
 #include "tcp.h"
 #include "dns.h"
 #include "frag.h"
+#include "dup.h"
 
 typedef struct udp_dir {
         uint64_t packets, bytes;
         int64_t jit_prev_ts, jit_prev_delta, jitter16;
         uint32_t jit_n;
+        uint16_t last_ip_id;     /* IPv4: the last datagram's identification... */
+        bool ip_id_varies;       /* ...and whether it ever changed (dup.h) */
 } udp_dir_t;
 
 typedef struct flow {
@@ -257,6 +260,7 @@ struct analysis {
 
         dns_state_t dns;
         frag_state_t frag;
+        dup_state_t dup;
         kv_table_t hosts, convs;
         series_t series;
 

@@ -67,6 +67,9 @@ void html_sec_capture(html_ctx_t *c) {
         if (a->negative_deltas)
                 kv_u64(c, "Timestamps going back", a->negative_deltas,
                        "packets with a timestamp earlier than the one before (merged captures or clock steps)");
+        if (a->dup.count)
+                kv_u64(c, "Capture duplicates", a->dup.count,
+                       "packets recorded twice (same IP datagram), counted in no figure but the file's");
         kv_end(c);
 
         out(c, "<h3>Link types</h3>\n");

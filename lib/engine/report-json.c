@@ -95,6 +95,15 @@ static void json_capture(json_t *j, const analysis_t *a) {
                 json_double(j, "bits_per_s", 0, 0);
         }
         json_u64(j, "negative_time_deltas", a->negative_deltas);
+        json_u64(j, "duplicates", a->dup.count);
+        json_u64(j, "duplicate_bytes", a->dup.bytes);
+        if (a->dup.count) {
+                json_u64(j, "duplicate_first_frame", a->dup.first_frame);
+                json_double(j, "duplicate_max_delay_ms", (double) a->dup.max_delay / 1e6, 6);
+        } else {
+                json_null(j, "duplicate_first_frame");
+                json_null(j, "duplicate_max_delay_ms");
+        }
         json_bool(j, "nanosecond", a->nanosecond);
         json_u64(j, "snaplen", a->snaplen);
         json_array_begin(j, "link_types");

@@ -119,7 +119,9 @@ static void test_incomplete(void) {
 
 static void test_duplicated_capture(void) {
         /* every packet seen twice (a capture on "any" that sees a bridge and its port): each datagram is
-         * complete; the copies are not further, incomplete datagrams */
+         * complete; the copies are not further, incomplete datagrams. They are capture duplicates (same IPv4
+         * identification and bytes, 1 ns apart): counted apart, not as fragments (issue 11, part 6; the
+         * fragments figure was 20 before, the copies included), and said in one finding. */
         analysis_t *a = tu_analysis(0);
         for (uint16_t id = 1; id <= 5; id++) {
                 int64_t t = id * 1000;
@@ -129,12 +131,15 @@ static void test_duplicated_capture(void) {
                 frag4(a, t + 11, id, 1480, 28, false, 0);
         }
         analysis_finish(a);
-        CHECK_EQU(a->frag.fragments, 20);
+        CHECK_EQU(a->frag.fragments, 10);
+        CHECK_EQU(a->dup.count, 10);
         CHECK_EQU(a->frag.completed, 5);
         CHECK_MSG(a->frag.incomplete == 0, "%llu incomplete datagrams from duplicated fragments of complete ones",
                   (unsigned long long) a->frag.incomplete);
         for (unsigned i = 0; i < a->n_findings; i++)
-                TU_FAIL("duplicated capture: unexpected finding %s: %s", a->findings[i].id, a->findings[i].title);
+                if (strcmp(a->findings[i].id, "capture-duplicates") != 0)
+                        TU_FAIL("duplicated capture: unexpected finding %s: %s", a->findings[i].id, a->findings[i].title);
+        CHECK_EQU(a->n_findings, 1);
         analysis_free(a);
 }
 

@@ -451,7 +451,8 @@ class LinuxConn:
     MSS = 1460
 
     def __init__(self, record, cip, cport, sip, sport, one_way, at='client', cisn=1000, sisn=5000,
-                 cwin=6291456, swin=65536, wscale=7, rate_bps=None, wrap=ether, cts=100000, sts=700000):
+                 cwin=6291456, swin=65536, wscale=7, rate_bps=None, wrap=ether, cts=100000, sts=700000,
+                 ipids=None):
         self.record, self.wrap = record, wrap
         self.ip = {True: (cip, sip), False: (sip, cip)}
         self.port = {True: (cport, sport), False: (sport, cport)}
@@ -465,6 +466,9 @@ class LinuxConn:
         self.heard = {True: [], False: []}            # (arrival time, TSval) of segments that reached each side
         self.link_free = 0.0                          # server->client serialisation
         self.synced = False
+        # IPv4 identification: None = the fixed 0x1234 of ipv4(); (client, server) = each host numbers its
+        # datagrams from there, one more per datagram sent (Linux: a per-connection counter)
+        self.ipid = None if ipids is None else {True: ipids[0], False: ipids[1]}
 
     # --- timing
     def _capture_time(self, from_client, t_send, t_arrive):
@@ -494,7 +498,13 @@ class LinuxConn:
             w = (self.win[from_client] if win is None else win) >> (self.wscale if self.synced else 0)
         src, dst = self.ip[from_client]
         seg = tcp(*self.port[from_client], s, a if flags & ACK else 0, flags, min(w, 65535), payload, opts)
-        pkt = (ipv6 if ':' in src else ipv4)(src, dst, seg)
+        if ':' in src:
+            pkt = ipv6(src, dst, seg)
+        elif self.ipid is None:
+            pkt = ipv4(src, dst, seg)
+        else:
+            self.ipid[from_client] = (self.ipid[from_client] + 1) & 0xffff
+            pkt = ipv4(src, dst, seg, ident=self.ipid[from_client])
         frame = self.wrap(pkt)
         t_arr = t + self.one_way
         if not from_client and self.rate:

@@ -481,6 +481,36 @@ def build_server_think(path, at='client'):
         return fr.write(w)
 
 
+def _span_copies(fr, delay=12e-6):
+    """Every frame recorded a second time `delay` s later with the TTL one lower, as a SPAN port that mirrors
+    both sides of a router records it (IPv4 over Ethernet frames only)."""
+    for ts, _, iface, frame in list(fr.pk):
+        ip = bytearray(frame[14:])
+        ip[8] -= 1
+        ip[10:12] = b'\0\0'
+        ip[10:12] = struct.pack('!H', pw.inet_checksum(bytes(ip[:(ip[0] & 15) * 4])))
+        fr.pk.append((ts + int(round(delay * 1e9)), len(fr.pk), iface, frame[:14] + bytes(ip)))
+
+
+def build_capture_duplicates(path):
+    """time-loss-bulk.pcap's download (4 segments lost on the path, one of them twice), each host numbering its
+    datagrams as Linux does, and every frame recorded twice, 12 us apart (a SPAN port that sees both sides of
+    a router). Before issue 11 part 6 every copy of a data segment was a retransmission and every copy of an
+    ACK a duplicate ACK; tshark 4.0 reads it so (284 retransmissions, 32 of them "spurious", 463 duplicate
+    ACKs, against 3 retransmissions and 214 duplicate ACKs without the copies)."""
+    fr = Frames()
+    c = _linux(fr, 41000, 0.015, ipids=(0x3a00, 0x9100))
+    t = c.connect(0.0) + 0.00003
+    arr = c.send(True, t, pw.http_request('/big.bin'))
+    c.deliver(False, c.nxt[True])
+    done = c.transfer(False, arr + 0.0003, pw.http_response(400000), last_ack='now',
+                      lose={(30, 0), (30, 1), (150, 0), (230, 0)})
+    c.close(done + 0.002)
+    _span_copies(fr)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
 def _at(build, at):
     """build, captured elsewhere (the docstring's first line says where)."""
     def b(path):
@@ -653,6 +683,16 @@ SCENARIOS.update({
         'capture_point.overall': 'client',
         'tcp.handshakes.rtt_ms.max': ('approx', 10.0, 0.1, 0)}),
 })
+# issue 11, part 6: capture duplicates are counted apart and change no TCP figure (those of time-loss-bulk.pcap)
+SCENARIOS['capture-duplicates.pcap'] = (build_capture_duplicates, {
+    'schema': 'pcapd.report/2', 'tcp.connections': 1, 'tcp.retransmissions': 3, 'tcp.lost_segments': 3,
+    'tcp.spurious_retransmissions': 0, 'tcp.out_of_order': 0, 'tcp.duplicate_acks': 214,
+    'every other frame is a copy': ('of', lambda r: 2 * r['capture']['duplicates'] == r['capture']['packets'], True),
+    'capture.duplicate_first_frame': 2,
+    'capture.duplicate_max_delay_ms': ('near', 0.012),
+    'tcp.transfers.items.0.limit': 'network-loss',
+    'findings[].id': ('of', lambda r: [f['id'] for f in r['findings']], ('contains', 'capture-duplicates')),
+    'capture_point.overall': 'client'})
 # the same stories seen from other capture points: the diagnosis must not depend on where the capture was taken
 for _at_name, _build, _changes in (
         # the sender saw every segment leave (no hole at the capture point) and re-sent one of them twice

@@ -40,7 +40,7 @@ export function renderSummary(r, status) {
     const m = moreFigures(skipped, skipKeys, 'capture.skipped', 'Packets not analysed');
     if (m) c.appendChild(m);
   }
-  const more = moreFigures(cap, ['file_size', 'bytes_captured', 'snaplen', 'nanosecond', 'max_gap_s', 'max_gap_frame', 'negative_time_deltas', 'bytes_read'], 'capture', 'All capture figures');
+  const more = moreFigures(cap, ['file_size', 'bytes_captured', 'snaplen', 'nanosecond', 'max_gap_s', 'max_gap_frame', 'negative_time_deltas', 'duplicates', 'duplicate_first_frame', 'duplicate_max_delay_ms', 'bytes_read'], 'capture', 'All capture figures');
   if (more) c.appendChild(more);
 
   // throughput over time
