@@ -481,6 +481,55 @@ def build_server_think(path, at='client'):
         return fr.write(w)
 
 
+# traffic the engine once misread (issue 11) -----------------------------------------------------------------
+# Linux hosts (pw.LinuxConn) captured at the client, each built around one class of traffic; the expectations
+# and what the engine read before its fix are with SCENARIOS below.
+def build_ack_beyond_gap(path):
+    """Pipelined HTTP/1.1 over a 20 ms round trip, captured at the client: the server's answer to the first GET
+    is lost before the capture point; the server's quick ACK of the second GET, without data, carries a sequence
+    number beyond the lost answer; the server resends the answer when its retransmission timer expires (220 ms),
+    and answers the second GET after thinking 300 ms."""
+    fr = Frames()
+    c = _linux(fr, 41010, 0.010)
+    t = c.connect(0.0) + 0.00003
+    a1 = c.send(True, t, pw.http_request('/a'))
+    c.deliver(False, c.nxt[True])
+    a2 = c.send(True, t + 0.0003, pw.http_request('/b'))
+    answer, seq = pw.http_response(900), c.nxt[False]
+    c.send(False, a1 + 0.0002, answer, drop='before')
+    c.deliver(False, c.nxt[True])
+    c.ack_now(False, a2 + 0.00005)                         # seq = the byte after the lost answer
+    arr = c.send(False, a1 + 0.0002 + 0.220, answer, seq=seq)
+    c.deliver(True, seq + len(answer))
+    c.ack_now(True, arr)
+    got = c.transfer(False, a2 + 0.300, pw.http_response(2500), last_ack='now')
+    c.close(got + 0.002)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_spurious_after_ack(path):
+    """A 20 ms round trip captured at the client, whose capture drops one frame: the server's answer comes in two
+    segments; the capture misses the first (the client gets it), the client ACKs both at once, but its ACK is lost
+    on the way to the server, whose retransmission timer resends the first segment 220 ms later; the client
+    answers the duplicate with a D-SACK."""
+    fr = Frames()
+    c = _linux(fr, 41011, 0.010)
+    t = c.connect(0.0) + 0.00003
+    arr = c.send(True, t, pw.http_request('/page'))
+    c.deliver(False, c.nxt[True])
+    answer, seq = pw.http_response(2000), c.nxt[False]
+    c.send(False, arr + 0.0002, answer[:1448], pw.ACK, drop='missed')
+    got = c.send(False, arr + 0.0002, answer[1448:])
+    c.deliver(True, c.nxt[False])
+    c.ack_now(True, got, drop='after')
+    arr = c.send(False, arr + 0.0002 + 0.220, answer[:1448], pw.ACK, seq=seq)
+    c.ack_now(True, arr, sack=[(seq, seq + 1448)])
+    c.close(arr + 0.002)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
 def _at(build, at):
     """build, captured elsewhere (the docstring's first line says where)."""
     def b(path):
@@ -510,6 +559,11 @@ def _items_max(member):
 def _finding_causes(rep):
     fs = rep.get('findings')
     return [x.get('cause') for x in fs] if isinstance(fs, list) else None
+
+
+def _finding_ids(rep):
+    fs = rep.get('findings')
+    return [x.get('id') for x in fs] if isinstance(fs, list) else None
 
 
 def _cost_of_first(cause):
@@ -663,6 +717,27 @@ for _at_name, _build, _changes in (
         ('time-midstream-at-server.pcap', _at(build_midstream, 'server'), {'capture_point.overall': 'server'})):
     _base = SCENARIOS[_at_name.replace('-at-server', '').replace('-at-middle', '')][1]
     SCENARIOS[_at_name] = (_build, _m(_base, _changes))
+# traffic the engine once misread (issue 11): each scenario fails with the engine built at the parent of its fix;
+# the comment says what that engine read, and what tshark 4.0 says
+SCENARIOS.update({
+    # part 2 (c86d3e2): the server's quick ACK of /b, without data, has seq 967, beyond every byte seen: it opens the
+    # gap that the answer resent by the server's timer 220 ms later fills, a retransmission with its loss (966 B).
+    # Before c86d3e2: retransmissions 0, rto_retransmissions 0, lost_segments 0, lost_bytes 0, sequence_gaps 0 (the
+    # resent answer passed for the original) and no tcp-rto finding. tshark agrees: "previous segment not
+    # captured" on the ACK, "retransmission" on the resent answer.
+    'tcp-ack-beyond-gap.pcap': (build_ack_beyond_gap, _m(CLEAN, {
+        'tcp.retransmissions': 1, 'tcp.rto_retransmissions': 1, 'tcp.lost_segments': 1,
+        'tcp.lost_bytes': len(pw.http_response(900)), 'tcp.sequence_gaps': 1,
+        'findings[].id': ('of', _finding_ids, ('contains', 'tcp-rto'))})),
+    # part 3 (f56d420): the capture missed the answer's first 1448 B, which the client had ACKed 220 ms before the
+    # server's timer resent them: a spurious retransmission, its gap the capture's miss, no loss.
+    # Before f56d420: the resent segment was an RTO retransmission of a lost one: rto_retransmissions 1,
+    # spurious_retransmissions 0, lost_segments 1, lost_bytes 1448, and a tcp-rto finding (health 99).
+    # tshark agrees ("spurious retransmission"); it also calls the client's D-SACK a duplicate ACK, RFC 5681 does
+    # not: nothing was outstanding (the client had ACKed every byte sent).
+    'tcp-spurious-after-ack.pcap': (build_spurious_after_ack, _m(CLEAN, HEALTHY, {
+        'tcp.retransmissions': 1, 'tcp.spurious_retransmissions': 1, 'tcp.sequence_gaps': 1, 'tcp.lost_bytes': 0})),
+})
 for _link in ('sll', 'sll2', 'raw', 'null'):
     SCENARIOS['link-%s.pcap' % _link] = (_link_build(_link), _m(CLEAN, HS20, {
         'capture.packets': CLEAN_N + 2, 'protocols.tcp.packets': CLEAN_N, 'protocols.ipv6.packets': 2,
