@@ -486,7 +486,8 @@ class LinuxConn:
     def send(self, from_client, t, payload=b'', flags=ACK | PSH, seq=None, ack=None, win=None, sack=None,
              drop=None, advance=True, syn_opts=False):
         """Sends one segment; drop='before' loses it before the capture point, 'after' after it (the capture
-        sees it, the peer does not).  Returns the arrival time at the peer (None when dropped)."""
+        sees it, the peer does not), 'missed' has the capture miss it (a capture drop: the peer gets it).
+        Returns the arrival time at the peer (None when the peer does not get it)."""
         s = self.nxt[from_client] if seq is None else seq
         a = self.acked[from_client] if ack is None else ack
         tsval = int(t * 1000) + self.ts0[from_client]
@@ -511,15 +512,15 @@ class LinuxConn:
             start = max(t, self.link_free)
             self.link_free = start + len(frame) * 8.0 / self.rate
             t_arr = self.link_free + self.one_way
-        if drop != 'before':  # 'before': lost between its sender and the capture point, never seen
+        if drop not in ('before', 'missed'):  # 'before': lost between its sender and the capture point
             self.record(self._capture_time(from_client, t, t_arr), frame)
-        if drop is None:
+        if drop in (None, 'missed'):
             self.heard[not from_client].append((t_arr, tsval))
         if advance:
             n = len(payload) + (1 if flags & (SYN | FIN) else 0)
             if s + n > self.nxt[from_client]:
                 self.nxt[from_client] = s + n
-        return None if drop else t_arr
+        return None if drop in ('before', 'after') else t_arr
 
     def deliver(self, to_client, upto):
         """The receiving side has everything below upto: its later segments acknowledge it."""
