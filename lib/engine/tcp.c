@@ -50,13 +50,38 @@ bool tcp_is_new_connection(const flow_t *f, int dir, const packet_t *p) {
 }
 
 static int64_t tcp_reorder_threshold(const analysis_t *a, const tcp_conn_t *c) {
-        /* One round trip as seen from the capture point: the handshake's, else a default of 3 ms
-         * (tshark's default for the same decision). */
-        if (c->hs == HS_DONE && c->hs_ack_ts > c->syn_ts && c->syn_ts)
-                return c->hs_ack_ts - c->syn_ts;
-        if (c->synack_ts && c->syn_ts && c->synack_ts > c->syn_ts)
-                return c->synack_ts - c->syn_ts;
+        /* One round trip as seen from the capture point: the handshake's, measured from the SYN it answers
+         * (a SYN sent again would add its timer, issue 11 part 1), else a default of 3 ms (tshark's default
+         * for the same decision). */
+        int64_t syn = c->syn_last_ts ? c->syn_last_ts : c->syn_ts;
+        if (c->hs == HS_DONE && syn && c->hs_ack_ts > syn)
+                return c->hs_ack_ts - syn;
+        if (c->synack_ts && syn && c->synack_ts > syn)
+                return c->synack_ts - syn;
         return 3 * NS_PER_MS;
+}
+
+/* The round trip from the capture point to the sender of dir and back, -1 unknown: what a report of a gap
+ * from here takes to bring its retransmission here. The smaller of the handshake's and the data's. */
+static int64_t tcp_sender_rtt(const tcp_conn_t *c, int dir) {
+        int64_t hs = c->rtt.h[dir].hs, d = c->rtt.h[dir].min;
+        if (hs > 0 && d > 0)
+                return hs < d ? hs : d;
+        return hs > 0 ? hs : d > 0 ? d : -1;
+}
+
+/* A duplicate ACK at a gap's start, or a SACK block above it, reports the gap to the sender. */
+static void tcp_holes_reported(tcp_dir_t *s, uint32_t ack, bool dupack, const tcp_hdr_t *t, int64_t ts) {
+        for (int i = 0; i < s->n_holes; i++) {
+                tcp_hole_t *h = &s->holes[i];
+                if (h->report_ts || ts < h->ts)
+                        continue;
+                bool rep = dupack && seq_le(ack, h->start);
+                for (int k = 0; k < t->n_sack && !rep; k++)
+                        rep = seq_gt(t->sack[k][0], h->start) && seq_gt(t->sack[k][1], ack);
+                if (rep)
+                        h->report_ts = ts;
+        }
 }
 
 static void tcp_hole_add(tcp_dir_t *s, uint32_t start, uint32_t end, int64_t ts, const tcp_hdr_t *t) {
@@ -99,7 +124,7 @@ static bool tcp_hole_fill(tcp_dir_t *s, uint32_t seq, uint32_t end, tcp_hole_t *
                 } else {
                         uint32_t old_end = h->end;
                         h->end = seq;
-                        tcp_hole_t rest = { end, old_end, h->ts, h->tsval, h->has_tsval };
+                        tcp_hole_t rest = { end, old_end, h->ts, h->tsval, h->has_tsval, h->report_ts };
                         if (s->n_holes < s->cap_holes)
                                 s->holes[s->n_holes++] = rest;
                 }
@@ -437,7 +462,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         if (plen > 0)
                                 xfer_loss(f, dir);
                 } else {
-                        tcp_hole_t hole;
+                        tcp_hole_t hole = { 0 };
                         bool pmtu = c->pmtu_ts && ts - c->pmtu_ts < NS_PER_S && ts >= c->pmtu_ts;
                         bool filled = tcp_hole_fill(s, seq, end, &hole);
                         if (filled && r->ack_valid && seq_le(end, r->last_ack) && ts - r->last_ack_ts > 50 * 1000) {
@@ -453,8 +478,17 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                  * means an original the network delayed. Without a usable timestamp,
                                  * arriving within one round trip of the gap means the same. */
                                 bool late;
+                                int64_t srtt = tcp_sender_rtt(c, dir);
                                 if (t->has_ts && hole.has_tsval && t->ts_val != hole.tsval)
                                         late = seq_lt(t->ts_val, hole.tsval);
+                                else if (!t->has_ts && !hole.has_tsval && hole.report_ts && srtt > 0)
+                                        /* no timestamps: the receiver reported the gap, and the sender's
+                                         * answer to that takes the round trip from here to it; a late original
+                                         * needs nothing (issue 11, part 1: half of it, for the spread of the
+                                         * samples). Equal timestamps are not used so: a burst leaves in one
+                                         * clock tick, and a path with a fast lane reorders by more than half
+                                         * its shortest round trip (gen/tcp-reorder.pcap) */
+                                        late = ts - hole.report_ts < srtt / 2;
                                 else
                                         late = ts - hole.ts < tcp_reorder_threshold(a, c);
                                 if (late) {
@@ -522,6 +556,7 @@ ack:
                 txn_ack(a, f, dir, p);
         {
                 uint32_t ack = t->ack;
+                bool dupack = false;
                 int sc = tcp_scale(c, dir);
                 if (!s->ack_valid) {
                         s->ack_valid = true;
@@ -547,8 +582,11 @@ ack:
                                 s->dupacks_total++;
                                 a->tcp.dupacks++;
                                 s->last_dupack_ts = ts;
+                                dupack = true;
                         }
                 }
+                if (r->n_holes && (dupack || t->n_sack))
+                        tcp_holes_reported(r, ack, dupack, t, ts);
                 for (int i = 0; i < t->n_sack; i++) {
                         uint32_t re = t->sack[i][1];
                         if (i == 0 && (seq_le(re, ack) || (t->n_sack > 1 && seq_le(re, t->sack[1][1]) &&

@@ -14,6 +14,7 @@ typedef struct tcp_hole {
         int64_t ts;              /* when the gap was first noticed */
         uint32_t tsval;          /* TCP timestamp of the segment that opened the gap */
         bool has_tsval;
+        int64_t report_ts;       /* when the receiver first reported it (duplicate ACK, SACK above it), 0 not yet */
 } tcp_hole_t;
 
 typedef struct tcp_unacked {

@@ -338,6 +338,63 @@ static void test_ooo_vs_retrans_by_timestamp(void) {
         analysis_free(a);
 }
 
+static void test_ooo_cutoff_without_timestamps(void) {
+        /* issue 11, part 1: without TCP timestamps, a gap-filler is judged by time. Capture at the client of
+         * a 10 ms path; the server's second segment is lost before the capture point. */
+        /* a retransmitted SYN: the cutoff is the answered SYN's round trip (10 ms), not the first SYN's
+         * (1010 ms); the segment re-sent by timer 300 ms later is a retransmission and its loss counts */
+        analysis_t *a = tu_analysis(0);
+        const int64_t T = 5000 * MS; /* not 0: a time of 0 is "none" */
+        seg(a, T + 0, 0, CISN, 0, TCP_SYN, WIN, 0);
+        seg(a, T + 1000 * MS, 0, CISN, 0, TCP_SYN, WIN, 0);
+        seg(a, T + 1010 * MS, 1, SISN, CISN + 1, TCP_SYN | TCP_ACK, WIN, 0);
+        seg(a, T + 1010 * MS + 50, 0, CISN + 1, SISN + 1, TCP_ACK, WIN, 0);
+        seg(a, T + 1030 * MS, 1, SISN + 1, CISN + 1, TCP_ACK, WIN, 100);
+        seg(a, T + 1030 * MS + 100, 1, SISN + 201, CISN + 1, TCP_ACK, WIN, 100);
+        seg(a, T + 1330 * MS, 1, SISN + 101, CISN + 1, TCP_ACK, WIN, 100);
+        CHECK_EQU(a->tcp.ooo, 0);
+        CHECK_EQU(a->tcp.retrans, 2); /* the SYN sent again, and the data segment */
+        CHECK_EQU(a->tcp.rto, 1);
+        CHECK_EQU(a->tcp.lost, 1);
+        analysis_free(a);
+
+        /* a slow SYN/ACK (the server answered the SYN after 40 ms) inflates the handshake; the receiver reports
+         * the gap with duplicate ACKs and the fast retransmission comes one data round trip (10 ms, the
+         * request's ACK) after the report: a retransmission, not a late original */
+        a = tu_analysis(0);
+        handshake(a, T, 50 * MS, 50);
+        seg(a, T + 51 * MS, 0, CISN + 1, SISN + 1, TCP_ACK | TCP_PSH, WIN, 100);
+        seg(a, T + 61 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 0);
+        seg(a, T + 70 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 100);
+        seg(a, T + 70 * MS + 50, 0, CISN + 101, SISN + 101, TCP_ACK, WIN, 0);
+        for (int i = 0; i < 3; i++) {
+                seg(a, T + 70 * MS + 100 + i * 100, 1, SISN + 201 + (uint32_t) i * 100, CISN + 101, TCP_ACK, WIN, 100);
+                seg(a, T + 70 * MS + 150 + i * 100, 0, CISN + 101, SISN + 101, TCP_ACK, WIN, 0);
+        }
+        seg(a, T + 80 * MS + 300, 1, SISN + 101, CISN + 101, TCP_ACK, WIN, 100);
+        CHECK_EQU(a->tcp.dupacks, 3);
+        CHECK_EQU(a->tcp.ooo, 0);
+        CHECK_EQU(a->tcp.retrans, 1);
+        CHECK_EQU(a->tcp.fast, 1);
+        CHECK_EQU(a->tcp.lost, 1);
+        analysis_free(a);
+
+        /* the same, the original only late: it fills the gap 1 ms after the report, out of order */
+        a = tu_analysis(0);
+        handshake(a, T, 50 * MS, 50);
+        seg(a, T + 51 * MS, 0, CISN + 1, SISN + 1, TCP_ACK | TCP_PSH, WIN, 100);
+        seg(a, T + 61 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 0);
+        seg(a, T + 70 * MS, 1, SISN + 1, CISN + 101, TCP_ACK, WIN, 100);
+        seg(a, T + 70 * MS + 50, 0, CISN + 101, SISN + 101, TCP_ACK, WIN, 0);
+        seg(a, T + 70 * MS + 100, 1, SISN + 201, CISN + 101, TCP_ACK, WIN, 100);
+        seg(a, T + 70 * MS + 150, 0, CISN + 101, SISN + 101, TCP_ACK, WIN, 0);
+        seg(a, T + 71 * MS + 150, 1, SISN + 101, CISN + 101, TCP_ACK, WIN, 100);
+        CHECK_EQU(a->tcp.ooo, 1);
+        CHECK_EQU(a->tcp.retrans, 0);
+        CHECK_EQU(a->tcp.lost, 0);
+        analysis_free(a);
+}
+
 static void test_duplicate_acks(void) {
         /* nothing outstanding: a stream of identical pure ACKs is not duplicate ACKs */
         analysis_t *a = tu_analysis(0);
@@ -648,6 +705,7 @@ int main(void) {
         RUN(test_refused_vs_aborted);
         RUN(test_retransmission_kinds);
         RUN(test_ooo_vs_retrans_by_timestamp);
+        RUN(test_ooo_cutoff_without_timestamps);
         RUN(test_duplicate_acks);
         RUN(test_zero_window);
         RUN(test_window_full);

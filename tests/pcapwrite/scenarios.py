@@ -646,6 +646,38 @@ def build_dns_tcp_split_prefix(path):
         return fr.write(w)
 
 
+def build_no_ts_loss(path):
+    """Issue 11, part 1: a Windows-like connection (no TCP timestamps) over a 10 ms path, captured at the client.
+    The first SYN goes unanswered and is sent again 1 s later; the server then takes 30 ms to answer it (the
+    handshake measures 40 ms, the data path 10 ms). Of the server's answer, segment 2 is lost before the capture
+    point: the client reports it with 3 duplicate ACKs and the fast retransmission arrives one data round trip
+    (10 ms) later. Segment 7, the last before the server's FIN, is lost too: one duplicate ACK reports it, and
+    the server re-sends it when its timer expires, 300 ms later. Before the fix both were "out of order" (the
+    cutoff ran from the first SYN: 1.04 s) and no loss was counted. tshark 4.0 agrees with the fix (3
+    retransmissions, one fast, 2 "previous segment not captured", 4 duplicate ACKs)."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40020, S4, 80)
+    P = lambda ts, ip: fr.at(ts, pw.ether(ip))  # noqa: E731
+    P(0.000, f.syn()); P(1.000, f.syn()); P(1.040, f.synack()); P(1.0401, f.ack())
+    P(1.041, f.data(True, 100)); P(1.051, f.ack_only(False))
+    base = f.snext
+    seg = [f.data(False, 1000) for _ in range(7)]
+    P(1.060, seg[0]); P(1.0601, f.ack_only(True, ack=base + 1000))
+    for i in (2, 3, 4):                                    # segment 2 lost: each later one draws a dup ACK
+        P(1.0600 + i * 0.0001, seg[i])
+        P(1.06005 + i * 0.0001, f.ack_only(True, ack=base + 1000))
+    P(1.0705, f.data(False, 1000, seq=base + 1000, advance=False))   # fast retransmission, 10 ms after the report
+    P(1.0706, f.ack_only(True, ack=base + 5000))
+    P(1.0707, seg[5]); P(1.0708, f.ack_only(True, ack=base + 6000))
+    fin = f.fin(False)                                                # segment 7 lost, then the server's FIN
+    P(1.0709, fin); P(1.07095, f.ack_only(True, ack=base + 6000))     # one duplicate ACK: not a fast retransmit
+    P(1.3710, f.data(False, 1000, seq=base + 6000, advance=False))   # re-sent by the timer
+    P(1.3711, f.ack_only(True))
+    P(1.372, f.fin(True)); P(1.382, f.ack_only(False))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
 def _at(build, at):
     """build, captured elsewhere (the docstring's first line says where)."""
     def b(path):
@@ -839,6 +871,10 @@ SCENARIOS['capture-duplicates.pcap'] = (build_capture_duplicates, {
     'tcp.transfers.items.0.limit': 'network-loss',
     'findings[].id': ('of', lambda r: [f['id'] for f in r['findings']], ('contains', 'capture-duplicates')),
     'capture_point.overall': 'client'})
+SCENARIOS['tcp-no-ts-loss.pcap'] = (build_no_ts_loss, {
+    'tcp.connections': 1, 'tcp.retransmissions': 3, 'tcp.syn_retransmissions': 1, 'tcp.fast_retransmissions': 1,
+    'tcp.rto_retransmissions': 1, 'tcp.out_of_order': 0, 'tcp.lost_segments': 2, 'tcp.duplicate_acks': 4,
+    'tcp.spurious_retransmissions': 0})
 # the same stories seen from other capture points: the diagnosis must not depend on where the capture was taken
 for _at_name, _build, _changes in (
         # the sender saw every segment leave (no hole at the capture point) and re-sent one of them twice
