@@ -142,12 +142,7 @@ static bool dns_tcp_plausible(const packet_t *p) {
         uint32_t ml = (uint32_t) b[0] << 8 | b[1];
         if (ml < 17 || 2 + ml > p->payload_len)
                 return false; /* a header and the smallest question */
-        const uint8_t *h = b + 2;
-        unsigned opcode = (h[2] >> 3) & 0xf, qd = (unsigned) h[4] << 8 | h[5];
-        unsigned rr = ((unsigned) h[6] << 8 | h[7]) + ((unsigned) h[8] << 8 | h[9]) + ((unsigned) h[10] << 8 | h[11]);
-        if (opcode > 5 || opcode == 3 || (h[3] & 0x40) || qd != 1)
-                return false;
-        return rr * 11 <= ml; /* every record takes at least 11 bytes */
+        return dns_header_plausible(b + 2, p->payload_caplen - 2, ml);
 }
 
 static void dns_over_tcp(analysis_t *a, flow_t *f, int dir, const packet_t *p) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "samples.h"
@@ -24,7 +25,7 @@ typedef struct dns_state {
         uint64_t seed;
         int64_t last_expire;
         bool expired_once;
-        uint32_t cap, cap_max, n;
+        uint32_t cap, cap_max, n, limit;
         uint64_t queries, responses, unanswered, unmatched_responses, repeated, tcp_messages, truncated_flag,
                  dropped_pending;
         uint64_t rcodes[16];
@@ -33,8 +34,12 @@ typedef struct dns_state {
 
 struct analysis;
 struct packet;
+/* cap: the most queries waiting for an answer at once (0 counts as 1). */
 int dns_init(dns_state_t *d, uint32_t cap, uint64_t seed);
 void dns_done(dns_state_t *d);
+/* A header a DNS message could have: a standard opcode, the Z bit clear, one question, and no more records
+ * than len bytes (the message's length) can hold. msg holds caplen bytes. */
+bool dns_header_plausible(const uint8_t *msg, size_t caplen, uint32_t len);
 void dns_message(struct analysis *a, const struct packet *p, const uint8_t *msg, uint32_t caplen, uint32_t len, bool tcp);
 void dns_finish(struct analysis *a);
 const char *dns_rcode_name(unsigned rcode);
