@@ -52,6 +52,10 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
                 r = dns_init(&a->dns, a->lim.max_dns_pending, s + 8);
         a->dns.seed = a->seed | 1; /* the pending-query table is keyed by what an uploader controls */
         if (r >= 0)
+                r = dns_init(&a->dns_other.s, a->lim.max_dns_pending / 4, s + 12);
+        a->dns_other.s.seed = a->seed | 1;
+        a->dns_other.s.apart = true;
+        if (r >= 0)
                 r = frag_init(&a->frag, a->lim.max_frag_pending);
         if (r >= 0)
                 r = kv_init(&a->hosts, sizeof(host_entry_t), 65536);
@@ -70,6 +74,7 @@ analysis_t *analysis_free(analysis_t *a) {
                 return NULL;
         flow_table_done(&a->flows);
         dns_done(&a->dns);
+        dns_done(&a->dns_other.s);
         frag_done(&a->frag);
         kv_done(&a->hosts);
         kv_done(&a->convs);
@@ -220,7 +225,11 @@ static bool is_dns_port(uint16_t port) {
 }
 
 static void dns_over_udp(analysis_t *a, const packet_t *p) {
-        if ((!is_dns_port(p->sport) && !is_dns_port(p->dport)) || p->payload_caplen < 12)
+        if (!is_dns_port(p->sport) && !is_dns_port(p->dport)) {
+                dns_other_message(a, p, p->payload, p->payload_caplen, p->payload_len); /* counted apart */
+                return;
+        }
+        if (p->payload_caplen < 12)
                 return;
         dns_message(a, p, p->payload, p->payload_caplen, p->payload_len, false);
         a->proto[PROTO_DNS].packets++;

@@ -1,5 +1,6 @@
 /* DNS (RFC 1035) over UDP and TCP: queries matched to responses by id and 5-tuple, response times,
- * rcodes, unanswered and repeated queries. Names are kept as raw bytes and escaped only when written. */
+ * rcodes, unanswered and repeated queries; DNS on other UDP ports, found by a strict heuristic and counted
+ * apart. Names are kept as raw bytes and escaped only when written. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,17 +50,20 @@ bool dns_header_plausible(const uint8_t *msg, size_t caplen, uint32_t len) {
         return rr * 11 <= len; /* every record takes at least 11 bytes */
 }
 
-/* A name as read: dotted text, at most 95 bytes kept. */
+/* A name as read: dotted text (at most 95 bytes kept), and what the heuristic judges it by. */
 typedef struct dns_name {
         char text[96];
         uint8_t len;
+        uint32_t wire;           /* its labels with their length bytes, the root's included */
+        uint32_t hash;           /* FNV-1a over the labels and their lengths, ASCII case folded */
+        bool pointer;            /* a compression pointer was followed */
 } dns_name_t;
 
 /* Reads the name at *off into ret (text bounded), following compression pointers with a hop limit; *off
  * moves past it. Returns false when the name is malformed or cut by the snaplen. */
 static bool dns_read_name(const uint8_t *msg, uint32_t caplen, uint32_t *off, dns_name_t *ret) {
         cursor_t c = *off <= caplen ? cursor_make(msg + *off, caplen - *off) : cursor_make(NULL, 0);
-        uint32_t o = 0, hops = 0;
+        uint32_t o = 0, hops = 0, h = 2166136261u, wire = 1;
         bool jumped = false;
         for (;;) {
                 uint8_t l = cursor_u8(&c);
@@ -84,11 +88,14 @@ static bool dns_read_name(const uint8_t *msg, uint32_t caplen, uint32_t *off, dn
                         return false;
                 if (o && o < 95)
                         ret->text[o++] = '.';
+                h = (h ^ l) * 16777619u;
                 for (uint32_t i = 0; i < l; i++) {
                         uint8_t b = cursor_u8(&c);
                         if (o < 95)
                                 ret->text[o++] = (char) b;
+                        h = (h ^ (b >= 'A' && b <= 'Z' ? b + 32u : b)) * 16777619u;
                 }
+                wire += 1u + l;
         }
         if (!jumped)
                 *off = caplen - (uint32_t) c.len;
@@ -96,6 +103,9 @@ static bool dns_read_name(const uint8_t *msg, uint32_t caplen, uint32_t *off, dn
                 ret->text[o++] = '.';
         ret->text[o] = 0;
         ret->len = (uint8_t) o;
+        ret->wire = wire;
+        ret->hash = h;
+        ret->pointer = jumped;
         return true;
 }
 
@@ -195,6 +205,8 @@ static void dns_unanswered(analysis_t *a, dns_state_t *d, dns_pending_t *e) {
         d->unanswered++;
         e->used = 2;
         d->n--;
+        if (d->apart)
+                return;
         if (addr_multicast(&e->key.b)) {
                 /* mDNS / LLMNR queries to a group: answers come from any host, or none; not an error */
                 a->dns_unanswered_multicast++;
@@ -270,8 +282,8 @@ static void dns_query(analysis_t *a, dns_state_t *d, const packet_t *p, uint16_t
                 d->dropped_pending++;
                 return;
         }
-        *e = (dns_pending_t) { .key = k, .id = id, .used = 1, .ts = p->ts_ns, .qtype = q->qtype,
-                               .name_len = q->name.len };
+        *e = (dns_pending_t) { .key = k, .id = id, .used = 1, .ts = p->ts_ns, .qtype = q->qtype, .qclass = q->qclass,
+                               .qhash = q->name.hash, .name_len = q->name.len };
         memcpy(e->name, q->name.text, q->name.len);
         d->n++;
 }
@@ -334,6 +346,86 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
         }
 }
 
+/* NetBIOS name service (RFC 1002) writes DNS's format to port 137; tshark gives that port to NBNS too. */
+static bool dns_other_port_excluded(uint16_t port) {
+        return port == 137;
+}
+
+static bool dns_qclass_known(uint16_t qclass) {
+        return qclass == 1 || qclass == 3 || qclass == 4 || qclass == 255; /* IN, CH, HS, ANY */
+}
+
+/* Steps over n resource records from *off: false when one does not parse within caplen bytes. */
+static bool dns_skip_records(const uint8_t *msg, uint32_t caplen, uint32_t *off, unsigned n) {
+        for (unsigned i = 0; i < n; i++) {
+                dns_name_t name;
+                if (!dns_read_name(msg, caplen, off, &name))
+                        return false;
+                cursor_t c = cursor_make(msg + *off, caplen - *off);
+                cursor_skip(&c, 8); /* type, class, TTL */
+                uint16_t rdlen = cursor_be16(&c);
+                if (!cursor_skip(&c, rdlen))
+                        return false;
+                *off = caplen - (uint32_t) c.len;
+        }
+        return true;
+}
+
+static void dns_other_count_port(dns_other_t *o, uint16_t port) {
+        for (unsigned i = 0; i < o->n_ports; i++)
+                if (o->ports[i].port == port) {
+                        o->ports[i].queries++;
+                        return;
+                }
+        if (o->n_ports < DNS_OTHER_PORTS) {
+                o->ports[o->n_ports].port = port;
+                o->ports[o->n_ports++].queries = 1;
+        } else
+                o->unlisted_port_queries++;
+}
+
+/* The rule and its reasons: ANALYSES.md, "DNS on other ports". Every test before the question's name is on
+ * the 12 header bytes, so the datagrams that are not DNS cost a few comparisons. */
+void dns_other_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t caplen, uint32_t len) {
+        if (len < 17 || !dns_header_plausible(msg, caplen, len))
+                return; /* 17: a header and the smallest question */
+        cursor_t c = cursor_make(msg, caplen);
+        uint16_t id = cursor_be16(&c), flags = cursor_be16(&c);
+        cursor_skip(&c, 2);
+        uint16_t an = cursor_be16(&c), ns = cursor_be16(&c), ar = cursor_be16(&c);
+        bool response = flags & 0x8000;
+        if (flags & 0x7800)
+                return; /* a standard query (opcode 0) or its answer only */
+        if (!response && ((flags & 0x06cf) || an || ns || ar > 2))
+                return; /* a query: AA, TC, RA, Z and RCODE clear, nothing but an OPT and a TSIG */
+        if (dns_other_port_excluded(p->sport) || dns_other_port_excluded(p->dport))
+                return;
+        dns_question_t q;
+        dns_read_question(msg, caplen, &q);
+        if (!q.whole || q.name.pointer || q.name.wire > 255 || q.qtype == 0 || !dns_qclass_known(q.qclass))
+                return;
+        if (((uint32_t) an + ns + ar) * 11 > len - q.end)
+                return;
+        dns_other_t *o = &a->dns_other;
+        if (!response) {
+                uint32_t end = q.end;
+                if (caplen == len && (!dns_skip_records(msg, caplen, &end, ar) || end != len))
+                        return; /* its records do not parse, or bytes follow them: not one DNS message */
+                dns_other_count_port(o, p->dport);
+                dns_query(a, &o->s, p, id, &q);
+                return;
+        }
+        flow_key_t k;
+        dns_key(&k, p, true);
+        dns_pending_t *e = dns_find(&o->s, &k, id, false);
+        if (!e || e->qtype != q.qtype || e->qclass != q.qclass || e->qhash != q.name.hash)
+                return; /* answers no query seen here: not taken for DNS */
+        o->s.responses++;
+        o->s.rcodes[flags & 0x0f]++;
+        dns_answered(&o->s, e, p->ts_ns);
+}
+
 void dns_finish(analysis_t *a) {
         dns_expire(a, &a->dns, INT64_MAX);
+        dns_expire(a, &a->dns_other.s, INT64_MAX);
 }
