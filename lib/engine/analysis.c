@@ -52,6 +52,10 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
                 r = dns_init(&a->dns, a->lim.max_dns_pending, s + 8);
         a->dns.seed = a->seed | 1; /* the pending-query table is keyed by what an uploader controls */
         if (r >= 0)
+                r = dns_init(&a->dns_other.s, a->lim.max_dns_pending / 4, s + 12);
+        a->dns_other.s.seed = a->seed | 1;
+        a->dns_other.s.apart = true;
+        if (r >= 0)
                 r = frag_init(&a->frag, a->lim.max_frag_pending);
         if (r >= 0)
                 r = dup_init(&a->dup, a->seed ^ 0xd0b1e5ULL);
@@ -72,6 +76,7 @@ analysis_t *analysis_free(analysis_t *a) {
                 return NULL;
         flow_table_done(&a->flows);
         dns_done(&a->dns);
+        dns_done(&a->dns_other.s);
         frag_done(&a->frag);
         dup_done(&a->dup);
         kv_done(&a->hosts);
@@ -145,12 +150,7 @@ static bool dns_tcp_plausible(const packet_t *p) {
         uint32_t ml = (uint32_t) b[0] << 8 | b[1];
         if (ml < 17 || 2 + ml > p->payload_len)
                 return false; /* a header and the smallest question */
-        const uint8_t *h = b + 2;
-        unsigned opcode = (h[2] >> 3) & 0xf, qd = (unsigned) h[4] << 8 | h[5];
-        unsigned rr = ((unsigned) h[6] << 8 | h[7]) + ((unsigned) h[8] << 8 | h[9]) + ((unsigned) h[10] << 8 | h[11]);
-        if (opcode > 5 || opcode == 3 || (h[3] & 0x40) || qd != 1)
-                return false;
-        return rr * 11 <= ml; /* every record takes at least 11 bytes */
+        return dns_header_plausible(b + 2, p->payload_caplen - 2, ml);
 }
 
 static void dns_over_tcp(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
@@ -232,6 +232,10 @@ static bool dns_udp_carries(const packet_t *p) {
 }
 
 static void dns_over_udp(analysis_t *a, const packet_t *p) {
+        if (!is_dns_port(p->sport) && !is_dns_port(p->dport)) {
+                dns_other_message(a, p, p->payload, p->payload_caplen, p->payload_len); /* counted apart */
+                return;
+        }
         if (!dns_udp_carries(p))
                 return;
         dns_message(a, p, p->payload, p->payload_caplen, p->payload_len, false);
@@ -239,8 +243,6 @@ static void dns_over_udp(analysis_t *a, const packet_t *p) {
         a->proto[PROTO_DNS].bytes += p->wirelen;
 }
 
-/* A capture duplicate is counted apart and goes no further. A weak match (no identification in the
- * datagram) is a copy only if its flow's other direction sent nothing since the original. */
 /* A capture duplicate is counted apart and goes no further (dup.h has the rule). */
 static bool analysis_is_copy(analysis_t *a, const packet_t *p, const dup_key_t *dk, const flow_key_t *k,
                              bool swapped) {

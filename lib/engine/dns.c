@@ -1,5 +1,6 @@
 /* DNS (RFC 1035) over UDP and TCP: queries matched to responses by id and 5-tuple, response times,
- * rcodes, unanswered and repeated queries. Names are kept as raw bytes and escaped only when written. */
+ * rcodes, unanswered and repeated queries; DNS on other UDP ports, found by a strict heuristic and counted
+ * apart. Names are kept as raw bytes and escaped only when written. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,8 @@ int dns_init(dns_state_t *d, uint32_t cap, uint64_t seed) {
         uint32_t c = 64;
         while (c < cap * 2u && c < (1u << 24))
                 c *= 2;
-        *d = (dns_state_t) { .cap = 256 < c ? 256 : c, .cap_max = c, .seed = seed * 0x9e3779b97f4a7c15ULL | 1 };
+        *d = (dns_state_t) { .cap = 256 < c ? 256 : c, .cap_max = c, .limit = cap ? cap : 1,
+                             .seed = seed * 0x9e3779b97f4a7c15ULL | 1 };
         d->p = calloc(d->cap, sizeof(dns_pending_t));
         samples_init(&d->rt, 200000, seed);
         return d->p ? 0 : -ENOMEM;
@@ -33,45 +35,105 @@ void dns_done(dns_state_t *d) {
         samples_done(&d->rt);
 }
 
-/* Reads the first question's name as dotted text into out (bounded), following compression pointers
- * with a hop limit. Returns false when the name is malformed or cut by the snaplen. */
-static bool dns_read_name(const uint8_t *msg, uint32_t len, uint32_t *off, char *out, uint8_t *out_len) {
-        uint32_t pos = *off, o = 0, hops = 0;
+bool dns_header_plausible(const uint8_t *msg, size_t caplen, uint32_t len) {
+        cursor_t c = cursor_make(msg, caplen);
+        cursor_skip(&c, 2);
+        uint16_t flags = cursor_be16(&c), qd = cursor_be16(&c);
+        uint32_t rr = cursor_be16(&c);
+        rr += cursor_be16(&c);
+        rr += cursor_be16(&c);
+        if (c.bad)
+                return false;
+        unsigned opcode = (flags >> 11) & 0xf;
+        if (opcode > 5 || opcode == 3 || (flags & 0x0040) || qd != 1)
+                return false;
+        return rr * 11 <= len; /* every record takes at least 11 bytes */
+}
+
+/* A name as read: dotted text (at most 95 bytes kept), and what the heuristic judges it by. */
+typedef struct dns_name {
+        char text[96];
+        uint8_t len;
+        uint32_t wire;           /* its labels with their length bytes, the root's included */
+        uint32_t hash;           /* FNV-1a over the labels and their lengths, ASCII case folded */
+        bool pointer;            /* a compression pointer was followed */
+} dns_name_t;
+
+/* Reads the name at *off into ret (text bounded), following compression pointers with a hop limit; *off
+ * moves past it. Returns false when the name is malformed or cut by the snaplen. */
+static bool dns_read_name(const uint8_t *msg, uint32_t caplen, uint32_t *off, dns_name_t *ret) {
+        cursor_t c = *off <= caplen ? cursor_make(msg + *off, caplen - *off) : cursor_make(NULL, 0);
+        uint32_t o = 0, hops = 0, h = 2166136261u, wire = 1;
         bool jumped = false;
         for (;;) {
-                if (pos >= len)
+                uint8_t l = cursor_u8(&c);
+                if (c.bad)
                         return false;
-                uint8_t l = msg[pos];
                 if ((l & 0xc0) == 0xc0) {
-                        if (pos + 1 >= len || ++hops > 16)
+                        uint8_t lo = cursor_u8(&c);
+                        if (c.bad || ++hops > 16)
                                 return false;
-                        uint32_t ptr = (uint32_t) (l & 0x3f) << 8 | msg[pos + 1];
+                        uint32_t ptr = (uint32_t) (l & 0x3f) << 8 | lo;
                         if (!jumped)
-                                *off = pos + 2;
+                                *off = caplen - (uint32_t) c.len;
                         jumped = true;
-                        pos = ptr;
+                        c = ptr <= caplen ? cursor_make(msg + ptr, caplen - ptr) : cursor_make(NULL, 0);
                         continue;
                 }
                 if (l & 0xc0)
                         return false;
-                pos++;
                 if (l == 0)
                         break;
-                if (pos + l > len)
+                if (!cursor_has(&c, l))
                         return false;
                 if (o && o < 95)
-                        out[o++] = '.';
-                for (uint32_t i = 0; i < l && o < 95; i++)
-                        out[o++] = (char) msg[pos + i];
-                pos += l;
+                        ret->text[o++] = '.';
+                h = (h ^ l) * 16777619u;
+                for (uint32_t i = 0; i < l; i++) {
+                        uint8_t b = cursor_u8(&c);
+                        if (o < 95)
+                                ret->text[o++] = (char) b;
+                        h = (h ^ (b >= 'A' && b <= 'Z' ? b + 32u : b)) * 16777619u;
+                }
+                wire += 1u + l;
         }
         if (!jumped)
-                *off = pos;
+                *off = caplen - (uint32_t) c.len;
         if (o == 0)
-                out[o++] = '.';
-        out[o] = 0;
-        *out_len = (uint8_t) o;
+                ret->text[o++] = '.';
+        ret->text[o] = 0;
+        ret->len = (uint8_t) o;
+        ret->wire = wire;
+        ret->hash = h;
+        ret->pointer = jumped;
         return true;
+}
+
+/* The first question: its name (empty when malformed), and its type and class when all of it was captured. */
+typedef struct dns_question {
+        dns_name_t name;
+        uint16_t qtype, qclass;
+        uint32_t end;            /* the offset after it */
+        bool whole;
+} dns_question_t;
+
+static void dns_read_question(const uint8_t *msg, uint32_t caplen, dns_question_t *ret) {
+        ret->end = 12;
+        ret->whole = false;
+        ret->qtype = ret->qclass = 0;
+        ret->name.len = 0;
+        if (!dns_read_name(msg, caplen, &ret->end, &ret->name)) {
+                ret->name.len = 0;
+                return;
+        }
+        cursor_t c = cursor_make(msg + ret->end, caplen - ret->end);
+        uint16_t qtype = cursor_be16(&c), qclass = cursor_be16(&c);
+        if (c.bad)
+                return;
+        ret->qtype = qtype;
+        ret->qclass = qclass;
+        ret->end += 4;
+        ret->whole = true;
 }
 
 static uint64_t dns_hash(const dns_state_t *d, const flow_key_t *k, uint16_t id) {
@@ -139,13 +201,15 @@ static bool addr_multicast(const addr_t *x) {
         return (x->family == 4 && (x->b[0] & 0xf0) == 0xe0) || (x->family == 6 && x->b[0] == 0xff);
 }
 
-static void dns_unanswered(analysis_t *a, dns_pending_t *e) {
-        a->dns.unanswered++;
+static void dns_unanswered(analysis_t *a, dns_state_t *d, dns_pending_t *e) {
+        d->unanswered++;
+        e->used = 2;
+        d->n--;
+        if (d->apart)
+                return;
         if (addr_multicast(&e->key.b)) {
                 /* mDNS / LLMNR queries to a group: answers come from any host, or none; not an error */
                 a->dns_unanswered_multicast++;
-                e->used = 2;
-                a->dns.n--;
                 return;
         }
         event_t ev = { .ts = e->ts, .key = e->key, .value = e->qtype, .sub = e->retries };
@@ -155,8 +219,6 @@ static void dns_unanswered(analysis_t *a, dns_pending_t *e) {
         series_bucket_t *b = series_at(a, e->ts);
         if (b)
                 b->dns_fail++;
-        e->used = 2;
-        a->dns.n--;
 }
 
 static int pending_cmp(const void *x, const void *y) {
@@ -168,8 +230,7 @@ static int pending_cmp(const void *x, const void *y) {
 
 /* Declares unanswered the queries older than the timeout (all of them when now is INT64_MAX), in time
  * order so that reports do not depend on the table's layout. */
-static void dns_expire(analysis_t *a, int64_t now) {
-        dns_state_t *d = &a->dns;
+static void dns_expire(analysis_t *a, dns_state_t *d, int64_t now) {
         dns_pending_t **v = malloc(sizeof(dns_pending_t *) * (d->n ? d->n : 1));
         uint32_t n = 0;
         for (uint32_t i = 0; i < d->cap; i++)
@@ -177,95 +238,101 @@ static void dns_expire(analysis_t *a, int64_t now) {
                         if (v)
                                 v[n++] = &d->p[i];
                         else
-                                dns_unanswered(a, &d->p[i]);
+                                dns_unanswered(a, d, &d->p[i]);
                 }
         if (v) {
                 qsort(v, n, sizeof *v, pending_cmp);
                 for (uint32_t i = 0; i < n; i++)
-                        dns_unanswered(a, v[i]);
+                        dns_unanswered(a, d, v[i]);
                 free(v);
         }
         if (d->n == 0)
                 memset(d->p, 0, sizeof(dns_pending_t) * d->cap); /* drop tombstones */
 }
 
+/* A query waits in d's table for its answer; a repeat (the same id from the same client to the same server)
+ * does not restart the clock: the response time counts from the first. */
+static void dns_query(analysis_t *a, dns_state_t *d, const packet_t *p, uint16_t id, const dns_question_t *q) {
+        d->queries++;
+        flow_key_t k;
+        dns_key(&k, p, false);
+        dns_pending_t *e = dns_find(d, &k, id, false);
+        if (e) {
+                d->repeated++;
+                e->retries++;
+                return;
+        }
+        if (d->n * 10 >= d->cap * 7 && d->cap < d->cap_max)
+                dns_grow(d);
+        if (d->n * 10 >= d->cap * 7 || d->n >= d->limit) {
+                /* full: a scan can free room only if a query may have timed out since the last one */
+                if (!d->expired_once || p->ts_ns - d->last_expire >= DNS_TIMEOUT || p->ts_ns < d->last_expire) {
+                        d->expired_once = true;
+                        d->last_expire = p->ts_ns;
+                        dns_expire(a, d, p->ts_ns);
+                        dns_grow(d);
+                }
+                if (d->n * 10 >= d->cap * 7 || d->n >= d->limit) {
+                        d->dropped_pending++;
+                        return;
+                }
+        }
+        e = dns_find(d, &k, id, true);
+        if (!e) {
+                d->dropped_pending++;
+                return;
+        }
+        *e = (dns_pending_t) { .key = k, .id = id, .used = 1, .ts = p->ts_ns, .qtype = q->qtype, .qclass = q->qclass,
+                               .qhash = q->name.hash, .name_len = q->name.len };
+        memcpy(e->name, q->name.text, q->name.len);
+        d->n++;
+}
+
+/* The answer to e: e leaves the table; returns the response time, -1 when the clock went backwards. */
+static int64_t dns_answered(dns_state_t *d, dns_pending_t *e, int64_t ts) {
+        int64_t rt = ts - e->ts;
+        if (rt >= 0)
+                samples_add(&d->rt, rt);
+        else
+                rt = -1;
+        e->used = 2;
+        d->n--;
+        return rt;
+}
+
 void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t caplen, uint32_t len, bool tcp) {
         dns_state_t *d = &a->dns;
         if (caplen < 12)
                 return;
-        uint16_t id = (uint16_t) (msg[0] << 8 | msg[1]);
-        uint8_t f1 = msg[2], f2 = msg[3];
-        bool response = f1 & 0x80;
-        unsigned rcode = f2 & 0x0f;
-        uint16_t qd = (uint16_t) (msg[4] << 8 | msg[5]);
-        char name[96] = "";
-        uint8_t name_len = 0;
-        uint16_t qtype = 0;
-        if (qd > 0) {
-                uint32_t off = 12;
-                if (dns_read_name(msg, caplen, &off, name, &name_len) && off + 4 <= caplen)
-                        qtype = (uint16_t) (msg[off] << 8 | msg[off + 1]);
-        }
+        cursor_t c = cursor_make(msg, caplen);
+        uint16_t id = cursor_be16(&c), flags = cursor_be16(&c), qd = cursor_be16(&c);
+        bool response = flags & 0x8000;
+        unsigned rcode = flags & 0x0f;
+        dns_question_t q = { .name.text = "" };
+        if (qd > 0)
+                dns_read_question(msg, caplen, &q);
         if (tcp)
                 d->tcp_messages++;
         if (!response) {
-                d->queries++;
-                flow_key_t k;
-                dns_key(&k, p, false);
-                dns_pending_t *e = dns_find(d, &k, id, false);
-                if (e) {
-                        d->repeated++;
-                        e->retries++;
-                        return; /* the response time counts from the first query */
-                }
-                if (d->n * 10 >= d->cap * 7 && d->cap < d->cap_max)
-                        dns_grow(d);
-                if (d->n * 10 >= d->cap * 7 || d->n >= a->lim.max_dns_pending) {
-                        /* full: a scan can free room only if a query may have timed out since the last one */
-                        if (!d->expired_once || p->ts_ns - d->last_expire >= DNS_TIMEOUT || p->ts_ns < d->last_expire) {
-                                d->expired_once = true;
-                                d->last_expire = p->ts_ns;
-                                dns_expire(a, p->ts_ns);
-                                dns_grow(d);
-                        }
-                        if (d->n * 10 >= d->cap * 7 || d->n >= a->lim.max_dns_pending) {
-                                d->dropped_pending++;
-                                return;
-                        }
-                }
-                e = dns_find(d, &k, id, true);
-                if (!e) {
-                        d->dropped_pending++;
-                        return;
-                }
-                *e = (dns_pending_t) { .key = k, .id = id, .used = 1, .ts = p->ts_ns, .qtype = qtype,
-                                       .name_len = name_len };
-                memcpy(e->name, name, name_len);
-                d->n++;
+                dns_query(a, d, p, id, &q);
                 return;
         }
         d->responses++;
         d->rcodes[rcode]++;
-        if (f1 & 0x02)
+        if (flags & 0x0200)
                 d->truncated_flag++;
         flow_key_t k;
         dns_key(&k, p, true);
         dns_pending_t *e = dns_find(d, &k, id, false);
         int64_t rt = -1;
-        if (e) {
-                rt = p->ts_ns - e->ts;
-                if (rt >= 0) {
-                        samples_add(&d->rt, rt);
-                } else
-                        rt = -1;
-                e->used = 2;
-                d->n--;
-        } else
+        if (e)
+                rt = dns_answered(d, e, p->ts_ns);
+        else
                 d->unmatched_responses++;
         if (rcode != 0 || rt > 200 * NS_PER_MS) {
-                event_t ev = { .ts = p->ts_ns, .key = k, .sub = (uint8_t) rcode, .value = qtype, .dur = rt };
-                memcpy(ev.text, name, name_len);
-                ev.text_len = name_len;
+                event_t ev = { .ts = p->ts_ns, .key = k, .sub = (uint8_t) rcode, .value = q.qtype, .dur = rt };
+                memcpy(ev.text, q.name.text, q.name.len);
+                ev.text_len = q.name.len;
                 if (rcode == 2 || rcode == 5 || rcode == 3 || rcode == 1 || rcode == 4) {
                         event_add(a, EV_DNS_ERROR, &ev);
                         if (rcode != 3) {
@@ -279,6 +346,86 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
         }
 }
 
+/* NetBIOS name service (RFC 1002) writes DNS's format to port 137; tshark gives that port to NBNS too. */
+static bool dns_other_port_excluded(uint16_t port) {
+        return port == 137;
+}
+
+static bool dns_qclass_known(uint16_t qclass) {
+        return qclass == 1 || qclass == 3 || qclass == 4 || qclass == 255; /* IN, CH, HS, ANY */
+}
+
+/* Steps over n resource records from *off: false when one does not parse within caplen bytes. */
+static bool dns_skip_records(const uint8_t *msg, uint32_t caplen, uint32_t *off, unsigned n) {
+        for (unsigned i = 0; i < n; i++) {
+                dns_name_t name;
+                if (!dns_read_name(msg, caplen, off, &name))
+                        return false;
+                cursor_t c = cursor_make(msg + *off, caplen - *off);
+                cursor_skip(&c, 8); /* type, class, TTL */
+                uint16_t rdlen = cursor_be16(&c);
+                if (!cursor_skip(&c, rdlen))
+                        return false;
+                *off = caplen - (uint32_t) c.len;
+        }
+        return true;
+}
+
+static void dns_other_count_port(dns_other_t *o, uint16_t port) {
+        for (unsigned i = 0; i < o->n_ports; i++)
+                if (o->ports[i].port == port) {
+                        o->ports[i].queries++;
+                        return;
+                }
+        if (o->n_ports < DNS_OTHER_PORTS) {
+                o->ports[o->n_ports].port = port;
+                o->ports[o->n_ports++].queries = 1;
+        } else
+                o->unlisted_port_queries++;
+}
+
+/* The rule and its reasons: ANALYSES.md, "DNS on other ports". Every test before the question's name is on
+ * the 12 header bytes, so the datagrams that are not DNS cost a few comparisons. */
+void dns_other_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t caplen, uint32_t len) {
+        if (len < 17 || !dns_header_plausible(msg, caplen, len))
+                return; /* 17: a header and the smallest question */
+        cursor_t c = cursor_make(msg, caplen);
+        uint16_t id = cursor_be16(&c), flags = cursor_be16(&c);
+        cursor_skip(&c, 2);
+        uint16_t an = cursor_be16(&c), ns = cursor_be16(&c), ar = cursor_be16(&c);
+        bool response = flags & 0x8000;
+        if (flags & 0x7800)
+                return; /* a standard query (opcode 0) or its answer only */
+        if (!response && ((flags & 0x06cf) || an || ns || ar > 2))
+                return; /* a query: AA, TC, RA, Z and RCODE clear, nothing but an OPT and a TSIG */
+        if (dns_other_port_excluded(p->sport) || dns_other_port_excluded(p->dport))
+                return;
+        dns_question_t q;
+        dns_read_question(msg, caplen, &q);
+        if (!q.whole || q.name.pointer || q.name.wire > 255 || q.qtype == 0 || !dns_qclass_known(q.qclass))
+                return;
+        if (((uint32_t) an + ns + ar) * 11 > len - q.end)
+                return;
+        dns_other_t *o = &a->dns_other;
+        if (!response) {
+                uint32_t end = q.end;
+                if (caplen == len && (!dns_skip_records(msg, caplen, &end, ar) || end != len))
+                        return; /* its records do not parse, or bytes follow them: not one DNS message */
+                dns_other_count_port(o, p->dport);
+                dns_query(a, &o->s, p, id, &q);
+                return;
+        }
+        flow_key_t k;
+        dns_key(&k, p, true);
+        dns_pending_t *e = dns_find(&o->s, &k, id, false);
+        if (!e || e->qtype != q.qtype || e->qclass != q.qclass || e->qhash != q.name.hash)
+                return; /* answers no query seen here: not taken for DNS */
+        o->s.responses++;
+        o->s.rcodes[flags & 0x0f]++;
+        dns_answered(&o->s, e, p->ts_ns);
+}
+
 void dns_finish(analysis_t *a) {
-        dns_expire(a, INT64_MAX);
+        dns_expire(a, &a->dns, INT64_MAX);
+        dns_expire(a, &a->dns_other.s, INT64_MAX);
 }

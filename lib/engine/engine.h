@@ -259,6 +259,7 @@ struct analysis {
         uint64_t icmp_codes[2][256][16]; /* [v6][type][code<16] */
 
         dns_state_t dns;
+        dns_other_t dns_other;   /* DNS on other UDP ports, counted apart (dns.h) */
         frag_state_t frag;
         dup_state_t dup;
         kv_table_t hosts, convs;

@@ -3,12 +3,40 @@
 
 /* ---- DNS ---- */
 
+/* One row for DNS found on other UDP ports (dns_other_message), apart from every other figure. */
+static void dns_other_row(html_ctx_t *c) {
+        const dns_other_t *o = &c->a->dns_other;
+        if (!o->s.queries)
+                return;
+        char hint[256], *h = hint;
+        size_t left = sizeof hint;
+        int n = snprintf(h, left, "port%s", o->n_ports > 1 ? "s" : "");
+        for (unsigned i = 0; i < o->n_ports && n > 0 && (size_t) n < left; i++) {
+                h += n;
+                left -= (size_t) n;
+                n = snprintf(h, left, "%s %u", i ? "," : "", o->ports[i].port);
+        }
+        if (n > 0 && (size_t) n < left) {
+                h += n;
+                left -= (size_t) n;
+                snprintf(h, left, "%s; %llu answered, %llu unanswered; not in the other DNS figures",
+                         o->unlisted_port_queries ? " and more" : "", (unsigned long long) o->s.responses,
+                         (unsigned long long) o->s.unanswered);
+        }
+        kv_u64(c, "Queries on other UDP ports", o->s.queries, hint);
+}
+
 void html_sec_dns(html_ctx_t *c) {
         const analysis_t *a = c->a;
         const dns_state_t *d = &a->dns;
         section_begin(c, "dns", "DNS");
         if (!d->queries && !d->responses) {
-                para(c, "muted", "No DNS in this capture.");
+                para(c, "muted", a->dns_other.s.queries ? "No DNS on ports 53, 5353 and 5355." : "No DNS in this capture.");
+                if (a->dns_other.s.queries) {
+                        kv_begin(c);
+                        dns_other_row(c);
+                        kv_end(c);
+                }
                 section_end(c);
                 return;
         }
@@ -25,6 +53,7 @@ void html_sec_dns(html_ctx_t *c) {
         kv_u64(c, "Messages over TCP", d->tcp_messages, NULL);
         if (d->dropped_pending)
                 kv_u64(c, "Queries not tracked", d->dropped_pending, "too many waiting at once (limit)");
+        dns_other_row(c);
         kv_end(c);
         out(c, "</div><div>");
         table_begin(c, NULL, "Response code", "#Responses", "#Share", "Meaning", NULL);

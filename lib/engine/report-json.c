@@ -309,6 +309,36 @@ static void json_tcp(json_t *j, const analysis_t *a) {
         json_object_end(j);
 }
 
+static void json_rcodes(json_t *j, const dns_state_t *d) {
+        json_object_begin(j, "rcodes");
+        for (unsigned i = 0; i < 16; i++)
+                if (d->rcodes[i])
+                        json_u64(j, dns_rcode_name(i), d->rcodes[i]);
+        json_object_end(j);
+}
+
+/* DNS on other UDP ports (the heuristic's), apart from the figures above */
+static void json_dns_other(json_t *j, const dns_other_t *o) {
+        json_object_begin(j, "other_ports");
+        json_u64(j, "queries", o->s.queries);
+        json_u64(j, "responses", o->s.responses);
+        json_u64(j, "unanswered", o->s.unanswered);
+        json_u64(j, "repeated_queries", o->s.repeated);
+        json_u64(j, "pending_dropped", o->s.dropped_pending);
+        json_rcodes(j, &o->s);
+        json_quantiles_ms(j, "response_time_ms", &o->s.rt);
+        json_array_begin(j, "ports");
+        for (unsigned i = 0; i < o->n_ports; i++) {
+                json_object_begin(j, NULL);
+                json_u64(j, "port", o->ports[i].port);
+                json_u64(j, "queries", o->ports[i].queries);
+                json_object_end(j);
+        }
+        json_array_end(j);
+        json_u64(j, "unlisted_port_queries", o->unlisted_port_queries);
+        json_object_end(j);
+}
+
 static void json_dns(json_t *j, const analysis_t *a) {
         const dns_state_t *d = &a->dns;
         json_object_begin(j, "dns");
@@ -321,13 +351,10 @@ static void json_dns(json_t *j, const analysis_t *a) {
         json_u64(j, "tcp_messages", d->tcp_messages);
         json_u64(j, "truncated_responses", d->truncated_flag);
         json_u64(j, "pending_dropped", d->dropped_pending);
-        json_object_begin(j, "rcodes");
-        for (unsigned i = 0; i < 16; i++)
-                if (d->rcodes[i])
-                        json_u64(j, dns_rcode_name(i), d->rcodes[i]);
-        json_object_end(j);
+        json_rcodes(j, d);
         json_quantiles_ms(j, "response_time_ms", &d->rt);
         json_histogram(j, "response_time_histogram", &d->rt);
+        json_dns_other(j, &a->dns_other);
         json_object_end(j);
 }
 

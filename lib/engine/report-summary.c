@@ -70,6 +70,10 @@ void report_summary(const analysis_t *a, FILE *out) {
                 fprintf(out, "DNS:       %llu queries, %llu responses, %llu unanswered, response p50 %.3f ms, p95 %.3f ms\n",
                         (unsigned long long) a->dns.queries, (unsigned long long) a->dns.responses,
                         (unsigned long long) a->dns.unanswered, dns.p50 / 1e6, dns.p95 / 1e6);
+        if (a->dns_other.s.queries)
+                fprintf(out, "DNS other: %llu queries on other UDP ports (most to %u), %llu answered, %llu unanswered\n",
+                        (unsigned long long) a->dns_other.s.queries, a->dns_other.ports[0].port,
+                        (unsigned long long) a->dns_other.s.responses, (unsigned long long) a->dns_other.s.unanswered);
         if (a->icmp_msgs + a->icmp6_msgs)
                 fprintf(out, "ICMP:      %llu messages (%llu unreachable, %llu time exceeded, %llu too big)\n",
                         (unsigned long long) (a->icmp_msgs + a->icmp6_msgs), (unsigned long long) a->icmp_unreach,

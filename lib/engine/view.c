@@ -1,4 +1,5 @@
-/* The report's views (view.h): top hosts and conversations, services in order, sample stores sorted. */
+/* The report's views (view.h): top hosts and conversations, services in order, sample stores sorted, the
+ * ports DNS was found on besides its own in order. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,13 @@ static int svc_cmp(const void *x, const void *y) {
         if (a->port != b->port)
                 return a->port < b->port ? -1 : 1;
         return a->proto - b->proto;
+}
+
+static int dns_port_cmp(const void *x, const void *y) {
+        const dns_port_count_t *a = x, *b = y;
+        if (a->queries != b->queries)
+                return a->queries > b->queries ? -1 : 1;
+        return (a->port > b->port) - (a->port < b->port);
 }
 
 /* The k best entries of a hash table, in order: a copy of the used entries, sorted (the tables hold at most
@@ -69,10 +77,11 @@ int view_build(analysis_t *a) {
         samples_t *const stores[] = {
                 &a->hs_rtt, &a->hs_syn_synack, &a->hs_synack_ack, &a->rtt, &a->rtt_path, &a->ack_delay, &a->conn_dur,
                 &a->flow_jitter, &a->dns.rt, &a->txn.server, &a->txn.total_s, &a->txn.cp_client_half,
-                &a->txn.cp_server_half,
+                &a->txn.cp_server_half, &a->dns_other.s.rt,
         };
         for (size_t i = 0; i < sizeof stores / sizeof stores[0]; i++)
                 samples_sort(stores[i]);
+        qsort(a->dns_other.ports, a->dns_other.n_ports, sizeof a->dns_other.ports[0], dns_port_cmp);
         int r = top_of(&a->hosts, sizeof(host_entry_t), host_used, host_cmp, VIEW_TOP_HOSTS, (void **) &v->hosts, &v->n_hosts,
                        &v->hosts_total);
         if (r >= 0)

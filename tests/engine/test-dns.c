@@ -1,7 +1,7 @@
 /* Unit tests of lib/engine/dns.c (and DNS over TCP in analysis.c): matching by id + 5-tuple, response times,
  * rcodes, unanswered at finish, repeated queries, compression-pointer loops, hostile names kept as data, the
  * TC flag, DNS over TCP with two messages in one segment, a message cut by the snaplen, a length prefix in
- * its own segment. */
+ * its own segment; DNS on other UDP ports, counted apart, and what the heuristic must not take for DNS. */
 #include "engine/engine.h"
 #include "test-util.h"
 
@@ -420,6 +420,202 @@ static void test_many_pending(void) {
         analysis_free(a);
 }
 
+/* ---- DNS on other UDP ports (issue 11, part 7) ---- */
+
+static void udp_raw(analysis_t *a, int64_t us, const char *src, uint16_t sport, const char *dst, uint16_t dport,
+                    const void *payload, size_t n) {
+        tu_udp_frame(&pk, src, sport, dst, dport, payload, n);
+        tu_feed(a, us, &pk);
+}
+
+/* a message from tu_dns sent over UDP between CLI:cport and SRV:sport (a response goes SRV -> CLI) */
+static void other_dns(analysis_t *a, int64_t us, uint16_t cport, uint16_t sport, uint16_t id, uint16_t flags,
+                      const char *name, uint16_t qtype) {
+        bool response = flags & 0x8000;
+        tu_reset(&msg);
+        tu_dns(&msg, id, flags, name, qtype, response ? 1 : 0);
+        if (response)
+                udp_raw(a, us, SRV, sport, CLI, cport, msg.b, msg.n);
+        else
+                udp_raw(a, us, CLI, cport, SRV, sport, msg.b, msg.n);
+}
+
+static void check_nothing_else(const analysis_t *a) {
+        CHECK_EQU(a->dns.queries, 0);
+        CHECK_EQU(a->dns.responses, 0);
+        CHECK_EQU(a->dns.unmatched_responses, 0);
+        CHECK_EQU(a->proto[PROTO_DNS].packets, 0);
+        CHECK_EQU(a->ev[EV_DNS_ERROR].total + a->ev[EV_DNS_UNANSWERED].total + a->ev[EV_DNS_SLOW].total, 0);
+}
+
+static void test_other_ports(void) {
+        analysis_t *a = tu_analysis(0);
+        /* a resolver on 5300 and one on 1053, each answering; one more query on 1053 never answered */
+        other_dns(a, 0, 40001, 5300, 0x0101, 0x0100, "alt.example", 1);
+        other_dns(a, 3 * MS, 40001, 5300, 0x0101, 0x8180, "alt.example", 1);
+        other_dns(a, 10 * MS, 40002, 1053, 0x0202, 0x0100, "b.example", 28);
+        other_dns(a, 17 * MS, 40002, 1053, 0x0202, 0x8183, "b.example", 28); /* NXDOMAIN */
+        other_dns(a, 20 * MS, 40003, 1053, 0x0303, 0x0100, "lost.example", 1);
+        CHECK_EQU(a->dns_other.s.queries, 3);
+        CHECK_EQU(a->dns_other.s.responses, 2);
+        CHECK_EQU(a->dns_other.s.rcodes[0], 1);
+        CHECK_EQU(a->dns_other.s.rcodes[3], 1);
+        CHECK_EQU(a->dns_other.s.rt.seen, 2);
+        CHECK_EQ(a->dns_other.s.rt.max_value, 7 * NS_PER_MS);
+        check_nothing_else(a);
+        analysis_finish(a);
+        CHECK_EQU(a->dns_other.s.unanswered, 1);
+        CHECK_EQU(a->dns.unanswered, 0);
+        CHECK(finding(a, "dns-timeouts") == NULL); /* counted apart: no finding, no event, no score */
+        CHECK(finding(a, "dns-nxdomain") == NULL);
+        CHECK_EQ(a->health, 100);
+        check_nothing_else(a);
+        char *j = tu_report(a);
+        CHECK(tu_json_num(j, "dns.queries") == 0.0);
+        CHECK(tu_json_num(j, "dns.other_ports.queries") == 3.0);
+        CHECK(tu_json_num(j, "dns.other_ports.responses") == 2.0);
+        CHECK(tu_json_num(j, "dns.other_ports.unanswered") == 1.0);
+        CHECK(tu_json_num(j, "dns.other_ports.rcodes.NXDOMAIN") == 1.0);
+        CHECK(tu_json_num(j, "dns.other_ports.response_time_ms.max") == 7.0);
+        CHECK(tu_json_num(j, "dns.other_ports.ports.0.port") == 1053.0); /* most queries first */
+        CHECK(tu_json_num(j, "dns.other_ports.ports.0.queries") == 2.0);
+        CHECK(tu_json_num(j, "dns.other_ports.ports.1.port") == 5300.0);
+        free(j);
+        analysis_free(a);
+}
+
+/* An answer counts only when it answers a query the heuristic took: same client and server, same id, same
+ * question (name, type, class). */
+static void test_other_ports_unmatched(void) {
+        analysis_t *a = tu_analysis(0);
+        other_dns(a, 0, 40001, 5300, 0x0a0a, 0x8180, "nobody.example", 1); /* no query seen */
+        other_dns(a, 1 * MS, 40001, 5300, 0x0b0b, 0x0100, "q.example", 1);
+        other_dns(a, 2 * MS, 40001, 5300, 0x0b0b, 0x8180, "other.example", 1); /* another name */
+        other_dns(a, 3 * MS, 40001, 5300, 0x0b0b, 0x8180, "q.example", 28);    /* another type */
+        other_dns(a, 4 * MS, 40001, 5300, 0x0b0c, 0x8180, "q.example", 1);     /* another id */
+        other_dns(a, 5 * MS, 40009, 5300, 0x0b0b, 0x8180, "q.example", 1);     /* another client port */
+        tu_reset(&msg);
+        tu_dns(&msg, 0x0b0b, 0x8180, "q.example", 1, 1);
+        udp_raw(a, 6 * MS, "10.0.0.99", 5300, CLI, 40001, msg.b, msg.n);       /* another server */
+        CHECK_EQU(a->dns_other.s.queries, 1);
+        CHECK_EQU(a->dns_other.s.responses, 0);
+        /* the answer, its name in other letters (case is not part of a name) */
+        other_dns(a, 8 * MS, 40001, 5300, 0x0b0b, 0x8180, "Q.Example", 1);
+        CHECK_EQU(a->dns_other.s.responses, 1);
+        CHECK_EQ(a->dns_other.s.rt.max_value, 7 * NS_PER_MS);
+        /* answered once: a second copy is not a response */
+        other_dns(a, 9 * MS, 40001, 5300, 0x0b0b, 0x8180, "q.example", 1);
+        CHECK_EQU(a->dns_other.s.responses, 1);
+        check_nothing_else(a);
+        analysis_finish(a);
+        CHECK_EQU(a->dns_other.s.unanswered, 0);
+        analysis_free(a);
+}
+
+/* What must never count: payloads of other protocols and DNS-shaped near misses. */
+static void test_other_ports_not_dns(void) {
+        analysis_t *a = tu_analysis(0);
+        tu_buf_t b = { 0 };
+        /* RTP (RFC 3550: V=2, PT 0, sequence, timestamp, SSRC) and a 160-byte voice payload */
+        static const uint8_t rtp[12] = { 0x80, 0x00, 0x12, 0x34, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x12, 0x34 };
+        tu_put(&b, rtp, sizeof rtp);
+        tu_pattern(&b, 160);
+        udp_raw(a, 0, CLI, 16384, SRV, 5004, b.b, b.n);
+        /* QUIC v1 Initial (long header: version 1, 8-byte connection ids) and a short-header packet */
+        static const uint8_t quic[] = { 0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0x44, 0xd0 };
+        tu_reset(&b);
+        tu_put(&b, quic, sizeof quic);
+        tu_pattern(&b, 1200);
+        udp_raw(a, 1 * MS, CLI, 50000, SRV, 443, b.b, b.n);
+        tu_reset(&b);
+        tu_u8(&b, 0x41);
+        tu_pattern(&b, 60);
+        udp_raw(a, 2 * MS, CLI, 50000, SRV, 443, b.b, b.n);
+        /* patterned and all-zero payloads of every length up to 80 bytes */
+        static const uint8_t zeros[80];
+        for (size_t n = 0; n <= 80; n++) {
+                udp_raw(a, 3 * MS, CLI, 27015, SRV, 27016, NULL, n);
+                udp_raw(a, 4 * MS, CLI, 27015, SRV, 27016, zeros, n);
+        }
+        /* DNS-shaped near misses, each a query to port 5300 */
+        tu_reset(&msg);
+        tu_dns(&msg, 1, 0x0100, "x.example", 1, 0);
+        tu_u8(&msg, 0); /* a byte after the question */
+        udp_raw(a, 5 * MS, CLI, 40001, SRV, 5300, msg.b, msg.n);
+        tu_reset(&msg);
+        tu_dns(&msg, 2, 0x0100, "x.example", 1, 1); /* a query with an answer */
+        udp_raw(a, 6 * MS, CLI, 40001, SRV, 5300, msg.b, msg.n);
+        tu_reset(&msg);
+        tu_dns(&msg, 3, 0x2000, "x.example", 1, 0); /* NOTIFY (opcode 4) */
+        udp_raw(a, 7 * MS, CLI, 40001, SRV, 5300, msg.b, msg.n);
+        tu_reset(&msg);
+        tu_dns(&msg, 4, 0x0140, "x.example", 1, 0); /* Z set */
+        udp_raw(a, 8 * MS, CLI, 40001, SRV, 5300, msg.b, msg.n);
+        tu_reset(&msg);
+        tu_dns(&msg, 5, 0x0103, "x.example", 1, 0); /* an rcode in a query */
+        udp_raw(a, 9 * MS, CLI, 40001, SRV, 5300, msg.b, msg.n);
+        tu_reset(&msg);
+        tu_dns(&msg, 6, 0x0100, "x.example", 0, 0); /* QTYPE 0 */
+        udp_raw(a, 10 * MS, CLI, 40001, SRV, 5300, msg.b, msg.n);
+        tu_reset(&msg);
+        tu_dns(&msg, 7, 0x0100, "x.example", 1, 0);
+        tu_set_be16(&msg, msg.n - 2, 2); /* QCLASS CS (obsolete) */
+        udp_raw(a, 11 * MS, CLI, 40001, SRV, 5300, msg.b, msg.n);
+        static const uint8_t pointer[] = { 0, 8, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1 };
+        udp_raw(a, 12 * MS, CLI, 40001, SRV, 5300, pointer, sizeof pointer); /* a compressed question name */
+        tu_reset(&msg);
+        tu_dns(&msg, 9, 0x0100, "x.example", 1, 0);
+        tu_set_be16(&msg, 10, 3); /* three additional records announced, none there */
+        udp_raw(a, 13 * MS, CLI, 40001, SRV, 5300, msg.b, msg.n);
+        /* NetBIOS name service: DNS's format on port 137 (RFC 1002) */
+        tu_reset(&msg);
+        tu_dns(&msg, 10, 0x0110, "EOGFGLGPCACACACACACACACACACACAAA", 0x20, 0);
+        udp_raw(a, 14 * MS, CLI, 137, "10.0.0.255", 137, msg.b, msg.n);
+        CHECK_EQU(a->dns_other.s.queries, 0);
+        CHECK_EQU(a->dns_other.n_ports, 0);
+        /* the same query well formed is taken, with an EDNS OPT record after its question */
+        tu_reset(&msg);
+        tu_dns(&msg, 11, 0x0120, "x.example", 1, 0);
+        tu_set_be16(&msg, 10, 1);
+        static const uint8_t opt[] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0 };
+        tu_put(&msg, opt, sizeof opt);
+        udp_raw(a, 15 * MS, CLI, 40001, SRV, 5300, msg.b, msg.n);
+        CHECK_EQU(a->dns_other.s.queries, 1);
+        check_nothing_else(a);
+        tu_free(&b);
+        analysis_free(a);
+}
+
+/* A repeated query keeps the first one's time, as on DNS's own ports; the pending table is bounded (a
+ * quarter of max_dns_pending) and does not take room from DNS on its own ports. */
+static void test_other_ports_repeat_and_limit(void) {
+        analysis_t *a = tu_analysis(0);
+        other_dns(a, 0, 40001, 5300, 7, 0x0100, "slow.example", 1);
+        other_dns(a, 1000 * MS, 40001, 5300, 7, 0x0100, "slow.example", 1);
+        other_dns(a, 1010 * MS, 40001, 5300, 7, 0x8180, "slow.example", 1);
+        CHECK_EQU(a->dns_other.s.queries, 2);
+        CHECK_EQU(a->dns_other.s.repeated, 1);
+        CHECK_EQ(a->dns_other.s.rt.max_value, 1010 * NS_PER_MS);
+        analysis_free(a);
+
+        analysis_limits_t lim;
+        analysis_limits_default(&lim);
+        lim.max_dns_pending = 100;
+        a = NULL;
+        CHECK_EQ(analysis_new(&lim, &a), 0);
+        for (uint32_t i = 0; i < 1000; i++)
+                other_dns(a, i, 40001, 5300, (uint16_t) i, 0x0100, "x.example", 1);
+        for (uint32_t i = 0; i < 100; i++)
+                query(a, 1000 + i, (uint16_t) i, "y.example");
+        CHECK_EQU(a->dns_other.s.queries, 1000);
+        CHECK_U(a->dns_other.s.n, <=, 25);
+        CHECK_EQU(a->dns.dropped_pending, 0);
+        analysis_finish(a);
+        CHECK_EQU(a->dns_other.s.unanswered + a->dns_other.s.dropped_pending, 1000);
+        CHECK_EQU(a->dns.unanswered, 100);
+        analysis_free(a);
+}
+
 int main(void) {
         RUN(test_match);
         RUN(test_response_time_quantiles);
@@ -431,6 +627,10 @@ int main(void) {
         RUN(test_dns_over_tcp);
         RUN(test_dns_over_tcp_midstream);
         RUN(test_many_pending);
+        RUN(test_other_ports);
+        RUN(test_other_ports_unmatched);
+        RUN(test_other_ports_not_dns);
+        RUN(test_other_ports_repeat_and_limit);
         tu_free(&pk);
         tu_free(&msg);
         return tu_exit();

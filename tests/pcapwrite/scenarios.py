@@ -276,6 +276,35 @@ def build_dns(path):
         return fr.write(w)
 
 
+def build_dns_other_port(path):
+    """DNS on UDP ports other than DNS's (issue 11, part 7): a resolver on 5300 answering in 4 ms, one on 1053
+    answering NXDOMAIN in 6 ms and leaving a query unanswered, an "answer" on 5300 to nothing asked; around
+    them RTP on 5004 and QUIC-like datagrams on 443 that must not count, and one lookup on port 53 whose
+    figures must be the only ones in dns.* (15 packets)."""
+    fr = Frames()
+    U = lambda dt, src, sport, dst, dport, payload: fr.at(dt, pw.ether(pw.ipv4(src, dst, pw.udp(sport, dport, payload))))  # noqa: E731
+    U(0.000, C4, 41001, S4, 5300, pw.dns_query(0x5301, 'alt.example'))
+    U(0.004, S4, 5300, C4, 41001, pw.dns_response(0x5301, 'alt.example'))
+    U(0.100, C4, 41002, S4, 1053, pw.dns_query(0x1053, 'nx.example', qtype=28))
+    U(0.106, S4, 1053, C4, 41002, pw.dns_response(0x1053, 'nx.example', 'NXDOMAIN', qtype=28))
+    U(0.200, C4, 41003, S4, 1053, pw.dns_query(0x1054, 'lost.example'))
+    U(0.300, S4, 5300, C4, 41009, pw.dns_response(0x7777, 'unasked.example'))
+    U(0.400, C4, 52000, S4, 53, pw.dns_query(0x0053, 'main.example'))
+    U(0.405, S4, 53, C4, 52000, pw.dns_response(0x0053, 'main.example'))
+    for i in range(4):  # RTP (RFC 3550): V=2, PT 0, sequence, timestamp, SSRC, 160 bytes of G.711
+        rtp = struct.pack('!BBHII', 0x80, 0, 1 + i, 0x10000 + 160 * i, 0x1234) + bytes(range(160))
+        U(0.500 + 0.020 * i, C4, 16384, S4, 5004, rtp)
+    # QUIC-like (RFC 9000): an Initial (version 1, an 8-byte DCID, no SCID, no token, length, then packet number
+    # and payload, not really encrypted) and two short-header packets
+    quic_body = bytes((11 * i + 3) & 0xff for i in range(204))
+    U(0.600, C4, 50000, S4, 443, bytes([0xc3, 0, 0, 0, 1, 8]) + bytes(range(1, 9)) + b'\0\0' +
+      struct.pack('!H', 0x4000 | len(quic_body)) + quic_body)
+    U(0.610, S4, 443, C4, 50000, bytes([0x41]) + bytes((7 * i) & 0xff for i in range(80)))
+    U(0.620, C4, 50000, S4, 443, bytes([0x5e]) + bytes((13 * i + 5) & 0xff for i in range(40)))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
 def build_vlan(path):
     """DNS over an 802.1Q tag and over a QinQ (802.1ad + 802.1Q) stack, a TCP handshake and an ARP in a VLAN."""
     fr = Frames()
@@ -783,6 +812,15 @@ SCENARIOS = {
                                          'dns.rcodes': {'NOERROR': 3, 'NXDOMAIN': 1, 'SERVFAIL': 1, 'REFUSED': 1},
                                          'dns.response_time_ms.min': ('near', 3.0), 'tcp.connections': 1,
                                          'tcp.handshakes.completed': 1, 'protocols.udp.packets': 11})),
+    # DNS on other ports is counted apart (dns.other_ports): the dns.* figures are the port-53 lookup's alone
+    'dns-other-port.pcap': (build_dns_other_port, _m(HEALTHY, {
+        'capture.packets': 15, 'dns.queries': 1, 'dns.responses': 1, 'dns.unanswered': 0,
+        'dns.unmatched_responses': 0, 'protocols.dns.packets': 2, 'dns.rcodes': {'NOERROR': 1},
+        'dns.other_ports.queries': 3, 'dns.other_ports.responses': 2, 'dns.other_ports.unanswered': 1,
+        'dns.other_ports.rcodes': {'NOERROR': 1, 'NXDOMAIN': 1},
+        'dns.other_ports.response_time_ms.min': ('near', 4.0), 'dns.other_ports.response_time_ms.max': ('near', 6.0),
+        'dns.other_ports.ports': [{'port': 1053, 'queries': 2}, {'port': 5300, 'queries': 1}],
+        'dns.other_ports.unlisted_port_queries': 0})),
     'vlan.pcap': (build_vlan, {'capture.packets': 8, 'protocols.udp.packets': 4, 'protocols.tcp.packets': 3,
                                'protocols.arp.packets': 1, 'dns.queries': 2, 'dns.responses': 2,
                                'tcp.connections': 1, 'tcp.handshakes.completed': 1}),
