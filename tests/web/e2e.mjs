@@ -150,6 +150,9 @@ async function made(browser) {
     const rc = (json.dns && json.dns.rcodes) || {};
     check(rc.NOERROR === 2 && rc.NXDOMAIN === 1 && rc.SERVFAIL === 1, 'made: report JSON has the rcodes written (2 NOERROR, 1 NXDOMAIN, 1 SERVFAIL)', rc);
     await checkFigures(w.page, json, 'made', Object.keys(rc).map((k) => 'dns.rcodes.' + k));
+    const op = (json.dns && json.dns.other_ports) || {};
+    check(op.queries === 1 && op.responses === 1, 'made: the query and answer on port 5300 are in dns.other_ports', op);
+    await checkFigures(w.page, json, 'made', ['dns.other_ports.queries', 'dns.other_ports.responses']);
     await shot(w.page, 'report-made');
     // Copy button of a finding, if there is one.
     const copy = w.page.locator('#findings .f-filter button').first();

@@ -112,6 +112,9 @@ export function madeCapture() {
     add(udp(S, C, 53, 40000 + i, dnsResponse(0x1000 + i, n, rc)), 0.004 + i * 0.01);
   });
   add(udp(C, S, 40100, 53, dnsQuery(0x2000, 'nobody-answers.example.test')));
+  // DNS on another port (a local resolver on 5300): counted apart, in dns.other_ports
+  add(udp(C, S, 40200, 5300, dnsQuery(0x3000, 'other-port.example.test')));
+  add(udp(S, C, 5300, 40200, dnsResponse(0x3000, 'other-port.example.test', 0)), 0.003);
   // TCP: client 10.20.0.1:50000 → 10.20.0.80:80
   const cs = 1000;
   const ss = 5000;

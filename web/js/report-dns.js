@@ -11,7 +11,12 @@ const RCODE_TONE = { NOERROR: 'ok', NXDOMAIN: 'warn', SERVFAIL: 'bad', REFUSED: 
 export function renderDns(r) {
   const d = r.dns;
   const c = card('dns', 'DNS', 'Queries and responses are matched by id, addresses and ports. Names are shown exactly as they appear in the packets.');
-  if (!d || (!d.queries && !d.responses)) { c.appendChild(empty('No DNS message in this capture.')); return c; }
+  const other = d && d.other_ports && isNum(d.other_ports.queries) && d.other_ports.queries > 0 ? otherPorts(d.other_ports) : null;
+  if (!d || (!d.queries && !d.responses)) {
+    c.appendChild(empty(other ? 'No DNS message on the DNS ports (53, 5353, 5355).' : 'No DNS message in this capture.'));
+    if (other) c.appendChild(other);
+    return c;
+  }
   c.appendChild(tiles(
     tile('Queries', fmtInt(d.queries), { metric: 'dns.queries' }),
     tile('Responses', fmtInt(d.responses), { metric: 'dns.responses' }),
@@ -67,7 +72,23 @@ export function renderDns(r) {
       }), { caption: title }));
     if (total > Math.min(50, list.length)) c.appendChild(el('p', { class: 'chart-note', text: `Showing ${fmtInt(Math.min(50, list.length))} of ${fmtInt(total)}.` }));
   }
+  if (other) c.appendChild(other);
   const more = moreFigures(d, ['unanswered_multicast', 'unmatched_responses', 'tcp_messages', 'truncated_responses', 'pending_dropped'], 'dns');
   if (more) c.appendChild(more);
   return c;
+}
+
+// DNS that a strict heuristic found on other UDP ports: counted apart, in no other figure of the report.
+function otherPorts(o) {
+  const box = el('div', { class: 'dns-other-ports' }, el('h3', { text: 'DNS on other ports' }));
+  box.appendChild(el('p', { class: 'chart-note', text: 'Queries that parse in full on UDP ports other than 53, 5353 and 5355, and the answers that match them. Counted here only.' }));
+  const ports = Array.isArray(o.ports) ? o.ports.filter((p) => p && isNum(p.port)).map((p) => `${p.port} (${fmtInt(p.queries)})`).join(', ') : '';
+  box.appendChild(table(['Figure', { label: 'Value', num: true }], [
+    ['Queries', fmtInt(o.queries), 'dns.other_ports.queries'],
+    ['Responses', fmtInt(o.responses), 'dns.other_ports.responses'],
+    ['Unanswered', fmtInt(o.unanswered), 'dns.other_ports.unanswered'],
+    ['Median response', fmtMs(get(o, 'response_time_ms.p50')), 'dns.other_ports.response_time_ms.p50'],
+  ].map(([k, v, m]) => el('tr', {}, el('th', { scope: 'row', text: k }), td(v, { num: true, metric: m }))), { caption: 'DNS on other ports' }));
+  if (ports) box.appendChild(el('p', { text: 'Ports (queries): ' + ports }));
+  return box;
 }
