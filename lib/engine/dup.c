@@ -9,8 +9,11 @@
 #include "engine.h"
 #include "util/hash.h"
 
-#define DUP_HASHED_BYTES 128     /* IP header + transport header + start of payload: the transport
-                                  * checksum in there covers the rest */
+/* Bytes hashed from the IP header on: the IPv4 header and the first 44 bytes after it, or the IPv6 header and
+ * 40 after it (a TCP header with its checksum, which covers the rest; a UDP header with its own, or an IPv6
+ * extension header). */
+#define DUP_HASHED_V4 64
+#define DUP_HASHED_V6 80
 
 int dup_init(dup_state_t *d, uint64_t seed) {
         *d = (dup_state_t) { .seed = seed };
@@ -33,20 +36,25 @@ void dup_done(dup_state_t *d) {
 }
 
 bool dup_key_make(const dup_state_t *d, const packet_t *p, dup_key_t *ret) {
-        uint8_t buf[DUP_HASHED_BYTES];
         if (!p->ip_hdr || p->ip_hdr_caplen < 20)
                 return false;
-        size_t n = p->ip_hdr_caplen < sizeof buf ? p->ip_hdr_caplen : sizeof buf;
-        memcpy(buf, p->ip_hdr, n);
-        bool v4 = (buf[0] >> 4) == 4;
+        bool v4 = (p->ip_hdr[0] >> 4) == 4;
+        size_t n = v4 ? DUP_HASHED_V4 : DUP_HASHED_V6;
+        if (n > p->ip_hdr_caplen)
+                n = p->ip_hdr_caplen;
+        /* the first 16 bytes hold the TTL and checksum (IPv4) or the hop limit (IPv6): cleared in a copy */
+        uint8_t head[16] = { 0 };
+        size_t nh = n < sizeof head ? n : sizeof head;
+        memcpy(head, p->ip_hdr, nh);
         if (v4) {
-                buf[8] = 0;              /* TTL */
-                buf[10] = buf[11] = 0;   /* header checksum, which covers the TTL */
-        } else if (n >= 8)
-                buf[7] = 0;              /* hop limit */
-        uint64_t h = hash_bytes(d->seed, buf, n);
+                head[8] = 0;             /* TTL */
+                head[10] = head[11] = 0; /* header checksum, which covers the TTL */
+        } else
+                head[7] = 0;             /* hop limit */
+        uint64_t h = hash_update(d->seed ^ ((uint64_t) p->ip_len << 8 | n), head, nh);
+        h = hash_update(h, p->ip_hdr + nh, n - nh);
         *ret = (dup_key_t) {
-                .hash = hash_mix64(h ^ p->ip_len),
+                .hash = hash_mix64(h),
                 .strong = v4 ? p->ip_id != 0 : p->frag,
         };
         return true;
@@ -66,12 +74,13 @@ const dup_slot_t *dup_find(const dup_state_t *d, const dup_key_t *k, int64_t ts)
 bool dup_is_copy(const dup_slot_t *orig, bool strong, int64_t ts, uint64_t flow_id, uint64_t rev_packets) {
         if (strong)
                 return ts - orig->ts <= DUP_WINDOW_STRONG;
-        return ts - orig->ts <= DUP_WINDOW_WEAK && orig->flow_id == flow_id && orig->rev_packets == rev_packets;
+        return ts - orig->ts <= DUP_WINDOW_WEAK && orig->flow_id == (uint32_t) flow_id &&
+               orig->rev_packets == (uint32_t) rev_packets;
 }
 
 void dup_remember(dup_state_t *d, const dup_key_t *k, int64_t ts, uint64_t flow_id, uint64_t rev_packets) {
         *dup_slot(d, k->hash) = (dup_slot_t) {
-                .hash = k->hash, .ts = ts ? ts : 1, .flow_id = flow_id, .rev_packets = rev_packets,
+                .hash = k->hash, .ts = ts ? ts : 1, .flow_id = (uint32_t) flow_id, .rev_packets = (uint32_t) rev_packets,
         };
 }
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DUP_SLOTS 4096                   /* recent packets remembered, direct-mapped by hash */
+#define DUP_SLOTS 2048                   /* recent packets remembered, direct-mapped by hash (48 KiB) */
 #define DUP_WINDOW_STRONG (50 * 1000000LL) /* ns: copy of a datagram with an identification */
 #define DUP_WINDOW_WEAK (5 * 1000000LL)    /* ns: copy of a datagram without one */
 #define DUP_PAIRS 1024                   /* last packet time per ordered host pair (packets outside flows) */
@@ -15,8 +15,8 @@
 typedef struct dup_slot {
         uint64_t hash;
         int64_t ts;
-        uint64_t flow_id;        /* the original's flow id + 1; 0: no flow */
-        uint64_t rev_packets;    /* packets its flow had in the other direction after it */
+        uint32_t flow_id;        /* the original's flow id + 1 (low bits); 0: no flow */
+        uint32_t rev_packets;    /* packets its flow had in the other direction after it (low bits) */
 } dup_slot_t;
 
 typedef struct dup_state {

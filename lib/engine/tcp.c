@@ -585,8 +585,8 @@ ack:
                                 dupack = true;
                         }
                 }
-                if (r->n_holes && (dupack || t->n_sack))
-                        tcp_holes_reported(r, ack, dupack, t, ts);
+                if (r->n_holes && (dupack || t->n_sack) && !t->has_ts)
+                        tcp_holes_reported(r, ack, dupack, t, ts); /* used without timestamps only */
                 for (int i = 0; i < t->n_sack; i++) {
                         uint32_t re = t->sack[i][1];
                         if (i == 0 && (seq_le(re, ack) || (t->n_sack > 1 && seq_le(re, t->sack[1][1]) &&

@@ -16,11 +16,11 @@ static inline uint64_t hash_mix64(uint64_t h) {
         return h;
 }
 
-/* A seeded hash of n bytes, eight at a time (the tail zero-padded), finalised; the length is mixed in so
- * runs that differ only by trailing zero bytes differ. */
-static inline uint64_t hash_bytes(uint64_t seed, const void *p, size_t n) {
+/* Runs of bytes into a hash state, eight at a time (the tail zero-padded): update() as often as needed, then
+ * hash_mix64() the state. A run's length should be mixed into the seed when runs may differ only by trailing
+ * zero bytes. */
+static inline uint64_t hash_update(uint64_t h, const void *p, size_t n) {
         const uint8_t *b = p;
-        uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
         while (n >= 8) {
                 uint64_t w;
                 memcpy(&w, b, 8);
@@ -35,5 +35,10 @@ static inline uint64_t hash_bytes(uint64_t seed, const void *p, size_t n) {
                 h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
                 h = h << 31 | h >> 33;
         }
-        return hash_mix64(h);
+        return h;
+}
+
+/* A seeded hash of n bytes, finalised; the length is mixed in. */
+static inline uint64_t hash_bytes(uint64_t seed, const void *p, size_t n) {
+        return hash_mix64(hash_update(seed ^ (n * 0x9e3779b97f4a7c15ULL), p, n));
 }
