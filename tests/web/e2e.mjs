@@ -394,7 +394,9 @@ async function refusals(browser) {
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 2048 });
     await page.goto(srv.base + '/');
     await page.locator('#queue .dot').first().waitFor();
-    await page.setInputFiles('#file', writeTmp('cancelled.pcap', Buffer.from(madeCapture().bytes)));
+    // 256 KiB: far more than a first chunk the browser may send before its throttling applies (a capture of
+    // a few KiB could reach the server whole before the click, and then rightly become a task)
+    await page.setInputFiles('#file', writeTmp('cancelled.pcap', Buffer.concat([Buffer.from(madeCapture().bytes), Buffer.alloc(256 * 1024)])));
     await page.locator('#cancel').waitFor();
     check(await page.locator('#pick').isDisabled(), 'no second upload can start while one is sending');
     await page.locator('#cancel').click();
