@@ -72,7 +72,7 @@ static uint8_t alarm_msg[IPC_MESSAGE_MAX];
 static size_t alarm_msg_len = 0;
 
 typedef struct job {
-        char task_id[IPC_TASK_ID_LEN + 1];
+        char task_id[ID_LEN + 1];
         ipc_job_t params;
         int sock;
         int capture_fd, json_fd, html_fd;
@@ -117,7 +117,7 @@ static void prepare_timeout_message(const job_t *j) {
         ipc_header_t h = { .type = IPC_ERROR, .length = sizeof(ipc_error_t) };
         ipc_error_t e = { .code = ERROR_TIMEOUT };
 
-        memcpy(h.task_id, j->task_id, IPC_TASK_ID_LEN);
+        memcpy(h.task_id, j->task_id, ID_LEN);
         snprintf(e.message, sizeof(e.message), "timeout: the analysis took longer than %" PRIu32 " s",
                  j->params.timeout_s);
         memcpy(alarm_msg, &h, sizeof(h));
@@ -170,8 +170,8 @@ static int receive_job(job_t *j) {
                 return log_error_errno(EBADMSG, NULL, "ipc-error", "Expected JOB, got message type %" PRIu32,
                                        h.type);
         }
-        memcpy(j->task_id, h.task_id, IPC_TASK_ID_LEN);
-        j->task_id[IPC_TASK_ID_LEN] = 0;
+        memcpy(j->task_id, h.task_id, ID_LEN);
+        j->task_id[ID_LEN] = 0;
         j->params = p.job;
         j->capture_fd = fd;
 
@@ -182,7 +182,7 @@ static int receive_job(job_t *j) {
                         return log_error_errno(r, j->task_id, "ipc-error",
                                                "Failed to receive the report fds: %m");
                 if (h.type != IPC_JOB_FD || p.job_fd.which != which ||
-                    memcmp(h.task_id, j->task_id, IPC_TASK_ID_LEN) != 0) {
+                    memcmp(h.task_id, j->task_id, ID_LEN) != 0) {
                         safe_close(fd);
                         return log_error_errno(EBADMSG, j->task_id, "ipc-error",
                                                "Expected JOB_FD %" PRIu32 " for the same task", which);

@@ -1,7 +1,6 @@
 /* pcapd-reaper: a oneshot that expires old reports and removes orphaned files. Idempotent, and safe
  * beside a running pcapd-web: every change is a guarded single-row transition, and files that may be
  * in flight (an upload being written, a report linked just before its row is committed) are left alone. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "log/log.h"
+#include "state/state-dir.h"
 #include "store/store.h"
 #include "util/macro.h"
 
@@ -24,7 +24,7 @@ static char *arg_state_dir;
 static uint64_t arg_retention_ms = UINT64_C(24) * 3600 * 1000;
 
 typedef struct id_list {
-        char (*ids)[STORE_ID_LEN + 1];
+        char (*ids)[ID_LEN + 1];
         size_t n, alloc;
 } id_list_t;
 
@@ -128,99 +128,41 @@ static int collect(const store_task_t *t, void *userdata) {
                 l->ids = p;
                 l->alloc = na;
         }
-        memcpy(l->ids[l->n++], t->id, STORE_ID_LEN + 1);
+        memcpy(l->ids[l->n++], t->id, ID_LEN + 1);
         return 0;
 }
 
-static bool is_id(const char *s, size_t n) {
-        if (n != STORE_ID_LEN)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-                        return false;
-        return true;
-}
-
-static void remove_file(int dirfd, const char *name, const char *id, const char *why, unsigned *count) {
-        if (unlinkat(dirfd, name, 0) == 0) {
-                (*count)++;
-                log_info(id, "file-removed", "Removed %s (%s)", name, why);
-        } else if (errno != ENOENT)
-                log_warning_errno(errno, id, "file-remove-failed", "Failed to remove %s: %m", name);
-}
-
-/* uploads/<id> is kept while its task is queued or processing; reports/<id>.json|html while completed
- * (reports of a processing task may exist for an instant between link and commit). */
-static void sweep_dir(store_t *s, int dirfd, bool reports, unsigned *removed) {
-        DIR *d = fdopendir(dup(dirfd));
-        struct dirent *de;
-        time_t now = time(NULL);
-
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                const char *name = de->d_name;
-                size_t n = strlen(name);
-                char id[STORE_ID_LEN + 1];
-                store_task_t t;
-                struct stat st;
-                int r;
-
-                if (name[0] == '.')
-                        continue;
-                if (reports) {
-                        if (n != STORE_ID_LEN + 5 || (strcmp(name + STORE_ID_LEN, ".json") != 0 &&
-                                                      strcmp(name + STORE_ID_LEN, ".html") != 0))
-                                continue;
-                } else if (n != STORE_ID_LEN)
-                        continue;
-                if (!is_id(name, STORE_ID_LEN))
-                        continue;
-                memcpy(id, name, STORE_ID_LEN);
-                id[STORE_ID_LEN] = 0;
-                if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-                        continue;
-
-                r = store_task_get(s, id, &t);
-                if (r == -ENOENT) {
-                        if (now - st.st_mtime >= ORPHAN_GRACE_S)
-                                remove_file(dirfd, name, id, "no task", removed);
-                        continue;
-                }
-                if (r < 0) {
-                        log_warning_errno(r, id, "store-error", "Failed to read the task: %m");
-                        continue;
-                }
-                if (reports ? (t.status == TASK_FAILED || t.status == TASK_EXPIRED)
-                            : (t.status == TASK_COMPLETED || t.status == TASK_FAILED || t.status == TASK_EXPIRED))
-                        remove_file(dirfd, name, id, task_status_to_string(t.status), removed);
-        }
-        closedir(d);
+static void on_removed(const char *id, const char *dir, const char *name, const char *why, int error,
+                       void *userdata) {
+        if (error == 0)
+                log_info(id, "file-removed", "Removed %s/%s (%s)", dir, name, why);
+        else
+                log_warning_errno(error, id, "file-remove-failed", "Failed to remove %s/%s: %m", dir, name);
 }
 
 int main(int argc, char **argv) {
-        _cleanup_close_ int state_fd = -1, uploads_fd = -1, reports_fd = -1;
+        _cleanup_(state_dir_close) state_dir_t sd = STATE_DIR_NULL;
         id_list_t expired = {};
-        unsigned n_expired = 0, removed = 0;
+        unsigned n_expired = 0;
         store_t *s = NULL;
         char path[4096];
         int64_t now, cutoff;
-        int r;
+        int r, removed;
 
         log_open("pcapd-reaper", LOG_TARGET_AUTO);
         r = parse_args(argc, argv);
         if (r != 0)
                 return r > 0 ? 0 : 2;
 
-        state_fd = open(arg_state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (state_fd < 0)
-                return log_error_errno(errno, NULL, "state-dir-failed", "Failed to open %s: %m", arg_state_dir), 1;
-        uploads_fd = openat(state_fd, "uploads", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        reports_fd = openat(state_fd, "reports", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        snprintf(path, sizeof(path), "%s/pcapd.db", arg_state_dir);
-        r = store_open(path, &s);
+        r = state_dir_open(&sd, arg_state_dir, false);
         if (r < 0)
-                return log_error_errno(r, NULL, "store-open-failed", "Failed to open %s: %m", path), 1;
+                return log_error_errno(r, NULL, "state-dir-failed", "Failed to open %s: %m", arg_state_dir), 1;
+        r = state_dir_db_path(&sd, path, sizeof(path));
+        if (r >= 0)
+                r = store_open(path, &s);
+        if (r < 0)
+                return log_error_errno(r, NULL, "store-open-failed", "Failed to open the database of %s: %m",
+                                       arg_state_dir), 1;
 
         now = store_now_ms();
         cutoff = now - (int64_t) arg_retention_ms;
@@ -232,7 +174,6 @@ int main(int argc, char **argv) {
         }
         for (size_t i = 0; i < expired.n; i++) {
                 const char *id = expired.ids[i];
-                char name[STORE_ID_LEN + 8];
 
                 /* row first: once expired, the frontend answers 410 and never serves the files again */
                 r = store_task_expire(s, id, now);
@@ -243,29 +184,26 @@ int main(int argc, char **argv) {
                         continue;
                 }
                 n_expired++;
-                if (reports_fd >= 0) {
-                        snprintf(name, sizeof(name), "%s.json", id);
-                        (void) unlinkat(reports_fd, name, 0);
-                        snprintf(name, sizeof(name), "%s.html", id);
-                        (void) unlinkat(reports_fd, name, 0);
-                }
-                if (uploads_fd >= 0)
-                        (void) unlinkat(uploads_fd, id, 0);
+                state_reports_unlink(&sd, id);
+                (void) state_capture_unlink(&sd, id);
                 log_info(id, "task-expired", "Report expired and deleted");
         }
         free(expired.ids);
 
-        if (uploads_fd >= 0)
-                sweep_dir(s, uploads_fd, false, &removed);
-        if (reports_fd >= 0)
-                sweep_dir(s, reports_fd, true, &removed);
+        /* a running pcapd-web may be between linking reports and committing the row (in flight), and an
+         * upload being stored has no row yet (the grace period) */
+        removed = state_dir_sweep(&sd, s, true, now / 1000, ORPHAN_GRACE_S, on_removed, NULL);
+        if (removed < 0) {
+                log_warning_errno(removed, NULL, "sweep-failed", "Failed to sweep the state directory: %m");
+                removed = 0;
+        }
 
         {
                 char f1[48], f2[48];
                 log_struct_errno(LOG_INFO, 0, NULL, "reaper-done",
                                  LOG_FIELDS(LOG_FIELD(f1, "PCAPD_EXPIRED=%u", n_expired),
-                                            LOG_FIELD(f2, "PCAPD_ORPHANS_REMOVED=%u", removed)),
-                                 "Expired %u tasks, removed %u orphaned files", n_expired, removed);
+                                            LOG_FIELD(f2, "PCAPD_ORPHANS_REMOVED=%d", removed)),
+                                 "Expired %u tasks, removed %d orphaned files", n_expired, removed);
         }
         store_close(s);
         free(arg_state_dir);

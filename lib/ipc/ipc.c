@@ -33,15 +33,6 @@ static unsigned ipc_fds_for_type(uint32_t type) {
         return type == IPC_JOB || type == IPC_JOB_FD ? 1 : 0;
 }
 
-bool ipc_task_id_is_valid(const char task_id[IPC_TASK_ID_LEN]) {
-        for (size_t i = 0; i < IPC_TASK_ID_LEN; i++) {
-                char c = task_id[i];
-                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-                        return false;
-        }
-        return true;
-}
-
 static bool text_is_terminated(const char *s, size_t size) {
         return memchr(s, 0, size) != NULL;
 }
@@ -108,7 +99,7 @@ int ipc_decode(const void *buf, size_t len, unsigned n_fds, ipc_header_t *ret_he
                 return -EBADMSG;
         if (n_fds != ipc_fds_for_type(h.type))
                 return -EBADMSG;
-        if (!ipc_task_id_is_valid(h.task_id))
+        if (!id_is_valid(h.task_id, ID_LEN))
                 return -EBADMSG;
 
         r = ipc_payload_validate(h.type, (const uint8_t *) buf + sizeof(h));
@@ -122,7 +113,7 @@ int ipc_decode(const void *buf, size_t len, unsigned n_fds, ipc_header_t *ret_he
         return 0;
 }
 
-int ipc_send(int sock, uint32_t type, const char task_id[IPC_TASK_ID_LEN], const void *payload, size_t len,
+int ipc_send(int sock, uint32_t type, const char task_id[ID_LEN], const void *payload, size_t len,
              int fd) {
         int size = ipc_payload_size(type);
         if (size < 0 || len != (size_t) size || !task_id || (!payload && len > 0))
@@ -131,7 +122,7 @@ int ipc_send(int sock, uint32_t type, const char task_id[IPC_TASK_ID_LEN], const
                 return -EINVAL;
 
         ipc_header_t h = { .type = type, .length = (uint32_t) len };
-        memcpy(h.task_id, task_id, IPC_TASK_ID_LEN);
+        memcpy(h.task_id, task_id, ID_LEN);
 
         struct iovec iov[2] = {
                 { .iov_base = &h, .iov_len = sizeof(h) },

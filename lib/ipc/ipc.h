@@ -6,12 +6,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util/id.h" /* ID_LEN: task ids travel as ID_LEN hex digits, no NUL */
+
 /* Carried over AF_UNIX SOCK_SEQPACKET, one message per packet.
  * Rule (STYLE.md 6): at most one fd per message, so a job is JOB (capture fd) + JOB_FD (json fd) +
  * JOB_FD (html fd), in that order, then the analyzer answers with PROGRESS* then DONE or ERROR. */
 
 #define IPC_PROTOCOL_VERSION 1
-#define IPC_TASK_ID_LEN 32   /* 128-bit id as lower-case hex, no NUL in the wire format */
 #define IPC_TEXT_MAX 256     /* bounded strings inside payloads, NUL-terminated within the array */
 
 typedef enum ipc_type {
@@ -26,7 +27,7 @@ typedef enum ipc_type {
 typedef struct ipc_header {
         uint32_t type;
         uint32_t length;                  /* payload length, must equal the size for the type */
-        char task_id[IPC_TASK_ID_LEN];
+        char task_id[ID_LEN];
 } ipc_header_t;
 
 typedef struct ipc_job {
@@ -83,7 +84,7 @@ int ipc_payload_size(uint32_t type);
 
 /* Sends one message (MSG_NOSIGNAL) with its fd: exactly one for JOB/JOB_FD (borrowed: the peer gets a
  * duplicate), -1 for the others. len must be the type's size. 0, -EINVAL, or -errno (-EPIPE, -EAGAIN). */
-int ipc_send(int sock, uint32_t type, const char task_id[IPC_TASK_ID_LEN], const void *payload, size_t len,
+int ipc_send(int sock, uint32_t type, const char task_id[ID_LEN], const void *payload, size_t len,
              int fd);
 
 /* Receives one message: header into *ret_header, payload into ret_payload (payload_max bytes; a union of
@@ -96,12 +97,10 @@ int ipc_recv(int sock, ipc_header_t *ret_header, void *ret_payload, size_t paylo
 
 /* Pure decoder used by ipc_recv() and the fuzzer: validates one received record of len bytes that came
  * with n_fds fds. Checks: a known type, length == the type's size == len - header, exactly one fd for JOB
- * and JOB_FD and none otherwise, a task id of IPC_TASK_ID_LEN lower-case hex digits, and the payload
+ * and JOB_FD and none otherwise, a task id of ID_LEN lower-case hex digits, and the payload
  * (strings NUL-terminated within their arrays, JOB_FD which 0/1, finite percent in -1..100, health 0..100,
  * error code 1..255). Returns 0 (header and payload copied out), -EBADMSG when malformed, -EPROTO for a
  * JOB of another protocol version, -ENOBUFS when payload_max is too small, -EINVAL on NULL arguments. */
 int ipc_decode(const void *buf, size_t len, unsigned n_fds, ipc_header_t *ret_header, void *ret_payload,
                size_t payload_max);
 
-/* True when task_id is IPC_TASK_ID_LEN lower-case hex digits (no NUL: the wire format is fixed-width). */
-bool ipc_task_id_is_valid(const char task_id[IPC_TASK_ID_LEN]);

@@ -357,7 +357,7 @@ int store_count(store_t *s, uint64_t ret_counts[_TASK_STATUS_MAX]) {
 }
 
 typedef struct recover_item {
-        char id[STORE_ID_LEN + 1];
+        char id[ID_LEN + 1];
         bool present;
 } recover_item_t;
 

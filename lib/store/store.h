@@ -4,7 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define STORE_ID_LEN 32              /* 128-bit id, lower-case hex */
+#include "util/id.h"
+
 #define STORE_FILENAME_MAX 256
 #define STORE_TEXT_MAX 256
 
@@ -21,7 +22,7 @@ typedef struct store store_t;
 
 /* One row of the tasks table. Times are milliseconds since the epoch, 0 when not set. */
 typedef struct store_task {
-        char id[STORE_ID_LEN + 1];
+        char id[ID_LEN + 1];
         char filename[STORE_FILENAME_MAX];
         task_status_t status;
         uint64_t file_size;

@@ -35,7 +35,7 @@ static int failures = 0;
                 }                                                                              \
         } while (0)
 
-static const char TEST_TASK[IPC_TASK_ID_LEN + 1] = "00112233445566778899aabbccddeeff";
+static const char TEST_TASK[ID_LEN + 1] = "00112233445566778899aabbccddeeff";
 
 typedef struct job_result {
         unsigned n_progress;
@@ -200,7 +200,7 @@ static void job_collect(int sock, pid_t pid, int capture_fd, int json_fd, int ht
                         break;
                 }
                 safe_close(fd);
-                if (memcmp(h.task_id, TEST_TASK, IPC_TASK_ID_LEN) != 0)
+                if (memcmp(h.task_id, TEST_TASK, ID_LEN) != 0)
                         res->bad_message = true;
                 if (res->done || res->error)
                         res->extra_after_end = true;

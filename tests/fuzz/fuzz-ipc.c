@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 /* what was accepted is exactly what the protocol allows */
                 int expect = ipc_payload_size(h.type);
                 if (expect < 0 || h.length != (uint32_t) expect || size - 1 != sizeof(h) + h.length ||
-                    (size_t) expect > max || !ipc_task_id_is_valid(h.task_id) ||
+                    (size_t) expect > max || !id_is_valid(h.task_id, ID_LEN) ||
                     memcmp(&payload, copy + sizeof(h), h.length) != 0)
                         abort();
                 if (h.type == IPC_PROGRESS && (!memchr(payload.progress.phase, 0, sizeof(payload.progress.phase)) ||
@@ -69,7 +69,7 @@ static uint64_t rng(void) {
 static size_t valid_record(uint8_t *buf, uint32_t type) {
         ipc_header_t h = { .type = type, .length = (uint32_t) ipc_payload_size(type) };
         uint8_t p[sizeof(ipc_error_t)] = {};
-        memcpy(h.task_id, "0123456789abcdef0123456789abcdef", IPC_TASK_ID_LEN);
+        memcpy(h.task_id, "0123456789abcdef0123456789abcdef", ID_LEN);
         if (type == IPC_JOB) {
                 ipc_job_t j = { .version = IPC_PROTOCOL_VERSION, .timeout_s = 5 };
                 memcpy(p, &j, sizeof(j));

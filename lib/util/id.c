@@ -1,5 +1,5 @@
 /* Task ids from getrandom(): unguessable, so knowing one id tells nothing about another. */
-#include "id.h"
+#include "util/id.h"
 
 #include <errno.h>
 #include <sys/random.h>

@@ -1,0 +1,158 @@
+/* lib/state: the state directory's layout and its rules, on a real directory and a real SQLite store. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state/state-dir.h"
+#include "util/macro.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                           \
+        do {                                                                                  \
+                if (!(cond)) {                                                                \
+                        fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
+                        failures++;                                                           \
+                }                                                                             \
+        } while (0)
+
+static bool exists(int dir_fd, const char *name) {
+        struct stat st;
+        return fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static void touch(int dir_fd, const char *name) {
+        int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+        CHECK(fd >= 0);
+        safe_close(fd);
+}
+
+static void add(store_t *s, const char *id, task_status_t st) {
+        store_task_t t = { .status = TASK_QUEUED, .uploaded_at = 1 };
+        snprintf(t.id, sizeof(t.id), "%s", id);
+        snprintf(t.filename, sizeof(t.filename), "x.pcap");
+        CHECK(store_task_add(s, &t) == 0);
+        if (st == TASK_QUEUED)
+                return;
+        CHECK(store_task_start(s, id, 2) == 0);
+        if (st == TASK_COMPLETED)
+                CHECK(store_task_complete(s, id, 3, 4, 1, 100, 0, false) == 0);
+        else if (st == TASK_FAILED)
+                CHECK(store_task_fail(s, id, 3, 4, "x") == 0);
+}
+
+int main(void) {
+        char tmpl[] = "/tmp/test-state-XXXXXX", path[4096], name[64];
+        const char *q = "00000000000000000000000000000001", *p = "00000000000000000000000000000002",
+                   *c = "00000000000000000000000000000003", *f = "00000000000000000000000000000004",
+                   *none = "00000000000000000000000000000005";
+        state_dir_t sd = STATE_DIR_NULL;
+        store_t *s = NULL;
+        int fd;
+
+        CHECK(mkdtemp(tmpl));
+        snprintf(path, sizeof(path), "%s/state", tmpl);
+
+        /* without create, a missing directory is an error, missing subdirectories are not */
+        CHECK(state_dir_open(&sd, path, false) == -ENOENT);
+        CHECK(mkdir(path, 0750) == 0);
+        CHECK(state_dir_open(&sd, path, false) == 0 && sd.uploads_fd < 0 && sd.reports_fd < 0);
+        CHECK(state_dir_sweep(&sd, NULL, true, 0, 0, NULL, NULL) == 0);
+        state_dir_close(&sd);
+        CHECK(state_dir_open(&sd, path, true) == 0 && sd.uploads_fd >= 0 && sd.reports_fd >= 0);
+
+        CHECK(state_dir_db_path(&sd, name, 8) == -ENAMETOOLONG);
+        {
+                char db[4096];
+                CHECK(state_dir_db_path(&sd, db, sizeof(db)) == 0);
+                CHECK(store_open(db, &s) == 0);
+        }
+
+        /* ids are checked before any name is built */
+        CHECK(state_capture_create(&sd, "../x") == -EINVAL);
+        CHECK(state_capture_open(&sd, "0123") == -EINVAL);
+
+        /* a capture: created once, then exists, then goes */
+        fd = state_capture_create(&sd, q);
+        CHECK(fd >= 0);
+        safe_close(fd);
+        CHECK(state_capture_create(&sd, q) == -EEXIST);
+        CHECK(state_capture_exists(&sd, q));
+
+        /* a report: an unnamed file gets its name */
+        fd = state_report_open_tmpfile(&sd);
+        CHECK(fd >= 0);
+        CHECK(write(fd, "{}", 2) == 2);
+        CHECK(state_report_link(&sd, fd, c, STATE_REPORT_JSON) == 0);
+        safe_close(fd);
+        fd = state_report_open_tmpfile(&sd); /* a second report of that name replaces the first */
+        CHECK(fd >= 0);
+        CHECK(state_report_link(&sd, fd, c, STATE_REPORT_JSON) == 0);
+        safe_close(fd);
+        state_report_name(c, STATE_REPORT_JSON, name, sizeof(name));
+        CHECK(exists(sd.reports_fd, name));
+
+        /* the reserve */
+        CHECK(state_reserve_make(&sd) == 0);
+        CHECK(exists(sd.dir_fd, STATE_RESERVE_NAME));
+        CHECK(state_reserve_release(&sd) == 0);
+        CHECK(!exists(sd.dir_fd, STATE_RESERVE_NAME));
+
+        /* the sweep's rules */
+        add(s, q, TASK_QUEUED);
+        add(s, p, TASK_PROCESSING);
+        add(s, c, TASK_COMPLETED);
+        add(s, f, TASK_FAILED);
+        touch(sd.uploads_fd, p);
+        touch(sd.uploads_fd, c);
+        touch(sd.uploads_fd, f);
+        touch(sd.uploads_fd, none);
+        touch(sd.uploads_fd, "not-ours");
+        snprintf(name, sizeof(name), "%s.html", p);
+        touch(sd.reports_fd, name);
+        snprintf(name, sizeof(name), "%s.json", f);
+        touch(sd.reports_fd, name);
+        snprintf(name, sizeof(name), "%s.json", none);
+        touch(sd.reports_fd, name);
+
+        /* the reaper's way: in flight, a grace for files of no task */
+        CHECK(state_dir_sweep(&sd, s, true, time(NULL), 900, NULL, NULL) == 3);
+        CHECK(exists(sd.uploads_fd, q) && exists(sd.uploads_fd, p));          /* queued, processing: kept */
+        CHECK(!exists(sd.uploads_fd, c) && !exists(sd.uploads_fd, f));        /* finished: removed */
+        CHECK(exists(sd.uploads_fd, none));                                   /* no task, young: kept */
+        CHECK(exists(sd.uploads_fd, "not-ours"));
+        snprintf(name, sizeof(name), "%s.html", p);
+        CHECK(exists(sd.reports_fd, name));                                   /* processing, in flight */
+        snprintf(name, sizeof(name), "%s.json", f);
+        CHECK(!exists(sd.reports_fd, name));                                  /* failed */
+        state_report_name(c, STATE_REPORT_JSON, name, sizeof(name));
+        CHECK(exists(sd.reports_fd, name));                                   /* completed */
+
+        /* pcapd-web's start: nothing in flight, no grace */
+        CHECK(state_dir_sweep(&sd, s, false, time(NULL), 0, NULL, NULL) == 3);
+        CHECK(!exists(sd.uploads_fd, none));
+        snprintf(name, sizeof(name), "%s.html", p);
+        CHECK(!exists(sd.reports_fd, name));
+        CHECK(exists(sd.uploads_fd, q) && exists(sd.uploads_fd, p));
+        CHECK(exists(sd.uploads_fd, "not-ours"));
+
+        state_reports_unlink(&sd, c);
+        state_report_name(c, STATE_REPORT_JSON, name, sizeof(name));
+        CHECK(!exists(sd.reports_fd, name));
+        CHECK(state_capture_unlink(&sd, q) == 0 && state_capture_unlink(&sd, q) == 0);
+
+        store_close(s);
+        state_dir_close(&sd);
+        {
+                char cmd[256];
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+                (void) !system(cmd);
+        }
+        printf("%d failures\n", failures);
+        return failures ? 1 : 0;
+}
