@@ -1,5 +1,6 @@
 /* How pcapd-web reaches an analyzer: connect to the socket-activated one, or spawn one over a socketpair. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,8 +41,14 @@ int analyzer_connect(const char *path, int *ret_fd) {
         return 0;
 }
 
-/* The child's environment: ours without LISTEN_* (and NOTIFY_SOCKET/WATCHDOG_*: those belong to the
- * frontend), plus LISTEN_FDS=1 and a LISTEN_PID slot the child fills in after fork. */
+/* The child's environment is not ours: only what the analyzer reads. LISTEN_FDS=1 and a LISTEN_PID slot
+ * the child fills in after fork (the socket-activation contract), JOURNAL_STREAM (where its log goes) and
+ * PCAPD_ANALYZER_* (its own settings and, in test builds, test hooks). Nothing of pcapd-web's own settings,
+ * credentials a wrapper may have set, or NOTIFY_SOCKET/WATCHDOG_* (the frontend's). */
+static bool spawn_env_keep(const char *e) {
+        return strncmp(e, "JOURNAL_STREAM=", 15) == 0 || strncmp(e, "PCAPD_ANALYZER_", 15) == 0;
+}
+
 static char **spawn_env_new(char **ret_pid_slot) {
         size_t n = 0, k = 0;
         for (char **e = environ; e && *e; e++)
@@ -55,8 +62,7 @@ static char **spawn_env_new(char **ret_pid_slot) {
                 return NULL;
         }
         for (char **e = environ; e && *e; e++)
-                if (strncmp(*e, "LISTEN_", 7) != 0 && strncmp(*e, "NOTIFY_SOCKET=", 14) != 0 &&
-                    strncmp(*e, "WATCHDOG_", 9) != 0)
+                if (spawn_env_keep(*e))
                         env[k++] = *e;
         env[k++] = (char *) "LISTEN_FDS=1";
         env[k++] = pid_slot;
@@ -153,15 +159,14 @@ fail:
         _exit(127);
 }
 
-int analyzer_spawn(const char *exec_path, const analyzer_rlimits_t *limits, int *ret_fd, pid_t *ret_pid) {
+int analyzer_spawn_start(const char *exec_path, const analyzer_rlimits_t *limits, analyzer_spawn_t *ret) {
         _cleanup_close_ int parent_end = -1, child_end = -1, err_r = -1, err_w = -1;
         _cleanup_free_ char **env = NULL;
         _cleanup_free_ char *pid_slot = NULL;
-        int pair[2], pipefd[2], child_errno = 0;
+        int pair[2], pipefd[2];
         pid_t self = getpid(), pid;
-        ssize_t n;
 
-        if (!exec_path || !ret_fd || !ret_pid)
+        if (!exec_path || !ret)
                 return -EINVAL;
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
@@ -183,26 +188,52 @@ int analyzer_spawn(const char *exec_path, const analyzer_rlimits_t *limits, int 
         if (pid == 0)
                 spawn_child(child_end, err_w, self, exec_path, limits, env, pid_slot);
 
-        err_w = safe_close(err_w);
-        child_end = safe_close(child_end);
-
-        do
-                n = read(err_r, &child_errno, sizeof(child_errno));
-        while (n < 0 && errno == EINTR);
-        if (n != 0) {
-                /* the exec failed (or we cannot tell): reap the child, leave nothing behind */
-                int r = n == (ssize_t) sizeof(child_errno) && child_errno > 0 ? -child_errno : -EIO;
-                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                        ;
-                return r;
-        }
-
-        *ret_fd = TAKE_FD(parent_end);
-        *ret_pid = pid;
+        *ret = (analyzer_spawn_t) {
+                .sock_fd = TAKE_FD(parent_end),
+                .exec_fd = TAKE_FD(err_r),
+                .pid = pid,
+        };
         return 0;
 }
 
-int analyzer_send_job(int sock, const char task_id[IPC_TASK_ID_LEN], const ipc_job_t *job, int capture_fd,
+int analyzer_spawn_result(int exec_fd) {
+        int child_errno = 0;
+        ssize_t n;
+
+        do
+                n = read(exec_fd, &child_errno, sizeof(child_errno));
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+                return 0; /* CLOEXEC closed the pipe: the exec succeeded */
+        if (n < 0)
+                return errno == EAGAIN ? -EAGAIN : -errno;
+        return n == (ssize_t) sizeof(child_errno) && child_errno > 0 ? -child_errno : -EIO;
+}
+
+int analyzer_spawn(const char *exec_path, const analyzer_rlimits_t *limits, int *ret_fd, pid_t *ret_pid) {
+        analyzer_spawn_t sp;
+        int r;
+
+        if (!ret_fd || !ret_pid)
+                return -EINVAL;
+        r = analyzer_spawn_start(exec_path, limits, &sp);
+        if (r < 0)
+                return r;
+        r = analyzer_spawn_result(sp.exec_fd); /* blocking: the pipe is */
+        safe_close(sp.exec_fd);
+        if (r < 0) {
+                /* the exec failed: reap the child, leave nothing behind */
+                safe_close(sp.sock_fd);
+                while (waitpid(sp.pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                return r;
+        }
+        *ret_fd = sp.sock_fd;
+        *ret_pid = sp.pid;
+        return 0;
+}
+
+int analyzer_send_job(int sock, const char task_id[ID_LEN], const ipc_job_t *job, int capture_fd,
                       int json_fd, int html_fd) {
         ipc_job_fd_t which;
         int r;

@@ -20,18 +20,33 @@ typedef struct analyzer_rlimits {
  * -errno (-ENOENT / -ECONNREFUSED when no analyzer listens there). */
 int analyzer_connect(const char *path, int *ret_fd);
 
-/* Starts exec_path as an analyzer: a SOCK_SEQPACKET socketpair (CLOEXEC), fork; the child gets
- * PR_SET_PDEATHSIG(SIGKILL), a new session, default signal dispositions and an empty signal mask, its
- * end as fd 3 with LISTEN_FDS=1 and
- * LISTEN_PID=<its pid> (the same contract as socket activation), the rlimits (limits may be NULL), every
- * other fd closed, and execs. Returns 0 once the exec has succeeded, with the parent's end (CLOEXEC,
- * blocking) in *ret_fd and the child's pid in *ret_pid, which the caller must reap (waitpid). Returns
- * -errno on failure, including the exec's own error (-ENOENT, -EACCES, ...); then no child is left.
+/* A spawned analyzer whose exec may not have happened yet. */
+typedef struct analyzer_spawn {
+        int sock_fd;   /* the parent's end of the SOCK_SEQPACKET socketpair (CLOEXEC, blocking) */
+        int exec_fd;   /* read end of the exec-status pipe (CLOEXEC, blocking): see analyzer_spawn_result() */
+        pid_t pid;     /* the caller reaps it (waitpid), whatever the exec's outcome */
+} analyzer_spawn_t;
+
+/* Starts exec_path as an analyzer without waiting for the exec: a SOCK_SEQPACKET socketpair (CLOEXEC),
+ * fork; the child gets PR_SET_PDEATHSIG(SIGKILL), a new session, default signal dispositions and an empty
+ * signal mask, its end as fd 3 with LISTEN_FDS=1 and LISTEN_PID=<its pid> (the same contract as socket
+ * activation), an environment of JOURNAL_STREAM and PCAPD_ANALYZER_* only, the rlimits (limits may be
+ * NULL), every other fd closed, and execs. Returns 0 with *ret filled, or -errno when nothing was started.
  * Call it from a long-lived thread: the death signal follows the thread that forked, not the process. */
+int analyzer_spawn_start(const char *exec_path, const analyzer_rlimits_t *limits, analyzer_spawn_t *ret);
+
+/* Reads the exec's outcome from exec_fd once it is readable (an event loop may make it O_NONBLOCK and
+ * watch it): 0 when the exec succeeded, -EAGAIN when it has not happened yet (non-blocking fd), or the
+ * exec's own error (-ENOENT, -EACCES, ...; then the child exits 127 and must still be reaped). */
+int analyzer_spawn_result(int exec_fd);
+
+/* analyzer_spawn_start() then a blocking wait for the exec. Returns 0 once the exec has succeeded, with
+ * the socket in *ret_fd and the pid in *ret_pid (the caller reaps it), or -errno, and then no child is
+ * left. For callers without an event loop (tests, tools). */
 int analyzer_spawn(const char *exec_path, const analyzer_rlimits_t *limits, int *ret_fd, pid_t *ret_pid);
 
 /* Sends a whole job: JOB with the capture fd, then JOB_FD with the JSON fd, then JOB_FD with the HTML fd.
  * The fds are borrowed (the kernel duplicates them into the peer); the caller still closes its copies.
  * 0 or -errno (-EPIPE / -ECONNRESET when the analyzer went away). */
-int analyzer_send_job(int sock, const char task_id[IPC_TASK_ID_LEN], const ipc_job_t *job, int capture_fd,
+int analyzer_send_job(int sock, const char task_id[ID_LEN], const ipc_job_t *job, int capture_fd,
                       int json_fd, int html_fd);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ static int failures = 0;
                 }                                                                              \
         } while (0)
 
-static const char TASK[IPC_TASK_ID_LEN + 1] = "0123456789abcdef0123456789abcdef";
+static const char TASK[ID_LEN + 1] = "0123456789abcdef0123456789abcdef";
 
 static unsigned count_fds(void) {
         unsigned n = 0;
@@ -81,7 +82,7 @@ static void send_raw(int sock, const void *buf, size_t len, const int *fds, unsi
 static size_t build(uint8_t *buf, uint32_t type, uint32_t length, const char *task, const void *payload,
                     size_t payload_len) {
         ipc_header_t h = { .type = type, .length = length };
-        memcpy(h.task_id, task, IPC_TASK_ID_LEN);
+        memcpy(h.task_id, task, ID_LEN);
         memcpy(buf, &h, sizeof(h));
         if (payload_len > 0)
                 memcpy(buf + sizeof(h), payload, payload_len);
@@ -122,7 +123,7 @@ static void test_round_trip(void) {
         CHECK_EQ(ipc_recv(sv[1], &h, &in, sizeof(in), &fd), 0);
         CHECK_EQ(h.type, IPC_JOB);
         CHECK_EQ(h.length, sizeof(ipc_job_t));
-        CHECK(memcmp(h.task_id, TASK, IPC_TASK_ID_LEN) == 0);
+        CHECK(memcmp(h.task_id, TASK, ID_LEN) == 0);
         CHECK(memcmp(&in.job, &job, sizeof(job)) == 0);
         CHECK(fd >= 0);
         CHECK(fd != pipefd[1]);
@@ -373,10 +374,10 @@ static void test_connect(void) {
 #define TEST_MEMORY_BYTES (64u << 20)
 #endif
 
-/* The spawned side: this binary again, with TEST_IPC_CHILD set. It checks what analyzer_spawn() promised
+/* The spawned side: this binary again, with PCAPD_ANALYZER_TEST_IPC_CHILD set. It checks what analyzer_spawn() promised
  * and answers on fd 3: DONE when all holds, ERROR with the first broken promise otherwise. */
 static int child_main(void) {
-        if (strcmp(getenv("TEST_IPC_CHILD"), "pause") == 0) {
+        if (strcmp(getenv("PCAPD_ANALYZER_TEST_IPC_CHILD"), "pause") == 0) {
                 /* only a signal ends this: the test of the parent-death signal */
                 for (;;)
                         pause();
@@ -404,7 +405,9 @@ static int child_main(void) {
         s = getenv("LISTEN_PID");
         PROMISE(s && strcmp(s, buf) == 0, "LISTEN_PID is not the child's pid");
         PROMISE(!getenv("LISTEN_FDNAMES"), "a stale LISTEN_FDNAMES was passed on");
-        PROMISE(getenv("TEST_IPC_INHERITED") != NULL, "the environment was not passed on");
+        PROMISE(getenv("PCAPD_ANALYZER_TEST_IPC_KEPT") != NULL, "the analyzer's own PCAPD_ANALYZER_* was not passed on");
+        PROMISE(!getenv("TEST_IPC_FRONTEND_ONLY"), "the frontend's environment was passed on");
+        PROMISE(!getenv("PCAPD_STATE_DIR"), "the frontend's settings were passed on");
         for (int fd = 4; fd < 256; fd++)
                 PROMISE(fcntl(fd, F_GETFD) < 0, "an fd above 3 survived the exec");
         PROMISE(getrlimit(RLIMIT_AS, &rl) == 0 &&
@@ -440,8 +443,10 @@ static void test_spawn(const char *self) {
         sigaddset(&mask, SIGTERM);
         sigprocmask(SIG_BLOCK, &mask, &old);
         signal(SIGHUP, SIG_IGN);
-        setenv("TEST_IPC_CHILD", "1", 1);
-        setenv("TEST_IPC_INHERITED", "1", 1);
+        setenv("PCAPD_ANALYZER_TEST_IPC_CHILD", "1", 1);
+        setenv("PCAPD_ANALYZER_TEST_IPC_KEPT", "1", 1);
+        setenv("TEST_IPC_FRONTEND_ONLY", "1", 1);
+        setenv("PCAPD_STATE_DIR", "/frontend/only", 1);
         setenv("LISTEN_FDNAMES", "stale", 1);
 
         r = analyzer_spawn(self, &rl, &sock, &pid);
@@ -463,7 +468,10 @@ static void test_spawn(const char *self) {
                 safe_close(sock);
         }
 
-        unsetenv("TEST_IPC_CHILD");
+        unsetenv("PCAPD_ANALYZER_TEST_IPC_CHILD");
+        unsetenv("PCAPD_ANALYZER_TEST_IPC_KEPT");
+        unsetenv("TEST_IPC_FRONTEND_ONLY");
+        unsetenv("PCAPD_STATE_DIR");
         unsetenv("LISTEN_FDNAMES");
         sigprocmask(SIG_SETMASK, &old, NULL);
         signal(SIGHUP, SIG_DFL);
@@ -474,6 +482,42 @@ static void test_spawn(const char *self) {
         CHECK_EQ(analyzer_spawn("/dev/null", NULL, &sock, &pid), -EACCES);
         CHECK_EQ(waitpid(-1, NULL, WNOHANG), -1);
         CHECK_EQ(errno, ECHILD);
+}
+
+/* The loop's way: analyzer_spawn_start() returns before the exec; the exec-status pipe, non-blocking, says
+ * -EAGAIN until it happened, then 0 (exec done) or the exec's error. */
+static int spawn_wait_result(int exec_fd) {
+        struct pollfd p = { .fd = exec_fd, .events = POLLIN };
+        int r = analyzer_spawn_result(exec_fd);
+
+        for (int i = 0; r == -EAGAIN && i < 100; i++) {
+                (void) poll(&p, 1, 100);
+                r = analyzer_spawn_result(exec_fd);
+        }
+        return r;
+}
+
+static void test_spawn_async(const char *self) {
+        analyzer_spawn_t sp;
+        int status = 0;
+
+        CHECK_EQ(analyzer_spawn_start("/nonexistent/pcapd-analyzer", NULL, &sp), 0);
+        CHECK_EQ(fcntl(sp.exec_fd, F_SETFL, O_NONBLOCK), 0);
+        CHECK_EQ(spawn_wait_result(sp.exec_fd), -ENOENT);
+        CHECK_EQ(waitpid(sp.pid, &status, 0), sp.pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 127);
+        safe_close(sp.exec_fd);
+        safe_close(sp.sock_fd);
+
+        setenv("PCAPD_ANALYZER_TEST_IPC_CHILD", "pause", 1);
+        CHECK_EQ(analyzer_spawn_start(self, NULL, &sp), 0);
+        CHECK_EQ(fcntl(sp.exec_fd, F_SETFL, O_NONBLOCK), 0);
+        CHECK_EQ(spawn_wait_result(sp.exec_fd), 0);
+        CHECK_EQ(kill(sp.pid, SIGKILL), 0);
+        CHECK_EQ(waitpid(sp.pid, &status, 0), sp.pid);
+        safe_close(sp.exec_fd);
+        safe_close(sp.sock_fd);
+        unsetenv("PCAPD_ANALYZER_TEST_IPC_CHILD");
 }
 
 /* The spawned analyzer must not outlive its parent: an intermediate process spawns a child that only
@@ -488,7 +532,7 @@ static void test_spawn_parent_death(const char *self) {
         if (middle == 0) {
                 int sock;
                 pid_t pid;
-                setenv("TEST_IPC_CHILD", "pause", 1);
+                setenv("PCAPD_ANALYZER_TEST_IPC_CHILD", "pause", 1);
                 if (analyzer_spawn(self, NULL, &sock, &pid) < 0)
                         _exit(1);
                 (void) !write(pipefd[1], &pid, sizeof(pid));
@@ -522,7 +566,7 @@ int main(int argc, char *argv[]) {
         char self[4096];
         ssize_t n;
 
-        if (getenv("TEST_IPC_CHILD"))
+        if (getenv("PCAPD_ANALYZER_TEST_IPC_CHILD"))
                 return child_main();
 
         alarm(60);
@@ -538,6 +582,7 @@ int main(int argc, char *argv[]) {
         test_malformed();
         test_connect();
         test_spawn(self);
+        test_spawn_async(self);
         test_spawn_parent_death(self);
 
         if (failures > 0) {
