@@ -1,4 +1,4 @@
-/* /api/ routes. Every id is checked (32 lower-case hex digits) before any lookup or path is built. */
+/* The JSON API's handlers (see api.h). Every id is checked (util/id.h) before any lookup or path is built. */
 #include "api.h"
 
 #include <errno.h>
@@ -9,83 +9,14 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "health.h"
-#include "id.h"
+#include "http.h"
 #include "json.h"
 #include "log/log.h"
 #include "sse.h"
 #include "task.h"
-#include "upload.h"
-#include "web.h"
 
 #define HISTORY_DEFAULT 50
 #define HISTORY_MAX 1000
-
-uint64_t web_now_mono(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
-void web_send_json(h2o_req_t *req, int status, const char *reason, const char *body, size_t len) {
-        h2o_iovec_t b = h2o_strdup(&req->pool, body, len);
-        req->res.status = status;
-        req->res.reason = reason;
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
-        h2o_send_inline(req, b.base, b.len);
-}
-
-void web_send_error(h2o_req_t *req, int status, const char *reason, const char *message) {
-        json_t j = {};
-        json_begin(&j, '{');
-        json_kv_str(&j, "error", message);
-        json_kv_u64(&j, "status", (uint64_t) status);
-        json_end(&j, '}');
-        json_raw(&j, "\n", 1);
-        if (j.oom)
-                h2o_send_error_generic(req, status, reason, message, 0);
-        else
-                web_send_json(req, status, reason, j.buf, j.len);
-        json_free(&j);
-}
-
-/* The path without the query string. */
-static h2o_iovec_t req_path(h2o_req_t *req) {
-        h2o_iovec_t p = req->path_normalized;
-        return p;
-}
-
-const char *web_path_id(h2o_req_t *req, size_t prefix_len, size_t *ret_rest) {
-        h2o_iovec_t p = req_path(req);
-        const char *id = p.base + prefix_len;
-        size_t n = 0;
-
-        while (prefix_len + n < p.len && id[n] != '/')
-                n++;
-        if (!id_is_valid(id, n)) {
-                web_send_error(req, 400, "Bad Request", "invalid task id");
-                return NULL;
-        }
-        if (ret_rest)
-                *ret_rest = prefix_len + n;
-        return h2o_strdup(&req->pool, id, n).base;
-}
-
-static bool path_is(h2o_req_t *req, const char *s) {
-        h2o_iovec_t p = req_path(req);
-        return h2o_memis(p.base, p.len, s, strlen(s));
-}
-
-static bool path_has_prefix(h2o_req_t *req, const char *s) {
-        h2o_iovec_t p = req_path(req);
-        size_t n = strlen(s);
-        return p.len >= n && memcmp(p.base, s, n) == 0;
-}
-
-static bool method_is(h2o_req_t *req, const char *m) {
-        return h2o_memis(req->method.base, req->method.len, m, strlen(m));
-}
 
 static void url_fields(json_t *j, const char *id, bool completed) {
         char url[96];
@@ -101,8 +32,8 @@ static void url_fields(json_t *j, const char *id, bool completed) {
 }
 
 /* The status object: the database row, with live figures when the task is queued or running. */
-static void status_object(json_t *j, const store_task_t *row) {
-        task_t *t = (row->status == TASK_QUEUED || row->status == TASK_PROCESSING) ? task_find(row->id) : NULL;
+static void status_object(const dispatcher_t *d, json_t *j, const store_task_t *row) {
+        task_t *t = (row->status == TASK_QUEUED || row->status == TASK_PROCESSING) ? dispatcher_find(d, row->id) : NULL;
 
         json_begin(j, '{');
         json_kv_str(j, "task_id", row->id);
@@ -113,7 +44,7 @@ static void status_object(json_t *j, const store_task_t *row) {
                 json_kv_double(j, "progress_percent", t->percent);
                 json_kv_u64(j, "packets_processed", t->packets);
                 json_kv_double(j, "packets_per_second", t->packets_per_second);
-                json_kv_u64(j, "queue_position", task_queue_position(t));
+                json_kv_u64(j, "queue_position", dispatcher_queue_position(d, t));
         } else {
                 const char *phase = row->status == TASK_COMPLETED ? "done" : task_status_to_string(row->status);
                 json_kv_str(j, "phase", phase);
@@ -145,45 +76,46 @@ static void status_object(json_t *j, const store_task_t *row) {
 
 static void send_built(h2o_req_t *req, json_t *j) {
         if (j->oom)
-                web_send_error(req, 500, "Internal Server Error", "out of memory");
+                http_send_error(req, 500, "Internal Server Error", "out of memory");
         else {
                 json_raw(j, "\n", 1);
-                web_send_json(req, 200, "OK", j->buf, j->len);
+                http_send_json(req, 200, "OK", j->buf, j->len);
         }
         json_free(j);
 }
 
-static int get_row_or_answer(h2o_req_t *req, const char *id, store_task_t *row) {
-        int r = store_task_get(web.store, id, row);
+static int get_row_or_answer(web_t *w, h2o_req_t *req, const char *id, store_task_t *row) {
+        int r = store_task_get(w->store, id, row);
         if (r == -ENOENT)
-                web_send_error(req, 404, "Not Found", "unknown task");
+                http_send_error(req, 404, "Not Found", "unknown task");
         else if (r < 0) {
                 log_error_errno(r, id, "store-error", "Failed to read the task: %m");
-                web_send_error(req, 500, "Internal Server Error", "database error");
+                http_send_error(req, 500, "Internal Server Error", "database error");
         }
         return r;
 }
 
-static int handle_status(h2o_req_t *req) {
+int api_status(web_t *w, h2o_req_t *req, size_t prefix_len) {
         size_t rest;
-        const char *id = web_path_id(req, strlen("/api/status/"), &rest);
+        const char *id = http_path_id(req, prefix_len, &rest);
         store_task_t row;
         json_t j = {};
 
         if (!id)
                 return 0;
-        if (rest != req_path(req).len) {
-                web_send_error(req, 404, "Not Found", "no such resource");
+        if (rest != req->path_normalized.len) {
+                http_send_error(req, 404, "Not Found", "no such resource");
                 return 0;
         }
-        if (get_row_or_answer(req, id, &row) < 0)
+        if (get_row_or_answer(w, req, id, &row) < 0)
                 return 0;
-        status_object(&j, &row);
+        status_object(&w->dispatcher, &j, &row);
         send_built(req, &j);
         return 0;
 }
 
 typedef struct history_ctx {
+        const dispatcher_t *d;
         json_t *j;
 } history_ctx_t;
 
@@ -191,7 +123,7 @@ static int history_one(const store_task_t *t, void *userdata) {
         history_ctx_t *c = userdata;
         json_element(c->j);
         c->j->need_comma = false;
-        status_object(c->j, t);
+        status_object(c->d, c->j, t);
         return 0;
 }
 
@@ -214,19 +146,19 @@ static unsigned query_limit(h2o_req_t *req) {
         return v > HISTORY_MAX ? HISTORY_MAX : (unsigned) v;
 }
 
-static int handle_history(h2o_req_t *req) {
+int api_history(web_t *w, h2o_req_t *req) {
         json_t j = {};
-        history_ctx_t c = { &j };
+        history_ctx_t c = { &w->dispatcher, &j };
         int r;
 
         json_begin(&j, '{');
         json_key(&j, "tasks");
         json_begin(&j, '[');
-        r = store_list_history(web.store, query_limit(req), history_one, &c);
+        r = store_list_history(w->store, query_limit(req), history_one, &c);
         if (r < 0) {
                 json_free(&j);
                 log_error_errno(r, NULL, "store-error", "Failed to list the history: %m");
-                web_send_error(req, 500, "Internal Server Error", "database error");
+                http_send_error(req, 500, "Internal Server Error", "database error");
                 return 0;
         }
         json_end(&j, ']');
@@ -235,22 +167,23 @@ static int handle_history(h2o_req_t *req) {
         return 0;
 }
 
-static int handle_queue_status(h2o_req_t *req) {
+int api_queue_status(web_t *w, h2o_req_t *req) {
+        const dispatcher_t *d = &w->dispatcher;
         json_t j = {};
         unsigned pos = 1;
 
         json_begin(&j, '{');
-        json_kv_u64(&j, "queued", web.n_queued);
-        json_kv_u64(&j, "running", web.n_running);
-        json_kv_u64(&j, "uploading", web.n_uploading);
+        json_kv_u64(&j, "queued", d->n_queued);
+        json_kv_u64(&j, "running", d->n_running);
+        json_kv_u64(&j, "uploading", w->n_uploading);
         json_kv_u64(&j, "workers", arg_workers);
         json_kv_u64(&j, "queue_max", arg_queue_max);
         json_kv_u64(&j, "max_upload_bytes", arg_max_upload_bytes);
         json_kv_u64(&j, "retention_seconds", arg_retention_ms / 1000);
-        json_kv_bool(&j, "accepting", !web.stopping && web.n_queued + web.n_uploading < arg_queue_max);
+        json_kv_bool(&j, "accepting", !w->stopping && d->n_queued + w->n_uploading < arg_queue_max);
         json_key(&j, "tasks");
         json_begin(&j, '[');
-        for (h2o_linklist_t *l = web.tasks.next; l != &web.tasks; l = l->next) {
+        for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks; l = l->next) {
                 task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
                 if (t->status != TASK_PROCESSING)
                         continue;
@@ -263,7 +196,7 @@ static int handle_queue_status(h2o_req_t *req) {
                 json_kv_double(&j, "progress_percent", t->percent);
                 json_end(&j, '}');
         }
-        for (h2o_linklist_t *l = web.queue.next; l != &web.queue; l = l->next, pos++) {
+        for (h2o_linklist_t *l = d->queue.next; l != &d->queue; l = l->next, pos++) {
                 task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, queue_link, l);
                 json_element(&j);
                 json_begin(&j, '{');
@@ -279,83 +212,44 @@ static int handle_queue_status(h2o_req_t *req) {
         return 0;
 }
 
-static int handle_progress(h2o_req_t *req) {
+int api_progress(web_t *w, h2o_req_t *req, size_t prefix_len) {
         size_t rest;
-        const char *id = web_path_id(req, strlen("/api/progress/"), &rest);
+        const char *id = http_path_id(req, prefix_len, &rest);
+        store_task_t row;
+        task_t *t;
+
         if (!id)
                 return 0;
-        if (rest != req_path(req).len) {
-                web_send_error(req, 404, "Not Found", "no such resource");
+        if (rest != req->path_normalized.len) {
+                http_send_error(req, 404, "Not Found", "no such resource");
                 return 0;
         }
-        return sse_handle(req, id);
-}
-
-int api_handle(h2o_req_t *req) {
-        bool get = method_is(req, "GET") || method_is(req, "HEAD");
-
-        if (path_is(req, "/api/upload")) {
-                if (method_is(req, "POST") || method_is(req, "PUT"))
-                        return upload_handle(req);
-                h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST, PUT"));
-                web_send_error(req, 405, "Method Not Allowed", "use POST");
+        t = dispatcher_find(&w->dispatcher, id);
+        if (!t && get_row_or_answer(w, req, id, &row) < 0)
+                return 0;
+        if (w->stopping) {
+                http_send_error(req, 503, "Service Unavailable", "shutting down");
                 return 0;
         }
-        if (path_is(req, "/api/health")) {
-                if (!get)
-                        goto not_allowed;
-                return health_handle(req);
-        }
-        if (path_is(req, "/api/history")) {
-                if (!get)
-                        goto not_allowed;
-                return handle_history(req);
-        }
-        if (path_is(req, "/api/queue/status")) {
-                if (!get)
-                        goto not_allowed;
-                return handle_queue_status(req);
-        }
-        if (path_has_prefix(req, "/api/status/")) {
-                if (!get)
-                        goto not_allowed;
-                return handle_status(req);
-        }
-        if (path_has_prefix(req, "/api/progress/")) {
-                /* GET only: a stream has no end a HEAD could report */
-                if (!method_is(req, "GET"))
-                        goto not_allowed;
-                return handle_progress(req);
-        }
-        web_send_error(req, 404, "Not Found", "no such API endpoint");
-        return 0;
-
-not_allowed:
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("GET, HEAD"));
-        web_send_error(req, 405, "Method Not Allowed", "method not allowed");
-        return 0;
+        return sse_start(req, t, t ? NULL : &row);
 }
 
-static int report_delete(h2o_req_t *req, const char *id) {
+static int report_delete(web_t *w, h2o_req_t *req, const char *id) {
         store_task_t row;
-        char name[ID_LEN + 8];
         int r;
 
-        if (get_row_or_answer(req, id, &row) < 0)
+        if (get_row_or_answer(w, req, id, &row) < 0)
                 return 0;
         if (row.status == TASK_QUEUED || row.status == TASK_PROCESSING) {
-                web_send_error(req, 409, "Conflict", "the task is not finished");
+                http_send_error(req, 409, "Conflict", "the task is not finished");
                 return 0;
         }
         /* files first: a row without files is harmless, files without a row are orphans for the reaper */
-        snprintf(name, sizeof(name), "%s.json", id);
-        (void) unlinkat(web.reports_fd, name, 0);
-        snprintf(name, sizeof(name), "%s.html", id);
-        (void) unlinkat(web.reports_fd, name, 0);
-        r = store_task_delete(web.store, id);
+        state_reports_unlink(&w->state, id);
+        r = store_task_delete(w->store, id);
         if (r < 0 && r != -ENOENT) {
                 log_error_errno(r, id, "store-error", "Failed to delete the task: %m");
-                web_send_error(req, 500, "Internal Server Error", "database error");
+                http_send_error(req, 500, "Internal Server Error", "database error");
                 return 0;
         }
         log_info(id, "report-deleted", "Report deleted on request");
@@ -370,52 +264,28 @@ static int report_delete(h2o_req_t *req, const char *id) {
         return 0;
 }
 
-/* /api/reports/{id}/json|html and DELETE /api/reports/{id} */
-int api_reports_handle(h2o_req_t *req) {
-        size_t rest;
-        const char *id = web_path_id(req, strlen("/api/reports/"), &rest);
-        h2o_iovec_t p = req_path(req);
-        const char *kind = p.base + rest, *mime;
-        size_t kind_len = p.len - rest;
+int api_report_send(web_t *w, h2o_req_t *req, const char *id, state_report_t kind) {
+        const char *mime = kind == STATE_REPORT_JSON ? "application/json" : "text/html; charset=utf-8";
         store_task_t row;
         char path[4096];
 
-        if (!id)
-                return 0;
-        if (method_is(req, "DELETE")) {
-                if (kind_len != 0) {
-                        web_send_error(req, 404, "Not Found", "no such resource");
-                        return 0;
-                }
-                return report_delete(req, id);
-        }
-        if (!method_is(req, "GET") && !method_is(req, "HEAD")) {
-                h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("GET, HEAD, DELETE"));
-                web_send_error(req, 405, "Method Not Allowed", "method not allowed");
-                return 0;
-        }
-        if (h2o_memis(kind, kind_len, H2O_STRLIT("/json")))
-                mime = "application/json";
-        else if (h2o_memis(kind, kind_len, H2O_STRLIT("/html")))
-                mime = "text/html; charset=utf-8";
-        else {
-                web_send_error(req, 404, "Not Found", "no such report format (json or html)");
-                return 0;
-        }
-        if (get_row_or_answer(req, id, &row) < 0)
+        if (get_row_or_answer(w, req, id, &row) < 0)
                 return 0;
         if (row.status != TASK_COMPLETED) {
                 if (row.status == TASK_EXPIRED)
-                        web_send_error(req, 410, "Gone", "the report has expired");
+                        http_send_error(req, 410, "Gone", "the report has expired");
                 else if (row.status == TASK_FAILED)
-                        web_send_error(req, 404, "Not Found", "the analysis failed, there is no report");
+                        http_send_error(req, 404, "Not Found", "the analysis failed, there is no report");
                 else
-                        web_send_error(req, 404, "Not Found", "the report is not ready yet");
+                        http_send_error(req, 404, "Not Found", "the report is not ready yet");
                 return 0;
         }
-        snprintf(path, sizeof(path), "%s/reports/%s.%.*s", arg_state_dir, id, (int) (kind_len - 1), kind + 1);
+        if (state_report_path(&w->state, id, kind, path, sizeof(path)) < 0) {
+                http_send_error(req, 500, "Internal Server Error", "state directory path too long");
+                return 0;
+        }
         req->compress_hint = H2O_COMPRESS_HINT_ENABLE;
-        if (kind[1] == 'j') {
+        if (kind == STATE_REPORT_JSON) {
                 char cd[128];
                 int n = snprintf(cd, sizeof(cd), "inline; filename=\"pcapd-report-%s.json\"", id);
                 h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_DISPOSITION, NULL,
@@ -424,7 +294,31 @@ int api_reports_handle(h2o_req_t *req) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("private, max-age=3600"));
         if (h2o_file_send(req, 200, "OK", path, h2o_iovec_init(mime, strlen(mime)), 0) < 0) {
                 req->res.headers = (h2o_headers_t) {};
-                web_send_error(req, 410, "Gone", "the report file is gone");
+                http_send_error(req, 410, "Gone", "the report file is gone");
         }
+        return 0;
+}
+
+int api_reports(web_t *w, h2o_req_t *req, size_t prefix_len) {
+        size_t rest;
+        const char *id = http_path_id(req, prefix_len, &rest);
+        h2o_iovec_t p = req->path_normalized;
+        const char *kind = p.base + rest;
+        size_t kind_len = p.len - rest;
+
+        if (!id)
+                return 0;
+        if (http_method_is(req, "DELETE")) {
+                if (kind_len != 0) {
+                        http_send_error(req, 404, "Not Found", "no such resource");
+                        return 0;
+                }
+                return report_delete(w, req, id);
+        }
+        if (h2o_memis(kind, kind_len, H2O_STRLIT("/json")))
+                return api_report_send(w, req, id, STATE_REPORT_JSON);
+        if (h2o_memis(kind, kind_len, H2O_STRLIT("/html")))
+                return api_report_send(w, req, id, STATE_REPORT_HTML);
+        http_send_error(req, 404, "Not Found", "no such report format (json or html)");
         return 0;
 }

@@ -1,7 +1,17 @@
-/* The JSON API under /api/: status, history, queue, reports, and the dispatch of /api/ paths. */
+/* The JSON API's handlers: status, history, queue, progress streams, reports. Each is a route (routes.c):
+ * it gets the context and the request, with the method already checked. */
 #pragma once
 
 #include <h2o.h>
 
-int api_handle(h2o_req_t *req);
-int api_reports_handle(h2o_req_t *req);
+#include "state/state-dir.h"
+#include "web.h"
+
+int api_status(web_t *w, h2o_req_t *req, size_t prefix_len);
+int api_history(web_t *w, h2o_req_t *req);
+int api_queue_status(web_t *w, h2o_req_t *req);
+int api_progress(web_t *w, h2o_req_t *req, size_t prefix_len);
+/* /api/reports/{id}/json|html (GET, HEAD) and /api/reports/{id} (DELETE). */
+int api_reports(web_t *w, h2o_req_t *req, size_t prefix_len);
+/* Sends the report of a completed task, or the error that says why there is none. */
+int api_report_send(web_t *w, h2o_req_t *req, const char *id, state_report_t kind);

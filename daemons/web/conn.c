@@ -15,7 +15,7 @@
 
 #include "config.h"
 #include "log/log.h"
-#include "web.h"
+#include "http.h"
 
 #define CONN_PER_PEER_MAX 256
 
@@ -29,6 +29,7 @@ typedef struct conn {
 } conn_t;
 
 static h2o_socket_t *listener;
+static h2o_accept_ctx_t *accept_ctx;
 static bool listener_paused;
 static h2o_linklist_t conns = { &conns, &conns };
 static unsigned n_conns;
@@ -94,17 +95,18 @@ static void on_accept(h2o_socket_t *l, const char *err) {
                         continue;
                 }
                 c->sock = sock;
-                c->last_progress = web_now_mono();
+                c->last_progress = http_now_mono();
                 h2o_linklist_insert(&conns, &c->link);
                 n_conns++;
                 sock->on_close.cb = on_conn_close;
                 sock->on_close.data = c;
-                h2o_accept(&web.accept_ctx, sock);
+                h2o_accept(accept_ctx, sock);
         }
 }
 
-int conn_listen(int fd) {
-        listener = h2o_evloop_socket_create(web.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+int conn_listen(h2o_loop_t *loop, h2o_accept_ctx_t *ctx, int fd) {
+        accept_ctx = ctx;
+        listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
         if (!listener)
                 return -ENOMEM;
         h2o_socket_read_start(listener, on_accept);
@@ -120,7 +122,7 @@ void conn_close_listener(void) {
 }
 
 void conn_sweep(bool stopping) {
-        uint64_t now = web_now_mono();
+        uint64_t now = http_now_mono();
         uint64_t limit = stopping ? 1000 : (uint64_t) arg_idle_timeout_s * 1000;
 
         for (h2o_linklist_t *l = conns.next; l != &conns; l = l->next) {

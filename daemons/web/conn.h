@@ -4,7 +4,8 @@
 #include <h2o.h>
 #include <stdbool.h>
 
-int conn_listen(int fd);
+/* Accepts on fd (listening, non-blocking) into ctx. */
+int conn_listen(h2o_loop_t *loop, h2o_accept_ctx_t *ctx, int fd);
 void conn_close_listener(void);
 unsigned conn_count(void);
 /* Once a second: closes connections that moved no byte for --idle-timeout (all of them, faster, while

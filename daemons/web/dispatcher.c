@@ -1,273 +1,262 @@
-/* Dispatcher: for each analysis, capture + two O_TMPFILE reports go to an analyzer over SOCK_SEQPACKET;
- * PROGRESS feeds SSE, DONE links the reports, anything else fails the task with a reason a user can read.
+/* The dispatcher (see dispatcher.h): for each analysis the capture and two O_TMPFILE reports go to an
+ * analyzer (run.c); DONE links the reports, anything else fails the task with a reason a user can read.
  * The capture is unlinked when the analysis ends, whatever the outcome. */
 #include "dispatcher.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "ipc/analyzer-client.h"
-#include "ipc/ipc.h"
+#include "http.h"
 #include "log/log.h"
 #include "sse.h"
 #include "util/macro.h"
-#include "web.h"
 
 #define REAP_GRACE_MS 3000
+#define REASON_MAX (IPC_TEXT_MAX + 64)
 
-typedef enum run_end {
-        RUN_RUNNING,
-        RUN_DONE,        /* DONE received */
-        RUN_ERROR,       /* ERROR received */
-        RUN_EOF,         /* the channel closed without DONE/ERROR */
-        RUN_PROTOCOL,    /* malformed message */
-} run_end_t;
+const double dispatcher_duration_bounds[DURATION_BUCKETS] = { 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800 };
 
-typedef struct run {
-        task_t *task;
-        h2o_socket_t *sock;
-        pid_t pid;               /* 0 when connected to a socket-activated analyzer */
-        bool exited;
-        int exit_status;
-        int json_fd, html_fd;
-        run_end_t end;
-        bool timed_out;
-        bool finished;
-        ipc_done_t done;
-        char error[IPC_TEXT_MAX];
-        uint64_t started_mono;
-        h2o_timeout_entry_t timeout_entry;
-        h2o_timeout_entry_t reap_entry;
-} run_t;
+static const run_callbacks_t run_callbacks;
 
-static h2o_timeout_t analysis_timeout, reap_timeout;
-
-int dispatcher_init(void) {
-        h2o_timeout_init(web.loop, &analysis_timeout, (uint64_t) arg_analysis_timeout_s * 1000);
-        h2o_timeout_init(web.loop, &reap_timeout, REAP_GRACE_MS);
+int dispatcher_init(dispatcher_t *d, const dispatcher_config_t *cfg, h2o_loop_t *loop, store_t *store,
+                    const state_dir_t *state) {
+        *d = (dispatcher_t) {
+                .cfg = *cfg,
+                .loop = loop,
+                .store = store,
+                .state = state,
+                .analyzer_ok = true,
+        };
+        h2o_linklist_init_anchor(&d->tasks);
+        h2o_linklist_init_anchor(&d->queue);
+        h2o_timeout_init(loop, &d->analysis_timeout, (uint64_t) cfg->analysis_timeout_s * 1000);
+        h2o_timeout_init(loop, &d->reap_timeout, REAP_GRACE_MS);
+        d->run_cfg = (run_config_t) {
+                .loop = loop,
+                .analyzer_socket = cfg->analyzer_socket,
+                .analyzer_exec = cfg->analyzer_exec,
+                .limits = {
+                        .memory_bytes = cfg->memory_budget_bytes,
+                        .cpu_seconds = cfg->analysis_timeout_s + 5,
+                },
+                .job = {
+                        .version = IPC_PROTOCOL_VERSION,
+                        .timeout_s = cfg->analysis_timeout_s,
+                        .memory_budget = cfg->memory_budget_bytes,
+                },
+                .analysis_timeout = &d->analysis_timeout,
+                .reap_timeout = &d->reap_timeout,
+        };
         return 0;
 }
 
-void dispatcher_enqueue(task_t *t) {
-        t->status = TASK_QUEUED;
-        h2o_linklist_insert(&web.queue, &t->queue_link);
-        web.n_queued++;
-        task_push_progress(t);
-        dispatcher_kick();
+task_t *dispatcher_find(const dispatcher_t *d, const char *id) {
+        for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks; l = l->next) {
+                task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
+                if (strcmp(t->id, id) == 0)
+                        return t;
+        }
+        return NULL;
+}
+
+unsigned dispatcher_queue_position(const dispatcher_t *d, const task_t *t) {
+        unsigned pos = 1;
+
+        if (!h2o_linklist_is_linked((h2o_linklist_t *) &t->queue_link))
+                return 0;
+        for (h2o_linklist_t *l = d->queue.next; l != &d->queue; l = l->next, pos++)
+                if (l == &t->queue_link)
+                        return pos;
+        return 0;
+}
+
+/* A new progress event for t, to its streams. */
+static void task_progress(dispatcher_t *d, task_t *t) {
+        task_push_progress(t, dispatcher_queue_position(d, t));
+        sse_notify(t);
 }
 
 /* Queue positions moved: every waiting task tells its streams. */
-static void queue_moved(void) {
-        for (h2o_linklist_t *l = web.queue.next; l != &web.queue; l = l->next)
-                task_push_progress(H2O_STRUCT_FROM_MEMBER(task_t, queue_link, l));
+static void queue_moved(dispatcher_t *d) {
+        for (h2o_linklist_t *l = d->queue.next; l != &d->queue; l = l->next)
+                task_progress(d, H2O_STRUCT_FROM_MEMBER(task_t, queue_link, l));
 }
 
-static int64_t expiry(int64_t now) {
-        return now + (int64_t) arg_retention_ms;
+static void queue_push(dispatcher_t *d, task_t *t) {
+        h2o_linklist_insert(&d->queue, &t->queue_link);
+        d->n_queued++;
 }
 
-static void signal_name(int sig, char *buf, size_t size) {
-        const char *n = sigabbrev_np(sig);
-        if (n)
-                snprintf(buf, size, "SIG%s", n);
-        else
-                snprintf(buf, size, "signal %d", sig);
+static task_t *queue_pop(dispatcher_t *d) {
+        task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, queue_link, d->queue.next);
+        h2o_linklist_unlink(&t->queue_link);
+        d->n_queued--;
+        return t;
 }
 
-static const double duration_bounds[DURATION_BUCKETS] = { 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800 };
-
-static void metrics_observe(double seconds) {
-        for (unsigned i = 0; i < DURATION_BUCKETS; i++)
-                if (seconds <= duration_bounds[i])
-                        web.metrics.duration_buckets[i]++;
-        web.metrics.duration_count++;
-        web.metrics.duration_sum += seconds;
+/* Unlinks t from every list and frees it; its streams must have been finished. */
+static void task_drop(dispatcher_t *d, task_t *t) {
+        if (h2o_linklist_is_linked(&t->queue_link)) {
+                h2o_linklist_unlink(&t->queue_link);
+                d->n_queued--;
+        }
+        if (h2o_linklist_is_linked(&t->link))
+                h2o_linklist_unlink(&t->link);
+        task_free(t);
 }
 
-static int link_report(int fd, const char *id, const char *ext) {
-        char proc[64], name[STORE_ID_LEN + 8];
+int dispatcher_enqueue(dispatcher_t *d, const store_task_t *row) {
+        task_t *t = task_new(row);
 
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-        snprintf(name, sizeof(name), "%s.%s", id, ext);
-        (void) unlinkat(web.reports_fd, name, 0);
-        if (linkat(AT_FDCWD, proc, web.reports_fd, name, AT_SYMLINK_FOLLOW) < 0)
-                return -errno;
+        if (!t)
+                return -ENOMEM;
+        t->status = TASK_QUEUED;
+        h2o_linklist_insert(&d->tasks, &t->link);
+        queue_push(d, t);
+        task_progress(d, t);
+        dispatcher_kick(d);
         return 0;
 }
 
-/* Every end of an analysis comes here exactly once. */
-static void run_finish(run_t *run) {
-        task_t *t = run->task;
+static int64_t expiry(const dispatcher_t *d, int64_t now) {
+        return now + (int64_t) d->cfg.retention_ms;
+}
+
+static void metrics_observe(dispatcher_metrics_t *m, double seconds) {
+        for (unsigned i = 0; i < DURATION_BUCKETS; i++)
+                if (seconds <= dispatcher_duration_bounds[i])
+                        m->duration_buckets[i]++;
+        m->duration_count++;
+        m->duration_sum += seconds;
+}
+
+static void analyzer_failed(dispatcher_t *d, const task_t *t, int error) {
+        d->analyzer_ok = false;
+        d->metrics.analyzer_failures++;
+        snprintf(d->analyzer_error, sizeof(d->analyzer_error), "%s %s: %s",
+                 d->cfg.analyzer_socket ? "connect" : "spawn",
+                 d->cfg.analyzer_socket ? d->cfg.analyzer_socket : d->cfg.analyzer_exec, strerror(-error));
+        log_error_errno(error, t->id, "analyzer-unreachable", "Failed to reach an analyzer (%s): %m", d->analyzer_error);
+}
+
+/* The end in the store: completed (with the DONE figures) or failed (with reason). When the disk is full, the
+ * reserve is given back so the end can still be recorded. A report whose completed row cannot be recorded
+ * would be an orphan: it is removed and the failure recorded instead. Returns whether the task completed. */
+static bool task_record_end(dispatcher_t *d, const task_t *t, bool ok, const ipc_done_t *done, char *reason,
+                            size_t reason_size) {
         int64_t now = store_now_ms();
-        char reason[IPC_TEXT_MAX + 64];
-        double seconds = (double) (web_now_mono() - run->started_mono) / 1000.0;
-        bool ok = false;
+        int r = -ENOSPC;
+
+        for (unsigned attempt = 0; attempt < 2 && r == -ENOSPC; attempt++) {
+                if (attempt > 0 && state_reserve_release(d->state) < 0)
+                        break;
+                if (ok)
+                        r = store_task_complete(d->store, t->id, now, expiry(d, now), done->packets, done->health_score,
+                                                done->findings, done->partial);
+                else
+                        r = store_task_fail(d->store, t->id, now, expiry(d, now), reason);
+        }
+        if (r < 0 && ok) {
+                log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
+                state_reports_unlink(d->state, t->id);
+                ok = false;
+                snprintf(reason, reason_size, "could not record the result: %s", strerror(-r));
+                r = store_task_fail(d->store, t->id, now, expiry(d, now), reason);
+        }
+        if (r < 0)
+                log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
+        else
+                (void) state_reserve_make(d->state); /* again, for the next time (fails while the disk is full) */
+        return ok;
+}
+
+static void task_log_end(const task_t *t, bool ok, const ipc_done_t *done, double seconds, const char *reason) {
+        if (ok) {
+                char f1[64], f2[64], f3[64], f4[64];
+                log_struct_errno(LOG_INFO, 0, t->id, "analysis-done",
+                                 LOG_FIELDS(LOG_FIELD(f1, "PCAPD_PACKETS=%llu", (unsigned long long) done->packets),
+                                            LOG_FIELD(f2, "PCAPD_DURATION_MS=%.0f", seconds * 1000),
+                                            LOG_FIELD(f3, "PCAPD_HEALTH_SCORE=%d", done->health_score),
+                                            LOG_FIELD(f4, "PCAPD_FILE_SIZE=%llu", (unsigned long long) t->file_size)),
+                                 "Analysis of %s done: %llu packets in %.3f s, health %d", t->filename,
+                                 (unsigned long long) done->packets, seconds, done->health_score);
+        } else {
+                char f1[64];
+                log_struct_errno(LOG_WARNING, 0, t->id, "analysis-failed",
+                                 LOG_FIELDS(LOG_FIELD(f1, "PCAPD_DURATION_MS=%.0f", seconds * 1000)),
+                                 "Analysis of %s failed: %s", t->filename, reason);
+        }
+}
+
+/* The streams get the final event, from the row as recorded (or, if it cannot be read, as meant). */
+static void task_send_final(dispatcher_t *d, task_t *t, bool ok, const char *reason) {
         store_task_t row;
         task_event_t final;
-        int r;
 
-        if (run->finished)
-                return;
-        run->finished = true;
-        h2o_timeout_unlink(&run->timeout_entry);
-        h2o_timeout_unlink(&run->reap_entry);
-        if (run->sock) {
-                h2o_socket_close(run->sock);
-                run->sock = NULL;
+        if (store_task_get(d->store, t->id, &row) < 0) {
+                row = (store_task_t) { .status = ok ? TASK_COMPLETED : TASK_FAILED };
+                memcpy(row.id, t->id, sizeof(row.id));
+                snprintf(row.error_message, sizeof(row.error_message), "%.255s", reason);
         }
+        task_final_event(&row, &final);
+        sse_finish(t, &final);
+}
 
-        reason[0] = 0;
-        if (run->timed_out)
-                snprintf(reason, sizeof(reason), "timeout");
-        else if (run->end == RUN_DONE) {
-                r = link_report(run->json_fd, t->id, "json");
+/* Every end of a started task comes here exactly once: reports, store, capture, log, metrics, streams. */
+static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const ipc_done_t *done, double seconds) {
+        char reason[REASON_MAX] = "";
+        bool ok = false;
+
+        if (o->end == RUN_NO_ANALYZER)
+                analyzer_failed(d, t, o->start_error);
+        else {
+                d->analyzer_ok = true;
+                d->analyzer_error[0] = 0;
+        }
+        if (o->timed_out)
+                log_warning(t->id, "analysis-timeout", "Analysis exceeded %u s, stopping it", d->cfg.analysis_timeout_s);
+        if (o->end == RUN_PROTOCOL)
+                log_warning(t->id, "analyzer-protocol-error", "Malformed message from the analyzer");
+
+        if (o->end == RUN_DONE && !o->timed_out) {
+                int r = state_report_link(d->state, t->json_fd, t->id, STATE_REPORT_JSON);
                 if (r >= 0)
-                        r = link_report(run->html_fd, t->id, "html");
+                        r = state_report_link(d->state, t->html_fd, t->id, STATE_REPORT_HTML);
                 if (r < 0) {
                         log_error_errno(r, t->id, "report-link-failed", "Failed to link the reports: %m");
                         snprintf(reason, sizeof(reason), "could not store the report: %s", strerror(-r));
                 } else
                         ok = true;
-        } else if (run->end == RUN_ERROR)
-                snprintf(reason, sizeof(reason), "%s", run->error);
-        else if (run->end == RUN_PROTOCOL)
-                snprintf(reason, sizeof(reason), "the analyzer sent a malformed message");
-        else if (run->pid > 0 && run->exited && WIFSIGNALED(run->exit_status)) {
-                int sig = WTERMSIG(run->exit_status);
-                char sn[32];
-                signal_name(sig, sn, sizeof(sn));
-                if (sig == SIGKILL)
-                        snprintf(reason, sizeof(reason), "the analyzer was killed (memory limit or crash)");
-                else if (sig == SIGSYS)
-                        snprintf(reason, sizeof(reason), "the analyzer was killed by its sandbox (%s)", sn);
-                else if (sig == SIGXCPU)
-                        snprintf(reason, sizeof(reason), "the analyzer ran out of CPU time (%s)", sn);
-                else
-                        snprintf(reason, sizeof(reason), "the analyzer crashed (%s)", sn);
-        } else if (run->pid > 0 && run->exited && WIFEXITED(run->exit_status) && WEXITSTATUS(run->exit_status) != 0)
-                snprintf(reason, sizeof(reason), "the analyzer exited with status %d", WEXITSTATUS(run->exit_status));
-        else
-                snprintf(reason, sizeof(reason), "the analyzer was killed (memory limit or crash)");
+        } else
+                run_reason(o, reason, sizeof(reason));
 
-        if (ok)
-                r = store_task_complete(web.store, t->id, now, expiry(now), run->done.packets, run->done.health_score,
-                                        run->done.findings, run->done.partial);
-        else
-                r = store_task_fail(web.store, t->id, now, expiry(now), reason);
-        if (r == -ENOSPC && web_reserve_release() >= 0) {
-                /* the disk filled up: the space kept in reserve lets the final state be recorded */
-                if (ok)
-                        r = store_task_complete(web.store, t->id, now, expiry(now), run->done.packets,
-                                                run->done.health_score, run->done.findings, run->done.partial);
-                else
-                        r = store_task_fail(web.store, t->id, now, expiry(now), reason);
-        }
-        if (r < 0 && ok) {
-                /* a report without its completed row would be an orphan: drop it, record a failure */
-                log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
-                char path[STORE_ID_LEN + 8];
-                snprintf(path, sizeof(path), "%s.json", t->id);
-                (void) unlinkat(web.reports_fd, path, 0);
-                snprintf(path, sizeof(path), "%s.html", t->id);
-                (void) unlinkat(web.reports_fd, path, 0);
-                ok = false;
-                snprintf(reason, sizeof(reason), "could not record the result: %s", strerror(-r));
-                r = store_task_fail(web.store, t->id, now, expiry(now), reason);
-        }
+        ok = task_record_end(d, t, ok, done, reason, sizeof(reason));
+
+        /* the capture goes whatever the outcome */
+        int r = state_capture_unlink(d->state, t->id);
         if (r < 0)
-                log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
-        else
-                web_reserve_make(); /* again, for the next time (fails quietly while the disk is full) */
+                log_warning_errno(r, t->id, "capture-unlink-failed", "Failed to remove the capture: %m");
+        t->json_fd = safe_close(t->json_fd);
+        t->html_fd = safe_close(t->html_fd);
 
-        /* The capture goes whatever the outcome. */
-        if (unlinkat(web.uploads_fd, t->id, 0) < 0 && errno != ENOENT)
-                log_warning_errno(errno, t->id, "capture-unlink-failed", "Failed to remove the capture: %m");
-        run->json_fd = safe_close(run->json_fd);
-        run->html_fd = safe_close(run->html_fd);
+        d->metrics.finished[ok ? TASK_COMPLETED : TASK_FAILED]++;
+        if (ok)
+                d->metrics.packets_analysed += done->packets;
+        metrics_observe(&d->metrics, seconds);
+        task_log_end(t, ok, done, seconds, reason);
+        task_send_final(d, t, ok, reason);
 
-        if (ok) {
-                char f1[64], f2[64], f3[64], f4[64];
-                web.metrics.finished[TASK_COMPLETED]++;
-                web.metrics.packets_analysed += run->done.packets;
-                log_struct_errno(LOG_INFO, 0, t->id, "analysis-done",
-                                 LOG_FIELDS(LOG_FIELD(f1, "PCAPD_PACKETS=%llu", (unsigned long long) run->done.packets),
-                                            LOG_FIELD(f2, "PCAPD_DURATION_MS=%.0f", seconds * 1000),
-                                            LOG_FIELD(f3, "PCAPD_HEALTH_SCORE=%d", run->done.health_score),
-                                            LOG_FIELD(f4, "PCAPD_FILE_SIZE=%llu", (unsigned long long) t->file_size)),
-                                 "Analysis of %s done: %llu packets in %.3f s, health %d", t->filename,
-                                 (unsigned long long) run->done.packets, seconds, run->done.health_score);
-        } else {
-                char f1[64];
-                web.metrics.finished[TASK_FAILED]++;
-                log_struct_errno(LOG_WARNING, 0, t->id, "analysis-failed",
-                                 LOG_FIELDS(LOG_FIELD(f1, "PCAPD_DURATION_MS=%.0f", seconds * 1000)),
-                                 "Analysis of %s failed: %s", t->filename, reason);
-        }
-        metrics_observe(seconds);
-
-        if (store_task_get(web.store, t->id, &row) >= 0) {
-                task_final_event(&row, &final);
-        } else {
-                memset(&row, 0, sizeof(row));
-                memcpy(row.id, t->id, sizeof(row.id));
-                row.status = ok ? TASK_COMPLETED : TASK_FAILED;
-                snprintf(row.error_message, sizeof(row.error_message), "%.255s", reason);
-                task_final_event(&row, &final);
-        }
-        sse_finish(t, &final);
-
-        web.n_running--;
-        t->run = NULL;
-        task_free(t);
-        /* a spawned child not reaped yet is reaped by dispatcher_child_exited(), which finds no run */
-        if (run->pid > 0 && !run->exited)
-                kill(run->pid, SIGKILL);
-        free(run);
-        dispatcher_kick();
+        d->n_running--;
+        task_drop(d, t);
 }
 
-/* Finishes now, or, for a spawned analyzer that went away without DONE, once its exit status is known
- * (the signal names the reason). */
-static void run_maybe_finish(run_t *run) {
-        if (run->end == RUN_RUNNING)
-                return;
-        if (run->end != RUN_DONE && run->end != RUN_ERROR && run->pid > 0 && !run->exited && !run->timed_out) {
-                if (!h2o_timeout_is_linked(&run->reap_entry))
-                        h2o_timeout_link(web.loop, &reap_timeout, &run->reap_entry);
-                return;
-        }
-        run_finish(run);
-}
-
-static void on_reap_timeout(h2o_timeout_entry_t *e) {
-        run_t *run = H2O_STRUCT_FROM_MEMBER(run_t, reap_entry, e);
-        /* the channel closed but the process lingers: end it and finish without its status */
-        if (run->pid > 0 && !run->exited)
-                kill(run->pid, SIGKILL);
-        run_finish(run);
-}
-
-static void on_analysis_timeout(h2o_timeout_entry_t *e) {
-        run_t *run = H2O_STRUCT_FROM_MEMBER(run_t, timeout_entry, e);
-        log_warning(run->task->id, "analysis-timeout", "Analysis exceeded %u s, stopping it", arg_analysis_timeout_s);
-        run->timed_out = true;
-        if (run->pid > 0 && !run->exited)
-                kill(run->pid, SIGKILL);
-        run_finish(run);
-}
-
-static void on_progress(run_t *run, const ipc_progress_t *p) {
-        task_t *t = run->task;
-        uint64_t now = web_now_mono();
+static void on_run_progress(run_t *run, const ipc_progress_t *p, void *userdata) {
+        task_t *t = userdata;
+        uint64_t now = http_now_mono();
         bool phase_changed = strncmp(t->phase, p->phase, sizeof(t->phase)) != 0;
 
         snprintf(t->phase, sizeof(t->phase), "%s", p->phase);
@@ -281,283 +270,155 @@ static void on_progress(run_t *run, const ipc_progress_t *p) {
                 t->pps_packets = p->packets;
         }
         t->packets = p->packets;
-        /* an event per phase change, and at most ~4 per second otherwise */
-        if (phase_changed || now - t->last_event_mono >= 250)
-                task_push_progress(t);
-}
-
-static void on_channel_read(h2o_socket_t *sock, const char *err) {
-        run_t *run = sock->data;
-
-        for (;;) {
-                union {
-                        ipc_progress_t progress;
-                        ipc_done_t done;
-                        ipc_error_t error;
-                        uint8_t buf[IPC_MESSAGE_MAX];
-                } payload;
-                ipc_header_t h;
-                int fd = -1;
-                int r = ipc_recv(h2o_socket_get_fd(sock), &h, &payload, sizeof(payload), &fd);
-
-                if (r == -EAGAIN)
-                        return;
-                safe_close(fd); /* the analyzer sends no fds; drop any */
-                if (r == -ECONNRESET || r == -EPIPE || (r < 0 && r != -EBADMSG && r != -EPROTO)) {
-                        run->end = RUN_EOF;
-                        break;
-                }
-                if (r < 0 || memcmp(h.task_id, run->task->id, IPC_TASK_ID_LEN) != 0) {
-                        log_warning(run->task->id, "analyzer-protocol-error", "Malformed message from the analyzer");
-                        run->end = RUN_PROTOCOL;
-                        if (run->pid > 0)
-                                kill(run->pid, SIGKILL);
-                        break;
-                }
-                switch (h.type) {
-                case IPC_PROGRESS:
-                        on_progress(run, &payload.progress);
-                        continue;
-                case IPC_DONE:
-                        run->done = payload.done;
-                        run->end = RUN_DONE;
-                        break;
-                case IPC_ERROR:
-                        snprintf(run->error, sizeof(run->error), "%s", payload.error.message);
-                        if (!run->error[0])
-                                snprintf(run->error, sizeof(run->error), "analysis failed (code %d)", payload.error.code);
-                        run->end = RUN_ERROR;
-                        break;
-                default:
-                        run->end = RUN_PROTOCOL;
-                        break;
-                }
-                break;
+        /* the one throttle of progress events: one per phase change, at most ~4 per second otherwise (the
+         * analyzer sends at most ~10 per second; the tick adds one per second when it sends none) */
+        if (phase_changed || now - t->last_event_mono >= 250) {
+                task_push_progress(t, 0);
+                sse_notify(t);
         }
-        /* last message or end: stop reading, finish when the process is accounted for */
-        h2o_socket_read_stop(sock);
-        run_maybe_finish(run);
 }
 
-/* Reaches an analyzer: the socket-activated service, or a child of ours. */
-static int analyzer_open(run_t *run) {
-        int fd = -1, r;
+static void on_run_ended(run_t *run, void *userdata) {
+        task_t *t = userdata;
+        dispatcher_t *d = t->dispatcher;
+        double seconds = (double) (http_now_mono() - run_started_mono(run)) / 1000.0;
 
-        if (arg_analyzer_socket) {
-                r = analyzer_connect(arg_analyzer_socket, &fd);
-                if (r < 0) {
-                        snprintf(web.analyzer_error, sizeof(web.analyzer_error), "connect %s: %s",
-                                 arg_analyzer_socket, strerror(-r));
-                        return r;
-                }
-        } else {
-                analyzer_rlimits_t lim = {
-                        .memory_bytes = arg_memory_budget_bytes,
-                        .cpu_seconds = arg_analysis_timeout_s + 5,
-                };
-                r = analyzer_spawn(arg_analyzer_exec, &lim, &fd, &run->pid);
-                if (r < 0) {
-                        snprintf(web.analyzer_error, sizeof(web.analyzer_error), "spawn %s: %s", arg_analyzer_exec,
-                                 strerror(-r));
-                        return r;
-                }
-        }
-        web.analyzer_ok = true;
-        web.analyzer_error[0] = 0;
-        return fd;
+        t->run = NULL;
+        task_end(d, t, run_outcome(run), run_done(run), seconds);
+        run_free(run);
+        dispatcher_kick(d);
 }
 
-static int run_start(task_t *t) {
-        _cleanup_close_ int capture_fd = -1, json_fd = -1, html_fd = -1, sock_fd = -1;
-        run_t *run;
+static const run_callbacks_t run_callbacks = {
+        .progress = on_run_progress,
+        .ended = on_run_ended,
+};
+
+/* Opens what the analysis needs and starts it. On failure the task ends at once with the reason. */
+static void task_start(dispatcher_t *d, task_t *t) {
+        _cleanup_close_ int capture_fd = -1;
+        run_outcome_t o = { .end = RUN_NO_ANALYZER, .spawned = d->cfg.analyzer_socket == NULL };
+        ipc_done_t none = {};
         struct stat st;
-        ipc_job_t job = {
-                .version = IPC_PROTOCOL_VERSION,
-                .timeout_s = arg_analysis_timeout_s,
-                .memory_budget = arg_memory_budget_bytes,
-        };
         int r;
 
-        capture_fd = openat(web.uploads_fd, t->id, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (capture_fd < 0)
-                return log_error_errno(errno, t->id, "capture-missing", "Failed to open the capture: %m");
-        if (fstat(capture_fd, &st) < 0)
-                return -errno;
-        job.capture_size = (uint64_t) st.st_size;
-        json_fd = openat(web.reports_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640);
-        if (json_fd < 0)
-                return log_error_errno(errno, t->id, "report-create-failed", "Failed to create the JSON report: %m");
-        html_fd = openat(web.reports_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640);
-        if (html_fd < 0)
-                return log_error_errno(errno, t->id, "report-create-failed", "Failed to create the HTML report: %m");
-
-        run = calloc(1, sizeof(*run));
-        if (!run)
-                return -ENOMEM;
-        run->json_fd = run->html_fd = -1;
-        run->task = t;
-
-        sock_fd = analyzer_open(run);
-        if (sock_fd < 0) {
-                r = sock_fd;
-                web.analyzer_ok = false;
-                web.metrics.analyzer_failures++;
-                free(run);
-                return log_error_errno(r, t->id, "analyzer-unreachable", "Failed to reach an analyzer (%s): %m",
-                                       web.analyzer_error);
+        capture_fd = state_capture_open(d->state, t->id);
+        if (capture_fd < 0) {
+                r = log_error_errno(capture_fd, t->id, "capture-missing", "Failed to open the capture: %m");
+                goto fail;
         }
-        r = analyzer_send_job(sock_fd, t->id, &job, capture_fd, json_fd, html_fd);
-        if (r < 0) {
-                log_error_errno(r, t->id, "analyzer-send-failed", "Failed to send the job: %m");
-                if (run->pid > 0) {
-                        kill(run->pid, SIGKILL);
-                        (void) waitpid(run->pid, NULL, 0);
-                }
-                free(run);
-                return r;
-        }
-        if (fcntl(sock_fd, F_SETFL, fcntl(sock_fd, F_GETFL) | O_NONBLOCK) < 0) {
+        if (fstat(capture_fd, &st) < 0) {
                 r = -errno;
-                if (run->pid > 0) {
-                        kill(run->pid, SIGKILL);
-                        (void) waitpid(run->pid, NULL, 0);
-                }
-                free(run);
-                return r;
+                goto fail;
         }
+        t->json_fd = state_report_open_tmpfile(d->state);
+        t->html_fd = t->json_fd < 0 ? -1 : state_report_open_tmpfile(d->state);
+        if (t->json_fd < 0 || t->html_fd < 0) {
+                r = t->json_fd < 0 ? t->json_fd : t->html_fd;
+                log_error_errno(r, t->id, "report-create-failed", "Failed to create the reports: %m");
+                goto fail;
+        }
+        t->dispatcher = d;
+        r = run_start(&d->run_cfg, t->id, capture_fd, (uint64_t) st.st_size, t->json_fd, t->html_fd, &run_callbacks,
+                      t, &t->run);
+        if (r < 0) {
+                o.start_error = r;
+                task_end(d, t, &o, &none, 0);
+                return;
+        }
+        task_progress(d, t);
+        return;
 
-        run->json_fd = TAKE_FD(json_fd);
-        run->html_fd = TAKE_FD(html_fd);
-        run->sock = h2o_evloop_socket_create(web.loop, TAKE_FD(sock_fd), H2O_SOCKET_FLAG_DONT_READ);
-        run->sock->data = run;
-        run->started_mono = web_now_mono();
-        run->timeout_entry.cb = on_analysis_timeout;
-        run->reap_entry.cb = on_reap_timeout;
-        h2o_timeout_link(web.loop, &analysis_timeout, &run->timeout_entry);
-        t->run = run;
-        h2o_socket_read_start(run->sock, on_channel_read);
-        return 0;
+fail: {
+        /* not the analyzer's fault: say what failed */
+        char msg[IPC_TEXT_MAX];
+        snprintf(msg, sizeof(msg), "the analysis could not start: %s", strerror(-r));
+        o.end = RUN_ERROR;
+        o.error = msg;
+        task_end(d, t, &o, &none, 0);
+}
 }
 
-void dispatcher_kick(void) {
+void dispatcher_kick(dispatcher_t *d) {
         unsigned started = 0;
 
-        while (!web.stopping && web.n_running < arg_workers && !h2o_linklist_is_empty(&web.queue)) {
-                task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, queue_link, web.queue.next);
+        while (!d->stopping && d->n_running < d->cfg.workers && !h2o_linklist_is_empty(&d->queue)) {
+                task_t *t = queue_pop(d);
                 int64_t now = store_now_ms();
                 int r;
 
-                h2o_linklist_unlink(&t->queue_link);
-                web.n_queued--;
                 started++;
+                r = store_task_start(d->store, t->id, now);
+                if (r == -ESTALE || r == -ENOENT) {
+                        task_event_t final;
+                        store_task_t row = { .status = TASK_FAILED };
 
-                r = store_task_start(web.store, t->id, now);
-                if (r < 0) {
                         log_error_errno(r, t->id, "store-error", "Failed to mark the task processing: %m");
-                        if (r == -ESTALE || r == -ENOENT) {
-                                task_event_t final;
-                                store_task_t row = {};
-                                memcpy(row.id, t->id, sizeof(row.id));
-                                row.status = TASK_FAILED;
-                                snprintf(row.error_message, sizeof(row.error_message), "task vanished");
-                                task_final_event(&row, &final);
-                                sse_finish(t, &final);
-                                task_free(t);
-                        } else {
-                                /* database busy: back to the head of the queue, try again on the next tick */
-                                h2o_linklist_insert(web.queue.next, &t->queue_link);
-                                web.n_queued++;
-                                return;
-                        }
+                        memcpy(row.id, t->id, sizeof(row.id));
+                        snprintf(row.error_message, sizeof(row.error_message), "task vanished");
+                        task_final_event(&row, &final);
+                        sse_finish(t, &final);
+                        task_drop(d, t);
                         continue;
+                }
+                if (r < 0) {
+                        /* database busy: back to the head of the queue, try again on the next tick */
+                        log_error_errno(r, t->id, "store-error", "Failed to mark the task processing: %m");
+                        h2o_linklist_insert(d->queue.next, &t->queue_link);
+                        d->n_queued++;
+                        break;
                 }
                 t->status = TASK_PROCESSING;
                 t->started_at = now;
                 snprintf(t->phase, sizeof(t->phase), "starting");
                 t->percent = 0;
-                web.n_running++;
+                d->n_running++;
                 log_info(t->id, "analysis-start", "Starting the analysis of %s (%llu bytes)", t->filename,
                          (unsigned long long) t->file_size);
-
-                r = run_start(t);
-                if (r < 0) {
-                        run_t tmp = { .task = t, .json_fd = -1, .html_fd = -1, .end = RUN_ERROR,
-                                      .started_mono = web_now_mono() };
-                        run_t *run = malloc(sizeof(*run));
-                        if (!run) {
-                                web.n_running--;
-                                (void) store_task_fail(web.store, t->id, now, expiry(now), "out of memory");
-                                task_free(t);
-                                continue;
-                        }
-                        *run = tmp;
-                        if (r == -ENOENT && arg_analyzer_socket == NULL && access(arg_analyzer_exec, X_OK) < 0)
-                                snprintf(run->error, sizeof(run->error), "the analyzer could not be started");
-                        else if (web.analyzer_error[0] && !web.analyzer_ok)
-                                snprintf(run->error, sizeof(run->error), "the analyzer could not be reached");
-                        else
-                                snprintf(run->error, sizeof(run->error), "the analysis could not start: %s", strerror(-r));
-                        t->run = run;
-                        run_finish(run); /* also kicks again */
-                        return;
-                }
-                task_push_progress(t);
+                task_start(d, t); /* may end t at once */
         }
         if (started)
-                queue_moved();
+                queue_moved(d);
 }
 
-void dispatcher_tick(void) {
-        uint64_t now = web_now_mono();
+void dispatcher_tick(dispatcher_t *d) {
+        uint64_t now = http_now_mono();
 
-        for (h2o_linklist_t *l = web.tasks.next; l != &web.tasks; l = l->next) {
+        for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks; l = l->next) {
                 task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
                 if (t->status == TASK_PROCESSING && now - t->last_event_mono >= 1000)
-                        task_push_progress(t);
+                        task_progress(d, t);
         }
-        dispatcher_kick();
+        dispatcher_kick(d);
 }
 
-static run_t *run_by_pid(pid_t pid) {
-        for (h2o_linklist_t *l = web.tasks.next; l != &web.tasks; l = l->next) {
+void dispatcher_child_exited(dispatcher_t *d, pid_t pid, int status) {
+        for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks; l = l->next) {
                 task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
-                if (t->run && t->run->pid == pid)
-                        return t->run;
+                if (t->run && run_child_exited(t->run, pid, status))
+                        return; /* t may be gone */
         }
-        return NULL;
 }
 
-void dispatcher_child_exited(pid_t pid, int status) {
-        run_t *run = run_by_pid(pid);
-        if (!run)
-                return;
-        run->exited = true;
-        run->exit_status = status;
-        run_maybe_finish(run);
+void dispatcher_stop(dispatcher_t *d) {
+        d->stopping = true;
 }
 
-bool dispatcher_busy(void) {
-        return web.n_running > 0;
+bool dispatcher_busy(const dispatcher_t *d) {
+        return d->n_running > 0;
 }
 
-void dispatcher_abort_all(void) {
+void dispatcher_abort_all(dispatcher_t *d) {
         /* Past the stop deadline: kill what still runs and leave its row `processing` with its capture, so
          * the next start puts it back in the queue (nothing accepted is lost). */
-        for (h2o_linklist_t *l = web.tasks.next; l != &web.tasks; l = l->next) {
+        for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks; l = l->next) {
                 task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
-                run_t *run = t->run;
-                if (!run)
+                if (!t->run)
                         continue;
-                if (run->pid > 0 && !run->exited)
-                        kill(run->pid, SIGKILL);
-                h2o_timeout_unlink(&run->timeout_entry);
-                h2o_timeout_unlink(&run->reap_entry);
-                if (run->sock) {
-                        h2o_socket_close(run->sock);
-                        run->sock = NULL;
-                }
-                run->json_fd = safe_close(run->json_fd);
-                run->html_fd = safe_close(run->html_fd);
+                run_abort(t->run);
+                t->run = run_free(t->run);
+                t->json_fd = safe_close(t->json_fd);
+                t->html_fd = safe_close(t->html_fd);
                 log_warning(t->id, "analysis-interrupted", "The service stopped during the analysis; it will run again");
         }
 }

@@ -1,6 +1,8 @@
-/* GET /api/health: database, disk space, analyzer reachability, queue; 200 or 503 with figures. */
+/* GET /health and /api/health: database, disk, memory, analyzer, queue; 200 (healthy) or 503 (degraded). */
 #pragma once
 
 #include <h2o.h>
 
-int health_handle(h2o_req_t *req);
+#include "web.h"
+
+int health_handle(web_t *w, h2o_req_t *req);

@@ -1,6 +1,5 @@
 /* pcapd-web: sets up the state directory, the store, h2o and the listener, then runs the event loop. */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -19,10 +18,10 @@
 #include "config.h"
 #include "conn.h"
 #include "dispatcher.h"
+#include "http.h"
 #include "log/log.h"
+#include "routes.h"
 #include "sse.h"
-#include "static.h"
-#include "task.h"
 #include "util/macro.h"
 #include "web.h"
 #include "writer.h"
@@ -31,67 +30,80 @@
 #define UPLOAD_MIN_RATE (UINT64_C(256) << 10)
 #define STOP_TIMEOUT_MS 20000
 
-web_t web;
+/* The process: the context every handler gets, and what only the loop's own callbacks here use. */
+typedef struct server {
+        web_t web;
+        h2o_timeout_t tick_timeout, watchdog_timeout;
+        h2o_timeout_entry_t tick_entry, watchdog_entry;
+        h2o_socket_t *signal_sock;
+        bool quit;
+        uint64_t stop_deadline;
+        char last_status[128];
+} server_t;
 
-static h2o_timeout_t tick_timeout, watchdog_timeout;
-static h2o_timeout_entry_t tick_entry, watchdog_entry;
-static h2o_socket_t *signal_sock;
-static bool quit;
-static uint64_t stop_deadline;
-static char last_status[128];
+static void notify_status(server_t *s) {
+        const dispatcher_t *d = &s->web.dispatcher;
+        char st[128];
 
-static void notify_status(void) {
-        char s[128];
-        snprintf(s, sizeof(s), "STATUS=%s: %u queued, %u running, %llu done", web.stopping ? "Stopping" : "Serving",
-                 web.n_queued, web.n_running,
-                 (unsigned long long) (web.metrics.finished[TASK_COMPLETED] + web.metrics.finished[TASK_FAILED]));
-        if (strcmp(s, last_status) != 0) {
-                sd_notify(0, s);
-                memcpy(last_status, s, sizeof(s));
+        snprintf(st, sizeof(st), "STATUS=%s: %u queued, %u running, %llu done", s->web.stopping ? "Stopping" : "Serving",
+                 d->n_queued, d->n_running,
+                 (unsigned long long) (d->metrics.finished[TASK_COMPLETED] + d->metrics.finished[TASK_FAILED]));
+        if (strcmp(st, s->last_status) != 0) {
+                sd_notify(0, st);
+                memcpy(s->last_status, st, sizeof(st));
         }
 }
 
-static void begin_stop(void) {
-        if (web.stopping)
+static void begin_stop(server_t *s) {
+        web_t *w = &s->web;
+
+        if (w->stopping)
                 return;
-        web.stopping = true;
-        stop_deadline = web_now_mono() + STOP_TIMEOUT_MS;
+        w->stopping = true;
+        dispatcher_stop(&w->dispatcher);
+        s->stop_deadline = http_now_mono() + STOP_TIMEOUT_MS;
         sd_notify(0, "STOPPING=1");
-        log_info(NULL, "stopping", "Stopping: no new uploads; %u analyses running, %u queued", web.n_running,
-                 web.n_queued);
+        log_info(NULL, "stopping", "Stopping: no new uploads; %u analyses running, %u queued", w->dispatcher.n_running,
+                 w->dispatcher.n_queued);
         conn_close_listener();
-        h2o_context_request_shutdown(&web.ctx);
+        h2o_context_request_shutdown(&w->ctx);
         sse_close_all();
 }
 
 static void on_tick(h2o_timeout_entry_t *e) {
-        dispatcher_tick();
-        sse_tick();
-        conn_sweep(web.stopping);
-        notify_status();
-        if (web.stopping) {
-                bool idle = !dispatcher_busy() && web.n_uploading == 0 && conn_count() == 0;
-                if (idle || web_now_mono() >= stop_deadline) {
+        server_t *s = H2O_STRUCT_FROM_MEMBER(server_t, tick_entry, e);
+        web_t *w = &s->web;
+
+        dispatcher_tick(&w->dispatcher);
+        /* a heartbeat at least twice per --idle-timeout, so conn.c never takes an idle stream for a dead one */
+        sse_tick(MIN((uint64_t) 15000, (uint64_t) arg_idle_timeout_s * 500));
+        conn_sweep(w->stopping);
+        notify_status(s);
+        if (w->stopping) {
+                bool idle = !dispatcher_busy(&w->dispatcher) && w->n_uploading == 0 && conn_count() == 0;
+                if (idle || http_now_mono() >= s->stop_deadline) {
                         if (!idle)
                                 log_warning(NULL, "stop-deadline",
                                             "Stop deadline reached: %u analyses, %u uploads, %u connections left",
-                                            web.n_running, web.n_uploading, conn_count());
-                        if (dispatcher_busy())
-                                dispatcher_abort_all();
-                        quit = true;
+                                            w->dispatcher.n_running, w->n_uploading, conn_count());
+                        if (dispatcher_busy(&w->dispatcher))
+                                dispatcher_abort_all(&w->dispatcher);
+                        s->quit = true;
                         return;
                 }
         }
-        h2o_timeout_link(web.loop, &tick_timeout, &tick_entry);
+        h2o_timeout_link(w->loop, &s->tick_timeout, &s->tick_entry);
 }
 
 static void on_watchdog(h2o_timeout_entry_t *e) {
+        server_t *s = H2O_STRUCT_FROM_MEMBER(server_t, watchdog_entry, e);
         /* sent from the loop itself: a stuck loop stops the pings and systemd restarts the service */
         sd_notify(0, "WATCHDOG=1");
-        h2o_timeout_link(web.loop, &watchdog_timeout, &watchdog_entry);
+        h2o_timeout_link(s->web.loop, &s->watchdog_timeout, &s->watchdog_entry);
 }
 
 static void on_signal(h2o_socket_t *sock, const char *err) {
+        server_t *s = sock->data;
         struct signalfd_siginfo si;
 
         while (read(h2o_socket_get_fd(sock), &si, sizeof(si)) == (ssize_t) sizeof(si)) {
@@ -99,18 +111,18 @@ static void on_signal(h2o_socket_t *sock, const char *err) {
                         int status;
                         pid_t pid;
                         while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-                                dispatcher_child_exited(pid, status);
+                                dispatcher_child_exited(&s->web.dispatcher, pid, status);
                 } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-                        if (web.stopping && si.ssi_signo == SIGINT) {
-                                dispatcher_abort_all();
-                                quit = true;
+                        if (s->web.stopping && si.ssi_signo == SIGINT) {
+                                dispatcher_abort_all(&s->web.dispatcher);
+                                s->quit = true;
                         }
-                        begin_stop();
+                        begin_stop(s);
                 }
         }
 }
 
-static int setup_signals(void) {
+static int setup_signals(server_t *s) {
         sigset_t mask;
         int fd;
 
@@ -124,8 +136,9 @@ static int setup_signals(void) {
         fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        signal_sock = h2o_evloop_socket_create(web.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-        h2o_socket_read_start(signal_sock, on_signal);
+        s->signal_sock = h2o_evloop_socket_create(s->web.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+        s->signal_sock->data = s;
+        h2o_socket_read_start(s->signal_sock, on_signal);
         return 0;
 }
 
@@ -203,129 +216,68 @@ static int open_listener(int *ret_fd, bool *ret_activated) {
         return 0;
 }
 
-static int open_dir(int at, const char *name, int *ret) {
-        if (mkdirat(at, name, 0750) < 0 && errno != EEXIST)
-                return -errno;
-        int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        *ret = fd;
-        return 0;
-}
-
 static bool capture_exists(const char *id, void *userdata) {
-        struct stat st;
-        return fstatat(web.uploads_fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+        return state_capture_exists(userdata, id);
 }
 
 static int load_queued(const store_task_t *row, void *userdata) {
-        task_t *t;
+        web_t *w = userdata;
 
-        if (!capture_exists(row->id, NULL)) {
+        if (!state_capture_exists(&w->state, row->id)) {
                 int64_t now = store_now_ms();
-                (void) store_task_fail(web.store, row->id, now, now + (int64_t) arg_retention_ms, "capture lost");
+                (void) store_task_fail(w->store, row->id, now, now + (int64_t) arg_retention_ms, "capture lost");
                 log_warning(row->id, "capture-lost", "Queued task without its capture, marked failed");
                 return 0;
         }
-        t = task_new(row);
-        if (!t)
-                return -ENOMEM;
-        h2o_linklist_insert(&web.queue, &t->queue_link);
-        web.n_queued++;
-        task_push_progress(t);
-        return 0;
+        return dispatcher_enqueue(&w->dispatcher, row);
 }
 
-/* At start nothing is in flight: a capture whose task is gone or finished, or a report whose task did not
- * complete, was left by a crash (kill -9 mid-upload, or a failure to record the end). Removing them here
- * leaves the reaper's grace period for files a running frontend may still be writing. */
-static void remove_orphans(int dir_fd, bool reports) {
-        int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
-        if (fd < 0)
-                return;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return;
-        }
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                char id[STORE_ID_LEN + 1];
-                size_t l = strcspn(de->d_name, ".");
-                if (l != STORE_ID_LEN)
-                        continue; /* not ours */
-                memcpy(id, de->d_name, l);
-                id[l] = 0;
-                store_task_t row;
-                int r = store_task_get(web.store, id, &row);
-                bool keep = r >= 0 && (reports ? row.status == TASK_COMPLETED
-                                               : (row.status == TASK_QUEUED || row.status == TASK_PROCESSING));
-                if (r < 0 && r != -ENOENT)
-                        keep = true; /* the database could not say: leave it to the reaper */
-                if (!keep && unlinkat(dirfd(d), de->d_name, 0) == 0)
-                        log_notice(id, "orphan-removed", "Removed %s/%s left by an interrupted run",
-                                   reports ? "reports" : "uploads", de->d_name);
-        }
-        closedir(d);
+static void on_orphan_removed(const char *id, const char *dir, const char *name, const char *why, int error,
+                              void *userdata) {
+        if (error == 0)
+                log_notice(id, "orphan-removed", "Removed %s/%s left by an interrupted run (%s)", dir, name, why);
 }
 
-#define RESERVE_NAME ".reserve"
-#define RESERVE_SIZE (4 << 20)
-
-int web_reserve_make(void) {
-        struct stat st;
-        if (fstatat(web.state_fd, RESERVE_NAME, &st, 0) == 0 && st.st_size >= RESERVE_SIZE)
-                return 0;
-        int fd = openat(web.state_fd, RESERVE_NAME, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return -errno;
-        int r = posix_fallocate(fd, 0, RESERVE_SIZE);
-        safe_close(fd);
-        if (r != 0) {
-                (void) unlinkat(web.state_fd, RESERVE_NAME, 0);
-                return -r;
-        }
-        return 0;
-}
-
-int web_reserve_release(void) {
-        return unlinkat(web.state_fd, RESERVE_NAME, 0) < 0 ? -errno : 0;
-}
-
-static int setup_state(void) {
+/* The state directory, the store, recovery, and the queue as the last run left it. */
+static int setup_state(web_t *w) {
+        dispatcher_config_t dcfg = {
+                .workers = arg_workers,
+                .retention_ms = arg_retention_ms,
+                .analysis_timeout_s = arg_analysis_timeout_s,
+                .memory_budget_bytes = arg_memory_budget_bytes,
+                .analyzer_socket = arg_analyzer_socket,
+                .analyzer_exec = arg_analyzer_exec,
+        };
         char path[4096];
         int r;
 
-        if (mkdir(arg_state_dir, 0750) < 0 && errno != EEXIST)
-                return log_error_errno(errno, NULL, "state-dir-failed", "Failed to create %s: %m", arg_state_dir);
-        r = open_dir(AT_FDCWD, arg_state_dir, &web.state_fd);
-        if (r >= 0)
-                r = open_dir(web.state_fd, "uploads", &web.uploads_fd);
-        if (r >= 0)
-                r = open_dir(web.state_fd, "reports", &web.reports_fd);
+        r = state_dir_open(&w->state, arg_state_dir, true);
         if (r < 0)
                 return log_error_errno(r, NULL, "state-dir-failed", "Failed to open the state directory %s: %m",
                                        arg_state_dir);
-        snprintf(path, sizeof(path), "%s/pcapd.db", arg_state_dir);
-        r = store_open(path, &web.store);
+        r = state_dir_db_path(&w->state, path, sizeof(path));
+        if (r >= 0)
+                r = store_open(path, &w->store);
         if (r < 0)
-                return log_error_errno(r, NULL, "store-open-failed", "Failed to open %s: %m", path);
+                return log_error_errno(r, NULL, "store-open-failed", "Failed to open the database in %s: %m",
+                                       arg_state_dir);
         /* the loop's connection never waits for the disk: ordered (not fsync'd) commits, no checkpoints
          * (the writer thread's connection does both) */
-        r = store_tune(web.store, false, false);
+        r = store_tune(w->store, false, false);
         if (r < 0)
                 return log_error_errno(r, NULL, "store-open-failed", "Failed to configure %s: %m", path);
-        r = store_recover(web.store, store_now_ms(), capture_exists, NULL);
+        r = store_recover(w->store, store_now_ms(), capture_exists, &w->state);
         if (r < 0)
                 return log_error_errno(r, NULL, "store-recover-failed", "Failed to recover interrupted tasks: %m");
         if (r > 0)
                 log_notice(NULL, "tasks-recovered", "%d interrupted analyses recovered (queued again or failed)", r);
-        (void) web_reserve_make();
-        remove_orphans(web.uploads_fd, false);
-        remove_orphans(web.reports_fd, true);
-        r = store_list_status(web.store, TASK_QUEUED, load_queued, NULL);
+        (void) state_reserve_make(&w->state);
+        /* at start nothing is in flight: a capture whose task is gone or finished, or a report whose task
+         * did not complete, was left by a crash (kill -9 mid-upload, or a failure to record the end) */
+        (void) state_dir_sweep(&w->state, w->store, false, store_now_ms() / 1000, 0, on_orphan_removed, NULL);
+
+        dispatcher_init(&w->dispatcher, &dcfg, w->loop, w->store, &w->state);
+        r = store_list_status(w->store, TASK_QUEUED, load_queued, w);
         if (r < 0)
                 return log_error_errno(r, NULL, "store-error", "Failed to load the queue: %m");
         return 0;
@@ -340,6 +292,10 @@ static void raise_nofile(void) {
 }
 
 int main(int argc, char **argv) {
+        /* static storage: h2o's configuration lives as long as the process, and stays reachable for
+         * LeakSanitizer at exit; still no other file sees it */
+        static server_t s = { .web = { .state = STATE_DIR_NULL } };
+        web_t *w = &s.web;
         h2o_hostconf_t *host;
         uint64_t wd_usec = 0;
         bool activated = false;
@@ -350,80 +306,76 @@ int main(int argc, char **argv) {
         if (r != 0)
                 return r > 0 ? EXIT_SUCCESS : 2;
         raise_nofile();
+        w->started_at = store_now_ms();
 
-        web.state_fd = web.uploads_fd = web.reports_fd = -1;
-        web.started_at = store_now_ms();
-        web.analyzer_ok = true;
-        h2o_linklist_init_anchor(&web.tasks);
-        h2o_linklist_init_anchor(&web.queue);
-
-        if (setup_state() < 0)
-                return EXIT_FAILURE;
         /* h2o moves bodies over 32 MiB to an mmap'd, unlinked temp file: keep it on the state directory's
          * filesystem (covered by the unit's write access, never a small /tmp) */
         snprintf(h2o_socket_buffer_mmap_settings.fn_template, sizeof(h2o_socket_buffer_mmap_settings.fn_template),
                  "%s/.h2o-body.XXXXXX", arg_body_dir ? arg_body_dir : arg_state_dir);
 
-        h2o_config_init(&web.config);
-        web.config.server_name = h2o_iovec_init(H2O_STRLIT("pcapd"));
-        web.config.max_request_entity_size = (size_t) arg_max_upload_bytes;
-        web.config.http1.req_timeout = MAX((uint64_t) 60000, arg_max_upload_bytes / UPLOAD_MIN_RATE * 1000);
-        web.config.http2.idle_timeout = (uint64_t) arg_idle_timeout_s * 1000;
-        host = h2o_config_register_host(&web.config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-        static_register(host);
+        h2o_config_init(&w->config);
+        w->config.server_name = h2o_iovec_init(H2O_STRLIT("pcapd"));
+        w->config.max_request_entity_size = (size_t) arg_max_upload_bytes;
+        w->config.http1.req_timeout = MAX((uint64_t) 60000, arg_max_upload_bytes / UPLOAD_MIN_RATE * 1000);
+        w->config.http2.idle_timeout = (uint64_t) arg_idle_timeout_s * 1000;
+        host = h2o_config_register_host(&w->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+        routes_register(w, host);
 
-        web.loop = h2o_evloop_create();
-        h2o_context_init(&web.ctx, web.loop, &web.config);
-        web.accept_ctx.ctx = &web.ctx;
-        web.accept_ctx.hosts = web.config.hosts;
+        w->loop = h2o_evloop_create();
+        h2o_context_init(&w->ctx, w->loop, &w->config);
+        w->accept_ctx.ctx = &w->ctx;
+        w->accept_ctx.hosts = w->config.hosts;
 
-        if (setup_signals() < 0) {
+        if (setup_signals(&s) < 0) {
                 log_error_errno(errno, NULL, "setup-failed", "Failed to set up signals: %m");
                 return EXIT_FAILURE;
         }
+        if (setup_state(w) < 0)
+                return EXIT_FAILURE;
         {
                 char db[4096];
-                snprintf(db, sizeof(db), "%s/pcapd.db", arg_state_dir);
-                r = writer_start(web.loop, db);
+                r = state_dir_db_path(&w->state, db, sizeof(db));
+                if (r >= 0)
+                        r = writer_start(w->loop, db);
         }
         if (r < 0) {
                 log_error_errno(r, NULL, "setup-failed", "Failed to start the writer thread: %m");
                 return EXIT_FAILURE;
         }
-        dispatcher_init();
         if (open_listener(&listen_fd, &activated) < 0)
                 return EXIT_FAILURE;
-        if (conn_listen(listen_fd) < 0)
+        if (conn_listen(w->loop, &w->accept_ctx, listen_fd) < 0)
                 return EXIT_FAILURE;
 
-        h2o_timeout_init(web.loop, &tick_timeout, 1000);
-        tick_entry.cb = on_tick;
-        h2o_timeout_link(web.loop, &tick_timeout, &tick_entry);
+        h2o_timeout_init(w->loop, &s.tick_timeout, 1000);
+        s.tick_entry.cb = on_tick;
+        h2o_timeout_link(w->loop, &s.tick_timeout, &s.tick_entry);
         if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
-                h2o_timeout_init(web.loop, &watchdog_timeout, MAX(wd_usec / 2000, (uint64_t) 1));
-                watchdog_entry.cb = on_watchdog;
-                h2o_timeout_link(web.loop, &watchdog_timeout, &watchdog_entry);
+                h2o_timeout_init(w->loop, &s.watchdog_timeout, MAX(wd_usec / 2000, (uint64_t) 1));
+                s.watchdog_entry.cb = on_watchdog;
+                h2o_timeout_link(w->loop, &s.watchdog_timeout, &s.watchdog_entry);
         }
 
         log_info(NULL, "started", "pcapd-web %s %s %s, state %s, %u workers, analyzer %s %s", PCAPD_VERSION,
                  activated ? "socket-activated" : "listening on", activated ? "" : arg_listen, arg_state_dir,
                  arg_workers, arg_analyzer_socket ? "socket" : "exec",
                  arg_analyzer_socket ? arg_analyzer_socket : arg_analyzer_exec);
-        dispatcher_kick();
+        dispatcher_kick(&w->dispatcher);
         sd_notify(0, "READY=1");
-        notify_status();
+        notify_status(&s);
 
-        while (!quit)
-                h2o_evloop_run(web.loop, INT32_MAX);
+        while (!s.quit)
+                h2o_evloop_run(w->loop, INT32_MAX);
 
         sd_notify(0, "STOPPING=1\nSTATUS=Stopped");
         log_info(NULL, "stopped", "pcapd-web stopped");
-        if (signal_sock) {
-                h2o_socket_close(signal_sock); /* closes the signalfd too */
-                signal_sock = NULL;
+        if (s.signal_sock) {
+                h2o_socket_close(s.signal_sock); /* closes the signalfd too */
+                s.signal_sock = NULL;
         }
         writer_stop();
-        store_close(web.store);
+        store_close(w->store);
+        state_dir_close(&w->state);
         config_free();
         return EXIT_SUCCESS;
 }

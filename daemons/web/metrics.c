@@ -4,19 +4,20 @@
 #include "config.h"
 #include "conn.h"
 #include "json.h"
+#include "http.h"
 #include "sse.h"
-#include "web.h"
 
 static const char *const bucket_labels[DURATION_BUCKETS] = { "0.1", "0.25", "0.5", "1", "2.5", "5",
                                                              "10", "30", "60", "300", "900", "1800" };
 
-int metrics_handle(h2o_req_t *req) {
+int metrics_handle(web_t *w, h2o_req_t *req) {
         uint64_t counts[_TASK_STATUS_MAX] = {};
-        web_metrics_t *m = &web.metrics;
+        const dispatcher_metrics_t *m = &w->dispatcher.metrics;
+        const upload_metrics_t *u = &w->uploads;
         json_t j = {}; /* plain text here; json_t is just a growable buffer */
         int r;
 
-        r = store_count(web.store, counts);
+        r = store_count(w->store, counts);
 
         json_printf(&j, "# HELP pcapd_tasks Tasks in the database by status.\n# TYPE pcapd_tasks gauge\n");
         for (unsigned i = 0; i < _TASK_STATUS_MAX; i++)
@@ -36,19 +37,19 @@ int metrics_handle(h2o_req_t *req) {
                         "pcapd_analysis_duration_seconds_count %llu\n",
                     (unsigned long long) m->duration_count, m->duration_sum, (unsigned long long) m->duration_count);
         json_printf(&j, "# HELP pcapd_queue_depth Tasks waiting for a worker.\n# TYPE pcapd_queue_depth gauge\n"
-                        "pcapd_queue_depth %u\n", web.n_queued);
+                        "pcapd_queue_depth %u\n", w->dispatcher.n_queued);
         json_printf(&j, "# HELP pcapd_queue_max Waiting tasks before uploads are refused.\n# TYPE pcapd_queue_max gauge\n"
                         "pcapd_queue_max %u\n", arg_queue_max);
         json_printf(&j, "# HELP pcapd_running_analyses Analyses in progress.\n# TYPE pcapd_running_analyses gauge\n"
-                        "pcapd_running_analyses %u\n", web.n_running);
+                        "pcapd_running_analyses %u\n", w->dispatcher.n_running);
         json_printf(&j, "# HELP pcapd_workers Analyses allowed at once.\n# TYPE pcapd_workers gauge\n"
                         "pcapd_workers %u\n", arg_workers);
         json_printf(&j, "# HELP pcapd_uploaded_bytes_total Bytes of captures accepted.\n"
                         "# TYPE pcapd_uploaded_bytes_total counter\npcapd_uploaded_bytes_total %llu\n",
-                    (unsigned long long) m->bytes_uploaded);
+                    (unsigned long long) u->bytes_uploaded);
         json_printf(&j, "# HELP pcapd_uploads_total Upload requests by result.\n# TYPE pcapd_uploads_total counter\n"
                         "pcapd_uploads_total{result=\"accepted\"} %llu\npcapd_uploads_total{result=\"rejected\"} %llu\n",
-                    (unsigned long long) m->uploads_accepted, (unsigned long long) m->uploads_rejected);
+                    (unsigned long long) u->uploads_accepted, (unsigned long long) u->uploads_rejected);
         json_printf(&j, "# HELP pcapd_packets_analysed_total Packets read by finished analyses.\n"
                         "# TYPE pcapd_packets_analysed_total counter\npcapd_packets_analysed_total %llu\n",
                     (unsigned long long) m->packets_analysed);
@@ -64,7 +65,7 @@ int metrics_handle(h2o_req_t *req) {
 
         if (j.oom) {
                 json_free(&j);
-                web_send_error(req, 500, "Internal Server Error", "out of memory");
+                http_send_error(req, 500, "Internal Server Error", "out of memory");
                 return 0;
         }
         req->res.status = 200;

@@ -3,4 +3,6 @@
 
 #include <h2o.h>
 
-int metrics_handle(h2o_req_t *req);
+#include "web.h"
+
+int metrics_handle(web_t *w, h2o_req_t *req);

@@ -7,13 +7,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "config.h"
+#include "http.h"
 #include "json.h"
-#include "log/log.h"
-#include "web.h"
 
-/* a heartbeat at least twice per --idle-timeout, so conn.c never takes an idle stream for a dead one */
-#define SSE_HEARTBEAT_MS MIN((uint64_t) 15000, (uint64_t) arg_idle_timeout_s * 500)
 #define SSE_STALL_MS 60000
 #define SSE_RETRY_MS 2000
 
@@ -92,7 +88,7 @@ static void stream_flush(sse_stream_t *s) {
         }
 
         buf = h2o_iovec_init(s->out.buf ? s->out.buf : "", s->out.len);
-        s->inflight_since = web_now_mono();
+        s->inflight_since = http_now_mono();
         s->last_send = s->inflight_since;
         if (final) {
                 s->ended = true;
@@ -140,28 +136,9 @@ static uint64_t parse_last_event_id(h2o_req_t *req) {
         return *end ? 0 : v;
 }
 
-int sse_handle(h2o_req_t *req, const char *id) {
+int sse_start(h2o_req_t *req, task_t *t, const store_task_t *row) {
         sse_stream_t *s;
-        task_t *t = task_find(id);
-        store_task_t row;
         uint64_t last_id = parse_last_event_id(req);
-
-        if (!t) {
-                int r = store_task_get(web.store, id, &row);
-                if (r == -ENOENT) {
-                        web_send_error(req, 404, "Not Found", "unknown task");
-                        return 0;
-                }
-                if (r < 0) {
-                        log_error_errno(r, id, "store-error", "Failed to read task: %m");
-                        web_send_error(req, 500, "Internal Server Error", "database error");
-                        return 0;
-                }
-        }
-        if (web.stopping) {
-                web_send_error(req, 503, "Service Unavailable", "shutting down");
-                return 0;
-        }
 
         s = h2o_mem_alloc_shared(&req->pool, sizeof(*s), on_dispose);
         memset(s, 0, sizeof(*s));
@@ -180,7 +157,7 @@ int sse_handle(h2o_req_t *req, const char *id) {
                         last_id = t->next_event_id - 2;
                 s->last_id = last_id;
         } else {
-                task_final_event(&row, &s->final);
+                task_final_event(row, &s->final);
                 s->have_final = true;
                 s->last_id = last_id;
         }
@@ -222,8 +199,8 @@ static void stream_kill(sse_stream_t *s) {
                 shutdown(h2o_socket_get_fd(sock), SHUT_RDWR);
 }
 
-void sse_tick(void) {
-        uint64_t now = web_now_mono();
+void sse_tick(uint64_t heartbeat_ms) {
+        uint64_t now = http_now_mono();
 
         for (h2o_linklist_t *l = streams.next; l != &streams; l = l->next) {
                 sse_stream_t *s = H2O_STRUCT_FROM_MEMBER(sse_stream_t, all_link, l);
@@ -235,7 +212,7 @@ void sse_tick(void) {
                                 stream_kill(s);
                         continue;
                 }
-                if (now - s->last_send >= SSE_HEARTBEAT_MS) {
+                if (now - s->last_send >= heartbeat_ms) {
                         static const char hb[] = ": heartbeat\n\n";
                         h2o_iovec_t buf = h2o_iovec_init(hb, sizeof(hb) - 1);
                         s->inflight_since = now;
@@ -259,7 +236,7 @@ void sse_close_all(void) {
                 static const char bye[] = ": server shutting down\n\n";
                 h2o_iovec_t buf = h2o_iovec_init(bye, sizeof(bye) - 1);
                 s->ended = true;
-                s->inflight_since = web_now_mono();
+                s->inflight_since = http_now_mono();
                 h2o_send(s->req, &buf, 1, H2O_SEND_STATE_FINAL);
         }
 }

@@ -5,13 +5,15 @@
 
 #include "task.h"
 
-int sse_handle(h2o_req_t *req, const char *id);
+/* Starts a stream for a live task t, or, when t is NULL, for the finished task of row (its final event at
+ * once, then the end). Last-Event-ID resumes from t's ring. */
+int sse_start(h2o_req_t *req, task_t *t, const store_task_t *row);
 /* A new event is in t's ring. */
 void sse_notify(task_t *t);
 /* t is finished: every stream gets `final` as its last event, then ends; streams detach from t. */
 void sse_finish(task_t *t, const task_event_t *final);
-/* Periodic: heartbeats for idle streams, shutdown of readers stalled past the limit. */
-void sse_tick(void);
+/* Periodic: a heartbeat for streams idle for heartbeat_ms, shutdown of readers stalled past the limit. */
+void sse_tick(uint64_t heartbeat_ms);
 /* Graceful stop: end every stream (clients reconnect with Last-Event-ID after the restart). */
 void sse_close_all(void);
 unsigned sse_count(void);

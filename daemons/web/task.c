@@ -6,8 +6,7 @@
 #include <time.h>
 
 #include "json.h"
-#include "sse.h"
-#include "web.h"
+#include "http.h"
 
 task_t *task_new(const store_task_t *row) {
         task_t *t = calloc(1, sizeof(*t));
@@ -20,41 +19,13 @@ task_t *task_new(const store_task_t *row) {
         t->status = row->status;
         snprintf(t->phase, sizeof(t->phase), "%s", row->status == TASK_PROCESSING ? "starting" : "queued");
         t->next_event_id = 1;
+        t->json_fd = t->html_fd = -1;
         h2o_linklist_init_anchor(&t->streams);
-        h2o_linklist_insert(&web.tasks, &t->link);
         return t;
 }
 
 void task_free(task_t *t) {
-        if (!t)
-                return;
-        if (h2o_linklist_is_linked(&t->queue_link)) {
-                h2o_linklist_unlink(&t->queue_link);
-                web.n_queued--;
-        }
-        if (h2o_linklist_is_linked(&t->link))
-                h2o_linklist_unlink(&t->link);
         free(t);
-}
-
-task_t *task_find(const char *id) {
-        for (h2o_linklist_t *l = web.tasks.next; l != &web.tasks; l = l->next) {
-                task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
-                if (strcmp(t->id, id) == 0)
-                        return t;
-        }
-        return NULL;
-}
-
-unsigned task_queue_position(const task_t *t) {
-        unsigned pos = 1;
-
-        if (!h2o_linklist_is_linked((h2o_linklist_t *) &t->queue_link))
-                return 0;
-        for (h2o_linklist_t *l = web.queue.next; l != &web.queue; l = l->next, pos++)
-                if (l == &t->queue_link)
-                        return pos;
-        return 0;
 }
 
 const task_event_t *task_last_event(const task_t *t) {
@@ -63,8 +34,8 @@ const task_event_t *task_last_event(const task_t *t) {
         return &t->events[(t->next_event_id - 1) % TASK_EVENTS];
 }
 
-void task_push_progress(task_t *t) {
-        uint64_t now = web_now_mono();
+const task_event_t *task_push_progress(task_t *t, unsigned queue_position) {
+        uint64_t now = http_now_mono();
         task_event_t *e = &t->events[t->next_event_id % TASK_EVENTS];
         json_t j = {};
 
@@ -77,7 +48,7 @@ void task_push_progress(task_t *t) {
         json_kv_u64(&j, "bytes", t->bytes_done);
         json_kv_u64(&j, "bytes_total", t->file_size);
         json_kv_double(&j, "packets_per_second", t->packets_per_second);
-        json_kv_u64(&j, "queue_position", task_queue_position(t));
+        json_kv_u64(&j, "queue_position", queue_position);
         json_kv_u64(&j, "elapsed_ms", t->status == TASK_PROCESSING && t->started_at ? (uint64_t) (store_now_ms() - t->started_at) : 0);
         {
                 /* when the event was made (epoch seconds, µs): clients can measure the delivery delay */
@@ -94,7 +65,7 @@ void task_push_progress(task_t *t) {
         snprintf(e->data, sizeof(e->data), "%s", j.oom ? "{}" : j.buf);
         json_free(&j);
         t->last_event_mono = now;
-        sse_notify(t);
+        return e;
 }
 
 void task_final_event(const store_task_t *row, task_event_t *ret) {

@@ -17,11 +17,12 @@ typedef struct task_event {
 } task_event_t;
 
 struct run;
+struct dispatcher;
 
 typedef struct task {
-        h2o_linklist_t link;             /* web.tasks */
-        h2o_linklist_t queue_link;       /* web.queue while queued */
-        char id[STORE_ID_LEN + 1];
+        h2o_linklist_t link;             /* dispatcher_t.tasks: every live task */
+        h2o_linklist_t queue_link;       /* dispatcher_t.queue while queued */
+        char id[ID_LEN + 1];
         char filename[STORE_FILENAME_MAX];
         uint64_t file_size;
         int64_t uploaded_at;
@@ -36,17 +37,20 @@ typedef struct task {
         task_event_t events[TASK_EVENTS];/* events[id % TASK_EVENTS] */
         uint64_t next_event_id;          /* ids start at 1 */
         h2o_linklist_t streams;          /* sse_stream_t.link */
+        /* while running (the dispatcher's) */
+        struct dispatcher *dispatcher;
         struct run *run;
+        int json_fd, html_fd;            /* the unnamed reports the analyzer writes, linked on DONE */
 } task_t;
 
+/* A live task from its row, linked nowhere yet (the dispatcher links it). */
 task_t *task_new(const store_task_t *row);
-/* Unlinks from every list and frees; streams still attached must have been finished by the caller. */
+/* Frees; the task must be unlinked from the dispatcher's lists and its streams finished. */
 void task_free(task_t *t);
-task_t *task_find(const char *id);
-unsigned task_queue_position(const task_t *t);  /* 1-based while queued, 0 otherwise */
 
-/* Appends a progress event built from the task's figures and wakes its streams. */
-void task_push_progress(task_t *t);
+/* Appends a progress event built from the task's figures (queue_position 1-based, 0 when not queued) to
+ * the ring and returns it; the caller tells the streams (sse_notify). */
+const task_event_t *task_push_progress(task_t *t, unsigned queue_position);
 /* Latest event or NULL. */
 const task_event_t *task_last_event(const task_t *t);
 

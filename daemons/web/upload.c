@@ -10,16 +10,17 @@
 
 #include "config.h"
 #include "dispatcher.h"
-#include "id.h"
+#include "http.h"
 #include "json.h"
 #include "log/log.h"
 #include "multipart.h"
-#include "task.h"
-#include "web.h"
+#include "util/id.h"
 #include "writer.h"
 
 typedef struct upload {
         writer_job_t job;
+        web_t *web;
+        int accepted_status;            /* 202, or 200 for the design document's route */
         h2o_req_t *req;                 /* NULL once the request is gone */
         struct upload_guard *guard;
         char id[ID_LEN + 1];
@@ -76,6 +77,18 @@ void upload_sanitize_filename(const char *in, size_t len, char *out, size_t size
                 snprintf(out, size, "capture");
 }
 
+/* The checks of an upload's content, the same for a raw body and the file part of a form: 0, -ENODATA
+ * (empty), -EFBIG (over the limit), -EMEDIUMTYPE (not a capture). */
+static int upload_check(const uint8_t *data, size_t size) {
+        if (size == 0)
+                return -ENODATA;
+        if (size > arg_max_upload_bytes)
+                return -EFBIG;
+        if (!upload_is_capture(data, size))
+                return -EMEDIUMTYPE;
+        return 0;
+}
+
 static void send_accepted(h2o_req_t *req, const upload_t *u, uint64_t size, unsigned position) {
         char url[96];
         json_t j = {};
@@ -99,32 +112,31 @@ static void send_accepted(h2o_req_t *req, const upload_t *u, uint64_t size, unsi
         json_end(&j, '}');
         if (j.oom) {
                 json_free(&j);
-                web_send_error(req, 500, "Internal Server Error", "out of memory");
+                http_send_error(req, 500, "Internal Server Error", "out of memory");
                 return;
         }
         snprintf(url, sizeof(url), "/api/status/%s", u->id);
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL, h2o_strdup(&req->pool, url, SIZE_MAX).base,
                        strlen(url));
-        web_send_json(req, 202, "Accepted", j.buf, j.len);
+        http_send_json(req, u->accepted_status, u->accepted_status == 202 ? "Accepted" : "OK", j.buf, j.len);
         json_free(&j);
 }
 
-/* Writer thread, before writing: the multipart body is parsed here, not on the event loop (a 100 MiB body
- * takes ~20 ms to scan), then the file part is checked like a raw body. */
+/* Writer thread, before writing: a multipart body is parsed here, not on the event loop (a 100 MiB body
+ * takes ~20 ms to scan); then the capture, raw or the form's file part, is checked, here and only here. */
 static int upload_prepare(writer_job_t *job) {
         upload_t *u = H2O_STRUCT_FROM_MEMBER(upload_t, job, job);
         multipart_file_t f;
         int r;
 
+        if (!u->boundary)
+                return upload_check(job->data, job->size);
         r = multipart_find_file(job->data, job->size, u->boundary, u->boundary_len, "file", &f);
         if (r < 0)
                 return r; /* -ENOENT no file field, -EBADMSG malformed */
-        if (f.size == 0)
-                return -ENODATA;
-        if (f.size > arg_max_upload_bytes)
-                return -EFBIG;
-        if (!upload_is_capture(f.data, f.size))
-                return -EMEDIUMTYPE;
+        r = upload_check(f.data, f.size);
+        if (r < 0)
+                return r;
         job->data = f.data;
         job->size = f.size;
         upload_sanitize_filename(f.filename ? f.filename : "", f.filename ? f.filename_len : 0, u->filename,
@@ -142,17 +154,17 @@ static int upload_commit(writer_job_t *job, store_t *store) {
 
 static void upload_done(writer_job_t *job) {
         upload_t *u = H2O_STRUCT_FROM_MEMBER(upload_t, job, job);
+        web_t *w = u->web;
         h2o_req_t *req = u->req;
-        task_t *t;
         unsigned position;
 
-        web.n_uploading--;
+        w->n_uploading--;
         safe_close(job->fd);
         if (u->guard)
                 u->guard->upload = NULL;
 
         if (!job->committed) {
-                (void) unlinkat(web.uploads_fd, u->id, 0);
+                (void) state_capture_unlink(&w->state, u->id);
                 if (!req)
                         log_info(u->id, "upload-abandoned", "The client went away during the upload");
                 else if (job->error == EBADMSG || job->error == ENOENT || job->error == ENODATA ||
@@ -162,47 +174,46 @@ static void upload_done(writer_job_t *job) {
                                           : job->error == ENODATA     ? "the upload is empty"
                                                                       : "not a pcap or pcapng capture";
                         log_info(u->id, "upload-rejected", "Upload refused: %s", why);
-                        web_send_error(req, 400, "Bad Request", why);
+                        http_send_error(req, 400, "Bad Request", why);
                 } else if (job->error == EFBIG) {
-                        web_send_error(req, 413, "Payload Too Large", "the capture is larger than the upload limit");
+                        http_send_error(req, 413, "Payload Too Large", "the capture is larger than the upload limit");
                 } else if (job->error == ENOSPC || job->error == EDQUOT) {
                         log_struct_errno(LOG_WARNING, job->error, u->id, "upload-disk-full", NULL,
                                          "Upload of %s refused: %m", u->filename);
-                        web_send_error(req, 507, "Insufficient Storage", "the server's disk is full");
+                        http_send_error(req, 507, "Insufficient Storage", "the server's disk is full");
                 } else {
                         log_struct_errno(LOG_ERR, job->error, u->id, "upload-write-failed", NULL,
                                          "Failed to store the upload: %m");
-                        web_send_error(req, 500, "Internal Server Error", "could not store the upload");
+                        http_send_error(req, 500, "Internal Server Error", "could not store the upload");
                 }
-                web.metrics.uploads_rejected++;
+                w->uploads.uploads_rejected++;
                 free(u);
                 return;
         }
 
         /* Committed: the task exists and runs, even if the client went away before its 202. */
-        web.metrics.uploads_accepted++;
-        web.metrics.bytes_uploaded += job->size;
+        w->uploads.uploads_accepted++;
+        w->uploads.bytes_uploaded += job->size;
         {
                 char f1[64], f2[64];
-                uint64_t ms = web_now_mono() - u->handler_mono;
+                uint64_t ms = http_now_mono() - u->handler_mono;
                 log_struct_errno(LOG_INFO, 0, u->id, "upload-accepted",
                                  LOG_FIELDS(LOG_FIELD(f1, "PCAPD_FILE_SIZE=%zu", job->size),
                                             LOG_FIELD(f2, "PCAPD_STORE_MS=%llu", (unsigned long long) ms)),
                                  "Accepted %s (%zu bytes, stored and committed in %llu ms)", u->filename, job->size,
                                  (unsigned long long) ms);
         }
-        position = web.n_queued + 1;
-        t = task_new(&u->row);
-        if (!t) {
+        /* the place it takes in the queue, even when a free worker starts it at once */
+        position = w->dispatcher.n_queued + 1;
+        if (dispatcher_enqueue(&w->dispatcher, &u->row) < 0) {
                 /* The row is committed: the task runs after the next restart at the latest. */
                 if (req)
-                        web_send_error(req, 500, "Internal Server Error", "out of memory");
+                        http_send_error(req, 500, "Internal Server Error", "out of memory");
                 free(u);
                 return;
         }
         if (req)
                 send_accepted(req, u, job->size, position);
-        dispatcher_enqueue(t);
         free(u);
 }
 
@@ -217,88 +228,66 @@ static void on_guard_dispose(void *p) {
         writer_cancel(&u->job);
 }
 
-static h2o_iovec_t header(h2o_req_t *req, const h2o_token_t *token, const char *name, size_t name_len) {
-        ssize_t i = token ? h2o_find_header(&req->headers, token, -1) : h2o_find_header_by_str(&req->headers, name, name_len, -1);
-        return i < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[i].value;
-}
-
-int upload_handle(h2o_req_t *req) {
+int upload_handle(web_t *w, h2o_req_t *req, int accepted_status) {
         const uint8_t *data = (const uint8_t *) req->entity.base;
         size_t size = req->entity.base ? req->entity.len : 0;
-        h2o_iovec_t ct = header(req, H2O_TOKEN_CONTENT_TYPE, NULL, 0);
+        h2o_iovec_t ct = http_header(req, H2O_TOKEN_CONTENT_TYPE, NULL, 0);
         const char *fname = NULL, *boundary = NULL;
         size_t fname_len = 0, boundary_len = 0;
         upload_t *u;
         upload_guard_t *g;
         int fd, r;
 
-        if (web.stopping) {
-                web_send_error(req, 503, "Service Unavailable", "the service is stopping");
+        if (w->stopping) {
+                http_send_error(req, 503, "Service Unavailable", "the service is stopping");
                 return 0;
         }
-        if (web.n_queued + web.n_uploading >= arg_queue_max) {
-                web.metrics.uploads_rejected++;
+        if (w->dispatcher.n_queued + w->n_uploading >= arg_queue_max) {
+                w->uploads.uploads_rejected++;
                 h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("30"));
-                web_send_error(req, 503, "Service Unavailable", "the queue is full, try again later");
+                http_send_error(req, 503, "Service Unavailable", "the queue is full, try again later");
                 return 0;
         }
-
         if (ct.base && ct.len >= 10 && strncasecmp(ct.base, "multipart/", 10) == 0) {
-                r = multipart_get_boundary(ct.base, ct.len, &boundary, &boundary_len);
-                if (r < 0) {
-                        web.metrics.uploads_rejected++;
-                        web_send_error(req, 400, "Bad Request", "malformed multipart/form-data body");
-                        return 0;
-                }
-                if (size == 0) {
-                        web.metrics.uploads_rejected++;
-                        web_send_error(req, 400, "Bad Request", "the upload is empty");
-                        return 0;
-                }
                 /* the body itself is parsed on the writer thread (upload_prepare) */
+                if (multipart_get_boundary(ct.base, ct.len, &boundary, &boundary_len) < 0) {
+                        w->uploads.uploads_rejected++;
+                        http_send_error(req, 400, "Bad Request", "malformed multipart/form-data body");
+                        return 0;
+                }
         } else {
-                h2o_iovec_t xf = header(req, NULL, H2O_STRLIT("x-filename"));
+                h2o_iovec_t xf = http_header(req, NULL, H2O_STRLIT("x-filename"));
                 fname = xf.base;
                 fname_len = xf.len;
-
-                if (size == 0) {
-                        web.metrics.uploads_rejected++;
-                        web_send_error(req, 400, "Bad Request", "the upload is empty");
-                        return 0;
-                }
-                if (size > arg_max_upload_bytes) {
-                        web.metrics.uploads_rejected++;
-                        web_send_error(req, 413, "Payload Too Large", "the capture is larger than the upload limit");
-                        return 0;
-                }
-                if (!upload_is_capture(data, size)) {
-                        web.metrics.uploads_rejected++;
-                        web_send_error(req, 400, "Bad Request", "not a pcap or pcapng capture");
-                        return 0;
-                }
+        }
+        /* an empty body, either kind, needs no file and no thread to be refused */
+        if (size == 0) {
+                w->uploads.uploads_rejected++;
+                http_send_error(req, 400, "Bad Request", "the upload is empty");
+                return 0;
         }
 
         u = calloc(1, sizeof(*u));
         if (!u) {
-                web_send_error(req, 500, "Internal Server Error", "out of memory");
+                http_send_error(req, 500, "Internal Server Error", "out of memory");
                 return 0;
         }
         r = id_generate(u->id);
         if (r < 0) {
                 free(u);
-                web_send_error(req, 500, "Internal Server Error", "no randomness");
+                http_send_error(req, 500, "Internal Server Error", "no randomness");
                 return 0;
         }
         upload_sanitize_filename(fname ? fname : "", fname ? fname_len : 0, u->filename, sizeof(u->filename));
-        fd = openat(web.uploads_fd, u->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+        fd = state_capture_create(&w->state, u->id);
         if (fd < 0) {
-                r = errno;
+                r = -fd;
                 log_struct_errno(LOG_ERR, r, u->id, "upload-write-failed", NULL, "Failed to create the upload file: %m");
                 free(u);
                 if (r == ENOSPC || r == EDQUOT)
-                        web_send_error(req, 507, "Insufficient Storage", "the server's disk is full");
+                        http_send_error(req, 507, "Insufficient Storage", "the server's disk is full");
                 else
-                        web_send_error(req, 500, "Internal Server Error", "could not store the upload");
+                        http_send_error(req, 500, "Internal Server Error", "could not store the upload");
                 return 0;
         }
 
@@ -307,14 +296,16 @@ int upload_handle(h2o_req_t *req) {
         u->guard = g;
         u->req = req;
         u->uploaded_at = (uint64_t) store_now_ms();
-        u->handler_mono = web_now_mono();
+        u->handler_mono = http_now_mono();
+        u->web = w;
+        u->accepted_status = accepted_status;
         u->job.fd = fd;
-        u->job.dir_fd = web.uploads_fd;
+        u->job.dir_fd = w->state.uploads_fd;
         u->job.data = data;
         u->job.size = size;
         u->job.done = upload_done;
         u->job.commit = upload_commit;
-        u->job.prepare = boundary ? upload_prepare : NULL;
+        u->job.prepare = upload_prepare;
         u->boundary = boundary;
         u->boundary_len = boundary_len;
         memcpy(u->row.id, u->id, sizeof(u->row.id));
@@ -322,7 +313,7 @@ int upload_handle(h2o_req_t *req) {
         u->row.file_size = size;
         u->row.uploaded_at = (int64_t) u->uploaded_at;
         u->row.status = TASK_QUEUED;
-        web.n_uploading++;
+        w->n_uploading++;
         writer_submit(&u->job);
         return 0;
 }

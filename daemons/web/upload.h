@@ -1,4 +1,4 @@
-/* POST/PUT /api/upload: multipart (field `file`) or a raw capture body; 202 once stored and queued. */
+/* POST/PUT /api/upload and POST /upload: multipart (field `file`) or a raw capture body; 202 once stored and queued. */
 #pragma once
 
 #include <h2o.h>
@@ -6,7 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int upload_handle(h2o_req_t *req);
+#include "web.h"
+
+/* Answers accepted_status (202; 200 on the design document's POST /upload) once the capture is durable and
+ * its task committed and queued. */
+int upload_handle(web_t *w, h2o_req_t *req, int accepted_status);
 /* pcap (either byte order, µs or ns) or pcapng magic at the start of data. */
 bool upload_is_capture(const uint8_t *data, size_t size);
 /* Keeps the last path component, drops control characters and quotes' escapes; never empty. */

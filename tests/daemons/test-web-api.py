@@ -152,7 +152,7 @@ try:
     st, js = srv.get_json("/api/queue/status")
     c.check(st == 200 and js["queued"] == 0 and js["running"] == 0 and js["workers"] == 2, "queue status")
     st, js = srv.get_json("/api/health")
-    c.check(st == 200 and js["status"] == "ok" and all(v["ok"] for v in js["checks"].values()), "health ok")
+    c.check(st == 200 and js["status"] == "healthy" and js["state"] == "ok" and all(js["checks"].values()), "health ok")
     st, hd, body = srv.request("GET", "/metrics")
     text = body.decode()
     c.check(st == 200 and hd.get("content-type", "").startswith("text/plain"), "metrics served")

@@ -26,7 +26,7 @@ try:
     st, js = srv.get_json("/api/history")
     c.check(st == 200 and len(js["tasks"]) == 1, "no task recorded for the refused upload")
     st, js = srv.get_json("/api/health")
-    c.check(st in (200, 503) and "disk" in js["checks"], "health reports the disk")
+    c.check(st in (200, 503) and "disk_ok" in js["checks"], "health reports the disk")
     c.check(srv.stop() == 0, "clean stop")
 finally:
     if c.failures:

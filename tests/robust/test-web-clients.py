@@ -316,7 +316,7 @@ def check_idle(srv):
     print("     %d idle connections open (%d refused) in %.1f s" % (len(socks), failed_open, time.time() - t0))
     time.sleep(0.5)
     st, js = srv.get_json("/api/health")
-    conns = js.get("connections") if js else None
+    conns = js.get("metrics", {}).get("connections") if js else None
     c.check(len(socks) == 1000 and conns is not None and conns >= 1000,
             "1,000 idle connections held (health says %s connections)" % conns)
     lat = []
