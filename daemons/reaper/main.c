@@ -35,7 +35,7 @@ static void help(void) {
                "  -h --help                  show this help\n"
                "     --version               show the version\n"
                "     --state-dir DIR         [PCAPD_STATE_DIR, $STATE_DIRECTORY, /var/lib/pcapd]\n"
-               "     --retention-hours H     [PCAPD_RETENTION_HOURS, 24]\n"
+               "     --retention-hours H     [PCAPD_RETENTION_HOURS, REPORT_TTL_HOURS, 24]\n"
                "     --retention-seconds S   [PCAPD_RETENTION_SECONDS] (wins over hours)\n");
 }
 
@@ -109,7 +109,8 @@ static int parse_args(int argc, char **argv) {
                         if (parse_u64(v, &u) < 0)
                                 return -EINVAL;
                         arg_retention_ms = u * 1000;
-                } else if ((v = getenv("PCAPD_RETENTION_HOURS")) && *v) {
+                } else if (((v = getenv("PCAPD_RETENTION_HOURS")) && *v) || ((v = getenv("REPORT_TTL_HOURS")) && *v)) {
+                        /* REPORT_TTL_HOURS: the design document's name, after pcapd's own */
                         if (parse_u64(v, &u) < 0)
                                 return -EINVAL;
                         arg_retention_ms = u * 3600 * 1000;

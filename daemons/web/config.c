@@ -54,8 +54,8 @@ static void help(void) {
                "     --workers N               analyses at once [PCAPD_WORKERS, number of CPUs]\n"
                "                               (0 accepts uploads but starts no analysis)\n"
                "     --queue-max N             tasks waiting before uploads get 503 [PCAPD_QUEUE_MAX, 5]\n"
-               "     --max-upload-mb N         largest request body, MiB [PCAPD_MAX_UPLOAD_MB, 500]\n"
-               "     --retention-hours H       how long reports are kept [PCAPD_RETENTION_HOURS, 24]\n"
+               "     --max-upload-mb N         largest request body, MiB [PCAPD_MAX_UPLOAD_MB, MAX_UPLOAD_SIZE_MB, 500]\n"
+               "     --retention-hours H       how long reports are kept [PCAPD_RETENTION_HOURS, REPORT_TTL_HOURS, 24]\n"
                "     --retention-seconds S     the same in seconds, for tests [PCAPD_RETENTION_SECONDS]\n"
                "     --analysis-timeout S      per-analysis limit, seconds [PCAPD_ANALYSIS_TIMEOUT, 1800]\n"
                "     --analyzer-socket PATH    connect to socket-activated analyzers here\n"
@@ -114,6 +114,9 @@ static const option_env_t envs[] = {
         { ARG_MAX_CONNECTIONS, "PCAPD_MAX_CONNECTIONS" },
         { ARG_IDLE_TIMEOUT, "PCAPD_IDLE_TIMEOUT" },
         { ARG_BODY_DIR, "PCAPD_BODY_DIR" },
+        /* the design document's names (its Annex A.1 docker run), after pcapd's own, which win */
+        { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
+        { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
 };
 
 static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
