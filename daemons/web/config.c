@@ -27,21 +27,6 @@
 
 #define DEFAULT_ANALYZER_SOCKET "/run/pcapd/analyzer.sock"
 
-char *arg_listen;
-char *arg_state_dir;
-char *arg_web_dir;
-char *arg_analyzer_socket;
-char *arg_analyzer_exec;
-char *arg_body_dir;
-unsigned arg_workers;
-unsigned arg_queue_max = 5;
-uint64_t arg_max_upload_bytes = UINT64_C(500) << 20;
-uint64_t arg_retention_ms = UINT64_C(24) * 3600 * 1000;
-unsigned arg_analysis_timeout_s = 1800;
-uint64_t arg_memory_budget_bytes = UINT64_C(1024) << 20;
-unsigned arg_max_connections = 1024;
-unsigned arg_idle_timeout_s = 30;
-
 static void help(void) {
         printf("Usage: pcapd-web [OPTIONS]\n"
                "The pcapd frontend: HTTP API, uploads, task queue, progress (SSE), reports.\n\n"
@@ -143,67 +128,67 @@ static int set_string(char **dst, const char *v) {
 }
 
 /* Applies one option value; name is for the error message (flag or env variable). */
-static int apply(int id, const char *v, const char *name) {
+static int apply(config_t *c, int id, const char *v, const char *name) {
         uint64_t u;
         int r = 0;
 
         switch (id) {
         case ARG_LISTEN:
-                return set_string(&arg_listen, v);
+                return set_string(&c->listen, v);
         case ARG_STATE_DIR:
-                return set_string(&arg_state_dir, v);
+                return set_string(&c->state_dir, v);
         case ARG_ANALYZER_SOCKET:
-                return set_string(&arg_analyzer_socket, v);
+                return set_string(&c->analyzer_socket, v);
         case ARG_ANALYZER_EXEC:
-                return set_string(&arg_analyzer_exec, v);
+                return set_string(&c->analyzer_exec, v);
         case ARG_WEB_DIR:
-                return set_string(&arg_web_dir, v);
+                return set_string(&c->web_dir, v);
         case ARG_BODY_DIR:
-                return set_string(&arg_body_dir, v);
+                return set_string(&c->body_dir, v);
         case ARG_WORKERS:
                 r = parse_u64(v, 0, 1024, &u);
                 if (r >= 0)
-                        arg_workers = (unsigned) u;
+                        c->workers = (unsigned) u;
                 break;
         case ARG_QUEUE_MAX:
                 r = parse_u64(v, 0, 100000, &u);
                 if (r >= 0)
-                        arg_queue_max = (unsigned) u;
+                        c->queue_max = (unsigned) u;
                 break;
         case ARG_MAX_UPLOAD_MB:
                 r = parse_u64(v, 1, 1024 * 1024, &u);
                 if (r >= 0)
-                        arg_max_upload_bytes = u << 20;
+                        c->max_upload_bytes = u << 20;
                 break;
         case ARG_RETENTION_HOURS:
                 r = parse_u64(v, 0, 24 * 365 * 100, &u);
                 if (r >= 0)
-                        arg_retention_ms = u * 3600 * 1000;
+                        c->retention_ms = u * 3600 * 1000;
                 break;
         case ARG_RETENTION_SECONDS:
                 r = parse_u64(v, 0, UINT64_C(3600) * 24 * 365 * 100, &u);
                 if (r >= 0)
-                        arg_retention_ms = u * 1000;
+                        c->retention_ms = u * 1000;
                 break;
         case ARG_ANALYSIS_TIMEOUT:
                 r = parse_u64(v, 1, 7 * 24 * 3600, &u);
                 if (r >= 0)
-                        arg_analysis_timeout_s = (unsigned) u;
+                        c->analysis_timeout_s = (unsigned) u;
                 break;
         case ARG_MEMORY_BUDGET_MB:
                 r = parse_u64(v, 16, 1024 * 1024, &u);
                 if (r >= 0)
-                        arg_memory_budget_bytes = u << 20;
+                        c->memory_budget_bytes = u << 20;
                 break;
         case ARG_MAX_CONNECTIONS:
                 r = parse_u64(v, 1, 1000000, &u);
                 if (r >= 0)
-                        arg_max_connections = (unsigned) u;
+                        c->max_connections = (unsigned) u;
                 break;
         case ARG_IDLE_TIMEOUT:
                 r = parse_u64(v, 1, 86400, &u);
                 if (r >= 0)
-                        arg_idle_timeout_s = (unsigned) u;
+                        c->idle_timeout_s = (unsigned) u;
                 break;
         default:
                 return -EINVAL;
@@ -250,7 +235,7 @@ static bool running_from_build_dir(void) {
         return strncmp(self, PCAPD_LIBEXECDIR "/", strlen(PCAPD_LIBEXECDIR) + 1) != 0;
 }
 
-int config_parse(int argc, char **argv) {
+int config_parse(config_t *cfg, int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -275,6 +260,16 @@ int config_parse(int argc, char **argv) {
         bool socket_given, exec_given;
         int c, r;
 
+        *cfg = (config_t) {
+                .queue_max = 5,
+                .max_upload_bytes = UINT64_C(500) << 20,
+                .retention_ms = UINT64_C(24) * 3600 * 1000,
+                .analysis_timeout_s = 1800,
+                .memory_budget_bytes = UINT64_C(1024) << 20,
+                .max_connections = 1024,
+                .idle_timeout_s = 30,
+        };
+
         /* Retention: the more specific seconds variable wins over hours, flags over both. */
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
                 switch (c) {
@@ -291,7 +286,7 @@ int config_parse(int argc, char **argv) {
                         for (const struct option *o = options; o->name; o++)
                                 if (o->val == c)
                                         snprintf(flag, sizeof(flag), "--%s", o->name);
-                        r = apply(c, optarg, flag);
+                        r = apply(cfg, c, optarg, flag);
                         if (r < 0)
                                 return r;
                         given[c] = true;
@@ -313,7 +308,7 @@ int config_parse(int argc, char **argv) {
                 if (envs[i].id == ARG_RETENTION_HOURS && getenv("PCAPD_RETENTION_SECONDS") &&
                     *getenv("PCAPD_RETENTION_SECONDS"))
                         continue;
-                r = apply(envs[i].id, v, envs[i].env);
+                r = apply(cfg, envs[i].id, v, envs[i].env);
                 if (r < 0)
                         return r;
                 given[envs[i].id] = true;
@@ -323,18 +318,18 @@ int config_parse(int argc, char **argv) {
 
         if (!given[ARG_WORKERS]) {
                 long n = sysconf(_SC_NPROCESSORS_ONLN);
-                arg_workers = n > 0 ? (unsigned) n : 1;
+                cfg->workers = n > 0 ? (unsigned) n : 1;
         }
-        if (!arg_listen && set_string(&arg_listen, "127.0.0.1:8000") < 0)
+        if (!cfg->listen && set_string(&cfg->listen, "127.0.0.1:8000") < 0)
                 return -ENOMEM;
-        if (!arg_state_dir) {
+        if (!cfg->state_dir) {
                 const char *sd = getenv("STATE_DIRECTORY");
                 /* systemd may pass several, separated by ':'; ours is the first */
                 if (sd && *sd) {
-                        arg_state_dir = strndup(sd, strcspn(sd, ":"));
+                        cfg->state_dir = strndup(sd, strcspn(sd, ":"));
                 } else
-                        arg_state_dir = strdup("/var/lib/pcapd");
-                if (!arg_state_dir)
+                        cfg->state_dir = strdup("/var/lib/pcapd");
+                if (!cfg->state_dir)
                         return -ENOMEM;
         }
         /* Analyzer: an explicit socket wins; else the default socket if it exists, unless an exec path
@@ -342,33 +337,33 @@ int config_parse(int argc, char **argv) {
         if (!socket_given && !exec_given) {
                 struct stat st;
                 if (stat(DEFAULT_ANALYZER_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode) &&
-                    set_string(&arg_analyzer_socket, DEFAULT_ANALYZER_SOCKET) < 0)
+                    set_string(&cfg->analyzer_socket, DEFAULT_ANALYZER_SOCKET) < 0)
                         return -ENOMEM;
         }
         if (exec_given && !socket_given) {
-                free(arg_analyzer_socket);
-                arg_analyzer_socket = NULL;
+                free(cfg->analyzer_socket);
+                cfg->analyzer_socket = NULL;
         }
-        if (!arg_analyzer_exec && !(arg_analyzer_exec = default_analyzer_exec()))
+        if (!cfg->analyzer_exec && !(cfg->analyzer_exec = default_analyzer_exec()))
                 return -ENOMEM;
-        if (!arg_web_dir) {
+        if (!cfg->web_dir) {
                 if (running_from_build_dir() && *PCAPD_SOURCE_WEB_DIR)
-                        arg_web_dir = strdup(PCAPD_SOURCE_WEB_DIR);
+                        cfg->web_dir = strdup(PCAPD_SOURCE_WEB_DIR);
                 else
-                        arg_web_dir = strdup(PCAPD_DATADIR "/web");
-                if (!arg_web_dir)
+                        cfg->web_dir = strdup(PCAPD_DATADIR "/web");
+                if (!cfg->web_dir)
                         return -ENOMEM;
         }
         return 0;
 }
 
-void config_free(void) {
-        free(arg_listen);
-        free(arg_state_dir);
-        free(arg_web_dir);
-        free(arg_analyzer_socket);
-        free(arg_analyzer_exec);
-        free(arg_body_dir);
-        arg_body_dir = NULL;
-        arg_listen = arg_state_dir = arg_web_dir = arg_analyzer_socket = arg_analyzer_exec = NULL;
+void config_free(config_t *cfg) {
+        free(cfg->listen);
+        free(cfg->state_dir);
+        free(cfg->web_dir);
+        free(cfg->analyzer_socket);
+        free(cfg->analyzer_exec);
+        free(cfg->body_dir);
+        cfg->body_dir = NULL;
+        cfg->listen = cfg->state_dir = cfg->web_dir = cfg->analyzer_socket = cfg->analyzer_exec = NULL;
 }

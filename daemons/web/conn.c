@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "config.h"
 #include "log/log.h"
 #include "http.h"
 
@@ -30,6 +29,7 @@ typedef struct conn {
 
 static h2o_socket_t *listener;
 static h2o_accept_ctx_t *accept_ctx;
+static unsigned max_connections, idle_timeout_s;
 static bool listener_paused;
 static h2o_linklist_t conns = { &conns, &conns };
 static unsigned n_conns;
@@ -57,7 +57,7 @@ static void on_conn_close(void *data) {
         h2o_linklist_unlink(&c->link);
         free(c);
         n_conns--;
-        if (listener_paused && listener && n_conns < arg_max_connections) {
+        if (listener_paused && listener && n_conns < max_connections) {
                 listener_paused = false;
                 h2o_socket_read_start(listener, on_accept);
         }
@@ -71,7 +71,7 @@ static void on_accept(h2o_socket_t *l, const char *err) {
                 conn_t *c;
                 unsigned same = 0;
 
-                if (n_conns >= arg_max_connections) {
+                if (n_conns >= max_connections) {
                         /* leave the rest in the kernel's backlog until a slot frees */
                         listener_paused = true;
                         h2o_socket_read_stop(l);
@@ -104,8 +104,10 @@ static void on_accept(h2o_socket_t *l, const char *err) {
         }
 }
 
-int conn_listen(h2o_loop_t *loop, h2o_accept_ctx_t *ctx, int fd) {
+int conn_listen(h2o_loop_t *loop, h2o_accept_ctx_t *ctx, int fd, unsigned max_conns, unsigned idle_s) {
         accept_ctx = ctx;
+        max_connections = max_conns;
+        idle_timeout_s = idle_s;
         listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
         if (!listener)
                 return -ENOMEM;
@@ -123,7 +125,7 @@ void conn_close_listener(void) {
 
 void conn_sweep(bool stopping) {
         uint64_t now = http_now_mono();
-        uint64_t limit = stopping ? 1000 : (uint64_t) arg_idle_timeout_s * 1000;
+        uint64_t limit = stopping ? 1000 : (uint64_t) idle_timeout_s * 1000;
 
         for (h2o_linklist_t *l = conns.next; l != &conns; l = l->next) {
                 conn_t *c = H2O_STRUCT_FROM_MEMBER(conn_t, link, l);

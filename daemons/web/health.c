@@ -91,14 +91,14 @@ int health_handle(web_t *w, h2o_req_t *req) {
                         disk_percent = 100.0 * (double) (vfs.f_blocks - vfs.f_bfree) / (double) vfs.f_blocks;
         } else
                 disk_ok = false;
-        if (arg_analyzer_socket) {
-                analyzer_ok = stat(arg_analyzer_socket, &st) == 0 && S_ISSOCK(st.st_mode);
-                analyzer_detail = arg_analyzer_socket;
+        if (w->cfg->analyzer_socket) {
+                analyzer_ok = stat(w->cfg->analyzer_socket, &st) == 0 && S_ISSOCK(st.st_mode);
+                analyzer_detail = w->cfg->analyzer_socket;
         } else {
-                analyzer_ok = access(arg_analyzer_exec, X_OK) == 0;
-                analyzer_detail = arg_analyzer_exec;
+                analyzer_ok = access(w->cfg->analyzer_exec, X_OK) == 0;
+                analyzer_detail = w->cfg->analyzer_exec;
         }
-        queue_ok = d->n_queued + w->n_uploading < arg_queue_max;
+        queue_ok = d->n_queued + w->n_uploading < w->cfg->queue_max;
         memory_ok = mem_percent < MEMORY_MAX_PERCENT;
         /* a full queue is load, not a fault: it does not make the service unhealthy (a balancer or an
          * orchestrator would otherwise take a busy node out or restart it); the uploads get 503 themselves */
@@ -123,9 +123,9 @@ int health_handle(web_t *w, h2o_req_t *req) {
         json_kv_double(&j, "disk_percent", disk_percent);
         json_kv_u64(&j, "disk_free_bytes", disk_free);
         json_kv_u64(&j, "queue_size", d->n_queued);
-        json_kv_u64(&j, "queue_max", arg_queue_max);
+        json_kv_u64(&j, "queue_max", w->cfg->queue_max);
         json_kv_u64(&j, "running", d->n_running);
-        json_kv_u64(&j, "workers", arg_workers);
+        json_kv_u64(&j, "workers", w->cfg->workers);
         json_kv_u64(&j, "uploading", w->n_uploading);
         json_kv_u64(&j, "sse_streams", sse_count());
         json_kv_u64(&j, "connections", conn_count());
@@ -133,7 +133,7 @@ int health_handle(web_t *w, h2o_req_t *req) {
         json_end(&j, '}');
         json_key(&j, "analyzer");
         json_begin(&j, '{');
-        json_kv_str(&j, "mode", arg_analyzer_socket ? "socket" : "spawn");
+        json_kv_str(&j, "mode", w->cfg->analyzer_socket ? "socket" : "spawn");
         json_kv_str(&j, "path", analyzer_detail);
         if (d->analyzer_error[0])
                 json_kv_str(&j, "last_error", d->analyzer_error);

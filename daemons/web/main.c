@@ -32,6 +32,7 @@
 
 /* The process: the context every handler gets, and what only the loop's own callbacks here use. */
 typedef struct server {
+        config_t cfg;
         web_t web;
         h2o_timeout_t tick_timeout, watchdog_timeout;
         h2o_timeout_entry_t tick_entry, watchdog_entry;
@@ -76,7 +77,7 @@ static void on_tick(h2o_timeout_entry_t *e) {
 
         dispatcher_tick(&w->dispatcher);
         /* a heartbeat at least twice per --idle-timeout, so conn.c never takes an idle stream for a dead one */
-        sse_tick(MIN((uint64_t) 15000, (uint64_t) arg_idle_timeout_s * 500));
+        sse_tick(MIN((uint64_t) 15000, (uint64_t) w->cfg->idle_timeout_s * 500));
         conn_sweep(w->stopping);
         notify_status(s);
         if (w->stopping) {
@@ -178,7 +179,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
         return 0;
 }
 
-static int open_listener(int *ret_fd, bool *ret_activated) {
+static int open_listener(const config_t *cfg, int *ret_fd, bool *ret_activated) {
         int n = sd_listen_fds(1);
         struct sockaddr_storage ss;
         socklen_t len;
@@ -200,14 +201,14 @@ static int open_listener(int *ret_fd, bool *ret_activated) {
                 *ret_activated = true;
                 return 0;
         }
-        if (parse_listen(arg_listen, &ss, &len) < 0)
-                return log_error_errno(EINVAL, NULL, "listen-failed", "Invalid --listen address '%s'", arg_listen);
+        if (parse_listen(cfg->listen, &ss, &len) < 0)
+                return log_error_errno(EINVAL, NULL, "listen-failed", "Invalid --listen address '%s'", cfg->listen);
         fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return log_error_errno(errno, NULL, "listen-failed", "Failed to create the socket: %m");
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
         if (bind(fd, (struct sockaddr *) &ss, len) < 0 || listen(fd, 1024) < 0) {
-                int r = log_error_errno(errno, NULL, "listen-failed", "Failed to listen on %s: %m", arg_listen);
+                int r = log_error_errno(errno, NULL, "listen-failed", "Failed to listen on %s: %m", cfg->listen);
                 close(fd);
                 return r;
         }
@@ -225,7 +226,7 @@ static int load_queued(const store_task_t *row, void *userdata) {
 
         if (!state_capture_exists(&w->state, row->id)) {
                 int64_t now = store_now_ms();
-                (void) store_task_fail(w->store, row->id, now, now + (int64_t) arg_retention_ms, "capture lost");
+                (void) store_task_fail(w->store, row->id, now, now + (int64_t) w->cfg->retention_ms, "capture lost");
                 log_warning(row->id, "capture-lost", "Queued task without its capture, marked failed");
                 return 0;
         }
@@ -241,26 +242,26 @@ static void on_orphan_removed(const char *id, const char *dir, const char *name,
 /* The state directory, the store, recovery, and the queue as the last run left it. */
 static int setup_state(web_t *w) {
         dispatcher_config_t dcfg = {
-                .workers = arg_workers,
-                .retention_ms = arg_retention_ms,
-                .analysis_timeout_s = arg_analysis_timeout_s,
-                .memory_budget_bytes = arg_memory_budget_bytes,
-                .analyzer_socket = arg_analyzer_socket,
-                .analyzer_exec = arg_analyzer_exec,
+                .workers = w->cfg->workers,
+                .retention_ms = w->cfg->retention_ms,
+                .analysis_timeout_s = w->cfg->analysis_timeout_s,
+                .memory_budget_bytes = w->cfg->memory_budget_bytes,
+                .analyzer_socket = w->cfg->analyzer_socket,
+                .analyzer_exec = w->cfg->analyzer_exec,
         };
         char path[4096];
         int r;
 
-        r = state_dir_open(&w->state, arg_state_dir, true);
+        r = state_dir_open(&w->state, w->cfg->state_dir, true);
         if (r < 0)
                 return log_error_errno(r, NULL, "state-dir-failed", "Failed to open the state directory %s: %m",
-                                       arg_state_dir);
+                                       w->cfg->state_dir);
         r = state_dir_db_path(&w->state, path, sizeof(path));
         if (r >= 0)
                 r = store_open(path, &w->store);
         if (r < 0)
                 return log_error_errno(r, NULL, "store-open-failed", "Failed to open the database in %s: %m",
-                                       arg_state_dir);
+                                       w->cfg->state_dir);
         /* the loop's connection never waits for the disk: ordered (not fsync'd) commits, no checkpoints
          * (the writer thread's connection does both) */
         r = store_tune(w->store, false, false);
@@ -294,7 +295,7 @@ static void raise_nofile(void) {
 int main(int argc, char **argv) {
         /* static storage: h2o's configuration lives as long as the process, and stays reachable for
          * LeakSanitizer at exit; still no other file sees it */
-        static server_t s = { .web = { .state = STATE_DIR_NULL } };
+        static server_t s = { .web = { .state = STATE_DIR_NULL, .cfg = &s.cfg } };
         web_t *w = &s.web;
         h2o_hostconf_t *host;
         uint64_t wd_usec = 0;
@@ -302,7 +303,7 @@ int main(int argc, char **argv) {
         int listen_fd = -1, r;
 
         log_open("pcapd-web", LOG_TARGET_AUTO);
-        r = config_parse(argc, argv);
+        r = config_parse(&s.cfg, argc, argv);
         if (r != 0)
                 return r > 0 ? EXIT_SUCCESS : 2;
         raise_nofile();
@@ -311,20 +312,20 @@ int main(int argc, char **argv) {
         /* h2o moves bodies over 32 MiB to an mmap'd, unlinked temp file: keep it on the state directory's
          * filesystem (covered by the unit's write access, never a small /tmp) */
         snprintf(h2o_socket_buffer_mmap_settings.fn_template, sizeof(h2o_socket_buffer_mmap_settings.fn_template),
-                 "%s/.h2o-body.XXXXXX", arg_body_dir ? arg_body_dir : arg_state_dir);
+                 "%s/.h2o-body.XXXXXX", w->cfg->body_dir ? w->cfg->body_dir : w->cfg->state_dir);
 
-        h2o_config_init(&w->config);
-        w->config.server_name = h2o_iovec_init(H2O_STRLIT("pcapd"));
-        w->config.max_request_entity_size = (size_t) arg_max_upload_bytes;
-        w->config.http1.req_timeout = MAX((uint64_t) 60000, arg_max_upload_bytes / UPLOAD_MIN_RATE * 1000);
-        w->config.http2.idle_timeout = (uint64_t) arg_idle_timeout_s * 1000;
-        host = h2o_config_register_host(&w->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+        h2o_config_init(&w->h2o);
+        w->h2o.server_name = h2o_iovec_init(H2O_STRLIT("pcapd"));
+        w->h2o.max_request_entity_size = (size_t) w->cfg->max_upload_bytes;
+        w->h2o.http1.req_timeout = MAX((uint64_t) 60000, w->cfg->max_upload_bytes / UPLOAD_MIN_RATE * 1000);
+        w->h2o.http2.idle_timeout = (uint64_t) w->cfg->idle_timeout_s * 1000;
+        host = h2o_config_register_host(&w->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
         routes_register(w, host);
 
         w->loop = h2o_evloop_create();
-        h2o_context_init(&w->ctx, w->loop, &w->config);
+        h2o_context_init(&w->ctx, w->loop, &w->h2o);
         w->accept_ctx.ctx = &w->ctx;
-        w->accept_ctx.hosts = w->config.hosts;
+        w->accept_ctx.hosts = w->h2o.hosts;
 
         if (setup_signals(&s) < 0) {
                 log_error_errno(errno, NULL, "setup-failed", "Failed to set up signals: %m");
@@ -342,9 +343,9 @@ int main(int argc, char **argv) {
                 log_error_errno(r, NULL, "setup-failed", "Failed to start the writer thread: %m");
                 return EXIT_FAILURE;
         }
-        if (open_listener(&listen_fd, &activated) < 0)
+        if (open_listener(w->cfg, &listen_fd, &activated) < 0)
                 return EXIT_FAILURE;
-        if (conn_listen(w->loop, &w->accept_ctx, listen_fd) < 0)
+        if (conn_listen(w->loop, &w->accept_ctx, listen_fd, w->cfg->max_connections, w->cfg->idle_timeout_s) < 0)
                 return EXIT_FAILURE;
 
         h2o_timeout_init(w->loop, &s.tick_timeout, 1000);
@@ -357,9 +358,9 @@ int main(int argc, char **argv) {
         }
 
         log_info(NULL, "started", "pcapd-web %s %s %s, state %s, %u workers, analyzer %s %s", PCAPD_VERSION,
-                 activated ? "socket-activated" : "listening on", activated ? "" : arg_listen, arg_state_dir,
-                 arg_workers, arg_analyzer_socket ? "socket" : "exec",
-                 arg_analyzer_socket ? arg_analyzer_socket : arg_analyzer_exec);
+                 activated ? "socket-activated" : "listening on", activated ? "" : w->cfg->listen, w->cfg->state_dir,
+                 w->cfg->workers, w->cfg->analyzer_socket ? "socket" : "exec",
+                 w->cfg->analyzer_socket ? w->cfg->analyzer_socket : w->cfg->analyzer_exec);
         dispatcher_kick(&w->dispatcher);
         sd_notify(0, "READY=1");
         notify_status(&s);
@@ -376,6 +377,6 @@ int main(int argc, char **argv) {
         writer_stop();
         store_close(w->store);
         state_dir_close(&w->state);
-        config_free();
+        config_free(&s.cfg);
         return EXIT_SUCCESS;
 }

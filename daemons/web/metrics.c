@@ -39,11 +39,11 @@ int metrics_handle(web_t *w, h2o_req_t *req) {
         json_printf(&j, "# HELP pcapd_queue_depth Tasks waiting for a worker.\n# TYPE pcapd_queue_depth gauge\n"
                         "pcapd_queue_depth %u\n", w->dispatcher.n_queued);
         json_printf(&j, "# HELP pcapd_queue_max Waiting tasks before uploads are refused.\n# TYPE pcapd_queue_max gauge\n"
-                        "pcapd_queue_max %u\n", arg_queue_max);
+                        "pcapd_queue_max %u\n", w->cfg->queue_max);
         json_printf(&j, "# HELP pcapd_running_analyses Analyses in progress.\n# TYPE pcapd_running_analyses gauge\n"
                         "pcapd_running_analyses %u\n", w->dispatcher.n_running);
         json_printf(&j, "# HELP pcapd_workers Analyses allowed at once.\n# TYPE pcapd_workers gauge\n"
-                        "pcapd_workers %u\n", arg_workers);
+                        "pcapd_workers %u\n", w->cfg->workers);
         json_printf(&j, "# HELP pcapd_uploaded_bytes_total Bytes of captures accepted.\n"
                         "# TYPE pcapd_uploaded_bytes_total counter\npcapd_uploaded_bytes_total %llu\n",
                     (unsigned long long) u->bytes_uploaded);

@@ -35,9 +35,9 @@ static void set_headers(h2o_req_t *req, const header_set_t *set) {
                                       strlen(set->value), 1);
 }
 
-static int send_page(h2o_req_t *req, const char *file) {
+static int send_page(web_t *w, h2o_req_t *req, const char *file) {
         char path[4096];
-        snprintf(path, sizeof(path), "%s/%s", arg_web_dir, file);
+        snprintf(path, sizeof(path), "%s/%s", w->cfg->web_dir, file);
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-cache"));
         if (h2o_file_send(req, 200, "OK", path, h2o_iovec_init(H2O_STRLIT("text/html; charset=utf-8")), 0) < 0) {
                 req->res.headers = (h2o_headers_t) {};
@@ -60,7 +60,7 @@ static const char *page_id(h2o_req_t *req, size_t prefix_len) {
 int pages_progress(web_t *w, h2o_req_t *req, size_t prefix_len) {
         if (!page_id(req, prefix_len))
                 return 0;
-        return send_page(req, "progress.html");
+        return send_page(w, req, "progress.html");
 }
 
 int pages_report(web_t *w, h2o_req_t *req, size_t prefix_len) {
@@ -72,12 +72,12 @@ int pages_report(web_t *w, h2o_req_t *req, size_t prefix_len) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_VARY, NULL, H2O_STRLIT("Accept"));
         if (http_accepts_html(req)) {
                 set_headers(req, page_headers);
-                return send_page(req, "report.html");
+                return send_page(w, req, "report.html");
         }
         set_headers(req, report_headers);
         return api_report_send(w, req, id, STATE_REPORT_HTML);
 }
 
 int pages_history(web_t *w, h2o_req_t *req) {
-        return send_page(req, "history.html");
+        return send_page(w, req, "history.html");
 }

@@ -205,7 +205,7 @@ int routes_register(web_t *w, h2o_hostconf_t *host) {
 
         pc = h2o_config_register_path(host, "/", 0);
         handler_add(pc, w, NULL, on_root);
-        h2o_file_register(pc, arg_web_dir, index_files, NULL, 0);
+        h2o_file_register(pc, w->cfg->web_dir, index_files, NULL, 0);
         handler_add(pc, w, NULL, on_not_found);
         h2o_headers_register(pc, page_headers);
         h2o_compress_register(pc, &gzip_args);

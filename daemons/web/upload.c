@@ -79,10 +79,10 @@ void upload_sanitize_filename(const char *in, size_t len, char *out, size_t size
 
 /* The checks of an upload's content, the same for a raw body and the file part of a form: 0, -ENODATA
  * (empty), -EFBIG (over the limit), -EMEDIUMTYPE (not a capture). */
-static int upload_check(const uint8_t *data, size_t size) {
+static int upload_check(const config_t *cfg, const uint8_t *data, size_t size) {
         if (size == 0)
                 return -ENODATA;
-        if (size > arg_max_upload_bytes)
+        if (size > cfg->max_upload_bytes)
                 return -EFBIG;
         if (!upload_is_capture(data, size))
                 return -EMEDIUMTYPE;
@@ -130,11 +130,11 @@ static int upload_prepare(writer_job_t *job) {
         int r;
 
         if (!u->boundary)
-                return upload_check(job->data, job->size);
+                return upload_check(u->web->cfg, job->data, job->size);
         r = multipart_find_file(job->data, job->size, u->boundary, u->boundary_len, "file", &f);
         if (r < 0)
                 return r; /* -ENOENT no file field, -EBADMSG malformed */
-        r = upload_check(f.data, f.size);
+        r = upload_check(u->web->cfg, f.data, f.size);
         if (r < 0)
                 return r;
         job->data = f.data;
@@ -242,7 +242,7 @@ int upload_handle(web_t *w, h2o_req_t *req, int accepted_status) {
                 http_send_error(req, 503, "Service Unavailable", "the service is stopping");
                 return 0;
         }
-        if (w->dispatcher.n_queued + w->n_uploading >= arg_queue_max) {
+        if (w->dispatcher.n_queued + w->n_uploading >= w->cfg->queue_max) {
                 w->uploads.uploads_rejected++;
                 h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("30"));
                 http_send_error(req, 503, "Service Unavailable", "the queue is full, try again later");

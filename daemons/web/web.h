@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "dispatcher.h"
 #include "state/state-dir.h"
 #include "store/store.h"
@@ -17,7 +18,8 @@ typedef struct upload_metrics {
 } upload_metrics_t;
 
 typedef struct web {
-        h2o_globalconf_t config;
+        const config_t *cfg;                   /* the settings, read-only */
+        h2o_globalconf_t h2o;
         h2o_context_t ctx;
         h2o_accept_ctx_t accept_ctx;
         h2o_loop_t *loop;
