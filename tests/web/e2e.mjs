@@ -5,13 +5,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  startServer, launchBrowser, watchedPage, shot, check, failed, skip, fmtInt, uploadAndFollow, axeViolations, artifactsDir, removeOnExit,
+  startServer, startThrottleProxy, launchBrowser, watchedPage, shot, check, failed, skip, fmtInt, uploadAndFollow, axeViolations,
+  artifactsDir, removeOnExit,
 } from './harness.mjs';
 import { madeCapture, hostileCapture, httpCapture, dnsOnlyCapture, HOSTILE_NAMES, HOSTILE_PATH } from './pcap.mjs';
 import { loadSchema, recordReadsScript, undefinedReads } from './schema.mjs';
 
 const scenario = process.argv[2];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pcapd-web-e2e-'));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 removeOnExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function writeTmp(name, bytes) {
@@ -388,21 +390,29 @@ async function refusals(browser) {
       check(false, 'damaged capture is refused or fails with a reason', outcome);
     }
 
-    // 6. an upload cancelled half way: nothing stored
-    const cdp = await w.context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 2048 });
-    await page.goto(srv.base + '/');
-    await page.locator('#queue .dot').first().waitFor();
-    // 256 KiB: far more than a first chunk the browser may send before its throttling applies (a capture of
-    // a few KiB could reach the server whole before the click, and then rightly become a task)
-    await page.setInputFiles('#file', writeTmp('cancelled.pcap', Buffer.concat([Buffer.from(madeCapture().bytes), Buffer.alloc(256 * 1024)])));
-    await page.locator('#cancel').waitFor();
-    check(await page.locator('#pick').isDisabled(), 'no second upload can start while one is sending');
-    await page.locator('#cancel').click();
-    t = await alertText();
-    check(/cancelled/i.test(t), 'an upload can be cancelled', t);
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    // 6. an upload cancelled half way: nothing stored. The page is loaded through a proxy that passes the
+    // browser's bytes at 16 KiB/s, so the 256 KiB body is surely still on its way when the button is clicked
+    // (the browser's own upload throttling did not always hold back a request body: the whole capture then
+    // reached the server before the click and rightly became a task).
+    const slow = await startThrottleProxy(srv.base, 16 * 1024);
+    // moving to the proxy's address and back: navigations between the two origins, on purpose
+    const escaped = (u) => u.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    w.allow(new RegExp(`^(${escaped(slow.base)}|${escaped(srv.base)})/$`), 'offsite');
+    try {
+      await page.goto(slow.base + '/');
+      await page.locator('#queue .dot').first().waitFor();
+      await page.setInputFiles('#file', writeTmp('cancelled.pcap', Buffer.concat([Buffer.from(madeCapture().bytes), Buffer.alloc(256 * 1024)])));
+      await page.locator('#cancel').waitFor();
+      check(await page.locator('#pick').isDisabled(), 'no second upload can start while one is sending');
+      const sentBefore = slow.bytesUp();
+      await page.locator('#cancel').click();
+      t = await alertText();
+      check(/cancelled/i.test(t), 'an upload can be cancelled', t);
+      check(sentBefore < 256 * 1024, 'the upload was still on its way when cancelled', sentBefore);
+    } finally {
+      slow.close();
+    }
+    await sleep(500);
     const hist = await (await w.context.request.get(`${srv.base}/api/history?limit=50`)).json();
     check(!(hist.tasks || hist).some((x) => x.filename === 'cancelled.pcap'), 'the cancelled upload left no task');
 

@@ -48,6 +48,45 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// A TCP proxy in front of the server that passes what the browser sends at bytesPerSecond (answers go at
+// full speed): an upload through it is really in flight for as long as the test needs, whatever the
+// browser's own network emulation does with request bodies. Returns {base, bytesUp(), close()}; closing a
+// browser connection closes its upstream one, as a client going away does.
+export async function startThrottleProxy(targetBase, bytesPerSecond) {
+  const target = new URL(targetBase);
+  let up = 0;
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(client); sockets.add(upstream);
+    const queue = [];
+    let timer = null;
+    const pump = () => {
+      timer = null;
+      let budget = Math.max(1, Math.floor(bytesPerSecond / 10));
+      while (queue.length && budget > 0) {
+        const chunk = queue[0];
+        const n = Math.min(chunk.length, budget);
+        upstream.write(chunk.subarray(0, n));
+        up += n; budget -= n;
+        if (n === chunk.length) queue.shift(); else queue[0] = chunk.subarray(n);
+      }
+      if (queue.length) timer = setTimeout(pump, 100);
+    };
+    client.on('data', (d) => { queue.push(d); if (!timer) timer = setTimeout(pump, 0); });
+    upstream.on('data', (d) => client.write(d));
+    const end = () => { if (timer) clearTimeout(timer); client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+    client.on('close', end); upstream.on('close', end);
+    client.on('error', end); upstream.on('error', end);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    bytesUp: () => up,
+    close: () => { for (const s of sockets) s.destroy(); server.close(); },
+  };
+}
+
 // Servers and directories to remove however the test ends (watchdog, meson's SIGTERM on timeout, a crash).
 const leftovers = new Set();
 export function removeOnExit(fn) { leftovers.add(fn); return fn; }

@@ -14,15 +14,15 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
         exit 77
 fi
 
-# npm ci once; parallel scenarios wait for each other on the lock.
-if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/axe-core" ]; then
-        (
-                flock 9
-                if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/axe-core" ]; then
-                        echo "run.sh: npm ci in $here"
-                        cd "$here" && npm ci --no-audit --no-fund --loglevel=error
-                fi
-        ) 9>"${TMPDIR:-/tmp}/pcapd-web-tests-npm.lock"
-fi
+# npm ci once; parallel scenarios wait for each other on the lock, always taken (a scenario that only looked
+# for node_modules/ could start while another's npm ci was still filling it); the stamp is written last.
+(
+        flock 9
+        if [ ! -f "$here/node_modules/.pcapd-npm-ci-done" ]; then
+                echo "run.sh: npm ci in $here"
+                cd "$here" && npm ci --no-audit --no-fund --loglevel=error
+                touch "$here/node_modules/.pcapd-npm-ci-done"
+        fi
+) 9>"${TMPDIR:-/tmp}/pcapd-web-tests-npm.lock"
 
 exec node "$here/e2e.mjs" "$scenario"
