@@ -439,6 +439,8 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 goto ack;
         }
         uint32_t new_bytes = plen; /* payload never seen here before */
+        int64_t lost_since = 0;    /* it replaces bytes lost before the capture point, missing since then */
+        bool spurious = false;     /* the receiver had acknowledged it: it costs the exchange nothing */
         if (seglen == 0 && s->seq_valid && (fl & TCP_ACK) && seq_gt(t->seq, s->next_seq) &&
             seq_lt(t->seq, s->next_seq + (1u << 30))) {
                 /* a segment without data whose sequence number is beyond every byte seen: the sender had sent
@@ -471,6 +473,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                  * part 3). 50 us: files that record an ACK just before the data it
                                  * acknowledges are a late original after all. */
                                 retrans = true;
+                                spurious = true;
                                 tcp_count_retrans(a, s, p, 2);
                         } else if (filled) {
                                 /* Late original or retransmission of a segment lost upstream? The TCP
@@ -499,6 +502,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                         tcp_count_lost(a, s, ts, (seq_lt(end, hole.end) ? end : hole.end) -
                                                                   (seq_gt(seq, hole.start) ? seq : hole.start));
                                         retrans = true;
+                                        lost_since = hole.ts;
                                         bool reported = (r->dupacks >= 3 && r->last_ack == seq) ||
                                                         (r->has_sack && seq_gt(r->sack_high, seq));
                                         tcp_count_retrans(a, s, p, pmtu ? 3 : reported ? 1 : 0);
@@ -509,8 +513,10 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                 new_bytes = seq_gt(end, s->next_seq) ? end - s->next_seq : 0;
                                 if (new_bytes > plen)
                                         new_bytes = plen;
-                                if (r->ack_valid && seq_le(end, r->last_ack) && !(fl & TCP_FIN && plen == 0 && end == r->last_ack + 1))
+                                if (r->ack_valid && seq_le(end, r->last_ack) && !(fl & TCP_FIN && plen == 0 && end == r->last_ack + 1)) {
+                                        spurious = true;
                                         tcp_count_retrans(a, s, p, 2);
+                                }
                                 else {
                                         bool reported = (r->ack_valid && r->dupacks >= 3 && r->last_ack == seq) ||
                                                         (r->has_sack && seq_gt(r->sack_high, seq) &&
@@ -544,8 +550,8 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 /* the other side's run of data ends when this side sends new data: a turn-around */
                 if (new_bytes && c->tm && c->tm->xfer[!dir].first)
                         txn_run_loss(f, !dir, xfer_end(a, f, !dir));
-                xfer_data(a, f, dir, p, retrans, new_bytes);
-                txn_data(a, f, dir, p, new_bytes);
+                xfer_data(a, f, dir, p, retrans, spurious, new_bytes);
+                txn_data(a, f, dir, p, new_bytes, lost_since, spurious);
         }
 
 ack:

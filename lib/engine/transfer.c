@@ -121,7 +121,7 @@ void xfer_loss(flow_t *f, int dir) {
         tm->xfer[dir].recover_end = f->tcp->d[dir].next_seq;
 }
 
-void xfer_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, bool retrans, uint32_t new_bytes) {
+void xfer_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, bool retrans, bool spurious, uint32_t new_bytes) {
         tcp_conn_t *c = f->tcp;
         if (!c->tm)
                 return;
@@ -141,6 +141,10 @@ void xfer_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, bool retran
                 x->edge_hit = false;
                 trace_start(a, f, dir, p);
                 trace_point(a, c, dir, ts, end);
+                return;
+        }
+        if (spurious) {
+                x->bytes += new_bytes;
                 return;
         }
         int64_t dt = dur_clamp(ts - x->last);

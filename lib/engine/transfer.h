@@ -85,7 +85,10 @@ struct analysis;
 struct flow;
 struct packet;
 /* Data from side dir: seq..end (new_bytes of it never seen before), a retransmission or not. */
-void xfer_data(struct analysis *a, struct flow *f, int dir, const struct packet *p, bool retrans, uint32_t new_bytes);
+/* A data segment from side dir. A spurious retransmission (the receiver had acknowledged it) adds only the
+ * bytes the capture had missed: the receiver had them, it moves no time and costs no loss. */
+void xfer_data(struct analysis *a, struct flow *f, int dir, const struct packet *p, bool retrans, bool spurious,
+               uint32_t new_bytes);
 /* Side dir acknowledged: the run of the other side learns its flight and window edge. */
 void xfer_ack(struct analysis *a, struct flow *f, int dir, const struct packet *p);
 /* Loss seen in dir's data (a retransmission or a gap): recovery until everything sent so far is acked. */

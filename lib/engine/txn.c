@@ -348,7 +348,8 @@ static void resp_queue(const tcp_conn_t *c, txn_conn_t *t, const packet_t *p) {
                 t->resp_queue = d;
 }
 
-void txn_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, uint32_t new_bytes) {
+void txn_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, uint32_t new_bytes, int64_t lost_since,
+              bool spurious) {
         tcp_conn_t *c = f->tcp;
         if (!c->txn) {
                 if (!new_bytes)
@@ -397,6 +398,14 @@ void txn_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, uint32_t new
                 t->status = http_status_line(p->payload, p->payload_caplen);
                 t->resp_tls = is_tls_record(p->payload, p->payload_caplen);
                 resp_queue(c, t, p);
+                if (lost_since && lost_since < ts && lost_since > t->q[0].last) {
+                        /* the answer's first bytes were lost before the capture point: it was under way since
+                         * the gap opened (the server had sent beyond them), and what came after is the loss
+                         * recovery's, not the server's thinking */
+                        t->resp_first = lost_since;
+                        t->resp_loss = sat_add(t->resp_loss, ts - lost_since);
+                        t->resp_queue = 0; /* the retransmission's one-way delay says nothing of the answer's */
+                }
                 return;
         }
         if (new_bytes && t->n_q > 1 && t->q[0].proto == TXN_HTTP && t->resp_bytes &&
@@ -410,7 +419,7 @@ void txn_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, uint32_t new
                 resp_queue(c, t, p);
                 return;
         }
-        if (ts > t->resp_last)
+        if (ts > t->resp_last && !spurious)
                 t->resp_last = ts;
         t->resp_bytes += new_bytes;
 }

@@ -108,8 +108,11 @@ struct flow;
 struct packet;
 int txn_init(txn_state_t *t, uint64_t seed);
 void txn_done(txn_state_t *t);
-/* New data from side dir (new_bytes never seen before); retransmissions only move the times. */
-void txn_data(struct analysis *a, struct flow *f, int dir, const struct packet *p, uint32_t new_bytes);
+/* New data from side dir (new_bytes never seen before); retransmissions only move the times. lost_since: the
+ * segment replaces bytes lost before the capture point, missing since then (0 otherwise); spurious: the
+ * receiver had acknowledged it (it moves no time). */
+void txn_data(struct analysis *a, struct flow *f, int dir, const struct packet *p, uint32_t new_bytes,
+              int64_t lost_since, bool spurious);
 /* A segment without data from side dir. */
 void txn_ack(struct analysis *a, struct flow *f, int dir, const struct packet *p);
 /* Side dir's run of data ended with this much loss recovery in it. */

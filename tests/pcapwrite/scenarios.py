@@ -936,7 +936,14 @@ SCENARIOS.update({
     'tcp-ack-beyond-gap.pcap': (build_ack_beyond_gap, _m(CLEAN, {
         'tcp.retransmissions': 1, 'tcp.rto_retransmissions': 1, 'tcp.lost_segments': 1,
         'tcp.lost_bytes': len(pw.http_response(900)), 'tcp.sequence_gaps': 1,
-        'findings[].id': ('of', _finding_ids, ('contains', 'tcp-rto'))})),
+        'findings[].id': ('of', _finding_ids, ('contains', 'tcp-rto')),
+        # where the time went (issue 10): /a's answer left the server 0.2 ms after the request came (its ACK of
+        # /b, 0.15 ms later, is the first sign of it) and waited 220 ms for the timer: loss, not think time.
+        # Before the fix: server_ms 220.35, loss_ms 0 (the retransmission was taken for the first answer).
+        'items by request_ts: server_ms': ('of', _items_by_time('server_ms'), ('each', [('approx', 0.35, 0.05, 0), _ms(300)])),
+        'items by request_ts: loss_ms': ('of', _items_by_time('loss_ms'), ('each', [('approx', 219.9, 0.2, 0), ('approx', 0, 0.001, 0)])),
+        'items by request_ts: total_ms': ('of', _items_by_time('total_ms'), ('each', [('approx', 240.3, 0.2, 0), ('approx', 320.2, 0.2, 0)])),
+        'where_time_went.causes.1.cause': 'network-loss'})),
     # part 3 (f56d420): the capture missed the answer's first 1448 B, which the client had ACKed 220 ms before the
     # server's timer resent them: a spurious retransmission, its gap the capture's miss, no loss.
     # Before f56d420: the resent segment was an RTO retransmission of a lost one: rto_retransmissions 1,
@@ -944,7 +951,14 @@ SCENARIOS.update({
     # tshark agrees ("spurious retransmission"); it also calls the client's D-SACK a duplicate ACK, RFC 5681 does
     # not: nothing was outstanding (the client had ACKed every byte sent).
     'tcp-spurious-after-ack.pcap': (build_spurious_after_ack, _m(CLEAN, HEALTHY, {
-        'tcp.retransmissions': 1, 'tcp.spurious_retransmissions': 1, 'tcp.sequence_gaps': 1, 'tcp.lost_bytes': 0})),
+        'tcp.retransmissions': 1, 'tcp.spurious_retransmissions': 1, 'tcp.sequence_gaps': 1, 'tcp.lost_bytes': 0,
+        # where the time went (issue 10): the client had the whole answer one round trip after asking; the
+        # needless retransmission 220 ms later costs the exchange nothing. Before the fix: transfer_ms and
+        # loss_ms 219.9, total_ms 240.4 (the spurious segment ended the answer, the capture's gap was loss).
+        'items by request_ts: transfer_ms': ('of', _items_by_time('transfer_ms'), ('each', [('approx', 0, 0.01, 0)])),
+        'items by request_ts: loss_ms': ('of', _items_by_time('loss_ms'), ('each', [('approx', 0, 0.001, 0)])),
+        'items by request_ts: total_ms': ('of', _items_by_time('total_ms'), ('each', [('approx', 20.4, 0.05, 0)])),
+        'items by request_ts: response_bytes': ('of', _items_by_time('response_bytes'), [len(pw.http_response(2000))])})),
     # part 4 (222aed9), without the handshake: the capture opens with an answer's tail that begins at a record
     # (c0 0c: no message fits), then 6 exchanges, each query and answer a segment starting with a whole message.
     # Before 222aed9: queries 0, responses 0, tcp_messages 0 (never locked on without the SYN). tshark reads the
