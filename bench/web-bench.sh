@@ -142,7 +142,7 @@ PY
 stop_web
 
 # 3. SSE latency with 100 streams on one task
-PCAPD_FAKE_SECONDS=10 start_web "$here/web-fake-analyzer.py" --workers 1
+PCAPD_ANALYZER_FAKE_SECONDS=10 start_web "$here/web-fake-analyzer.py" --workers 1
 read -r p50 p99 nsamples < <(python3 - "$port" "$large" <<'PY'
 import http.client, json, selectors, socket, sys, time
 port, path = int(sys.argv[1]), sys.argv[2]

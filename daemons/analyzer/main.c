@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pcap/pcap.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -36,17 +38,9 @@
 
 #define JOB_WAIT_S 30                  /* a client that connects and sends no job is dropped */
 #define TIMEOUT_GRACE_S 10             /* after the soft timeout, how long the analysis may take to stop */
-#define PROGRESS_INTERVAL_NS 100000000 /* at most one PROGRESS per 100 ms, plus one per phase change */
 #define CAPTURE_BUFFER (256 * 1024)
 #define REPORT_BUFFER (64 * 1024)
 
-/* ERROR codes of ipc_error_t */
-enum {
-        ERROR_NOT_CAPTURE = 3,
-        ERROR_LIMIT = 4,
-        ERROR_INTERNAL = 5,
-        ERROR_TIMEOUT = 6,
-};
 
 /* LeakSanitizer stops the world with clone() and ptrace() at exit, which the filter rightly kills. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -77,15 +71,21 @@ typedef struct job {
         int sock;
         int capture_fd, json_fd, html_fd;
         uint64_t capture_size;
-        /* progress throttling */
-        char last_phase[32];
-        uint64_t last_sent_ns;
 } job_t;
 
 static uint64_t now_ns(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* The peak resident memory of this process so far, bytes (getrusage: a system call, async-signal-safe in
+ * practice, so the alarm handler uses it too). */
+static uint64_t peak_rss(void) {
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) < 0 || ru.ru_maxrss < 0)
+                return 0;
+        return (uint64_t) ru.ru_maxrss * 1024;
 }
 
 /* First SIGALRM: the soft timeout, noticed by the progress callback. Second (or the first while no job
@@ -96,14 +96,17 @@ static void on_alarm(int sig) {
                 alarm(TIMEOUT_GRACE_S);
                 return;
         }
-        if (alarm_msg_len > 0)
+        if (alarm_msg_len > 0) {
+                uint64_t peak = peak_rss();
+                memcpy(alarm_msg + sizeof(ipc_header_t) + offsetof(ipc_error_t, peak_rss), &peak, sizeof(peak));
                 (void) !send(alarm_sock, alarm_msg, alarm_msg_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
         _exit(EXIT_FAILURE);
 }
 
 static int send_error(const job_t *j, int code, const char *format, ...) _printf_(3, 4);
 static int send_error(const job_t *j, int code, const char *format, ...) {
-        ipc_error_t e = { .code = code };
+        ipc_error_t e = { .code = code, .peak_rss = peak_rss() };
         va_list ap;
 
         va_start(ap, format);
@@ -115,7 +118,7 @@ static int send_error(const job_t *j, int code, const char *format, ...) {
 
 static void prepare_timeout_message(const job_t *j) {
         ipc_header_t h = { .type = IPC_ERROR, .length = sizeof(ipc_error_t) };
-        ipc_error_t e = { .code = ERROR_TIMEOUT };
+        ipc_error_t e = { .code = IPC_ERROR_TIMEOUT };
 
         memcpy(h.task_id, j->task_id, ID_LEN);
         snprintf(e.message, sizeof(e.message), "timeout: the analysis took longer than %" PRIu32 " s",
@@ -213,16 +216,13 @@ static const char *check_fd(int fd, bool want_write, uint64_t *ret_size) {
         return NULL;
 }
 
-static int send_progress(job_t *j, const char *phase, uint64_t bytes_done, uint64_t bytes_total,
-                         uint64_t packets, double percent) {
-        ipc_progress_t p = { .bytes_done = bytes_done, .bytes_total = bytes_total, .packets = packets };
+static int send_progress(job_t *j, const char *phase, uint64_t bytes_done, uint64_t packets, double percent) {
+        ipc_progress_t p = { .bytes_done = bytes_done, .packets = packets, .peak_rss = peak_rss() };
 
         snprintf(p.phase, sizeof(p.phase), "%s", phase && *phase ? phase : "working");
         if (!isfinite(percent) || percent < 0)
                 percent = -1;
         p.percent = MIN(percent, 100.0);
-        snprintf(j->last_phase, sizeof(j->last_phase), "%s", p.phase);
-        j->last_sent_ns = now_ns();
         return ipc_send(j->sock, IPC_PROGRESS, j->task_id, &p, sizeof(p), -1);
 }
 
@@ -250,10 +250,9 @@ static int on_progress(const analysis_progress_t *p, void *userdata) {
                 return -ETIME;
         if (strcmp(phase, "done") == 0) /* the engine's last phase: our DONE message says it */
                 return 0;
-        if (strncmp(phase, j->last_phase, sizeof(j->last_phase) - 1) == 0 &&
-            now_ns() - j->last_sent_ns < PROGRESS_INTERVAL_NS)
-                return 0;
-        return send_progress(j, phase, p->bytes_done, p->bytes_total, p->packets, p->percent);
+        /* no throttle here: the engine calls at most every 100 ms or 1 % of the capture, and pcapd-web
+         * decides what its streams see */
+        return send_progress(j, phase, p->bytes_done, p->packets, p->percent);
 }
 
 /* Buffers of our own: stdio would otherwise fstat() each fd to size one (and only 4 KiB). */
@@ -283,22 +282,22 @@ static int write_report(analysis_t *a, FILE *f, int (*writer)(analysis_t *, FILE
 
 static int report_write_error(job_t *j, const char *what, int r) {
         if (r == -EFBIG)
-                return send_error(j, ERROR_LIMIT, "the %s report is larger than %" PRIu64 " MiB", what,
+                return send_error(j, IPC_ERROR_LIMIT, "the %s report is larger than %" PRIu64 " MiB", what,
                                   SANDBOX_REPORT_MAX >> 20);
-        return send_error(j, ERROR_INTERNAL, "writing the %s report failed: %s", what, strerror(-r));
+        return send_error(j, IPC_ERROR_INTERNAL, "writing the %s report failed: %s", what, strerror(-r));
 }
 
 /* ERROR for a failed step; nothing when the frontend is gone (nobody to tell). */
 static int send_failure(job_t *j, analysis_t *a, int r, const char *step) {
         if (r == -ETIME || timed_out)
-                return send_error(j, ERROR_TIMEOUT, "timeout: the analysis took longer than %" PRIu32 " s",
+                return send_error(j, IPC_ERROR_TIMEOUT, "timeout: the analysis took longer than %" PRIu32 " s",
                                   j->params.timeout_s);
         if (r == -EPIPE || r == -ECONNRESET)
                 return r;
         if (r == -ENOMEM)
-                return send_error(j, ERROR_LIMIT, "memory limit reached after %" PRIu64 " packets",
+                return send_error(j, IPC_ERROR_LIMIT, "memory limit reached after %" PRIu64 " packets",
                                   analysis_get_packets(a));
-        return send_error(j, ERROR_INTERNAL, "%s failed: %s", step, strerror(-r));
+        return send_error(j, IPC_ERROR_INTERNAL, "%s failed: %s", step, strerror(-r));
 }
 
 static int run(job_t *j) {
@@ -312,24 +311,24 @@ static int run(job_t *j) {
 
         /* 1. check what we were given */
         if ((why = check_fd(j->capture_fd, false, &j->capture_size)))
-                return send_error(j, ERROR_INTERNAL, "the capture fd given to the analyzer %s", why);
+                return send_error(j, IPC_ERROR_INTERNAL, "the capture fd given to the analyzer %s", why);
         if ((why = check_fd(j->json_fd, true, NULL)))
-                return send_error(j, ERROR_INTERNAL, "the JSON report fd given to the analyzer %s", why);
+                return send_error(j, IPC_ERROR_INTERNAL, "the JSON report fd given to the analyzer %s", why);
         if ((why = check_fd(j->html_fd, true, NULL)))
-                return send_error(j, ERROR_INTERNAL, "the HTML report fd given to the analyzer %s", why);
+                return send_error(j, IPC_ERROR_INTERNAL, "the HTML report fd given to the analyzer %s", why);
 
         /* 2. initialise everything the analysis will need: after the filter nothing can be opened */
         capture = fdopen_buffered(j->capture_fd, "r", capture_buffer, sizeof(capture_buffer));
         if (!capture)
-                return send_error(j, ERROR_INTERNAL, "fdopen: %m");
+                return send_error(j, IPC_ERROR_INTERNAL, "fdopen: %m");
         j->capture_fd = -1;
         json = fdopen_buffered(j->json_fd, "w", json_buffer, sizeof(json_buffer));
         if (!json)
-                return send_error(j, ERROR_INTERNAL, "fdopen: %m");
+                return send_error(j, IPC_ERROR_INTERNAL, "fdopen: %m");
         j->json_fd = -1;
         html = fdopen_buffered(j->html_fd, "w", html_buffer, sizeof(html_buffer));
         if (!html)
-                return send_error(j, ERROR_INTERNAL, "fdopen: %m");
+                return send_error(j, IPC_ERROR_INTERNAL, "fdopen: %m");
         j->html_fd = -1;
 
         tzset();
@@ -345,13 +344,9 @@ static int run(job_t *j) {
                 limits.max_flows = j->params.max_flows;
         if (j->params.max_events > 0)
                 limits.max_events = j->params.max_events;
-        if (j->params.max_dns_pending > 0)
-                limits.max_dns_pending = j->params.max_dns_pending;
-        if (j->params.max_frag_pending > 0)
-                limits.max_frag_pending = j->params.max_frag_pending;
         r = analysis_new(&limits, &a);
         if (r < 0)
-                return send_error(j, ERROR_INTERNAL, "cannot start the analysis: %s", strerror(-r));
+                return send_error(j, IPC_ERROR_INTERNAL, "cannot start the analysis: %s", strerror(-r));
 
         /* Test hooks come from the environment (never from the channel): read now, acted upon after. */
         env = getenv("PCAPD_ANALYZER_TEST_ESCAPE");
@@ -385,7 +380,7 @@ static int run(job_t *j) {
                 if (r < 0) {
                         log_error_errno(r, j->task_id, "sandbox-failed",
                                         "Failed to confine the analyzer: %m");
-                        r = send_error(j, ERROR_INTERNAL, "the analyzer could not confine itself: %s",
+                        r = send_error(j, IPC_ERROR_INTERNAL, "the analyzer could not confine itself: %s",
                                        strerror(-r));
                         goto out;
                 }
@@ -394,7 +389,7 @@ static int run(job_t *j) {
         if (escape_what[0]) {
                 r = sandbox_try_escape(escape_what);
                 if (r < 0) {
-                        r = send_error(j, ERROR_INTERNAL, "test escape '%s' refused by the sandbox: %s",
+                        r = send_error(j, IPC_ERROR_INTERNAL, "test escape '%s' refused by the sandbox: %s",
                                        escape_what, strerror(-r));
                         goto out;
                 }
@@ -405,7 +400,7 @@ static int run(job_t *j) {
         /* 4. analyse */
         r = analysis_read_file(a, capture, j->capture_size, on_progress, j, errbuf, sizeof(errbuf));
         if (r == -EBADMSG) {
-                r = send_error(j, ERROR_NOT_CAPTURE, "%s",
+                r = send_error(j, IPC_ERROR_NOT_CAPTURE, "%s",
                                errbuf[0] ? errbuf : "not a capture file: unknown format");
                 goto out;
         }
@@ -416,7 +411,7 @@ static int run(job_t *j) {
                 goto out;
         }
 
-        r = send_progress(j, "writing", j->capture_size, j->capture_size, analysis_get_packets(a), 100);
+        r = send_progress(j, "writing", j->capture_size, analysis_get_packets(a), 100);
         if (r < 0)
                 goto out;
         r = write_report(a, json, analysis_write_json);
@@ -438,7 +433,7 @@ static int run(job_t *j) {
                 int score = analysis_get_health_score(a);
                 ipc_done_t d = {
                         .packets = analysis_get_packets(a),
-                        .bytes = analysis_get_bytes(a),
+                        .peak_rss = peak_rss(),
                         .health_score = score < 0 ? 0 : score > 100 ? 100 : score,
                         .findings = analysis_get_findings_count(a),
                         .partial = analysis_is_partial(a) ? 1 : 0,

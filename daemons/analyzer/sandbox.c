@@ -162,7 +162,6 @@ int sandbox_apply_seccomp(int ipc_fd, bool debug_trap) {
                 { "fstat", SCMP_ACT_ALLOW },
                 /* memory (mmap/mprotect below, without PROT_EXEC) */
                 { "brk", SCMP_ACT_ALLOW }, { "munmap", SCMP_ACT_ALLOW }, { "mremap", SCMP_ACT_ALLOW },
-                { "madvise", SCMP_ACT_ALLOW },
                 /* process, time, signals */
                 { "exit", SCMP_ACT_ALLOW }, { "exit_group", SCMP_ACT_ALLOW },
                 { "rt_sigreturn", SCMP_ACT_ALLOW }, { "rt_sigprocmask", SCMP_ACT_ALLOW },
@@ -225,6 +224,30 @@ int sandbox_apply_seccomp(int ipc_fd, bool debug_trap) {
                 goto finish;
         r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
                              SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+        if (r < 0)
+                goto finish;
+
+        /* madvise: only the advice glibc's malloc gives when it returns memory (MADV_DONTNEED, from free()
+         * and malloc_trim). Not MADV_REMOVE (holes in shared files), MADV_DONTFORK/WIPEONFORK,
+         * MADV_MERGEABLE (KSM's page-sharing side channel), MADV_HWPOISON/SOFT_OFFLINE, ... The
+         * sanitizers' runtimes give their own advice (DONTDUMP, NOHUGEPAGE, FREE): allowed in those
+         * builds only. */
+        {
+                static const int advice[] = { MADV_DONTNEED,
+#ifdef SANDBOX_ASAN
+                                              MADV_FREE, MADV_DONTDUMP, MADV_DODUMP, MADV_NOHUGEPAGE, MADV_HUGEPAGE,
+#endif
+                };
+                for (size_t i = 0; i < ELEMENTSOF(advice); i++) {
+                        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(madvise), 1,
+                                             SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t) advice[i]));
+                        if (r < 0)
+                                goto finish;
+                }
+        }
+        /* its own peak memory, for PROGRESS, DONE and ERROR (RUSAGE_SELF only) */
+        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getrusage), 1,
+                             SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) RUSAGE_SELF));
         if (r < 0)
                 goto finish;
 

@@ -45,11 +45,14 @@ static void status_object(const dispatcher_t *d, json_t *j, const store_task_t *
                 json_kv_u64(j, "packets_processed", t->packets);
                 json_kv_double(j, "packets_per_second", t->packets_per_second);
                 json_kv_u64(j, "queue_position", dispatcher_queue_position(d, t));
+                json_kv_double(j, "memory_mb", (double) t->peak_rss / (1 << 20));
         } else {
                 const char *phase = row->status == TASK_COMPLETED ? "done" : task_status_to_string(row->status);
                 json_kv_str(j, "phase", phase);
                 json_kv_double(j, "progress_percent", row->status == TASK_COMPLETED ? 100.0 : 0.0);
                 json_kv_u64(j, "packets_processed", row->packets);
+                if (row->peak_memory)
+                        json_kv_double(j, "memory_mb", (double) row->peak_memory / (1 << 20));
         }
         json_kv_u64(j, "file_size_bytes", row->file_size);
         json_kv_time(j, "uploaded_at", row->uploaded_at);

@@ -55,6 +55,10 @@ static void help(void) {
                "                               unlinked, mmap'd file) [PCAPD_BODY_DIR, the state dir]\n"
                "     --max-connections N       open HTTP connections at most [PCAPD_MAX_CONNECTIONS, 1024]\n"
                "     --idle-timeout S          close connections idle this long [PCAPD_IDLE_TIMEOUT, 30]\n"
+               "     --max-packets N           packets one analysis reads at most; past it the report is\n"
+               "                               partial [PCAPD_MAX_PACKETS, 0 = no limit]\n"
+               "     --max-flows N             flows tracked at once [PCAPD_MAX_FLOWS, 0 = the engine's 200000]\n"
+               "     --max-events N            entries kept per event list [PCAPD_MAX_EVENTS, 0 = 1000]\n"
                "\nSocket activation: a listening stream socket passed by systemd (LISTEN_FDS) is used\n"
                "instead of --listen.\n");
 }
@@ -75,7 +79,10 @@ enum {
         ARG_MEMORY_BUDGET_MB,
         ARG_MAX_CONNECTIONS,
         ARG_IDLE_TIMEOUT,
-        ARG_BODY_DIR,
+        ARG_MAX_PACKETS,
+        ARG_MAX_FLOWS,
+        ARG_MAX_EVENTS,
+        ARG_BODY_DIR, /* the last: given[] is sized by it */
 };
 
 typedef struct option_env {
@@ -99,6 +106,9 @@ static const option_env_t envs[] = {
         { ARG_MAX_CONNECTIONS, "PCAPD_MAX_CONNECTIONS" },
         { ARG_IDLE_TIMEOUT, "PCAPD_IDLE_TIMEOUT" },
         { ARG_BODY_DIR, "PCAPD_BODY_DIR" },
+        { ARG_MAX_PACKETS, "PCAPD_MAX_PACKETS" },
+        { ARG_MAX_FLOWS, "PCAPD_MAX_FLOWS" },
+        { ARG_MAX_EVENTS, "PCAPD_MAX_EVENTS" },
         /* the design document's names (its Annex A.1 docker run), after pcapd's own, which win */
         { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
         { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
@@ -190,6 +200,21 @@ static int apply(config_t *c, int id, const char *v, const char *name) {
                 if (r >= 0)
                         c->idle_timeout_s = (unsigned) u;
                 break;
+        case ARG_MAX_PACKETS:
+                r = parse_u64(v, 0, UINT64_MAX, &u);
+                if (r >= 0)
+                        c->max_packets = u;
+                break;
+        case ARG_MAX_FLOWS:
+                r = parse_u64(v, 0, UINT32_MAX, &u);
+                if (r >= 0)
+                        c->max_flows = (uint32_t) u;
+                break;
+        case ARG_MAX_EVENTS:
+                r = parse_u64(v, 0, UINT32_MAX, &u);
+                if (r >= 0)
+                        c->max_events = (uint32_t) u;
+                break;
         default:
                 return -EINVAL;
         }
@@ -254,6 +279,9 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 { "max-connections", required_argument, NULL, ARG_MAX_CONNECTIONS },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "body-dir", required_argument, NULL, ARG_BODY_DIR },
+                { "max-packets", required_argument, NULL, ARG_MAX_PACKETS },
+                { "max-flows", required_argument, NULL, ARG_MAX_FLOWS },
+                { "max-events", required_argument, NULL, ARG_MAX_EVENTS },
                 {}
         };
         bool given[ARG_BODY_DIR + 1] = {};

@@ -20,6 +20,8 @@ typedef struct config {
         uint64_t memory_budget_bytes;
         unsigned max_connections;
         unsigned idle_timeout_s;    /* a connection that moves no byte for this long is closed */
+        uint64_t max_packets;       /* the analyses' limits, sent with each job (0: none / the engine's) */
+        uint32_t max_flows, max_events;
 } config_t;
 
 /* Parses argv then the environment for what argv left unset, into *c (defaults first). Returns 1 when

@@ -16,9 +16,11 @@
 #include "util/macro.h"
 
 #define REAP_GRACE_MS 3000
+#define PROGRESS_EVENT_MS 250
 #define REASON_MAX (IPC_TEXT_MAX + 64)
 
 const double dispatcher_duration_bounds[DURATION_BUCKETS] = { 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800 };
+const double dispatcher_memory_bounds_mb[MEMORY_BUCKETS] = { 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192 };
 
 static const run_callbacks_t run_callbacks;
 
@@ -47,6 +49,9 @@ int dispatcher_init(dispatcher_t *d, const dispatcher_config_t *cfg, h2o_loop_t 
                         .version = IPC_PROTOCOL_VERSION,
                         .timeout_s = cfg->analysis_timeout_s,
                         .memory_budget = cfg->memory_budget_bytes,
+                        .max_packets = cfg->max_packets,
+                        .max_flows = cfg->max_flows,
+                        .max_events = cfg->max_events,
                 },
                 .analysis_timeout = &d->analysis_timeout,
                 .reap_timeout = &d->reap_timeout,
@@ -126,12 +131,19 @@ static int64_t expiry(const dispatcher_t *d, int64_t now) {
         return now + (int64_t) d->cfg.retention_ms;
 }
 
-static void metrics_observe(dispatcher_metrics_t *m, double seconds) {
+static void metrics_observe(dispatcher_metrics_t *m, double seconds, uint64_t peak) {
         for (unsigned i = 0; i < DURATION_BUCKETS; i++)
                 if (seconds <= dispatcher_duration_bounds[i])
                         m->duration_buckets[i]++;
         m->duration_count++;
         m->duration_sum += seconds;
+        if (peak == 0)
+                return; /* never said (it could not start) */
+        for (unsigned i = 0; i < MEMORY_BUCKETS; i++)
+                if ((double) peak <= dispatcher_memory_bounds_mb[i] * (1 << 20))
+                        m->memory_buckets[i]++;
+        m->memory_count++;
+        m->memory_sum += (double) peak;
 }
 
 static void analyzer_failed(dispatcher_t *d, const task_t *t, int error) {
@@ -148,6 +160,7 @@ static void analyzer_failed(dispatcher_t *d, const task_t *t, int error) {
  * would be an orphan: it is removed and the failure recorded instead. Returns whether the task completed. */
 static bool task_record_end(dispatcher_t *d, const task_t *t, bool ok, const ipc_done_t *done, char *reason,
                             size_t reason_size) {
+        uint64_t peak = t->peak_rss;
         int64_t now = store_now_ms();
         int r = -ENOSPC;
 
@@ -156,16 +169,16 @@ static bool task_record_end(dispatcher_t *d, const task_t *t, bool ok, const ipc
                         break;
                 if (ok)
                         r = store_task_complete(d->store, t->id, now, expiry(d, now), done->packets, done->health_score,
-                                                done->findings, done->partial);
+                                                done->findings, done->partial, peak);
                 else
-                        r = store_task_fail(d->store, t->id, now, expiry(d, now), reason);
+                        r = store_task_fail(d->store, t->id, now, expiry(d, now), reason, peak);
         }
         if (r < 0 && ok) {
                 log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
                 state_reports_unlink(d->state, t->id);
                 ok = false;
                 snprintf(reason, reason_size, "could not record the result: %s", strerror(-r));
-                r = store_task_fail(d->store, t->id, now, expiry(d, now), reason);
+                r = store_task_fail(d->store, t->id, now, expiry(d, now), reason, peak);
         }
         if (r < 0)
                 log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
@@ -175,19 +188,22 @@ static bool task_record_end(dispatcher_t *d, const task_t *t, bool ok, const ipc
 }
 
 static void task_log_end(const task_t *t, bool ok, const ipc_done_t *done, double seconds, const char *reason) {
+        double mb = (double) t->peak_rss / (1 << 20);
         if (ok) {
-                char f1[64], f2[64], f3[64], f4[64];
+                char f1[64], f2[64], f3[64], f4[64], f5[64];
                 log_struct_errno(LOG_INFO, 0, t->id, "analysis-done",
                                  LOG_FIELDS(LOG_FIELD(f1, "PCAPD_PACKETS=%llu", (unsigned long long) done->packets),
                                             LOG_FIELD(f2, "PCAPD_DURATION_MS=%.0f", seconds * 1000),
                                             LOG_FIELD(f3, "PCAPD_HEALTH_SCORE=%d", done->health_score),
-                                            LOG_FIELD(f4, "PCAPD_FILE_SIZE=%llu", (unsigned long long) t->file_size)),
-                                 "Analysis of %s done: %llu packets in %.3f s, health %d", t->filename,
-                                 (unsigned long long) done->packets, seconds, done->health_score);
+                                            LOG_FIELD(f4, "PCAPD_FILE_SIZE=%llu", (unsigned long long) t->file_size),
+                                            LOG_FIELD(f5, "PCAPD_PEAK_MEMORY_MB=%.1f", mb)),
+                                 "Analysis of %s done: %llu packets in %.3f s, health %d, peak memory %.1f MiB",
+                                 t->filename, (unsigned long long) done->packets, seconds, done->health_score, mb);
         } else {
-                char f1[64];
+                char f1[64], f2[64];
                 log_struct_errno(LOG_WARNING, 0, t->id, "analysis-failed",
-                                 LOG_FIELDS(LOG_FIELD(f1, "PCAPD_DURATION_MS=%.0f", seconds * 1000)),
+                                 LOG_FIELDS(LOG_FIELD(f1, "PCAPD_DURATION_MS=%.0f", seconds * 1000),
+                                            LOG_FIELD(f2, "PCAPD_PEAK_MEMORY_MB=%.1f", mb)),
                                  "Analysis of %s failed: %s", t->filename, reason);
         }
 }
@@ -211,6 +227,8 @@ static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const i
         char reason[REASON_MAX] = "";
         bool ok = false;
 
+        if (o->peak_rss > t->peak_rss)
+                t->peak_rss = o->peak_rss;
         if (o->end == RUN_NO_ANALYZER)
                 analyzer_failed(d, t, o->start_error);
         else {
@@ -246,7 +264,7 @@ static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const i
         d->metrics.finished[ok ? TASK_COMPLETED : TASK_FAILED]++;
         if (ok)
                 d->metrics.packets_analysed += done->packets;
-        metrics_observe(&d->metrics, seconds);
+        metrics_observe(&d->metrics, seconds, t->peak_rss);
         task_log_end(t, ok, done, seconds, reason);
         task_send_final(d, t, ok, reason);
 
@@ -270,9 +288,12 @@ static void on_run_progress(run_t *run, const ipc_progress_t *p, void *userdata)
                 t->pps_packets = p->packets;
         }
         t->packets = p->packets;
-        /* the one throttle of progress events: one per phase change, at most ~4 per second otherwise (the
-         * analyzer sends at most ~10 per second; the tick adds one per second when it sends none) */
-        if (phase_changed || now - t->last_event_mono >= 250) {
+        if (p->peak_rss > t->peak_rss)
+                t->peak_rss = p->peak_rss;
+        /* the one throttle of what the streams see: an event per phase change, at most one per
+         * PROGRESS_EVENT_MS otherwise, however often the analyzer writes (it relays the engine's callbacks,
+         * ~10/s, and a misbehaving one could write more); the tick adds one per second when it is silent */
+        if (phase_changed || now - t->last_event_mono >= PROGRESS_EVENT_MS) {
                 task_push_progress(t, 0);
                 sse_notify(t);
         }
@@ -299,16 +320,11 @@ static void task_start(dispatcher_t *d, task_t *t) {
         _cleanup_close_ int capture_fd = -1;
         run_outcome_t o = { .end = RUN_NO_ANALYZER, .spawned = d->cfg.analyzer_socket == NULL };
         ipc_done_t none = {};
-        struct stat st;
         int r;
 
         capture_fd = state_capture_open(d->state, t->id);
         if (capture_fd < 0) {
                 r = log_error_errno(capture_fd, t->id, "capture-missing", "Failed to open the capture: %m");
-                goto fail;
-        }
-        if (fstat(capture_fd, &st) < 0) {
-                r = -errno;
                 goto fail;
         }
         t->json_fd = state_report_open_tmpfile(d->state);
@@ -319,8 +335,7 @@ static void task_start(dispatcher_t *d, task_t *t) {
                 goto fail;
         }
         t->dispatcher = d;
-        r = run_start(&d->run_cfg, t->id, capture_fd, (uint64_t) st.st_size, t->json_fd, t->html_fd, &run_callbacks,
-                      t, &t->run);
+        r = run_start(&d->run_cfg, t->id, capture_fd, t->json_fd, t->html_fd, &run_callbacks, t, &t->run);
         if (r < 0) {
                 o.start_error = r;
                 task_end(d, t, &o, &none, 0);

@@ -14,6 +14,7 @@
 #include "task.h"
 
 #define DURATION_BUCKETS 12
+#define MEMORY_BUCKETS 10
 
 typedef struct dispatcher_metrics {
         uint64_t packets_analysed;
@@ -22,9 +23,13 @@ typedef struct dispatcher_metrics {
         uint64_t duration_count;
         double duration_sum;
         uint64_t analyzer_failures;            /* could not reach or start an analyzer */
+        uint64_t memory_buckets[MEMORY_BUCKETS]; /* the analyses' peak memory */
+        uint64_t memory_count;
+        double memory_sum;                     /* bytes */
 } dispatcher_metrics_t;
 
 extern const double dispatcher_duration_bounds[DURATION_BUCKETS];
+extern const double dispatcher_memory_bounds_mb[MEMORY_BUCKETS];
 
 typedef struct dispatcher_config {
         unsigned workers;
@@ -33,6 +38,8 @@ typedef struct dispatcher_config {
         uint64_t memory_budget_bytes;
         const char *analyzer_socket;   /* NULL: spawn analyzer_exec */
         const char *analyzer_exec;
+        uint64_t max_packets;          /* the job's limits (0: none / the engine's default) */
+        uint32_t max_flows, max_events;
 } dispatcher_config_t;
 
 typedef struct dispatcher {

@@ -226,7 +226,7 @@ static int load_queued(const store_task_t *row, void *userdata) {
 
         if (!state_capture_exists(&w->state, row->id)) {
                 int64_t now = store_now_ms();
-                (void) store_task_fail(w->store, row->id, now, now + (int64_t) w->cfg->retention_ms, "capture lost");
+                (void) store_task_fail(w->store, row->id, now, now + (int64_t) w->cfg->retention_ms, "capture lost", 0);
                 log_warning(row->id, "capture-lost", "Queued task without its capture, marked failed");
                 return 0;
         }
@@ -248,6 +248,9 @@ static int setup_state(web_t *w) {
                 .memory_budget_bytes = w->cfg->memory_budget_bytes,
                 .analyzer_socket = w->cfg->analyzer_socket,
                 .analyzer_exec = w->cfg->analyzer_exec,
+                .max_packets = w->cfg->max_packets,
+                .max_flows = w->cfg->max_flows,
+                .max_events = w->cfg->max_events,
         };
         char path[4096];
         int r;

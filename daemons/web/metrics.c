@@ -36,6 +36,15 @@ int metrics_handle(web_t *w, h2o_req_t *req) {
                         "pcapd_analysis_duration_seconds_sum %.3f\n"
                         "pcapd_analysis_duration_seconds_count %llu\n",
                     (unsigned long long) m->duration_count, m->duration_sum, (unsigned long long) m->duration_count);
+        json_printf(&j, "# HELP pcapd_analysis_peak_memory_bytes Peak resident memory of each analysis (the analyzer's own).\n"
+                        "# TYPE pcapd_analysis_peak_memory_bytes histogram\n");
+        for (unsigned i = 0; i < MEMORY_BUCKETS; i++)
+                json_printf(&j, "pcapd_analysis_peak_memory_bytes_bucket{le=\"%.0f\"} %llu\n",
+                            dispatcher_memory_bounds_mb[i] * (1 << 20), (unsigned long long) m->memory_buckets[i]);
+        json_printf(&j, "pcapd_analysis_peak_memory_bytes_bucket{le=\"+Inf\"} %llu\n"
+                        "pcapd_analysis_peak_memory_bytes_sum %.0f\n"
+                        "pcapd_analysis_peak_memory_bytes_count %llu\n",
+                    (unsigned long long) m->memory_count, m->memory_sum, (unsigned long long) m->memory_count);
         json_printf(&j, "# HELP pcapd_queue_depth Tasks waiting for a worker.\n# TYPE pcapd_queue_depth gauge\n"
                         "pcapd_queue_depth %u\n", w->dispatcher.n_queued);
         json_printf(&j, "# HELP pcapd_queue_max Waiting tasks before uploads are refused.\n# TYPE pcapd_queue_max gauge\n"

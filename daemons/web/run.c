@@ -24,7 +24,6 @@ struct run {
         h2o_socket_t *exec_sock;      /* a spawned analyzer's exec-status pipe, until the exec happened */
         int sock_fd;                  /* the channel before the job is sent */
         int capture_fd, json_fd, html_fd; /* kept until the job is sent */
-        uint64_t capture_size;
         pid_t pid;                    /* 0 for a socket-activated analyzer */
         run_outcome_t o;
         ipc_done_t done;
@@ -44,6 +43,11 @@ static void signal_name(int sig, char *buf, size_t size) {
 }
 
 void run_reason(const run_outcome_t *o, char *buf, size_t size) {
+        char mem[64] = "";
+
+        /* how far it had got: its last report of its own peak (a kill leaves no later word) */
+        if (o->peak_rss > 0)
+                snprintf(mem, sizeof(mem), "; it had reached %.0f MiB", (double) o->peak_rss / (1 << 20));
         if (o->timed_out)
                 snprintf(buf, size, "timeout");
         else if (o->end == RUN_NO_ANALYZER) {
@@ -54,7 +58,9 @@ void run_reason(const run_outcome_t *o, char *buf, size_t size) {
                 else
                         snprintf(buf, size, "the analyzer could not be reached");
         } else if (o->end == RUN_ERROR) {
-                if (o->error && o->error[0])
+                if (o->error && o->error[0] && o->error_code == IPC_ERROR_LIMIT)
+                        snprintf(buf, size, "%s%s", o->error, mem);
+                else if (o->error && o->error[0])
                         snprintf(buf, size, "%s", o->error);
                 else
                         snprintf(buf, size, "analysis failed (code %d)", o->error_code);
@@ -65,7 +71,7 @@ void run_reason(const run_outcome_t *o, char *buf, size_t size) {
                 char sn[32];
                 signal_name(sig, sn, sizeof(sn));
                 if (sig == SIGKILL)
-                        snprintf(buf, size, "the analyzer was killed (memory limit or crash)");
+                        snprintf(buf, size, "the analyzer was killed (memory limit or crash)%s", mem);
                 else if (sig == SIGSYS)
                         snprintf(buf, size, "the analyzer was killed by its sandbox (%s)", sn);
                 else if (sig == SIGXCPU)
@@ -77,7 +83,7 @@ void run_reason(const run_outcome_t *o, char *buf, size_t size) {
         else
                 /* a socket-activated analyzer's status is systemd's: a silent end is most often the
                  * slice's memory limit */
-                snprintf(buf, size, "the analyzer was killed (memory limit or crash)");
+                snprintf(buf, size, "the analyzer was killed (memory limit or crash)%s", mem);
 }
 
 static void run_close_inputs(run_t *run) {
@@ -142,6 +148,11 @@ static void on_analysis_timeout(h2o_timeout_entry_t *e) {
         run_end(run);
 }
 
+static void run_note_memory(run_t *run, uint64_t peak) {
+        if (peak > run->o.peak_rss)
+                run->o.peak_rss = peak;
+}
+
 static void on_channel_read(h2o_socket_t *sock, const char *err) {
         run_t *run = sock->data;
 
@@ -169,15 +180,18 @@ static void on_channel_read(h2o_socket_t *sock, const char *err) {
                         break;
                 }
                 if (h.type == IPC_PROGRESS) {
+                        run_note_memory(run, payload.progress.peak_rss);
                         run->cb.progress(run, &payload.progress, run->userdata);
                         continue;
                 }
                 if (h.type == IPC_DONE) {
                         run->done = payload.done;
+                        run_note_memory(run, payload.done.peak_rss);
                         run->o.end = RUN_DONE;
                 } else if (h.type == IPC_ERROR) {
                         snprintf(run->error, sizeof(run->error), "%s", payload.error.message);
                         run->o.error_code = payload.error.code;
+                        run_note_memory(run, payload.error.peak_rss);
                         run->o.end = RUN_ERROR;
                 } else
                         run->o.end = RUN_PROTOCOL;
@@ -192,7 +206,6 @@ static int run_send_job(run_t *run) {
         ipc_job_t job = run->cfg->job;
         int r;
 
-        job.capture_size = run->capture_size;
         r = analyzer_send_job(run->sock_fd, run->id, &job, run->capture_fd, run->json_fd, run->html_fd);
         if (r < 0)
                 return r;
@@ -227,8 +240,8 @@ static void on_exec_status(h2o_socket_t *sock, const char *err) {
         }
 }
 
-int run_start(const run_config_t *cfg, const char id[ID_LEN + 1], int capture_fd, uint64_t capture_size,
-              int json_fd, int html_fd, const run_callbacks_t *cb, void *userdata, run_t **ret) {
+int run_start(const run_config_t *cfg, const char id[ID_LEN + 1], int capture_fd, int json_fd, int html_fd,
+              const run_callbacks_t *cb, void *userdata, run_t **ret) {
         _cleanup_close_ int exec_fd = -1;
         run_t *run;
         int r;
@@ -241,7 +254,6 @@ int run_start(const run_config_t *cfg, const char id[ID_LEN + 1], int capture_fd
         run->cb = *cb;
         run->userdata = userdata;
         run->sock_fd = -1;
-        run->capture_size = capture_size;
         run->o.spawned = cfg->analyzer_socket == NULL;
         run->o.error = run->error;
         run->timeout_entry.cb = on_analysis_timeout;

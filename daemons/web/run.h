@@ -28,11 +28,12 @@ typedef struct run_outcome {
         int exit_status;       /* waitpid() status */
         int start_error;       /* RUN_NO_ANALYZER: -errno of the connect, spawn or exec */
         const char *error;     /* RUN_ERROR: the analyzer's message ("" when it sent none) */
-        int32_t error_code;
+        int32_t error_code;    /* ipc_error_code_t */
+        uint64_t peak_rss;     /* the analyzer's peak resident memory, as it last said (PROGRESS, DONE, ERROR) */
 } run_outcome_t;
 
 /* Why an analysis that did not end with DONE failed, in words for the user (pure: the unit tests call it).
- * Never empty. */
+ * Never empty. A kill or a limit says how much memory the analyzer had reached, when it had said. */
 void run_reason(const run_outcome_t *o, char *buf, size_t size);
 
 /* Settings every run shares (owned by the dispatcher). */
@@ -60,8 +61,8 @@ typedef struct run_callbacks {
  * (connect refused, fork failed; *ret untouched, ended() never called): the caller reports it with
  * run_reason() of { .end = RUN_NO_ANALYZER, .start_error = that -errno }. An exec that fails later ends the
  * run with RUN_NO_ANALYZER through ended(). */
-int run_start(const run_config_t *cfg, const char id[ID_LEN + 1], int capture_fd, uint64_t capture_size,
-              int json_fd, int html_fd, const run_callbacks_t *cb, void *userdata, run_t **ret);
+int run_start(const run_config_t *cfg, const char id[ID_LEN + 1], int capture_fd, int json_fd, int html_fd,
+              const run_callbacks_t *cb, void *userdata, run_t **ret);
 run_t *run_free(run_t *run);
 
 /* A child exited: true when it was this run's (the status is recorded, the run may end now). */

@@ -48,6 +48,7 @@ const task_event_t *task_push_progress(task_t *t, unsigned queue_position) {
         json_kv_u64(&j, "bytes", t->bytes_done);
         json_kv_u64(&j, "bytes_total", t->file_size);
         json_kv_double(&j, "packets_per_second", t->packets_per_second);
+        json_kv_double(&j, "memory_mb", (double) t->peak_rss / (1 << 20));
         json_kv_u64(&j, "queue_position", queue_position);
         json_kv_u64(&j, "elapsed_ms", t->status == TASK_PROCESSING && t->started_at ? (uint64_t) (store_now_ms() - t->started_at) : 0);
         {
@@ -84,6 +85,7 @@ void task_final_event(const store_task_t *row, task_event_t *ret) {
                 json_kv_i64(&j, "health_score", row->health_score);
                 json_kv_u64(&j, "findings", row->findings);
                 json_kv_bool(&j, "partial", row->partial);
+                json_kv_double(&j, "memory_mb", (double) row->peak_memory / (1 << 20));
                 snprintf(url, sizeof(url), "/api/reports/%s/html", row->id);
                 json_kv_str(&j, "report_html_url", url);
                 snprintf(url, sizeof(url), "/api/reports/%s/json", row->id);
@@ -91,6 +93,8 @@ void task_final_event(const store_task_t *row, task_event_t *ret) {
         } else {
                 json_kv_str(&j, "phase", row->status == TASK_EXPIRED ? "expired" : "failed");
                 json_kv_str(&j, "error_message", row->status == TASK_EXPIRED ? "the report has expired" : row->error_message);
+                if (row->peak_memory)
+                        json_kv_double(&j, "memory_mb", (double) row->peak_memory / (1 << 20));
         }
         if (row->started_at && row->finished_at)
                 json_kv_i64(&j, "duration_ms", row->finished_at - row->started_at);

@@ -32,6 +32,7 @@ typedef struct task {
         double percent;
         uint64_t packets, bytes_done;
         double packets_per_second;
+        uint64_t peak_rss;               /* the analyzer's peak resident memory so far, bytes */
         uint64_t pps_mono, pps_packets;  /* last sample for the rate */
         uint64_t last_event_mono;
         task_event_t events[TASK_EVENTS];/* events[id % TASK_EVENTS] */

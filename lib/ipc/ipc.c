@@ -72,7 +72,8 @@ static int ipc_payload_validate(uint32_t type, const void *payload) {
         case IPC_ERROR: {
                 ipc_error_t e;
                 memcpy(&e, payload, sizeof(e));
-                if (e.code <= 0 || e.code > 255 || !text_is_terminated(e.message, sizeof(e.message)))
+                if (e.code < IPC_ERROR_NOT_CAPTURE || e.code > IPC_ERROR_TIMEOUT ||
+                    !text_is_terminated(e.message, sizeof(e.message)))
                         return -EBADMSG;
                 return 0;
         }

@@ -12,8 +12,10 @@
  * Rule (STYLE.md 6): at most one fd per message, so a job is JOB (capture fd) + JOB_FD (json fd) +
  * JOB_FD (html fd), in that order, then the analyzer answers with PROGRESS* then DONE or ERROR. */
 
-#define IPC_PROTOCOL_VERSION 1
+#define IPC_PROTOCOL_VERSION 2
 #define IPC_TEXT_MAX 256     /* bounded strings inside payloads, NUL-terminated within the array */
+/* PROGRESS: the analyzer sends one per callback of the engine (at most every 100 ms or 1 % of the capture,
+ * and per phase); pcapd-web alone decides how many of them the streams see. */
 
 typedef enum ipc_type {
         IPC_JOB = 1,      /* web -> analyzer, fd: capture (O_RDONLY) */
@@ -24,22 +26,28 @@ typedef enum ipc_type {
         _IPC_TYPE_MAX,
 } ipc_type_t;
 
+/* ERROR codes. */
+typedef enum ipc_error_code {
+        IPC_ERROR_NOT_CAPTURE = 3,   /* the file is not a capture the engine reads */
+        IPC_ERROR_LIMIT = 4,         /* a limit was reached (memory budget, report size) */
+        IPC_ERROR_INTERNAL = 5,      /* anything else: fds, confinement, I/O */
+        IPC_ERROR_TIMEOUT = 6,       /* the job's timeout_s passed */
+} ipc_error_code_t;
+
 typedef struct ipc_header {
         uint32_t type;
         uint32_t length;                  /* payload length, must equal the size for the type */
         char task_id[ID_LEN];
 } ipc_header_t;
 
+/* Every field is filled by pcapd-web and read by the analyzer. */
 typedef struct ipc_job {
         uint32_t version;                 /* IPC_PROTOCOL_VERSION */
-        uint32_t max_flows;
-        uint32_t max_events;
-        uint32_t max_dns_pending;
-        uint32_t max_frag_pending;
-        uint32_t timeout_s;               /* the analyzer stops itself (ERROR "timeout") after this */
-        uint64_t max_packets;
-        uint64_t memory_budget;           /* bytes; becomes RLIMIT_AS/DATA in the spawned case */
-        uint64_t capture_size;
+        uint32_t timeout_s;               /* the analyzer stops itself (ERROR TIMEOUT) after this; 0 none */
+        uint64_t memory_budget;           /* bytes the engine may allocate (ERROR LIMIT past it); 0 none */
+        uint64_t max_packets;             /* pcapd-web's --max-packets: the report is partial past it; 0 none */
+        uint32_t max_flows;               /* --max-flows; 0: the engine's default */
+        uint32_t max_events;              /* --max-events; 0: the engine's default */
 } ipc_job_t;
 
 typedef struct ipc_job_fd {
@@ -47,17 +55,18 @@ typedef struct ipc_job_fd {
         uint32_t _pad;
 } ipc_job_fd_t;
 
+/* peak_rss everywhere: the analyzer's peak resident memory so far (getrusage), bytes. */
 typedef struct ipc_progress {
         char phase[32];
         uint64_t bytes_done;
-        uint64_t bytes_total;
         uint64_t packets;
-        double percent;
+        uint64_t peak_rss;
+        double percent;                   /* 0..100, or -1 when unknown */
 } ipc_progress_t;
 
 typedef struct ipc_done {
         uint64_t packets;
-        uint64_t bytes;
+        uint64_t peak_rss;
         int32_t health_score;
         uint32_t findings;
         uint32_t partial;                 /* 1 when the capture was cut short */
@@ -65,17 +74,18 @@ typedef struct ipc_done {
 } ipc_done_t;
 
 typedef struct ipc_error {
-        int32_t code;                     /* 3 = not a capture, 4 = limit, 5 = internal, 6 = timeout */
+        int32_t code;                     /* ipc_error_code_t */
         uint32_t _pad;
+        uint64_t peak_rss;
         char message[IPC_TEXT_MAX];
 } ipc_error_t;
 
 _Static_assert(sizeof(ipc_header_t) == 40, "ipc header is 40 bytes");
-_Static_assert(sizeof(ipc_job_t) == 48, "ipc job is 48 bytes");
+_Static_assert(sizeof(ipc_job_t) == 32, "ipc job is 32 bytes");
 _Static_assert(sizeof(ipc_job_fd_t) == 8, "ipc job fd is 8 bytes");
 _Static_assert(sizeof(ipc_progress_t) == 64, "ipc progress is 64 bytes");
 _Static_assert(sizeof(ipc_done_t) == 32, "ipc done is 32 bytes");
-_Static_assert(sizeof(ipc_error_t) == 264, "ipc error is 264 bytes");
+_Static_assert(sizeof(ipc_error_t) == 272, "ipc error is 272 bytes");
 
 #define IPC_MESSAGE_MAX (sizeof(ipc_header_t) + sizeof(ipc_error_t))
 
@@ -99,7 +109,7 @@ int ipc_recv(int sock, ipc_header_t *ret_header, void *ret_payload, size_t paylo
  * with n_fds fds. Checks: a known type, length == the type's size == len - header, exactly one fd for JOB
  * and JOB_FD and none otherwise, a task id of ID_LEN lower-case hex digits, and the payload
  * (strings NUL-terminated within their arrays, JOB_FD which 0/1, finite percent in -1..100, health 0..100,
- * error code 1..255). Returns 0 (header and payload copied out), -EBADMSG when malformed, -EPROTO for a
+ * error code one of ipc_error_code_t). Returns 0 (header and payload copied out), -EBADMSG when malformed, -EPROTO for a
  * JOB of another protocol version, -ENOBUFS when payload_max is too small, -EINVAL on NULL arguments. */
 int ipc_decode(const void *buf, size_t len, unsigned n_fds, ipc_header_t *ret_header, void *ret_payload,
                size_t payload_max);

@@ -87,7 +87,8 @@ static const char schema[] =
         " health_score INTEGER NOT NULL DEFAULT -1,"
         " findings INTEGER NOT NULL DEFAULT 0,"
         " partial INTEGER NOT NULL DEFAULT 0,"
-        " error_message TEXT NOT NULL DEFAULT ''"
+        " error_message TEXT NOT NULL DEFAULT '',"
+        " peak_memory INTEGER NOT NULL DEFAULT 0"
         ");"
         "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, uploaded_at);"
         "CREATE INDEX IF NOT EXISTS tasks_by_upload ON tasks (uploaded_at);";
@@ -115,6 +116,20 @@ int store_open(const char *path, store_t **ret) {
                           NULL, NULL, NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
+        if (rc == SQLITE_OK) {
+                /* databases made before the column: add it (an error means it is there already) */
+                sqlite3_stmt *st = NULL;
+                bool has = false;
+                rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info('tasks') WHERE name = 'peak_memory'", -1,
+                                        &st, NULL);
+                if (rc == SQLITE_OK) {
+                        has = sqlite3_step(st) == SQLITE_ROW;
+                        sqlite3_finalize(st);
+                        if (!has)
+                                rc = sqlite3_exec(s->db, "ALTER TABLE tasks ADD COLUMN peak_memory INTEGER NOT NULL DEFAULT 0",
+                                                  NULL, NULL, NULL);
+                }
+        }
         if (rc != SQLITE_OK) {
                 int r = sqlite_to_errno(rc);
                 sqlite3_close(s->db);
@@ -171,7 +186,7 @@ int store_task_add(store_t *s, const store_task_t *t) {
 
 #define TASK_COLUMNS                                                                                       \
         "id, filename, status, file_size, uploaded_at, started_at, finished_at, expires_at, packets, "    \
-        "health_score, findings, partial, error_message"
+        "health_score, findings, partial, error_message, peak_memory"
 
 static void copy_text(char *dst, size_t size, const unsigned char *src) {
         snprintf(dst, size, "%s", src ? (const char *) src : "");
@@ -195,6 +210,7 @@ static void row_to_task(sqlite3_stmt *st, store_task_t *t) {
         t->findings = (unsigned) sqlite3_column_int(st, 10);
         t->partial = sqlite3_column_int(st, 11) != 0;
         copy_text(t->error_message, sizeof(t->error_message), sqlite3_column_text(st, 12));
+        t->peak_memory = (uint64_t) sqlite3_column_int64(st, 13);
 }
 
 int store_task_get(store_t *s, const char *id, store_task_t *ret) {
@@ -239,11 +255,11 @@ int store_task_start(store_t *s, const char *id, int64_t now) {
 }
 
 int store_task_complete(store_t *s, const char *id, int64_t now, int64_t expires_at, uint64_t packets,
-                        int health_score, unsigned findings, bool partial) {
+                        int health_score, unsigned findings, bool partial, uint64_t peak_memory) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r = prepare(s, "UPDATE tasks SET status = 'completed', finished_at = ?2, expires_at = ?3, "
-                           "packets = ?4, health_score = ?5, findings = ?6, partial = ?7, error_message = '' "
-                           "WHERE id = ?1 AND status = 'processing'", &st);
+                           "packets = ?4, health_score = ?5, findings = ?6, partial = ?7, error_message = '', "
+                           "peak_memory = ?8 WHERE id = ?1 AND status = 'processing'", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -253,13 +269,15 @@ int store_task_complete(store_t *s, const char *id, int64_t now, int64_t expires
         sqlite3_bind_int(st, 5, health_score);
         sqlite3_bind_int(st, 6, (int) findings);
         sqlite3_bind_int(st, 7, partial);
+        sqlite3_bind_int64(st, 8, (sqlite3_int64) peak_memory);
         return finish_transition(s, st, id);
 }
 
-int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at, const char *message) {
+int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at, const char *message,
+                    uint64_t peak_memory) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r = prepare(s, "UPDATE tasks SET status = 'failed', finished_at = ?2, expires_at = ?3, "
-                           "error_message = substr(?4, 1, 255) "
+                           "error_message = substr(?4, 1, 255), peak_memory = ?5 "
                            "WHERE id = ?1 AND status IN ('queued', 'processing')", &st);
         if (r < 0)
                 return r;
@@ -267,6 +285,7 @@ int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at,
         sqlite3_bind_int64(st, 2, now);
         sqlite3_bind_int64(st, 3, expires_at);
         sqlite3_bind_text(st, 4, message ? message : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64) peak_memory);
         return finish_transition(s, st, id);
 }
 

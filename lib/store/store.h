@@ -35,6 +35,7 @@ typedef struct store_task {
         unsigned findings;
         bool partial;
         char error_message[STORE_TEXT_MAX];
+        uint64_t peak_memory;        /* the analysis's peak resident memory, bytes; 0 unknown */
 } store_task_t;
 
 const char *task_status_to_string(task_status_t s);
@@ -58,9 +59,10 @@ int store_task_get(store_t *s, const char *id, store_task_t *ret);
  * (queued → processing; processing → completed|failed; completed|failed → expired), -ENOENT if absent. */
 int store_task_start(store_t *s, const char *id, int64_t now);
 int store_task_complete(store_t *s, const char *id, int64_t now, int64_t expires_at, uint64_t packets,
-                        int health_score, unsigned findings, bool partial);
+                        int health_score, unsigned findings, bool partial, uint64_t peak_memory);
 /* queued or processing → failed. */
-int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at, const char *message);
+int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at, const char *message,
+                    uint64_t peak_memory);
 int store_task_expire(store_t *s, const char *id, int64_t now);
 int store_task_delete(store_t *s, const char *id);
 

@@ -118,7 +118,7 @@ static void test_round_trip(void) {
 
         /* JOB with an fd: the received fd is CLOEXEC and is the same pipe */
         ipc_job_t job = { .version = IPC_PROTOCOL_VERSION, .max_flows = 7, .timeout_s = 9, .max_packets = 1u << 20,
-                          .memory_budget = 123456789, .capture_size = 42 };
+                          .memory_budget = 123456789, .max_events = 42 };
         CHECK_EQ(ipc_send(sv[0], IPC_JOB, TASK, &job, sizeof(job), pipefd[1]), 0);
         CHECK_EQ(ipc_recv(sv[1], &h, &in, sizeof(in), &fd), 0);
         CHECK_EQ(h.type, IPC_JOB);
@@ -148,7 +148,7 @@ static void test_round_trip(void) {
         }
 
         /* the analyzer's answers, without fds */
-        ipc_progress_t p = { .bytes_done = 10, .bytes_total = 100, .packets = 3, .percent = 10.0 };
+        ipc_progress_t p = { .bytes_done = 10, .packets = 3, .peak_rss = 7u << 20, .percent = 10.0 };
         strcpy(p.phase, "reading");
         CHECK_EQ(ipc_send(sv[1], IPC_PROGRESS, TASK, &p, sizeof(p), -1), 0);
         fd = 12345;
@@ -157,19 +157,21 @@ static void test_round_trip(void) {
         CHECK_EQ(h.type, IPC_PROGRESS);
         CHECK(strcmp(in.progress.phase, "reading") == 0);
         CHECK_EQ(in.progress.packets, 3);
+        CHECK_EQ(in.progress.peak_rss, 7u << 20);
 
-        ipc_done_t d = { .packets = 5, .bytes = 500, .health_score = 87, .findings = 2, .partial = 1 };
+        ipc_done_t d = { .packets = 5, .peak_rss = 500 << 20, .health_score = 87, .findings = 2, .partial = 1 };
         CHECK_EQ(ipc_send(sv[1], IPC_DONE, TASK, &d, sizeof(d), -1), 0);
         CHECK_EQ(ipc_recv(sv[0], &h, &in, sizeof(in), &fd), 0);
         CHECK_EQ(h.type, IPC_DONE);
         CHECK(memcmp(&in.done, &d, sizeof(d)) == 0);
 
-        ipc_error_t e = { .code = 3 };
+        ipc_error_t e = { .code = IPC_ERROR_NOT_CAPTURE, .peak_rss = 1 << 20 };
         strcpy(e.message, "not a capture: unknown file format");
         CHECK_EQ(ipc_send(sv[1], IPC_ERROR, TASK, &e, sizeof(e), -1), 0);
         CHECK_EQ(ipc_recv(sv[0], &h, &in, sizeof(in), &fd), 0);
         CHECK_EQ(h.type, IPC_ERROR);
-        CHECK_EQ(in.error.code, 3);
+        CHECK_EQ(in.error.code, IPC_ERROR_NOT_CAPTURE);
+        CHECK_EQ(in.error.peak_rss, 1 << 20);
         CHECK(strcmp(in.error.message, e.message) == 0);
 
         /* sender-side checks */

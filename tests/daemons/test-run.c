@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "run.h"
@@ -32,6 +33,19 @@ int main(void) {
                "malformed message");
         expect(&(run_outcome_t) { .end = RUN_EOF, .spawned = true, .exited = true, .exit_status = KILLED_BY(SIGKILL) },
                "the analyzer was killed (memory limit or crash)", "SIGKILL");
+        expect(&(run_outcome_t) { .end = RUN_EOF, .spawned = true, .exited = true, .exit_status = KILLED_BY(SIGKILL),
+                                  .peak_rss = UINT64_C(300) << 20 },
+               "the analyzer was killed (memory limit or crash); it had reached 300 MiB",
+               "SIGKILL after it said its memory");
+        expect(&(run_outcome_t) { .end = RUN_EOF, .spawned = false, .peak_rss = UINT64_C(1000) << 20 },
+               "the analyzer was killed (memory limit or crash); it had reached 1000 MiB",
+               "socket-activated analyzer gone after it said its memory");
+        expect(&(run_outcome_t) { .end = RUN_ERROR, .error = "memory limit reached after 5 packets",
+                                  .error_code = IPC_ERROR_LIMIT, .peak_rss = UINT64_C(64) << 20 },
+               "memory limit reached after 5 packets; it had reached 64 MiB", "the analyzer's own limit");
+        expect(&(run_outcome_t) { .end = RUN_ERROR, .error = "not a pcap or pcapng capture",
+                                  .error_code = IPC_ERROR_NOT_CAPTURE, .peak_rss = UINT64_C(64) << 20 },
+               "not a pcap or pcapng capture", "memory is no part of other errors");
         expect(&(run_outcome_t) { .end = RUN_EOF, .spawned = true, .exited = true, .exit_status = KILLED_BY(SIGSYS) },
                "the analyzer was killed by its sandbox (SIGSYS)", "seccomp");
         expect(&(run_outcome_t) { .end = RUN_EOF, .spawned = true, .exited = true, .exit_status = KILLED_BY(SIGXCPU) },

@@ -96,6 +96,14 @@ static int run_filtered(const char *what) {
                                 _exit(BAD_EXIT);
                         if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd) || clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
                                 _exit(BAD_EXIT);
+                        /* malloc's way of giving memory back, and the analyzer's own peak memory */
+                        {
+                                struct rusage ru;
+                                void *d = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                                if (d == MAP_FAILED || madvise(d, 1 << 20, MADV_DONTNEED) < 0 ||
+                                    getrusage(RUSAGE_SELF, &ru) < 0 || ru.ru_maxrss <= 0)
+                                        _exit(BAD_EXIT);
+                        }
                         if (send(sv[1], "hi", 2, MSG_NOSIGNAL) != 2)
                                 _exit(BAD_EXIT);
                         _exit(OK_EXIT);
@@ -124,6 +132,16 @@ static int run_filtered(const char *what) {
                 else if (strcmp(what, "setrlimit") == 0) {
                         struct rlimit rl = { 1, 1 };
                         (void) setrlimit(RLIMIT_NOFILE, &rl);
+                } else if (strcmp(what, "madvise-mergeable") == 0) {
+                        /* KSM page sharing: a side channel, and not an advice malloc gives */
+                        void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                        (void) madvise(m, 4096, MADV_MERGEABLE);
+                } else if (strcmp(what, "madvise-dontfork") == 0) {
+                        void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                        (void) madvise(m, 4096, MADV_DONTFORK);
+                } else if (strcmp(what, "getrusage-children") == 0) {
+                        struct rusage ru;
+                        (void) getrusage(RUSAGE_CHILDREN, &ru);
                 } else if (strcmp(what, "x32-abi") == 0)
                         (void) syscall(__X32_SYSCALL_BIT + SYS_getpid);
                 _exit(BAD_EXIT); /* still alive: the call was allowed */
@@ -142,7 +160,8 @@ static int run_filtered(const char *what) {
 static void test_filter(void) {
         static const char *const fail_softly[] = { "allowed", "openat", "stat-path" };
         static const char *const killed[] = { "mmap-exec", "mprotect-exec", "send-other-socket", "socket", "kill",
-                                              "ptrace", "unshare", "prctl", "setrlimit",
+                                              "ptrace", "unshare", "prctl", "setrlimit", "madvise-mergeable",
+                                              "madvise-dontfork", "getrusage-children",
 #ifdef __x86_64__
                                               "x32-abi",
 #endif

@@ -41,9 +41,9 @@ static void add(store_t *s, const char *id, task_status_t st) {
                 return;
         CHECK(store_task_start(s, id, 2) == 0);
         if (st == TASK_COMPLETED)
-                CHECK(store_task_complete(s, id, 3, 4, 1, 100, 0, false) == 0);
+                CHECK(store_task_complete(s, id, 3, 4, 1, 100, 0, false, 0) == 0);
         else if (st == TASK_FAILED)
-                CHECK(store_task_fail(s, id, 3, 4, "x") == 0);
+                CHECK(store_task_fail(s, id, 3, 4, "x", 0) == 0);
 }
 
 int main(void) {

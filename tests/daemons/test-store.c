@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store/store.h"
 
 static int failures;
@@ -40,6 +42,38 @@ static int first_cb(const store_task_t *t, void *userdata) {
         return -ECANCELED; /* stop after one */
 }
 
+/* A database made before peak_memory existed opens, keeps its rows and gains the column. */
+static void test_old_schema(const char *dir) {
+        char path[256];
+        sqlite3 *db = NULL;
+        store_t *s = NULL;
+        store_task_t got;
+
+        snprintf(path, sizeof(path), "%s/old.db", dir);
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+        CHECK(sqlite3_exec(db,
+                           "CREATE TABLE tasks (id TEXT PRIMARY KEY NOT NULL, filename TEXT NOT NULL, status TEXT NOT NULL,"
+                           " file_size INTEGER NOT NULL, uploaded_at INTEGER NOT NULL, started_at INTEGER NOT NULL DEFAULT 0,"
+                           " finished_at INTEGER NOT NULL DEFAULT 0, expires_at INTEGER NOT NULL DEFAULT 0,"
+                           " packets INTEGER NOT NULL DEFAULT 0, health_score INTEGER NOT NULL DEFAULT -1,"
+                           " findings INTEGER NOT NULL DEFAULT 0, partial INTEGER NOT NULL DEFAULT 0,"
+                           " error_message TEXT NOT NULL DEFAULT '');"
+                           "INSERT INTO tasks (id, filename, status, file_size, uploaded_at) VALUES"
+                           " ('00000000000000000000000000000007', 'old.pcap', 'processing', 10, 1);",
+                           NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(db);
+        CHECK(store_open(path, &s) == 0);
+        if (!s)
+                return;
+        CHECK(store_task_get(s, "00000000000000000000000000000007", &got) == 0 && got.peak_memory == 0 &&
+              strcmp(got.filename, "old.pcap") == 0);
+        CHECK(store_task_complete(s, "00000000000000000000000000000007", 2, 3, 1, 100, 0, false, 5000) == 0);
+        CHECK(store_task_get(s, "00000000000000000000000000000007", &got) == 0 && got.peak_memory == 5000);
+        store_close(s);
+        CHECK(store_open(path, &s) == 0); /* and again, with the column there */
+        store_close(s);
+}
+
 static bool exists_odd(const char *id, void *userdata) {
         return id[0] == '1' || id[0] == '3';
 }
@@ -71,21 +105,23 @@ int main(void) {
         CHECK(store_task_get(s, ID("9"), &got) == -ENOENT);
 
         /* transitions and their guards */
-        CHECK(store_task_complete(s, ID("1"), 2000, 3000, 1, 2, 3, false) == -ESTALE);
+        CHECK(store_task_complete(s, ID("1"), 2000, 3000, 1, 2, 3, false, 0) == -ESTALE);
         CHECK(store_task_expire(s, ID("1"), 2000) == -ESTALE);
         CHECK(store_task_start(s, ID("1"), 1500) == 0);
         CHECK(store_task_start(s, ID("1"), 1500) == -ESTALE);
         CHECK(store_task_start(s, ID("9"), 1500) == -ENOENT);
-        CHECK(store_task_complete(s, ID("1"), 2000, 9000, 77, 88, 5, true) == 0);
+        CHECK(store_task_complete(s, ID("1"), 2000, 9000, 77, 88, 5, true, UINT64_C(123) << 20) == 0);
         CHECK(store_task_get(s, ID("1"), &got) == 0);
         CHECK(got.status == TASK_COMPLETED && got.packets == 77 && got.health_score == 88 && got.findings == 5);
+        CHECK(got.peak_memory == UINT64_C(123) << 20);
         CHECK(got.partial && got.started_at == 1500 && got.finished_at == 2000 && got.expires_at == 9000);
-        CHECK(store_task_fail(s, ID("1"), 2500, 0, "x") == -ESTALE);
+        CHECK(store_task_fail(s, ID("1"), 2500, 0, "x", 0) == -ESTALE);
 
         t = make(ID("2"), "two.pcap", 1100);
         CHECK(store_task_add(s, &t) == 0);
-        CHECK(store_task_fail(s, ID("2"), 2100, 5000, "the analyzer was killed (memory limit or crash)") == 0);
+        CHECK(store_task_fail(s, ID("2"), 2100, 5000, "the analyzer was killed (memory limit or crash)", 4096) == 0);
         CHECK(store_task_get(s, ID("2"), &got) == 0);
+        CHECK(got.peak_memory == 4096);
         CHECK(got.status == TASK_FAILED && strcmp(got.error_message, "the analyzer was killed (memory limit or crash)") == 0);
 
         /* recovery: processing tasks with a capture go back to queued, others fail */
@@ -136,7 +172,7 @@ int main(void) {
         CHECK(store_task_get(s2, ID("3"), &got) == 0 && got.status == TASK_QUEUED);
         CHECK(store_task_start(s, ID("3"), 6000) == 0);
         CHECK(store_task_get(s2, ID("3"), &got) == 0 && got.status == TASK_PROCESSING);
-        CHECK(store_task_fail(s2, ID("3"), 6100, 7000, "timeout") == 0);
+        CHECK(store_task_fail(s2, ID("3"), 6100, 7000, "timeout", 0) == 0);
         CHECK(store_task_get(s, ID("3"), &got) == 0 && got.status == TASK_FAILED);
         s2 = store_close(s2);
 
@@ -164,6 +200,8 @@ int main(void) {
                 CHECK(store_open(bad, &s) < 0);
                 unlink(bad);
         }
+
+        test_old_schema(dir);
 
         {
                 char cmd[300];

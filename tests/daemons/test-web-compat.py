@@ -76,6 +76,9 @@ try:
         import time
         time.sleep(0.1)
     c.check(st == "completed", "GET /status/{id} reaches completed")
+    js = requests.get(url + "/status/" + tid).json()
+    c.check(isinstance(js.get("memory_mb"), float) and 0.5 < js["memory_mb"] < 4096,
+            "the status gives the analysis's peak memory (memory_mb %s, §4.3)" % js.get("memory_mb"))
     r = requests.get(url + "/report/" + tid)
     c.check(r.status_code == 200 and r.headers.get("content-type", "").startswith("text/html")
             and "default-src 'none'" in r.headers.get("content-security-policy", "")
@@ -92,6 +95,13 @@ try:
     r = requests.get(url + "/upload")
     c.check(r.status_code == 405 and "POST" in r.headers.get("allow", ""), "GET /upload: 405, Allow: POST")
 
+    m = requests.get(url + "/metrics").text
+    cnt = re.search(r"^pcapd_analysis_peak_memory_bytes_count (\d+)$", m, re.M)
+    c.check(cnt and int(cnt.group(1)) >= 2, "/metrics has the peak memory histogram (%s analyses)" % (cnt and cnt.group(1)))
+    recs = srv.log_records()
+    c.check(any(r.get("PCAPD_EVENT") == "analysis-done" and float(r.get("PCAPD_PEAK_MEMORY_MB", 0)) > 0 for r in recs),
+            "the journal record of an analysis carries PCAPD_PEAK_MEMORY_MB")
+
     # the document's variables took effect
     q = requests.get(url + "/api/queue/status").json()
     c.check(q.get("retention_seconds") == 7200, "REPORT_TTL_HOURS=2 -> reports kept 7,200 s")
@@ -100,6 +110,24 @@ try:
     data = data + b"\0" * ((1 << 20) + 1 - len(data))
     r = requests.post(url + "/upload", files={"file": ("big.pcap", data)})
     c.check(r.status_code == 413, "an upload over MAX_UPLOAD_SIZE_MB: 413")
+finally:
+    srv.stop()
+    srv.cleanup()
+
+# §8.1 and §11.6: a saturated queue answers POST /upload with 503 and a detail (no worker: all 5 wait)
+srv = h.Server(activate=False, args=["--analyzer-exec", analyzer, "--workers", "0", "--queue-max", "5"])
+try:
+    srv.start()
+    url = "http://127.0.0.1:%d" % srv.port
+    codes = []
+    for i in range(6):
+        with open(capture, "rb") as f:
+            r = requests.post(url + "/upload", files={"file": ("q%d.pcap" % i, f)})
+        codes.append(r.status_code)
+    c.check(codes == [200] * 5 + [503], "5 uploads queued, the 6th refused (%s)" % codes)
+    c.check("detail" in r.json() and r.headers.get("retry-after") == "30", "the 503 has detail and Retry-After")
+    js = requests.get(url + "/health").json()
+    c.check(js["checks"]["queue_ok"] is False and js["metrics"]["queue_size"] == 5, "health: queue_ok false, queue_size 5")
 finally:
     srv.stop()
     srv.cleanup()

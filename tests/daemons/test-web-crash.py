@@ -31,7 +31,7 @@ case "$mode" in
   exit3) exit 3 ;;
   escape) PCAPD_ANALYZER_TEST_ESCAPE=open exec '%s' ;;
   escape-socket) PCAPD_ANALYZER_TEST_ESCAPE=socket exec '%s' ;;
-  fake) PCAPD_FAKE_SECONDS=2 exec python3 '%s' ;;
+  fake) PCAPD_ANALYZER_FAKE_SECONDS=2 exec python3 '%s' ;;
   *) exec '%s' ;;
 esac
 """ % (mode_file, real, real, fake_analyzer, real))
@@ -75,8 +75,10 @@ try:
     c.check(ids == sorted(ids) and len(set(ids)) == len(ids), "event ids increase")
     c.check(len(prog) >= int(span) and len(prog) <= 4 * (span + 1) + 2,
             "%d progress events in %.1f s (>= 1/s, <= ~4/s)" % (len(prog), span))
-    c.check(all("percent" in e[2] and "packets" in e[2] and "packets_per_second" in e[2] for e in prog),
-            "progress data has percent, packets, packets_per_second")
+    c.check(all("percent" in e[2] and "packets" in e[2] and "packets_per_second" in e[2] and "memory_mb" in e[2]
+                for e in prog), "progress data has percent, packets, packets_per_second, memory_mb")
+    c.check(any(e[2]["memory_mb"] > 0 for e in prog), "progress events carry the analyzer's memory (memory_mb > 0)")
+    c.check("memory_mb" in ev[-1][2] and ev[-1][2]["memory_mb"] > 0, "the completed event carries the peak memory")
     tid = run("fake")
     srv.wait_status(tid, ("processing",), 10)
     first = srv.sse(tid, until_final=False, max_events=3, timeout=10)
