@@ -51,8 +51,8 @@ check "size: $msg (target: at most +30 MB)" test "$growth" -le "$MAX_GROWTH"
 user=$(podman image inspect --format '{{.Config.User}}' "$IMAGE")
 check "image USER is not root ($user)" test -n "$user" -a "$user" != root -a "${user%%:*}" != 0
 check "image exposes 8000/tcp" bash -c 'grep -q "8000/tcp" <<<"$1"' _ "$(podman image inspect --format '{{.Config.ExposedPorts}}' "$IMAGE")"
-check "image declares the state volume /var/lib/pcapd" \
-	bash -c 'grep -q "/var/lib/pcapd" <<<"$1"' _ "$(podman image inspect --format '{{.Config.Volumes}}' "$IMAGE")"
+check "image declares the state volume /data" \
+	bash -c 'grep -q "/data" <<<"$1"' _ "$(podman image inspect --format '{{.Config.Volumes}}' "$IMAGE")"
 check "image has a HEALTHCHECK on /api/health" \
 	bash -c 'grep -q "/api/health" <<<"$1"' _ "$(podman image inspect --format '{{.Config.Healthcheck}}' "$IMAGE")"
 
@@ -122,6 +122,52 @@ for f in gen/http-clean.pcap gen/dns.pcap gen/mixed.pcapng real/zeek__wikipedia.
 		fail "$f: web report differs from the CLI's"; head -20 "$TMP/$name.cmp" "$TMP/$name.cli.err" >&2
 	fi
 done
+
+# --- the design document's own docker run line (its Annex A.1), read from the document now ---------------
+# Adapted only in the image name (and docker -> podman): it publishes 8000, mounts the volume pcap_data at
+# /data, sets MAX_UPLOAD_SIZE_MB and REPORT_TTL_HOURS, --memory=4g --cpus=2 and no-new-privileges.
+doc="$(dirname "$corpus")/seed/plan-performance-web.md"
+podman rm -f -v "$NAME" >/dev/null 2>&1 || true
+if [ ! -f "$doc" ]; then
+	log "SKIP the document's docker run: $doc absent"
+elif ss -ltn 2>/dev/null | awk '{print $4}' | grep -qE '[:.]8000$'; then
+	fail "the document's docker run needs port 8000, which something on this machine holds"
+else
+	line=$(awk '/^### A\.1/ { a = 1 } a && /^docker run/ { r = 1 } r { print; if ($0 !~ /\\$/) exit }' "$doc")
+	if [ -z "$line" ]; then
+		fail "the document no longer holds a docker run line under A.1"
+	else
+		cmd=$(printf '%s\n' "$line" | sed -e 's/^docker run/podman run/' -e "s#pcap-analyzer:latest#$IMAGE#")
+		log "the document's line, adapted: $(tr -s ' \\\n' ' ' <<<"$cmd")"
+		doc_name=$(grep -oE -- '--name [^ ]+' <<<"$cmd" | awk '{print $2}')
+		doc_vol=$(grep -oE -- '-v [^ :]+:/data' <<<"$cmd" | sed -e 's/^-v //' -e 's/:\/data$//')
+		podman rm -f -v "$doc_name" >/dev/null 2>&1 || true
+		podman volume rm -f "$doc_vol" >/dev/null 2>&1 || true
+		cleanup_doc() { podman rm -f "$doc_name" >/dev/null 2>&1 || true; podman volume rm -f "$doc_vol" >/dev/null 2>&1 || true; }
+		trap 'cleanup_doc; cleanup' EXIT
+		if ! bash -c "$cmd" >"$TMP/doc-run.out" 2>"$TMP/doc-run.err"; then
+			cat "$TMP/doc-run.err" >&2
+			fail "the document's docker run (as podman run) failed"
+		elif ! wait_http http://127.0.0.1:8000/health 30; then
+			fail "the container of the document's docker run did not answer on :8000"
+		else
+			code=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health || true)
+			check "the document's docker run: GET /health $code" test "$code" = 200
+			out=$(curl -sS --max-time 60 -F "file=@$corpus/gen/dns.pcap" http://127.0.0.1:8000/upload || true)
+			id=$(json_get task_id <<<"$out" 2>/dev/null || true)
+			st=$(wait_task http://127.0.0.1:8000 "$id" 60 || true)
+			check "the document's docker run: POST /upload -> $st" test "$st" = completed
+			mnt=$(podman volume inspect --format '{{.Mountpoint}}' "$doc_vol" 2>/dev/null || true)
+			check "the state is in the document's volume $doc_vol ($mnt): the database and the report" \
+				test -n "$mnt" -a -s "$mnt/pcapd.db" -a -s "$mnt/reports/$id.html"
+			lim=$(curl -sS http://127.0.0.1:8000/api/queue/status | json_get max_upload_bytes 2>/dev/null || true)
+			check "MAX_UPLOAD_SIZE_MB=500 from the line: max_upload_bytes $lim" test "$lim" = $((500 << 20))
+			mem=$(podman inspect --format '{{.HostConfig.Memory}}' "$doc_name" 2>/dev/null || true)
+			check "--memory=4g applied ($mem)" test "$mem" = $((4 << 30))
+		fi
+		cleanup_doc
+	fi
+fi
 
 log "$(cat "$TMP/size.txt")"
 finish
