@@ -8,6 +8,7 @@
 
 #include "engine/analysis.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 enum { EXIT_ANALYSED = 0, EXIT_USAGE = 2, EXIT_NOT_CAPTURE = 3, EXIT_OUTPUT = 4 };
 
@@ -40,16 +41,6 @@ static void help(FILE *f) {
                 "Exit status: 0 analysed (also a capture cut short: the report says what was lost),\n"
                 "2 usage error, 3 not a capture or unreadable, 4 a report could not be written.\n",
                 arg_limits.max_flows, arg_limits.max_events);
-}
-
-static int parse_u64(const char *s, uint64_t *ret) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno || end == s || *end || s[0] == '-')
-                return -EINVAL;
-        *ret = v;
-        return 0;
 }
 
 static int parse_argv(int argc, char *argv[]) {
@@ -91,7 +82,7 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_MAX_PACKETS:
                 case ARG_MAX_FLOWS:
                 case ARG_MAX_EVENTS:
-                        if (parse_u64(optarg, &v) < 0 || (c != ARG_MAX_PACKETS && (v == 0 || v > UINT32_MAX))) {
+                        if (parse_u64(optarg, c == ARG_MAX_PACKETS ? 0 : 1, c == ARG_MAX_PACKETS ? UINT64_MAX : UINT32_MAX, &v) < 0) {
                                 fprintf(stderr, "pcap-analyzer: invalid number '%s'\n", optarg);
                                 return -EINVAL;
                         }

@@ -16,6 +16,7 @@
 #include "state/state-dir.h"
 #include "store/store.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 /* A file without a task row younger than this may belong to an upload being stored right now. */
 #define ORPHAN_GRACE_S 900
@@ -39,17 +40,8 @@ static void help(void) {
                "     --retention-seconds S   [PCAPD_RETENTION_SECONDS] (wins over hours)\n");
 }
 
-static int parse_u64(const char *s, uint64_t *ret) {
-        char *end;
-        if (!s || !*s || *s == '-')
-                return -EINVAL;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno || *end || v > UINT64_C(3600) * 24 * 365 * 100)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
+/* Retention: at most a century, in seconds or hours. */
+#define RETENTION_MAX_S (UINT64_C(3600) * 24 * 365 * 100)
 
 static int parse_args(int argc, char **argv) {
         enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_HOURS, ARG_SECONDS };
@@ -80,7 +72,7 @@ static int parse_args(int argc, char **argv) {
                         break;
                 case ARG_HOURS:
                 case ARG_SECONDS:
-                        if (parse_u64(optarg, &u) < 0) {
+                        if (parse_u64(optarg, 0, c == ARG_HOURS ? RETENTION_MAX_S / 3600 : RETENTION_MAX_S, &u) < 0) {
                                 fprintf(stderr, "pcapd-reaper: invalid retention '%s'\n", optarg);
                                 return -EINVAL;
                         }
@@ -106,12 +98,12 @@ static int parse_args(int argc, char **argv) {
         }
         if (!retention_given) {
                 if ((v = getenv("PCAPD_RETENTION_SECONDS")) && *v) {
-                        if (parse_u64(v, &u) < 0)
+                        if (parse_u64(v, 0, RETENTION_MAX_S, &u) < 0)
                                 return -EINVAL;
                         arg_retention_ms = u * 1000;
                 } else if (((v = getenv("PCAPD_RETENTION_HOURS")) && *v) || ((v = getenv("REPORT_TTL_HOURS")) && *v)) {
                         /* REPORT_TTL_HOURS: the design document's name, after pcapd's own */
-                        if (parse_u64(v, &u) < 0)
+                        if (parse_u64(v, 0, RETENTION_MAX_S / 3600, &u) < 0)
                                 return -EINVAL;
                         arg_retention_ms = u * 3600 * 1000;
                 }

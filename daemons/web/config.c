@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/macro.h"
+#include "util/parse.h"
 
 #ifndef PCAPD_LIBEXECDIR
 #define PCAPD_LIBEXECDIR "/usr/local/libexec/pcapd"
@@ -113,20 +114,6 @@ static const option_env_t envs[] = {
         { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
         { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
 };
-
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
-        char *end;
-        unsigned long long v;
-
-        if (!s || !*s || *s == '-')
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || *end || v < min || v > max)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
 
 static int set_string(char **dst, const char *v) {
         char *n = strdup(v);

@@ -1,0 +1,32 @@
+/* lib/util/id: the one task id generator and validator. */
+#include <stdio.h>
+#include <string.h>
+
+#include "util/id.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                           \
+        do {                                                                                  \
+                if (!(cond)) {                                                                \
+                        fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
+                        failures++;                                                           \
+                }                                                                             \
+        } while (0)
+
+int main(void) {
+        char a[ID_LEN + 1], b[ID_LEN + 1];
+
+        CHECK(id_generate(a) == 0 && id_generate(b) == 0);
+        CHECK(strlen(a) == ID_LEN && id_is_valid(a, ID_LEN));
+        CHECK(strcmp(a, b) != 0); /* 128 random bits */
+        CHECK(id_is_valid("0123456789abcdef0123456789abcdef", 32));
+        CHECK(!id_is_valid("0123456789ABCDEF0123456789abcdef", 32)); /* lower case only */
+        CHECK(!id_is_valid("0123456789abcdef0123456789abcde", 31));
+        CHECK(!id_is_valid("0123456789abcdef0123456789abcdef0", 33));
+        CHECK(!id_is_valid("../../../../../../../../etc/pass", 32));
+        CHECK(!id_is_valid("0123456789abcdef0123456789abcde\0", 32));
+        CHECK(!id_is_valid(NULL, 32));
+        printf("%d failures\n", failures);
+        return failures ? 1 : 0;
+}
