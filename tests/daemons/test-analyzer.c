@@ -352,8 +352,8 @@ int main(int argc, char *argv[]) {
         n_corpus = test_corpus(argv[1], argv[2]);
 
         test_tmpdir_remove();
-        if (failures > 0) {
-                fprintf(stderr, "test-analyzer: %d check(s) failed\n", failures);
+        if (tu_failures > 0) {
+                fprintf(stderr, "test-analyzer: %d check(s) failed\n", tu_failures);
                 return EXIT_FAILURE;
         }
         printf("test-analyzer: all checks passed (%u corpus captures)\n", n_corpus);

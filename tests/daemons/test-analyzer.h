@@ -12,28 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../check.h"
+
 #include "ipc/analyzer-client.h"
 #include "ipc/ipc.h"
 #include "util/macro.h"
-
-static int failures = 0;
-
-#define CHECK(cond)                                                                            \
-        do {                                                                                   \
-                if (!(cond)) {                                                                 \
-                        fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);        \
-                        failures++;                                                            \
-                }                                                                              \
-        } while (0)
-#define CHECK_MSG(cond, ...)                                                                   \
-        do {                                                                                   \
-                if (!(cond)) {                                                                 \
-                        fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                   \
-                        fprintf(stderr, __VA_ARGS__);                                          \
-                        fputc('\n', stderr);                                                   \
-                        failures++;                                                            \
-                }                                                                              \
-        } while (0)
 
 static const char TEST_TASK[ID_LEN + 1] = "00112233445566778899aabbccddeeff";
 

@@ -16,28 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../check.h"
+
 #include "ipc/analyzer-client.h"
 #include "ipc/ipc.h"
 #include "util/macro.h"
-
-static int failures = 0;
-
-#define CHECK(cond)                                                                            \
-        do {                                                                                   \
-                if (!(cond)) {                                                                 \
-                        fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);        \
-                        failures++;                                                            \
-                }                                                                              \
-        } while (0)
-#define CHECK_EQ(a, b)                                                                         \
-        do {                                                                                   \
-                long long _a = (long long) (a), _b = (long long) (b);                          \
-                if (_a != _b) {                                                                \
-                        fprintf(stderr, "FAIL %s:%d: %s == %lld, expected %s == %lld\n", __FILE__, \
-                                __LINE__, #a, _a, #b, _b);                                     \
-                        failures++;                                                            \
-                }                                                                              \
-        } while (0)
 
 static const char TASK[ID_LEN + 1] = "0123456789abcdef0123456789abcdef";
 
@@ -217,14 +200,14 @@ static void expect_refused(const char *what, const void *buf, size_t len, unsign
         r = ipc_recv(sv[1], &h, payload, sizeof(payload), &fd);
         if (r != expected) {
                 fprintf(stderr, "FAIL %s: ipc_recv() = %d (%s), expected %d\n", what, r, strerror(-r), expected);
-                failures++;
+                tu_failures++;
         }
         if (r == 0)
                 safe_close(fd); /* accepted: the fd is ours, and accounted for */
         if (count_fds() != before) {
                 fprintf(stderr, "FAIL %s: %u fds before, %u after: received fds leaked\n", what, before,
                         count_fds());
-                failures++;
+                tu_failures++;
         }
         safe_close(sv[0]);
         safe_close(sv[1]);
@@ -459,7 +442,7 @@ static void test_spawn(const char *self) {
                 CHECK_EQ(r, 0);
                 if (r == 0 && h.type == IPC_ERROR) {
                         fprintf(stderr, "FAIL spawned child: %s\n", in.error.message);
-                        failures++;
+                        tu_failures++;
                 } else if (r == 0) {
                         CHECK_EQ(h.type, IPC_DONE);
                         CHECK_EQ(in.done.packets, pid);
@@ -479,7 +462,7 @@ static void test_spawn(const char *self) {
         signal(SIGHUP, SIG_DFL);
         safe_close(leak);
 
-        /* exec failures come back as errors, with the child reaped */
+        /* exec tu_failures come back as errors, with the child reaped */
         CHECK_EQ(analyzer_spawn("/nonexistent/pcapd-analyzer", NULL, &sock, &pid), -ENOENT);
         CHECK_EQ(analyzer_spawn("/dev/null", NULL, &sock, &pid), -EACCES);
         CHECK_EQ(waitpid(-1, NULL, WNOHANG), -1);
@@ -555,7 +538,7 @@ static void test_spawn_parent_death(const char *self) {
                         kill(child, SIGKILL);
                         waitpid(child, &status, 0);
                         fprintf(stderr, "FAIL the spawned child outlived its parent by 5 s\n");
-                        failures++;
+                        tu_failures++;
                 } else {
                         CHECK_EQ(w, child);
                         CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -587,8 +570,8 @@ int main(int argc, char *argv[]) {
         test_spawn_async(self);
         test_spawn_parent_death(self);
 
-        if (failures > 0) {
-                fprintf(stderr, "test-ipc: %d check(s) failed\n", failures);
+        if (tu_failures > 0) {
+                fprintf(stderr, "test-ipc: %d check(s) failed\n", tu_failures);
                 return EXIT_FAILURE;
         }
         printf("test-ipc: all checks passed\n");

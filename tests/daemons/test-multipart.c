@@ -4,17 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
+
 #include "multipart.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                           \
-        do {                                                                                  \
-                if (!(cond)) {                                                                \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-                        failures++;                                                           \
-                }                                                                             \
-        } while (0)
 
 static int find(const char *body, size_t len, const char *b, multipart_file_t *f) {
         /* copy into an exact-size heap buffer so ASan catches any read past the end */
@@ -231,7 +223,7 @@ static void test_truncations(void) {
                         CHECK(f.size == 27);
                 } else if (r != -EBADMSG) {
                         fprintf(stderr, "prefix %zu: %d\n", n, r);
-                        failures++;
+                        tu_failures++;
                 }
         }
 }
@@ -248,8 +240,8 @@ int main(void) {
         test_empty_file_and_escapes();
         test_malformed();
         test_truncations();
-        if (failures) {
-                fprintf(stderr, "%d failures\n", failures);
+        if (tu_failures) {
+                fprintf(stderr, "%d tu_failures\n", tu_failures);
                 return 1;
         }
         printf("multipart: all checks passed\n");

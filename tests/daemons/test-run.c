@@ -5,16 +5,16 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "run.h"
+#include "../check.h"
 
-static int failures;
+#include "run.h"
 
 static void expect(const run_outcome_t *o, const char *want, const char *what) {
         char got[512];
         run_reason(o, got, sizeof(got));
         if (strcmp(got, want) != 0) {
                 fprintf(stderr, "FAIL %s: \"%s\", expected \"%s\"\n", what, got, want);
-                failures++;
+                tu_failures++;
         } else
                 printf("ok %s: %s\n", what, got);
 }
@@ -75,9 +75,9 @@ int main(void) {
                 run_reason(&(run_outcome_t) { .end = RUN_ERROR, .error = big }, out, sizeof(out));
                 if (strlen(out) != sizeof(out) - 1) {
                         fprintf(stderr, "FAIL a long message is cut to the buffer\n");
-                        failures++;
+                        tu_failures++;
                 }
         }
-        printf("%d failures\n", failures);
-        return failures ? 1 : 0;
+        printf("%d tu_failures\n", tu_failures);
+        return tu_failures ? 1 : 0;
 }

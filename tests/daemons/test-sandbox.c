@@ -320,8 +320,8 @@ int main(int argc, char *argv[]) {
         test_escapes(argv[1]);
 
         test_tmpdir_remove();
-        if (failures > 0) {
-                fprintf(stderr, "test-sandbox: %d check(s) failed\n", failures);
+        if (tu_failures > 0) {
+                fprintf(stderr, "test-sandbox: %d check(s) failed\n", tu_failures);
                 return EXIT_FAILURE;
         }
         printf("test-sandbox: all checks passed\n");

@@ -8,18 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../check.h"
+
 #include "state/state-dir.h"
 #include "util/macro.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                           \
-        do {                                                                                  \
-                if (!(cond)) {                                                                \
-                        fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
-                        failures++;                                                           \
-                }                                                                             \
-        } while (0)
 
 static bool exists(int dir_fd, const char *name) {
         struct stat st;
@@ -153,6 +145,6 @@ int main(void) {
                 snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
                 (void) !system(cmd);
         }
-        printf("%d failures\n", failures);
-        return failures ? 1 : 0;
+        printf("%d tu_failures\n", tu_failures);
+        return tu_failures ? 1 : 0;
 }

@@ -8,17 +8,9 @@
 
 #include <sqlite3.h>
 
+#include "../check.h"
+
 #include "store/store.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                              \
-        do {                                                                                     \
-                if (!(cond)) {                                                                   \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-                        failures++;                                                              \
-                }                                                                                \
-        } while (0)
 
 static store_task_t make(const char *id, const char *name, int64_t at) {
         store_task_t t = {};
@@ -209,8 +201,8 @@ int main(void) {
                 if (system(cmd) != 0)
                         fprintf(stderr, "could not remove %s\n", dir);
         }
-        if (failures) {
-                fprintf(stderr, "%d failures\n", failures);
+        if (tu_failures) {
+                fprintf(stderr, "%d tu_failures\n", tu_failures);
                 return 1;
         }
         printf("store: all checks passed\n");

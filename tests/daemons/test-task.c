@@ -4,17 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
+
 #include "task.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                           \
-        do {                                                                                  \
-                if (!(cond)) {                                                                \
-                        fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
-                        failures++;                                                           \
-                }                                                                             \
-        } while (0)
 
 int main(void) {
         store_task_t row = { .id = "0123456789abcdef0123456789abcdef", .filename = "a \"b\"\\c.pcap",
@@ -56,6 +48,6 @@ int main(void) {
         CHECK(strstr(fin.data, "\"error_message\":\"bad \\\"capture\\\"\\n\""));
 
         task_free(t);
-        printf("%d failures\n", failures);
-        return failures ? 1 : 0;
+        printf("%d tu_failures\n", tu_failures);
+        return tu_failures ? 1 : 0;
 }

@@ -2,16 +2,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "upload.h"
+#include "../check.h"
 
-static int failures;
+#include "upload.h"
 
 static void name(const char *in, const char *want) {
         char out[64];
         upload_sanitize_filename(in, strlen(in), out, sizeof(out));
         if (strcmp(out, want) != 0) {
                 fprintf(stderr, "FAIL \"%s\" -> \"%s\", expected \"%s\"\n", in, out, want);
-                failures++;
+                tu_failures++;
         }
 }
 
@@ -35,15 +35,15 @@ int main(void) {
                 upload_sanitize_filename(in, sizeof(in), out, sizeof(out));
                 if (strlen(out) != sizeof(out) - 1) {
                         fprintf(stderr, "FAIL long name not cut\n");
-                        failures++;
+                        tu_failures++;
                 }
         }
         if (!upload_is_capture(pcap, sizeof(pcap)) || !upload_is_capture(ng, sizeof(ng)) ||
             !upload_is_capture(nspcap, sizeof(nspcap)) || upload_is_capture(text, sizeof(text)) ||
             upload_is_capture(pcap, 23)) {
                 fprintf(stderr, "FAIL capture magic\n");
-                failures++;
+                tu_failures++;
         }
-        printf("%d failures\n", failures);
-        return failures ? 1 : 0;
+        printf("%d tu_failures\n", tu_failures);
+        return tu_failures ? 1 : 0;
 }

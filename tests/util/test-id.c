@@ -2,17 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../check.h"
+
 #include "util/id.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                           \
-        do {                                                                                  \
-                if (!(cond)) {                                                                \
-                        fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
-                        failures++;                                                           \
-                }                                                                             \
-        } while (0)
 
 int main(void) {
         char a[ID_LEN + 1], b[ID_LEN + 1];
@@ -27,6 +19,6 @@ int main(void) {
         CHECK(!id_is_valid("../../../../../../../../etc/pass", 32));
         CHECK(!id_is_valid("0123456789abcdef0123456789abcde\0", 32));
         CHECK(!id_is_valid(NULL, 32));
-        printf("%d failures\n", failures);
-        return failures ? 1 : 0;
+        printf("%d tu_failures\n", tu_failures);
+        return tu_failures ? 1 : 0;
 }

@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "util/parse.h"
+#include "../check.h"
 
-static int failures;
+#include "util/parse.h"
 
 static void expect(const char *s, uint64_t min, uint64_t max, int want_r, uint64_t want_v) {
         uint64_t v = 12345;
@@ -13,7 +13,7 @@ static void expect(const char *s, uint64_t min, uint64_t max, int want_r, uint64
                 fprintf(stderr, "FAIL parse_u64(\"%s\", %llu, %llu): %d %llu, expected %d %llu\n", s ? s : "(null)",
                         (unsigned long long) min, (unsigned long long) max, r, (unsigned long long) v, want_r,
                         (unsigned long long) want_v);
-                failures++;
+                tu_failures++;
         }
 }
 
@@ -35,6 +35,6 @@ int main(void) {
         expect("1x", 0, 10, -EINVAL, 0);
         expect("0x10", 0, 100, -EINVAL, 0);
         expect("1e3", 0, 10000, -EINVAL, 0);
-        printf("%d failures\n", failures);
-        return failures ? 1 : 0;
+        printf("%d tu_failures\n", tu_failures);
+        return tu_failures ? 1 : 0;
 }
