@@ -22,9 +22,9 @@ run_meson_tests() { # dir [meson test args...]
 }
 
 if [ ! -f "$build/build.ninja" ]; then
-        meson setup "$build" "$top" --buildtype=debugoptimized || { echo "0 passed, 1 failed"; exit 1; }
+        meson setup "$build" "$top" --buildtype=debugoptimized -Dtest_hooks=true || { echo "0 passed, 1 failed"; exit 1; }
 else
-        meson setup --reconfigure "$build" "$top" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+        meson setup --reconfigure "$build" "$top" -Dtest_hooks=true >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 fi
 ninja -C "$build" || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 if [ -n "${SUITES:-}" ]; then

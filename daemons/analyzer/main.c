@@ -6,7 +6,8 @@
  * filter the process can read and write the fds it holds and talk on fd 3, nothing else; the answers
  * (PROGRESS, then DONE or ERROR) are the frontend's to log.
  *
- * Test hooks, read from the environment before the filter, never from the channel:
+ * Test hooks, compiled in only with -Dtest_hooks=true (tests/run-all.sh; off in what is installed), read
+ * from the environment before the filter, never from the channel:
  * PCAPD_ANALYZER_TEST_ESCAPE=open|socket|exec|fork tries a forbidden thing once confined;
  * PCAPD_ANALYZER_TEST_STALL=slow|hang slows down or hangs the progress callback (timeout paths);
  * PCAPD_ANALYZER_SECCOMP_DEBUG=1 makes a forbidden syscall print its number before the process dies. */
@@ -307,6 +308,7 @@ static int run(job_t *j) {
         char errbuf[PCAP_ERRBUF_SIZE + 64] = "";
         const char *env, *why;
         char escape_what[16] = "";
+        bool debug_trap = false;
         int r;
 
         /* 1. check what we were given */
@@ -348,6 +350,7 @@ static int run(job_t *j) {
         if (r < 0)
                 return send_error(j, IPC_ERROR_INTERNAL, "cannot start the analysis: %s", strerror(-r));
 
+#if PCAPD_TEST_HOOKS
         /* Test hooks come from the environment (never from the channel): read now, acted upon after. */
         env = getenv("PCAPD_ANALYZER_TEST_ESCAPE");
         if (env)
@@ -357,6 +360,10 @@ static int run(job_t *j) {
                 arg_test_stall = STALL_SLOW;
         else if (env && strcmp(env, "hang") == 0)
                 arg_test_stall = STALL_HANG;
+        debug_trap = getenv("PCAPD_ANALYZER_SECCOMP_DEBUG") != NULL;
+#else
+        (void) env;
+#endif
 
         prepare_timeout_message(j);
         if (j->params.timeout_s > 0)
@@ -371,7 +378,7 @@ static int run(job_t *j) {
                         .keep_fds = keep,
                         .n_keep_fds = ELEMENTSOF(keep),
                         .ipc_fd = j->sock,
-                        .debug_trap = getenv("PCAPD_ANALYZER_SECCOMP_DEBUG") != NULL,
+                        .debug_trap = debug_trap,
                         .memory_max = j->params.memory_budget,
                 };
                 if (log_get_target() == LOG_TARGET_JOURNAL)

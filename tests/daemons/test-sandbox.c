@@ -317,7 +317,11 @@ int main(int argc, char *argv[]) {
 
         test_filter();
         test_confine();
-        test_escapes(argv[1]);
+        if (PCAPD_TEST_HOOKS)
+                test_escapes(argv[1]);
+        else
+                printf("SKIP the analyzer's escapes: this build has no test hooks (-Dtest_hooks=true; tests/run-all.sh "
+                       "sets it); the filter itself was tested above\n");
 
         test_tmpdir_remove();
         if (tu_failures > 0) {

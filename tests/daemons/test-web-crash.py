@@ -140,14 +140,17 @@ try:
     time.sleep(0.2)
     c.check(srv.children() == [], "timed-out analyzer killed and reaped")
 
-    # the sandbox kills an analyzer that tries to open a file
-    tid = run("escape")
-    js = srv.wait_status(tid, ("failed", "completed"), 15)
-    c.check(js["status"] == "failed" and "sandbox" in js["error_message"], "sandbox violation -> %r" % js["error_message"])
+    # the sandbox kills an analyzer that tries to open a file (the analyzer's test hook: test builds only)
+    if os.environ.get("PCAPD_TEST_HOOKS") == "1":
+        tid = run("escape")
+        js = srv.wait_status(tid, ("failed", "completed"), 15)
+        c.check(js["status"] == "failed" and "sandbox" in js["error_message"], "sandbox violation -> %r" % js["error_message"])
 
-    tid = run("escape-socket")
-    js = srv.wait_status(tid, ("failed", "completed"), 15)
-    c.check(js["status"] == "failed" and "sandbox" in js["error_message"], "sandbox kill (socket) -> %r" % js["error_message"])
+        tid = run("escape-socket")
+        js = srv.wait_status(tid, ("failed", "completed"), 15)
+        c.check(js["status"] == "failed" and "sandbox" in js["error_message"], "sandbox kill (socket) -> %r" % js["error_message"])
+    else:
+        print("SKIP sandbox escapes through pcapd-web: this build has no test hooks (-Dtest_hooks=true)")
 
     # the analyzer's own ERROR: right magic, not a capture
     tid = run("real", data=b"\x0a\x0d\x0d\x0a" + b"\xff" * 60)
@@ -159,7 +162,8 @@ try:
     js = srv.wait_status(tid, ("failed", "completed"), 30)
     c.check(js["status"] == "completed", "a normal analysis after all that completes")
     st, _, body = srv.request("GET", "/metrics")
-    c.check(b'pcapd_tasks_finished_total{status="failed"} 8\n' in body, "metrics count the failures")
+    failed = 8 if os.environ.get("PCAPD_TEST_HOOKS") == "1" else 6  # the two escapes need the hooks
+    c.check(b'pcapd_tasks_finished_total{status="failed"} %d\n' % failed in body, "metrics count the failures")
     c.check(srv.stop() == 0, "clean stop")
 
     # socket mode with nobody listening: failed task, health 503
