@@ -7,9 +7,11 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "capture.h"
+#include "util/hash.h"
 
 void analysis_limits_default(analysis_limits_t *ret) {
         *ret = (analysis_limits_t) {
@@ -33,8 +35,12 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
                 a->lim.max_flows = 1;
         if (a->lim.max_dns_pending == 0)
                 a->lim.max_dns_pending = 1;
-        if (getrandom(&a->seed, sizeof a->seed, GRND_NONBLOCK) != sizeof a->seed)
-                a->seed = (uint64_t) time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t) (uintptr_t) a;
+        if (getrandom(&a->key, sizeof a->key, GRND_NONBLOCK) != sizeof a->key) {
+                /* no entropy yet (early boot): a key nobody outside knows still, if weaker */
+                a->key.k0 = (uint64_t) time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t) (uintptr_t) a;
+                a->key.k1 = hash_mix64(a->key.k0 ^ (uint64_t) getpid());
+        }
+        a->seed = hash_mix64(a->key.k0 ^ a->key.k1);
         a->health = 100;
         a->series.width = 10 * NS_PER_MS;
         uint64_t s = 0x5eed; /* sample stores use a fixed seed: reports are reproducible */
@@ -56,7 +62,7 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         a->dns_other.s.seed = a->seed | 1;
         a->dns_other.s.apart = true;
         if (r >= 0)
-                r = frag_init(&a->frag, a->lim.max_frag_pending);
+                r = frag_init(&a->frag, a->lim.max_frag_pending, &a->key);
         if (r >= 0)
                 r = dup_init(&a->dup, a->seed ^ 0xd0b1e5ULL);
         if (r >= 0)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "analysis.h"
+#include "util/siphash.h"
 #include "decode.h"
 #include "rtt.h"
 #include "samples.h"
@@ -205,7 +206,8 @@ typedef struct finding {
 
 struct analysis {
         analysis_limits_t lim;
-        uint64_t seed;
+        siphash_key_t key;       /* random per analysis: the key of every table an uploader fills */
+        uint64_t seed;           /* derived from it, for the duplicate cache */
 
         /* capture */
         uint64_t packets, bytes_wire, bytes_captured;

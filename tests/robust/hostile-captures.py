@@ -7,6 +7,9 @@ Cases (each generated at run time into a temporary directory or straight into th
   flows-1m        1,000,000 packets, each a flow of its own (over the default flow limit of 200,000)
   dns-1m          1,000,000 DNS queries never answered, 10 us apart (a flood: the pending table fills)
   dns-1m-spread   the same, 100 us apart (queries time out while the table fills)
+  frag-1m         1,000,000 first fragments of datagrams that never complete (the table of datagrams being
+                  put together stays full): no slower than 4x the same number of plain packets, measured in
+                  the same run (a linear search of that table made it 29x)
   headers         pcap global headers: snaplen 0, 2^31, 2^32-1, versions, link types; records over the snaplen
   pcapng          pcapng with bogus block lengths (0, 1, 11, 13, unaligned, huge, trailer mismatch), unknown
                   and custom blocks, interface ids out of range, options with bogus lengths
@@ -198,6 +201,32 @@ def case_big(o, c, wd, name):
                 get(r.report, 'flows.total'), get(r.report, 'flows.limit'), get(r.report, 'flows.packets_over_limit'),
                 get(r.report, 'capture.partial')))
         os.unlink(p)
+    elif name == 'frag-1m':
+        n = int(os.environ.get('PCAPD_ROBUST_FRAG', 1_000_000))
+        plain, frag = os.path.join(wd, 'plain.pcap'), os.path.join(wd, 'frag.pcap')
+        g.write(plain, g.tiny_packets(n))
+        g.write(frag, g.first_fragments(n))
+        # best of three each, alternating, so a busy machine slows both alike
+        t_plain = t_frag = None
+        for _ in range(3):
+            rp = run_analyzer(o.analyzer, path=plain, mem_mb=o.mem_mb, time_s=o.time_s, workdir=wd)
+            rf = run_analyzer(o.analyzer, path=frag, mem_mb=o.mem_mb, time_s=o.time_s, workdir=wd)
+            if not (c.judge('%d plain packets' % n, rp) and c.judge('%d first fragments, never completed' % n, rf)):
+                break
+            t_plain = rp.seconds if t_plain is None else min(t_plain, rp.seconds)
+            t_frag = rf.seconds if t_frag is None else min(t_frag, rf.seconds)
+        if rf.report:
+            print('     ip.fragments=%s datagrams=%s incomplete=%s; %.2f s against %.2f s for plain packets' % (
+                get(rf.report, 'ip.fragments'), get(rf.report, 'ip.datagrams'), get(rf.report, 'ip.incomplete'),
+                t_frag or 0, t_plain or 0))
+            if get(rf.report, 'ip.fragments') != n or get(rf.report, 'ip.incomplete') != n:
+                c.fails.append('frag-1m: fragments=%s incomplete=%s, want %d' % (
+                    get(rf.report, 'ip.fragments'), get(rf.report, 'ip.incomplete'), n))
+        if t_plain is not None and t_frag is not None and t_frag > 4 * t_plain + 0.5:
+            c.fails.append('frag-1m: %.2f s, more than 4x the %.2f s of as many plain packets' % (t_frag, t_plain))
+            print('FAIL the fragment flood slows the engine down: %.2f s against %.2f s' % (t_frag, t_plain))
+        os.unlink(plain)
+        os.unlink(frag)
     elif name in ('dns-1m', 'dns-1m-spread'):
         n = int(os.environ.get('PCAPD_ROBUST_DNS', 1_000_000))
         step = 10 if name == 'dns-1m' else 100
@@ -549,7 +578,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix='pcapd-hostile-') as wd:
         for case in o.cases:
             print('=== %s (RLIMIT_AS %s MiB, %d s)' % (case, o.mem_mb or 'no', o.time_s), flush=True)
-            if case in ('tiny-10m', 'flows-1m', 'dns-1m', 'dns-1m-spread'):
+            if case in ('tiny-10m', 'flows-1m', 'dns-1m', 'dns-1m-spread', 'frag-1m'):
                 case_big(o, c, wd, case)
             elif case == 'headers':
                 case_headers(o, c, wd)

@@ -95,6 +95,19 @@ def dns_unanswered(n):
     yield from records(n, tpl, patch)
 
 
+def first_fragments(n):
+    """n first fragments of n IPv4 datagrams (distinct source and id: 2^24 of them) that never complete: a
+    capture built to fill the table of datagrams being put together and to make every lookup search it."""
+    tpl = bytearray(udp_template(payload=b'\0' * 16))
+    tpl[6] = 0x20  # more fragments, offset 0
+    tpl = bytes(tpl)
+    def patch(mv, first, k, stride):
+        mv[8 + 2::stride] = _swap16((first + i) & 0xffff for i in range(k))              # identification
+        mv[8 + 7::stride] = _swap16(((first + i) >> 16) & 0xffff for i in range(k))      # source, low half
+    yield pcap_header()
+    yield from records(n, tpl, patch)
+
+
 def write(path, chunks):
     n = 0
     with open(path, 'wb') as f:
