@@ -53,13 +53,13 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         samples_init(&a->rtt_path, 200000, s + 9);
         samples_init(&a->ack_delay, 200000, s + 10);
         txn_init(&a->txn, s + 11);
-        int r = flow_table_init(&a->flows, a->seed);
+        int r = flow_table_init(&a->flows, &a->key);
         if (r >= 0)
                 r = dns_init(&a->dns, a->lim.max_dns_pending, s + 8);
-        a->dns.seed = a->seed | 1; /* the pending-query table is keyed by what an uploader controls */
+        a->dns.key = a->key; /* the pending-query table is keyed by what an uploader controls */
         if (r >= 0)
                 r = dns_init(&a->dns_other.s, a->lim.max_dns_pending / 4, s + 12);
-        a->dns_other.s.seed = a->seed | 1;
+        a->dns_other.s.key = a->key;
         a->dns_other.s.apart = true;
         if (r >= 0)
                 r = frag_init(&a->frag, a->lim.max_frag_pending, &a->key);

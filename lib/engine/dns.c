@@ -23,7 +23,7 @@ int dns_init(dns_state_t *d, uint32_t cap, uint64_t seed) {
         while (c < cap * 2u && c < (1u << 24))
                 c *= 2;
         *d = (dns_state_t) { .cap = 256 < c ? 256 : c, .cap_max = c, .limit = cap ? cap : 1,
-                             .seed = seed * 0x9e3779b97f4a7c15ULL | 1 };
+                             };
         d->p = calloc(d->cap, sizeof(dns_pending_t));
         samples_init(&d->rt, 200000, seed);
         return d->p ? 0 : -ENOMEM;
@@ -136,12 +136,12 @@ static void dns_read_question(const uint8_t *msg, uint32_t caplen, dns_question_
         ret->whole = true;
 }
 
+/* SipHash-1-3 of the flow and the id under the analysis's key: query ids and ports are the uploader's. */
 static uint64_t dns_hash(const dns_state_t *d, const flow_key_t *k, uint16_t id) {
-        uint64_t h = d->seed ^ id;
-        const uint8_t *b = (const uint8_t *) k;
-        for (size_t i = 0; i < sizeof *k; i++)
-                h = (h ^ b[i]) * 0x100000001b3ULL;
-        return h;
+        uint8_t b[FLOW_KEY_PACKED + 2];
+        flow_key_pack(k, b);
+        memcpy(b + FLOW_KEY_PACKED, &id, 2);
+        return siphash13(&d->key, b, sizeof b);
 }
 
 static dns_pending_t *dns_find(dns_state_t *d, const flow_key_t *k, uint16_t id, bool create) {

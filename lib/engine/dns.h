@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "samples.h"
+#include "util/siphash.h"
 
 typedef struct dns_pending {
         flow_key_t key;          /* client a -> server b */
@@ -24,7 +25,7 @@ typedef struct dns_pending {
 
 typedef struct dns_state {
         dns_pending_t *p;
-        uint64_t seed;
+        siphash_key_t key;       /* of the pending table's hash (the analysis's) */
         int64_t last_expire;
         bool expired_once;
         uint32_t cap, cap_max, n, limit;

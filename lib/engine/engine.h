@@ -56,7 +56,7 @@ typedef struct flow {
 typedef struct flow_table {
         flow_t *slots;
         uint32_t cap, used, tombstones;
-        uint64_t seed;
+        siphash_key_t key;
         uint64_t next_id;
         flow_t *last;            /* the flow of the previous lookup */
 } flow_table_t;
@@ -304,7 +304,10 @@ struct analysis {
 };
 
 /* flow.c */
-int flow_table_init(flow_table_t *t, uint64_t seed);
+int flow_table_init(flow_table_t *t, const siphash_key_t *key);
+/* The bytes of a key that identify it (no padding), for the keyed hashes of the tables. */
+#define FLOW_KEY_PACKED 38
+void flow_key_pack(const flow_key_t *k, uint8_t ret[FLOW_KEY_PACKED]);
 void flow_table_done(flow_table_t *t);
 void flow_key_make(flow_key_t *k, const packet_t *p, bool *ret_swapped);
 /* Finds or creates; NULL when the table is full (max_flows). *ret_new tells whether it was created. */

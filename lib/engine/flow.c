@@ -1,4 +1,4 @@
-/* The flow table: open addressing keyed by a normalised 5-tuple, seeded at random, bounded by max_flows;
+/* The flow table: open addressing keyed by a normalised 5-tuple, hashed under a random key, bounded by max_flows;
  * idle and closed flows are retired (summarised, freed) when room is needed, so memory follows the number
  * of concurrent flows, not the number of packets. */
 #include <errno.h>
@@ -12,23 +12,24 @@
 #define FLOW_IDLE_RETIRE (300 * NS_PER_S)
 #define FLOW_CLOSED_RETIRE (30 * NS_PER_S)
 
-static uint64_t flow_hash(const flow_table_t *t, const flow_key_t *k) {
-        uint64_t w[5];
-        memcpy(&w[0], k->a.b, 8);
-        memcpy(&w[1], k->a.b + 8, 8);
-        memcpy(&w[2], k->b.b, 8);
-        memcpy(&w[3], k->b.b + 8, 8);
-        w[4] = (uint64_t) k->pa << 32 | (uint64_t) k->pb << 16 | (uint64_t) k->proto << 8 | k->a.family;
-        uint64_t h = t->seed;
-        for (int i = 0; i < 5; i++) {
-                h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
-                h = h << 31 | h >> 33;
-        }
-        return hash_mix64(h);
+void flow_key_pack(const flow_key_t *k, uint8_t ret[FLOW_KEY_PACKED]) {
+        memcpy(ret, k->a.b, 16);
+        memcpy(ret + 16, k->b.b, 16);
+        memcpy(ret + 32, &k->pa, 2);
+        memcpy(ret + 34, &k->pb, 2);
+        ret[36] = k->proto;
+        ret[37] = k->a.family;
 }
 
-int flow_table_init(flow_table_t *t, uint64_t seed) {
-        *t = (flow_table_t) { .seed = seed, .cap = 1024 };
+/* SipHash-1-3 under the analysis's key: no capture can make its flows collide (util/siphash.h). */
+static uint64_t flow_hash(const flow_table_t *t, const flow_key_t *k) {
+        uint8_t b[FLOW_KEY_PACKED];
+        flow_key_pack(k, b);
+        return siphash13(&t->key, b, sizeof b);
+}
+
+int flow_table_init(flow_table_t *t, const siphash_key_t *key) {
+        *t = (flow_table_t) { .key = *key, .cap = 1024 };
         t->slots = calloc(t->cap, sizeof(flow_t));
         return t->slots ? 0 : -ENOMEM;
 }

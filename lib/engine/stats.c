@@ -11,18 +11,21 @@
 
 /* ---- bounded address tables ---- */
 
-static uint64_t addr_hash(const addr_t *x, uint64_t h) {
-        uint64_t w[2];
-        memcpy(w, x->b, 16);
-        h ^= w[0] + x->family;
-        h *= 0x9e3779b97f4a7c15ULL;
-        h ^= (h >> 29) ^ w[1];
-        h *= 0xbf58476d1ce4e5b9ULL;
-        return h ^ (h >> 32);
+/* SipHash-1-3 under the analysis's key (util/siphash.h): hosts and pairs are the uploader's to choose. */
+static uint64_t addr_hash(const analysis_t *a, const addr_t *x) {
+        uint8_t b[17];
+        memcpy(b, x->b, 16);
+        b[16] = x->family;
+        return siphash13(&a->key, b, sizeof b);
 }
 
 static uint64_t kv_pair_hash(const analysis_t *a, const addr_t *lo, const addr_t *hi) {
-        return addr_hash(hi, addr_hash(lo, a->seed));
+        uint8_t b[34];
+        memcpy(b, lo->b, 16);
+        b[16] = lo->family;
+        memcpy(b + 17, hi->b, 16);
+        b[33] = hi->family;
+        return siphash13(&a->key, b, sizeof b);
 }
 
 int kv_init(kv_table_t *t, size_t elem, uint32_t max) {
@@ -47,7 +50,7 @@ static void kv_grow(analysis_t *a, kv_table_t *t, bool pair) {
                 bool used = pair ? ((conv_entry_t *) src)->used : ((host_entry_t *) src)->used;
                 if (!used)
                         continue;
-                uint64_t h = pair ? kv_pair_hash(a, x, &((conv_entry_t *) src)->b) : addr_hash(x, a->seed);
+                uint64_t h = pair ? kv_pair_hash(a, x, &((conv_entry_t *) src)->b) : addr_hash(a, x);
                 uint32_t j = (uint32_t) h & (nc - 1);
                 for (;;) {
                         uint8_t *dst = ne + (size_t) j * t->elem;
@@ -75,7 +78,7 @@ void kv_done(kv_table_t *t) {
 static host_entry_t *host_get(analysis_t *a, const addr_t *x) {
         kv_table_t *t = &a->hosts;
         host_entry_t *e = t->e;
-        uint32_t mask = t->cap - 1, i = (uint32_t) addr_hash(x, a->seed) & mask;
+        uint32_t mask = t->cap - 1, i = (uint32_t) addr_hash(a, x) & mask;
         for (uint32_t n = 0; n < t->cap; n++, i = (i + 1) & mask) {
                 if (!e[i].used) {
                         if (t->n >= t->max)
