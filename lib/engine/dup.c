@@ -1,6 +1,7 @@
-/* Capture duplicates: a direct-mapped table of the last packets' identities. A packet that collides with
- * another evicts it, so a copy can be missed (and is then read as a retransmission, as before) but a
- * packet is never taken for a copy of one it does not match byte for byte. */
+/* Capture duplicates: a table of the last packets' identities, 4-way set-associative (the oldest of a set
+ * makes room). Direct-mapped, two live packets of one slot evicted each other often enough to miss a copy
+ * in 9 % of runs of capture-duplicates.pcap (its key is random); a missed copy is read as a retransmission,
+ * as before, and a packet is never taken for a copy of one it does not match byte for byte. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,15 +61,19 @@ bool dup_key_make(const dup_state_t *d, const packet_t *p, dup_key_t *ret) {
         return true;
 }
 
-static dup_slot_t *dup_slot(const dup_state_t *d, uint64_t hash) {
-        return &d->slots[hash & (DUP_SLOTS - 1)];
+/* The set of a hash: DUP_WAYS slots in a row. */
+static dup_slot_t *dup_set(const dup_state_t *d, uint64_t hash) {
+        return &d->slots[(hash & (DUP_SLOTS / DUP_WAYS - 1)) * DUP_WAYS];
 }
 
 const dup_slot_t *dup_find(const dup_state_t *d, const dup_key_t *k, int64_t ts) {
-        const dup_slot_t *s = dup_slot(d, k->hash);
-        if (s->hash != k->hash || s->ts == 0 || ts < s->ts || ts - s->ts > DUP_WINDOW_STRONG)
-                return NULL;
-        return s;
+        const dup_slot_t *set = dup_set(d, k->hash);
+        for (unsigned w = 0; w < DUP_WAYS; w++) {
+                const dup_slot_t *s = &set[w];
+                if (s->hash == k->hash && s->ts != 0 && ts >= s->ts && ts - s->ts <= DUP_WINDOW_STRONG)
+                        return s;
+        }
+        return NULL;
 }
 
 bool dup_is_copy(const dup_slot_t *orig, bool strong, int64_t ts, uint64_t flow_id, uint64_t rev_packets) {
@@ -79,7 +84,17 @@ bool dup_is_copy(const dup_slot_t *orig, bool strong, int64_t ts, uint64_t flow_
 }
 
 void dup_remember(dup_state_t *d, const dup_key_t *k, int64_t ts, uint64_t flow_id, uint64_t rev_packets) {
-        *dup_slot(d, k->hash) = (dup_slot_t) {
+        dup_slot_t *set = dup_set(d, k->hash), *victim = &set[0];
+        /* the same identity again replaces itself; else an empty slot, else the oldest */
+        for (unsigned w = 0; w < DUP_WAYS; w++) {
+                if (set[w].hash == k->hash && set[w].ts != 0) {
+                        victim = &set[w];
+                        break;
+                }
+                if (set[w].ts < victim->ts)
+                        victim = &set[w];
+        }
+        *victim = (dup_slot_t) {
                 .hash = k->hash, .ts = ts ? ts : 1, .flow_id = (uint32_t) flow_id, .rev_packets = (uint32_t) rev_packets,
         };
 }

@@ -7,7 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DUP_SLOTS 2048                   /* recent packets remembered, direct-mapped by hash (48 KiB) */
+#define DUP_SLOTS 2048                   /* recent packets remembered, by hash (48 KiB) */
+#define DUP_WAYS 4                       /* slots per set: one cache line of 64 bytes holds 2.7 of them */
 #define DUP_WINDOW_STRONG (50 * 1000000LL) /* ns: copy of a datagram with an identification */
 #define DUP_WINDOW_WEAK (5 * 1000000LL)    /* ns: copy of a datagram without one */
 #define DUP_PAIRS 1024                   /* last packet time per ordered host pair (packets outside flows) */
