@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bodyfile.h"
 #include "config.h"
 #include "dispatcher.h"
 #include "http.h"
@@ -17,9 +16,6 @@
 #include "multipart.h"
 #include "util/id.h"
 #include "writer.h"
-
-/* h2o keeps bodies of 32 MiB and more in a file (h2o_socket_buffer_mmap_settings.threshold) */
-#define BODY_FILE_MIN (UINT64_C(1) << 20)
 
 typedef struct upload {
         writer_job_t job;
@@ -126,12 +122,6 @@ static void send_accepted(h2o_req_t *req, const upload_t *u, uint64_t size, unsi
         json_free(&j);
 }
 
-/* A large body is in h2o's file (bodyfile.h): the writer copies it file to file. Smaller ones are in memory. */
-static void upload_find_body_file(writer_job_t *job) {
-        if (job->size >= BODY_FILE_MIN)
-                (void) bodyfile_find(job->data, job->size, ".h2o-body.", &job->src_fd, &job->src_off);
-}
-
 /* Writer thread, before writing: a multipart body is parsed here, not on the event loop (a 100 MiB body
  * takes ~20 ms to scan); then the capture, raw or the form's file part, is checked, here and only here. */
 static int upload_prepare(writer_job_t *job) {
@@ -139,13 +129,8 @@ static int upload_prepare(writer_job_t *job) {
         multipart_file_t f;
         int r;
 
-        if (!u->boundary) {
-                r = upload_check(u->web->cfg, job->data, job->size);
-                if (r < 0)
-                        return r;
-                upload_find_body_file(job);
-                return 0;
-        }
+        if (!u->boundary)
+                return upload_check(u->web->cfg, job->data, job->size);
         r = multipart_find_file(job->data, job->size, u->boundary, u->boundary_len, "file", &f);
         if (r < 0)
                 return r; /* -ENOENT no file field, -EBADMSG malformed */
@@ -154,7 +139,6 @@ static int upload_prepare(writer_job_t *job) {
                 return r;
         job->data = f.data;
         job->size = f.size;
-        upload_find_body_file(job);
         upload_sanitize_filename(f.filename ? f.filename : "", f.filename ? f.filename_len : 0, u->filename,
                                  sizeof(u->filename));
         snprintf(u->row.filename, sizeof(u->row.filename), "%s", u->filename);
@@ -316,7 +300,6 @@ int upload_handle(web_t *w, h2o_req_t *req, int accepted_status) {
         u->web = w;
         u->accepted_status = accepted_status;
         u->job.fd = fd;
-        u->job.src_fd = -1;
         u->job.dir_fd = w->state.uploads_fd;
         u->job.data = data;
         u->job.size = size;

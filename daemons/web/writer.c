@@ -7,10 +7,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "util/macro.h"
-
 #define WRITER_CHUNK (1u << 20)
-#define WRITER_COPY_CHUNK (8u << 20)
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER, ack_cond = PTHREAD_COND_INITIALIZER;
@@ -21,48 +18,12 @@ static h2o_multithread_queue_t *mqueue;
 static h2o_multithread_receiver_t receiver;
 static store_t *store;
 
-/* The body's own file to the upload's, in the kernel: page cache to page cache, no page of the mapping
- * touched. Returns how far it got (a short copy, EXDEV or ENOSYS leaves the rest to pwrite), or -errno. */
-static ssize_t copy_from_file(writer_job_t *job) {
-        size_t off = 0;
-
-        while (off < job->size) {
-                bool cancelled;
-                pthread_mutex_lock(&lock);
-                cancelled = job->cancelled;
-                pthread_mutex_unlock(&lock);
-                if (cancelled)
-                        return -ECANCELED;
-                loff_t in = (loff_t) (job->src_off + off), out = (loff_t) off;
-                size_t n = job->size - off < WRITER_COPY_CHUNK ? job->size - off : WRITER_COPY_CHUNK;
-                ssize_t w = copy_file_range(job->src_fd, &in, job->fd, &out, n, 0);
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)
-                                break; /* not between these files: pwrite does the rest */
-                        return -errno;
-                }
-                if (w == 0)
-                        break;
-                (void) sync_file_range(job->fd, (off_t) off, w, SYNC_FILE_RANGE_WRITE);
-                off += (size_t) w;
-        }
-        return (ssize_t) off;
-}
-
 static int write_all(writer_job_t *job) {
         size_t off = 0;
 
         /* Reserve the space first: a full disk shows up at once, before any byte is copied. */
         if (fallocate(job->fd, 0, 0, (off_t) job->size) < 0 && errno != EOPNOTSUPP && errno != ENOSYS)
                 return errno;
-        if (job->src_fd >= 0) {
-                ssize_t c = copy_from_file(job);
-                if (c < 0)
-                        return (int) -c;
-                off = (size_t) c;
-        }
         while (off < job->size) {
                 bool cancelled;
                 pthread_mutex_lock(&lock);
@@ -121,7 +82,6 @@ static void *writer_main(void *arg) {
                         pthread_cond_broadcast(&ack_cond);
                         pthread_mutex_unlock(&lock);
                 }
-                job->src_fd = safe_close(job->src_fd);
                 /* From here on data is not touched: fsync needs only the fd. */
                 if (e == 0 && fdatasync(job->fd) < 0)
                         e = errno;

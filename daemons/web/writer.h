@@ -19,9 +19,6 @@ struct writer_job {
         int dir_fd;                        /* fsync'd after the file, so the name is durable too */
         const uint8_t *data;               /* borrowed: valid until the job is done or cancelled */
         size_t size;
-        int src_fd;                        /* -1, or a file holding data at src_off (prepare may set them: the
-                                            * kernel then copies file to file); the writer closes it */
-        uint64_t src_off;
         bool writing;                      /* the thread is reading data (guarded by the writer lock) */
         bool cancelled;
         int error;                         /* 0 or a positive errno */
