@@ -38,6 +38,20 @@ try:
     c.check(srv.stop() == 0, "SIGTERM with queued tasks -> exit 0")
     c.check(all(os.path.exists(os.path.join(state, "uploads", i)) for i in ids), "captures kept for queued tasks")
 
+    # bodies over h2o's 32 MiB live in its mmap'd file: the stored capture is the sent bytes exactly, raw or
+    # as a form's file part
+    srv_big = h.Server(activate=False, args=["--analyzer-exec", analyzer],
+                       env={"PCAPD_WORKERS": "0", "PCAPD_QUEUE_MAX": "3", "PCAPD_MAX_UPLOAD_MB": "100"})
+    srv_big.start()
+    big = open(caps[0], "rb").read()
+    big = big + bytes(range(256)) * ((40 << 20) // 256)
+    for raw in (True, False):
+        st, _, js = srv_big.upload_bytes(big, raw=raw, filename="big.pcap")
+        ok = st == 202 and open(os.path.join(srv_big.state, "uploads", js["task_id"]), "rb").read() == big
+        c.check(ok, "a 40 MiB %s upload is stored byte for byte" % ("raw" if raw else "multipart"))
+    srv_big.stop()
+    srv_big.cleanup()
+
     # restart with workers: every queued task runs
     srv2 = h.Server(state_dir=state, activate=False, args=["--workers", "2", "--analyzer-exec", analyzer])
     srv2.start()
