@@ -14,22 +14,9 @@ h = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(h)
 
 analyzer = h.env_path("PCAPD_ANALYZER_EXEC")
-corpus = os.environ.get("PCAPD_CORPUS", "")
-doc = os.path.join(os.path.dirname(corpus.rstrip("/")), "seed", "plan-performance-web.md")
-if not corpus or not os.path.exists(doc):
-    h.skip("the design document %s is not available (../shared absent)" % doc)
+script = h.design_doc_script("benchmark_cli_vs_web.py")
 capture = h.corpus("gen", "dns.pcap")
 c = h.Checks()
-
-
-def extract(script):
-    """The fenced python block that follows '**Script:** `scripts/<script>`' in the document."""
-    text = open(doc, encoding="utf-8").read()
-    m = re.search(r"\*\*Script:\*\* `scripts/%s`\s*```python\n(.*?)```" % re.escape(script), text, re.S)
-    if not m:
-        print("FAIL the document no longer holds scripts/%s in a python block" % script)
-        sys.exit(1)
-    return m.group(1)
 
 
 import requests  # noqa: E402  (python3-requests: the document's scripts use it)
@@ -37,7 +24,7 @@ import requests  # noqa: E402  (python3-requests: the document's scripts use it)
 tmp = tempfile.mkdtemp(prefix="pcapd-compat-")
 path = os.path.join(tmp, "benchmark_cli_vs_web.py")
 with open(path, "w") as f:
-    f.write(extract("benchmark_cli_vs_web.py"))
+    f.write(script)
 bspec = importlib.util.spec_from_file_location("benchmark_cli_vs_web", path)
 bench = importlib.util.module_from_spec(bspec)
 bspec.loader.exec_module(bench)

@@ -325,6 +325,24 @@ def corpus(*parts):
     return p
 
 
+def design_doc_script(script):
+    """The design document pcapd replaces (../shared/seed/plan-performance-web.md, next to the corpus) holds
+    its clients as fenced python blocks after '**Script:** `scripts/<script>`': that block's text, read now
+    (the scripts are never copied into this repository). Skips when ../shared is absent; fails when the
+    document no longer holds the script."""
+    import re
+    corpus = os.environ.get("PCAPD_CORPUS", "")
+    doc = os.path.join(os.path.dirname(corpus.rstrip("/")), "seed", "plan-performance-web.md")
+    if not corpus or not os.path.exists(doc):
+        skip("the design document %s is not available (../shared absent)" % doc)
+    text = open(doc, encoding="utf-8").read()
+    m = re.search(r"\*\*Script:\*\* `scripts/%s`\s*```python\n(.*?)```" % re.escape(script), text, re.S)
+    if not m:
+        print("FAIL the document no longer holds scripts/%s in a python block" % script)
+        sys.exit(1)
+    return m.group(1)
+
+
 class Checks:
     def __init__(self):
         self.failures = 0

@@ -16,10 +16,7 @@ h = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(h)
 
 analyzer = h.env_path("PCAPD_ANALYZER_EXEC")
-corpus = os.environ.get("PCAPD_CORPUS", "")
-doc = os.path.join(os.path.dirname(corpus.rstrip("/")), "seed", "plan-performance-web.md")
-if not corpus or not os.path.exists(doc):
-    h.skip("the design document %s is not available (../shared absent)" % doc)
+locustfile = h.design_doc_script("locustfile.py")
 capture = h.corpus("gen", "dns.pcap")
 locust = shutil.which("locust")
 if not locust:
@@ -29,14 +26,9 @@ run_time = os.environ.get("PCAPD_LOCUST_RUN_TIME", "20s")
 spawn_rate = os.environ.get("PCAPD_LOCUST_SPAWN_RATE", "5")
 c = h.Checks()
 
-text = open(doc, encoding="utf-8").read()
-m = re.search(r"\*\*Script:\*\* `scripts/locustfile\.py`\s*```python\n(.*?)```", text, re.S)
-if not m:
-    print("FAIL the document no longer holds scripts/locustfile.py in a python block")
-    sys.exit(1)
 work = tempfile.mkdtemp(prefix="pcapd-locust-")
 with open(os.path.join(work, "locustfile.py"), "w") as f:
-    f.write(m.group(1))
+    f.write(locustfile)
 os.makedirs(os.path.join(work, "tests", "data"))
 shutil.copy(capture, os.path.join(work, "tests", "data", "sample.pcap"))  # the file the script opens
 
