@@ -130,6 +130,17 @@ static const char *test_capture_make(unsigned n_packets) {
         return path;
 }
 
+/* The parts that need the analyzer's test hooks (PCAPD_ANALYZER_TEST_*, compiled in with -Dtest_hooks=true)
+ * are meson tests of their own: in a build without the hooks they exit with EXIT_TEST_SKIP, saying why,
+ * and meson counts them as skipped. */
+static void test_hooks_require(const char *part) {
+        if (PCAPD_TEST_HOOKS)
+                return;
+        printf("SKIP: %s: this build has no analyzer test hooks (meson setup -Dtest_hooks=true; tests/run-all.sh "
+               "sets it)\n", part);
+        exit(EXIT_TEST_SKIP);
+}
+
 static ipc_job_t test_job_params(void) {
         return (ipc_job_t) {
                 .version = IPC_PROTOCOL_VERSION,
