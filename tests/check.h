@@ -74,6 +74,9 @@ _unused_ static const char *tu_current = "";
                 fprintf(stderr, "%s %s\n", tu_failures == _before ? "ok  " : "FAIL", #fn);                         \
         } while (0)
 
+/* meson's exit status for a test that did not run; print why first */
+#define EXIT_TEST_SKIP 77
+
 static inline int tu_exit(void) {
         if (tu_failures)
                 fprintf(stderr, "%d check(s) failed\n", tu_failures);

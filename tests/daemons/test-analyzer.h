@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../check.h"
+#include "../pcapwrite/pcapwrite.h"
 
 #include "ipc/analyzer-client.h"
 #include "ipc/ipc.h"
@@ -101,54 +102,43 @@ static void write_file(const char *path, const void *data, size_t len) {
 }
 
 /* A small capture of our own, so the tests never depend on the corpus: classic pcap, Ethernet, n UDP
- * packets 10.0.0.1:5353 -> 10.0.0.2:53 one millisecond apart. Returns the path. */
+ * packets 10.0.0.1:5353 -> 10.0.0.2:53 one millisecond apart, IP ids 0, 1, 2, ... Returns the path. */
 static const char *test_capture_make(unsigned n_packets) {
         static char path[128];
-        uint8_t *buf, *p;
-        size_t frame = 14 + 20 + 8 + 32, len = 24 + n_packets * (16 + frame);
+        uint8_t payload[32];
+        tu_buf_t file = {}, pkt = {};
 
+        memset(payload, 'q', sizeof(payload));
         test_tmpdir_make();
         snprintf(path, sizeof(path), "%s/own-%u.pcap", test_tmpdir, n_packets);
-        p = buf = calloc(1, len);
-        if (!buf)
-                exit(EXIT_FAILURE);
-#define PUT32(v) do { uint32_t _v = (v); memcpy(p, &_v, 4); p += 4; } while (0)
-#define PUT16(v) do { uint16_t _v = (v); memcpy(p, &_v, 2); p += 2; } while (0)
-        PUT32(0xa1b2c3d4);
-        PUT16(2);
-        PUT16(4);
-        PUT32(0);
-        PUT32(0);
-        PUT32(65535);
-        PUT32(1); /* DLT_EN10MB */
+        tu_pcap_header(&file, false, false, 1 /* DLT_EN10MB */, 65535);
         for (unsigned i = 0; i < n_packets; i++) {
-                static const uint8_t eth[14] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00 };
-                uint8_t ip[20] = { 0x45, 0, 0, 60, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 };
-                uint8_t udp[8] = { 0x14, 0xe9, 0, 53, 0, 40, 0, 0 };
-                uint32_t sum = 0;
-                ip[4] = (uint8_t) (i >> 8);
-                ip[5] = (uint8_t) i;
-                for (int k = 0; k < 20; k += 2)
-                        sum += (uint32_t) (ip[k] << 8 | ip[k + 1]);
-                while (sum >> 16)
-                        sum = (sum & 0xffff) + (sum >> 16);
-                ip[10] = (uint8_t) (~sum >> 8);
-                ip[11] = (uint8_t) ~sum;
-                PUT32(1700000000 + i / 1000);
-                PUT32((i % 1000) * 1000);
-                PUT32((uint32_t) frame);
-                PUT32((uint32_t) frame);
-                memcpy(p, eth, 14);
-                memcpy(p + 14, ip, 20);
-                memcpy(p + 34, udp, 8);
-                memset(p + 42, 'q', 32);
-                p += frame;
+                tu_reset(&pkt);
+                tu_eth(&pkt, 0x0800);
+                size_t ip = tu_ipv4(&pkt, "10.0.0.1", "10.0.0.2", 17, NULL, 0);
+                size_t udp = tu_udp(&pkt, 5353, 53);
+                tu_put(&pkt, payload, sizeof(payload));
+                tu_udp_end(&pkt, udp);
+                tu_set_be16(&pkt, ip + 4, (uint16_t) i);
+                tu_ipv4_end(&pkt, ip);
+                tu_pcap_record(&file, false, false, INT64_C(1700000000000000000) + (int64_t) i * 1000000, pkt.b,
+                               (uint32_t) pkt.n, (uint32_t) pkt.n);
         }
-#undef PUT32
-#undef PUT16
-        write_file(path, buf, len);
-        free(buf);
+        write_file(path, file.b, file.n);
+        tu_free(&pkt);
+        tu_free(&file);
         return path;
+}
+
+/* The parts that need the analyzer's test hooks (PCAPD_ANALYZER_TEST_*, compiled in with -Dtest_hooks=true)
+ * are meson tests of their own: in a build without the hooks they exit with EXIT_TEST_SKIP, saying why,
+ * and meson counts them as skipped. */
+static void test_hooks_require(const char *part) {
+        if (PCAPD_TEST_HOOKS)
+                return;
+        printf("SKIP: %s: this build has no analyzer test hooks (meson setup -Dtest_hooks=true; tests/run-all.sh "
+               "sets it)\n", part);
+        exit(EXIT_TEST_SKIP);
 }
 
 static ipc_job_t test_job_params(void) {

@@ -17,7 +17,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pcapwrite'))
 import harness  # noqa: E402
+import pcapwrite as pw  # noqa: E402
 from harness import MISSING, SANITIZE_ONLY  # noqa: E402
 
 TIMEOUT = 30
@@ -291,28 +293,20 @@ def do_regress(analyzer, d):
 
 
 # --- hostile volume: inputs that are cheap to send and must stay cheap to analyse ------------------------
-def _pcap_writer(path):
-    f = open(path, 'wb')
-    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1))
-    return f
-
-
-def _rec(f, i, frame, step_us=13):
-    ts = i * step_us
-    f.write(struct.pack('<IIII', 1700000000 + ts // 1000000, ts % 1000000, len(frame), len(frame)) + frame)
+def _rec(w, i, frame, step_us=13):
+    """Record i of a flood, step_us after the one before it."""
+    w.write_ns((1_700_000_000_000_000 + i * step_us) * 1000, frame)
 
 
 def flood_inputs(td, scale=1.0):
     """(name, path, packets, why[, {members: {member: value}, max_rss_mb: N}]) of generated floods (frames patched
     in place: checksums do not matter here, except in the exchange flood, which keeps them right).
     scale < 1 shrinks them (the sanitizer run judges memory safety there, not time)."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pcapwrite'))
-    import pcapwrite as pw
     out = []
     # 1. 100,000 different DNS queries in 1.3 s, none answered: more than max_dns_pending (65,536) at once
     q = pw.ether(pw.ipv4('10.1.0.1', '10.1.0.2', pw.udp(1000, 53, pw.dns_query(1, 'flood.example'))))
     p = os.path.join(td, 'dns-flood.pcap')
-    with _pcap_writer(p) as f:
+    with pw.PcapWriter(p) as f:
         nq = max(70000, int(100000 * scale))  # always beyond max_dns_pending (65,536)
         for i in range(nq):
             fr = bytearray(q)
@@ -323,7 +317,7 @@ def flood_inputs(td, scale=1.0):
     # 2. 300,000 SYNs to different 5-tuples in 4 s (a scan / SYN flood): more than max_flows (200,000)
     syn = pw.ether(pw.ipv4('10.1.0.1', '10.2.0.1', pw.tcp(1000, 80, 1, 0, pw.SYN)))
     p = os.path.join(td, 'syn-flood.pcap')
-    with _pcap_writer(p) as f:
+    with pw.PcapWriter(p) as f:
         ns = int(300000 * scale)
         for i in range(ns):
             fr = bytearray(syn)
@@ -334,7 +328,7 @@ def flood_inputs(td, scale=1.0):
     # 3. one connection, 100,000 segments, every other one missing: 100,000 holes that are never filled
     fl = pw.TcpFlow('10.1.0.1', 40000, '10.1.0.2', 80)
     p = os.path.join(td, 'hole-flood.pcap')
-    with _pcap_writer(p) as f:
+    with pw.PcapWriter(p) as f:
         for i, fr in enumerate((fl.syn(), fl.synack(), fl.ack())):
             _rec(f, i, pw.ether(fr))
         seg, base = pw.ether(fl.data(False, 100)), fl.sisn + 1
@@ -370,7 +364,7 @@ def _exchange_flood(pw, path, npairs, nconn):
     resp = b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'
     conns = []
     n = 0
-    f = _pcap_writer(path)
+    f = pw.PcapWriter(path)
     for k in range(nconn):
         fl = pw.TcpFlow('10.3.0.1', 41000 + k, '10.3.0.2', 80, cisn=1000 + 7919 * k, sisn=90000 + 104729 * k)
         for fr in (fl.syn(), fl.synack(), fl.ack()):
@@ -381,7 +375,6 @@ def _exchange_flood(pw, path, npairs, nconn):
         r = bytearray(pw.ether(pw.ipv4('10.3.0.2', '10.3.0.1', pw.tcp(80, 41000 + k, 0, 0, pw.ACK | pw.PSH, 509, resp))))
         conns.append([fl.cnext, fl.snext, q, r, (~struct.unpack_from('!H', q, 50)[0]) & 0xffff,
                       (~struct.unpack_from('!H', r, 50)[0]) & 0xffff, fl])
-    buf = bytearray()
     for i in range(npairs):
         c = conns[i % nconn]
         cseq, sseq, q, r, qsum, rsum = c[0], c[1], c[2], c[3], c[4], c[5]
@@ -389,15 +382,10 @@ def _exchange_flood(pw, path, npairs, nconn):
             struct.pack_into('!II', frame, 38, seq, ack)
             cs = _fold(base + (seq >> 16) + (seq & 0xffff) + (ack >> 16) + (ack & 0xffff))
             struct.pack_into('!H', frame, 50, (~cs) & 0xffff)
-            ts = n * 10
-            buf += struct.pack('<IIII', 1700000000 + ts // 1000000, ts % 1000000, len(frame), len(frame)) + frame
+            _rec(f, n, bytes(frame), step_us=10)
             n += 1
         c[0] = (cseq + len(req)) & 0xffffffff
         c[1] = (sseq + len(resp)) & 0xffffffff
-        if len(buf) > 1 << 20:
-            f.write(buf)
-            buf = bytearray()
-    f.write(buf)
     for c in conns:
         fl = c[6]
         fl.cnext, fl.snext = c[0], c[1]

@@ -13,20 +13,11 @@ static tu_buf_t f;
 
 static void hdr(uint32_t magic, uint16_t minor, uint32_t snaplen, uint32_t linktype) {
         tu_reset(&f);
-        tu_le32(&f, magic);
-        tu_le16(&f, 2);
-        tu_le16(&f, minor);
-        tu_le32(&f, 0);
-        tu_le32(&f, 0);
-        tu_le32(&f, snaplen);
-        tu_le32(&f, linktype);
+        tu_pcap_file_header(&f, false, magic, 2, minor, snaplen, linktype);
 }
 
 static void rec(int32_t sec, int32_t frac, uint32_t caplen, uint32_t len, size_t have) {
-        tu_le32(&f, (uint32_t) sec);
-        tu_le32(&f, (uint32_t) frac);
-        tu_le32(&f, caplen);
-        tu_le32(&f, len);
+        tu_pcap_record_header(&f, false, (uint32_t) sec, (uint32_t) frac, caplen, len);
         tu_pattern(&f, have);
 }
 

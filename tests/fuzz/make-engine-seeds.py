@@ -102,16 +102,15 @@ def seeds(out):
         write(P('short-frames-%s.pcap' % name), [b'\x00' * n for n in range(0, 24)], linktype=lt)
     # pcap header: snaplen 0 and an unknown link type
     with open(P('pcap-snaplen0-linktype-unknown.pcap'), 'wb') as fo:
-        fo.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 0, 4242))
-        fo.write(struct.pack('<IIII', 1700000000, 0, 4, 4) + b'abcd')
+        fo.write(pw.pcap_header(linktype=4242, snaplen=0))
+        fo.write(pw.pcap_record_header(1700000000, 0, 4, 4) + b'abcd')
     # pcapng: a block of total length 12 (empty), an interface id that does not exist, an unknown block type
     with open(P('pcapng-odd-blocks.pcapng'), 'wb') as fo:
         w = pw.PcapngWriter(fo)
         w.add_interface(pw.DLT_EN10MB)
         w.write(1700000000.0, eth(ip))
-        fo.write(struct.pack('<II', 0x0BAD0BAD, 12) + struct.pack('<I', 12))
-        body = struct.pack('<IIIII', 7, 0, 0, 4, 4) + b'abcd'  # interface 7 of 1
-        fo.write(struct.pack('<II', 6, 12 + len(body)) + body + struct.pack('<I', 12 + len(body)))
+        fo.write(pw.pcapng_block(0x0BAD0BAD, b''))
+        fo.write(pw.pcapng_block(6, struct.pack('<IIIII', 7, 0, 0, 4, 4) + b'abcd'))  # interface 7 of 1
         w.write(1700000000.5, eth(ip))
         w.close()
     # time going backwards and a timestamp before 1970 as unsigned wraps

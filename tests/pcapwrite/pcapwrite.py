@@ -256,6 +256,34 @@ def dns_tcp(msg):
 
 
 # ------------------------------------------------------------------------------------------------ writers
+# The file formats' headers, for the writers below and for tests that build odd or hostile files (a version
+# or magic no reader takes, a caplen that lies, a block length that lies) or stream millions of records.
+PCAP_MAGIC_US, PCAP_MAGIC_NS = 0xa1b2c3d4, 0xa1b23c4d
+
+
+def pcap_header(linktype=DLT_EN10MB, snaplen=262144, nano=False, big_endian=False, magic=None, version=(2, 4)):
+    """A classic pcap global header (24 bytes). magic: any value, written in the file's byte order (a swapped
+    one makes a file whose magic and fields disagree)."""
+    if magic is None:
+        magic = PCAP_MAGIC_NS if nano else PCAP_MAGIC_US
+    return struct.pack(('>' if big_endian else '<') + 'IHHiIII', magic, version[0], version[1], 0, 0, snaplen,
+                       linktype)
+
+
+def pcap_record_header(sec, frac, caplen, orig_len, big_endian=False):
+    """A classic pcap record header (16 bytes); frac is in microseconds or nanoseconds, as the magic says."""
+    return struct.pack(('>' if big_endian else '<') + 'IIII', sec, frac, caplen, orig_len)
+
+
+def pcapng_block(btype, body, big_endian=False, total=None, trailer=None):
+    """A pcapng block: body padded to 4 bytes; total and trailer override its two length fields."""
+    e = '>' if big_endian else '<'
+    body = body + b'\0' * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack(e + 'II', btype, n if total is None else total) + body + \
+        struct.pack(e + 'I', n if trailer is None else trailer)
+
+
 def _ts_ns(ts):
     return ts if isinstance(ts, int) and ts > 10**12 else int(round(ts * 1e9))
 
@@ -265,11 +293,10 @@ class PcapWriter:
 
     def __init__(self, f, linktype=DLT_EN10MB, nano=False, big_endian=False, snaplen=262144):
         self.f = open(f, 'wb') if isinstance(f, str) else f
-        self.e = '>' if big_endian else '<'
+        self.big_endian = big_endian
         self.nano = nano
         self.snaplen = snaplen
-        magic = 0xa1b23c4d if nano else 0xa1b2c3d4
-        self.f.write(struct.pack(self.e + 'IHHiIII', magic, 2, 4, 0, 0, snaplen, linktype))
+        self.f.write(pcap_header(linktype, snaplen, nano, big_endian))
         self.count = 0
 
     def write(self, ts, frame, orig_len=None):
@@ -279,7 +306,7 @@ class PcapWriter:
         cap = frame[:self.snaplen]
         sec, ns = divmod(ts_ns, 10**9)
         frac = ns if self.nano else ns // 1000
-        self.f.write(struct.pack(self.e + 'IIII', sec, frac, len(cap), orig_len or len(frame)) + cap)
+        self.f.write(pcap_record_header(sec, frac, len(cap), orig_len or len(frame), self.big_endian) + cap)
         self.count += 1
 
     def close(self):
@@ -297,6 +324,7 @@ class PcapngWriter:
 
     def __init__(self, f, big_endian=False):
         self.f = open(f, 'wb') if isinstance(f, str) else f
+        self.big_endian = big_endian
         self.e = '>' if big_endian else '<'
         self.ifaces = []
         opts = self._opt(4, b'pcapwrite') + self._opt(0, b'')  # shb_userappl, opt_endofopt
@@ -309,8 +337,7 @@ class PcapngWriter:
         return struct.pack(self.e + 'HH', code, len(val)) + val + b'\0' * pad
 
     def _block(self, btype, body):
-        ln = 12 + len(body)
-        self.f.write(struct.pack(self.e + 'II', btype, ln) + body + struct.pack(self.e + 'I', ln))
+        self.f.write(pcapng_block(btype, body, self.big_endian))
 
     def add_interface(self, linktype, nano=False, snaplen=262144, name=None):
         opts = b''

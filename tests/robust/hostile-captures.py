@@ -37,7 +37,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, '..', 'pcapwrite'))
 import hostile_gen as g  # noqa: E402
+import pcapwrite as pw  # noqa: E402
 
 SKIP = 77
 
@@ -289,24 +291,17 @@ def case_headers(o, c, wd):
                                                           workdir=wd))
 
 
-def ng_block(btype, body, total=None, trailer=None):
-    body = body + b'\0' * (-len(body) % 4)
-    n = 12 + len(body)
-    return struct.pack('<II', btype, n if total is None else total) + body + struct.pack(
-        '<I', n if trailer is None else trailer)
-
-
 def ng_shb(major=1, minor=0, section_len=-1):
-    return ng_block(0x0A0D0D0A, struct.pack('<IHHq', 0x1A2B3C4D, major, minor, section_len))
+    return pw.pcapng_block(0x0A0D0D0A, struct.pack('<IHHq', 0x1A2B3C4D, major, minor, section_len))
 
 
 def ng_idb(linktype=101, snaplen=65535, opts=b''):
-    return ng_block(1, struct.pack('<HHI', linktype, 0, snaplen) + opts)
+    return pw.pcapng_block(1, struct.pack('<HHI', linktype, 0, snaplen) + opts)
 
 
 def ng_epb(pkt, ifid=0, ts=0, caplen=None, wirelen=None):
     cl = len(pkt) if caplen is None else caplen
-    return ng_block(6, struct.pack('<IIIII', ifid, ts >> 32, ts & 0xffffffff, cl,
+    return pw.pcapng_block(6, struct.pack('<IIIII', ifid, ts >> 32, ts & 0xffffffff, cl,
                                    len(pkt) if wirelen is None else wirelen) + pkt)
 
 
@@ -330,7 +325,7 @@ def case_pcapng(o, c, wd):
     for t in (0x0BADF00D, 0x00000BAD, 0x40000BAD, 0x80000000, 0xffffffff, 0x00000005, 0x00000004, 0x00000002,
               0x00000003, 0x00000007, 0x0000000A):
         for body in (b'', b'\xff' * 64, struct.pack('<I', 0xffffffff) * 8):
-            blocks = good[:2] + [ng_block(t, body)] + good[2:]
+            blocks = good[:2] + [pw.pcapng_block(t, body)] + good[2:]
             variants.append(('unknown/odd block 0x%x body %d' % (t, len(body)), b''.join(blocks)))
     variants.append(('EPB interface 7 (none)', b''.join(good[:2] + [ng_epb(pkt, ifid=7)] + good[2:])))
     variants.append(('EPB caplen > block', b''.join(good[:2] + [ng_epb(pkt, caplen=5000)] + good[2:])))
@@ -355,7 +350,7 @@ def case_pcapng(o, c, wd):
 
 
 def case_small(o, c, wd):
-    prefixes = [g.pcap_header(), g.pcap_header(magic=0xa1b23c4d), struct.pack('>IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1),
+    prefixes = [g.pcap_header(), g.pcap_header(magic=0xa1b23c4d), pw.pcap_header(pw.DLT_EN10MB, 65535, big_endian=True),
                 ng_shb() + ng_idb()]
     seen = set()
     for pre in prefixes:
@@ -518,7 +513,7 @@ def case_strings(o, c, wd):
         f.write(g.pcap_header())
         for ts_us, pkt in recs:
             ts_us += 1_700_000_000_000_000
-            f.write(struct.pack('<IIII', ts_us // 1_000_000, ts_us % 1_000_000, len(pkt), len(pkt)) + pkt)
+            f.write(pw.pcap_record_header(ts_us // 1_000_000, ts_us % 1_000_000, len(pkt), len(pkt)) + pkt)
     r = run_analyzer(o.analyzer, path=p, mem_mb=o.mem_mb, time_s=30, html=True, workdir=wd)
     ok = c.judge('hostile DNS names: run', r, allow=(0,))
     if not ok or r.report is None:

@@ -1,29 +1,24 @@
 """Generators of hostile captures for the robustness tests and the load test, written fast: a block of
-records built once and patched per block through memoryview slices (no Python work per packet).
+records built once and patched per block through memoryview slices (no Python work per packet). The file
+format and the packets come from tests/pcapwrite; this module only multiplies them.
 Stdlib only. Every generator yields bytes chunks; write them to a file or to a pipe."""
+import os
 import struct
+import sys
 from array import array
 
-PCAP_MAGIC_US = 0xa1b2c3d4
-LINKTYPE_RAW = 101
-LINKTYPE_EN10MB = 1
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pcapwrite'))
+import pcapwrite as pw  # noqa: E402
+
+PCAP_MAGIC_US = pw.PCAP_MAGIC_US
+LINKTYPE_RAW = pw.DLT_RAW
+LINKTYPE_EN10MB = pw.DLT_EN10MB
 BLOCK = 8192  # records per chunk
 
 
 def pcap_header(linktype=LINKTYPE_RAW, snaplen=65535, magic=PCAP_MAGIC_US, vmaj=2, vmin=4):
-    return struct.pack('<IHHiIII', magic, vmaj, vmin, 0, 0, snaplen, linktype)
-
-
-def ip_checksum(h):
-    s = sum(struct.unpack('!%dH' % (len(h) // 2), h))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
-
-
-def ipv4(src, dst, proto, payload_len, ident=0):
-    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + payload_len, ident, 0, 64, proto, 0, bytes(src), bytes(dst))
-    return h[:10] + struct.pack('!H', ip_checksum(h)) + h[12:]
+    """pcapwrite's header with this module's defaults (raw IPv4, snaplen 65535)."""
+    return pw.pcap_header(linktype, snaplen, magic=magic, version=(vmaj, vmin))
 
 
 def _swap16(values):
@@ -38,7 +33,7 @@ def records(n, template, patch=None, t0=1_700_000_000, usec_step=10):
     """n pcap records (16-byte header + template bytes, len(template) % 4 == 0). patch(mv16, first, count, stride16)
     may rewrite 16-bit fields of each record of the block in place. Timestamps increase by usec_step."""
     assert len(template) % 4 == 0
-    rec = struct.pack('<IIII', 0, 0, len(template), len(template)) + template
+    rec = pw.pcap_record_header(0, 0, len(template), len(template)) + template
     stride32 = len(rec) // 4
     stride16 = len(rec) // 2
     done = 0
@@ -59,7 +54,7 @@ def records(n, template, patch=None, t0=1_700_000_000, usec_step=10):
 
 def udp_template(src=(10, 0, 0, 1), dst=(10, 0, 0, 2), sport=40000, dport=9, payload=b''):
     udp = struct.pack('!HHHH', sport, dport, 8 + len(payload), 0) + payload
-    pkt = ipv4(src, dst, 17, len(udp)) + udp
+    pkt = pw.ipv4(src, dst, pw.Raw(pw.PROTO_UDP, udp), ident=0, df=False)
     return pkt + b'\0' * (-len(pkt) % 4)  # padding is part of the frame: caplen stays 4-aligned
 
 

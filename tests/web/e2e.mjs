@@ -8,7 +8,7 @@ import {
   startServer, startThrottleProxy, launchBrowser, watchedPage, shot, check, failed, skip, fmtInt, uploadAndFollow, axeViolations,
   artifactsDir, removeOnExit,
 } from './harness.mjs';
-import { madeCapture, hostileCapture, httpCapture, dnsOnlyCapture, HOSTILE_NAMES, HOSTILE_PATH } from './pcap.mjs';
+import { madeCapture, hostileCapture, httpCapture, dnsOnlyCapture, pcapHeader, HOSTILE_NAMES, HOSTILE_PATH } from './pcap.mjs';
 import { loadSchema, recordReadsScript, undefinedReads } from './schema.mjs';
 
 const scenario = process.argv[2];
@@ -353,8 +353,7 @@ async function refusals(browser) {
     // browser also reports as an aborted request; the cancelled upload below is one too.
     w.allow(/\b413\b/);
     w.allow(/POST \S+\/api\/upload net::ERR_ABORTED/, 'requestfailed');
-    const big = Buffer.alloc(1536 * 1024);
-    big.writeUInt32LE(0xa1b2c3d4, 0);
+    const big = Buffer.concat([pcapHeader(), Buffer.alloc(1536 * 1024 - 24)]);
     await page.setInputFiles('#file', writeTmp('too-big.pcap', big));
     t = await alertText();
     check(/too large/i.test(t), `over-size capture refused (${uploads() ? 'by the server, 413' : 'in the browser'})`, t);
@@ -362,10 +361,7 @@ async function refusals(browser) {
 
     // 5. a pcap header the server or the analyzer cannot read: a 400 explained, or a failed analysis with its reason
     w.allow(/\b400\b/);
-    const bad = Buffer.alloc(64, 0x41);
-    bad.writeUInt32LE(0xa1b2c3d4, 0);
-    bad.writeUInt16LE(77, 4); // version 77.77: no reader accepts it
-    bad.writeUInt16LE(77, 6);
+    const bad = Buffer.concat([pcapHeader({ version: [77, 77] }), Buffer.alloc(40, 0x41)]); // no reader takes 77.77
     await page.setInputFiles('#file', writeTmp('damaged.pcap', bad));
     const outcome = await Promise.race([
       page.locator('#up-error .alert').waitFor({ timeout: 60000 }).then(() => 'refused'),

@@ -1,4 +1,4 @@
-// Writes small pcap files from scratch (Ethernet / IPv4 / UDP+DNS and TCP), for captures the tests make
+// The web tests' one pcap writer: small pcap files from scratch (Ethernet / IPv4 / UDP+DNS and TCP), for captures the tests make
 // themselves: one with known figures and one with hostile DNS names.
 
 const enc = new TextEncoder();
@@ -71,18 +71,23 @@ export function dnsResponse(id, name, rcode = 0, qtype = 1) {
   return [...u16(id), 0x81, 0x80 | rcode, 0, 1, 0, answer.length ? 1 : 0, 0, 0, 0, 0, ...qname(name), ...u16(qtype), 0, 1, ...answer];
 }
 
-// packets: [{t: seconds (float), data: byte array}] → pcap file bytes (little-endian, microseconds, Ethernet).
-export function pcapFile(packets) {
-  const parts = [];
+// The 24-byte global header (little-endian, microseconds); version and snaplen may be set to what no reader
+// takes, for the tests of damaged files.
+export function pcapHeader({ version = [2, 4], snaplen = 65535, linktype = 1 } = {}) {
   const gh = Buffer.alloc(24);
   gh.writeUInt32LE(0xa1b2c3d4, 0);
-  gh.writeUInt16LE(2, 4);
-  gh.writeUInt16LE(4, 6);
+  gh.writeUInt16LE(version[0], 4);
+  gh.writeUInt16LE(version[1], 6);
   gh.writeInt32LE(0, 8);
   gh.writeUInt32LE(0, 12);
-  gh.writeUInt32LE(65535, 16);
-  gh.writeUInt32LE(1, 20);
-  parts.push(gh);
+  gh.writeUInt32LE(snaplen, 16);
+  gh.writeUInt32LE(linktype, 20);
+  return gh;
+}
+
+// packets: [{t: seconds (float), data: byte array}] → pcap file bytes (little-endian, microseconds, Ethernet).
+export function pcapFile(packets) {
+  const parts = [pcapHeader()];
   for (const p of packets) {
     const ph = Buffer.alloc(16);
     const sec = Math.floor(p.t);
