@@ -188,18 +188,32 @@ export async function watchedPage(browser, opts = {}) {
   // A GET still in flight when the page navigates away is cancelled by the browser (ERR_ABORTED): that is
   // the navigation's doing, not a failed request. Remember when each request started and when the main
   // frame last navigated.
+  // The upload's POST is a case of its own: the page goes to /progress/{id} from the XHR's load event, and
+  // under load Chromium has been seen (once, in CI) to report that completed POST as ERR_ABORTED by the
+  // navigation it caused; a POST that really failed never leads to the progress page.
   const started = new WeakMap();
   let navigatedAt = 0;
+  let navigatedTo = '';
   page.on('request', (r) => {
     started.set(r, Date.now());
-    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) navigatedAt = Date.now();
+    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) {
+      navigatedAt = Date.now();
+      navigatedTo = r.url();
+    }
   });
-  page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigatedAt = Date.now(); });
+  page.on('framenavigated', (f) => {
+    if (f === page.mainFrame()) {
+      navigatedAt = Date.now();
+      navigatedTo = f.url();
+    }
+  });
   page.on('requestfailed', (r) => {
     const err = (r.failure() && r.failure().errorText) || '';
     // An event stream closed on purpose when the page moves on is not a failure.
     if (r.resourceType() === 'eventsource' && /ERR_ABORTED/.test(err)) return;
     if (/ERR_ABORTED/.test(err) && r.method() === 'GET' && navigatedAt >= (started.get(r) || Infinity)) return;
+    if (/ERR_ABORTED/.test(err) && r.method() === 'POST' && /\/api\/upload$/.test(r.url()) &&
+        navigatedAt >= (started.get(r) || Infinity) && /\/progress\/[0-9a-f]{32}$/.test(navigatedTo)) return;
     note('requestfailed', `${r.method()} ${r.url()} ${err}`);
   });
   page.on('response', (r) => { if (r.status() >= 400) note('http', `${r.status()} ${r.request().method()} ${r.url()}`); });
