@@ -23,6 +23,7 @@
 #include "routes.h"
 #include "sse.h"
 #include "util/macro.h"
+#include "util/parse.h"
 #include "web.h"
 #include "writer.h"
 
@@ -146,13 +147,11 @@ static int setup_signals(server_t *s) {
 static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len) {
         char host[256];
         const char *colon = strrchr(s, ':');
-        char *end;
-        unsigned long port;
+        uint64_t port;
 
         if (!colon || (size_t) (colon - s) >= sizeof(host))
                 return -EINVAL;
-        port = strtoul(colon + 1, &end, 10);
-        if (*end || port > 65535 || colon[1] == 0)
+        if (parse_u64(colon + 1, 0, 65535, &port) < 0)
                 return -EINVAL;
         memcpy(host, s, (size_t) (colon - s));
         host[colon - s] = 0;

@@ -9,6 +9,7 @@
 
 #include "http.h"
 #include "json.h"
+#include "util/parse.h"
 
 #define SSE_STALL_MS 60000
 #define SSE_RETRY_MS 2000
@@ -122,8 +123,7 @@ static void on_dispose(void *p) {
 static uint64_t parse_last_event_id(h2o_req_t *req) {
         ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("last-event-id"), -1);
         char b[24];
-        char *end;
-        unsigned long long v;
+        uint64_t v;
 
         if (i < 0)
                 return 0;
@@ -132,8 +132,8 @@ static uint64_t parse_last_event_id(h2o_req_t *req) {
                 return 0;
         memcpy(b, val.base, val.len);
         b[val.len] = 0;
-        v = strtoull(b, &end, 10);
-        return *end ? 0 : v;
+        /* anything but a plain number is no id: the stream starts from the latest event */
+        return parse_u64(b, 0, UINT64_MAX, &v) < 0 ? 0 : v;
 }
 
 int sse_start(h2o_req_t *req, task_t *t, const store_task_t *row) {
