@@ -87,15 +87,8 @@ static int parse_args(int argc, char **argv) {
                 fprintf(stderr, "pcapd-reaper: unexpected argument '%s'\n", argv[optind]);
                 return -EINVAL;
         }
-        if (!arg_state_dir) {
-                v = getenv("PCAPD_STATE_DIR");
-                if (v && *v)
-                        arg_state_dir = strdup(v);
-                else if ((v = getenv("STATE_DIRECTORY")) && *v)
-                        arg_state_dir = strndup(v, strcspn(v, ":"));
-                else
-                        arg_state_dir = strdup("/var/lib/pcapd");
-        }
+        if (!arg_state_dir)
+                arg_state_dir = state_dir_default_path();
         if (!retention_given) {
                 if ((v = getenv("PCAPD_RETENTION_SECONDS")) && *v) {
                         if (parse_u64(v, 0, RETENTION_MAX_S, &u) < 0)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "state/state-dir.h"
 #include "util/macro.h"
 #include "util/parse.h"
 
@@ -338,12 +339,7 @@ int config_parse(config_t *cfg, int argc, char **argv) {
         if (!cfg->listen && set_string(&cfg->listen, "127.0.0.1:8000") < 0)
                 return -ENOMEM;
         if (!cfg->state_dir) {
-                const char *sd = getenv("STATE_DIRECTORY");
-                /* systemd may pass several, separated by ':'; ours is the first */
-                if (sd && *sd) {
-                        cfg->state_dir = strndup(sd, strcspn(sd, ":"));
-                } else
-                        cfg->state_dir = strdup("/var/lib/pcapd");
+                cfg->state_dir = state_dir_default_path();
                 if (!cfg->state_dir)
                         return -ENOMEM;
         }

@@ -34,6 +34,17 @@ static int open_subdir(int at, const char *name, bool create, int *ret) {
         return 0;
 }
 
+char *state_dir_default_path(void) {
+        const char *v = getenv("PCAPD_STATE_DIR");
+
+        if (v && *v)
+                return strdup(v);
+        v = getenv("STATE_DIRECTORY");
+        if (v && *v)
+                return strndup(v, strcspn(v, ":"));
+        return strdup(STATE_DIR_DEFAULT);
+}
+
 int state_dir_open(state_dir_t *sd, const char *path, bool create) {
         state_dir_t n = STATE_DIR_NULL;
         int r;

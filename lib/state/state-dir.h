@@ -33,6 +33,13 @@ typedef struct state_dir {
 
 #define STATE_DIR_NULL ((state_dir_t) { .dir_fd = -1, .uploads_fd = -1, .reports_fd = -1 })
 
+#define STATE_DIR_DEFAULT "/var/lib/pcapd"
+
+/* Where the state directory is when no flag says: $PCAPD_STATE_DIR, else the first of systemd's
+ * $STATE_DIRECTORY (it may list several, separated by ':'), else STATE_DIR_DEFAULT. A new string (free()),
+ * or NULL when out of memory. The one lookup of pcapd-web and pcapd-reaper. */
+char *state_dir_default_path(void);
+
 /* Opens path and its uploads/ and reports/. With create, makes what is missing (0750); without, a missing
  * subdirectory leaves its fd -1 (the reaper runs before the first upload). 0 or -errno. */
 int state_dir_open(state_dir_t *sd, const char *path, bool create);

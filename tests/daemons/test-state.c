@@ -47,6 +47,26 @@ int main(void) {
         store_t *s = NULL;
         int fd;
 
+        /* the default path: PCAPD_STATE_DIR, else systemd's first STATE_DIRECTORY, else /var/lib/pcapd */
+        {
+                char *dp;
+                unsetenv("PCAPD_STATE_DIR");
+                unsetenv("STATE_DIRECTORY");
+                dp = state_dir_default_path();
+                CHECK_STR(dp, STATE_DIR_DEFAULT);
+                free(dp);
+                setenv("STATE_DIRECTORY", "/var/lib/pcapd:/var/lib/other", 1);
+                dp = state_dir_default_path();
+                CHECK_STR(dp, "/var/lib/pcapd");
+                free(dp);
+                setenv("PCAPD_STATE_DIR", "/srv/pcapd", 1);
+                dp = state_dir_default_path();
+                CHECK_STR(dp, "/srv/pcapd");
+                free(dp);
+                unsetenv("PCAPD_STATE_DIR");
+                unsetenv("STATE_DIRECTORY");
+        }
+
         CHECK(mkdtemp(tmpl));
         snprintf(path, sizeof(path), "%s/state", tmpl);
 
