@@ -1,0 +1,61 @@
+/* The diagnosis (diagnosis.c): findings with their causes, and the worst flows. Included by engine.h, which every engine file includes. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- findings ---- */
+
+#define FINDINGS_MAX 24
+
+typedef enum cause {
+        CAUSE_NONE,
+        CAUSE_SERVER,
+        CAUSE_CLIENT,
+        CAUSE_NET_LATENCY,
+        CAUSE_NET_LOSS,
+        CAUSE_NET_BANDWIDTH,
+        CAUSE_RWND,
+        CAUSE_SENDER_APP,
+        CAUSE_DNS,
+        CAUSE_CAPTURE,
+        _CAUSE_MAX,
+} cause_t;
+
+const char *cause_name(cause_t c);
+
+typedef struct finding {
+        int severity;            /* 3 critical, 2 warning, 1 info */
+        int penalty;
+        cause_t cause;
+        int64_t cost;            /* the time it cost (ns), -1 when not measured in time */
+        char id[32];
+        char title[160];
+        char detail[512];
+        char filter[512];
+        char flows[5][128];
+        unsigned n_flows;
+} finding_t;
+
+
+typedef struct flow_summary {
+        flow_key_t key;          /* a = client */
+        uint64_t id;
+        uint8_t proto;
+        int64_t first_ts, last_ts, max_gap, hs_time;
+        uint64_t packets, bytes;
+        uint32_t retrans, rto, fast, spurious, ooo, lost, dupacks, zero_win;
+        int64_t jitter[2];
+        int64_t rtt_p50;
+        bool refused, reset, syn_only;
+        double score;
+} flow_summary_t;
+
+void worst_offer(analysis_t *a, const flow_summary_t *s);
+void worst_sort(analysis_t *a);
+
+/* diagnosis.c, report_*.c */
+void diagnosis_run(analysis_t *a);
+

@@ -1,0 +1,73 @@
+/* The flow table (flow.c): flows by normalised 5-tuple, bounded, retired in creation order. Included by engine.h, which every engine file includes. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/siphash.h"
+
+struct tcp_conn;
+
+/* ---- flows ---- */
+
+typedef struct flow_key {
+        addr_t a, b;             /* normalised: (a, pa) <= (b, pb) */
+        uint16_t pa, pb;
+        uint8_t proto;
+} flow_key_t;
+
+
+typedef struct udp_dir {
+        uint64_t packets, bytes;
+        int64_t jit_prev_ts, jit_prev_delta, jitter16;
+        uint32_t jit_n;
+        uint16_t last_ip_id;     /* IPv4: the last datagram's identification... */
+        bool ip_id_varies;       /* ...and whether it ever changed (dup.h) */
+} udp_dir_t;
+
+typedef struct flow {
+        flow_key_t key;
+        uint64_t hash;
+        uint8_t used;            /* 0 empty, 1 in use, 2 tombstone */
+        bool client_is_a;        /* direction 0 = client -> server */
+        bool orient_known;       /* from a SYN, DNS query, echo request, or port heuristic */
+        bool closed;
+        uint64_t id;             /* order of creation, for stable output */
+        int64_t first_ts, last_ts;
+        int64_t max_gap;         /* largest gap between two packets of the flow */
+        int64_t max_gap_at;
+        uint64_t packets, bytes;
+        struct tcp_conn *tcp;    /* TCP only, owned */
+        /* UDP and ICMP */
+        udp_dir_t u[2];
+} flow_t;
+
+typedef struct flow_table {
+        flow_t *slots;
+        uint32_t cap, used, tombstones;
+        siphash_key_t key;
+        uint64_t next_id;
+        flow_t *last;            /* the flow of the previous lookup */
+} flow_table_t;
+
+
+/* flow.c */
+int flow_table_init(flow_table_t *t, const siphash_key_t *key);
+/* The bytes of a key that identify it (no padding), for the keyed hashes of the tables. */
+#define FLOW_KEY_PACKED 38
+void flow_key_pack(const flow_key_t *k, uint8_t ret[FLOW_KEY_PACKED]);
+void flow_table_done(flow_table_t *t);
+void flow_key_make(flow_key_t *k, const packet_t *p, bool *ret_swapped);
+/* Finds or creates; NULL when the table is full (max_flows). *ret_new tells whether it was created. */
+flow_t *flow_lookup(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new);
+void flow_retire(analysis_t *a, flow_t *f);
+void flow_sweep(analysis_t *a, int64_t now);
+void flow_retire_all(analysis_t *a);
+char *flow_format(const flow_key_t *k, bool a_to_b, char *buf, size_t len);
+char *flow_filter(const flow_key_t *k, char *buf, size_t len);
+
+/* udp.c, icmp.c: a datagram of a flow; an ICMP message */
+void udp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p);
+void icmp_packet(analysis_t *a, const packet_t *p);
