@@ -274,15 +274,15 @@ static void diagnose_dns(analysis_t *a) {
 }
 
 static void diagnose_ip(analysis_t *a) {
-        if (a->icmp_unreach >= 1) {
-                uint64_t port = a->icmp_codes[0][3][3] + a->icmp_codes[1][1][4];
-                uint64_t host = a->icmp_codes[0][3][1] + a->icmp_codes[1][1][3];
-                uint64_t net = a->icmp_codes[0][3][0] + a->icmp_codes[1][1][0];
-                uint64_t admin = a->icmp_codes[0][3][13] + a->icmp_codes[1][1][1];
-                finding_t *f = finding_add(a, "icmp-unreachable", 2, clampi((double) a->icmp_unreach / 2.0, 1, 5),
+        if (a->icmp.unreach >= 1) {
+                uint64_t port = a->icmp.codes[0][3][3] + a->icmp.codes[1][1][4];
+                uint64_t host = a->icmp.codes[0][3][1] + a->icmp.codes[1][1][3];
+                uint64_t net = a->icmp.codes[0][3][0] + a->icmp.codes[1][1][0];
+                uint64_t admin = a->icmp.codes[0][3][13] + a->icmp.codes[1][1][1];
+                finding_t *f = finding_add(a, "icmp-unreachable", 2, clampi((double) a->icmp.unreach / 2.0, 1, 5),
                                            "icmp.type == 3 || icmpv6.type == 1",
                                            "%llu destination-unreachable %s (port %llu, host %llu, network %llu, prohibited %llu)",
-                                           (unsigned long long) a->icmp_unreach, a->icmp_unreach == 1 ? "message" : "messages", (unsigned long long) port,
+                                           (unsigned long long) a->icmp.unreach, a->icmp.unreach == 1 ? "message" : "messages", (unsigned long long) port,
                                            (unsigned long long) host, (unsigned long long) net, (unsigned long long) admin);
                 finding_detail(f, "Port unreachable: nothing listens on a UDP port. Host unreachable: a router or "
                                   "the sender could not reach the host (ARP or neighbour discovery failed).");
@@ -292,10 +292,10 @@ static void diagnose_ip(analysis_t *a) {
                                 finding_flow(f, &e->key, true);
                 }
         }
-        if (a->icmp_frag_needed + a->icmp_ptb >= 1) {
+        if (a->icmp.frag_needed + a->icmp.ptb >= 1) {
                 finding_t *f = finding_add(a, "pmtu", 2, 3, "(icmp.type == 3 && icmp.code == 4) || icmpv6.type == 2",
                                            "Path MTU smaller than the packets sent: %llu \"too big\" messages, smallest MTU %u",
-                                           (unsigned long long) (a->icmp_frag_needed + a->icmp_ptb), a->icmp_min_mtu);
+                                           (unsigned long long) (a->icmp.frag_needed + a->icmp.ptb), a->icmp.min_mtu);
                 finding_detail(f, "Packets had to be resent smaller (%llu TCP retransmissions followed these "
                                   "messages). If these messages were blocked somewhere, connections would hang "
                                   "(a PMTU black hole).", (unsigned long long) a->tcp.pmtu_retrans);
@@ -305,10 +305,10 @@ static void diagnose_ip(analysis_t *a) {
                                 finding_flow(f, &e->key, true);
                 }
         }
-        if (a->icmp_time_exceeded >= 1) {
+        if (a->icmp.time_exceeded >= 1) {
                 finding_t *f = finding_add(a, "icmp-time-exceeded", 1, 0, "icmp.type == 11 || icmpv6.type == 3",
-                                           "%llu time-exceeded %s", (unsigned long long) a->icmp_time_exceeded,
-                                           a->icmp_time_exceeded == 1 ? "message" : "messages");
+                                           "%llu time-exceeded %s", (unsigned long long) a->icmp.time_exceeded,
+                                           a->icmp.time_exceeded == 1 ? "message" : "messages");
                 finding_detail(f, "Expected during a traceroute; otherwise a routing loop or a TTL set too low.");
                 for (uint32_t i = 0; i < a->ev[EV_ICMP].n && f && f->n_flows < 5; i++) {
                         const event_t *e = &a->ev[EV_ICMP].v[i];

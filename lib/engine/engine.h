@@ -24,6 +24,7 @@
 #include "frag.h"
 #include "dup.h"
 #include "stats.h"
+#include "icmp.h"
 
 #include "view.h"
 #include "diagnosis.h"
@@ -79,12 +80,7 @@ struct analysis {
         samples_t conn_dur;
         /* per server baseline for handshake blame: kept as events */
 
-        /* UDP, ICMP */
-        uint64_t icmp_msgs, icmp6_msgs;
-        uint64_t icmp_types[256], icmp6_types[256];
-        uint64_t icmp_unreach, icmp_time_exceeded, icmp_frag_needed, icmp_ptb, icmp_redirect;
-        uint32_t icmp_min_mtu;
-        uint64_t icmp_codes[2][256][16]; /* [v6][type][code<16] */
+        icmp_stats_t icmp;       /* ICMP and ICMPv6 (icmp.h) */
 
         dns_state_t dns;
         dns_other_t dns_other;   /* DNS on other UDP ports, counted apart (dns.h) */

@@ -68,6 +68,3 @@ void flow_retire_all(analysis_t *a);
 char *flow_format(const flow_key_t *k, bool a_to_b, char *buf, size_t len);
 char *flow_filter(const flow_key_t *k, char *buf, size_t len);
 
-/* udp.c, icmp.c: a datagram of a flow; an ICMP message */
-void udp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p);
-void icmp_packet(analysis_t *a, const packet_t *p);

@@ -8,30 +8,30 @@ void icmp_packet(analysis_t *a, const packet_t *p) {
         bool v6 = p->proto == 58;
         uint8_t type = p->icmp_type, code = p->icmp_code;
         if (v6) {
-                a->icmp6_msgs++;
-                a->icmp6_types[type]++;
+                a->icmp.msgs6++;
+                a->icmp.types6[type]++;
         } else {
-                a->icmp_msgs++;
-                a->icmp_types[type]++;
+                a->icmp.msgs++;
+                a->icmp.types[type]++;
         }
-        a->icmp_codes[v6][type][code < 16 ? code : 15]++;
+        a->icmp.codes[v6][type][code < 16 ? code : 15]++;
 
         bool unreach = v6 ? type == 1 : type == 3;
         bool texc = v6 ? type == 3 : type == 11;
         bool mtu = v6 ? type == 2 : (type == 3 && code == 4);
         if (mtu) {
                 if (v6)
-                        a->icmp_ptb++;
+                        a->icmp.ptb++;
                 else
-                        a->icmp_frag_needed++;
-                if (p->icmp_mtu && (a->icmp_min_mtu == 0 || p->icmp_mtu < a->icmp_min_mtu))
-                        a->icmp_min_mtu = p->icmp_mtu;
+                        a->icmp.frag_needed++;
+                if (p->icmp_mtu && (a->icmp.min_mtu == 0 || p->icmp_mtu < a->icmp.min_mtu))
+                        a->icmp.min_mtu = p->icmp_mtu;
         } else if (unreach)
-                a->icmp_unreach++;
+                a->icmp.unreach++;
         else if (texc)
-                a->icmp_time_exceeded++;
+                a->icmp.time_exceeded++;
         else if (!v6 && type == 5)
-                a->icmp_redirect++;
+                a->icmp.redirect++;
         if (mtu && p->quote.valid && p->quote.proto == 6) {
                 /* tell the connection: its next retransmissions answer this signal, not a timeout */
                 packet_t q = { .src = p->quote.src, .dst = p->quote.dst, .sport = p->quote.sport,

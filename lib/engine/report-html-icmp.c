@@ -6,23 +6,23 @@
 void html_sec_icmp(html_ctx_t *c) {
         const analysis_t *a = c->a;
         section_begin(c, "icmp", "ICMP and ICMPv6");
-        if (!a->icmp_msgs && !a->icmp6_msgs) {
+        if (!a->icmp.msgs && !a->icmp.msgs6) {
                 para(c, "muted", "No ICMP in this capture.");
                 section_end(c);
                 return;
         }
         out(c, "<div class=\"grid2\"><div>");
         kv_begin(c);
-        kv_u64(c, "ICMP messages", a->icmp_msgs, NULL);
-        kv_u64(c, "ICMPv6 messages", a->icmp6_msgs, NULL);
-        kv_u64(c, "Destination unreachable", a->icmp_unreach, NULL);
-        kv_u64(c, "Time exceeded", a->icmp_time_exceeded, "TTL / hop limit ran out: a routing loop, or traceroute");
-        kv_u64(c, "Fragmentation needed", a->icmp_frag_needed, "IPv4 path MTU discovery");
-        kv_u64(c, "Packet too big", a->icmp_ptb, "IPv6 path MTU discovery");
-        kv_u64(c, "Redirects", a->icmp_redirect, NULL);
-        if (a->icmp_min_mtu) {
+        kv_u64(c, "ICMP messages", a->icmp.msgs, NULL);
+        kv_u64(c, "ICMPv6 messages", a->icmp.msgs6, NULL);
+        kv_u64(c, "Destination unreachable", a->icmp.unreach, NULL);
+        kv_u64(c, "Time exceeded", a->icmp.time_exceeded, "TTL / hop limit ran out: a routing loop, or traceroute");
+        kv_u64(c, "Fragmentation needed", a->icmp.frag_needed, "IPv4 path MTU discovery");
+        kv_u64(c, "Packet too big", a->icmp.ptb, "IPv6 path MTU discovery");
+        kv_u64(c, "Redirects", a->icmp.redirect, NULL);
+        if (a->icmp.min_mtu) {
                 char *s = slot(c);
-                snprintf(s, SLOT, "%" PRIu32 " bytes", a->icmp_min_mtu);
+                snprintf(s, SLOT, "%" PRIu32 " bytes", a->icmp.min_mtu);
                 kv(c, "Smallest MTU reported", s, "from fragmentation-needed / packet-too-big messages");
         }
         kv_end(c);
@@ -31,12 +31,12 @@ void html_sec_icmp(html_ctx_t *c) {
         unsigned rows = 0;
         for (int v6 = 0; v6 < 2; v6++)
                 for (int t = 0; t < 256; t++) {
-                        const uint64_t total = v6 ? a->icmp6_types[t] : a->icmp_types[t];
+                        const uint64_t total = v6 ? a->icmp.types6[t] : a->icmp.types[t];
                         if (!total)
                                 continue;
                         uint64_t coded = 0;
                         for (int code = 0; code < 16; code++) {
-                                uint64_t m = a->icmp_codes[v6][t][code];
+                                uint64_t m = a->icmp.codes[v6][t][code];
                                 if (!m)
                                         continue;
                                 coded += m;

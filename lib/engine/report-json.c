@@ -360,26 +360,26 @@ static void json_dns(json_t *j, const analysis_t *a) {
 
 static void json_icmp(json_t *j, const analysis_t *a) {
         json_object_begin(j, "icmp");
-        json_u64(j, "messages", a->icmp_msgs + a->icmp6_msgs);
-        json_u64(j, "icmpv4_messages", a->icmp_msgs);
-        json_u64(j, "icmpv6_messages", a->icmp6_msgs);
-        json_u64(j, "unreachable", a->icmp_unreach);
-        json_u64(j, "time_exceeded", a->icmp_time_exceeded);
-        json_u64(j, "fragmentation_needed", a->icmp_frag_needed);
-        json_u64(j, "packet_too_big", a->icmp_ptb);
-        json_u64(j, "redirects", a->icmp_redirect);
-        if (a->icmp_min_mtu)
-                json_u64(j, "smallest_mtu", a->icmp_min_mtu);
+        json_u64(j, "messages", a->icmp.msgs + a->icmp.msgs6);
+        json_u64(j, "icmpv4_messages", a->icmp.msgs);
+        json_u64(j, "icmpv6_messages", a->icmp.msgs6);
+        json_u64(j, "unreachable", a->icmp.unreach);
+        json_u64(j, "time_exceeded", a->icmp.time_exceeded);
+        json_u64(j, "fragmentation_needed", a->icmp.frag_needed);
+        json_u64(j, "packet_too_big", a->icmp.ptb);
+        json_u64(j, "redirects", a->icmp.redirect);
+        if (a->icmp.min_mtu)
+                json_u64(j, "smallest_mtu", a->icmp.min_mtu);
         else
                 json_null(j, "smallest_mtu");
         json_object_begin(j, "types");
         for (int v6 = 0; v6 < 2; v6++)
                 for (int t = 0; t < 256; t++)
                         for (int c = 0; c < 16; c++)
-                                if (a->icmp_codes[v6][t][c]) {
+                                if (a->icmp.codes[v6][t][c]) {
                                         char k[32];
                                         snprintf(k, sizeof k, "%s%d/%d", v6 ? "v6:" : "", t, c);
-                                        json_u64(j, k, a->icmp_codes[v6][t][c]);
+                                        json_u64(j, k, a->icmp.codes[v6][t][c]);
                                 }
         json_object_end(j);
         json_object_end(j);

@@ -74,11 +74,11 @@ void report_summary(const analysis_t *a, FILE *out) {
                 fprintf(out, "DNS other: %llu queries on other UDP ports (most to %u), %llu answered, %llu unanswered\n",
                         (unsigned long long) a->dns_other.s.queries, a->dns_other.ports[0].port,
                         (unsigned long long) a->dns_other.s.responses, (unsigned long long) a->dns_other.s.unanswered);
-        if (a->icmp_msgs + a->icmp6_msgs)
+        if (a->icmp.msgs + a->icmp.msgs6)
                 fprintf(out, "ICMP:      %llu messages (%llu unreachable, %llu time exceeded, %llu too big)\n",
-                        (unsigned long long) (a->icmp_msgs + a->icmp6_msgs), (unsigned long long) a->icmp_unreach,
-                        (unsigned long long) a->icmp_time_exceeded,
-                        (unsigned long long) (a->icmp_frag_needed + a->icmp_ptb));
+                        (unsigned long long) (a->icmp.msgs + a->icmp.msgs6), (unsigned long long) a->icmp.unreach,
+                        (unsigned long long) a->icmp.time_exceeded,
+                        (unsigned long long) (a->icmp.frag_needed + a->icmp.ptb));
         if (a->frag.fragments)
                 fprintf(out, "Fragments: %llu in %llu datagrams, %llu incomplete\n",
                         (unsigned long long) a->frag.fragments, (unsigned long long) a->frag.datagrams,

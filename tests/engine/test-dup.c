@@ -195,13 +195,13 @@ static void test_outside_flows(void) {
         icmp_echo(a, 2 * MS, false);
         icmp_echo(a, 3 * MS, true);
         CHECK_EQU(a->dup.count, 0);
-        CHECK_EQU(a->icmp_msgs, 4);
+        CHECK_EQU(a->icmp.msgs, 4);
         /* a request recorded twice before its reply: one copy */
         icmp_echo(a, 1000 * MS, false);
         icmp_echo(a, 1000 * MS + 30, false);
         icmp_echo(a, 1001 * MS, true);
         CHECK_EQU(a->dup.count, 1);
-        CHECK_EQU(a->icmp_msgs, 6);
+        CHECK_EQU(a->icmp.msgs, 6);
         analysis_finish(a);
         CHECK_MSG(finding(a, "capture-duplicates") == NULL, "one copy in 7 packets is not many");
         analysis_free(a);

@@ -41,10 +41,10 @@ static void test_echo(void) {
         analysis_t *a = tu_analysis(0);
         icmp4(a, 0, "10.0.0.1", "10.0.0.2", 8, 0, 0x00010001, NULL, NULL, 0, 0, 0);
         icmp4(a, 1000, "10.0.0.2", "10.0.0.1", 0, 0, 0x00010001, NULL, NULL, 0, 0, 0);
-        CHECK_EQU(a->icmp_msgs, 2);
-        CHECK_EQU(a->icmp_types[8], 1);
-        CHECK_EQU(a->icmp_types[0], 1);
-        CHECK_EQU(a->icmp_unreach + a->icmp_time_exceeded + a->icmp_frag_needed, 0);
+        CHECK_EQU(a->icmp.msgs, 2);
+        CHECK_EQU(a->icmp.types[8], 1);
+        CHECK_EQU(a->icmp.types[0], 1);
+        CHECK_EQU(a->icmp.unreach + a->icmp.time_exceeded + a->icmp.frag_needed, 0);
         CHECK_EQU(a->proto[PROTO_ICMP].packets, 2);
         analysis_finish(a);
         CHECK_EQ(a->n_findings, 0);
@@ -59,8 +59,8 @@ static void test_errors(void) {
         analysis_t *a = tu_analysis(0);
         /* port unreachable about a UDP datagram 10.0.0.1:33000 -> 10.0.0.9:161 */
         icmp4(a, 0, "10.0.0.9", "10.0.0.1", 3, 3, 0, "10.0.0.1", "10.0.0.9", 17, 33000, 161);
-        CHECK_EQU(a->icmp_unreach, 1);
-        CHECK_EQU(a->icmp_codes[0][3][3], 1);
+        CHECK_EQU(a->icmp.unreach, 1);
+        CHECK_EQU(a->icmp.codes[0][3][3], 1);
         CHECK_EQU(a->ev[EV_ICMP].n, 1);
         if (a->ev[EV_ICMP].n) {
                 const event_t *e = &a->ev[EV_ICMP].v[0];
@@ -72,17 +72,17 @@ static void test_errors(void) {
         }
         /* time exceeded from a router */
         icmp4(a, 1000, "192.0.2.1", "10.0.0.1", 11, 0, 0, "10.0.0.1", "198.51.100.1", 17, 33434, 33434);
-        CHECK_EQU(a->icmp_time_exceeded, 1);
+        CHECK_EQU(a->icmp.time_exceeded, 1);
         /* fragmentation needed, next-hop MTU 1400 then 1280 */
         icmp4(a, 2000, "192.0.2.1", "10.0.0.1", 3, 4, 1400, "10.0.0.1", "198.51.100.1", 6, 40000, 443);
         icmp4(a, 3000, "192.0.2.1", "10.0.0.1", 3, 4, 1280, "10.0.0.1", "198.51.100.1", 6, 40000, 443);
-        CHECK_EQU(a->icmp_frag_needed, 2);
-        CHECK_EQU(a->icmp_min_mtu, 1280);
-        CHECK_EQU(a->icmp_unreach, 1); /* fragmentation needed is counted on its own */
+        CHECK_EQU(a->icmp.frag_needed, 2);
+        CHECK_EQU(a->icmp.min_mtu, 1280);
+        CHECK_EQU(a->icmp.unreach, 1); /* fragmentation needed is counted on its own */
         /* a code beyond 15 lands in the last bucket */
         icmp4(a, 4000, "10.0.0.9", "10.0.0.1", 3, 200, 0, NULL, NULL, 0, 0, 0);
-        CHECK_EQU(a->icmp_codes[0][3][15], 1);
-        CHECK_EQU(a->icmp_unreach, 2);
+        CHECK_EQU(a->icmp.codes[0][3][15], 1);
+        CHECK_EQU(a->icmp.unreach, 2);
         analysis_finish(a);
         const finding_t *f = finding(a, "icmp-unreachable");
         CHECK(f != NULL);
@@ -123,13 +123,13 @@ static void test_icmpv6(void) {
                 tu_ipv6_end(&pk, ip);
                 tu_feed(a, (int64_t) i * 1000, &pk);
         }
-        CHECK_EQU(a->icmp6_msgs, 6);
-        CHECK_EQU(a->icmp6_types[135], 1);
-        CHECK_EQU(a->icmp_unreach, 1);
-        CHECK_EQU(a->icmp_codes[1][1][4], 1);
-        CHECK_EQU(a->icmp_ptb, 1);
-        CHECK_EQU(a->icmp_min_mtu, 1280);
-        CHECK_EQU(a->icmp_time_exceeded, 1);
+        CHECK_EQU(a->icmp.msgs6, 6);
+        CHECK_EQU(a->icmp.types6[135], 1);
+        CHECK_EQU(a->icmp.unreach, 1);
+        CHECK_EQU(a->icmp.codes[1][1][4], 1);
+        CHECK_EQU(a->icmp.ptb, 1);
+        CHECK_EQU(a->icmp.min_mtu, 1280);
+        CHECK_EQU(a->icmp.time_exceeded, 1);
         CHECK_EQU(a->proto[PROTO_ICMPV6].packets, 6);
         analysis_finish(a);
         CHECK(finding(a, "pmtu") != NULL);
