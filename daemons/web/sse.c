@@ -66,7 +66,7 @@ static void stream_flush(sse_stream_t *s) {
         }
         if (s->task) {
                 task_t *t = s->task;
-                uint64_t oldest = t->next_event_id > TASK_EVENTS ? t->next_event_id - TASK_EVENTS : 1;
+                uint64_t oldest = task_oldest_event_id(t);
                 uint64_t from = s->last_id + 1;
                 /* a reader that fell behind skips to what the ring still holds */
                 if (from < oldest)
@@ -152,10 +152,8 @@ int sse_start(h2o_req_t *req, task_t *t, const store_task_t *row) {
         if (t) {
                 s->task = t;
                 h2o_linklist_insert(&t->streams, &s->link);
-                /* A new client gets the latest event only; a resuming one what it missed. */
-                if (last_id == 0 && t->next_event_id > 1)
-                        last_id = t->next_event_id - 2;
-                s->last_id = last_id;
+                /* A new client gets the latest event only; a resuming one what it missed (task.c). */
+                s->last_id = task_resume_from(t, last_id) - 1;
         } else {
                 task_final_event(row, &s->final);
                 s->have_final = true;

@@ -28,6 +28,21 @@ void task_free(task_t *t) {
         free(t);
 }
 
+uint64_t task_oldest_event_id(const task_t *t) {
+        return t->next_event_id > TASK_EVENTS ? t->next_event_id - TASK_EVENTS : 1;
+}
+
+uint64_t task_resume_from(const task_t *t, uint64_t last_event_id) {
+        uint64_t from;
+
+        if (last_event_id == 0)
+                return t->next_event_id > 1 ? t->next_event_id - 1 : 1;
+        from = last_event_id + 1;
+        if (from > t->next_event_id)
+                from = t->next_event_id; /* an id from the future (another run): what comes next */
+        return from < task_oldest_event_id(t) ? task_oldest_event_id(t) : from;
+}
+
 const task_event_t *task_last_event(const task_t *t) {
         if (t->next_event_id <= 1)
                 return NULL;

@@ -54,6 +54,12 @@ void task_free(task_t *t);
 const task_event_t *task_push_progress(task_t *t, unsigned queue_position);
 /* Latest event or NULL. */
 const task_event_t *task_last_event(const task_t *t);
+/* The oldest event id the ring still holds (1 while it has not wrapped). */
+uint64_t task_oldest_event_id(const task_t *t);
+/* The first event id a new stream sends: for a new client (last_event_id 0) the latest event only; for one
+ * resuming with Last-Event-ID, the one after it, or the oldest the ring still holds when it fell further
+ * behind. Equal to the next id when there is nothing to send yet. */
+uint64_t task_resume_from(const task_t *t, uint64_t last_event_id);
 
 /* The final event of a finished task, from its database row: type "completed" or "failed" (or
  * "expired"), JSON data. */

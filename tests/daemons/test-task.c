@@ -17,6 +17,10 @@ int main(void) {
 
         CHECK(t);
         CHECK(task_last_event(t) == NULL);
+        /* SSE resume on an empty ring: whatever comes first */
+        CHECK_EQU(task_resume_from(t, 0), 1);
+        CHECK_EQU(task_resume_from(t, 7), 1);
+        CHECK_EQU(task_oldest_event_id(t), 1);
         e = task_push_progress(t, 3);
         CHECK(e && e->id == 1 && strcmp(e->type, "progress") == 0);
         CHECK(strstr(e->data, "\"queue_position\":3"));
@@ -31,6 +35,18 @@ int main(void) {
         CHECK(task_last_event(t)->id == e->id);
         for (uint64_t id = e->id - TASK_EVENTS + 1; id <= e->id; id++)
                 CHECK(t->events[id % TASK_EVENTS].id == id);
+
+        /* SSE resume (Last-Event-ID) against the ring: 1 + 3 * TASK_EVENTS events so far */
+        {
+                uint64_t latest = e->id, oldest = latest - TASK_EVENTS + 1;
+                CHECK_EQU(task_oldest_event_id(t), oldest);
+                CHECK_EQU(task_resume_from(t, 0), latest);              /* a new client: the latest only */
+                CHECK_EQU(task_resume_from(t, latest - 3), latest - 2); /* what it missed */
+                CHECK_EQU(task_resume_from(t, latest), latest + 1);     /* up to date: nothing yet */
+                CHECK_EQU(task_resume_from(t, 2), oldest);              /* fell behind: what the ring holds */
+                CHECK_EQU(task_resume_from(t, oldest - 1), oldest);
+                CHECK_EQU(task_resume_from(t, latest + 100), latest + 1); /* an id of another run */
+        }
 
         row.status = TASK_COMPLETED;
         row.packets = 70;
