@@ -21,6 +21,7 @@
 #include "http.h"
 #include "log/log.h"
 #include "routes.h"
+#include "spawner.h"
 #include "sse.h"
 #include "util/macro.h"
 #include "util/parse.h"
@@ -333,6 +334,13 @@ int main(int argc, char **argv) {
                 log_error_errno(errno, NULL, "setup-failed", "Failed to set up signals: %m");
                 return EXIT_FAILURE;
         }
+        /* after the signal mask (the thread inherits it: SIGCHLD stays the signalfd's), before the queue
+         * is loaded (its first tasks may start at once) */
+        r = spawner_start(w->loop);
+        if (r < 0) {
+                log_error_errno(r, NULL, "setup-failed", "Failed to start the spawner thread: %m");
+                return EXIT_FAILURE;
+        }
         if (setup_state(w) < 0)
                 return EXIT_FAILURE;
         {
@@ -377,6 +385,7 @@ int main(int argc, char **argv) {
                 s.signal_sock = NULL;
         }
         writer_stop();
+        spawner_stop();
         store_close(w->store);
         state_dir_close(&w->state);
         config_free(&s.cfg);

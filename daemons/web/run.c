@@ -1,6 +1,6 @@
-/* One analysis (see run.h). A spawned analyzer's exec is awaited on the loop through its exec-status pipe,
- * never by blocking; a spawned analyzer that went away without DONE/ERROR ends the run once its exit
- * status is known (the signal names the reason), or after the reap timeout. */
+/* One analysis (see run.h). A spawned analyzer is forked and its exec awaited by the spawner thread, never
+ * on the loop; a spawned analyzer that went away without DONE/ERROR ends the run once its exit status is
+ * known (the signal names the reason), or after the reap timeout. */
 #include "run.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "spawner.h"
 #include "util/macro.h"
 
 struct run {
@@ -21,7 +22,7 @@ struct run {
         run_callbacks_t cb;
         void *userdata;
         h2o_socket_t *sock;           /* the channel, once the job is sent */
-        h2o_socket_t *exec_sock;      /* a spawned analyzer's exec-status pipe, until the exec happened */
+        spawn_request_t *spawn;       /* while the spawner thread starts the analyzer */
         int sock_fd;                  /* the channel before the job is sent */
         int capture_fd, json_fd, html_fd; /* kept until the job is sent */
         pid_t pid;                    /* 0 for a socket-activated analyzer */
@@ -100,9 +101,10 @@ static void run_stop_io(run_t *run) {
                 h2o_socket_close(run->sock);
                 run->sock = NULL;
         }
-        if (run->exec_sock) {
-                h2o_socket_close(run->exec_sock);
-                run->exec_sock = NULL;
+        if (run->spawn) {
+                /* the spawner still works on it: the answer finds no run and stops the analyzer */
+                run->spawn->userdata = NULL;
+                run->spawn = NULL;
         }
         run_close_inputs(run);
 }
@@ -221,19 +223,28 @@ static int run_send_job(run_t *run) {
         return 0;
 }
 
-static void on_exec_status(h2o_socket_t *sock, const char *err) {
-        run_t *run = sock->data;
-        int r = analyzer_spawn_result(h2o_socket_get_fd(sock));
+/* The spawner thread's answer, on the loop. */
+static void on_spawned(spawn_request_t *req) {
+        run_t *run = req->userdata;
+        int r = req->error;
 
-        if (r == -EAGAIN)
+        if (!run) {
+                /* the run ended meanwhile (timeout, stop): the analyzer it asked for goes (SIGCHLD reaps it) */
+                if (r == 0) {
+                        kill(req->pid, SIGKILL);
+                        safe_close(req->sock_fd);
+                }
+                free(req);
                 return;
-        h2o_socket_read_stop(sock);
-        h2o_socket_close(run->exec_sock);
-        run->exec_sock = NULL;
-        if (r == 0)
+        }
+        run->spawn = NULL;
+        if (r == 0) {
+                run->pid = req->pid;
+                run->sock_fd = req->sock_fd;
                 r = run_send_job(run);
+        }
+        free(req);
         if (r < 0) {
-                /* a failed exec: the child exits 127 and the SIGCHLD handler reaps it */
                 run->o.end = RUN_NO_ANALYZER;
                 run->o.start_error = r;
                 run_end(run);
@@ -242,7 +253,6 @@ static void on_exec_status(h2o_socket_t *sock, const char *err) {
 
 int run_start(const run_config_t *cfg, const char id[ID_LEN + 1], int capture_fd, int json_fd, int html_fd,
               const run_callbacks_t *cb, void *userdata, run_t **ret) {
-        _cleanup_close_ int exec_fd = -1;
         run_t *run;
         int r;
 
@@ -266,8 +276,8 @@ int run_start(const run_config_t *cfg, const char id[ID_LEN + 1], int capture_fd
                 goto fail;
         }
 
-        /* Failures to reach an analyzer that are known at once are returned; an exec that fails later
-         * ends the run through ended() */
+        /* Failures to reach an analyzer that are known at once are returned; a spawn (on the spawner
+         * thread) that fails ends the run through ended() */
         if (cfg->analyzer_socket) {
                 r = analyzer_connect(cfg->analyzer_socket, &run->sock_fd);
                 if (r >= 0)
@@ -275,24 +285,17 @@ int run_start(const run_config_t *cfg, const char id[ID_LEN + 1], int capture_fd
                 if (r < 0)
                         goto fail;
         } else {
-                analyzer_spawn_t sp;
-                r = analyzer_spawn_start(cfg->analyzer_exec, &cfg->limits, &sp);
-                if (r < 0)
-                        goto fail;
-                run->pid = sp.pid;
-                run->sock_fd = sp.sock_fd;
-                exec_fd = sp.exec_fd;
-                if (fcntl(exec_fd, F_SETFL, fcntl(exec_fd, F_GETFL) | O_NONBLOCK) < 0) {
-                        r = -errno;
-                        goto fail;
-                }
-                run->exec_sock = h2o_evloop_socket_create(cfg->loop, TAKE_FD(exec_fd), H2O_SOCKET_FLAG_DONT_READ);
-                if (!run->exec_sock) {
+                spawn_request_t *req = calloc(1, sizeof(*req));
+                if (!req) {
                         r = -ENOMEM;
                         goto fail;
                 }
-                run->exec_sock->data = run;
-                h2o_socket_read_start(run->exec_sock, on_exec_status);
+                req->exec_path = cfg->analyzer_exec;
+                req->limits = cfg->limits;
+                req->done = on_spawned;
+                req->userdata = run;
+                run->spawn = req;
+                spawner_submit(req);
         }
         run->started_mono = http_now_mono();
         h2o_timeout_link(cfg->loop, cfg->analysis_timeout, &run->timeout_entry);
@@ -300,8 +303,6 @@ int run_start(const run_config_t *cfg, const char id[ID_LEN + 1], int capture_fd
         return 0;
 
 fail:
-        /* a spawned child whose exec is pending is killed; the SIGCHLD handler reaps it */
-        run_kill(run);
         run_free(run);
         return r;
 }

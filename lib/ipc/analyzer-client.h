@@ -35,14 +35,14 @@ typedef struct analyzer_spawn {
  * Call it from a long-lived thread: the death signal follows the thread that forked, not the process. */
 int analyzer_spawn_start(const char *exec_path, const analyzer_rlimits_t *limits, analyzer_spawn_t *ret);
 
-/* Reads the exec's outcome from exec_fd once it is readable (an event loop may make it O_NONBLOCK and
- * watch it): 0 when the exec succeeded, -EAGAIN when it has not happened yet (non-blocking fd), or the
+/* Reads the exec's outcome from exec_fd once it is readable (blocking, or O_NONBLOCK and watched by a
+ * loop): 0 when the exec succeeded, -EAGAIN when it has not happened yet (non-blocking fd), or the
  * exec's own error (-ENOENT, -EACCES, ...; then the child exits 127 and must still be reaped). */
 int analyzer_spawn_result(int exec_fd);
 
 /* analyzer_spawn_start() then a blocking wait for the exec. Returns 0 once the exec has succeeded, with
  * the socket in *ret_fd and the pid in *ret_pid (the caller reaps it), or -errno, and then no child is
- * left. For callers without an event loop (tests, tools). */
+ * left. pcapd-web calls it on its spawner thread (daemons/web/spawner.c), never on its event loop. */
 int analyzer_spawn(const char *exec_path, const analyzer_rlimits_t *limits, int *ret_fd, pid_t *ret_pid);
 
 /* Sends a whole job: JOB with the capture fd, then JOB_FD with the JSON fd, then JOB_FD with the HTML fd.

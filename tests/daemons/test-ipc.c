@@ -469,7 +469,7 @@ static void test_spawn(const char *self) {
         CHECK_EQ(errno, ECHILD);
 }
 
-/* The loop's way: analyzer_spawn_start() returns before the exec; the exec-status pipe, non-blocking, says
+/* The two halves of analyzer_spawn(): analyzer_spawn_start() returns before the exec; the exec-status pipe, non-blocking, says
  * -EAGAIN until it happened, then 0 (exec done) or the exec's error. */
 static int spawn_wait_result(int exec_fd) {
         struct pollfd p = { .fd = exec_fd, .events = POLLIN };
