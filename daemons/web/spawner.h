@@ -4,18 +4,16 @@
 #pragma once
 
 #include <h2o.h>
-#include <h2o/multithread.h>
-#include <stdbool.h>
 #include <sys/types.h>
 
 #include "ipc/analyzer-client.h"
+#include "workq.h"
 
 typedef struct spawn_request spawn_request_t;
 typedef void (*spawn_done_fn)(spawn_request_t *req);
 
 struct spawn_request {
-        h2o_multithread_message_t super;   /* how the result comes back to the loop */
-        spawn_request_t *next;             /* the thread's queue */
+        workq_item_t item;
         const char *exec_path;             /* borrowed: valid until done() */
         analyzer_rlimits_t limits;
         /* the result: 0 with the socket and the child (the caller reaps it, SIGCHLD), or -errno */

@@ -13,21 +13,16 @@
 /* O_DIRECT's alignment of buffer, offset and length: 4096 covers 512-byte and 4 KiB-sector disks */
 #define WRITER_ALIGN 4096u
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER, ack_cond = PTHREAD_COND_INITIALIZER;
-static writer_job_t *head, *tail;
-static bool quit, started;
-static pthread_t thread;
-static h2o_multithread_queue_t *mqueue;
-static h2o_multithread_receiver_t receiver;
+static workq_t q = WORKQ_INIT;            /* its lock also guards the jobs' writing and cancelled */
+static pthread_cond_t ack_cond = PTHREAD_COND_INITIALIZER;
 static store_t *store;
 static uint8_t *bounce; /* WRITER_CHUNK bytes, WRITER_ALIGN-aligned: the direct writes' source */
 
 static bool job_cancelled(writer_job_t *job) {
         bool c;
-        pthread_mutex_lock(&lock);
+        pthread_mutex_lock(&q.lock);
         c = job->cancelled;
-        pthread_mutex_unlock(&lock);
+        pthread_mutex_unlock(&q.lock);
         return c;
 }
 
@@ -91,65 +86,50 @@ static int write_all(writer_job_t *job) {
         return 0;
 }
 
-static void *writer_main(void *arg) {
-        for (;;) {
-                writer_job_t *job;
-                int e = 0;
+/* On the writer thread: prepare, write, make durable, commit. */
+static void writer_work(workq_t *wq, workq_item_t *it) {
+        writer_job_t *job = H2O_STRUCT_FROM_MEMBER(writer_job_t, item, it);
+        int e = 0;
 
-                pthread_mutex_lock(&lock);
-                while (!head && !quit)
-                        pthread_cond_wait(&queue_cond, &lock);
-                if (!head) {
-                        pthread_mutex_unlock(&lock);
-                        return NULL;
-                }
-                job = head;
-                head = job->next;
-                if (!head)
-                        tail = NULL;
-                if (job->cancelled)
-                        e = ECANCELED;
-                else
-                        job->writing = true;
-                pthread_mutex_unlock(&lock);
+        pthread_mutex_lock(&q.lock);
+        if (job->cancelled)
+                e = ECANCELED;
+        else
+                job->writing = true;
+        pthread_mutex_unlock(&q.lock);
 
-                if (e == 0) {
-                        if (job->prepare) {
-                                int r = job->prepare(job);
-                                if (r < 0)
-                                        e = -r;
-                        }
-                        if (e == 0)
-                                e = write_all(job);
-                        pthread_mutex_lock(&lock);
-                        job->writing = false;
-                        pthread_cond_broadcast(&ack_cond);
-                        pthread_mutex_unlock(&lock);
-                }
-                /* From here on data is not touched: fsync needs only the fd. */
-                if (e == 0 && fdatasync(job->fd) < 0)
-                        e = errno;
-                if (e == 0 && job->dir_fd >= 0 && fsync(job->dir_fd) < 0 && errno != EINVAL)
-                        e = errno;
-                /* the durable commit happens here too, so the loop never waits for an fsync */
-                if (e == 0 && job->commit) {
-                        int r = job->commit(job, store);
+        if (e == 0) {
+                if (job->prepare) {
+                        int r = job->prepare(job);
                         if (r < 0)
                                 e = -r;
-                        else
-                                job->committed = true;
                 }
-                job->error = e;
-                h2o_multithread_send_message(&receiver, &job->super);
+                if (e == 0)
+                        e = write_all(job);
+                pthread_mutex_lock(&q.lock);
+                job->writing = false;
+                pthread_cond_broadcast(&ack_cond);
+                pthread_mutex_unlock(&q.lock);
         }
+        /* From here on data is not touched: fsync needs only the fd. */
+        if (e == 0 && fdatasync(job->fd) < 0)
+                e = errno;
+        if (e == 0 && job->dir_fd >= 0 && fsync(job->dir_fd) < 0 && errno != EINVAL)
+                e = errno;
+        /* the durable commit happens here too, so the loop never waits for an fsync */
+        if (e == 0 && job->commit) {
+                int r = job->commit(job, store);
+                if (r < 0)
+                        e = -r;
+                else
+                        job->committed = true;
+        }
+        job->error = e;
 }
 
-static void on_messages(h2o_multithread_receiver_t *r, h2o_linklist_t *messages) {
-        while (!h2o_linklist_is_empty(messages)) {
-                writer_job_t *job = H2O_STRUCT_FROM_MEMBER(writer_job_t, super.link, messages->next);
-                h2o_linklist_unlink(&job->super.link);
-                job->done(job);
-        }
+static void writer_done(workq_t *wq, workq_item_t *it) {
+        writer_job_t *job = H2O_STRUCT_FROM_MEMBER(writer_job_t, item, it);
+        job->done(job);
 }
 
 int writer_start(h2o_loop_t *loop, const char *db_path) {
@@ -164,52 +144,28 @@ int writer_start(h2o_loop_t *loop, const char *db_path) {
         r = store_tune(store, true, true);
         if (r < 0)
                 return r;
-        mqueue = h2o_multithread_create_queue(loop);
-        h2o_multithread_register_receiver(mqueue, &receiver, on_messages);
-        r = pthread_create(&thread, NULL, writer_main, NULL);
-        if (r != 0)
-                return -r;
-        started = true;
-        return 0;
+        return workq_start(&q, loop, writer_work, writer_done);
 }
 
 void writer_stop(void) {
-        if (!started)
-                return;
-        pthread_mutex_lock(&lock);
-        quit = true;
-        pthread_cond_broadcast(&queue_cond);
-        pthread_mutex_unlock(&lock);
-        pthread_join(thread, NULL);
-        started = false;
-        h2o_multithread_unregister_receiver(mqueue, &receiver);
-        h2o_multithread_destroy_queue(mqueue);
+        workq_stop(&q);
         store = store_close(store);
         free(bounce);
         bounce = NULL;
 }
 
 void writer_submit(writer_job_t *job) {
-        job->next = NULL;
         job->writing = false;
         job->cancelled = false;
         job->error = 0;
         job->committed = false;
-        job->super.link.next = job->super.link.prev = NULL;
-        pthread_mutex_lock(&lock);
-        if (tail)
-                tail->next = job;
-        else
-                head = job;
-        tail = job;
-        pthread_cond_signal(&queue_cond);
-        pthread_mutex_unlock(&lock);
+        workq_submit(&q, &job->item);
 }
 
 void writer_cancel(writer_job_t *job) {
-        pthread_mutex_lock(&lock);
+        pthread_mutex_lock(&q.lock);
         job->cancelled = true;
         while (job->writing)
-                pthread_cond_wait(&ack_cond, &lock);
-        pthread_mutex_unlock(&lock);
+                pthread_cond_wait(&ack_cond, &q.lock);
+        pthread_mutex_unlock(&q.lock);
 }

@@ -2,7 +2,7 @@
 #pragma once
 
 #include <h2o.h>
-#include <h2o/multithread.h>
+#include "workq.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,8 +13,7 @@ typedef struct writer_job writer_job_t;
 typedef void (*writer_done_fn)(writer_job_t *job);
 
 struct writer_job {
-        h2o_multithread_message_t super;   /* how the result comes back to the loop */
-        writer_job_t *next;                /* the thread's queue */
+        workq_item_t item;                 /* in the writer's queue, and back to the loop */
         int fd;                            /* written, fsync'd; the loop closes it */
         int dir_fd;                        /* fsync'd after the file, so the name is durable too */
         const uint8_t *data;               /* borrowed: valid until the job is done or cancelled */
