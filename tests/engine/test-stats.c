@@ -131,18 +131,18 @@ static void test_hosts_convs(void) {
                 bytes += pk.n;
         }
         analysis_finish(a);
-        CHECK_EQU(a->hosts.n, 3001);
-        CHECK_EQU(a->convs.n, 3000);
+        CHECK_EQU(a->hosts.t.n, 3001);
+        CHECK_EQU(a->convs.t.n, 3000);
         uint64_t tx = 0, rx = 0, btx = 0, cp = 0;
-        const host_entry_t *h = a->hosts.e;
-        for (uint32_t i = 0; i < a->hosts.cap; i++)
+        const host_entry_t *h = (const host_entry_t *) a->hosts.t.e;
+        for (uint32_t i = 0; i < a->hosts.t.top; i++)
                 if (h[i].used) {
                         tx += h[i].packets_tx;
                         rx += h[i].packets_rx;
                         btx += h[i].bytes_tx;
                 }
-        const conv_entry_t *c = a->convs.e;
-        for (uint32_t i = 0; i < a->convs.cap; i++)
+        const conv_entry_t *c = (const conv_entry_t *) a->convs.t.e;
+        for (uint32_t i = 0; i < a->convs.t.top; i++)
                 if (c[i].used)
                         cp += c[i].packets;
         CHECK_EQU(tx, 6000);
