@@ -53,7 +53,7 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         samples_init(&a->rtt_path, 200000, s + 9);
         samples_init(&a->ack_delay, 200000, s + 10);
         txn_init(&a->txn, s + 11);
-        int r = flow_table_init(&a->flows, &a->key);
+        int r = flow_table_init(&a->flows, &a->key, a->lim.max_flows);
         if (r >= 0)
                 r = dns_init(&a->dns, a->lim.max_dns_pending, s + 8);
         a->dns.key = a->key; /* the pending-query table is keyed by what an uploader controls */
