@@ -129,7 +129,7 @@ static void test_probe_counters(void) {
         for (uint64_t k = 1; k <= N; k++)
                 CHECK(find(&t, k << 32, false));
         fprintf(stderr, "    %u keys: max probe %u, %.2f slots a search\n", N, t.max_probe, (double) t.probes / (2.0 * N));
-        CHECK_U(t.max_probe, <=, 64);
+        CHECK_U(t.max_probe, <=, 128);
         CHECK_U(t.probes, <=, 4ULL * 2 * N);
         table_done(&t);
 
