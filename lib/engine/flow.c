@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "util/hash.h"
 
 #define FLOW_IDLE_RETIRE (300 * NS_PER_S)
 #define FLOW_CLOSED_RETIRE (30 * NS_PER_S)
