@@ -40,7 +40,6 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
                 a->key.k0 = (uint64_t) time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t) (uintptr_t) a;
                 a->key.k1 = hash_mix64(a->key.k0 ^ (uint64_t) getpid());
         }
-        a->seed = hash_mix64(a->key.k0 ^ a->key.k1);
         a->health = 100;
         a->series.width = 10 * NS_PER_MS;
         uint64_t s = 0x5eed; /* sample stores use a fixed seed: reports are reproducible */
@@ -53,7 +52,7 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         samples_init(&a->rtt_path, 200000, s + 9);
         samples_init(&a->ack_delay, 200000, s + 10);
         txn_init(&a->txn, s + 11);
-        int r = flow_table_init(&a->flows, &a->key);
+        int r = flow_table_init(&a->flows, &a->key, a->lim.max_flows);
         if (r >= 0)
                 r = dns_init(&a->dns, a->lim.max_dns_pending, s + 8);
         a->dns.key = a->key; /* the pending-query table is keyed by what an uploader controls */
@@ -64,7 +63,7 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         if (r >= 0)
                 r = frag_init(&a->frag, a->lim.max_frag_pending, &a->key);
         if (r >= 0)
-                r = dup_init(&a->dup, a->seed ^ 0xd0b1e5ULL);
+                r = dup_init(&a->dup, &a->key);
         if (r >= 0)
                 r = kv_init(&a->hosts, sizeof(host_entry_t), 65536);
         if (r >= 0)

@@ -19,19 +19,13 @@ const char *dns_rcode_name(unsigned rcode) {
 }
 
 int dns_init(dns_state_t *d, uint32_t cap, uint64_t seed) {
-        uint32_t c = 64;
-        while (c < cap * 2u && c < (1u << 24))
-                c *= 2;
-        *d = (dns_state_t) { .cap = 256 < c ? 256 : c, .cap_max = c, .limit = cap ? cap : 1,
-                             };
-        d->p = calloc(d->cap, sizeof(dns_pending_t));
+        *d = (dns_state_t) { .limit = cap ? cap : 1 };
         samples_init(&d->rt, 200000, seed);
-        return d->p ? 0 : -ENOMEM;
+        return table_init(&d->t, sizeof(dns_pending_t), 128, d->limit);
 }
 
 void dns_done(dns_state_t *d) {
-        free(d->p);
-        d->p = NULL;
+        table_done(&d->t);
         samples_done(&d->rt);
 }
 
@@ -144,40 +138,20 @@ static uint64_t dns_hash(const dns_state_t *d, const flow_key_t *k, uint16_t id)
         return siphash13(&d->key, b, sizeof b);
 }
 
-static dns_pending_t *dns_find(dns_state_t *d, const flow_key_t *k, uint16_t id, bool create) {
-        uint32_t mask = d->cap - 1, i = (uint32_t) dns_hash(d, k, id) & mask;
-        dns_pending_t *tomb = NULL;
-        for (uint32_t n = 0; n < d->cap; n++, i = (i + 1) & mask) {
-                dns_pending_t *e = &d->p[i];
-                if (e->used == 0)
-                        return create ? (tomb ? tomb : e) : NULL;
-                if (e->used == 2) {
-                        if (!tomb)
-                                tomb = e;
-                        continue;
-                }
+static dns_pending_t *dns_find(dns_state_t *d, const flow_key_t *k, uint16_t id, uint64_t h) {
+        table_probe_t p;
+        for (uint32_t r = table_find(&d->t, &p, h); r != TABLE_NONE; r = table_find_next(&d->t, &p)) {
+                dns_pending_t *e = table_entry(&d->t, r);
                 if (e->id == id && memcmp(&e->key, k, sizeof *k) == 0)
                         return e;
         }
-        return create ? tomb : NULL;
+        return NULL;
 }
 
-/* Doubles the pending table (up to cap_max), dropping tombstones. */
-static void dns_grow(dns_state_t *d) {
-        uint32_t nc = d->cap * 2 <= d->cap_max ? d->cap * 2 : d->cap;
-        dns_pending_t *np = calloc(nc, sizeof(dns_pending_t));
-        if (!np)
-                return;
-        dns_pending_t *old = d->p;
-        uint32_t oc = d->cap;
-        d->p = np;
-        d->cap = nc;
-        for (uint32_t i = 0; i < oc; i++)
-                if (old[i].used == 1) {
-                        dns_pending_t *e = dns_find(d, &old[i].key, old[i].id, true);
-                        *e = old[i];
-                }
-        free(old);
+/* e leaves the table. */
+static void dns_pending_remove(dns_state_t *d, dns_pending_t *e) {
+        e->used = 0;
+        table_remove(&d->t, (uint32_t) (e - (dns_pending_t *) d->t.e));
 }
 
 static void dns_key(flow_key_t *k, const packet_t *p, bool response) {
@@ -203,8 +177,7 @@ static bool addr_multicast(const addr_t *x) {
 
 static void dns_unanswered(analysis_t *a, dns_state_t *d, dns_pending_t *e) {
         d->unanswered++;
-        e->used = 2;
-        d->n--;
+        dns_pending_remove(d, e);
         if (d->apart)
                 return;
         if (addr_multicast(&e->key.b)) {
@@ -231,23 +204,23 @@ static int pending_cmp(const void *x, const void *y) {
 /* Declares unanswered the queries older than the timeout (all of them when now is INT64_MAX), in time
  * order so that reports do not depend on the table's layout. */
 static void dns_expire(analysis_t *a, dns_state_t *d, int64_t now) {
-        dns_pending_t **v = malloc(sizeof(dns_pending_t *) * (d->n ? d->n : 1));
+        dns_pending_t **v = malloc(sizeof(dns_pending_t *) * (d->t.n ? d->t.n : 1));
         uint32_t n = 0;
-        for (uint32_t i = 0; i < d->cap; i++)
-                if (d->p[i].used == 1 && (now == INT64_MAX || now - d->p[i].ts > DNS_TIMEOUT)) {
+        for (uint32_t i = 0; i < d->t.top; i++) {
+                dns_pending_t *e = table_entry(&d->t, i);
+                if (e->used == 1 && (now == INT64_MAX || now - e->ts > DNS_TIMEOUT)) {
                         if (v)
-                                v[n++] = &d->p[i];
+                                v[n++] = e;
                         else
-                                dns_unanswered(a, d, &d->p[i]);
+                                dns_unanswered(a, d, e);
                 }
+        }
         if (v) {
                 qsort(v, n, sizeof *v, pending_cmp);
                 for (uint32_t i = 0; i < n; i++)
                         dns_unanswered(a, d, v[i]);
                 free(v);
         }
-        if (d->n == 0)
-                memset(d->p, 0, sizeof(dns_pending_t) * d->cap); /* drop tombstones */
 }
 
 /* A query waits in d's table for its answer; a repeat (the same id from the same client to the same server)
@@ -256,36 +229,34 @@ static void dns_query(analysis_t *a, dns_state_t *d, const packet_t *p, uint16_t
         d->queries++;
         flow_key_t k;
         dns_key(&k, p, false);
-        dns_pending_t *e = dns_find(d, &k, id, false);
+        uint64_t h = dns_hash(d, &k, id);
+        dns_pending_t *e = dns_find(d, &k, id, h);
         if (e) {
                 d->repeated++;
                 e->retries++;
                 return;
         }
-        if (d->n * 10 >= d->cap * 7 && d->cap < d->cap_max)
-                dns_grow(d);
-        if (d->n * 10 >= d->cap * 7 || d->n >= d->limit) {
+        if (d->t.n >= d->limit) {
                 /* full: a scan can free room only if a query may have timed out since the last one */
                 if (!d->expired_once || p->ts_ns - d->last_expire >= DNS_TIMEOUT || p->ts_ns < d->last_expire) {
                         d->expired_once = true;
                         d->last_expire = p->ts_ns;
                         dns_expire(a, d, p->ts_ns);
-                        dns_grow(d);
                 }
-                if (d->n * 10 >= d->cap * 7 || d->n >= d->limit) {
+                if (d->t.n >= d->limit) {
                         d->dropped_pending++;
                         return;
                 }
         }
-        e = dns_find(d, &k, id, true);
-        if (!e) {
+        uint32_t r;
+        if (table_add(&d->t, h, &r) < 0) {
                 d->dropped_pending++;
                 return;
         }
+        e = table_entry(&d->t, r);
         *e = (dns_pending_t) { .key = k, .id = id, .used = 1, .ts = p->ts_ns, .qtype = q->qtype, .qclass = q->qclass,
                                .qhash = q->name.hash, .name_len = q->name.len };
         memcpy(e->name, q->name.text, q->name.len);
-        d->n++;
 }
 
 /* The answer to e: e leaves the table; returns the response time, -1 when the clock went backwards. */
@@ -295,8 +266,7 @@ static int64_t dns_answered(dns_state_t *d, dns_pending_t *e, int64_t ts) {
                 samples_add(&d->rt, rt);
         else
                 rt = -1;
-        e->used = 2;
-        d->n--;
+        dns_pending_remove(d, e);
         return rt;
 }
 
@@ -323,7 +293,7 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
                 d->truncated_flag++;
         flow_key_t k;
         dns_key(&k, p, true);
-        dns_pending_t *e = dns_find(d, &k, id, false);
+        dns_pending_t *e = dns_find(d, &k, id, dns_hash(d, &k, id));
         int64_t rt = -1;
         if (e)
                 rt = dns_answered(d, e, p->ts_ns);
@@ -417,7 +387,7 @@ void dns_other_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uin
         }
         flow_key_t k;
         dns_key(&k, p, true);
-        dns_pending_t *e = dns_find(&o->s, &k, id, false);
+        dns_pending_t *e = dns_find(&o->s, &k, id, dns_hash(&o->s, &k, id));
         if (!e || e->qtype != q.qtype || e->qclass != q.qclass || e->qhash != q.name.hash)
                 return; /* answers no query seen here: not taken for DNS */
         o->s.responses++;

@@ -9,6 +9,7 @@
 
 #include "samples.h"
 #include "util/siphash.h"
+#include "util/table.h"
 
 typedef struct dns_pending {
         flow_key_t key;          /* client a -> server b */
@@ -24,11 +25,11 @@ typedef struct dns_pending {
 } dns_pending_t;
 
 typedef struct dns_state {
-        dns_pending_t *p;
+        table_t t;               /* queries waiting for an answer (dns_pending_t), by flow and id, at most limit */
         siphash_key_t key;       /* of the pending table's hash (the analysis's) */
         int64_t last_expire;
         bool expired_once;
-        uint32_t cap, cap_max, n, limit;
+        uint32_t limit;
         bool apart;              /* DNS on other ports: no events, series or findings come from it */
         uint64_t queries, responses, unanswered, unmatched_responses, repeated, tcp_messages, truncated_flag,
                  dropped_pending;

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "util/hash.h"
 
 /* Bytes hashed from the IP header on: the IPv4 header and the first 44 bytes after it, or the IPv6 header and
  * 40 after it (a TCP header with its checksum, which covers the rest; a UDP header with its own, or an IPv6
@@ -16,8 +15,8 @@
 #define DUP_HASHED_V4 64
 #define DUP_HASHED_V6 80
 
-int dup_init(dup_state_t *d, uint64_t seed) {
-        *d = (dup_state_t) { .seed = seed };
+int dup_init(dup_state_t *d, const siphash_key_t *key) {
+        *d = (dup_state_t) { .key = *key };
         d->slots = calloc(DUP_SLOTS, sizeof *d->slots);
         d->pair_ts = calloc(DUP_PAIRS, sizeof *d->pair_ts);
         if (!d->slots || !d->pair_ts) {
@@ -43,19 +42,19 @@ bool dup_key_make(const dup_state_t *d, const packet_t *p, dup_key_t *ret) {
         size_t n = v4 ? DUP_HASHED_V4 : DUP_HASHED_V6;
         if (n > p->ip_hdr_caplen)
                 n = p->ip_hdr_caplen;
-        /* the first 16 bytes hold the TTL and checksum (IPv4) or the hop limit (IPv6): cleared in a copy */
-        uint8_t head[16] = { 0 };
-        size_t nh = n < sizeof head ? n : sizeof head;
-        memcpy(head, p->ip_hdr, nh);
+        /* SipHash-1-3 under the analysis's key of the datagram's length and its first n bytes, of which the
+         * TTL and checksum (IPv4) or the hop limit (IPv6) are cleared: a copy may differ there. Equal hashes
+         * are taken for equal bytes: without the key, no capture can make two datagrams' hashes meet. */
+        uint8_t b[4 + DUP_HASHED_V6];
+        memcpy(b, &p->ip_len, 4);
+        memcpy(b + 4, p->ip_hdr, n);
         if (v4) {
-                head[8] = 0;             /* TTL */
-                head[10] = head[11] = 0; /* header checksum, which covers the TTL */
+                b[4 + 8] = 0;                 /* TTL */
+                b[4 + 10] = b[4 + 11] = 0;    /* header checksum, which covers the TTL */
         } else
-                head[7] = 0;             /* hop limit */
-        uint64_t h = hash_update(d->seed ^ ((uint64_t) p->ip_len << 8 | n), head, nh);
-        h = hash_update(h, p->ip_hdr + nh, n - nh);
+                b[4 + 7] = 0;                 /* hop limit */
         *ret = (dup_key_t) {
-                .hash = hash_mix64(h),
+                .hash = siphash13(&d->key, b, 4 + n),
                 .strong = v4 ? p->ip_id != 0 : p->frag,
         };
         return true;
@@ -112,7 +111,7 @@ static size_t dup_pair_index(const dup_state_t *d, const addr_t *from, const add
         uint8_t b[32];
         memcpy(b, from->b, 16);
         memcpy(b + 16, to->b, 16);
-        return hash_bytes(d->seed, b, sizeof b) & (DUP_PAIRS - 1);
+        return siphash13(&d->key, b, sizeof b) & (DUP_PAIRS - 1);
 }
 
 void dup_pair_note(dup_state_t *d, const packet_t *p) {

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/siphash.h"
+
 #define DUP_SLOTS 2048                   /* recent packets remembered, by hash (48 KiB) */
 #define DUP_WAYS 4                       /* slots per set: one cache line of 64 bytes holds 2.7 of them */
 #define DUP_WINDOW_STRONG (50 * 1000000LL) /* ns: copy of a datagram with an identification */
@@ -23,7 +25,7 @@ typedef struct dup_slot {
 typedef struct dup_state {
         dup_slot_t *slots;
         int64_t *pair_ts;
-        uint64_t seed;
+        siphash_key_t key;       /* the analysis's: the bytes hashed are the uploader's */
         uint64_t count, bytes;   /* copies recognised */
         uint64_t first_frame;    /* frame number of the first copy, 0: none */
         int64_t max_delay;       /* ns between a copy and its original, the largest seen */
@@ -39,7 +41,7 @@ typedef struct dup_key {
 } dup_key_t;
 
 struct packet;
-int dup_init(dup_state_t *d, uint64_t seed);
+int dup_init(dup_state_t *d, const siphash_key_t *key);
 void dup_done(dup_state_t *d);
 /* False when the packet has no IP header to identify it by. */
 bool dup_key_make(const dup_state_t *d, const struct packet *p, dup_key_t *ret);

@@ -34,7 +34,6 @@
 struct analysis {
         analysis_limits_t lim;
         siphash_key_t key;       /* random per analysis: the key of every table an uploader fills */
-        uint64_t seed;           /* derived from it, for the duplicate cache */
 
         /* capture */
         uint64_t packets, bytes_wire, bytes_captured;

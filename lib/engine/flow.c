@@ -1,4 +1,5 @@
-/* The flow table: open addressing keyed by a normalised 5-tuple, hashed under a random key, bounded by max_flows;
+/* The flow table: the one open-addressing table (util/table.h) keyed by a normalised 5-tuple, hashed under a
+ * random key, bounded by max_flows;
  * idle and closed flows are retired (summarised, freed) when room is needed, so memory follows the number
  * of concurrent flows, not the number of packets. */
 #include <errno.h>
@@ -7,7 +8,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "util/hash.h"
 
 #define FLOW_IDLE_RETIRE (300 * NS_PER_S)
 #define FLOW_CLOSED_RETIRE (30 * NS_PER_S)
@@ -28,19 +28,18 @@ static uint64_t flow_hash(const flow_table_t *t, const flow_key_t *k) {
         return siphash13(&t->key, b, sizeof b);
 }
 
-int flow_table_init(flow_table_t *t, const siphash_key_t *key) {
-        *t = (flow_table_t) { .key = *key, .cap = 1024 };
-        t->slots = calloc(t->cap, sizeof(flow_t));
-        return t->slots ? 0 : -ENOMEM;
+int flow_table_init(flow_table_t *t, const siphash_key_t *key, uint32_t max_flows) {
+        *t = (flow_table_t) { .key = *key, .last = TABLE_NONE, .pace_cap = 1024 };
+        return table_init(&t->t, sizeof(flow_t), 512, max_flows);
 }
 
 void flow_table_done(flow_table_t *t) {
-        if (t->slots)
-                for (uint32_t i = 0; i < t->cap; i++)
-                        if (t->slots[i].tcp)
-                                tcp_conn_free(t->slots[i].tcp);
-        free(t->slots);
-        t->slots = NULL;
+        for (uint32_t i = 0; i < t->t.top; i++) {
+                flow_t *f = table_entry(&t->t, i);
+                if (f->tcp)
+                        tcp_conn_free(f->tcp);
+        }
+        table_done(&t->t);
 }
 
 void flow_key_make(flow_key_t *k, const packet_t *p, bool *ret_swapped) {
@@ -71,29 +70,6 @@ void flow_key_make(flow_key_t *k, const packet_t *p, bool *ret_swapped) {
 static bool key_equal(const flow_key_t *x, const flow_key_t *y) {
         return x->proto == y->proto && x->pa == y->pa && x->pb == y->pb && addr_equal(&x->a, &y->a) &&
                addr_equal(&x->b, &y->b);
-}
-
-static flow_t *flow_lookup_slow(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new);
-
-static int flow_rehash(flow_table_t *t, uint32_t ncap) {
-        t->last = NULL;
-        flow_t *ns = calloc(ncap, sizeof(flow_t));
-        if (!ns)
-                return -ENOMEM;
-        for (uint32_t i = 0; i < t->cap; i++) {
-                flow_t *f = &t->slots[i];
-                if (f->used != 1)
-                        continue;
-                uint32_t j = (uint32_t) (f->hash & (ncap - 1));
-                while (ns[j].used)
-                        j = (j + 1) & (ncap - 1);
-                ns[j] = *f;
-        }
-        free(t->slots);
-        t->slots = ns;
-        t->cap = ncap;
-        t->tombstones = 0;
-        return 0;
 }
 
 void flow_retire(analysis_t *a, flow_t *f) {
@@ -149,9 +125,9 @@ void flow_retire(analysis_t *a, flow_t *f) {
                   s.dupacks * 1.0 + s.spurious * 5.0 + (s.refused ? 30.0 : 0) + (s.syn_only ? 30.0 : 0) +
                   (s.hs_time > 0 ? (double) s.hs_time / 1e7 : 0);
         worst_offer(a, &s);
-        f->used = 2;
-        a->flows.used--;
-        a->flows.tombstones++;
+        f->used = 0;
+        table_remove(&a->flows.t, (uint32_t) (f - (flow_t *) a->flows.t.e));
+        a->flows.pace_retired++;
 }
 
 static int flow_ptr_cmp(const void *x, const void *y) {
@@ -163,10 +139,10 @@ static int flow_ptr_cmp(const void *x, const void *y) {
  * all: every flow; else only idle or closed ones. */
 static void flow_retire_ordered(analysis_t *a, int64_t now, int mode) {
         flow_table_t *t = &a->flows;
-        flow_t **v = malloc(sizeof(flow_t *) * (t->used ? t->used : 1));
+        flow_t **v = malloc(sizeof(flow_t *) * (t->t.n ? t->t.n : 1));
         uint32_t n = 0;
-        for (uint32_t i = 0; i < t->cap; i++) {
-                flow_t *f = &t->slots[i];
+        for (uint32_t i = 0; i < t->t.top; i++) {
+                flow_t *f = table_entry(&t->t, i);
                 if (f->used != 1)
                         continue;
                 int64_t idle = now - f->last_ts;
@@ -188,7 +164,7 @@ static void flow_retire_ordered(analysis_t *a, int64_t now, int mode) {
 
 void flow_sweep(analysis_t *a, int64_t now) {
         flow_retire_ordered(a, now, 0);
-        if (a->flows.used >= a->lim.max_flows)
+        if (a->flows.t.n >= a->lim.max_flows)
                 flow_retire_ordered(a, now, 1);
 }
 
@@ -196,78 +172,65 @@ void flow_retire_all(analysis_t *a) {
         flow_retire_ordered(a, 0, 2);
 }
 
-flow_t *flow_lookup(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new) {
-        flow_table_t *t = &a->flows;
-        /* consecutive packets mostly belong to the same flow */
-        if (t->last && t->last->used == 1 && key_equal(&t->last->key, k)) {
-                *ret_new = false;
-                return t->last;
-        }
-        flow_t *found = flow_lookup_slow(a, k, ts, create, ret_new);
-        t->last = found;
-        return found;
-}
-
-static flow_t *flow_lookup_slow(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new) {
-        flow_table_t *t = &a->flows;
-        uint64_t h = flow_hash(t, k);
-        *ret_new = false;
-        for (int attempt = 0; attempt < 3; attempt++) {
-                uint32_t mask = t->cap - 1, i = (uint32_t) (h & mask), first_free = UINT32_MAX;
-                for (uint32_t n = 0; n < t->cap; n++, i = (i + 1) & mask) {
-                        flow_t *f = &t->slots[i];
-                        if (f->used == 0) {
-                                if (first_free == UINT32_MAX)
-                                        first_free = i;
-                                break;
-                        }
-                        if (f->used == 2) {
-                                if (first_free == UINT32_MAX)
-                                        first_free = i;
-                                continue;
-                        }
-                        if (f->hash == h && key_equal(&f->key, k))
-                                return f;
-                }
-                if (!create)
-                        return NULL;
-                bool full = t->used >= a->lim.max_flows;
-                bool crowded = (uint64_t) (t->used + t->tombstones + 1) * 10 > (uint64_t) t->cap * 7;
-                if (!full && !crowded && first_free != UINT32_MAX) {
-                        flow_t *f = &t->slots[first_free];
-                        if (f->used == 2)
-                                t->tombstones--;
-                        memset(f, 0, sizeof *f);
-                        f->used = 1;
-                        f->key = *k;
-                        f->hash = h;
-                        f->id = t->next_id++;
-                        f->first_ts = f->last_ts = ts;
-                        t->used++;
-                        *ret_new = true;
+static flow_t *flow_find(flow_table_t *t, const flow_key_t *k, uint64_t h) {
+        table_probe_t p;
+        for (uint32_t r = table_find(&t->t, &p, h); r != TABLE_NONE; r = table_find_next(&t->t, &p)) {
+                flow_t *f = table_entry(&t->t, r);
+                if (key_equal(&f->key, k)) {
+                        t->last = r;
                         return f;
-                }
-                if (full || crowded) {
-                        /* Make room: retire idle and closed flows (at most one sweep per second of capture). */
-                        /* at most once per second of capture, or once per quarter-table of refused flows:
-                         * a flood of new flows must not make every packet scan the table */
-                        if (!a->swept || ts < a->last_sweep_ts || ts - a->last_sweep_ts > NS_PER_S ||
-                            (full && ++a->refused_since_sweep > a->lim.max_flows / 4)) {
-                                a->refused_since_sweep = 0;
-                                a->swept = true;
-                                a->last_sweep_ts = ts;
-                                flow_sweep(a, ts);
-                        }
-                        if (t->used >= a->lim.max_flows)
-                                return NULL;
-                        uint32_t ncap = t->cap;
-                        while ((uint64_t) (t->used + 1) * 10 > (uint64_t) ncap * 5)
-                                ncap *= 2;
-                        if (flow_rehash(t, ncap) < 0)
-                                return NULL;
                 }
         }
         return NULL;
+}
+
+flow_t *flow_lookup(analysis_t *a, const flow_key_t *k, int64_t ts, bool create, bool *ret_new) {
+        flow_table_t *t = &a->flows;
+        *ret_new = false;
+        /* consecutive packets mostly belong to the same flow */
+        if (t->last != TABLE_NONE) {
+                flow_t *f = table_entry(&t->t, t->last);
+                if (f->used == 1 && key_equal(&f->key, k))
+                        return f;
+        }
+        uint64_t h = flow_hash(t, k);
+        flow_t *f = flow_find(t, k, h);
+        if (f || !create)
+                return f;
+        /* Make room when the table is full, or "crowded": when the flows live and those retired since the last
+         * step would fill 70 % of a notional capacity that doubles, from 1,024, so as to stay at most half
+         * full after a step. This is when the flow table swept before it was a table_t (a full slot array
+         * counting tombstones); it is kept because the order flows retire in feeds the sample stores and the
+         * worst-flow list: reports stay what they were. */
+        bool full = t->t.n >= a->lim.max_flows;
+        bool crowded = (uint64_t) (t->t.n + t->pace_retired + 1) * 10 > (uint64_t) t->pace_cap * 7;
+        if (full || crowded) {
+                /* retire idle and closed flows, at most once per second of capture, or once per quarter-table
+                 * of refused flows: a flood of new flows must not make every packet scan the table */
+                if (!a->swept || ts < a->last_sweep_ts || ts - a->last_sweep_ts > NS_PER_S ||
+                    (full && ++a->refused_since_sweep > a->lim.max_flows / 4)) {
+                        a->refused_since_sweep = 0;
+                        a->swept = true;
+                        a->last_sweep_ts = ts;
+                        flow_sweep(a, ts);
+                }
+                if (t->t.n >= a->lim.max_flows)
+                        return NULL;
+                while ((uint64_t) (t->t.n + 1) * 10 > (uint64_t) t->pace_cap * 5)
+                        t->pace_cap *= 2;
+                t->pace_retired = 0;
+        }
+        uint32_t r;
+        if (table_add(&t->t, h, &r) < 0)
+                return NULL; /* max_flows live, or no memory */
+        f = table_entry(&t->t, r);
+        f->used = 1;
+        f->key = *k;
+        f->id = t->next_id++;
+        f->first_ts = f->last_ts = ts;
+        t->last = r;
+        *ret_new = true;
+        return f;
 }
 
 char *flow_format(const flow_key_t *k, bool a_to_b, char *buf, size_t len) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "util/siphash.h"
+#include "util/table.h"
 
 struct tcp_conn;
 
@@ -29,8 +30,7 @@ typedef struct udp_dir {
 
 typedef struct flow {
         flow_key_t key;
-        uint64_t hash;
-        uint8_t used;            /* 0 empty, 1 in use, 2 tombstone */
+        uint8_t used;            /* 1 in use, 0 retired or never used */
         bool client_is_a;        /* direction 0 = client -> server */
         bool orient_known;       /* from a SYN, DNS query, echo request, or port heuristic */
         bool closed;
@@ -45,16 +45,17 @@ typedef struct flow {
 } flow_t;
 
 typedef struct flow_table {
-        flow_t *slots;
-        uint32_t cap, used, tombstones;
+        table_t t;               /* flow_t by normalised key, at most max_flows (util/table.h) */
         siphash_key_t key;
         uint64_t next_id;
-        flow_t *last;            /* the flow of the previous lookup */
+        uint32_t last;           /* the reference of the previous lookup's flow, TABLE_NONE */
+        uint32_t pace_cap;       /* when to sweep (flow_lookup): a notional capacity, from 1,024 doubling... */
+        uint32_t pace_retired;   /* ...and the flows retired since the last step */
 } flow_table_t;
 
 
 /* flow.c */
-int flow_table_init(flow_table_t *t, const siphash_key_t *key);
+int flow_table_init(flow_table_t *t, const siphash_key_t *key, uint32_t max_flows);
 /* The bytes of a key that identify it (no padding), for the keyed hashes of the tables. */
 #define FLOW_KEY_PACKED 38
 void flow_key_pack(const flow_key_t *k, uint8_t ret[FLOW_KEY_PACKED]);

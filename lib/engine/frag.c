@@ -9,32 +9,12 @@
 #define FRAG_TIMEOUT (60 * NS_PER_S)
 
 int frag_init(frag_state_t *s, uint32_t cap, const siphash_key_t *key) {
-        uint32_t icap = 2;
-
         *s = (frag_state_t) { .cap = cap ? cap : 1, .key = *key, .head = FRAG_NONE, .tail = FRAG_NONE };
-        while (icap < 2 * s->cap)
-                icap <<= 1;
-        s->index_mask = icap - 1;
-        s->e = calloc(s->cap, sizeof(frag_entry_t));
-        s->index = calloc(icap, sizeof(uint32_t));
-        s->free = calloc(s->cap, sizeof(uint32_t));
-        if (!s->e || !s->index || !s->free) {
-                frag_done(s);
-                return -ENOMEM;
-        }
-        for (uint32_t i = 0; i < s->cap; i++)
-                s->free[i] = s->cap - 1 - i; /* slot 0 first */
-        s->n_free = s->cap;
-        return 0;
+        return table_init(&s->t, sizeof(frag_entry_t), s->cap, s->cap);
 }
 
 void frag_done(frag_state_t *s) {
-        free(s->e);
-        free(s->index);
-        free(s->free);
-        s->e = NULL;
-        s->index = NULL;
-        s->free = NULL;
+        table_done(&s->t);
 }
 
 static uint64_t frag_hash(const frag_state_t *s, const addr_t *src, const addr_t *dst, uint32_t id, uint8_t proto) {
@@ -49,84 +29,60 @@ static uint64_t frag_hash(const frag_state_t *s, const addr_t *src, const addr_t
 
 /* ---- the eviction list ---- */
 
+static frag_entry_t *frag_entry(const frag_state_t *s, uint32_t i) {
+        return table_entry(&s->t, i);
+}
+
 static void list_unlink(frag_state_t *s, uint32_t i) {
-        frag_entry_t *e = &s->e[i];
+        frag_entry_t *e = frag_entry(s, i);
         if (e->prev != FRAG_NONE)
-                s->e[e->prev].next = e->next;
+                frag_entry(s, e->prev)->next = e->next;
         else
                 s->head = e->next;
         if (e->next != FRAG_NONE)
-                s->e[e->next].prev = e->prev;
+                frag_entry(s, e->next)->prev = e->prev;
         else
                 s->tail = e->prev;
         e->prev = e->next = FRAG_NONE;
 }
 
 static void list_push_tail(frag_state_t *s, uint32_t i) {
-        s->e[i].prev = s->tail;
-        s->e[i].next = FRAG_NONE;
+        frag_entry(s, i)->prev = s->tail;
+        frag_entry(s, i)->next = FRAG_NONE;
         if (s->tail != FRAG_NONE)
-                s->e[s->tail].next = i;
+                frag_entry(s, s->tail)->next = i;
         else
                 s->head = i;
         s->tail = i;
 }
 
 static void list_push_head(frag_state_t *s, uint32_t i) {
-        s->e[i].next = s->head;
-        s->e[i].prev = FRAG_NONE;
+        frag_entry(s, i)->next = s->head;
+        frag_entry(s, i)->prev = FRAG_NONE;
         if (s->head != FRAG_NONE)
-                s->e[s->head].prev = i;
+                frag_entry(s, s->head)->prev = i;
         else
                 s->tail = i;
         s->head = i;
 }
 
-/* ---- the index: linear probing, deletion by shifting back (no tombstones) ---- */
-
-static uint32_t index_find(const frag_state_t *s, uint64_t h, const packet_t *p) {
-        for (uint32_t j = (uint32_t) h & s->index_mask;; j = (j + 1) & s->index_mask) {
-                uint32_t v = s->index[j];
-                if (v == 0)
-                        return FRAG_NONE;
-                const frag_entry_t *x = &s->e[v - 1];
-                if (x->hash == h && x->id == p->frag_id && x->proto == p->proto && addr_equal(&x->src, &p->src) &&
+static uint32_t frag_find(frag_state_t *s, uint64_t h, const packet_t *p) {
+        table_probe_t pr;
+        for (uint32_t i = table_find(&s->t, &pr, h); i != TABLE_NONE; i = table_find_next(&s->t, &pr)) {
+                const frag_entry_t *x = frag_entry(s, i);
+                if (x->id == p->frag_id && x->proto == p->proto && addr_equal(&x->src, &p->src) &&
                     addr_equal(&x->dst, &p->dst))
-                        return v - 1;
+                        return i;
         }
-}
-
-static void index_insert(frag_state_t *s, uint32_t i) {
-        uint32_t j = (uint32_t) s->e[i].hash & s->index_mask;
-        while (s->index[j] != 0)
-                j = (j + 1) & s->index_mask;
-        s->index[j] = i + 1;
-}
-
-static void index_remove(frag_state_t *s, uint32_t i) {
-        uint32_t j = (uint32_t) s->e[i].hash & s->index_mask;
-        while (s->index[j] != i + 1)
-                j = (j + 1) & s->index_mask;
-        /* shift back the entries of the run after j that may sit at or before j */
-        for (uint32_t k = (j + 1) & s->index_mask; s->index[k] != 0; k = (k + 1) & s->index_mask) {
-                uint32_t home = (uint32_t) s->e[s->index[k] - 1].hash & s->index_mask;
-                /* k's entry may move to j when its home is not within (j, k] (cyclically) */
-                if (((k - home) & s->index_mask) >= ((k - j) & s->index_mask)) {
-                        s->index[j] = s->index[k];
-                        j = k;
-                }
-        }
-        s->index[j] = 0;
+        return FRAG_NONE;
 }
 
 static void frag_close(frag_state_t *s, uint32_t i) {
-        if (!s->e[i].done)
+        if (!frag_entry(s, i)->done)
                 s->incomplete++;
-        index_remove(s, i);
         list_unlink(s, i);
-        memset(&s->e[i], 0, sizeof(frag_entry_t));
-        s->free[s->n_free++] = i;
-        s->n--;
+        frag_entry(s, i)->used = 0;
+        table_remove(&s->t, i);
 }
 
 /* Adds [from, to) to the received ranges, merging overlaps and neighbours (duplicates change nothing). */
@@ -165,34 +121,33 @@ void frag_packet(analysis_t *a, const packet_t *p) {
                 s->v4_fragments++;
 
         uint64_t h = frag_hash(s, &p->src, &p->dst, p->frag_id, p->proto);
-        uint32_t i = index_find(s, h, p);
-        if (i != FRAG_NONE && s->e[i].done && p->ts_ns - s->e[i].last_ts > FRAG_TIMEOUT) {
+        uint32_t i = frag_find(s, h, p);
+        if (i != FRAG_NONE && frag_entry(s, i)->done && p->ts_ns - frag_entry(s, i)->last_ts > FRAG_TIMEOUT) {
                 frag_close(s, i); /* the id was reused after a while: a new datagram */
                 i = FRAG_NONE;
         }
         if (i == FRAG_NONE) {
-                if (s->n == s->cap) {
+                if (s->t.n == s->cap) {
                         /* full: the head goes, a completed or timed-out datagram if there is one (completed ones
                          * go to the head, and the least recently touched is next), else the oldest */
                         uint32_t old = s->head;
-                        if (!s->e[old].done && p->ts_ns - s->e[old].last_ts <= FRAG_TIMEOUT)
+                        if (!frag_entry(s, old)->done && p->ts_ns - frag_entry(s, old)->last_ts <= FRAG_TIMEOUT)
                                 s->overflow++;
                         frag_close(s, old);
                 }
-                i = s->free[--s->n_free];
-                s->n++;
-                s->e[i] = (frag_entry_t) { .hash = h, .src = p->src, .dst = p->dst, .id = p->frag_id,
-                                           .proto = p->proto, .used = 1, .first_ts = p->ts_ns,
-                                           .prev = FRAG_NONE, .next = FRAG_NONE };
-                index_insert(s, i);
+                if (table_add(&s->t, h, &i) < 0)
+                        return; /* cannot be: all cap entries were allocated at the start, one is free */
+                *frag_entry(s, i) = (frag_entry_t) { .src = p->src, .dst = p->dst, .id = p->frag_id,
+                                                     .proto = p->proto, .used = 1, .first_ts = p->ts_ns,
+                                                     .prev = FRAG_NONE, .next = FRAG_NONE };
                 list_push_tail(s, i);
                 s->datagrams++;
-        } else if (!s->e[i].done) {
+        } else if (!frag_entry(s, i)->done) {
                 /* touched: last to go (a completed one stays at the head) */
                 list_unlink(s, i);
                 list_push_tail(s, i);
         }
-        frag_entry_t *e = &s->e[i];
+        frag_entry_t *e = frag_entry(s, i);
         e->last_ts = p->ts_ns;
         if (e->done)
                 return; /* a duplicate of a fragment of a completed datagram */

@@ -6,11 +6,11 @@
 #include <stdint.h>
 
 #include "util/siphash.h"
+#include "util/table.h"
 
 #define FRAG_NONE UINT32_MAX
 
 typedef struct frag_entry {
-        uint64_t hash;           /* of (src, dst, id, proto), under the analysis's key */
         uint32_t prev, next;     /* the order of eviction: completed first, then least recently touched */
         addr_t src, dst;
         uint32_t id;
@@ -24,19 +24,14 @@ typedef struct frag_entry {
         int64_t first_ts, last_ts;
 } frag_entry_t;
 
-/* Datagrams being put together: cap entry slots, found through an open-addressing index (linear probing,
- * 2 to 4 index slots per entry, SipHash under a random key: no capture can make the lookups collide), kept
- * in a list in the order they are evicted when the table is full, so that a flood of fragments costs O(1)
- * per fragment. */
+/* Datagrams being put together: at most cap, in the one open-addressing table (util/table.h) under SipHash
+ * with the analysis's random key (no capture can make the lookups collide), kept in a list in the order
+ * they are evicted when the table is full, so that a flood of fragments costs O(1) per fragment. */
 typedef struct frag_state {
-        frag_entry_t *e;
-        uint32_t *index;         /* entry slot + 1, 0 empty */
-        uint32_t index_mask;
-        uint32_t *free;          /* free entry slots (a stack) */
-        uint32_t n_free;
-        uint32_t head, tail;     /* the eviction list; head goes first */
+        table_t t;               /* of frag_entry_t, by (src, dst, id, proto) */
+        uint32_t head, tail;     /* the eviction list (references); head goes first */
         siphash_key_t key;
-        uint32_t cap, n;
+        uint32_t cap;
         uint64_t fragments, v4_fragments, v6_fragments, datagrams, completed, incomplete, overflow;
 } frag_state_t;
 

@@ -29,100 +29,60 @@ static uint64_t kv_pair_hash(const analysis_t *a, const addr_t *lo, const addr_t
 }
 
 int kv_init(kv_table_t *t, size_t elem, uint32_t max) {
-        *t = (kv_table_t) { .cap = 256, .max = max, .elem = elem };
-        t->e = calloc(t->cap, elem);
-        return t->e ? 0 : -ENOMEM;
-}
-
-/* Doubles a table at 50 % load; both tables start with the address so rehashing needs only that. */
-static void kv_grow(analysis_t *a, kv_table_t *t, bool pair) {
-        /* room for two inserts: callers look up two hosts before using either pointer */
-        if ((uint64_t) (t->n + 2) * 2 <= t->cap || t->cap >= (1u << 24))
-                return;
-        uint32_t nc = t->cap * 2;
-        uint8_t *ne = calloc(nc, t->elem);
-        if (!ne)
-                return;
-        uint8_t *old = t->e;
-        for (uint32_t i = 0; i < t->cap; i++) {
-                uint8_t *src = old + (size_t) i * t->elem;
-                const addr_t *x = pair ? &((conv_entry_t *) src)->a : &((host_entry_t *) src)->addr;
-                bool used = pair ? ((conv_entry_t *) src)->used : ((host_entry_t *) src)->used;
-                if (!used)
-                        continue;
-                uint64_t h = pair ? kv_pair_hash(a, x, &((conv_entry_t *) src)->b) : addr_hash(a, x);
-                uint32_t j = (uint32_t) h & (nc - 1);
-                for (;;) {
-                        uint8_t *dst = ne + (size_t) j * t->elem;
-                        bool u = pair ? ((conv_entry_t *) dst)->used : ((host_entry_t *) dst)->used;
-                        if (!u) {
-                                memcpy(dst, src, t->elem);
-                                break;
-                        }
-                        j = (j + 1) & (nc - 1);
-                }
-        }
-        free(old);
-        t->e = ne;
-        t->cap = nc;
+        *t = (kv_table_t) {};
+        return table_init(&t->t, elem, 128, max);
 }
 
 void kv_done(kv_table_t *t) {
-        free(t->e);
-        t->e = NULL;
+        table_done(&t->t);
 }
 
-
-
-
 static host_entry_t *host_get(analysis_t *a, const addr_t *x) {
-        kv_table_t *t = &a->hosts;
-        host_entry_t *e = t->e;
-        uint32_t mask = t->cap - 1, i = (uint32_t) addr_hash(a, x) & mask;
-        for (uint32_t n = 0; n < t->cap; n++, i = (i + 1) & mask) {
-                if (!e[i].used) {
-                        if (t->n >= t->max)
-                                return NULL;
-                        e[i].used = 1;
-                        e[i].addr = *x;
-                        t->n++;
-                        return &e[i];
-                }
-                if (addr_equal(&e[i].addr, x))
-                        return &e[i];
+        table_t *t = &a->hosts.t;
+        uint64_t h = addr_hash(a, x);
+        table_probe_t p;
+        for (uint32_t r = table_find(t, &p, h); r != TABLE_NONE; r = table_find_next(t, &p)) {
+                host_entry_t *e = table_entry(t, r);
+                if (addr_equal(&e->addr, x))
+                        return e;
         }
-        return NULL;
+        uint32_t r;
+        if (table_add(t, h, &r) < 0)
+                return NULL;
+        host_entry_t *e = table_entry(t, r);
+        e->used = 1;
+        e->addr = *x;
+        return e;
 }
 
 static conv_entry_t *conv_get(analysis_t *a, const addr_t *x, const addr_t *y, bool *ret_ab) {
-        kv_table_t *t = &a->convs;
-        conv_entry_t *e = t->e;
+        table_t *t = &a->convs.t;
         bool ab = addr_compare(x, y) <= 0;
         const addr_t *lo = ab ? x : y, *hi = ab ? y : x;
         *ret_ab = ab;
-        uint32_t mask = t->cap - 1, i = (uint32_t) kv_pair_hash(a, lo, hi) & mask;
-        for (uint32_t n = 0; n < t->cap; n++, i = (i + 1) & mask) {
-                if (!e[i].used) {
-                        if (t->n >= t->max)
-                                return NULL;
-                        e[i].used = 1;
-                        e[i].a = *lo;
-                        e[i].b = *hi;
-                        t->n++;
-                        return &e[i];
-                }
-                if (addr_equal(&e[i].a, lo) && addr_equal(&e[i].b, hi))
-                        return &e[i];
+        uint64_t h = kv_pair_hash(a, lo, hi);
+        table_probe_t p;
+        for (uint32_t r = table_find(t, &p, h); r != TABLE_NONE; r = table_find_next(t, &p)) {
+                conv_entry_t *e = table_entry(t, r);
+                if (addr_equal(&e->a, lo) && addr_equal(&e->b, hi))
+                        return e;
         }
-        return NULL;
+        uint32_t r;
+        if (table_add(t, h, &r) < 0)
+                return NULL;
+        conv_entry_t *e = table_entry(t, r);
+        e->used = 1;
+        e->a = *lo;
+        e->b = *hi;
+        return e;
 }
 
 void stats_host_conv(analysis_t *a, const packet_t *p, uint64_t packets, uint64_t bytes, int64_t first,
                      int64_t last) {
         if (packets == 0)
                 return;
-        kv_grow(a, &a->hosts, false); /* before the lookups: growing moves the entries */
-        kv_grow(a, &a->convs, true);
+        /* room for two hosts before either lookup: growing moves the entries (a failure shows as overflow) */
+        (void) table_reserve(&a->hosts.t, 2);
         host_entry_t *s = host_get(a, &p->src), *d = host_get(a, &p->dst);
         if (s) {
                 s->packets_tx += packets;

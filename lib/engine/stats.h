@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "util/table.h"
+
 /* ---- events kept for the report ---- */
 
 typedef enum event_kind {
@@ -71,10 +73,9 @@ typedef struct conv_entry {
         int64_t first_ts, last_ts;
 } conv_entry_t;
 
+/* Hosts or conversations: the one open-addressing table (util/table.h), bounded, entries never removed. */
 typedef struct kv_table {
-        void *e;
-        size_t elem;
-        uint32_t cap, n, max;
+        table_t t;
         uint64_t overflow_packets;
 } kv_table_t;
 

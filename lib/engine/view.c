@@ -52,14 +52,14 @@ static int top_of(const kv_table_t *t, size_t elem, bool (*used)(const void *), 
                   uint32_t k, void **ret, uint32_t *ret_n, uint32_t *ret_total) {
         *ret = NULL;
         *ret_n = *ret_total = 0;
-        if (!t->e || t->n == 0)
+        if (!t->t.e || t->t.n == 0)
                 return 0;
-        uint8_t *all = malloc(elem * t->n);
+        uint8_t *all = malloc(elem * t->t.n);
         if (!all)
                 return -ENOMEM;
         uint32_t n = 0;
-        for (uint32_t i = 0; i < t->cap && n < t->n; i++) {
-                const uint8_t *e = (const uint8_t *) t->e + (size_t) i * elem;
+        for (uint32_t i = 0; i < t->t.top && n < t->t.n; i++) {
+                const uint8_t *e = table_entry(&t->t, i);
                 if (used(e))
                         memcpy(all + (size_t) n++ * elem, e, elem);
         }

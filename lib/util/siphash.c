@@ -44,7 +44,9 @@ static inline uint64_t load_le64(const uint8_t *b, size_t n) {
         return m;
 }
 
-uint64_t siphash(const siphash_key_t *key, unsigned c, unsigned d, const void *p, size_t n) {
+/* Inlined into each entry point with constant c and d, so that the rounds unroll. */
+static inline __attribute__((always_inline)) uint64_t sip(const siphash_key_t *key, unsigned c, unsigned d,
+                                                          const void *p, size_t n) {
         const uint8_t *b = p;
         sip_state_t s = {
                 .v0 = key->k0 ^ UINT64_C(0x736f6d6570736575),
@@ -70,4 +72,16 @@ uint64_t siphash(const siphash_key_t *key, unsigned c, unsigned d, const void *p
         for (unsigned i = 0; i < d; i++)
                 sip_round(&s);
         return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+uint64_t siphash(const siphash_key_t *key, unsigned c, unsigned d, const void *p, size_t n) {
+        return sip(key, c, d, p, n);
+}
+
+uint64_t siphash13(const siphash_key_t *key, const void *p, size_t n) {
+        return sip(key, 1, 3, p, n);
+}
+
+uint64_t siphash24(const siphash_key_t *key, const void *p, size_t n) {
+        return sip(key, 2, 4, p, n);
 }

@@ -13,10 +13,6 @@ typedef struct siphash_key {
 /* SipHash-c-d of n bytes at p. */
 uint64_t siphash(const siphash_key_t *key, unsigned c, unsigned d, const void *p, size_t n);
 
-static inline uint64_t siphash13(const siphash_key_t *key, const void *p, size_t n) {
-        return siphash(key, 1, 3, p, n);
-}
-
-static inline uint64_t siphash24(const siphash_key_t *key, const void *p, size_t n) {
-        return siphash(key, 2, 4, p, n);
-}
+/* The same with the rounds fixed (unrolled): SipHash-1-3 for the tables, SipHash-2-4 as the paper's. */
+uint64_t siphash13(const siphash_key_t *key, const void *p, size_t n);
+uint64_t siphash24(const siphash_key_t *key, const void *p, size_t n);

@@ -414,7 +414,7 @@ static void test_many_pending(void) {
         for (uint32_t i = 0; i < 1000; i++)
                 query(a, i, (uint16_t) i, "x.example");
         CHECK_EQU(a->dns.queries, 1000);
-        CHECK_U(a->dns.n, <=, 100);
+        CHECK_U(a->dns.t.n, <=, 100);
         analysis_finish(a);
         CHECK_EQU(a->dns.unanswered + a->dns.dropped_pending, 1000);
         analysis_free(a);
@@ -608,7 +608,7 @@ static void test_other_ports_repeat_and_limit(void) {
         for (uint32_t i = 0; i < 100; i++)
                 query(a, 1000 + i, (uint16_t) i, "y.example");
         CHECK_EQU(a->dns_other.s.queries, 1000);
-        CHECK_U(a->dns_other.s.n, <=, 25);
+        CHECK_U(a->dns_other.s.t.n, <=, 25);
         CHECK_EQU(a->dns.dropped_pending, 0);
         analysis_finish(a);
         CHECK_EQU(a->dns_other.s.unanswered + a->dns_other.s.dropped_pending, 1000);

@@ -54,7 +54,8 @@ static void test_key(void) {
         /* the same datagram seen on both sides of a router (TTL and checksum differ) has one key; another
          * identification or one byte more of payload gives another */
         dup_state_t d;
-        CHECK_EQ(dup_init(&d, 42), 0);
+        const siphash_key_t key = { 42, 43 };
+        CHECK_EQ(dup_init(&d, &key), 0);
         packet_t p1 = { 0 }, p2 = { 0 };
         dup_key_t k1, k2;
         make_seg(false, 0, CISN + 1, SISN + 1, TCP_ACK | TCP_PSH, 100, 0x1111, 64);

@@ -67,7 +67,7 @@ static void test_key(void) {
 
 static void test_lookup_growth(void) {
         analysis_t *a = tu_analysis(0);
-        uint32_t cap0 = a->flows.cap;
+        uint32_t cap0 = a->flows.t.mask + 1;
         enum { N = 20000 };
         for (uint32_t i = 0; i < N; i++) {
                 char src[32];
@@ -82,9 +82,9 @@ static void test_lookup_growth(void) {
                 if (!f || !created)
                         break;
         }
-        CHECK_U(a->flows.cap, >, cap0);
-        CHECK_EQU(a->flows.used, N);
-        CHECK_U((uint64_t) a->flows.used * 10, <=, (uint64_t) a->flows.cap * 7); /* load factor kept */
+        CHECK_U(a->flows.t.mask + 1, >, cap0);
+        CHECK_EQU(a->flows.t.n, N);
+        CHECK_U((uint64_t) a->flows.t.n * 2, <=, (uint64_t) a->flows.t.mask + 1); /* load factor kept */
         /* every one is found again, none is created twice */
         for (uint32_t i = 0; i < N; i++) {
                 char src[32];
@@ -153,7 +153,7 @@ static void test_max_flows(void) {
                         tu_feed(a, round * 1000 + i, &pk);
                 }
         CHECK_EQU(a->udp_flows, 10);
-        CHECK_EQU(a->flows.used, 10);
+        CHECK_EQU(a->flows.t.n, 10);
         CHECK_EQU(a->flows_over_limit_packets, 60);
         analysis_finish(a);
         CHECK_EQU(a->packets, 90);
@@ -194,15 +194,15 @@ static void test_retirement_bounded(void) {
                 short_conn(a, (int64_t) i * 5000, i);
                 if (i == 200000)
                         rss_early = tu_rss_kb();
-                if (a->flows.used > max_flows) {
-                        TU_FAIL("flow table holds %u flows, limit %u", a->flows.used, max_flows);
+                if (a->flows.t.n > max_flows) {
+                        TU_FAIL("flow table holds %u flows, limit %u", a->flows.t.n, max_flows);
                         break;
                 }
         }
         long rss_late = tu_rss_kb();
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        fprintf(stderr, "    1M connections: %.1f s, table cap %u, RSS %ld kB at 200k, %ld kB at 1M\n",
-                (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9, a->flows.cap, rss_early,
+        fprintf(stderr, "    1M connections: %.1f s, table slots %u, RSS %ld kB at 200k, %ld kB at 1M\n",
+                (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9, a->flows.t.mask + 1, rss_early,
                 rss_late);
         CHECK_EQU(a->tcp.conns, total);
         CHECK_EQU(a->flows_total, total);
@@ -211,8 +211,8 @@ static void test_retirement_bounded(void) {
         CHECK_EQU(a->tcp.fin, 2 * (uint64_t) total);
         CHECK_EQU(a->tcp.retrans, 0);
         CHECK_EQU(a->tcp.reused_ports, 0);
-        CHECK_U(a->flows.used, <=, max_flows);
-        CHECK_U(a->flows.cap, <=, 8 * max_flows);
+        CHECK_U(a->flows.t.n, <=, max_flows);
+        CHECK_U(a->flows.t.mask + 1, <=, 4 * max_flows);
         if (!TU_ASAN) {
                 /* ASan keeps freed memory in quarantine: the RSS figures only mean something without it */
                 CHECK_MSG(rss_late - rss_early < 32 * 1024, "RSS grew by %ld kB between 200k and 1M connections",
@@ -238,7 +238,7 @@ static void test_retirement_bounded(void) {
         }
         CHECK_EQU(a->udp_flows, 1000);
         CHECK_EQU(a->flows_over_limit_packets, 0);
-        CHECK_U(a->flows.used, <=, 100);
+        CHECK_U(a->flows.t.n, <=, 100);
         analysis_free(a);
 }
 

@@ -165,7 +165,7 @@ static void test_overflow(void) {
         for (uint16_t id = 100; id < 110; id++)
                 frag4(a, id, id, 0, 1480, true, 3008);
         CHECK_EQU(a->frag.datagrams, 10);
-        CHECK_U(a->frag.n, <=, 4);
+        CHECK_U(a->frag.t.n, <=, 4);
         CHECK_EQU(a->frag.overflow, 6);
         /* the table still works after overflowing: a complete datagram completes */
         frag4(a, 200, 500, 0, 1480, true, 1508);
@@ -173,7 +173,7 @@ static void test_overflow(void) {
         CHECK_EQU(a->frag.completed, 1);
         analysis_finish(a);
         CHECK_EQU(a->frag.incomplete, 10);
-        CHECK_EQU(a->frag.n, 0);
+        CHECK_EQU(a->frag.t.n, 0);
         analysis_free(a);
 }
 

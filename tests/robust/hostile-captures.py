@@ -10,6 +10,9 @@ Cases (each generated at run time into a temporary directory or straight into th
   frag-1m         1,000,000 first fragments of datagrams that never complete (the table of datagrams being
                   put together stays full): no slower than 4x the same number of plain packets, measured in
                   the same run (a linear search of that table made it 29x)
+  hosts-collide   32,768 IPv6 hosts built to collide under the host mixer before SipHash (each a flow of its
+                  own): no slower than 3x as many hosts that do not, measured in the same run (that mixer put
+                  each search of the host and conversation tables through all of them: 40x)
   headers         pcap global headers: snaplen 0, 2^31, 2^32-1, versions, link types; records over the snaplen
   pcapng          pcapng with bogus block lengths (0, 1, 11, 13, unaligned, huge, trailer mismatch), unknown
                   and custom blocks, interface ids out of range, options with bogus lengths
@@ -229,6 +232,31 @@ def case_big(o, c, wd, name):
             print('FAIL the fragment flood slows the engine down: %.2f s against %.2f s' % (t_frag, t_plain))
         os.unlink(plain)
         os.unlink(frag)
+    elif name == 'hosts-collide':
+        n = 32768
+        plain, coll = os.path.join(wd, 'hosts.pcap'), os.path.join(wd, 'hosts-collide.pcap')
+        g.write(plain, g.ipv6_hosts(n, False))
+        g.write(coll, g.ipv6_hosts(n, True))
+        # best of three each, alternating, so a busy machine slows both alike
+        t_plain = t_coll = None
+        for _ in range(3):
+            rp = run_analyzer(o.analyzer, path=plain, mem_mb=o.mem_mb, time_s=o.time_s, workdir=wd)
+            rc = run_analyzer(o.analyzer, path=coll, mem_mb=o.mem_mb, time_s=o.time_s, workdir=wd)
+            if not (c.judge('%d IPv6 hosts' % n, rp) and c.judge('%d IPv6 hosts built to collide' % n, rc)):
+                break
+            t_plain = rp.seconds if t_plain is None else min(t_plain, rp.seconds)
+            t_coll = rc.seconds if t_coll is None else min(t_coll, rc.seconds)
+        for what, r in (('control', rp), ('colliding', rc)):
+            if r.report and (get(r.report, 'talkers.hosts_total') != n + 1 or
+                             get(r.report, 'talkers.conversations_total') != n):
+                c.fails.append('hosts-collide %s: hosts_total=%s conversations_total=%s, want %d and %d' % (
+                    what, get(r.report, 'talkers.hosts_total'), get(r.report, 'talkers.conversations_total'), n + 1, n))
+        print('     %.2f s for the hosts built to collide against %.2f s for the others' % (t_coll or 0, t_plain or 0))
+        if t_plain is not None and t_coll is not None and t_coll > 3 * t_plain + 0.3:
+            c.fails.append('hosts-collide: %.2f s, more than 3x the %.2f s of as many hosts' % (t_coll, t_plain))
+            print('FAIL hosts built to collide slow the engine down: %.2f s against %.2f s' % (t_coll, t_plain))
+        os.unlink(plain)
+        os.unlink(coll)
     elif name in ('dns-1m', 'dns-1m-spread'):
         n = int(os.environ.get('PCAPD_ROBUST_DNS', 1_000_000))
         step = 10 if name == 'dns-1m' else 100
@@ -573,7 +601,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix='pcapd-hostile-') as wd:
         for case in o.cases:
             print('=== %s (RLIMIT_AS %s MiB, %d s)' % (case, o.mem_mb or 'no', o.time_s), flush=True)
-            if case in ('tiny-10m', 'flows-1m', 'dns-1m', 'dns-1m-spread', 'frag-1m'):
+            if case in ('tiny-10m', 'flows-1m', 'dns-1m', 'dns-1m-spread', 'frag-1m', 'hosts-collide'):
                 case_big(o, c, wd, case)
             elif case == 'headers':
                 case_headers(o, c, wd)

@@ -103,6 +103,26 @@ def first_fragments(n):
     yield from records(n, tpl, patch)
 
 
+def ipv6_hosts(n, collide):
+    """n UDP datagrams over IPv6 (raw), from 2001:db8::1 to n hosts of 2001:db8:0:1::/64 (n <= 32768), each a
+    flow of its own. collide: the hosts differ only in their last 15 bits (byte 15 and the top 7 bits of byte
+    14), which the host and conversation mixer before SipHash (aa2ddf5's addr_hash, a seeded multiply-xorshift
+    of the address's two 64-bit words) sent to one slot of any table up to 2^17 slots whatever its seed: a
+    capture built to collide. Else they differ in bytes 8-9, which no mixer groups: the control."""
+    assert n <= 32768
+    udp = struct.pack('!HHHH', 40000, 9, 8 + 8, 0) + b'\0' * 8
+    tpl = pw.ipv6('2001:db8::1', '2001:db8:0:1::', pw.Raw(pw.PROTO_UDP, udp))
+    tpl = tpl + b'\0' * (-len(tpl) % 4)
+    # 16-bit items of a record: 8 of pcap record header, then the IPv6 header (destination at byte 24)
+    def patch(mv, first, k, stride):
+        if collide:
+            mv[8 + 12 + 7::stride] = _swap16((((first + i) >> 8) & 0x7f) << 9 | ((first + i) & 0xff) for i in range(k))
+        else:
+            mv[8 + 12 + 4::stride] = _swap16(first + i for i in range(k))
+    yield pcap_header()
+    yield from records(n, tpl, patch)
+
+
 def write(path, chunks):
     n = 0
     with open(path, 'wb') as f:
