@@ -457,11 +457,11 @@ out:
 
 static void help(void) {
         printf("Usage: pcapd-analyzer [--log-json]\n\n"
-               "Runs one analysis for pcapd-web, sandboxed. Not meant to be run by hand: it expects an\n"
-               "AF_UNIX SOCK_SEQPACKET socket as fd 3 (LISTEN_FDS=1, from systemd's pcapd-analyzer.socket\n"
-               "or from pcapd-web's --analyzer-exec), receives the job and its fds there (lib/ipc/ipc.h),\n"
-               "confines itself (no new privileges, rlimits, seccomp allow-list) and answers PROGRESS,\n"
-               "then DONE or ERROR.\n\n"
+               "Runs one analysis for pcapd-web, sandboxed. Not meant to be run by hand: it\n"
+               "expects an AF_UNIX SOCK_SEQPACKET socket as fd 3 (LISTEN_FDS=1, from systemd's\n"
+               "pcapd-analyzer.socket or from pcapd-web's --analyzer-exec), receives the job\n"
+               "and its fds there, confines itself (no new privileges, rlimits, seccomp\n"
+               "allow-list) and answers PROGRESS, then DONE or ERROR.\n\n"
                "  --log-json   log JSON lines on stderr even under journald\n"
                "  --version    print the version\n"
                "  -h --help    this text\n");
@@ -482,7 +482,7 @@ static int parse_argv(int argc, char *argv[]) {
                         help();
                         return 0;
                 case 'V':
-                        printf("pcapd-analyzer %s\n", PCAPD_VERSION);
+                        printf("pcapd-analyzer (pcapd) %s\n", PCAPD_VERSION);
                         return 0;
                 case 'j':
                         arg_log_json = true;

@@ -31,11 +31,13 @@ typedef struct id_list {
 
 static void help(void) {
         printf("Usage: pcapd-reaper [OPTIONS]\n"
-               "Deletes pcapd reports older than the retention, marks their tasks expired, and removes\n"
-               "orphaned files in uploads/ and reports/. Safe to run while pcapd-web runs.\n\n"
+               "Deletes pcapd reports older than the retention, marks their tasks expired,\n"
+               "and removes orphaned files in uploads/ and reports/. Safe to run while\n"
+               "pcapd-web runs.\n\n"
                "  -h --help                  show this help\n"
                "     --version               show the version\n"
-               "     --state-dir DIR         [PCAPD_STATE_DIR, $STATE_DIRECTORY, /var/lib/pcapd]\n"
+               "     --state-dir DIR         [PCAPD_STATE_DIR, $STATE_DIRECTORY,\n"
+               "                             /var/lib/pcapd]\n"
                "     --retention-hours H     [PCAPD_RETENTION_HOURS, REPORT_TTL_HOURS, 24]\n"
                "     --retention-seconds S   [PCAPD_RETENTION_SECONDS] (wins over hours)\n");
 }
@@ -64,7 +66,7 @@ static int parse_args(int argc, char **argv) {
                         help();
                         return 1;
                 case ARG_VERSION:
-                        printf("pcapd-reaper " PCAPD_VERSION "\n");
+                        printf("pcapd-reaper (pcapd) " PCAPD_VERSION "\n");
                         return 1;
                 case ARG_STATE_DIR:
                         free(arg_state_dir);

@@ -182,15 +182,21 @@ NS_ROOT="" NS_NAME="" NS_PID="" NS_LEADER="" NS_TMP="" NS_CGROUPS=()
 
 # ns_prepare BUILD_DIR: fresh rootfs from the cache in a temp dir, pcapd installed with meson install.
 ns_prepare() {
-	local build=$1 tar
+	local build=$1
+	ns_prepare_rootfs
+	meson install -C "$build" --destdir "$NS_ROOT" --no-rebuild --quiet >"$NS_TMP/install.log" 2>&1 ||
+		{ cat "$NS_TMP/install.log" >&2; die "meson install into the rootfs failed"; }
+}
+
+# ns_prepare_rootfs: fresh rootfs from the cache in a temp dir, ready to boot, without pcapd.
+ns_prepare_rootfs() {
+	local tar
 	tar=$(rootfs_nspawn_tar)
 	NS_TMP=$(mktemp -d /var/tmp/pcapd-nspawn.XXXXXX)
 	trap ns_cleanup EXIT
 	NS_ROOT=$NS_TMP/root
 	mkdir "$NS_ROOT"
 	tar -C "$NS_ROOT" -xf "$tar"
-	meson install -C "$build" --destdir "$NS_ROOT" --no-rebuild --quiet >"$NS_TMP/install.log" 2>&1 ||
-		{ cat "$NS_TMP/install.log" >&2; die "meson install into the rootfs failed"; }
 	# First boot: make systemd-sysusers / tmpfiles / ldconfig run (ConditionNeedsUpdate, ConditionFirstBoot).
 	rm -f "$NS_ROOT/etc/.updated" "$NS_ROOT/var/.updated"
 	mkdir -p "$NS_ROOT/var/log/journal"
