@@ -9,10 +9,9 @@
 #include <time.h>
 
 #include "util/macro.h"
+#include "store/store-accounts.h"
+#include "store/store-private.h"
 
-struct store {
-        sqlite3 *db;
-};
 
 static const char *const status_names[_TASK_STATUS_MAX] = {
         [TASK_QUEUED] = "queued",         [TASK_PROCESSING] = "processing", [TASK_COMPLETED] = "completed",
@@ -38,7 +37,7 @@ int64_t store_now_ms(void) {
         return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int sqlite_to_errno(int rc) {
+int sqlite_to_errno(int rc) {
         switch (rc & 0xff) {
         case SQLITE_OK:
         case SQLITE_DONE:
@@ -67,11 +66,6 @@ static int sqlite_to_errno(int rc) {
         }
 }
 
-static void finalizep(sqlite3_stmt **st) {
-        if (*st)
-                sqlite3_finalize(*st);
-}
-#define _cleanup_stmt_ _cleanup_(finalizep)
 
 static const char schema[] =
         "CREATE TABLE IF NOT EXISTS tasks ("
@@ -88,20 +82,40 @@ static const char schema[] =
         " findings INTEGER NOT NULL DEFAULT 0,"
         " partial INTEGER NOT NULL DEFAULT 0,"
         " error_message TEXT NOT NULL DEFAULT '',"
-        " peak_memory INTEGER NOT NULL DEFAULT 0"
+        " peak_memory INTEGER NOT NULL DEFAULT 0,"
+        " owner INTEGER NOT NULL DEFAULT 0"
         ");"
         "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, uploaded_at);"
         "CREATE INDEX IF NOT EXISTS tasks_by_upload ON tasks (uploaded_at);";
 
+int store_exec(store_t *s, const char *sql) {
+        int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        return rc == SQLITE_OK ? 0 : (sqlite_to_errno(rc) ?: -EIO);
+}
+
+/* Adds a column to tasks unless it is there. */
+static int column_ensure(store_t *s, const char *name, const char *ddl) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        char sql[256];
+        int r = store_prepare(s, "SELECT 1 FROM pragma_table_info('tasks') WHERE name = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                return 0;
+        snprintf(sql, sizeof(sql), "ALTER TABLE tasks ADD COLUMN %s", ddl);
+        return store_exec(s, sql);
+}
+
 int store_open(const char *path, store_t **ret) {
         _cleanup_free_ store_t *s = calloc(1, sizeof(*s));
-        int rc;
+        int rc, r;
 
         if (!s)
                 return -ENOMEM;
         rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK) {
-                int r = sqlite_to_errno(rc);
+                r = sqlite_to_errno(rc);
                 sqlite3_close(s->db);
                 return r;
         }
@@ -116,29 +130,26 @@ int store_open(const char *path, store_t **ret) {
                           NULL, NULL, NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
-        if (rc == SQLITE_OK) {
-                /* databases made before the column: add it (an error means it is there already) */
-                sqlite3_stmt *st = NULL;
-                bool has = false;
-                rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info('tasks') WHERE name = 'peak_memory'", -1,
-                                        &st, NULL);
-                if (rc == SQLITE_OK) {
-                        has = sqlite3_step(st) == SQLITE_ROW;
-                        sqlite3_finalize(st);
-                        if (!has)
-                                rc = sqlite3_exec(s->db, "ALTER TABLE tasks ADD COLUMN peak_memory INTEGER NOT NULL DEFAULT 0",
-                                                  NULL, NULL, NULL);
-                }
-        }
         if (rc != SQLITE_OK) {
-                int r = sqlite_to_errno(rc);
+                r = sqlite_to_errno(rc);
                 sqlite3_close(s->db);
                 return r < 0 ? r : -EIO;
+        }
+        /* databases made before a column: add it */
+        r = column_ensure(s, "peak_memory", "peak_memory INTEGER NOT NULL DEFAULT 0");
+        if (r >= 0)
+                r = column_ensure(s, "owner", "owner INTEGER NOT NULL DEFAULT 0");
+        if (r >= 0)
+                r = store_exec(s, "CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks (owner, uploaded_at);");
+        if (r >= 0)
+                r = store_accounts_migrate(s);
+        if (r < 0) {
+                sqlite3_close(s->db);
+                return r;
         }
         *ret = TAKE_PTR(s);
         return 0;
 }
-
 store_t *store_close(store_t *s) {
         if (!s)
                 return NULL;
@@ -155,13 +166,13 @@ int store_tune(store_t *s, bool durable, bool checkpoint) {
         return rc == SQLITE_OK ? 0 : (sqlite_to_errno(rc) ?: -EIO);
 }
 
-static int prepare(store_t *s, const char *sql, sqlite3_stmt **ret) {
+int store_prepare(store_t *s, const char *sql, sqlite3_stmt **ret) {
         int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
         return rc == SQLITE_OK ? 0 : sqlite_to_errno(rc);
 }
 
 /* Runs a statement that returns no rows; returns the number of changed rows or -errno. */
-static int step_done(store_t *s, sqlite3_stmt *st) {
+int store_step_done(store_t *s, sqlite3_stmt *st) {
         int rc = sqlite3_step(st);
         if (rc != SQLITE_DONE)
                 return sqlite_to_errno(rc) ?: -EIO;
@@ -172,23 +183,24 @@ int store_task_add(store_t *s, const store_task_t *t) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r;
 
-        r = prepare(s, "INSERT INTO tasks (id, filename, status, file_size, uploaded_at) "
-                       "VALUES (?1, ?2, 'queued', ?3, ?4)", &st);
+        r = store_prepare(s, "INSERT INTO tasks (id, filename, status, file_size, uploaded_at, owner) "
+                       "VALUES (?1, ?2, 'queued', ?3, ?4, ?5)", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, t->filename, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, (sqlite3_int64) t->file_size);
         sqlite3_bind_int64(st, 4, t->uploaded_at);
-        r = step_done(s, st);
+        sqlite3_bind_int64(st, 5, t->owner);
+        r = store_step_done(s, st);
         return r < 0 ? r : 0;
 }
 
 #define TASK_COLUMNS                                                                                       \
         "id, filename, status, file_size, uploaded_at, started_at, finished_at, expires_at, packets, "    \
-        "health_score, findings, partial, error_message, peak_memory"
+        "health_score, findings, partial, error_message, peak_memory, owner"
 
-static void copy_text(char *dst, size_t size, const unsigned char *src) {
+void store_copy_text(char *dst, size_t size, const unsigned char *src) {
         snprintf(dst, size, "%s", src ? (const char *) src : "");
 }
 
@@ -196,8 +208,8 @@ static void row_to_task(sqlite3_stmt *st, store_task_t *t) {
         int status;
 
         memset(t, 0, sizeof(*t));
-        copy_text(t->id, sizeof(t->id), sqlite3_column_text(st, 0));
-        copy_text(t->filename, sizeof(t->filename), sqlite3_column_text(st, 1));
+        store_copy_text(t->id, sizeof(t->id), sqlite3_column_text(st, 0));
+        store_copy_text(t->filename, sizeof(t->filename), sqlite3_column_text(st, 1));
         status = task_status_from_string((const char *) sqlite3_column_text(st, 2));
         t->status = status < 0 ? TASK_FAILED : (task_status_t) status;
         t->file_size = (uint64_t) sqlite3_column_int64(st, 3);
@@ -209,15 +221,16 @@ static void row_to_task(sqlite3_stmt *st, store_task_t *t) {
         t->health_score = sqlite3_column_int(st, 9);
         t->findings = (unsigned) sqlite3_column_int(st, 10);
         t->partial = sqlite3_column_int(st, 11) != 0;
-        copy_text(t->error_message, sizeof(t->error_message), sqlite3_column_text(st, 12));
+        store_copy_text(t->error_message, sizeof(t->error_message), sqlite3_column_text(st, 12));
         t->peak_memory = (uint64_t) sqlite3_column_int64(st, 13);
+        t->owner = sqlite3_column_int64(st, 14);
 }
 
 int store_task_get(store_t *s, const char *id, store_task_t *ret) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r, rc;
 
-        r = prepare(s, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1", &st);
+        r = store_prepare(s, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -233,7 +246,7 @@ int store_task_get(store_t *s, const char *id, store_task_t *ret) {
 /* An UPDATE guarded by the expected status: 0 changed rows means wrong status or no such task. */
 static int finish_transition(store_t *s, sqlite3_stmt *st, const char *id) {
         store_task_t t;
-        int r = step_done(s, st);
+        int r = store_step_done(s, st);
 
         if (r < 0)
                 return r;
@@ -245,7 +258,7 @@ static int finish_transition(store_t *s, sqlite3_stmt *st, const char *id) {
 
 int store_task_start(store_t *s, const char *id, int64_t now) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, "UPDATE tasks SET status = 'processing', started_at = ?2 "
+        int r = store_prepare(s, "UPDATE tasks SET status = 'processing', started_at = ?2 "
                            "WHERE id = ?1 AND status = 'queued'", &st);
         if (r < 0)
                 return r;
@@ -257,7 +270,7 @@ int store_task_start(store_t *s, const char *id, int64_t now) {
 int store_task_complete(store_t *s, const char *id, int64_t now, int64_t expires_at, uint64_t packets,
                         int health_score, unsigned findings, bool partial, uint64_t peak_memory) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, "UPDATE tasks SET status = 'completed', finished_at = ?2, expires_at = ?3, "
+        int r = store_prepare(s, "UPDATE tasks SET status = 'completed', finished_at = ?2, expires_at = ?3, "
                            "packets = ?4, health_score = ?5, findings = ?6, partial = ?7, error_message = '', "
                            "peak_memory = ?8 WHERE id = ?1 AND status = 'processing'", &st);
         if (r < 0)
@@ -276,7 +289,7 @@ int store_task_complete(store_t *s, const char *id, int64_t now, int64_t expires
 int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at, const char *message,
                     uint64_t peak_memory) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, "UPDATE tasks SET status = 'failed', finished_at = ?2, expires_at = ?3, "
+        int r = store_prepare(s, "UPDATE tasks SET status = 'failed', finished_at = ?2, expires_at = ?3, "
                            "error_message = substr(?4, 1, 255), peak_memory = ?5 "
                            "WHERE id = ?1 AND status IN ('queued', 'processing')", &st);
         if (r < 0)
@@ -291,7 +304,7 @@ int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at,
 
 int store_task_expire(store_t *s, const char *id, int64_t now) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, "UPDATE tasks SET status = 'expired', expires_at = min(expires_at, ?2) "
+        int r = store_prepare(s, "UPDATE tasks SET status = 'expired', expires_at = min(expires_at, ?2) "
                            "WHERE id = ?1 AND status IN ('completed', 'failed')", &st);
         if (r < 0)
                 return r;
@@ -302,11 +315,11 @@ int store_task_expire(store_t *s, const char *id, int64_t now) {
 
 int store_task_delete(store_t *s, const char *id) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, "DELETE FROM tasks WHERE id = ?1", &st);
+        int r = store_prepare(s, "DELETE FROM tasks WHERE id = ?1", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        r = step_done(s, st);
+        r = store_step_done(s, st);
         if (r < 0)
                 return r;
         return r == 0 ? -ENOENT : 0;
@@ -327,18 +340,23 @@ static int foreach_row(sqlite3_stmt *st, store_task_fn fn, void *userdata) {
         }
 }
 
-int store_list_history(store_t *s, unsigned limit, store_task_fn fn, void *userdata) {
+int store_list_history(store_t *s, unsigned limit, int64_t owner, store_task_fn fn, void *userdata) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, "SELECT " TASK_COLUMNS " FROM tasks ORDER BY uploaded_at DESC, id LIMIT ?1", &st);
+        int r = owner == STORE_ANY_OWNER
+                        ? store_prepare(s, "SELECT " TASK_COLUMNS " FROM tasks ORDER BY uploaded_at DESC, id LIMIT ?1", &st)
+                        : store_prepare(s, "SELECT " TASK_COLUMNS " FROM tasks WHERE owner = ?2 "
+                                           "ORDER BY uploaded_at DESC, id LIMIT ?1", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, limit);
+        if (owner != STORE_ANY_OWNER)
+                sqlite3_bind_int64(st, 2, owner);
         return foreach_row(st, fn, userdata);
 }
 
 int store_list_status(store_t *s, task_status_t status, store_task_fn fn, void *userdata) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, "SELECT " TASK_COLUMNS " FROM tasks WHERE status = ?1 ORDER BY uploaded_at, id", &st);
+        int r = store_prepare(s, "SELECT " TASK_COLUMNS " FROM tasks WHERE status = ?1 ORDER BY uploaded_at, id", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, task_status_to_string(status), -1, SQLITE_STATIC);
@@ -347,7 +365,7 @@ int store_list_status(store_t *s, task_status_t status, store_task_fn fn, void *
 
 int store_list_finished_before(store_t *s, int64_t cutoff, store_task_fn fn, void *userdata) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, "SELECT " TASK_COLUMNS " FROM tasks WHERE status IN ('completed', 'failed') "
+        int r = store_prepare(s, "SELECT " TASK_COLUMNS " FROM tasks WHERE status IN ('completed', 'failed') "
                            "AND finished_at <= ?1 ORDER BY finished_at", &st);
         if (r < 0)
                 return r;
@@ -358,7 +376,7 @@ int store_list_finished_before(store_t *s, int64_t cutoff, store_task_fn fn, voi
 int store_count(store_t *s, uint64_t ret_counts[_TASK_STATUS_MAX]) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         uint64_t counts[_TASK_STATUS_MAX] = {};
-        int r = prepare(s, "SELECT status, count(*) FROM tasks GROUP BY status", &st);
+        int r = store_prepare(s, "SELECT status, count(*) FROM tasks GROUP BY status", &st);
         if (r < 0)
                 return r;
         for (;;) {
@@ -391,7 +409,7 @@ int store_recover(store_t *s, int64_t now, bool (*capture_exists)(const char *id
         if (r != SQLITE_OK)
                 return sqlite_to_errno(r) ?: -EIO;
 
-        r = prepare(s, "SELECT id FROM tasks WHERE status = 'processing'", &sel);
+        r = store_prepare(s, "SELECT id FROM tasks WHERE status = 'processing'", &sel);
         if (r < 0)
                 goto rollback;
         for (;;) {
@@ -412,16 +430,16 @@ int store_recover(store_t *s, int64_t now, bool (*capture_exists)(const char *id
                         items = ni;
                         alloc = na;
                 }
-                copy_text(items[n].id, sizeof(items[n].id), sqlite3_column_text(sel, 0));
+                store_copy_text(items[n].id, sizeof(items[n].id), sqlite3_column_text(sel, 0));
                 items[n].present = capture_exists(items[n].id, userdata);
                 n++;
         }
 
-        r = prepare(s, "UPDATE tasks SET status = 'queued', started_at = 0 WHERE id = ?1 AND status = 'processing'",
+        r = store_prepare(s, "UPDATE tasks SET status = 'queued', started_at = 0 WHERE id = ?1 AND status = 'processing'",
                     &requeue);
         if (r < 0)
                 goto rollback;
-        r = prepare(s, "UPDATE tasks SET status = 'failed', finished_at = ?2, error_message = 'capture lost' "
+        r = store_prepare(s, "UPDATE tasks SET status = 'failed', finished_at = ?2, error_message = 'capture lost' "
                        "WHERE id = ?1 AND status = 'processing'", &lost);
         if (r < 0)
                 goto rollback;
@@ -431,7 +449,7 @@ int store_recover(store_t *s, int64_t now, bool (*capture_exists)(const char *id
                 sqlite3_bind_text(st, 1, items[i].id, -1, SQLITE_TRANSIENT);
                 if (!items[i].present)
                         sqlite3_bind_int64(st, 2, now);
-                r = step_done(s, st);
+                r = store_step_done(s, st);
                 if (r < 0)
                         goto rollback;
                 changed += r;
@@ -450,7 +468,7 @@ rollback:
 
 int store_ping(store_t *s) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, "SELECT count(*) FROM tasks WHERE status = 'queued'", &st);
+        int r = store_prepare(s, "SELECT count(*) FROM tasks WHERE status = 'queued'", &st);
         if (r < 0)
                 return r;
         int rc = sqlite3_step(st);

@@ -36,7 +36,10 @@ typedef struct store_task {
         bool partial;
         char error_message[STORE_TEXT_MAX];
         uint64_t peak_memory;        /* the analysis's peak resident memory, bytes; 0 unknown */
+        int64_t owner;               /* the account that uploaded it (store-accounts.h); 0 none */
 } store_task_t;
+
+#define STORE_ANY_OWNER INT64_C(-1)
 
 const char *task_status_to_string(task_status_t s);
 int task_status_from_string(const char *s); /* the status or -EINVAL */
@@ -68,8 +71,8 @@ int store_task_delete(store_t *s, const char *id);
 
 /* Callbacks return 0 to go on, negative to stop (that value is returned). */
 typedef int (*store_task_fn)(const store_task_t *t, void *userdata);
-/* Newest first, at most limit rows. */
-int store_list_history(store_t *s, unsigned limit, store_task_fn fn, void *userdata);
+/* Newest first, at most limit rows; only owner's, or everyone's with STORE_ANY_OWNER. */
+int store_list_history(store_t *s, unsigned limit, int64_t owner, store_task_fn fn, void *userdata);
 /* Tasks with status st, oldest upload first. */
 int store_list_status(store_t *s, task_status_t st, store_task_fn fn, void *userdata);
 /* completed or failed tasks that finished at or before cutoff. */

@@ -137,10 +137,10 @@ int main(void) {
         CHECK(store_list_status(s, TASK_QUEUED, count_cb, &n) == 0 && n == 2);
         CHECK(store_list_status(s, TASK_QUEUED, first_cb, &got) == -ECANCELED);
         CHECK(strcmp(got.id, ID("3")) == 0); /* oldest upload first */
-        CHECK(store_list_history(s, 50, first_cb, &got) == -ECANCELED);
+        CHECK(store_list_history(s, 50, STORE_ANY_OWNER, first_cb, &got) == -ECANCELED);
         CHECK(strcmp(got.id, ID("5")) == 0); /* newest first */
         n = 0;
-        CHECK(store_list_history(s, 3, count_cb, &n) == 0 && n == 3);
+        CHECK(store_list_history(s, 3, STORE_ANY_OWNER, count_cb, &n) == 0 && n == 3);
         n = 0;
         CHECK(store_list_finished_before(s, 2050, count_cb, &n) == 0 && n == 1); /* task 1 only */
         n = 0;

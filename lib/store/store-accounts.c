@@ -1,0 +1,389 @@
+/* Accounts, sessions and tokens (see store-accounts.h). */
+#include "store/store-accounts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store-private.h"
+
+static const char schema[] =
+        "CREATE TABLE IF NOT EXISTS users ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+        " password TEXT NOT NULL,"
+        " role TEXT NOT NULL CHECK (role IN ('user','admin')),"
+        " state TEXT NOT NULL CHECK (state IN ('pending','active','disabled')),"
+        " created_at INTEGER NOT NULL,"
+        " password_changed_at INTEGER NOT NULL DEFAULT 0"
+        ");"
+        "CREATE TABLE IF NOT EXISTS sessions ("
+        " hash TEXT PRIMARY KEY NOT NULL,"
+        " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+        " created_at INTEGER NOT NULL,"
+        " last_seen INTEGER NOT NULL,"
+        " expires_at INTEGER NOT NULL,"
+        " remote TEXT NOT NULL DEFAULT ''"
+        ");"
+        "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);"
+        "CREATE TABLE IF NOT EXISTS tokens ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+        " name TEXT NOT NULL,"
+        " hash TEXT NOT NULL UNIQUE,"
+        " created_at INTEGER NOT NULL,"
+        " expires_at INTEGER NOT NULL DEFAULT 0,"
+        " last_used INTEGER NOT NULL DEFAULT 0"
+        ");"
+        "CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens (user_id);";
+
+int store_accounts_migrate(store_t *s) {
+        return store_exec(s, schema);
+}
+
+#define USER_COLUMNS "id, name, password, role, state, created_at, password_changed_at"
+
+static void row_to_user(sqlite3_stmt *st, store_user_t *u) {
+        int v;
+        memset(u, 0, sizeof(*u));
+        u->id = sqlite3_column_int64(st, 0);
+        store_copy_text(u->name, sizeof(u->name), sqlite3_column_text(st, 1));
+        store_copy_text(u->password, sizeof(u->password), sqlite3_column_text(st, 2));
+        v = account_role_from_string((const char *) sqlite3_column_text(st, 3));
+        u->role = v < 0 ? ROLE_USER : (account_role_t) v;
+        v = account_state_from_string((const char *) sqlite3_column_text(st, 4));
+        u->state = v < 0 ? ACCOUNT_DISABLED : (account_state_t) v;
+        u->created_at = sqlite3_column_int64(st, 5);
+        u->password_changed_at = sqlite3_column_int64(st, 6);
+}
+
+/* One row into *ret through conv, -ENOENT when none. */
+static int step_one(sqlite3_stmt *st, void (*conv)(sqlite3_stmt *, void *), void *ret) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return sqlite_to_errno(rc) ?: -EIO;
+        conv(st, ret);
+        return 0;
+}
+
+/* A statement that must change exactly one row: -ENOENT when it changed none. */
+static int step_changed(store_t *s, sqlite3_stmt *st) {
+        int r = store_step_done(s, st);
+        if (r < 0)
+                return r;
+        return r == 0 ? -ENOENT : 0;
+}
+
+int store_user_add(store_t *s, const char *name, const char *password_hash, account_role_t role,
+                   account_state_t state, int64_t now, int64_t *ret_id) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        if (!account_name_is_valid(name, strlen(name)))
+                return -EINVAL;
+        r = store_prepare(s, "INSERT INTO users (name, password, role, state, created_at, password_changed_at) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?5)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, password_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, account_role_to_string(role), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, account_state_to_string(state), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, now);
+        r = store_step_done(s, st);
+        if (r < 0)
+                return r;
+        if (ret_id)
+                *ret_id = sqlite3_last_insert_rowid(s->db);
+        return 0;
+}
+
+int store_user_get(store_t *s, int64_t id, store_user_t *ret) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "SELECT " USER_COLUMNS " FROM users WHERE id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        return step_one(st, (void (*)(sqlite3_stmt *, void *)) row_to_user, ret);
+}
+
+int store_user_find(store_t *s, const char *name, store_user_t *ret) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "SELECT " USER_COLUMNS " FROM users WHERE name = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        return step_one(st, (void (*)(sqlite3_stmt *, void *)) row_to_user, ret);
+}
+
+/* sql changes one user, then every session of that user ends, in one transaction. */
+static int user_change_ending_sessions(store_t *s, sqlite3_stmt *st, int64_t id, bool end_sessions) {
+        int r = store_exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = step_changed(s, st);
+        if (r >= 0 && end_sessions)
+                r = store_session_delete_user(s, id);
+        if (r >= 0)
+                r = store_exec(s, "COMMIT");
+        if (r < 0) {
+                (void) store_exec(s, "ROLLBACK");
+                return r;
+        }
+        return 0;
+}
+
+int store_user_set_password(store_t *s, int64_t id, const char *password_hash, int64_t now) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "UPDATE users SET password = ?2, password_changed_at = ?3 WHERE id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, password_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, now);
+        return user_change_ending_sessions(s, st, id, true);
+}
+
+int store_user_set_state(store_t *s, int64_t id, account_state_t state) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "UPDATE users SET state = ?2 WHERE id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, account_state_to_string(state), -1, SQLITE_STATIC);
+        return user_change_ending_sessions(s, st, id, state != ACCOUNT_ACTIVE);
+}
+
+int store_user_set_role(store_t *s, int64_t id, account_role_t role) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "UPDATE users SET role = ?2 WHERE id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, account_role_to_string(role), -1, SQLITE_STATIC);
+        return step_changed(s, st);
+}
+
+int store_user_delete(store_t *s, int64_t id) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "DELETE FROM users WHERE id = ?1", &st); /* sessions and tokens cascade */
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        return step_changed(s, st);
+}
+
+int store_user_list(store_t *s, store_user_fn fn, void *userdata) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "SELECT " USER_COLUMNS " FROM users ORDER BY name", &st);
+        if (r < 0)
+                return r;
+        for (;;) {
+                store_user_t u;
+                int rc = sqlite3_step(st);
+                if (rc == SQLITE_DONE)
+                        return 0;
+                if (rc != SQLITE_ROW)
+                        return sqlite_to_errno(rc) ?: -EIO;
+                row_to_user(st, &u);
+                r = fn(&u, userdata);
+                explicit_bzero(u.password, sizeof(u.password));
+                if (r < 0)
+                        return r;
+        }
+}
+
+int store_user_count(store_t *s, uint64_t *ret_total, uint64_t *ret_active_admins) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int rc, r = store_prepare(s, "SELECT count(*), coalesce(sum(role = 'admin' AND state = 'active'), 0) FROM users", &st);
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return sqlite_to_errno(rc) ?: -EIO;
+        if (ret_total)
+                *ret_total = (uint64_t) sqlite3_column_int64(st, 0);
+        if (ret_active_admins)
+                *ret_active_admins = (uint64_t) sqlite3_column_int64(st, 1);
+        return 0;
+}
+
+#define SESSION_COLUMNS "hash, user_id, created_at, last_seen, expires_at, remote"
+
+static void row_to_session(sqlite3_stmt *st, store_session_t *ss) {
+        memset(ss, 0, sizeof(*ss));
+        store_copy_text(ss->hash, sizeof(ss->hash), sqlite3_column_text(st, 0));
+        ss->user_id = sqlite3_column_int64(st, 1);
+        ss->created_at = sqlite3_column_int64(st, 2);
+        ss->last_seen = sqlite3_column_int64(st, 3);
+        ss->expires_at = sqlite3_column_int64(st, 4);
+        store_copy_text(ss->remote, sizeof(ss->remote), sqlite3_column_text(st, 5));
+}
+
+int store_session_add(store_t *s, const store_session_t *ss) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "INSERT INTO sessions (" SESSION_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, ss->hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, ss->user_id);
+        sqlite3_bind_int64(st, 3, ss->created_at);
+        sqlite3_bind_int64(st, 4, ss->last_seen);
+        sqlite3_bind_int64(st, 5, ss->expires_at);
+        sqlite3_bind_text(st, 6, ss->remote, -1, SQLITE_STATIC);
+        r = store_step_done(s, st);
+        return r < 0 ? r : 0;
+}
+
+int store_session_get(store_t *s, const char *hash, store_session_t *ret) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "SELECT " SESSION_COLUMNS " FROM sessions WHERE hash = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+        return step_one(st, (void (*)(sqlite3_stmt *, void *)) row_to_session, ret);
+}
+
+int store_session_touch(store_t *s, const char *hash, int64_t now) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "UPDATE sessions SET last_seen = ?2 WHERE hash = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now);
+        return step_changed(s, st);
+}
+
+int store_session_delete(store_t *s, const char *hash) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "DELETE FROM sessions WHERE hash = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+        return step_changed(s, st);
+}
+
+int store_session_delete_user(store_t *s, int64_t user_id) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "DELETE FROM sessions WHERE user_id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, user_id);
+        return store_step_done(s, st);
+}
+
+int store_session_list(store_t *s, int64_t user_id, store_session_fn fn, void *userdata) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = user_id == STORE_ANY_OWNER
+                        ? store_prepare(s, "SELECT " SESSION_COLUMNS " FROM sessions ORDER BY created_at DESC", &st)
+                        : store_prepare(s, "SELECT " SESSION_COLUMNS " FROM sessions WHERE user_id = ?1 "
+                                           "ORDER BY created_at DESC", &st);
+        if (r < 0)
+                return r;
+        if (user_id != STORE_ANY_OWNER)
+                sqlite3_bind_int64(st, 1, user_id);
+        for (;;) {
+                store_session_t ss;
+                int rc = sqlite3_step(st);
+                if (rc == SQLITE_DONE)
+                        return 0;
+                if (rc != SQLITE_ROW)
+                        return sqlite_to_errno(rc) ?: -EIO;
+                row_to_session(st, &ss);
+                r = fn(&ss, userdata);
+                if (r < 0)
+                        return r;
+        }
+}
+
+int store_session_prune(store_t *s, int64_t now, int64_t idle_cutoff) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen < ?2", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, idle_cutoff);
+        return store_step_done(s, st);
+}
+
+#define TOKEN_COLUMNS "id, user_id, name, hash, created_at, expires_at, last_used"
+
+static void row_to_token(sqlite3_stmt *st, store_token_t *t) {
+        memset(t, 0, sizeof(*t));
+        t->id = sqlite3_column_int64(st, 0);
+        t->user_id = sqlite3_column_int64(st, 1);
+        store_copy_text(t->name, sizeof(t->name), sqlite3_column_text(st, 2));
+        store_copy_text(t->hash, sizeof(t->hash), sqlite3_column_text(st, 3));
+        t->created_at = sqlite3_column_int64(st, 4);
+        t->expires_at = sqlite3_column_int64(st, 5);
+        t->last_used = sqlite3_column_int64(st, 6);
+}
+
+int store_token_add(store_t *s, store_token_t *t) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "INSERT INTO tokens (user_id, name, hash, created_at, expires_at) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, t->user_id);
+        sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, t->hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, t->created_at);
+        sqlite3_bind_int64(st, 5, t->expires_at);
+        r = store_step_done(s, st);
+        if (r < 0)
+                return r;
+        t->id = sqlite3_last_insert_rowid(s->db);
+        return 0;
+}
+
+int store_token_find(store_t *s, const char *hash, store_token_t *ret) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE hash = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+        return step_one(st, (void (*)(sqlite3_stmt *, void *)) row_to_token, ret);
+}
+
+int store_token_touch(store_t *s, int64_t id, int64_t now) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "UPDATE tokens SET last_used = ?2 WHERE id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, now);
+        return step_changed(s, st);
+}
+
+int store_token_delete(store_t *s, int64_t user_id, int64_t id) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "DELETE FROM tokens WHERE id = ?1 AND user_id = ?2", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, user_id);
+        return step_changed(s, st);
+}
+
+int store_token_list(store_t *s, int64_t user_id, store_token_fn fn, void *userdata) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE user_id = ?1 ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, user_id);
+        for (;;) {
+                store_token_t t;
+                int rc = sqlite3_step(st);
+                if (rc == SQLITE_DONE)
+                        return 0;
+                if (rc != SQLITE_ROW)
+                        return sqlite_to_errno(rc) ?: -EIO;
+                row_to_token(st, &t);
+                r = fn(&t, userdata);
+                if (r < 0)
+                        return r;
+        }
+}

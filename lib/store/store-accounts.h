@@ -1,0 +1,85 @@
+/* Accounts, sessions and API tokens in the task database (issue 13): the tables beside `tasks`, made or
+ * migrated by store_open(). Sessions and tokens are kept by their SHA-256 only (auth/secret.h); a
+ * password by its yescrypt hash only (auth/account.h). */
+#pragma once
+
+#include <stdint.h>
+
+#include "auth/account.h"
+#include "auth/secret.h"
+#include "store/store.h"
+
+#define STORE_TOKEN_NAME_MAX 64
+#define STORE_REMOTE_MAX 64
+
+typedef struct store_user {
+        int64_t id;                  /* never reused, so a deleted account's tasks never pass to another */
+        char name[ACCOUNT_NAME_MAX + 1];
+        char password[ACCOUNT_HASH_MAX];
+        account_role_t role;
+        account_state_t state;
+        int64_t created_at;
+        int64_t password_changed_at;
+} store_user_t;
+
+typedef struct store_session {
+        char hash[SECRET_HASH_LEN + 1];
+        int64_t user_id;
+        int64_t created_at;
+        int64_t last_seen;
+        int64_t expires_at;          /* absolute expiry; the idle expiry is last_seen + the idle limit */
+        char remote[STORE_REMOTE_MAX];
+} store_session_t;
+
+typedef struct store_token {
+        int64_t id;
+        int64_t user_id;
+        char name[STORE_TOKEN_NAME_MAX + 1];
+        char hash[SECRET_HASH_LEN + 1];
+        int64_t created_at;
+        int64_t expires_at;          /* 0: never */
+        int64_t last_used;
+} store_token_t;
+
+/* Creates or upgrades the tables (called by store_open). */
+int store_accounts_migrate(store_t *s);
+
+/* -EEXIST when the name is taken (in any case). */
+int store_user_add(store_t *s, const char *name, const char *password_hash, account_role_t role,
+                   account_state_t state, int64_t now, int64_t *ret_id);
+/* -ENOENT when there is no such account. */
+int store_user_get(store_t *s, int64_t id, store_user_t *ret);
+int store_user_find(store_t *s, const char *name, store_user_t *ret);
+/* A new password ends every session of the account. */
+int store_user_set_password(store_t *s, int64_t id, const char *password_hash, int64_t now);
+/* Any state but active ends every session of the account. */
+int store_user_set_state(store_t *s, int64_t id, account_state_t state);
+int store_user_set_role(store_t *s, int64_t id, account_role_t role);
+/* The account, its sessions and its tokens; its tasks stay, still its own (an admin sees them). */
+int store_user_delete(store_t *s, int64_t id);
+typedef int (*store_user_fn)(const store_user_t *u, void *userdata);
+/* By name. */
+int store_user_list(store_t *s, store_user_fn fn, void *userdata);
+/* Accounts, and active admins among them. */
+int store_user_count(store_t *s, uint64_t *ret_total, uint64_t *ret_active_admins);
+
+int store_session_add(store_t *s, const store_session_t *session);
+int store_session_get(store_t *s, const char *hash, store_session_t *ret);
+int store_session_touch(store_t *s, const char *hash, int64_t now);
+int store_session_delete(store_t *s, const char *hash);
+/* Every session of user_id; the number ended. */
+int store_session_delete_user(store_t *s, int64_t user_id);
+typedef int (*store_session_fn)(const store_session_t *ss, void *userdata);
+/* user_id's sessions, or everyone's with STORE_ANY_OWNER; newest first. */
+int store_session_list(store_t *s, int64_t user_id, store_session_fn fn, void *userdata);
+/* Sessions past their absolute expiry or idle since before idle_cutoff; the number removed. */
+int store_session_prune(store_t *s, int64_t now, int64_t idle_cutoff);
+
+/* Sets t->id. */
+int store_token_add(store_t *s, store_token_t *t);
+int store_token_find(store_t *s, const char *hash, store_token_t *ret);
+int store_token_touch(store_t *s, int64_t id, int64_t now);
+/* user_id's token id; -ENOENT when user_id has none by that id. */
+int store_token_delete(store_t *s, int64_t user_id, int64_t id);
+typedef int (*store_token_fn)(const store_token_t *t, void *userdata);
+int store_token_list(store_t *s, int64_t user_id, store_token_fn fn, void *userdata);
