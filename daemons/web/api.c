@@ -32,7 +32,24 @@ static void url_fields(json_t *j, const char *id, bool completed) {
 }
 
 /* The status object: the database row, with live figures when the task is queued or running. */
-static void status_object(const dispatcher_t *d, json_t *j, const store_task_t *row) {
+/* The owner's name, for an admin's listing. */
+static void owner_field(store_t *s, json_t *j, int64_t owner) {
+        store_user_t u;
+        if (owner == 0) {
+                json_kv_null(j, "owner");
+                return;
+        }
+        if (store_user_get(s, owner, &u) < 0) {
+                json_kv_str(j, "owner", "(deleted account)");
+                return;
+        }
+        explicit_bzero(u.password, sizeof(u.password));
+        json_kv_str(j, "owner", u.name);
+}
+
+/* The status object: the database row, with live figures when the task is queued or running; with its
+ * owner's name when owners is given (an admin's view). */
+static void status_object(const dispatcher_t *d, json_t *j, const store_task_t *row, store_t *owners) {
         task_t *t = (row->status == TASK_QUEUED || row->status == TASK_PROCESSING) ? dispatcher_find(d, row->id) : NULL;
 
         json_begin(j, '{');
@@ -74,6 +91,8 @@ static void status_object(const dispatcher_t *d, json_t *j, const store_task_t *
         else
                 json_kv_null(j, "error_message");
         url_fields(j, row->id, row->status == TASK_COMPLETED);
+        if (owners)
+                owner_field(owners, j, row->owner);
         json_end(j, '}');
 }
 
@@ -87,8 +106,11 @@ static void send_built(h2o_req_t *req, json_t *j) {
         json_free(j);
 }
 
-static int get_row_or_answer(web_t *w, h2o_req_t *req, const char *id, store_task_t *row) {
+int api_task_get(web_t *w, h2o_req_t *req, const identity_t *who, const char *id, store_task_t *row) {
         int r = store_task_get(w->store, id, row);
+        /* another account's task is answered exactly as one that does not exist */
+        if (r >= 0 && !identity_sees(who, row->owner))
+                r = -ENOENT;
         if (r == -ENOENT)
                 http_send_error(req, 404, "Not Found", "unknown task");
         else if (r < 0) {
@@ -98,7 +120,7 @@ static int get_row_or_answer(web_t *w, h2o_req_t *req, const char *id, store_tas
         return r;
 }
 
-int api_status(web_t *w, h2o_req_t *req, size_t prefix_len) {
+int api_status(web_t *w, h2o_req_t *req, const identity_t *who, size_t prefix_len) {
         size_t rest;
         const char *id = http_path_id(req, prefix_len, &rest);
         store_task_t row;
@@ -110,9 +132,9 @@ int api_status(web_t *w, h2o_req_t *req, size_t prefix_len) {
                 http_send_error(req, 404, "Not Found", "no such resource");
                 return 0;
         }
-        if (get_row_or_answer(w, req, id, &row) < 0)
+        if (api_task_get(w, req, who, id, &row) < 0)
                 return 0;
-        status_object(&w->dispatcher, &j, &row);
+        status_object(&w->dispatcher, &j, &row, identity_is_admin(who) && w->auth_accounts ? w->store : NULL);
         send_built(req, &j);
         return 0;
 }
@@ -120,13 +142,15 @@ int api_status(web_t *w, h2o_req_t *req, size_t prefix_len) {
 typedef struct history_ctx {
         const dispatcher_t *d;
         json_t *j;
+        bool owners;        /* an admin's list: each task says whose it is */
+        web_t *w;
 } history_ctx_t;
 
 static int history_one(const store_task_t *t, void *userdata) {
         history_ctx_t *c = userdata;
         json_element(c->j);
         c->j->need_comma = false;
-        status_object(c->d, c->j, t);
+        status_object(c->d, c->j, t, c->owners ? c->w->store : NULL);
         return 0;
 }
 
@@ -149,15 +173,15 @@ static unsigned query_limit(h2o_req_t *req) {
         return v > HISTORY_MAX ? HISTORY_MAX : (unsigned) v;
 }
 
-int api_history(web_t *w, h2o_req_t *req) {
+int api_history(web_t *w, h2o_req_t *req, const identity_t *who) {
         json_t j = {};
-        history_ctx_t c = { &w->dispatcher, &j };
+        history_ctx_t c = { &w->dispatcher, &j, identity_is_admin(who) && w->auth_accounts, w };
         int r;
 
         json_begin(&j, '{');
         json_key(&j, "tasks");
         json_begin(&j, '[');
-        r = store_list_history(w->store, query_limit(req), history_one, &c);
+        r = store_list_history(w->store, query_limit(req), identity_owner_filter(who), history_one, &c);
         if (r < 0) {
                 json_free(&j);
                 log_error_errno(r, NULL, "store-error", "Failed to list the history: %m");
@@ -170,7 +194,7 @@ int api_history(web_t *w, h2o_req_t *req) {
         return 0;
 }
 
-int api_queue_status(web_t *w, h2o_req_t *req) {
+int api_queue_status(web_t *w, h2o_req_t *req, const identity_t *who) {
         const dispatcher_t *d = &w->dispatcher;
         json_t j = {};
         unsigned pos = 1;
@@ -188,7 +212,7 @@ int api_queue_status(web_t *w, h2o_req_t *req) {
         json_begin(&j, '[');
         for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks; l = l->next) {
                 task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
-                if (t->status != TASK_PROCESSING)
+                if (t->status != TASK_PROCESSING || !identity_sees(who, t->owner))
                         continue;
                 json_element(&j);
                 json_begin(&j, '{');
@@ -201,6 +225,8 @@ int api_queue_status(web_t *w, h2o_req_t *req) {
         }
         for (h2o_linklist_t *l = d->queue.next; l != &d->queue; l = l->next, pos++) {
                 task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, queue_link, l);
+                if (!identity_sees(who, t->owner))
+                        continue;
                 json_element(&j);
                 json_begin(&j, '{');
                 json_kv_str(&j, "task_id", t->id);
@@ -215,7 +241,7 @@ int api_queue_status(web_t *w, h2o_req_t *req) {
         return 0;
 }
 
-int api_progress(web_t *w, h2o_req_t *req, size_t prefix_len) {
+int api_progress(web_t *w, h2o_req_t *req, const identity_t *who, size_t prefix_len) {
         size_t rest;
         const char *id = http_path_id(req, prefix_len, &rest);
         store_task_t row;
@@ -228,7 +254,11 @@ int api_progress(web_t *w, h2o_req_t *req, size_t prefix_len) {
                 return 0;
         }
         t = dispatcher_find(&w->dispatcher, id);
-        if (!t && get_row_or_answer(w, req, id, &row) < 0)
+        if (t && !identity_sees(who, t->owner)) {
+                http_send_error(req, 404, "Not Found", "unknown task");
+                return 0;
+        }
+        if (!t && api_task_get(w, req, who, id, &row) < 0)
                 return 0;
         if (w->stopping) {
                 http_send_error(req, 503, "Service Unavailable", "shutting down");
@@ -237,11 +267,11 @@ int api_progress(web_t *w, h2o_req_t *req, size_t prefix_len) {
         return sse_start(req, t, t ? NULL : &row);
 }
 
-static int report_delete(web_t *w, h2o_req_t *req, const char *id) {
+static int report_delete(web_t *w, h2o_req_t *req, const identity_t *who, const char *id) {
         store_task_t row;
         int r;
 
-        if (get_row_or_answer(w, req, id, &row) < 0)
+        if (api_task_get(w, req, who, id, &row) < 0)
                 return 0;
         if (row.status == TASK_QUEUED || row.status == TASK_PROCESSING) {
                 http_send_error(req, 409, "Conflict", "the task is not finished");
@@ -255,6 +285,12 @@ static int report_delete(web_t *w, h2o_req_t *req, const char *id) {
                 http_send_error(req, 500, "Internal Server Error", "database error");
                 return 0;
         }
+        if (who->kind != IDENTITY_OPEN && who->user_id != row.owner) {
+                char remote[64];
+                auth_peer(req, remote, sizeof(remote));
+                auth_log(LOG_NOTICE, "admin-delete", who->name, remote, "Administrator %s deleted task %s of another account",
+                         who->name, id);
+        }
         log_info(id, "report-deleted", "Report deleted on request");
         {
                 json_t j = {};
@@ -267,12 +303,12 @@ static int report_delete(web_t *w, h2o_req_t *req, const char *id) {
         return 0;
 }
 
-int api_report_send(web_t *w, h2o_req_t *req, const char *id, state_report_t kind) {
+int api_report_send(web_t *w, h2o_req_t *req, const identity_t *who, const char *id, state_report_t kind) {
         const char *mime = kind == STATE_REPORT_JSON ? "application/json" : "text/html; charset=utf-8";
         store_task_t row;
         char path[4096];
 
-        if (get_row_or_answer(w, req, id, &row) < 0)
+        if (api_task_get(w, req, who, id, &row) < 0)
                 return 0;
         if (row.status != TASK_COMPLETED) {
                 if (row.status == TASK_EXPIRED)
@@ -302,7 +338,7 @@ int api_report_send(web_t *w, h2o_req_t *req, const char *id, state_report_t kin
         return 0;
 }
 
-int api_reports(web_t *w, h2o_req_t *req, size_t prefix_len) {
+int api_reports(web_t *w, h2o_req_t *req, const identity_t *who, size_t prefix_len) {
         size_t rest;
         const char *id = http_path_id(req, prefix_len, &rest);
         h2o_iovec_t p = req->path_normalized;
@@ -316,12 +352,12 @@ int api_reports(web_t *w, h2o_req_t *req, size_t prefix_len) {
                         http_send_error(req, 404, "Not Found", "no such resource");
                         return 0;
                 }
-                return report_delete(w, req, id);
+                return report_delete(w, req, who, id);
         }
         if (h2o_memis(kind, kind_len, H2O_STRLIT("/json")))
-                return api_report_send(w, req, id, STATE_REPORT_JSON);
+                return api_report_send(w, req, who, id, STATE_REPORT_JSON);
         if (h2o_memis(kind, kind_len, H2O_STRLIT("/html")))
-                return api_report_send(w, req, id, STATE_REPORT_HTML);
+                return api_report_send(w, req, who, id, STATE_REPORT_HTML);
         http_send_error(req, 404, "Not Found", "no such report format (json or html)");
         return 0;
 }

@@ -77,6 +77,18 @@ static void help(void) {
                "                           [PCAPD_MAX_FLOWS, 0 = the engine's 200000]\n"
                "     --max-events N        entries kept per event list\n"
                "                           [PCAPD_MAX_EVENTS, 0 = 1000]\n"
+               "     --auth MODE           accounts: log in (pcapctl makes the first admin);\n"
+               "                           none: no accounts, only where every listening\n"
+               "                           socket is loopback unless asked for explicitly\n"
+               "                           [PCAPD_AUTH, none on loopback, else accounts]\n"
+               "     --session-idle-hours H\n"
+               "                           a session unused this long ends\n"
+               "                           [PCAPD_SESSION_IDLE_HOURS, 12]\n"
+               "     --session-max-days D  a session ends this long after login\n"
+               "                           [PCAPD_SESSION_MAX_DAYS, 7]\n"
+               "     --metrics-allow ADDR,...\n"
+               "                           under accounts, /metrics answers admins and these\n"
+               "                           peer addresses only [PCAPD_METRICS_ALLOW, none]\n"
                "\nSocket activation: a listening stream socket passed by systemd (LISTEN_FDS)\n"
                "is used instead of --listen.\n");
 }
@@ -100,6 +112,10 @@ enum {
         ARG_MAX_PACKETS,
         ARG_MAX_FLOWS,
         ARG_MAX_EVENTS,
+        ARG_AUTH,
+        ARG_SESSION_IDLE_HOURS,
+        ARG_SESSION_MAX_DAYS,
+        ARG_METRICS_ALLOW,
         ARG_BODY_DIR, /* the last: given[] is sized by it */
 };
 
@@ -127,6 +143,10 @@ static const option_env_t envs[] = {
         { ARG_MAX_PACKETS, "PCAPD_MAX_PACKETS" },
         { ARG_MAX_FLOWS, "PCAPD_MAX_FLOWS" },
         { ARG_MAX_EVENTS, "PCAPD_MAX_EVENTS" },
+        { ARG_AUTH, "PCAPD_AUTH" },
+        { ARG_SESSION_IDLE_HOURS, "PCAPD_SESSION_IDLE_HOURS" },
+        { ARG_SESSION_MAX_DAYS, "PCAPD_SESSION_MAX_DAYS" },
+        { ARG_METRICS_ALLOW, "PCAPD_METRICS_ALLOW" },
         /* the design document's names (its Annex A.1 docker run), after pcapd's own, which win */
         { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
         { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
@@ -159,6 +179,26 @@ static int apply(config_t *c, int id, const char *v, const char *name) {
                 return set_string(&c->web_dir, v);
         case ARG_BODY_DIR:
                 return set_string(&c->body_dir, v);
+        case ARG_METRICS_ALLOW:
+                return set_string(&c->metrics_allow, v);
+        case ARG_AUTH:
+                if (strcmp(v, "accounts") == 0)
+                        c->auth = CONFIG_AUTH_ACCOUNTS;
+                else if (strcmp(v, "none") == 0)
+                        c->auth = CONFIG_AUTH_NONE;
+                else
+                        r = -EINVAL;
+                break;
+        case ARG_SESSION_IDLE_HOURS:
+                r = parse_u64(v, 1, 24 * 366, &u);
+                if (r >= 0)
+                        c->session_idle_ms = u * 3600 * 1000;
+                break;
+        case ARG_SESSION_MAX_DAYS:
+                r = parse_u64(v, 1, 366, &u);
+                if (r >= 0)
+                        c->session_max_ms = u * 24 * 3600 * 1000;
+                break;
         case ARG_WORKERS:
                 r = parse_u64(v, 0, 1024, &u);
                 if (r >= 0)
@@ -286,6 +326,10 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 { "max-packets", required_argument, NULL, ARG_MAX_PACKETS },
                 { "max-flows", required_argument, NULL, ARG_MAX_FLOWS },
                 { "max-events", required_argument, NULL, ARG_MAX_EVENTS },
+                { "auth", required_argument, NULL, ARG_AUTH },
+                { "session-idle-hours", required_argument, NULL, ARG_SESSION_IDLE_HOURS },
+                { "session-max-days", required_argument, NULL, ARG_SESSION_MAX_DAYS },
+                { "metrics-allow", required_argument, NULL, ARG_METRICS_ALLOW },
                 {}
         };
         bool given[ARG_BODY_DIR + 1] = {};
@@ -300,6 +344,8 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 .memory_budget_bytes = UINT64_C(1024) << 20,
                 .max_connections = 1024,
                 .idle_timeout_s = 30,
+                .session_idle_ms = UINT64_C(12) * 3600 * 1000,
+                .session_max_ms = UINT64_C(7) * 24 * 3600 * 1000,
         };
 
         /* Retention: the more specific seconds variable wins over hours, flags over both. */
@@ -391,6 +437,7 @@ void config_free(config_t *cfg) {
         free(cfg->analyzer_socket);
         free(cfg->analyzer_exec);
         free(cfg->body_dir);
-        cfg->body_dir = NULL;
+        free(cfg->metrics_allow);
+        cfg->body_dir = cfg->metrics_allow = NULL;
         cfg->listen = cfg->state_dir = cfg->web_dir = cfg->analyzer_socket = cfg->analyzer_exec = NULL;
 }

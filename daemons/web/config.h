@@ -5,6 +5,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+typedef enum config_auth {
+        CONFIG_AUTH_DEFAULT,        /* none when every listening socket is loopback, else accounts */
+        CONFIG_AUTH_NONE,
+        CONFIG_AUTH_ACCOUNTS,
+} config_auth_t;
+
 typedef struct config {
         char *listen;               /* ADDR:PORT, used when not socket-activated */
         char *state_dir;
@@ -22,6 +28,10 @@ typedef struct config {
         unsigned idle_timeout_s;    /* a connection that moves no byte for this long is closed */
         uint64_t max_packets;       /* the analyses' limits, sent with each job (0: none / the engine's) */
         uint32_t max_flows, max_events;
+        config_auth_t auth;         /* as asked; web_t.auth_accounts says what runs */
+        uint64_t session_idle_ms;
+        uint64_t session_max_ms;
+        char *metrics_allow;        /* comma-separated peer addresses, or NULL */
 } config_t;
 
 /* Parses argv then the environment for what argv left unset, into *c (defaults first). Returns 1 when

@@ -20,6 +20,8 @@
 #include "dispatcher.h"
 #include "http.h"
 #include "log/log.h"
+#include "login.h"
+#include "store/store-accounts.h"
 #include "routes.h"
 #include "spawner.h"
 #include "sse.h"
@@ -42,6 +44,7 @@ typedef struct server {
         bool quit;
         uint64_t stop_deadline;
         char last_status[128];
+        uint64_t next_session_prune;
 } server_t;
 
 static void notify_status(server_t *s) {
@@ -78,6 +81,11 @@ static void on_tick(h2o_timeout_entry_t *e) {
         web_t *w = &s->web;
 
         dispatcher_tick(&w->dispatcher);
+        if (w->auth_accounts && http_now_mono() >= s->next_session_prune) {
+                int64_t now = store_now_ms();
+                (void) store_session_prune(w->store, now, now - (int64_t) w->cfg->session_idle_ms);
+                s->next_session_prune = http_now_mono() + 10 * 60 * 1000;
+        }
         /* a heartbeat at least twice per --idle-timeout, so conn.c never takes an idle stream for a dead one */
         sse_tick(MIN((uint64_t) 15000, (uint64_t) w->cfg->idle_timeout_s * 500));
         conn_sweep(w->stopping);
@@ -214,6 +222,51 @@ static int open_listener(const config_t *cfg, int *ret_fd, bool *ret_activated) 
         }
         *ret_fd = fd;
         *ret_activated = false;
+        return 0;
+}
+
+/* The listening socket is on a loopback address (or a Unix socket): only this machine reaches it. */
+static bool listener_is_local(int fd) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return false;
+        if (ss.ss_family == AF_UNIX)
+                return true;
+        if (ss.ss_family == AF_INET)
+                return (ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24) == 127;
+        if (ss.ss_family == AF_INET6) {
+                const struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+                return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+        }
+        return false;
+}
+
+/* Accounts or none: asked for, or decided by where we listen. */
+static int setup_auth(web_t *w, int listen_fd) {
+        bool local = listener_is_local(listen_fd);
+        uint64_t accounts = 0, admins = 0;
+        int r;
+
+        w->auth_accounts = w->cfg->auth == CONFIG_AUTH_ACCOUNTS || (w->cfg->auth == CONFIG_AUTH_DEFAULT && !local);
+        if (!w->auth_accounts) {
+                if (!local)
+                        log_warning(NULL, "auth-none-exposed",
+                                    "Running without accounts (--auth=none) on a socket other machines reach: "
+                                    "anyone who reaches it sees and deletes every capture's report");
+                return 0;
+        }
+        r = login_start(w);
+        if (r < 0)
+                return log_error_errno(r, NULL, "setup-failed", "Failed to start the login thread: %m");
+        r = store_user_count(w->store, &accounts, &admins);
+        if (r >= 0 && admins == 0)
+                log_notice(NULL, "no-admin",
+                           "Accounts are on and no active administrator exists yet: create one with "
+                           "'pcapctl user add NAME --role admin' (%llu accounts)", (unsigned long long) accounts);
+        log_info(NULL, "auth", "Accounts are on (%s)", w->cfg->auth == CONFIG_AUTH_ACCOUNTS ? "--auth=accounts"
+                                                                                          : "the socket is not loopback");
         return 0;
 }
 
@@ -355,6 +408,8 @@ int main(int argc, char **argv) {
         }
         if (open_listener(w->cfg, &listen_fd, &activated) < 0)
                 return EXIT_FAILURE;
+        if (setup_auth(w, listen_fd) < 0)
+                return EXIT_FAILURE;
         if (conn_listen(w->loop, &w->accept_ctx, listen_fd, w->cfg->max_connections, w->cfg->idle_timeout_s) < 0)
                 return EXIT_FAILURE;
 
@@ -386,6 +441,8 @@ int main(int argc, char **argv) {
         }
         writer_stop();
         spawner_stop();
+        if (w->auth_accounts)
+                login_stop(w);
         store_close(w->store);
         state_dir_close(&w->state);
         config_free(&s.cfg);

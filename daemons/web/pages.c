@@ -57,25 +57,31 @@ static const char *page_id(h2o_req_t *req, size_t prefix_len) {
         return id;
 }
 
-int pages_progress(web_t *w, h2o_req_t *req, size_t prefix_len) {
-        if (!page_id(req, prefix_len))
+int pages_progress(web_t *w, h2o_req_t *req, const identity_t *who, size_t prefix_len) {
+        const char *id = page_id(req, prefix_len);
+        store_task_t row;
+
+        if (!id || api_task_get(w, req, who, id, &row) < 0)
                 return 0;
         return send_page(w, req, "progress.html");
 }
 
-int pages_report(web_t *w, h2o_req_t *req, size_t prefix_len) {
+int pages_report(web_t *w, h2o_req_t *req, const identity_t *who, size_t prefix_len) {
         const char *id = page_id(req, prefix_len);
+        store_task_t row;
 
         if (!id)
                 return 0;
         /* the answer depends on Accept: caches must keep the two apart */
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_VARY, NULL, H2O_STRLIT("Accept"));
         if (http_accepts_html(req)) {
+                if (api_task_get(w, req, who, id, &row) < 0)
+                        return 0;
                 set_headers(req, page_headers);
                 return send_page(w, req, "report.html");
         }
         set_headers(req, report_headers);
-        return api_report_send(w, req, id, STATE_REPORT_HTML);
+        return api_report_send(w, req, who, id, STATE_REPORT_HTML);
 }
 
 int pages_history(web_t *w, h2o_req_t *req) {

@@ -9,7 +9,9 @@
 #include "api.h"
 #include "config.h"
 #include "health.h"
+#include "auth.h"
 #include "http.h"
+#include "login.h"
 #include "metrics.h"
 #include "pages.h"
 #include "upload.h"
@@ -29,8 +31,15 @@ typedef enum route_headers {
         H_HANDLER,  /* the handler sets them (its answer is a page or a report) */
 } route_headers_t;
 
+typedef enum route_access {
+        A_OPEN,      /* anyone: no capture data (health, login) */
+        A_USER,      /* an account (or --auth=none); 401 otherwise */
+        A_PAGE,      /* the same for a page: a browser is sent to the login page instead */
+        A_METRICS,   /* an admin, or a peer listed in --metrics-allow */
+} route_access_t;
+
 typedef struct route route_t;
-typedef int (*route_fn)(web_t *w, h2o_req_t *req, const route_t *r);
+typedef int (*route_fn)(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who);
 
 struct route {
         const char *path;        /* registered with h2o (a prefix, at '/' boundaries) */
@@ -39,6 +48,7 @@ struct route {
         const char *allow;       /* the Allow header of the 405 */
         route_headers_t headers;
         bool compress;
+        route_access_t access;
         route_fn fn;
         int status;              /* the upload's answer: 202, or 200 where the design document expects it */
         const char *not_found;   /* the message of a 404 for an exact route's longer paths */
@@ -50,57 +60,78 @@ typedef struct route_handler {
         const route_t *route;
 } route_handler_t;
 
-static int r_upload(web_t *w, h2o_req_t *req, const route_t *r) {
-        return upload_handle(w, req, r->status);
+static int r_upload(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return upload_handle(w, req, who, r->status);
 }
-static int r_health(web_t *w, h2o_req_t *req, const route_t *r) {
+static int r_health(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
         return health_handle(w, req);
 }
-static int r_history(web_t *w, h2o_req_t *req, const route_t *r) {
-        return api_history(w, req);
+static int r_history(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return api_history(w, req, who);
 }
-static int r_queue(web_t *w, h2o_req_t *req, const route_t *r) {
-        return api_queue_status(w, req);
+static int r_queue(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return api_queue_status(w, req, who);
 }
-static int r_status(web_t *w, h2o_req_t *req, const route_t *r) {
-        return api_status(w, req, strlen(r->path));
+static int r_status(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return api_status(w, req, who, strlen(r->path));
 }
-static int r_progress(web_t *w, h2o_req_t *req, const route_t *r) {
-        return api_progress(w, req, strlen(r->path));
+static int r_progress(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return api_progress(w, req, who, strlen(r->path));
 }
-static int r_reports(web_t *w, h2o_req_t *req, const route_t *r) {
-        return api_reports(w, req, strlen(r->path));
+static int r_reports(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return api_reports(w, req, who, strlen(r->path));
 }
-static int r_metrics(web_t *w, h2o_req_t *req, const route_t *r) {
+static int r_metrics(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
         return metrics_handle(w, req);
 }
-static int r_progress_page(web_t *w, h2o_req_t *req, const route_t *r) {
-        return pages_progress(w, req, strlen(r->path));
+static int r_progress_page(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return pages_progress(w, req, who, strlen(r->path));
 }
-static int r_report_page(web_t *w, h2o_req_t *req, const route_t *r) {
-        return pages_report(w, req, strlen(r->path));
+static int r_report_page(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return pages_report(w, req, who, strlen(r->path));
 }
-static int r_no_api(web_t *w, h2o_req_t *req, const route_t *r) {
+static int r_login(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return login_handle(w, req, who);
+}
+static int r_logout(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return login_logout(w, req, who);
+}
+static int r_me(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return login_me(w, req, who);
+}
+static int r_tokens(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return login_tokens(w, req, who, strlen(r->path));
+}
+static int r_password(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return login_password(w, req, who);
+}
+static int r_no_api(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
         http_send_error(req, 404, "Not Found", "no such API endpoint");
         return 0;
 }
 
 static const route_t routes[] = {
-        { "/api/reports/", false, M_GET | M_DELETE, "GET, HEAD, DELETE", H_REPORT, true, r_reports },
-        { "/api/upload", true, M_POST | M_PUT, "POST, PUT", H_PAGE, false, r_upload, 202, "no such API endpoint" },
-        { "/api/health", true, M_GET, "GET, HEAD", H_PAGE, false, r_health, 0, "no such API endpoint" },
-        { "/api/history", true, M_GET, "GET, HEAD", H_PAGE, false, r_history, 0, "no such API endpoint" },
-        { "/api/queue/status", true, M_GET, "GET, HEAD", H_PAGE, false, r_queue, 0, "no such API endpoint" },
-        { "/api/status/", false, M_GET, "GET, HEAD", H_PAGE, false, r_status },
-        { "/api/progress/", false, M_GET_ONLY, "GET", H_PAGE, false, r_progress },
-        { "/api/", false, M_ANY, NULL, H_PAGE, false, r_no_api },
-        { "/metrics", true, M_GET, "GET, HEAD", H_PAGE, true, r_metrics, 0, "not found" },
-        { "/progress/", false, M_GET, "GET, HEAD", H_PAGE, true, r_progress_page },
-        { "/report/", false, M_GET, "GET, HEAD", H_HANDLER, true, r_report_page },
+        { "/api/reports/", false, M_GET | M_DELETE, "GET, HEAD, DELETE", H_REPORT, true, A_USER, r_reports },
+        { "/api/upload", true, M_POST | M_PUT, "POST, PUT", H_PAGE, false, A_USER, r_upload, 202, "no such API endpoint" },
+        { "/api/health", true, M_GET, "GET, HEAD", H_PAGE, false, A_OPEN, r_health, 0, "no such API endpoint" },
+        { "/api/history", true, M_GET, "GET, HEAD", H_PAGE, false, A_USER, r_history, 0, "no such API endpoint" },
+        { "/api/queue/status", true, M_GET, "GET, HEAD", H_PAGE, false, A_USER, r_queue, 0, "no such API endpoint" },
+        { "/api/status/", false, M_GET, "GET, HEAD", H_PAGE, false, A_USER, r_status },
+        { "/api/progress/", false, M_GET_ONLY, "GET", H_PAGE, false, A_USER, r_progress },
+        { "/api/login", true, M_POST, "POST", H_PAGE, false, A_OPEN, r_login, 0, "no such API endpoint" },
+        { "/api/logout", true, M_POST, "POST", H_PAGE, false, A_USER, r_logout, 0, "no such API endpoint" },
+        { "/api/me", true, M_GET, "GET, HEAD", H_PAGE, false, A_USER, r_me, 0, "no such API endpoint" },
+        { "/api/password", true, M_POST, "POST", H_PAGE, false, A_USER, r_password, 0, "no such API endpoint" },
+        /* the list, POST a new one, DELETE /api/tokens/{id}: the handler checks which */
+        { "/api/tokens", false, M_GET | M_POST | M_DELETE, "GET, HEAD, POST, DELETE", H_PAGE, false, A_USER, r_tokens },
+        { "/api/", false, M_ANY, NULL, H_PAGE, false, A_OPEN, r_no_api },
+        { "/metrics", true, M_GET, "GET, HEAD", H_PAGE, true, A_METRICS, r_metrics, 0, "not found" },
+        { "/progress/", false, M_GET, "GET, HEAD", H_PAGE, true, A_PAGE, r_progress_page },
+        { "/report/", false, M_GET, "GET, HEAD", H_HANDLER, true, A_PAGE, r_report_page },
         /* the design document's paths (its §9.1 and §9.3 clients, §10.2, Annex A) */
-        { "/upload", true, M_POST, "POST", H_PAGE, false, r_upload, 200, "not found" },
-        { "/status/", false, M_GET, "GET, HEAD", H_PAGE, false, r_status },
-        { "/health", true, M_GET, "GET, HEAD", H_PAGE, false, r_health, 0, "not found" },
+        { "/upload", true, M_POST, "POST", H_PAGE, false, A_USER, r_upload, 200, "not found" },
+        { "/status/", false, M_GET, "GET, HEAD", H_PAGE, false, A_USER, r_status },
+        { "/health", true, M_GET, "GET, HEAD", H_PAGE, false, A_OPEN, r_health, 0, "not found" },
 };
 
 static bool route_allows(const route_t *r, const h2o_req_t *req) {
@@ -117,9 +148,50 @@ static bool route_allows(const route_t *r, const h2o_req_t *req) {
         return (r->methods & M_DELETE) && http_method_is(req, "DELETE");
 }
 
+/* Whether who may use a route of this access; if not, answers (401, the login page, 403). A state-changing
+ * request of a cookie session must also come from our own pages (CSRF). */
+static bool access_ok(web_t *w, h2o_req_t *req, route_access_t access, const identity_t *who) {
+        if (!auth_csrf_ok(who, req)) {
+                http_send_error(req, 403, "Forbidden", "cross-site request refused (Origin is not this site)");
+                return false;
+        }
+        switch (access) {
+        case A_OPEN:
+                return true;
+        case A_USER:
+                if (identity_known(who))
+                        return true;
+                auth_send_unauthorized(req);
+                return false;
+        case A_PAGE:
+                if (identity_known(who))
+                        return true;
+                if (http_accepts_html(req))
+                        auth_send_login_redirect(req);
+                else
+                        auth_send_unauthorized(req);
+                return false;
+        case A_METRICS: {
+                char peer[64];
+                if (identity_is_admin(who))
+                        return true;
+                auth_peer(req, peer, sizeof(peer));
+                if (auth_addr_listed(w->cfg->metrics_allow, peer))
+                        return true;
+                if (identity_known(who))
+                        http_send_error(req, 403, "Forbidden", "metrics are for administrators");
+                else
+                        auth_send_unauthorized(req);
+                return false;
+        }
+        }
+        return false;
+}
+
 static int on_route(h2o_handler_t *self, h2o_req_t *req) {
         route_handler_t *h = (route_handler_t *) self;
         const route_t *r = h->route;
+        identity_t who;
 
         if (r->exact && !http_path_is(req, r->path)) {
                 http_send_error(req, 404, "Not Found", r->not_found);
@@ -129,7 +201,21 @@ static int on_route(h2o_handler_t *self, h2o_req_t *req) {
                 http_send_not_allowed(req, r->allow);
                 return 0;
         }
-        return r->fn(h->web, req, r);
+        auth_identify(h->web, req, &who);
+        if (!access_ok(h->web, req, r->access, &who))
+                return 0;
+        return r->fn(h->web, req, r, &who);
+}
+
+/* The UI's pages (not their scripts, styles and images, which hold no data): under accounts they need a
+ * login, and a browser without one goes to the login page. */
+static bool page_needs_login(h2o_req_t *req) {
+        static const char *const pages[] = { "/", "/index.html", "/history", "/history/", "/history.html",
+                                             "/progress.html", "/report.html" };
+        for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
+                if (http_path_is(req, pages[i]))
+                        return true;
+        return false;
 }
 
 /* "/": the history page, then files from --web-dir (index.html for "/"), then 404. */
@@ -144,6 +230,14 @@ static int on_root(h2o_handler_t *self, h2o_req_t *req) {
         if (memchr(p.base, '\0', p.len)) {
                 http_send_error(req, 400, "Bad Request", "invalid path");
                 return 0;
+        }
+        if (h->web->auth_accounts && page_needs_login(req)) {
+                identity_t who;
+                auth_identify(h->web, req, &who);
+                if (!identity_known(&who)) {
+                        auth_send_login_redirect(req);
+                        return 0;
+                }
         }
         if (http_path_is(req, "/history") || http_path_is(req, "/history/"))
                 return pages_history(h->web, req);

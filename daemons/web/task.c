@@ -15,6 +15,7 @@ task_t *task_new(const store_task_t *row) {
         memcpy(t->id, row->id, sizeof(t->id));
         snprintf(t->filename, sizeof(t->filename), "%s", row->filename);
         t->file_size = row->file_size;
+        t->owner = row->owner;
         t->uploaded_at = row->uploaded_at;
         t->status = row->status;
         snprintf(t->phase, sizeof(t->phase), "%s", row->status == TASK_PROCESSING ? "starting" : "queued");

@@ -24,6 +24,7 @@ typedef struct task {
         h2o_linklist_t queue_link;       /* dispatcher_t.queue while queued */
         char id[ID_LEN + 1];
         char filename[STORE_FILENAME_MAX];
+        int64_t owner;                  /* the uploading account (store_task_t.owner) */
         uint64_t file_size;
         int64_t uploaded_at;
         int64_t started_at;

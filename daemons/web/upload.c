@@ -228,7 +228,7 @@ static void on_guard_dispose(void *p) {
         writer_cancel(&u->job);
 }
 
-int upload_handle(web_t *w, h2o_req_t *req, int accepted_status) {
+int upload_handle(web_t *w, h2o_req_t *req, const identity_t *who, int accepted_status) {
         const uint8_t *data = (const uint8_t *) req->entity.base;
         size_t size = req->entity.base ? req->entity.len : 0;
         h2o_iovec_t ct = http_header(req, H2O_TOKEN_CONTENT_TYPE, NULL, 0);
@@ -313,6 +313,7 @@ int upload_handle(web_t *w, h2o_req_t *req, int accepted_status) {
         u->row.file_size = size;
         u->row.uploaded_at = (int64_t) u->uploaded_at;
         u->row.status = TASK_QUEUED;
+        u->row.owner = identity_known(who) && who->kind != IDENTITY_OPEN ? who->user_id : 0;
         w->n_uploading++;
         writer_submit(&u->job);
         return 0;

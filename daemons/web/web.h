@@ -10,6 +10,8 @@
 #include "dispatcher.h"
 #include "state/state-dir.h"
 #include "store/store.h"
+#include "throttle.h"
+#include "workq.h"
 
 typedef struct upload_metrics {
         uint64_t bytes_uploaded;
@@ -30,4 +32,8 @@ typedef struct web {
         upload_metrics_t uploads;
         bool stopping;
         int64_t started_at;
+        bool auth_accounts;                    /* what runs: accounts, or none (config.auth decided) */
+        workq_t login_q;                       /* password hashing, off the loop (login.c) */
+        unsigned login_pending;
+        throttle_t *login_throttle;
 } web_t;

@@ -180,6 +180,7 @@ export async function getJSON(url, options = {}) {
   if (text) {
     try { body = JSON.parse(text); } catch { body = null; }
   }
+  if (res.status === 401) toLogin();
   if (!res.ok) throw new HttpError(res.status, serverMessage(body) || res.statusText || 'HTTP ' + res.status, body);
   return body;
 }
@@ -239,3 +240,29 @@ export function describeQueue(q) {
     accepting: typeof q.accepting === 'boolean' ? q.accepting : undefined,
   };
 }
+
+// Under accounts, an answer 401 means the session ended: to the login page, and back here after.
+export function toLogin() {
+  if (location.pathname.startsWith('/login')) return;
+  location.assign('/login.html?next=' + encodeURIComponent(location.pathname + location.search));
+}
+
+// Under accounts, the top bar names who is logged in and offers to log out.
+async function accountBar() {
+  const nav = document.querySelector('.topbar nav');
+  if (!nav) return;
+  let me = null;
+  try {
+    const r = await fetch('/api/me', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    if (r.ok) me = await r.json();
+  } catch { return; }
+  if (!me || me.auth !== 'accounts') return;
+  const out = el('button', { class: 'small', type: 'button', text: 'Log out' });
+  out.addEventListener('click', async () => {
+    try { await fetch('/api/logout', { method: 'POST', headers: { Accept: 'application/json' } }); } catch { /* gone anyway */ }
+    location.assign('/login.html');
+  });
+  nav.after(el('span', { class: 'account' }, el('span', { text: me.user + (me.role === 'admin' ? ' (admin)' : '') }), out));
+}
+
+if (typeof document !== 'undefined' && document.querySelector) accountBar();

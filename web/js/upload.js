@@ -1,6 +1,6 @@
 // Upload page: checks a capture in the browser (extension, size, magic bytes), sends it with upload
 // progress, explains every refusal, and moves on to the progress page.
-import { $, el, clear, fmtBytes, fmtInt, fmtRelative, isNum, getJSON, describeQueue, serverMessage, statusClass } from './common.js';
+import { $, el, clear, fmtBytes, fmtInt, fmtRelative, isNum, getJSON, describeQueue, serverMessage, statusClass, toLogin } from './common.js';
 
 const EXTENSIONS = ['.pcap', '.pcapng', '.cap', '.dmp'];
 const DEFAULT_MAX_BYTES = 500 * 1024 * 1024;
@@ -123,6 +123,9 @@ function explain(xhr) {
   const detail = serverMessage(body);
   const extra = detail ? ` The server said: “${detail}”.` : '';
   switch (xhr.status) {
+    case 401:
+      toLogin();
+      return { title: 'Log in first', text: 'Your session has ended: log in again to upload.' };
     case 400:
       return { title: 'The server refused the file', text: 'It is not a capture pcapd can read, it is empty, or the upload was damaged on the way.' + extra };
     case 413: {

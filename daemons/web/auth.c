@@ -1,0 +1,278 @@
+/* Request identity (see auth.h). */
+#include "auth.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "http.h"
+#include "log/log.h"
+#include "util/macro.h"
+#include "web.h"
+
+/* A session's last_seen is written at most this often (a page load makes many requests). */
+#define TOUCH_EVERY_MS (60 * 1000)
+
+void auth_peer(h2o_req_t *req, char *buf, size_t size) {
+        struct sockaddr_storage ss;
+        socklen_t len;
+
+        buf[0] = 0;
+        if (!req->conn->callbacks->get_peername)
+                return;
+        len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *) &ss);
+        if (len == 0)
+                return;
+        if (ss.ss_family == AF_INET)
+                inet_ntop(AF_INET, &((struct sockaddr_in *) &ss)->sin_addr, buf, (socklen_t) size);
+        else if (ss.ss_family == AF_INET6)
+                inet_ntop(AF_INET6, &((struct sockaddr_in6 *) &ss)->sin6_addr, buf, (socklen_t) size);
+        else if (ss.ss_family == AF_UNIX)
+                snprintf(buf, size, "unix");
+}
+
+bool auth_addr_listed(const char *list, const char *addr) {
+        size_t n = strlen(addr);
+        if (!list || n == 0)
+                return false;
+        for (const char *p = list; *p;) {
+                const char *e = strchr(p, ',');
+                size_t l = e ? (size_t) (e - p) : strlen(p);
+                while (l > 0 && *p == ' ')
+                        p++, l--;
+                while (l > 0 && p[l - 1] == ' ')
+                        l--;
+                if (l == n && memcmp(p, addr, n) == 0)
+                        return true;
+                if (!e)
+                        break;
+                p = e + 1;
+        }
+        return false;
+}
+
+void auth_log(int priority, const char *event, const char *user, const char *remote, const char *format, ...) {
+        char fu[16 + ACCOUNT_NAME_MAX], fr[16 + INET6_ADDRSTRLEN];
+        va_list ap;
+
+        va_start(ap, format);
+        log_struct_errnov(priority, 0, NULL, event,
+                          LOG_FIELDS(LOG_FIELD(fu, "PCAPD_USER=%s", user && *user ? user : "-"),
+                                     LOG_FIELD(fr, "PCAPD_REMOTE=%s", remote && *remote ? remote : "-")),
+                          format, ap);
+        va_end(ap);
+}
+
+/* The value of cookie `name` in req's Cookie headers, or an empty iovec. */
+static h2o_iovec_t cookie_get(h2o_req_t *req, const char *name) {
+        size_t nl = strlen(name);
+        ssize_t i = -1;
+
+        while ((i = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, i)) != -1) {
+                h2o_iovec_t v = req->headers.entries[i].value;
+                const char *p = v.base, *end = v.base + v.len;
+                while (p < end) {
+                        const char *semi = memchr(p, ';', (size_t) (end - p));
+                        const char *e = semi ? semi : end;
+                        while (p < e && (*p == ' ' || *p == '\t'))
+                                p++;
+                        if ((size_t) (e - p) > nl && memcmp(p, name, nl) == 0 && p[nl] == '=')
+                                return h2o_iovec_init(p + nl + 1, (size_t) (e - p) - nl - 1);
+                        p = e + 1;
+                }
+        }
+        return h2o_iovec_init(NULL, 0);
+}
+
+static bool secret_chars_ok(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '_'))
+                        return false;
+        }
+        return true;
+}
+
+/* The account behind a credential, active, into who. */
+static bool load_user(web_t *w, int64_t user_id, identity_t *who) {
+        store_user_t u;
+        int r = store_user_get(w->store, user_id, &u);
+        if (r < 0) {
+                if (r != -ENOENT)
+                        log_error_errno(r, NULL, "store-error", "Failed to read an account: %m");
+                return false;
+        }
+        explicit_bzero(u.password, sizeof(u.password));
+        if (u.state != ACCOUNT_ACTIVE)
+                return false;
+        who->user_id = u.id;
+        who->role = u.role;
+        snprintf(who->name, sizeof(who->name), "%s", u.name);
+        return true;
+}
+
+static bool identify_session(web_t *w, h2o_iovec_t v, identity_t *who) {
+        char sid[SESSION_ID_LEN + 1], hash[SECRET_HASH_LEN + 1];
+        store_session_t ss;
+        int64_t now = store_now_ms();
+        int r;
+
+        if (v.len != SESSION_ID_LEN || !secret_chars_ok(v.base, v.len))
+                return false;
+        memcpy(sid, v.base, v.len);
+        sid[v.len] = 0;
+        if (secret_hash(sid, hash) < 0)
+                return false;
+        explicit_bzero(sid, sizeof(sid));
+        r = store_session_get(w->store, hash, &ss);
+        if (r < 0) {
+                if (r != -ENOENT)
+                        log_error_errno(r, NULL, "store-error", "Failed to read a session: %m");
+                return false;
+        }
+        if (now >= ss.expires_at || now - ss.last_seen >= (int64_t) w->cfg->session_idle_ms) {
+                (void) store_session_delete(w->store, hash);
+                return false;
+        }
+        if (!load_user(w, ss.user_id, who))
+                return false;
+        if (now - ss.last_seen >= TOUCH_EVERY_MS)
+                (void) store_session_touch(w->store, hash, now);
+        who->kind = IDENTITY_SESSION;
+        memcpy(who->session_hash, hash, sizeof(hash));
+        return true;
+}
+
+static bool identify_token(web_t *w, h2o_iovec_t v, identity_t *who) {
+        char tok[128], hash[SECRET_HASH_LEN + 1];
+        store_token_t t;
+        int64_t now = store_now_ms();
+        int r;
+
+        if (v.len < 8 || v.len >= sizeof(tok) || !secret_chars_ok(v.base, v.len))
+                return false;
+        memcpy(tok, v.base, v.len);
+        tok[v.len] = 0;
+        r = secret_hash(tok, hash);
+        explicit_bzero(tok, sizeof(tok));
+        if (r < 0)
+                return false;
+        r = store_token_find(w->store, hash, &t);
+        if (r < 0) {
+                if (r != -ENOENT)
+                        log_error_errno(r, NULL, "store-error", "Failed to read a token: %m");
+                return false;
+        }
+        if (t.expires_at && now >= t.expires_at)
+                return false;
+        if (!load_user(w, t.user_id, who))
+                return false;
+        if (now - t.last_used >= TOUCH_EVERY_MS)
+                (void) store_token_touch(w->store, t.id, now);
+        who->kind = IDENTITY_TOKEN;
+        return true;
+}
+
+void auth_identify(web_t *w, h2o_req_t *req, identity_t *ret) {
+        h2o_iovec_t v;
+
+        *ret = (identity_t) { .kind = IDENTITY_ANONYMOUS };
+        if (!w->auth_accounts) {
+                ret->kind = IDENTITY_OPEN;
+                ret->role = ROLE_ADMIN;
+                return;
+        }
+        v = http_header(req, H2O_TOKEN_AUTHORIZATION, NULL, 0);
+        if (v.base) {
+                if (v.len > 7 && strncasecmp(v.base, "Bearer ", 7) == 0) {
+                        h2o_iovec_t t = h2o_iovec_init(v.base + 7, v.len - 7);
+                        while (t.len && t.base[0] == ' ')
+                                t.base++, t.len--;
+                        if (identify_token(w, t, ret))
+                                return;
+                }
+                /* a wrong Authorization is an answer of its own: no falling back to the cookie */
+                *ret = (identity_t) { .kind = IDENTITY_ANONYMOUS, .credential_refused = true };
+                return;
+        }
+        v = cookie_get(req, AUTH_COOKIE);
+        if (v.base) {
+                if (identify_session(w, v, ret))
+                        return;
+                *ret = (identity_t) { .kind = IDENTITY_ANONYMOUS, .credential_refused = true };
+        }
+}
+
+/* Origin's host[:port] equals the Host header. */
+static bool origin_is_host(h2o_iovec_t origin, h2o_iovec_t host) {
+        const char *p = origin.base;
+        size_t n = origin.len;
+        if (n > 7 && strncasecmp(p, "http://", 7) == 0)
+                p += 7, n -= 7;
+        else if (n > 8 && strncasecmp(p, "https://", 8) == 0)
+                p += 8, n -= 8;
+        else
+                return false;
+        return host.base && n == host.len && strncasecmp(p, host.base, n) == 0;
+}
+
+bool auth_csrf_ok(const identity_t *who, h2o_req_t *req) {
+        h2o_iovec_t origin, site;
+
+        if (who->kind != IDENTITY_SESSION || http_is_get(req))
+                return true;
+        site = http_header(req, NULL, H2O_STRLIT("sec-fetch-site"));
+        if (site.base && h2o_memis(site.base, site.len, H2O_STRLIT("same-origin")))
+                return true;
+        origin = http_header(req, NULL, H2O_STRLIT("origin"));
+        return origin.base && origin_is_host(origin, req->authority);
+}
+
+void auth_send_unauthorized(h2o_req_t *req) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
+                       H2O_STRLIT("Bearer realm=\"pcapd\", Cookie realm=\"pcapd\""));
+        http_send_error(req, 401, "Unauthorized", "log in first: a session cookie from /api/login or an API token");
+}
+
+void auth_send_login_redirect(h2o_req_t *req) {
+        static const char hex[] = "0123456789ABCDEF";
+        h2o_iovec_t path = req->path_normalized;
+        size_t cap = sizeof("/login.html?next=") + 3 * MIN(path.len, (size_t) 1024);
+        h2o_iovec_t loc = h2o_iovec_init(h2o_mem_alloc_pool(&req->pool, cap), 0);
+
+        /* the path alone (it was normalised), percent-encoded but for unreserved characters and '/' */
+        loc.len = (size_t) snprintf(loc.base, cap, "/login.html?next=");
+        for (size_t i = 0; i < path.len && i < 1024; i++) {
+                unsigned char c = (unsigned char) path.base[i];
+                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (c && strchr("/-._~", c)))
+                        loc.base[loc.len++] = (char) c;
+                else {
+                        loc.base[loc.len++] = '%';
+                        loc.base[loc.len++] = hex[c >> 4];
+                        loc.base[loc.len++] = hex[c & 15];
+                }
+        }
+
+        req->res.status = 303;
+        req->res.reason = "See Other";
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL, loc.base, loc.len);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+        h2o_send_inline(req, H2O_STRLIT(""));
+}
+
+void auth_set_cookie(web_t *w, h2o_req_t *req, const char *session_id) {
+        char buf[256];
+        int n;
+        if (session_id)
+                n = snprintf(buf, sizeof(buf), AUTH_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%llu",
+                             session_id, (unsigned long long) (w->cfg->session_max_ms / 1000));
+        else
+                n = snprintf(buf, sizeof(buf), AUTH_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, h2o_strdup(&req->pool, buf, (size_t) n).base,
+                       (size_t) n);
+        explicit_bzero(buf, sizeof(buf));
+}

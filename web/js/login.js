@@ -1,0 +1,60 @@
+// The login page: POST /api/login with the form's fields as JSON, then back to the page that sent us here.
+// `next` is followed only when it is a path on this site (no scheme, no '//' host), so a crafted link
+// cannot send a user elsewhere after logging in.
+import { serverMessage } from './common.js';
+
+function nextPath() {
+  const n = new URLSearchParams(location.search).get('next') || '/';
+  return /^\/(?![/\\])[^\s]*$/.test(n) && !n.startsWith('/login') ? n : '/';
+}
+
+const form = document.getElementById('login');
+const error = document.getElementById('error');
+const submit = document.getElementById('submit');
+
+function show(text) {
+  error.textContent = text;
+  error.hidden = !text;
+}
+
+form.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const username = form.username.value.trim();
+  const password = form.password.value;
+  if (!username || !password) {
+    show('Enter your user name and password.');
+    return;
+  }
+  submit.disabled = true;
+  show('');
+  try {
+    const res = await fetch('/api/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ username, password }),
+      cache: 'no-store',
+    });
+    let body = null;
+    try { body = await res.json(); } catch { body = null; }
+    if (res.ok) {
+      location.replace(nextPath());
+      return;
+    }
+    if (res.status === 429) {
+      const wait = res.headers.get('Retry-After');
+      show('Too many failed attempts. Try again' + (wait ? ` in ${wait} s.` : ' later.'));
+    } else {
+      show(serverMessage(body) || `Login failed (HTTP ${res.status}).`);
+    }
+  } catch (e) {
+    show('The server cannot be reached.');
+  } finally {
+    submit.disabled = false;
+    form.password.value = '';
+  }
+});
+
+// Already logged in (or a server without accounts): nothing to do here.
+fetch('/api/me', { headers: { Accept: 'application/json' }, cache: 'no-store' })
+  .then((r) => (r.ok ? location.replace(nextPath()) : null))
+  .catch(() => {});
