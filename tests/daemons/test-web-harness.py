@@ -44,6 +44,8 @@ class Notify:
         import threading
         self.path = os.path.join(directory, "notify.sock")
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        if os.path.exists(self.path):  # a restart of the same Server: the old sink is closed
+            os.unlink(self.path)
         self.sock.bind(self.path)
         self.sock.settimeout(0.2)
         self.messages = []
@@ -86,7 +88,7 @@ class Server:
         self.state = state_dir or os.path.join(self.tmp, "state")
         self.webdir = os.path.join(self.tmp, "webroot")
         os.makedirs(self.webdir, exist_ok=True)
-        for page in ("index", "history", "progress", "report"):
+        for page in ("index", "history", "progress", "report", "login"):
             with open(os.path.join(self.webdir, page + ".html"), "w") as f:
                 f.write("<!doctype html><title>%s</title><p>placeholder %s page</p>\n" % (page, page))
         os.makedirs(os.path.join(self.webdir, "static"), exist_ok=True)
