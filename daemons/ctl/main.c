@@ -4,6 +4,8 @@
  * reason on stderr), 2 wrong usage. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -478,6 +480,22 @@ static int cmd_session(ctl_t *c, int argc, char **argv) {
         return usage("unknown session verb");
 }
 
+/* Run as root, pcapctl becomes the state directory's owner (the service user) before it opens anything:
+ * a database, journal or WAL file it created as root would lock the service out of its own state. */
+static int become_owner(const char *state) {
+        struct stat st;
+
+        if (geteuid() != 0)
+                return 0;
+        if (stat(state, &st) < 0)
+                return fail("cannot open the state directory %s: %s", state, strerror(errno)), -errno;
+        if (st.st_uid == 0)
+                return 0;
+        if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0)
+                return fail("cannot become the owner of %s (uid %u): %s", state, st.st_uid, strerror(errno)), -errno;
+        return 0;
+}
+
 int main(int argc, char **argv) {
         static const struct option opts[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -523,6 +541,9 @@ int main(int argc, char **argv) {
         if (strcmp(argv[optind], "user") && strcmp(argv[optind], "token") && strcmp(argv[optind], "session"))
                 return usage("unknown command");
 
+        r = become_owner(state);
+        if (r < 0)
+                return EXIT_FAILURE;
         r = state_dir_open(&sd, state, false);
         if (r < 0)
                 return fail("cannot open the state directory %s: %s", state, strerror(-r));

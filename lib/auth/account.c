@@ -49,7 +49,7 @@ bool account_name_is_valid(const char *s, size_t n) {
         if (!s || n == 0 || n > ACCOUNT_NAME_MAX || !is_alnum(s[0]))
                 return false;
         for (size_t i = 0; i < n; i++)
-                if (!is_alnum(s[i]) && !strchr("._-@+", s[i]))
+                if (!is_alnum(s[i]) && (s[i] == 0 || !strchr("._-@+", s[i])))
                         return false;
         return true;
 }

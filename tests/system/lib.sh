@@ -11,7 +11,7 @@ trap 'exit 130' INT
 SYS_SUITE=bookworm
 SYS_CACHE=${PCAPD_TEST_CACHE:-/var/cache/pcapd-test}
 # Packages of the booted test system: systemd, the tools the checks use, and pcapd's runtime libraries.
-SYS_NSPAWN_PKGS="systemd systemd-sysv dbus curl procps iproute2 python3 sqlite3 libpcap0.8 libh2o-evloop0.13 libsystemd0 libsqlite3-0 libseccomp2 libssl3"
+SYS_NSPAWN_PKGS="systemd systemd-sysv dbus curl procps iproute2 python3 sqlite3 libpcap0.8 libh2o-evloop0.13 libsystemd0 libsqlite3-0 libseccomp2 libssl3 libpwquality1 cracklib-runtime"
 # Bump when the way the images are made changes (part of the cache key).
 SYS_CACHE_VERSION=2
 
@@ -319,6 +319,30 @@ json_get() { # json_get KEY [FILE|-]: prints one top-level member ("" when null 
 d = json.load(open(sys.argv[2]) if sys.argv[2] != "-" else sys.stdin)
 v = d.get(sys.argv[1]) if isinstance(d, dict) else None
 print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list)) else v))' "$1" "${2:--}"
+}
+
+# Under accounts (the shipped units run --auth=accounts), every curl of these scripts sends the API token of
+# an admin that ns_api_token made with pcapctl inside the container; `command curl` sends none.
+PCAPD_TOKEN=
+curl() {
+	if [ -n "$PCAPD_TOKEN" ]; then command curl -H "Authorization: Bearer $PCAPD_TOKEN" "$@"; else command curl "$@"; fi
+}
+
+# ns_api_token URL: checks that the socket-activated service refuses an anonymous request (401), then
+# creates the admin "ci" and its token with pcapctl in the container (as root: pcapctl becomes the state
+# directory's owner) and sets PCAPD_TOKEN.
+ns_api_token() {
+	local code
+	code=$(command curl -s -o /dev/null -w '%{http_code}' --max-time 20 "$1/api/history" || true)
+	check "an anonymous request to the shipped units (accounts) gets 401 (got $code)" test "$code" = 401
+	ns_exec pcapctl user add ci --role admin --password-stdin <<<"Ci-Admin-Password-7741-tulip" >/dev/null ||
+		{ log "pcapctl user add failed"; return 1; }
+	PCAPD_TOKEN=$(ns_exec pcapctl token create ci --label system-test) || return 1
+	[ -n "$PCAPD_TOKEN" ] || return 1
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 "$1/api/history" || true)
+	check "with the token made by pcapctl: /api/history $code" test "$code" = 200
+	owner=$(ns_exec stat -c %U /var/lib/pcapd/pcapd.db 2>/dev/null || true)
+	check "pcapctl run as root left the database to the service user ($owner)" test "$owner" = pcapd
 }
 
 # upload URL FILE: POST /api/upload (multipart), prints the task id.

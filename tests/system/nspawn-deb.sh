@@ -122,6 +122,7 @@ check "bash completion installed" ns_exec test -s /usr/share/bash-completion/com
 # --- an upload through the socket-activated service --------------------------------------------------------
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 "$URL/api/health" || true)
 check "first request activates pcapd-web: /api/health 200 (got $code)" test "$code" = 200
+ns_api_token "$URL" || die "no API token from pcapctl"
 id=$(upload "$URL" "$capture") || die "upload of $capture failed"
 st=$(wait_task "$URL" "$id" 60 || true)
 check "upload $id analysed: $st" test "$st" = completed

@@ -33,6 +33,7 @@ OnUnitActiveSec=3s"
 ns_boot lifecycle
 
 wait_http "$URL/api/health" 20 || die "pcapd-web did not answer"
+ns_api_token "$URL" || die "no API token from pcapctl"
 
 # --- stop during an upload and a running analysis -------------------------------------------------------
 idA=$(upload "$URL" "$flood") || die "upload A failed"

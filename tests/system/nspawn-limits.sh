@@ -27,6 +27,7 @@ TimeoutAbortSec=3s"
 ns_boot limits
 
 wait_http "$URL/api/health" 20 || die "pcapd-web did not answer"
+ns_api_token "$URL" || die "no API token from pcapctl"
 limit=$(ns_show pcapd-analyzer.slice MemoryMax)
 check "slice MemoryMax=$MEMMAX in effect ($limit)" test -n "$limit" -a "$limit" != infinity
 ns_exec systemctl start pcapd-analyzer.slice # realised lazily otherwise, with the first analyzer

@@ -33,6 +33,7 @@ check "pcapd-web.service not started before the first request" \
 # --- socket activation, Type=notify, STATUS= ------------------------------------------------------------
 code=$(curl -s -o "$NS_TMP/health.json" -w '%{http_code}' --max-time 20 "$URL/api/health" || true)
 check "first request to $URL/api/health answered 200 (got $code)" test "$code" = 200
+ns_api_token "$URL" || die "no API token from pcapctl"
 check "the request activated pcapd-web.service" test "$(ns_show pcapd-web.service ActiveState)" = active
 check "pcapd-web.service is Type=notify and ready (SubState running)" \
 	test "$(ns_show pcapd-web.service SubState)" = running
