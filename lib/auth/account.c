@@ -97,7 +97,8 @@ const char *account_password_refusal(const char *user, const char *password, uns
                        reason;
         if ((unsigned long) chars < min_len)
                 return snprintf(reason, size, "the password is shorter than %u characters", min_len), reason;
-        if (user && *user && (contains_case(password, user) || contains_case(user, password)))
+        /* a name of one or two characters is in too many good passwords to mean anything */
+        if (user && strlen(user) >= 3 && (contains_case(password, user) || contains_case(user, password)))
                 return snprintf(reason, size, "the password contains the user name"), reason;
 
         pwq = pwquality_default_settings();

@@ -36,8 +36,9 @@ bool account_name_is_valid(const char *s, size_t n);
 
 /* Why a password is refused, in words for the user (never containing the password), or NULL when it is
  * acceptable: valid UTF-8 without control characters, at most ACCOUNT_PASSWORD_MAX bytes, at least
- * min_len characters, not the user name (either way, any case), and what libpwquality refuses (dictionary
- * words, too few character classes, palindromes...). reason has room for at least 256 bytes. */
+ * min_len characters, neither containing nor contained in a user name of three or more characters (any
+ * case), and not refused by libpwquality (dictionary words, too few character classes, palindromes...).
+ * reason has room for at least 256 bytes. */
 const char *account_password_refusal(const char *user, const char *password, unsigned min_len, char *reason,
                                      size_t size);
 

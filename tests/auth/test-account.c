@@ -49,6 +49,7 @@ int main(void) {
         longpw[sizeof(longpw) - 1] = 0;
         CHECK(refused("bob", longpw, "longer than"));
         CHECK(!refused("bob", "Zebra-Quartz-1987-pillow", NULL));
+        CHECK(!refused("ci", "Ci-Admin-Password-7741-tulip", NULL)); /* a two-letter name is no pattern */
         /* twelve characters, not twelve bytes: a non-ASCII password counts its characters */
         CHECK(refused("bob", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", "shorter than 12"));
 
