@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "credential.h"
 #include "http.h"
 #include "log/log.h"
 #include "util/macro.h"
@@ -66,35 +67,18 @@ void auth_log(int priority, const char *event, const char *user, const char *rem
         va_end(ap);
 }
 
-/* The value of cookie `name` in req's Cookie headers, or an empty iovec. */
+/* The value of cookie `name` in req's Cookie headers (HTTP/2 may split them), or an empty iovec. */
 static h2o_iovec_t cookie_get(h2o_req_t *req, const char *name) {
-        size_t nl = strlen(name);
         ssize_t i = -1;
 
         while ((i = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, i)) != -1) {
                 h2o_iovec_t v = req->headers.entries[i].value;
-                const char *p = v.base, *end = v.base + v.len;
-                while (p < end) {
-                        const char *semi = memchr(p, ';', (size_t) (end - p));
-                        const char *e = semi ? semi : end;
-                        while (p < e && (*p == ' ' || *p == '\t'))
-                                p++;
-                        if ((size_t) (e - p) > nl && memcmp(p, name, nl) == 0 && p[nl] == '=')
-                                return h2o_iovec_init(p + nl + 1, (size_t) (e - p) - nl - 1);
-                        p = e + 1;
-                }
+                const char *p;
+                size_t n;
+                if (credential_cookie(v.base, v.len, name, &p, &n))
+                        return h2o_iovec_init(p, n);
         }
         return h2o_iovec_init(NULL, 0);
-}
-
-static bool secret_chars_ok(const char *s, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '_'))
-                        return false;
-        }
-        return true;
 }
 
 /* The account behind a credential, active, into who. */
@@ -121,7 +105,7 @@ static bool identify_session(web_t *w, h2o_iovec_t v, identity_t *who) {
         int64_t now = store_now_ms();
         int r;
 
-        if (v.len != SESSION_ID_LEN || !secret_chars_ok(v.base, v.len))
+        if (v.len != SESSION_ID_LEN || !credential_chars_ok(v.base, v.len))
                 return false;
         memcpy(sid, v.base, v.len);
         sid[v.len] = 0;
@@ -153,7 +137,7 @@ static bool identify_token(web_t *w, h2o_iovec_t v, identity_t *who) {
         int64_t now = store_now_ms();
         int r;
 
-        if (v.len < 8 || v.len >= sizeof(tok) || !secret_chars_ok(v.base, v.len))
+        if (v.len < 8 || v.len >= sizeof(tok) || !credential_chars_ok(v.base, v.len))
                 return false;
         memcpy(tok, v.base, v.len);
         tok[v.len] = 0;
@@ -188,13 +172,10 @@ void auth_identify(web_t *w, h2o_req_t *req, identity_t *ret) {
         }
         v = http_header(req, H2O_TOKEN_AUTHORIZATION, NULL, 0);
         if (v.base) {
-                if (v.len > 7 && strncasecmp(v.base, "Bearer ", 7) == 0) {
-                        h2o_iovec_t t = h2o_iovec_init(v.base + 7, v.len - 7);
-                        while (t.len && t.base[0] == ' ')
-                                t.base++, t.len--;
-                        if (identify_token(w, t, ret))
-                                return;
-                }
+                const char *t;
+                size_t tn;
+                if (credential_bearer(v.base, v.len, &t, &tn) && identify_token(w, h2o_iovec_init(t, tn), ret))
+                        return;
                 /* a wrong Authorization is an answer of its own: no falling back to the cookie */
                 *ret = (identity_t) { .kind = IDENTITY_ANONYMOUS, .credential_refused = true };
                 return;
