@@ -1,0 +1,16 @@
+/* lib/util/hex: hex_encode(). */
+#include "../check.h"
+
+#include "util/hex.h"
+
+int main(void) {
+        char out[9];
+
+        hex_encode("", 0, out);
+        CHECK_STR(out, "");
+        hex_encode("\x00\x01\x7f\x80\xff\xab\xcd\xef", 4, out);
+        CHECK_STR(out, "00017f80");
+        hex_encode("\x00\x01\x7f\x80\xff\xab\xcd\xef" + 4, 4, out);
+        CHECK_STR(out, "ffabcdef");
+        return tu_exit();
+}
