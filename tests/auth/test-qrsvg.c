@@ -105,8 +105,8 @@ static void check_svg(const char *text, const char *svg, unsigned *ret_dark) {
 
 static void test_render(void) {
         static const char *texts[] = {
-                "otpauth://totp/pcapd:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=pcapd"
-                "&algorithm=SHA1&digits=6&period=30",
+                ("otpauth://totp/pcapd:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=pcapd"
+                 "&algorithm=SHA1&digits=6&period=30"),
                 "x",
                 "0123456789",
                 "HELLO WORLD",
