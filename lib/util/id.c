@@ -1,28 +1,16 @@
 /* Task ids from getrandom(): unguessable, so knowing one id tells nothing about another. */
 #include "util/id.h"
 
-#include <errno.h>
-#include <sys/random.h>
+#include "util/hex.h"
+#include "util/random.h"
 
 int id_generate(char ret[ID_LEN + 1]) {
-        static const char hex[] = "0123456789abcdef";
         unsigned char b[ID_LEN / 2];
-        size_t got = 0;
+        int r = random_bytes(b, sizeof(b));
 
-        while (got < sizeof(b)) {
-                ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                got += (size_t) n;
-        }
-        for (size_t i = 0; i < sizeof(b); i++) {
-                ret[2 * i] = hex[b[i] >> 4];
-                ret[2 * i + 1] = hex[b[i] & 15];
-        }
-        ret[ID_LEN] = 0;
+        if (r < 0)
+                return r;
+        hex_encode(b, sizeof(b), ret);
         return 0;
 }
 
