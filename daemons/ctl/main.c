@@ -44,6 +44,7 @@ static void help(void) {
                "  user approve|enable|disable|delete NAME\n"
                "  user passwd NAME [--password-stdin]\n"
                "  user role NAME user|admin\n"
+               "  user 2fa-reset NAME      remove the second factor (a lost device)\n"
                "API tokens (the new token alone on stdout):\n"
                "  token create NAME [--label TEXT] [--expires-days N]\n"
                "  token list NAME\n"
@@ -225,7 +226,7 @@ static int cmd_user(ctl_t *c, int argc, char **argv) {
         int o, r;
 
         if (argc < 2)
-                return usage("user needs a verb: add, list, approve, enable, disable, delete, passwd, role");
+                return usage("user needs a verb: add, list, approve, enable, disable, delete, passwd, role, 2fa-reset");
         verb = argv[1];
         /* the verb stands as argv[0]; optind 0 makes getopt start afresh (and permute) */
         argc--;
@@ -323,6 +324,18 @@ static int cmd_user(ctl_t *c, int argc, char **argv) {
                 if (r < 0)
                         return fail("could not change the password: %s", strerror(-r));
                 event(c, "password-changed", u.name, "Password of %s set by pcapctl; sessions ended", u.name);
+                return EXIT_SUCCESS;
+        }
+        if (strcmp(verb, "2fa-reset") == 0) {
+                if (optind != argc)
+                        return usage("too many arguments");
+                r = store_user_totp_disable(c->store, u.id);
+                if (r >= 0)
+                        r = store_session_delete_user(c->store, u.id);
+                if (r < 0)
+                        return fail("could not reset the second factor: %s", strerror(-r));
+                event(c, "2fa-reset", u.name, "Second factor of %s removed by pcapctl; sessions ended", u.name);
+                fprintf(stderr, "The second factor of %s is removed; it can set up a new one after logging in.\n", u.name);
                 return EXIT_SUCCESS;
         }
         if (strcmp(verb, "role") == 0) {

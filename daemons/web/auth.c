@@ -95,6 +95,10 @@ static bool load_user(web_t *w, int64_t user_id, identity_t *who) {
                 return false;
         who->user_id = u.id;
         who->role = u.role;
+        who->second_factor = u.totp_secret[0] != 0;
+        who->needs_second_factor = !who->second_factor &&
+                                   (w->cfg->require_2fa == CONFIG_2FA_ALL ||
+                                    (w->cfg->require_2fa == CONFIG_2FA_ADMINS && u.role == ROLE_ADMIN));
         snprintf(who->name, sizeof(who->name), "%s", u.name);
         return true;
 }

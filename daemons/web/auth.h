@@ -27,6 +27,8 @@ typedef struct identity {
         account_role_t role;
         char session_hash[SECRET_HASH_LEN + 1];  /* SESSION: its key in the store */
         bool credential_refused;                 /* a cookie or token came and was not valid */
+        bool second_factor;                      /* the account has TOTP set up */
+        bool needs_second_factor;                /* --require-2fa applies and it has none yet */
 } identity_t;
 
 /* Reads req's credentials. Never answers the request; a store error leaves the identity anonymous

@@ -86,6 +86,9 @@ static void help(void) {
                "                           [PCAPD_SESSION_IDLE_HOURS, 12]\n"
                "     --session-max-days D  a session ends this long after login\n"
                "                           [PCAPD_SESSION_MAX_DAYS, 7]\n"
+               "     --require-2fa WHO     none, admins or all: who must set up a second\n"
+               "                           factor (TOTP) before using the service\n"
+               "                           [PCAPD_REQUIRE_2FA, none]\n"
                "     --metrics-allow ADDR,...\n"
                "                           under accounts, /metrics answers admins and these\n"
                "                           peer addresses only [PCAPD_METRICS_ALLOW, none]\n"
@@ -116,6 +119,7 @@ enum {
         ARG_SESSION_IDLE_HOURS,
         ARG_SESSION_MAX_DAYS,
         ARG_METRICS_ALLOW,
+        ARG_REQUIRE_2FA,
         ARG_BODY_DIR, /* the last: given[] is sized by it */
 };
 
@@ -147,6 +151,7 @@ static const option_env_t envs[] = {
         { ARG_SESSION_IDLE_HOURS, "PCAPD_SESSION_IDLE_HOURS" },
         { ARG_SESSION_MAX_DAYS, "PCAPD_SESSION_MAX_DAYS" },
         { ARG_METRICS_ALLOW, "PCAPD_METRICS_ALLOW" },
+        { ARG_REQUIRE_2FA, "PCAPD_REQUIRE_2FA" },
         /* the design document's names (its Annex A.1 docker run), after pcapd's own, which win */
         { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
         { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
@@ -181,6 +186,16 @@ static int apply(config_t *c, int id, const char *v, const char *name) {
                 return set_string(&c->body_dir, v);
         case ARG_METRICS_ALLOW:
                 return set_string(&c->metrics_allow, v);
+        case ARG_REQUIRE_2FA:
+                if (strcmp(v, "none") == 0)
+                        c->require_2fa = CONFIG_2FA_NONE;
+                else if (strcmp(v, "admins") == 0)
+                        c->require_2fa = CONFIG_2FA_ADMINS;
+                else if (strcmp(v, "all") == 0)
+                        c->require_2fa = CONFIG_2FA_ALL;
+                else
+                        r = -EINVAL;
+                break;
         case ARG_AUTH:
                 if (strcmp(v, "accounts") == 0)
                         c->auth = CONFIG_AUTH_ACCOUNTS;
@@ -330,6 +345,7 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 { "session-idle-hours", required_argument, NULL, ARG_SESSION_IDLE_HOURS },
                 { "session-max-days", required_argument, NULL, ARG_SESSION_MAX_DAYS },
                 { "metrics-allow", required_argument, NULL, ARG_METRICS_ALLOW },
+                { "require-2fa", required_argument, NULL, ARG_REQUIRE_2FA },
                 {}
         };
         bool given[ARG_BODY_DIR + 1] = {};

@@ -11,6 +11,12 @@ typedef enum config_auth {
         CONFIG_AUTH_ACCOUNTS,
 } config_auth_t;
 
+typedef enum config_2fa {
+        CONFIG_2FA_NONE,            /* each account chooses */
+        CONFIG_2FA_ADMINS,
+        CONFIG_2FA_ALL,
+} config_2fa_t;
+
 typedef struct config {
         char *listen;               /* ADDR:PORT, used when not socket-activated */
         char *state_dir;
@@ -32,6 +38,7 @@ typedef struct config {
         uint64_t session_idle_ms;
         uint64_t session_max_ms;
         char *metrics_allow;        /* comma-separated peer addresses, or NULL */
+        config_2fa_t require_2fa;
 } config_t;
 
 /* Parses argv then the environment for what argv left unset, into *c (defaults first). Returns 1 when

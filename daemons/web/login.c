@@ -13,6 +13,7 @@
 #include "json.h"
 #include "log/log.h"
 #include "throttle.h"
+#include "twofactor.h"
 #include "util/parse.h"
 #include "web.h"
 #include "workq.h"
@@ -41,6 +42,7 @@ typedef struct auth_job {
         char password[ACCOUNT_PASSWORD_MAX + 1];
         char new_password[ACCOUNT_PASSWORD_MAX + 1];
         char new_hash[ACCOUNT_HASH_MAX];
+        char code[32];                  /* JOB_LOGIN: the second factor's code, if given */
         int verify_result;
         int hash_result;
         char remote[INET6_ADDRSTRLEN + 8];
@@ -139,6 +141,29 @@ static void login_finish(auth_job_t *j) {
                                         j->user.state == ACCOUNT_PENDING ? "the account waits for an administrator's approval"
                                                                          : "the account is disabled");
                 return;
+        }
+        if (j->user.totp_secret[0]) {
+                bool recovery = false;
+                int r = twofactor_check(w->store, &j->user, j->code, store_now_ms(), &recovery);
+                if (r == -ENODATA) {
+                        /* the password was right: the client is asked for the code (its form shows the field) */
+                        static const char body[] = "{\"error\":\"a second-factor code is needed\",\"detail\":\"a "
+                                                   "second-factor code is needed\",\"status\":401,\"second_factor\":\"totp\"}\n";
+                        if (req)
+                                http_send_json(req, 401, "Unauthorized", body, sizeof(body) - 1);
+                        return;
+                }
+                if (r < 0) {
+                        throttle_fail(w->login_throttle, j->addr_key, store_now_ms(), LOGIN_FREE_TRIES_ADDR, LOGIN_CAP_MS);
+                        throttle_fail(w->login_throttle, j->account_key, store_now_ms(), LOGIN_FREE_TRIES_ACCOUNT, LOGIN_CAP_MS);
+                        auth_log(LOG_NOTICE, "login-2fa-failed", name, j->remote, "Wrong second-factor code for %s from %s",
+                                 name, j->remote);
+                        if (req)
+                                http_send_error(req, 401, "Unauthorized", r == -EACCES ? "wrong second-factor code" : "database error");
+                        return;
+                }
+                if (recovery)
+                        auth_log(LOG_NOTICE, "recovery-code-used", name, j->remote, "%s logged in with a recovery code", name);
         }
         throttle_clear(w->login_throttle, j->account_key);
         if (!req)
@@ -350,7 +375,8 @@ int login_handle(web_t *w, h2o_req_t *req, const identity_t *who) {
                 job_free(j);
                 return 0;
         }
-        if (!field(req, json, "password", j->password, sizeof(j->password), true)) {
+        if (!field(req, json, "password", j->password, sizeof(j->password), true) ||
+            !field(req, json, "code", j->code, sizeof(j->code), false)) {
                 j->guard->job = NULL;
                 job_free(j);
                 return 0;
@@ -406,7 +432,20 @@ int login_me(web_t *w, h2o_req_t *req, const identity_t *who) {
                 send_built(req, &j, 200, "OK");
                 return 0;
         }
-        send_me(req, who->name, who->role, "accounts", 200);
+        {
+                json_t j = {};
+                unsigned left = 0;
+                (void) store_recovery_count(w->store, who->user_id, &left);
+                json_begin(&j, '{');
+                json_kv_str(&j, "user", who->name);
+                json_kv_str(&j, "role", account_role_to_string(who->role));
+                json_kv_str(&j, "auth", "accounts");
+                json_kv_bool(&j, "second_factor", who->second_factor);
+                json_kv_bool(&j, "second_factor_required", who->needs_second_factor);
+                json_kv_u64(&j, "recovery_codes_left", left);
+                json_end(&j, '}');
+                send_built(req, &j, 200, "OK");
+        }
         return 0;
 }
 

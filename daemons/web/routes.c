@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "http.h"
 #include "login.h"
+#include "twofactor.h"
 #include "metrics.h"
 #include "pages.h"
 #include "upload.h"
@@ -36,6 +37,7 @@ typedef enum route_access {
         A_USER,      /* an account (or --auth=none); 401 otherwise */
         A_PAGE,      /* the same for a page: a browser is sent to the login page instead */
         A_METRICS,   /* an admin, or a peer listed in --metrics-allow */
+        A_SELF,      /* an account's own settings: open to it even before a required second factor */
 } route_access_t;
 
 typedef struct route route_t;
@@ -105,6 +107,18 @@ static int r_tokens(web_t *w, h2o_req_t *req, const route_t *r, const identity_t
 static int r_password(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
         return login_password(w, req, who);
 }
+static int r_2fa_setup(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return twofactor_setup(w, req, who);
+}
+static int r_2fa_qr(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return twofactor_qr(w, req, who);
+}
+static int r_2fa_enable(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return twofactor_enable(w, req, who);
+}
+static int r_2fa_disable(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return twofactor_disable(w, req, who);
+}
 static int r_no_api(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
         http_send_error(req, 404, "Not Found", "no such API endpoint");
         return 0;
@@ -119,8 +133,12 @@ static const route_t routes[] = {
         { "/api/status/", false, M_GET, "GET, HEAD", H_PAGE, false, A_USER, r_status },
         { "/api/progress/", false, M_GET_ONLY, "GET", H_PAGE, false, A_USER, r_progress },
         { "/api/login", true, M_POST, "POST", H_PAGE, false, A_OPEN, r_login, 0, "no such API endpoint" },
-        { "/api/logout", true, M_POST, "POST", H_PAGE, false, A_USER, r_logout, 0, "no such API endpoint" },
-        { "/api/me", true, M_GET, "GET, HEAD", H_PAGE, false, A_USER, r_me, 0, "no such API endpoint" },
+        { "/api/logout", true, M_POST, "POST", H_PAGE, false, A_SELF, r_logout, 0, "no such API endpoint" },
+        { "/api/me", true, M_GET, "GET, HEAD", H_PAGE, false, A_SELF, r_me, 0, "no such API endpoint" },
+        { "/api/2fa/setup", true, M_POST, "POST", H_PAGE, false, A_SELF, r_2fa_setup, 0, "no such API endpoint" },
+        { "/api/2fa/qr.svg", true, M_GET, "GET, HEAD", H_PAGE, false, A_SELF, r_2fa_qr, 0, "no such API endpoint" },
+        { "/api/2fa/enable", true, M_POST, "POST", H_PAGE, false, A_SELF, r_2fa_enable, 0, "no such API endpoint" },
+        { "/api/2fa/disable", true, M_POST, "POST", H_PAGE, false, A_SELF, r_2fa_disable, 0, "no such API endpoint" },
         { "/api/password", true, M_POST, "POST", H_PAGE, false, A_USER, r_password, 0, "no such API endpoint" },
         /* the list, POST a new one, DELETE /api/tokens/{id}: the handler checks which */
         { "/api/tokens", false, M_GET | M_POST | M_DELETE, "GET, HEAD, POST, DELETE", H_PAGE, false, A_USER, r_tokens },
@@ -155,9 +173,21 @@ static bool access_ok(web_t *w, h2o_req_t *req, route_access_t access, const ide
                 http_send_error(req, 403, "Forbidden", "cross-site request refused (Origin is not this site)");
                 return false;
         }
+        if (access != A_OPEN && access != A_SELF && who->needs_second_factor) {
+                if (http_accepts_html(req) && access == A_PAGE) {
+                        req->res.status = 303;
+                        req->res.reason = "See Other";
+                        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL, H2O_STRLIT("/account.html"));
+                        h2o_send_inline(req, H2O_STRLIT(""));
+                } else
+                        http_send_error(req, 403, "Forbidden",
+                                        "this account must set up a second factor first (/account.html)");
+                return false;
+        }
         switch (access) {
         case A_OPEN:
                 return true;
+        case A_SELF:
         case A_USER:
                 if (identity_known(who))
                         return true;
@@ -211,7 +241,7 @@ static int on_route(h2o_handler_t *self, h2o_req_t *req) {
  * login, and a browser without one goes to the login page. */
 static bool page_needs_login(h2o_req_t *req) {
         static const char *const pages[] = { "/", "/index.html", "/history", "/history/", "/history.html",
-                                             "/progress.html", "/report.html" };
+                                             "/progress.html", "/report.html", "/account.html" };
         for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
                 if (http_path_is(req, pages[i]))
                         return true;
@@ -236,6 +266,13 @@ static int on_root(h2o_handler_t *self, h2o_req_t *req) {
                 auth_identify(h->web, req, &who);
                 if (!identity_known(&who)) {
                         auth_send_login_redirect(req);
+                        return 0;
+                }
+                if (who.needs_second_factor && !http_path_is(req, "/account.html")) {
+                        req->res.status = 303;
+                        req->res.reason = "See Other";
+                        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL, H2O_STRLIT("/account.html"));
+                        h2o_send_inline(req, H2O_STRLIT(""));
                         return 0;
                 }
         }

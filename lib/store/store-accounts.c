@@ -15,7 +15,15 @@ static const char schema[] =
         " role TEXT NOT NULL CHECK (role IN ('user','admin')),"
         " state TEXT NOT NULL CHECK (state IN ('pending','active','disabled')),"
         " created_at INTEGER NOT NULL,"
-        " password_changed_at INTEGER NOT NULL DEFAULT 0"
+        " password_changed_at INTEGER NOT NULL DEFAULT 0,"
+        " totp_secret TEXT NOT NULL DEFAULT '',"
+        " totp_pending TEXT NOT NULL DEFAULT '',"
+        " totp_last_step INTEGER NOT NULL DEFAULT 0"
+        ");"
+        "CREATE TABLE IF NOT EXISTS recovery_codes ("
+        " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+        " hash TEXT NOT NULL,"
+        " PRIMARY KEY (user_id, hash)"
         ");"
         "CREATE TABLE IF NOT EXISTS sessions ("
         " hash TEXT PRIMARY KEY NOT NULL,"
@@ -41,7 +49,8 @@ int store_accounts_migrate(store_t *s) {
         return store_exec(s, schema);
 }
 
-#define USER_COLUMNS "id, name, password, role, state, created_at, password_changed_at"
+#define USER_COLUMNS \
+        "id, name, password, role, state, created_at, password_changed_at, totp_secret, totp_pending, totp_last_step"
 
 static void row_to_user(sqlite3_stmt *st, store_user_t *u) {
         int v;
@@ -55,6 +64,9 @@ static void row_to_user(sqlite3_stmt *st, store_user_t *u) {
         u->state = v < 0 ? ACCOUNT_DISABLED : (account_state_t) v;
         u->created_at = sqlite3_column_int64(st, 5);
         u->password_changed_at = sqlite3_column_int64(st, 6);
+        store_copy_text(u->totp_secret, sizeof(u->totp_secret), sqlite3_column_text(st, 7));
+        store_copy_text(u->totp_pending, sizeof(u->totp_pending), sqlite3_column_text(st, 8));
+        u->totp_last_step = (uint64_t) sqlite3_column_int64(st, 9);
 }
 
 /* One row into *ret through conv, -ENOENT when none. */
@@ -207,6 +219,115 @@ int store_user_count(store_t *s, uint64_t *ret_total, uint64_t *ret_active_admin
                 *ret_total = (uint64_t) sqlite3_column_int64(st, 0);
         if (ret_active_admins)
                 *ret_active_admins = (uint64_t) sqlite3_column_int64(st, 1);
+        return 0;
+}
+
+int store_user_totp_set_pending(store_t *s, int64_t id, const char *secret_b32) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "UPDATE users SET totp_pending = ?2 WHERE id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, secret_b32, -1, SQLITE_STATIC);
+        return step_changed(s, st);
+}
+
+int store_user_totp_enable(store_t *s, int64_t id, const char *secret_b32, uint64_t step,
+                           const char (*recovery_hashes)[SECRET_HASH_LEN + 1], unsigned n) {
+        _cleanup_stmt_ sqlite3_stmt *up = NULL, *del = NULL, *ins = NULL;
+        int r = store_exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = store_prepare(s, "UPDATE users SET totp_secret = ?2, totp_pending = '', totp_last_step = ?3 WHERE id = ?1",
+                          &up);
+        if (r >= 0) {
+                sqlite3_bind_int64(up, 1, id);
+                sqlite3_bind_text(up, 2, secret_b32, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(up, 3, (sqlite3_int64) step);
+                r = step_changed(s, up);
+        }
+        if (r >= 0)
+                r = store_prepare(s, "DELETE FROM recovery_codes WHERE user_id = ?1", &del);
+        if (r >= 0) {
+                sqlite3_bind_int64(del, 1, id);
+                r = store_step_done(s, del);
+        }
+        if (r >= 0)
+                r = store_prepare(s, "INSERT INTO recovery_codes (user_id, hash) VALUES (?1, ?2)", &ins);
+        for (unsigned i = 0; r >= 0 && i < n; i++) {
+                sqlite3_reset(ins);
+                sqlite3_bind_int64(ins, 1, id);
+                sqlite3_bind_text(ins, 2, recovery_hashes[i], -1, SQLITE_STATIC);
+                r = store_step_done(s, ins);
+        }
+        if (r >= 0)
+                r = store_exec(s, "COMMIT");
+        if (r < 0) {
+                (void) store_exec(s, "ROLLBACK");
+                return r;
+        }
+        return 0;
+}
+
+int store_user_totp_disable(store_t *s, int64_t id) {
+        _cleanup_stmt_ sqlite3_stmt *up = NULL, *del = NULL;
+        int r = store_exec(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = store_prepare(s, "UPDATE users SET totp_secret = '', totp_pending = '', totp_last_step = 0 WHERE id = ?1",
+                          &up);
+        if (r >= 0) {
+                sqlite3_bind_int64(up, 1, id);
+                r = step_changed(s, up);
+        }
+        if (r >= 0)
+                r = store_prepare(s, "DELETE FROM recovery_codes WHERE user_id = ?1", &del);
+        if (r >= 0) {
+                sqlite3_bind_int64(del, 1, id);
+                r = store_step_done(s, del);
+        }
+        if (r >= 0)
+                r = store_exec(s, "COMMIT");
+        if (r < 0) {
+                (void) store_exec(s, "ROLLBACK");
+                return r;
+        }
+        return 0;
+}
+
+int store_user_totp_used(store_t *s, int64_t id, uint64_t step) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "UPDATE users SET totp_last_step = ?2 WHERE id = ?1 AND totp_last_step < ?2", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) step);
+        r = store_step_done(s, st);
+        if (r < 0)
+                return r;
+        return r == 0 ? -ESTALE : 0;
+}
+
+int store_recovery_use(store_t *s, int64_t id, const char *hash) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(s, "DELETE FROM recovery_codes WHERE user_id = ?1 AND hash = ?2", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+        return step_changed(s, st);
+}
+
+int store_recovery_count(store_t *s, int64_t id, unsigned *ret) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int rc, r = store_prepare(s, "SELECT count(*) FROM recovery_codes WHERE user_id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return sqlite_to_errno(rc) ?: -EIO;
+        *ret = (unsigned) sqlite3_column_int(st, 0);
         return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #define STORE_TOKEN_NAME_MAX 64
 #define STORE_REMOTE_MAX 64
+#define STORE_TOTP_SECRET_MAX 128 /* base32 of a secret of up to 64 bytes, and a NUL */
 
 typedef struct store_user {
         int64_t id;                  /* never reused, so a deleted account's tasks never pass to another */
@@ -20,6 +21,9 @@ typedef struct store_user {
         account_state_t state;
         int64_t created_at;
         int64_t password_changed_at;
+        char totp_secret[STORE_TOTP_SECRET_MAX];   /* base32; "" when the second factor is off */
+        char totp_pending[STORE_TOTP_SECRET_MAX];  /* base32 of an enrolment not yet confirmed, or "" */
+        uint64_t totp_last_step;                   /* the last step used: no code twice */
 } store_user_t;
 
 typedef struct store_session {
@@ -74,6 +78,21 @@ typedef int (*store_session_fn)(const store_session_t *ss, void *userdata);
 int store_session_list(store_t *s, int64_t user_id, store_session_fn fn, void *userdata);
 /* Sessions past their absolute expiry or idle since before idle_cutoff; the number removed. */
 int store_session_prune(store_t *s, int64_t now, int64_t idle_cutoff);
+
+/* The second factor (TOTP). An enrolment first stores its secret as pending; enable moves it to the
+ * active secret with the step its confirming code used, and replaces the account's recovery codes (their
+ * hashes) in the same transaction. disable drops the secret, the pending one and the recovery codes. */
+int store_user_totp_set_pending(store_t *s, int64_t id, const char *secret_b32);
+int store_user_totp_enable(store_t *s, int64_t id, const char *secret_b32, uint64_t step,
+                           const char (*recovery_hashes)[SECRET_HASH_LEN + 1], unsigned n);
+int store_user_totp_disable(store_t *s, int64_t id);
+/* Records that step was used: -ESTALE when a step as late or later was recorded meanwhile (a replay that
+ * raced the first use). */
+int store_user_totp_used(store_t *s, int64_t id, uint64_t step);
+/* Uses up one recovery code of the account by its hash: -ENOENT when it has no such (unused) code. */
+int store_recovery_use(store_t *s, int64_t id, const char *hash);
+/* How many unused recovery codes the account has. */
+int store_recovery_count(store_t *s, int64_t id, unsigned *ret);
 
 /* Sets t->id. */
 int store_token_add(store_t *s, store_token_t *t);

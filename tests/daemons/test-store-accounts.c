@@ -128,6 +128,31 @@ int main(void) {
         n = 0;
         CHECK(store_token_list(s, bob, count_token, &n) == 0 && n == 1);
 
+        tu_current = "totp";
+        {
+                const char hashes[2][SECRET_HASH_LEN + 1] = { "h1", "h2" };
+                unsigned left = 9;
+                CHECK(store_user_totp_set_pending(s, alice, "PENDINGSECRET") == 0);
+                CHECK(store_user_get(s, alice, &u) == 0 && strcmp(u.totp_pending, "PENDINGSECRET") == 0 && !u.totp_secret[0]);
+                CHECK(store_user_totp_enable(s, alice, "PENDINGSECRET", 1000, hashes, 2) == 0);
+                CHECK(store_user_get(s, alice, &u) == 0 && strcmp(u.totp_secret, "PENDINGSECRET") == 0 &&
+                      !u.totp_pending[0] && u.totp_last_step == 1000);
+                CHECK(store_user_totp_used(s, alice, 1000) == -ESTALE); /* the same step twice */
+                CHECK(store_user_totp_used(s, alice, 999) == -ESTALE);
+                CHECK(store_user_totp_used(s, alice, 1001) == 0);
+                CHECK(store_recovery_count(s, alice, &left) == 0 && left == 2);
+                CHECK(store_recovery_use(s, alice, "h1") == 0 && store_recovery_use(s, alice, "h1") == -ENOENT);
+                CHECK(store_recovery_use(s, bob, "h2") == -ENOENT); /* not bob's */
+                CHECK(store_recovery_count(s, alice, &left) == 0 && left == 1);
+                /* enabling again replaces the codes */
+                CHECK(store_user_totp_enable(s, alice, "OTHER", 5, hashes, 1) == 0);
+                CHECK(store_recovery_count(s, alice, &left) == 0 && left == 1 && store_recovery_use(s, alice, "h2") == -ENOENT);
+                CHECK(store_user_totp_disable(s, alice) == 0);
+                CHECK(store_user_get(s, alice, &u) == 0 && !u.totp_secret[0] && u.totp_last_step == 0);
+                CHECK(store_recovery_count(s, alice, &left) == 0 && left == 0);
+                CHECK(store_user_totp_disable(s, 9999) == -ENOENT);
+        }
+
         tu_current = "owners";
         add_task(s, "11111111111111111111111111111111", alice, 1);
         add_task(s, "22222222222222222222222222222222", bob, 2);

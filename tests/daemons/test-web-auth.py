@@ -91,6 +91,30 @@ class Client:
                                                           "X-Filename": "secret-name-%d.pcap" % random.randint(0, 1 << 30)})
 
 
+def totp(secret_b32, t=None, step_offset=0):
+    """RFC 6238 with HMAC-SHA1, written here again (not pcapd's code) to check pcapd against."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    step = int((time.time() if t is None else t) // 30) + step_offset
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    off = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7fffffff) % 1000000)
+
+
+def login_code(cl, name, password, code=None):
+    body = {"username": name, "password": password}
+    if code is not None:
+        body["code"] = code
+    st, hd, data = cl.request("POST", "/api/login", json.dumps(body), {"Content-Type": "application/json"})
+    cookie = None
+    if "set-cookie" in hd and hd["set-cookie"].startswith("pcapd_session="):
+        cookie = hd["set-cookie"].split(";")[0].split("=", 1)[1]
+    return st, json.loads(data) if data else None, cookie
+
+
 def wait_done(cl, tid):
     for _ in range(300):
         st, _, data = cl.request("GET", "/api/status/" + tid)
@@ -310,6 +334,58 @@ try:
     srv.start()
     c.check(Client(srv, cookie=ck5).request("GET", "/api/me")[0] == 200, "a session survives a restart of pcapd-web")
 
+    # --- the second factor (TOTP) ---
+    tf = Client(srv, source="127.0.0.20")
+    st, _, ck = login_code(tf, "carol", PASSWORDS["carol"])
+    carol = Client(srv, cookie=ck, source="127.0.0.20")
+    SECRETS.add(ck)
+    st, _, data = carol.request("GET", "/api/2fa/qr.svg")
+    c.check(st == 404, "no QR code before an enrolment starts")
+    st, _, data = carol.request("POST", "/api/2fa/setup")
+    setup = json.loads(data)
+    secret = setup.get("secret", "")
+    SECRETS.add(secret)
+    c.check(st == 200 and setup["otpauth_uri"].startswith("otpauth://totp/pcapd:carol?secret=" + secret),
+            "POST /api/2fa/setup: a secret and its otpauth URI")
+    st, hd, data = carol.request("GET", "/api/2fa/qr.svg")
+    c.check(st == 200 and hd.get("content-type") == "image/svg+xml" and data.startswith(b"<svg") and b"<script" not in data,
+            "GET /api/2fa/qr.svg: an SVG, no script")
+    c.check(bob.request("GET", "/api/2fa/qr.svg")[0] in (401, 404), "no one else gets carol's QR code")
+    st, _, _ = carol.request("POST", "/api/2fa/enable", json.dumps({"code": "000000" if totp(secret) != "000000" else "111111"}),
+                             {"Content-Type": "application/json"})
+    c.check(st == 400, "a wrong code does not confirm the enrolment")
+    st, _, data = carol.request("POST", "/api/2fa/enable", json.dumps({"code": totp(secret)}), {"Content-Type": "application/json"})
+    codes = json.loads(data).get("recovery_codes", []) if st == 200 else []
+    SECRETS.update(codes)
+    c.check(st == 200 and len(codes) == 10 and len(set(codes)) == 10, "the right code enables it: ten recovery codes, shown once")
+    st, _, data = carol.request("GET", "/api/me")
+    me = json.loads(data)
+    c.check(me["second_factor"] is True and me["recovery_codes_left"] == 10, "/api/me: second_factor on, 10 codes left")
+    st, js, ck = login_code(tf, "carol", PASSWORDS["carol"])
+    c.check(st == 401 and js.get("second_factor") == "totp" and ck is None, "login without the code: 401 asking for it")
+    st, js, ck = login_code(tf, "carol", "Wrong-Password-000-x", totp(secret, step_offset=1))
+    c.check(st == 401 and "second_factor" not in js and ck is None, "a wrong password with a good code: a plain wrong login")
+    wrong = "%06d" % ((int(totp(secret, step_offset=1)) + 1) % 1000000)
+    st, js, ck = login_code(tf, "carol", PASSWORDS["carol"], wrong)
+    c.check(st == 401 and ck is None, "a wrong code: 401")
+    code = totp(secret, step_offset=1)
+    st, js, ck = login_code(tf, "carol", PASSWORDS["carol"], code)
+    SECRETS.add(ck or "")
+    c.check(st == 200 and ck, "the password and the next step's code: logged in")
+    st, js, ck2 = login_code(tf, "carol", PASSWORDS["carol"], code)
+    c.check(st == 401 and ck2 is None, "the same code again (a replay): 401")
+    st, js, ck = login_code(tf, "carol", PASSWORDS["carol"], codes[0].upper().replace("-", " "))
+    SECRETS.add(ck or "")
+    c.check(st == 200 and ck, "a recovery code as typed (upper case, spaces): logged in")
+    st, js, _ = login_code(tf, "carol", PASSWORDS["carol"], codes[0])
+    c.check(st == 401, "a recovery code serves once")
+    st, _, _ = carol.request("POST", "/api/2fa/disable", json.dumps({"code": "123"}), {"Content-Type": "application/json"})
+    c.check(st == 403, "removing the second factor needs a good code")
+    rc, _, _ = ctl(srv.state, "user", "2fa-reset", "carol")
+    st, js, ck = login_code(tf, "carol", PASSWORDS["carol"])
+    SECRETS.add(ck or "")
+    c.check(rc == 0 and st == 200, "pcapctl user 2fa-reset: the password alone logs in again")
+
     # --- brute force ---
     att = Client(srv, source="127.0.0.2")
     codes = [att.login("alice", "Not-Her-Pass-%03d-x" % i)[0] for i in range(8)]
@@ -370,7 +446,7 @@ try:
     c.check(not leaked, "no password, token or session id in pcapd-web's log (%d secrets checked)" % len(SECRETS))
     events = {r.get("PCAPD_EVENT") for r in srv.log_records()}
     c.check({"login", "login-failed", "login-throttled", "logout", "password-changed", "token-created",
-             "admin-delete"} <= events, "security events in the log: %s" % sorted(e for e in events if e))
+             "admin-delete", "2fa-enabled", "login-2fa-failed", "recovery-code-used"} <= events, "security events in the log: %s" % sorted(e for e in events if e))
     recs = [r for r in srv.log_records() if r.get("PCAPD_EVENT") == "login-failed"]
     c.check(recs and all(r.get("PCAPD_REMOTE") and r.get("PCAPD_USER") for r in recs), "login-failed carries PCAPD_USER and PCAPD_REMOTE")
 finally:
@@ -412,6 +488,28 @@ c.check(st == 401, "no --auth on a non-loopback socket: accounts (401)")
 c.check("no-admin" in events, "... and the log says how to create the first admin")
 st, events = listen_mode(["--auth", "none"])
 c.check(st == 200 and "auth-none-exposed" in events, "--auth=none on a non-loopback socket: open, with a warning at start")
+# --require-2fa=admins: an admin without a second factor can only reach its account page until it enrols
+srv3 = h.Server(args=["--workers", "0", "--analyzer-exec", analyzer, "--auth", "accounts", "--require-2fa", "admins"])
+try:
+    os.makedirs(srv3.state, exist_ok=True)
+    ctl(srv3.state, "user", "add", "root", "--role", "admin", "--password-stdin", stdin=(PASSWORDS["root"] + "\n").encode())
+    ctl(srv3.state, "user", "add", "bob", "--password-stdin", stdin=(PASSWORDS["bob"] + "\n").encode())
+    srv3.start()
+    st, _, ck = login_code(Client(srv3), "root", PASSWORDS["root"])
+    adm = Client(srv3, cookie=ck)
+    st_h = adm.request("GET", "/api/history")[0]
+    st_p, hd_p, _ = adm.request("GET", "/", headers={"Accept": "text/html"})
+    me = json.loads(adm.request("GET", "/api/me")[2])
+    c.check(st == 200 and st_h == 403 and me["second_factor_required"], "--require-2fa=admins: an admin without it gets 403")
+    c.check(st_p == 303 and hd_p.get("location") == "/account.html", "... and its pages lead to the account page")
+    st, _, ck_b = login_code(Client(srv3), "bob", PASSWORDS["bob"])
+    c.check(Client(srv3, cookie=ck_b).request("GET", "/api/history")[0] == 200, "... a user is not bound by it")
+    secret = json.loads(adm.request("POST", "/api/2fa/setup")[2])["secret"]
+    st, _, _ = adm.request("POST", "/api/2fa/enable", json.dumps({"code": totp(secret)}), {"Content-Type": "application/json"})
+    c.check(st == 200 and adm.request("GET", "/api/history")[0] == 200, "once enrolled, the admin gets through")
+finally:
+    srv3.cleanup()
+
 srv2 = h.Server(args=["--workers", "0", "--analyzer-exec", analyzer])
 try:
     srv2.start()
