@@ -134,7 +134,7 @@ static const route_t routes[] = {
         { "/api/progress/", false, M_GET_ONLY, "GET", H_PAGE, false, A_USER, r_progress },
         { "/api/login", true, M_POST, "POST", H_PAGE, false, A_OPEN, r_login, 0, "no such API endpoint" },
         { "/api/logout", true, M_POST, "POST", H_PAGE, false, A_SELF, r_logout, 0, "no such API endpoint" },
-        { "/api/me", true, M_GET, "GET, HEAD", H_PAGE, false, A_SELF, r_me, 0, "no such API endpoint" },
+        { "/api/me", true, M_GET, "GET, HEAD", H_PAGE, false, A_OPEN, r_me, 0, "no such API endpoint" },
         { "/api/2fa/setup", true, M_POST, "POST", H_PAGE, false, A_SELF, r_2fa_setup, 0, "no such API endpoint" },
         { "/api/2fa/qr.svg", true, M_GET, "GET, HEAD", H_PAGE, false, A_SELF, r_2fa_qr, 0, "no such API endpoint" },
         { "/api/2fa/enable", true, M_POST, "POST", H_PAGE, false, A_SELF, r_2fa_enable, 0, "no such API endpoint" },

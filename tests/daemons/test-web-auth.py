@@ -115,6 +115,13 @@ def login_code(cl, name, password, code=None):
     return st, json.loads(data) if data else None, cookie
 
 
+def whoami(cl):
+    """The user /api/me names for this client (None when it is not logged in)."""
+    st, _, data = cl.request("GET", "/api/me")
+    assert st == 200, st
+    return json.loads(data)["user"]
+
+
 def wait_done(cl, tid):
     for _ in range(300):
         st, _, data = cl.request("GET", "/api/status/" + tid)
@@ -283,7 +290,7 @@ try:
                                 {"Content-Type": "application/json"})
     newtok = json.loads(data)["token"] if st == 201 else ""
     SECRETS.add(newtok)
-    c.check(st == 201 and Client(srv, token=newtok).request("GET", "/api/me")[0] == 200, "POST /api/tokens: a working token, shown once")
+    c.check(st == 201 and whoami(Client(srv, token=newtok)) is not None, "POST /api/tokens: a working token, shown once")
     st, _, data = alice.request("GET", "/api/tokens")
     c.check(st == 200 and newtok.encode() not in data and b"laptop" in data, "GET /api/tokens lists them without the secret")
     st, _, _ = alice.request("POST", "/api/password", json.dumps({"current_password": "wrong-one-123456",
@@ -299,8 +306,8 @@ try:
                                  {"Content-Type": "application/json"})
     c.check(st == 200 and "set-cookie" in hd, "password changed: a new session for this client")
     SECRETS.update(["Granite-Otter-5521-maple", cookie_alice2 or ""])
-    c.check(Client(srv, cookie=cookie_alice2).request("GET", "/api/me")[0] == 401, "a password change ends the other sessions")
-    c.check(alice.request("GET", "/api/me")[0] == 401, "... and the old cookie of this one")
+    c.check(whoami(Client(srv, cookie=cookie_alice2)) is None, "a password change ends the other sessions")
+    c.check(whoami(alice) is None, "... and the old cookie of this one")
     PASSWORDS["alice"] = "Granite-Otter-5521-maple"
 
     # --- logout, logout everywhere, disable ---
@@ -309,16 +316,16 @@ try:
     SECRETS.update([ck1, ck2])
     st, hd, _ = Client(srv, cookie=ck1).request("POST", "/api/logout")
     c.check(st == 200 and "Max-Age=0" in hd.get("set-cookie", ""), "logout clears the cookie")
-    c.check(Client(srv, cookie=ck1).request("GET", "/api/me")[0] == 401 and
-            Client(srv, cookie=ck2).request("GET", "/api/me")[0] == 200, "logout ends that session only")
+    c.check(whoami(Client(srv, cookie=ck1)) is None and
+            whoami(Client(srv, cookie=ck2)) is not None, "logout ends that session only")
     _, _, _, ck3 = Client(srv).login("bob", PASSWORDS["bob"])
     SECRETS.add(ck3)
     Client(srv, cookie=ck2).request("POST", "/api/logout?all=1")
-    c.check(Client(srv, cookie=ck3).request("GET", "/api/me")[0] == 401, "logout?all=1 ends every session")
+    c.check(whoami(Client(srv, cookie=ck3)) is None, "logout?all=1 ends every session")
     _, _, _, ck4 = Client(srv).login("bob", PASSWORDS["bob"])
     SECRETS.add(ck4)
     rc, _, _ = ctl(srv.state, "user", "disable", "bob")
-    c.check(rc == 0 and Client(srv, cookie=ck4).request("GET", "/api/me")[0] == 401, "pcapctl user disable ends the sessions")
+    c.check(rc == 0 and whoami(Client(srv, cookie=ck4)) is None, "pcapctl user disable ends the sessions")
     st, _, data, _ = Client(srv).login("bob", PASSWORDS["bob"])
     c.check(st == 403 and b"disabled" in data, "a disabled account cannot log in")
     ctl(srv.state, "user", "enable", "bob")
@@ -332,7 +339,7 @@ try:
     srv.stop()
     srv.notify.close()
     srv.start()
-    c.check(Client(srv, cookie=ck5).request("GET", "/api/me")[0] == 200, "a session survives a restart of pcapd-web")
+    c.check(whoami(Client(srv, cookie=ck5)) is not None, "a session survives a restart of pcapd-web")
 
     # --- the second factor (TOTP) ---
     tf = Client(srv, source="127.0.0.20")

@@ -1,6 +1,8 @@
 // End-to-end tests of the web UI in headless Chromium against the real pcapd-web.
 // Usage: node e2e.mjs SCENARIO   (corpus | made | time | refusals | hostile | history | a11y | progress)
 // Env: PCAPD_WEB (binary), PCAPD_WEB_DIR (web/ to serve), PCAPD_CORPUS_DIR, PCAPD_WEB_ARTIFACTS (screenshots).
+import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -669,7 +671,127 @@ async function progress(browser) {
   }
 }
 
-const SCENARIOS = { corpus, made, time: whereTime, refusals, hostile, history, a11y, progress };
+// TOTP (RFC 6238, HMAC-SHA1, 30 s, 6 digits), written here again to check pcapd's against.
+function totpCode(secretB32, stepOffset = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secretB32.replace(/=+$/, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const step = Math.floor(Date.now() / 1000 / 30) + stepOffset;
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac('sha1', key).update(msg).digest();
+  const off = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+function pcapctl(stateDir, args, input) {
+  const bin = process.env.PCAPCTL;
+  if (!bin || !fs.existsSync(bin)) skip(`pcapctl not built (PCAPCTL=${bin || 'unset'})`);
+  return execFileSync(bin, ['--state-dir', stateDir, ...args], { input, encoding: 'utf8' });
+}
+
+async function login(w, base, name, password, code) {
+  const { page } = w;
+  await page.fill('#username', name);
+  await page.fill('#password', password);
+  if (code !== undefined) await page.fill('#code', code);
+  await page.click('#submit');
+}
+
+// Accounts in the browser (issue 13): the login page, per-user history, the admin's view with owners, and
+// the second factor from enrolment (QR code, key, recovery codes) to a login that asks for the code.
+async function accounts(browser) {
+  const cap = madeCapture();
+  const file = writeTmp('alice-capture.pcap', cap.bytes);
+  const srv = await startServer('accounts', ['--auth', 'accounts']);
+  const pw = { root: 'Admin-Ferret-7731-lantern', alice: 'Zebra-Quartz-1987-pillow', bob: 'Copper-Meadow-4410-violin' };
+  pcapctl(srv.stateDir, ['user', 'add', 'root', '--role', 'admin', '--password-stdin'], pw.root + '\n');
+  pcapctl(srv.stateDir, ['user', 'add', 'alice', '--password-stdin'], pw.alice + '\n');
+  pcapctl(srv.stateDir, ['user', 'add', 'bob', '--password-stdin'], pw.bob + '\n');
+  const a = await watchedPage(browser);
+  const b = await watchedPage(browser);
+  const r = await watchedPage(browser);
+  // the login's own refusals, which the test provokes
+  a.allow(/401 POST .*\/api\/login/, 'http');
+  a.allow(/status of 401/, 'console');
+  try {
+    // anonymous: the upload page leads to the login page, which brings the user back after
+    await a.page.goto(srv.base + '/');
+    await a.page.waitForURL(/\/login\.html\?next=/);
+    check(true, 'accounts: an anonymous visit to / lands on the login page');
+    await shot(a.page, 'login');
+    for (const scheme of ['light', 'dark']) {
+      await a.page.emulateMedia({ colorScheme: scheme });
+      const v = await axeViolations(a.page);
+      check(v.length === 0, `accounts: the login page (${scheme}) passes axe-core WCAG 2.1 A/AA`, v);
+    }
+    await a.page.emulateMedia({ colorScheme: 'light' });
+    await login(a, srv.base, 'alice', 'Not-Her-Password-1');
+    await a.page.locator('#error:not([hidden])').waitFor();
+    check(/wrong user name or password/.test(await a.page.locator('#error').innerText()), 'accounts: a wrong password is told');
+    await login(a, srv.base, 'alice', pw.alice);
+    await a.page.waitForURL(srv.base + '/');
+    await a.page.locator('.topbar .account').waitFor();
+    check(/alice/.test(await a.page.locator('.topbar .account').innerText()), 'accounts: the top bar names alice');
+    const id = await uploadAndFollow(a, srv.base, file, 'accounts');
+    await a.page.goto(srv.base + '/history');
+    await a.page.locator(`tr[data-task-id="${id}"]`).waitFor();
+    check(true, 'accounts: alice sees her upload in her history');
+
+    // bob sees none of it
+    await b.page.goto(srv.base + '/login.html');
+    await login(b, srv.base, 'bob', pw.bob);
+    await b.page.waitForURL(srv.base + '/');
+    await b.page.goto(srv.base + '/history');
+    await b.page.locator('#list table, #list .empty').first().waitFor();
+    check(await b.page.locator(`tr[data-task-id="${id}"]`).count() === 0, 'accounts: bob does not see alice\'s upload');
+    const res = await b.context.request.get(`${srv.base}/api/reports/${id}/json`);
+    check(res.status() === 404, 'accounts: bob gets 404 for alice\'s report', res.status());
+    // the admin sees it, with its owner
+    await r.page.goto(srv.base + '/login.html?next=/history');
+    await login(r, srv.base, 'root', pw.root);
+    await r.page.waitForURL(srv.base + '/history');
+    const row = r.page.locator(`tr[data-task-id="${id}"]`);
+    await row.waitFor();
+    check(/by alice/.test(await row.innerText()), 'accounts: the admin sees alice\'s upload, marked as hers');
+    await shot(r.page, 'history-admin');
+
+    // alice sets up a second factor
+    await a.page.goto(srv.base + '/account.html');
+    await a.page.click('#tf-start');
+    await a.page.locator('#tf-enrol:not([hidden])').waitFor();
+    const secret = (await a.page.locator('#tf-secret').innerText()).trim();
+    const qrOk = await a.page.locator('#tf-qr').evaluate((img) => img.complete && img.naturalWidth > 0);
+    check(/^[A-Z2-7]{32}$/.test(secret) && qrOk, 'accounts: enrolment shows the key and the QR code image', secret.length);
+    await shot(a.page, 'account-enrol');
+    const va = await axeViolations(a.page);
+    check(va.length === 0, 'accounts: the account page during enrolment passes axe-core WCAG 2.1 A/AA', va);
+    await a.page.fill('#tf-code', totpCode(secret));
+    await a.page.click('#tf-confirm button[type=submit]');
+    await a.page.locator('#tf-codes:not([hidden])').waitFor();
+    const codes = await a.page.locator('#tf-codes-list code').allInnerTexts();
+    check(codes.length === 10, 'accounts: ten recovery codes are shown once', codes.length);
+    check(/^On\./.test(await a.page.locator('#tf-state').innerText()), 'accounts: the page says the second factor is on');
+    // log out, then in again: the password, then the code
+    await a.page.click('.topbar .account button');
+    await a.page.waitForURL(/\/login\.html/);
+    await login(a, srv.base, 'alice', pw.alice);
+    await a.page.locator('#code-row:not([hidden])').waitFor();
+    check(true, 'accounts: after the right password the login asks for the code');
+    await shot(a.page, 'login-code');
+    await a.page.fill('#code', totpCode(secret, 1));
+    await a.page.click('#submit');
+    await a.page.waitForURL(srv.base + '/');
+    check(true, 'accounts: the code logs alice in');
+    for (const w of [a, b, r]) finish(w, 'accounts');
+  } finally {
+    for (const w of [a, b, r]) await w.close();
+    await srv.stop();
+  }
+}
+
+const SCENARIOS = { corpus, made, time: whereTime, refusals, hostile, history, a11y, progress, accounts };
 
 async function main() {
   const fn = SCENARIOS[scenario];

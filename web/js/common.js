@@ -242,8 +242,10 @@ export function describeQueue(q) {
 }
 
 // Under accounts, an answer 401 means the session ended: to the login page, and back here after.
+let leaving = false; // logging out: the page is about to go to the login page anyway
+
 export function toLogin() {
-  if (location.pathname.startsWith('/login')) return;
+  if (leaving || location.pathname.startsWith('/login')) return;
   location.assign('/login.html?next=' + encodeURIComponent(location.pathname + location.search));
 }
 
@@ -256,13 +258,16 @@ async function accountBar() {
     const r = await fetch('/api/me', { headers: { Accept: 'application/json' }, cache: 'no-store' });
     if (r.ok) me = await r.json();
   } catch { return; }
-  if (!me || me.auth !== 'accounts') return;
+  if (!me || me.auth !== 'accounts' || !me.user) return;
   const out = el('button', { class: 'small', type: 'button', text: 'Log out' });
   out.addEventListener('click', async () => {
-    try { await fetch('/api/logout', { method: 'POST', headers: { Accept: 'application/json' } }); } catch { /* gone anyway */ }
+    leaving = true;
+    // the body is read too: a navigation during it would abort the request
+    try { await (await fetch('/api/logout', { method: 'POST', headers: { Accept: 'application/json' } })).text(); } catch { /* gone anyway */ }
     location.assign('/login.html');
   });
-  nav.after(el('span', { class: 'account' }, el('span', { text: me.user + (me.role === 'admin' ? ' (admin)' : '') }), out));
+  const who = el('a', { href: '/account.html', text: me.user + (me.role === 'admin' ? ' (admin)' : '') });
+  nav.after(el('span', { class: 'account' }, who, out));
 }
 
 if (typeof document !== 'undefined' && document.querySelector) accountBar();

@@ -51,7 +51,9 @@ function row(t) {
   const uploaded = t.uploaded_at || t.created_at;
   const expires = t.expires_at;
   return el('tr', { dataset: { taskId: id, status } },
-    el('td', { class: 'name', 'data-label': 'Capture' }, open, el('div', { class: 'sub', text: uploaded ? fmtDate(uploaded, true) : '' })),
+    el('td', { class: 'name', 'data-label': 'Capture' }, open, el('div', { class: 'sub', text: uploaded ? fmtDate(uploaded, true) : '' }),
+      // an administrator's list says whose each capture is
+      Object.prototype.hasOwnProperty.call(t, 'owner') ? el('div', { class: 'sub owner', text: 'by ' + (t.owner ?? '(no account)') }) : ''),
     statusCell,
     el('td', { class: 'num', 'data-label': 'Size', text: fmtBytes(t.file_size_bytes ?? t.size_bytes) }),
     el('td', { class: 'num', 'data-label': 'Packets', text: fmtInt(t.packets ?? t.packets_processed) }),

@@ -21,6 +21,7 @@ form.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const username = form.username.value.trim();
   const password = form.password.value;
+  const code = form.code.value.trim();
   if (!username || !password) {
     show('Enter your user name and password.');
     return;
@@ -31,13 +32,23 @@ form.addEventListener('submit', async (ev) => {
     const res = await fetch('/api/login', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ username, password }),
+      body: JSON.stringify(code ? { username, password, code } : { username, password }),
       cache: 'no-store',
     });
     let body = null;
     try { body = await res.json(); } catch { body = null; }
     if (res.ok) {
       location.replace(nextPath());
+      return;
+    }
+    if (res.status === 401 && body && body.second_factor) {
+      // the password was right: the second factor's code is needed
+      const wasShown = !document.getElementById('code-row').hidden;
+      document.getElementById('code-row').hidden = false;
+      form.code.focus();
+      show(wasShown && code ? (serverMessage(body) || 'Wrong code.') : 'Enter the code from your authenticator app.');
+      form.code.value = '';
+      submit.disabled = false;
       return;
     }
     if (res.status === 429) {
@@ -50,11 +61,12 @@ form.addEventListener('submit', async (ev) => {
     show('The server cannot be reached.');
   } finally {
     submit.disabled = false;
-    form.password.value = '';
+    if (document.getElementById('code-row').hidden) form.password.value = '';
   }
 });
 
 // Already logged in (or a server without accounts): nothing to do here.
 fetch('/api/me', { headers: { Accept: 'application/json' }, cache: 'no-store' })
-  .then((r) => (r.ok ? location.replace(nextPath()) : null))
+  .then((r) => (r.ok ? r.json() : null))
+  .then((me) => { if (me && (me.user || me.auth === 'none')) location.replace(nextPath()); })
   .catch(() => {});
