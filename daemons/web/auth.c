@@ -81,31 +81,26 @@ static h2o_iovec_t cookie_get(h2o_req_t *req, const char *name) {
         return h2o_iovec_init(NULL, 0);
 }
 
-/* The account behind a credential, active, into who. */
-static bool load_user(web_t *w, int64_t user_id, identity_t *who) {
-        store_user_t u;
-        int r = store_user_get(w->store, user_id, &u);
-        if (r < 0) {
-                if (r != -ENOENT)
-                        log_error_errno(r, NULL, "store-error", "Failed to read an account: %m");
+/* The account behind a credential (read with it), when active, into who. The hash is wiped either way. */
+static bool take_user(web_t *w, store_user_t *u, identity_t *who) {
+        explicit_bzero(u->password, sizeof(u->password));
+        if (u->state != ACCOUNT_ACTIVE)
                 return false;
-        }
-        explicit_bzero(u.password, sizeof(u.password));
-        if (u.state != ACCOUNT_ACTIVE)
-                return false;
-        who->user_id = u.id;
-        who->role = u.role;
-        who->second_factor = u.totp_secret[0] != 0;
+        who->user_id = u->id;
+        who->role = u->role;
+        who->second_factor = u->totp_secret[0] != 0;
         who->needs_second_factor = !who->second_factor &&
                                    (w->cfg->require_2fa == CONFIG_2FA_ALL ||
-                                    (w->cfg->require_2fa == CONFIG_2FA_ADMINS && u.role == ROLE_ADMIN));
-        snprintf(who->name, sizeof(who->name), "%s", u.name);
+                                    (w->cfg->require_2fa == CONFIG_2FA_ADMINS && u->role == ROLE_ADMIN));
+        snprintf(who->name, sizeof(who->name), "%s", u->name);
+        explicit_bzero(u->totp_secret, sizeof(u->totp_secret));
         return true;
 }
 
 static bool identify_session(web_t *w, h2o_iovec_t v, identity_t *who) {
         char sid[SESSION_ID_LEN + 1], hash[SECRET_HASH_LEN + 1];
         store_session_t ss;
+        store_user_t u;
         int64_t now = store_now_ms();
         int r;
 
@@ -116,7 +111,7 @@ static bool identify_session(web_t *w, h2o_iovec_t v, identity_t *who) {
         if (secret_hash(sid, hash) < 0)
                 return false;
         explicit_bzero(sid, sizeof(sid));
-        r = store_session_get(w->store, hash, &ss);
+        r = store_session_get_user(w->store, hash, &ss, &u);
         if (r < 0) {
                 if (r != -ENOENT)
                         log_error_errno(r, NULL, "store-error", "Failed to read a session: %m");
@@ -126,7 +121,7 @@ static bool identify_session(web_t *w, h2o_iovec_t v, identity_t *who) {
                 (void) store_session_delete(w->store, hash);
                 return false;
         }
-        if (!load_user(w, ss.user_id, who))
+        if (!take_user(w, &u, who))
                 return false;
         if (now - ss.last_seen >= TOUCH_EVERY_MS)
                 (void) store_session_touch(w->store, hash, now);
@@ -138,6 +133,7 @@ static bool identify_session(web_t *w, h2o_iovec_t v, identity_t *who) {
 static bool identify_token(web_t *w, h2o_iovec_t v, identity_t *who) {
         char tok[128], hash[SECRET_HASH_LEN + 1];
         store_token_t t;
+        store_user_t u;
         int64_t now = store_now_ms();
         int r;
 
@@ -149,7 +145,7 @@ static bool identify_token(web_t *w, h2o_iovec_t v, identity_t *who) {
         explicit_bzero(tok, sizeof(tok));
         if (r < 0)
                 return false;
-        r = store_token_find(w->store, hash, &t);
+        r = store_token_find_user(w->store, hash, &t, &u);
         if (r < 0) {
                 if (r != -ENOENT)
                         log_error_errno(r, NULL, "store-error", "Failed to read a token: %m");
@@ -157,7 +153,7 @@ static bool identify_token(web_t *w, h2o_iovec_t v, identity_t *who) {
         }
         if (t.expires_at && now >= t.expires_at)
                 return false;
-        if (!load_user(w, t.user_id, who))
+        if (!take_user(w, &u, who))
                 return false;
         if (now - t.last_used >= TOUCH_EVERY_MS)
                 (void) store_token_touch(w->store, t.id, now);

@@ -51,22 +51,30 @@ int store_accounts_migrate(store_t *s) {
 
 #define USER_COLUMNS \
         "id, name, password, role, state, created_at, password_changed_at, totp_secret, totp_pending, totp_last_step"
+#define USER_COLUMNS_U                                                                                        \
+        "u.id, u.name, u.password, u.role, u.state, u.created_at, u.password_changed_at, u.totp_secret, "        \
+        "u.totp_pending, u.totp_last_step"
 
-static void row_to_user(sqlite3_stmt *st, store_user_t *u) {
+/* The USER_COLUMNS from column at on. */
+static void row_to_user_at(sqlite3_stmt *st, int at, store_user_t *u) {
         int v;
         memset(u, 0, sizeof(*u));
-        u->id = sqlite3_column_int64(st, 0);
-        store_copy_text(u->name, sizeof(u->name), sqlite3_column_text(st, 1));
-        store_copy_text(u->password, sizeof(u->password), sqlite3_column_text(st, 2));
-        v = account_role_from_string((const char *) sqlite3_column_text(st, 3));
+        u->id = sqlite3_column_int64(st, at + 0);
+        store_copy_text(u->name, sizeof(u->name), sqlite3_column_text(st, at + 1));
+        store_copy_text(u->password, sizeof(u->password), sqlite3_column_text(st, at + 2));
+        v = account_role_from_string((const char *) sqlite3_column_text(st, at + 3));
         u->role = v < 0 ? ROLE_USER : (account_role_t) v;
-        v = account_state_from_string((const char *) sqlite3_column_text(st, 4));
+        v = account_state_from_string((const char *) sqlite3_column_text(st, at + 4));
         u->state = v < 0 ? ACCOUNT_DISABLED : (account_state_t) v;
-        u->created_at = sqlite3_column_int64(st, 5);
-        u->password_changed_at = sqlite3_column_int64(st, 6);
-        store_copy_text(u->totp_secret, sizeof(u->totp_secret), sqlite3_column_text(st, 7));
-        store_copy_text(u->totp_pending, sizeof(u->totp_pending), sqlite3_column_text(st, 8));
-        u->totp_last_step = (uint64_t) sqlite3_column_int64(st, 9);
+        u->created_at = sqlite3_column_int64(st, at + 5);
+        u->password_changed_at = sqlite3_column_int64(st, at + 6);
+        store_copy_text(u->totp_secret, sizeof(u->totp_secret), sqlite3_column_text(st, at + 7));
+        store_copy_text(u->totp_pending, sizeof(u->totp_pending), sqlite3_column_text(st, at + 8));
+        u->totp_last_step = (uint64_t) sqlite3_column_int64(st, at + 9);
+}
+
+static void row_to_user(sqlite3_stmt *st, store_user_t *u) {
+        row_to_user_at(st, 0, u);
 }
 
 /* One row into *ret through conv, -ENOENT when none. */
@@ -367,6 +375,24 @@ int store_session_get(store_t *s, const char *hash, store_session_t *ret) {
         return step_one(st, (void (*)(sqlite3_stmt *, void *)) row_to_session, ret);
 }
 
+int store_session_get_user(store_t *s, const char *hash, store_session_t *ret, store_user_t *ret_user) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int rc, r = store_prepare(s, "SELECT s.hash, s.user_id, s.created_at, s.last_seen, s.expires_at, s.remote, "
+                                     USER_COLUMNS_U " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?1",
+                                  &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return sqlite_to_errno(rc) ?: -EIO;
+        row_to_session(st, ret);
+        row_to_user_at(st, 6, ret_user);
+        return 0;
+}
+
 int store_session_touch(store_t *s, const char *hash, int64_t now) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r = store_prepare(s, "UPDATE sessions SET last_seen = ?2 WHERE hash = ?1", &st);
@@ -467,6 +493,24 @@ int store_token_find(store_t *s, const char *hash, store_token_t *ret) {
                 return r;
         sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
         return step_one(st, (void (*)(sqlite3_stmt *, void *)) row_to_token, ret);
+}
+
+int store_token_find_user(store_t *s, const char *hash, store_token_t *ret, store_user_t *ret_user) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int rc, r = store_prepare(s, "SELECT t.id, t.user_id, t.name, t.hash, t.created_at, t.expires_at, t.last_used, "
+                                     USER_COLUMNS_U " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?1",
+                                  &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return sqlite_to_errno(rc) ?: -EIO;
+        row_to_token(st, ret);
+        row_to_user_at(st, 7, ret_user);
+        return 0;
 }
 
 int store_token_touch(store_t *s, int64_t id, int64_t now) {

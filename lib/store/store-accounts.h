@@ -69,6 +69,8 @@ int store_user_count(store_t *s, uint64_t *ret_total, uint64_t *ret_active_admin
 
 int store_session_add(store_t *s, const store_session_t *session);
 int store_session_get(store_t *s, const char *hash, store_session_t *ret);
+/* The session by its hash and its account in one query (every authenticated request asks). */
+int store_session_get_user(store_t *s, const char *hash, store_session_t *ret, store_user_t *ret_user);
 int store_session_touch(store_t *s, const char *hash, int64_t now);
 int store_session_delete(store_t *s, const char *hash);
 /* Every session of user_id; the number ended. */
@@ -97,6 +99,8 @@ int store_recovery_count(store_t *s, int64_t id, unsigned *ret);
 /* Sets t->id. */
 int store_token_add(store_t *s, store_token_t *t);
 int store_token_find(store_t *s, const char *hash, store_token_t *ret);
+/* The token by its hash and its account in one query. */
+int store_token_find_user(store_t *s, const char *hash, store_token_t *ret, store_user_t *ret_user);
 int store_token_touch(store_t *s, int64_t id, int64_t now);
 /* user_id's token id; -ENOENT when user_id has none by that id. */
 int store_token_delete(store_t *s, int64_t user_id, int64_t id);

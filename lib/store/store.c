@@ -144,7 +144,7 @@ int store_open(const char *path, store_t **ret) {
         if (r >= 0)
                 r = store_accounts_migrate(s);
         if (r < 0) {
-                sqlite3_close(s->db);
+                store_close(TAKE_PTR(s)); /* finalizes the statements column_ensure() cached */
                 return r;
         }
         *ret = TAKE_PTR(s);
@@ -153,6 +153,9 @@ int store_open(const char *path, store_t **ret) {
 store_t *store_close(store_t *s) {
         if (!s)
                 return NULL;
+        for (size_t i = 0; i < s->n_stmts; i++)
+                sqlite3_finalize(s->stmts[i]);
+        free(s->stmts);
         sqlite3_close(s->db);
         free(s);
         return NULL;
@@ -167,8 +170,29 @@ int store_tune(store_t *s, bool durable, bool checkpoint) {
 }
 
 int store_prepare(store_t *s, const char *sql, sqlite3_stmt **ret) {
-        int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
-        return rc == SQLITE_OK ? 0 : sqlite_to_errno(rc);
+        sqlite3_stmt *st;
+        int rc;
+
+        /* a statement someone is stepping through is busy: a nested use of the same SQL gets another */
+        for (size_t i = 0; i < s->n_stmts; i++)
+                if (!sqlite3_stmt_busy(s->stmts[i]) && strcmp(sqlite3_sql(s->stmts[i]), sql) == 0) {
+                        *ret = s->stmts[i];
+                        return 0;
+                }
+        if (s->n_stmts == s->n_alloc) {
+                size_t na = s->n_alloc ? s->n_alloc * 2 : 32;
+                sqlite3_stmt **n = realloc(s->stmts, na * sizeof(*n));
+                if (!n)
+                        return -ENOMEM;
+                s->stmts = n;
+                s->n_alloc = na;
+        }
+        rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sqlite_to_errno(rc) ?: -EIO;
+        s->stmts[s->n_stmts++] = st;
+        *ret = st;
+        return 0;
 }
 
 /* Runs a statement that returns no rows; returns the number of changed rows or -errno. */
