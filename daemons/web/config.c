@@ -89,6 +89,8 @@ static void help(void) {
                "     --require-2fa WHO     none, admins or all: who must set up a second\n"
                "                           factor (TOTP) before using the service\n"
                "                           [PCAPD_REQUIRE_2FA, none]\n"
+               "     --signup MODE         none, or approval: anyone may sign up, an admin\n"
+               "                           approves [PCAPD_SIGNUP, none]\n"
                "     --metrics-allow ADDR,...\n"
                "                           under accounts, /metrics answers admins and these\n"
                "                           peer addresses only [PCAPD_METRICS_ALLOW, none]\n"
@@ -120,6 +122,7 @@ enum {
         ARG_SESSION_MAX_DAYS,
         ARG_METRICS_ALLOW,
         ARG_REQUIRE_2FA,
+        ARG_SIGNUP,
         ARG_BODY_DIR, /* the last: given[] is sized by it */
 };
 
@@ -152,6 +155,7 @@ static const option_env_t envs[] = {
         { ARG_SESSION_MAX_DAYS, "PCAPD_SESSION_MAX_DAYS" },
         { ARG_METRICS_ALLOW, "PCAPD_METRICS_ALLOW" },
         { ARG_REQUIRE_2FA, "PCAPD_REQUIRE_2FA" },
+        { ARG_SIGNUP, "PCAPD_SIGNUP" },
         /* the design document's names (its Annex A.1 docker run), after pcapd's own, which win */
         { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
         { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
@@ -186,6 +190,14 @@ static int apply(config_t *c, int id, const char *v, const char *name) {
                 return set_string(&c->body_dir, v);
         case ARG_METRICS_ALLOW:
                 return set_string(&c->metrics_allow, v);
+        case ARG_SIGNUP:
+                if (strcmp(v, "none") == 0)
+                        c->signup = CONFIG_SIGNUP_NONE;
+                else if (strcmp(v, "approval") == 0)
+                        c->signup = CONFIG_SIGNUP_APPROVAL;
+                else
+                        r = -EINVAL;
+                break;
         case ARG_REQUIRE_2FA:
                 if (strcmp(v, "none") == 0)
                         c->require_2fa = CONFIG_2FA_NONE;
@@ -346,6 +358,7 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 { "session-max-days", required_argument, NULL, ARG_SESSION_MAX_DAYS },
                 { "metrics-allow", required_argument, NULL, ARG_METRICS_ALLOW },
                 { "require-2fa", required_argument, NULL, ARG_REQUIRE_2FA },
+                { "signup", required_argument, NULL, ARG_SIGNUP },
                 {}
         };
         bool given[ARG_BODY_DIR + 1] = {};

@@ -17,6 +17,11 @@ typedef enum config_2fa {
         CONFIG_2FA_ALL,
 } config_2fa_t;
 
+typedef enum config_signup {
+        CONFIG_SIGNUP_NONE,         /* accounts come from pcapctl or an admin */
+        CONFIG_SIGNUP_APPROVAL,     /* anyone may ask; an admin approves */
+} config_signup_t;
+
 typedef struct config {
         char *listen;               /* ADDR:PORT, used when not socket-activated */
         char *state_dir;
@@ -39,6 +44,7 @@ typedef struct config {
         uint64_t session_max_ms;
         char *metrics_allow;        /* comma-separated peer addresses, or NULL */
         config_2fa_t require_2fa;
+        config_signup_t signup;
 } config_t;
 
 /* Parses argv then the environment for what argv left unset, into *c (defaults first). Returns 1 when

@@ -28,6 +28,7 @@
 typedef enum auth_job_kind {
         JOB_LOGIN,
         JOB_PASSWORD,       /* verify the current password, then hash the new one */
+        JOB_CREATE,         /* hash a new account's password (a sign-up, or an admin making one) */
 } auth_job_kind_t;
 
 typedef struct auth_job {
@@ -38,7 +39,9 @@ typedef struct auth_job {
         auth_job_kind_t kind;
         bool found;                     /* the account exists (else the dummy hash is checked) */
         store_user_t user;
-        identity_t who;                 /* JOB_PASSWORD: who asks */
+        identity_t who;                 /* JOB_PASSWORD: who asks; JOB_CREATE: the admin, or anonymous for a sign-up */
+        account_role_t new_role;        /* JOB_CREATE */
+        account_state_t new_state;
         char password[ACCOUNT_PASSWORD_MAX + 1];
         char new_password[ACCOUNT_PASSWORD_MAX + 1];
         char new_hash[ACCOUNT_HASH_MAX];
@@ -64,6 +67,11 @@ static void job_free(auth_job_t *j) {
 static void auth_work(workq_t *q, workq_item_t *it) {
         auth_job_t *j = H2O_STRUCT_FROM_MEMBER(auth_job_t, item, it);
 
+        if (j->kind == JOB_CREATE) {
+                j->hash_result = account_password_hash(j->new_password, j->new_hash);
+                explicit_bzero(j->new_password, sizeof(j->new_password));
+                return;
+        }
         /* the same work whether or not the account exists: the answer's time tells nothing */
         j->verify_result = account_password_verify(j->password, j->found ? j->user.password
                                                                           : account_password_dummy_hash());
@@ -214,6 +222,44 @@ static void password_finish(auth_job_t *j) {
         send_me(req, name, j->user.role, "accounts", 200);
 }
 
+static void create_finish(auth_job_t *j) {
+        web_t *w = j->web;
+        h2o_req_t *req = j->req;
+        const char *name = j->user.name;
+        json_t js = {};
+        int64_t id;
+        int r = j->hash_result;
+
+        /* stored even when the client has gone: it was asked for and is valid */
+        if (r >= 0)
+                r = store_user_add(w->store, name, j->new_hash, j->new_role, j->new_state, store_now_ms(), &id);
+        if (r == -EEXIST) {
+                if (req)
+                        http_send_error(req, 409, "Conflict", "that user name is taken");
+                return;
+        }
+        if (r < 0) {
+                log_error_errno(r, NULL, "store-error", "Failed to create an account: %m");
+                if (req)
+                        http_send_error(req, 500, "Internal Server Error", "could not create the account");
+                return;
+        }
+        if (j->who.kind == IDENTITY_ANONYMOUS)
+                auth_log(LOG_NOTICE, "account-signup", name, j->remote, "%s signed up from %s; waiting for approval", name,
+                         j->remote);
+        else
+                auth_log(LOG_NOTICE, "account-created", name, j->remote, "Account %s (%s) created by administrator %s", name,
+                         account_role_to_string(j->new_role), j->who.name);
+        if (!req)
+                return;
+        json_begin(&js, '{');
+        json_kv_str(&js, "user", name);
+        json_kv_str(&js, "role", account_role_to_string(j->new_role));
+        json_kv_str(&js, "state", account_state_to_string(j->new_state));
+        json_end(&js, '}');
+        send_built(req, &js, 201, "Created");
+}
+
 static void auth_done(workq_t *q, workq_item_t *it) {
         auth_job_t *j = H2O_STRUCT_FROM_MEMBER(auth_job_t, item, it);
 
@@ -222,6 +268,8 @@ static void auth_done(workq_t *q, workq_item_t *it) {
                 j->guard->job = NULL;
         if (j->kind == JOB_LOGIN)
                 login_finish(j);
+        else if (j->kind == JOB_CREATE)
+                create_finish(j);
         else
                 password_finish(j);
         job_free(j);
@@ -424,8 +472,14 @@ int login_logout(web_t *w, h2o_req_t *req, const identity_t *who) {
 int login_me(web_t *w, h2o_req_t *req, const identity_t *who) {
         if (who->kind == IDENTITY_ANONYMOUS) {
                 /* open, so that a page can ask without a 401 in the browser's console */
-                static const char body[] = "{\"user\":null,\"role\":null,\"auth\":\"accounts\"}\n";
-                http_send_json(req, 200, "OK", body, sizeof(body) - 1);
+                json_t j = {};
+                json_begin(&j, '{');
+                json_kv_null(&j, "user");
+                json_kv_null(&j, "role");
+                json_kv_str(&j, "auth", "accounts");
+                json_kv_bool(&j, "signup", w->cfg->signup == CONFIG_SIGNUP_APPROVAL);
+                json_end(&j, '}');
+                send_built(req, &j, 200, "OK");
                 return 0;
         }
         if (who->kind == IDENTITY_OPEN) {
@@ -652,4 +706,69 @@ int login_password(web_t *w, h2o_req_t *req, const identity_t *who) {
         }
         job_submit(w, j);
         return 0;
+}
+
+int login_create_account(web_t *w, h2o_req_t *req, const identity_t *by, account_role_t role, account_state_t state) {
+        char name[ACCOUNT_NAME_MAX + 2], reason[256];
+        store_user_t u;
+        auth_job_t *j;
+        bool json;
+
+        if (!body_form(req, &json) || !field(req, json, "username", name, sizeof(name), true))
+                return 0;
+        if (!account_name_is_valid(name, strlen(name))) {
+                http_send_error(req, 400, "Bad Request",
+                                "a user name is 1 to 64 letters, digits and . _ - @ +, starting with a letter or digit");
+                return 0;
+        }
+        if (store_user_find(w->store, name, &u) == 0) {
+                explicit_bzero(u.password, sizeof(u.password));
+                http_send_error(req, 409, "Conflict", "that user name is taken");
+                return 0;
+        }
+        j = job_new(w, req, JOB_CREATE);
+        if (!j)
+                return 0;
+        if (!field(req, json, "password", j->new_password, sizeof(j->new_password), true)) {
+                j->guard->job = NULL;
+                job_free(j);
+                return 0;
+        }
+        if (account_password_refusal(name, j->new_password, ACCOUNT_PASSWORD_MIN, reason, sizeof(reason))) {
+                http_send_error(req, 400, "Bad Request", reason);
+                j->guard->job = NULL;
+                job_free(j);
+                return 0;
+        }
+        snprintf(j->user.name, sizeof(j->user.name), "%s", name);
+        j->who = *by;
+        j->new_role = role;
+        j->new_state = state;
+        job_submit(w, j);
+        return 0;
+}
+
+int login_signup(web_t *w, h2o_req_t *req, const identity_t *who) {
+        char remote[INET6_ADDRSTRLEN + 8], akey[INET6_ADDRSTRLEN + 24];
+        int64_t now = store_now_ms(), wait;
+
+        if (!w->auth_accounts || w->cfg->signup != CONFIG_SIGNUP_APPROVAL) {
+                http_send_error(req, 404, "Not Found", "sign-up is off on this server: ask an administrator for an account");
+                return 0;
+        }
+        /* sign-ups from one address slow down after two: each counts as a failure of the key "s:ADDRESS", the
+         * wait doubling from a second up to an hour */
+        auth_peer(req, remote, sizeof(remote));
+        addr_key(remote, akey + 1, sizeof(akey) - 1);
+        akey[0] = 's';
+        wait = throttle_wait(w->login_throttle, akey, now);
+        if (wait > 0) {
+                char s[32];
+                size_t n = (size_t) snprintf(s, sizeof(s), "%lld", (long long) ((wait + 999) / 1000));
+                h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, h2o_strdup(&req->pool, s, n).base, n);
+                http_send_error(req, 429, "Too Many Requests", "too many sign-ups from this address: try later");
+                return 0;
+        }
+        throttle_fail(w->login_throttle, akey, now, 2, 3600 * 1000);
+        return login_create_account(w, req, who, ROLE_USER, ACCOUNT_PENDING);
 }

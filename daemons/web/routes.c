@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "admin.h"
 #include "api.h"
 #include "config.h"
 #include "health.h"
@@ -119,6 +120,12 @@ static int r_2fa_enable(web_t *w, h2o_req_t *req, const route_t *r, const identi
 static int r_2fa_disable(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
         return twofactor_disable(w, req, who);
 }
+static int r_signup(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return login_signup(w, req, who);
+}
+static int r_admin_users(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
+        return admin_users(w, req, who, strlen(r->path));
+}
 static int r_no_api(web_t *w, h2o_req_t *req, const route_t *r, const identity_t *who) {
         http_send_error(req, 404, "Not Found", "no such API endpoint");
         return 0;
@@ -135,6 +142,9 @@ static const route_t routes[] = {
         { "/api/login", true, M_POST, "POST", H_PAGE, false, A_OPEN, r_login, 0, "no such API endpoint" },
         { "/api/logout", true, M_POST, "POST", H_PAGE, false, A_SELF, r_logout, 0, "no such API endpoint" },
         { "/api/me", true, M_GET, "GET, HEAD", H_PAGE, false, A_OPEN, r_me, 0, "no such API endpoint" },
+        { "/api/signup", true, M_POST, "POST", H_PAGE, false, A_OPEN, r_signup, 0, "no such API endpoint" },
+        /* the list and a new account; /{name} DELETE; /{name}/{action} POST: the handler checks which */
+        { "/api/admin/users", false, M_GET | M_POST | M_DELETE, "GET, HEAD, POST, DELETE", H_PAGE, false, A_USER, r_admin_users },
         { "/api/2fa/setup", true, M_POST, "POST", H_PAGE, false, A_SELF, r_2fa_setup, 0, "no such API endpoint" },
         { "/api/2fa/qr.svg", true, M_GET, "GET, HEAD", H_PAGE, false, A_SELF, r_2fa_qr, 0, "no such API endpoint" },
         { "/api/2fa/enable", true, M_POST, "POST", H_PAGE, false, A_SELF, r_2fa_enable, 0, "no such API endpoint" },
@@ -241,7 +251,7 @@ static int on_route(h2o_handler_t *self, h2o_req_t *req) {
  * login, and a browser without one goes to the login page. */
 static bool page_needs_login(h2o_req_t *req) {
         static const char *const pages[] = { "/", "/index.html", "/history", "/history/", "/history.html",
-                                             "/progress.html", "/report.html", "/account.html" };
+                                             "/progress.html", "/report.html", "/account.html", "/admin.html" };
         for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
                 if (http_path_is(req, pages[i]))
                         return true;

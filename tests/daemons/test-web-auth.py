@@ -393,6 +393,45 @@ try:
     SECRETS.add(ck or "")
     c.check(rc == 0 and st == 200, "pcapctl user 2fa-reset: the password alone logs in again")
 
+    # --- the administrators' API ---
+    ad = Client(srv, source="127.0.0.30")
+    _, _, ck = login_code(ad, "root", PASSWORDS["root"])
+    _, _, ckb = login_code(ad, "bob", PASSWORDS["bob"])
+    SECRETS.update([ck or "", ckb or ""])
+    admin = Client(srv, cookie=ck, source="127.0.0.30")
+    user = Client(srv, cookie=ckb, source="127.0.0.30")
+    st, _, data = admin.request("GET", "/api/admin/users")
+    names = {u["user"]: u for u in json.loads(data)["users"]} if st == 200 else {}
+    c.check(st == 200 and {"root", "alice", "bob", "carol"} <= set(names) and names["root"]["role"] == "admin",
+            "GET /api/admin/users as admin: every account")
+    c.check(user.request("GET", "/api/admin/users")[0] == 403, "... as a user: 403")
+    c.check(anon.request("GET", "/api/admin/users")[0] == 401, "... anonymous: 401")
+    st, _, _ = admin.request("POST", "/api/admin/users", json.dumps({"username": "erin", "password": "erin"}),
+                             {"Content-Type": "application/json"})
+    c.check(st == 400, "an admin creating an account with a weak password: 400")
+    st, _, data = admin.request("POST", "/api/admin/users", json.dumps({"username": "erin", "password": "Velvet-Canyon-3381-ember"}),
+                                {"Content-Type": "application/json"})
+    SECRETS.add("Velvet-Canyon-3381-ember")
+    c.check(st == 201 and json.loads(data)["state"] == "active", "an admin creates erin (active)")
+    st, _, _ = admin.request("POST", "/api/admin/users", json.dumps({"username": "ERIN", "password": "Velvet-Canyon-3381-ember"}),
+                             {"Content-Type": "application/json"})
+    c.check(st == 409, "the same name in another case: 409")
+    c.check(login_code(Client(srv, source="127.0.0.31"), "erin", "Velvet-Canyon-3381-ember")[0] == 200, "erin logs in")
+    c.check(admin.request("POST", "/api/admin/users/erin/disable")[0] == 200 and
+            login_code(Client(srv, source="127.0.0.31"), "erin", "Velvet-Canyon-3381-ember")[0] == 403, "the admin disables erin")
+    c.check(admin.request("POST", "/api/admin/users/erin/role", json.dumps({"role": "admin"}),
+                          {"Content-Type": "application/json"})[0] == 200, "the admin makes erin an admin")
+    c.check(admin.request("POST", "/api/admin/users/root/disable")[0] == 409,
+            "the last active admin cannot be disabled (erin is disabled)")
+    c.check(admin.request("DELETE", "/api/admin/users/erin")[0] == 200, "the admin deletes erin")
+    c.check(admin.request("DELETE", "/api/admin/users/erin")[0] == 404, "... and she is gone")
+    c.check(user.request("POST", "/api/admin/users/carol/disable")[0] == 403, "a user cannot use the admin API")
+    c.check(Client(srv, cookie=ck, origin="http://evil.example", source="127.0.0.30").request(
+            "POST", "/api/admin/users/carol/disable")[0] == 403, "the admin API refuses a cross-site Origin")
+    st, _, _ = anon.request("POST", "/api/signup", json.dumps({"username": "mallory", "password": "Granite-Tulip-5120-hazel"}),
+                            {"Content-Type": "application/json"})
+    c.check(st == 404, "sign-up is off by default: 404")
+
     # --- brute force ---
     att = Client(srv, source="127.0.0.2")
     codes = [att.login("alice", "Not-Her-Pass-%03d-x" % i)[0] for i in range(8)]
@@ -514,6 +553,31 @@ try:
     secret = json.loads(adm.request("POST", "/api/2fa/setup")[2])["secret"]
     st, _, _ = adm.request("POST", "/api/2fa/enable", json.dumps({"code": totp(secret)}), {"Content-Type": "application/json"})
     c.check(st == 200 and adm.request("GET", "/api/history")[0] == 200, "once enrolled, the admin gets through")
+    # --signup=approval is on for this server too: a sign-up waits for an admin
+    srv3.stop()
+    srv3.notify.close()
+    srv3.args += ["--signup", "approval"]
+    srv3.start()
+    anon3 = Client(srv3, origin=None)
+    me = json.loads(anon3.request("GET", "/api/me")[2])
+    c.check(me["user"] is None and me["signup"] is True, "/api/me tells an anonymous page that sign-up is on")
+    st, _, data = anon3.request("POST", "/api/signup", json.dumps({"username": "dora", "password": "Granite-Tulip-5120-hazel"}),
+                                {"Content-Type": "application/json"})
+    c.check(st == 201 and json.loads(data)["state"] == "pending", "--signup=approval: a sign-up makes a pending account")
+    st, _, _ = anon3.request("POST", "/api/signup", json.dumps({"username": "dora", "password": "Granite-Tulip-5120-hazel"}),
+                             {"Content-Type": "application/json"})
+    c.check(st == 409, "the same name again: 409")
+    st, _, _ = anon3.request("POST", "/api/signup", json.dumps({"username": "<b>x</b>", "password": "Granite-Tulip-5120-hazel"}),
+                             {"Content-Type": "application/json"})
+    c.check(st == 400, "a hostile name: 400")
+    st, hd, _ = anon3.request("POST", "/api/signup", json.dumps({"username": "flood", "password": "Granite-Tulip-5120-hazel"}),
+                              {"Content-Type": "application/json"})
+    c.check(st == 429 and "retry-after" in hd, "a fourth sign-up at once from one address: 429")
+    st, _, _ = login_code(Client(srv3), "dora", "Granite-Tulip-5120-hazel")
+    c.check(st == 403, "the pending account cannot log in")
+    st, _, ck = login_code(Client(srv3), "root", PASSWORDS["root"], totp(secret, step_offset=1))
+    c.check(Client(srv3, cookie=ck).request("POST", "/api/admin/users/dora/approve")[0] == 200, "an admin approves it")
+    c.check(login_code(Client(srv3), "dora", "Granite-Tulip-5120-hazel")[0] == 200, "then it logs in")
 finally:
     srv3.cleanup()
 

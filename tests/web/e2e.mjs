@@ -756,6 +756,17 @@ async function accounts(browser) {
     await row.waitFor();
     check(/by alice/.test(await row.innerText()), 'accounts: the admin sees alice\'s upload, marked as hers');
     await shot(r.page, 'history-admin');
+    // the admin page: bob disabled from it ends his session
+    await r.page.goto(srv.base + '/admin.html');
+    const brow = r.page.locator('tr[data-user="bob"]');
+    await brow.waitFor();
+    const vad = await axeViolations(r.page);
+    check(vad.length === 0, 'accounts: the admin page passes axe-core WCAG 2.1 A/AA', vad);
+    await brow.getByRole('button', { name: 'Disable' }).click();
+    await r.page.locator('tr[data-user="bob"] td:nth-child(3)', { hasText: 'disabled' }).waitFor();
+    const gone = await b.context.request.get(`${srv.base}/api/history`);
+    check(gone.status() === 401, 'accounts: disabling bob on the admin page ends his session', gone.status());
+    await shot(r.page, 'admin');
 
     // alice sets up a second factor
     await a.page.goto(srv.base + '/account.html');

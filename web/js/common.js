@@ -267,7 +267,10 @@ async function accountBar() {
     location.assign('/login.html');
   });
   const who = el('a', { href: '/account.html', text: me.user + (me.role === 'admin' ? ' (admin)' : '') });
-  nav.after(el('span', { class: 'account' }, who, out));
+  const box = el('span', { class: 'account' }, who);
+  if (me.role === 'admin' && !location.pathname.startsWith('/admin')) box.append(el('a', { href: '/admin.html', text: 'Accounts' }));
+  box.append(out);
+  nav.after(box);
 }
 
 if (typeof document !== 'undefined' && document.querySelector) accountBar();

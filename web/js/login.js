@@ -65,8 +65,31 @@ form.addEventListener('submit', async (ev) => {
   }
 });
 
-// Already logged in (or a server without accounts): nothing to do here.
+// Already logged in (or a server without accounts): nothing to do here. Sign-up offered when the server has it.
 fetch('/api/me', { headers: { Accept: 'application/json' }, cache: 'no-store' })
   .then((r) => (r.ok ? r.json() : null))
-  .then((me) => { if (me && (me.user || me.auth === 'none')) location.replace(nextPath()); })
+  .then((me) => {
+    if (me && (me.user || me.auth === 'none')) location.replace(nextPath());
+    else if (me && me.signup) {
+      document.getElementById('signup').hidden = false;
+      document.getElementById('no-signup').hidden = true;
+    }
+  })
   .catch(() => {});
+
+const signup = document.getElementById('signup');
+signup.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const msg = document.getElementById('su-msg');
+  const res = await fetch('/api/signup', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ username: signup.querySelector('#su-name').value.trim(), password: signup.querySelector('#su-pw').value }),
+  });
+  let body = null;
+  try { body = await res.json(); } catch { body = null; }
+  signup.querySelector('#su-pw').value = '';
+  msg.textContent = res.ok ? 'Thank you: an administrator will approve the account, then you can log in.'
+    : (serverMessage(body) || `Sign-up failed (HTTP ${res.status}).`);
+  msg.hidden = false;
+});
