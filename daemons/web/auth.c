@@ -161,6 +161,43 @@ static bool identify_token(web_t *w, h2o_iovec_t v, identity_t *who) {
         return true;
 }
 
+/* --auth=proxy: the user the proxy names, from a trusted peer only; an account is made on first sight (a
+ * user with no password: it logs in through the proxy only). */
+static bool identify_proxy(web_t *w, h2o_req_t *req, identity_t *who) {
+        char peer[64], name[ACCOUNT_NAME_MAX + 1];
+        h2o_iovec_t v = http_header(req, NULL, w->cfg->user_header, strlen(w->cfg->user_header));
+        store_user_t u;
+        int r;
+
+        if (!v.base)
+                return false;
+        auth_peer(req, peer, sizeof(peer));
+        if (!auth_addr_listed(w->cfg->trusted_proxy, peer))
+                return false; /* anyone can send the header: believed from the listed proxies only */
+        if (!account_name_is_valid(v.base, v.len)) {
+                auth_log(LOG_WARNING, "proxy-user-refused", NULL, peer, "The proxy named a user that is no valid account name");
+                return false;
+        }
+        memcpy(name, v.base, v.len);
+        name[v.len] = 0;
+        r = store_user_find(w->store, name, &u);
+        if (r == -ENOENT) {
+                r = store_user_add(w->store, name, "!", ROLE_USER, ACCOUNT_ACTIVE, store_now_ms(), NULL);
+                if (r >= 0 || r == -EEXIST)
+                        r = store_user_find(w->store, name, &u);
+                if (r >= 0)
+                        auth_log(LOG_NOTICE, "account-created", name, peer, "Account %s created for the proxy's user", name);
+        }
+        if (r < 0) {
+                log_error_errno(r, NULL, "store-error", "Failed to read the proxy's user: %m");
+                return false;
+        }
+        if (!take_user(w, &u, who))
+                return false;
+        who->kind = IDENTITY_PROXY;
+        return true;
+}
+
 void auth_identify(web_t *w, h2o_req_t *req, identity_t *ret) {
         h2o_iovec_t v;
 
@@ -170,6 +207,8 @@ void auth_identify(web_t *w, h2o_req_t *req, identity_t *ret) {
                 ret->role = ROLE_ADMIN;
                 return;
         }
+        if (w->cfg->auth == CONFIG_AUTH_PROXY && identify_proxy(w, req, ret))
+                return;
         v = http_header(req, H2O_TOKEN_AUTHORIZATION, NULL, 0);
         if (v.base) {
                 const char *t;
@@ -204,7 +243,7 @@ static bool origin_is_host(h2o_iovec_t origin, h2o_iovec_t host) {
 bool auth_csrf_ok(const identity_t *who, h2o_req_t *req) {
         h2o_iovec_t origin, site;
 
-        if (who->kind != IDENTITY_SESSION || http_is_get(req))
+        if ((who->kind != IDENTITY_SESSION && who->kind != IDENTITY_PROXY) || http_is_get(req))
                 return true;
         site = http_header(req, NULL, H2O_STRLIT("sec-fetch-site"));
         if (site.base && h2o_memis(site.base, site.len, H2O_STRLIT("same-origin")))

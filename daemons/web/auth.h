@@ -18,6 +18,7 @@ typedef enum identity_kind {
         IDENTITY_OPEN,           /* --auth=none: no accounts, sees everything */
         IDENTITY_SESSION,        /* a login cookie */
         IDENTITY_TOKEN,          /* Authorization: Bearer */
+        IDENTITY_PROXY,          /* --auth=proxy: the user header of a trusted reverse proxy */
 } identity_kind_t;
 
 typedef struct identity {
@@ -50,8 +51,9 @@ static inline int64_t identity_owner_filter(const identity_t *who) {
         return identity_is_admin(who) ? STORE_ANY_OWNER : who->user_id;
 }
 
-/* A state-changing request from a cookie session must come from our own pages: an Origin naming this
- * host, or Sec-Fetch-Site: same-origin. Token and open identities are exempt (no ambient credential). */
+/* A state-changing request from a cookie session (or a proxy's user, which rides on the proxy's cookie) must
+ * come from our own pages: an Origin naming this host, or Sec-Fetch-Site: same-origin. Token and open
+ * identities are exempt (no ambient credential). */
 bool auth_csrf_ok(const identity_t *who, h2o_req_t *req);
 
 /* 401 with WWW-Authenticate for the API. */

@@ -78,9 +78,16 @@ static void help(void) {
                "     --max-events N        entries kept per event list\n"
                "                           [PCAPD_MAX_EVENTS, 0 = 1000]\n"
                "     --auth MODE           accounts: log in (pcapctl makes the first admin);\n"
+               "                           proxy: accounts, and the user named by a trusted\n"
+               "                           reverse proxy (single sign-on in front);\n"
                "                           none: no accounts, only where every listening\n"
                "                           socket is loopback unless asked for explicitly\n"
                "                           [PCAPD_AUTH, none on loopback, else accounts]\n"
+               "     --trusted-proxy ADDR,...\n"
+               "                           --auth=proxy: peers whose user header is believed\n"
+               "                           [PCAPD_TRUSTED_PROXY]\n"
+               "     --user-header NAME    the header naming the user\n"
+               "                           [PCAPD_USER_HEADER, X-Remote-User]\n"
                "     --session-idle-hours H\n"
                "                           a session unused this long ends\n"
                "                           [PCAPD_SESSION_IDLE_HOURS, 12]\n"
@@ -123,6 +130,8 @@ enum {
         ARG_METRICS_ALLOW,
         ARG_REQUIRE_2FA,
         ARG_SIGNUP,
+        ARG_TRUSTED_PROXY,
+        ARG_USER_HEADER,
         ARG_BODY_DIR, /* the last: given[] is sized by it */
 };
 
@@ -156,6 +165,8 @@ static const option_env_t envs[] = {
         { ARG_METRICS_ALLOW, "PCAPD_METRICS_ALLOW" },
         { ARG_REQUIRE_2FA, "PCAPD_REQUIRE_2FA" },
         { ARG_SIGNUP, "PCAPD_SIGNUP" },
+        { ARG_TRUSTED_PROXY, "PCAPD_TRUSTED_PROXY" },
+        { ARG_USER_HEADER, "PCAPD_USER_HEADER" },
         /* the design document's names (its Annex A.1 docker run), after pcapd's own, which win */
         { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
         { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
@@ -190,6 +201,20 @@ static int apply(config_t *c, int id, const char *v, const char *name) {
                 return set_string(&c->body_dir, v);
         case ARG_METRICS_ALLOW:
                 return set_string(&c->metrics_allow, v);
+        case ARG_TRUSTED_PROXY:
+                return set_string(&c->trusted_proxy, v);
+        case ARG_USER_HEADER: {
+                size_t n = strlen(v);
+                if (n == 0 || n > 64 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != n) {
+                        r = -EINVAL;
+                        break;
+                }
+                r = set_string(&c->user_header, v);
+                for (char *p = c->user_header; r >= 0 && *p; p++)
+                        if (*p >= 'A' && *p <= 'Z')
+                                *p = (char) (*p - 'A' + 'a');
+                break;
+        }
         case ARG_SIGNUP:
                 if (strcmp(v, "none") == 0)
                         c->signup = CONFIG_SIGNUP_NONE;
@@ -213,6 +238,8 @@ static int apply(config_t *c, int id, const char *v, const char *name) {
                         c->auth = CONFIG_AUTH_ACCOUNTS;
                 else if (strcmp(v, "none") == 0)
                         c->auth = CONFIG_AUTH_NONE;
+                else if (strcmp(v, "proxy") == 0)
+                        c->auth = CONFIG_AUTH_PROXY;
                 else
                         r = -EINVAL;
                 break;
@@ -359,6 +386,8 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 { "metrics-allow", required_argument, NULL, ARG_METRICS_ALLOW },
                 { "require-2fa", required_argument, NULL, ARG_REQUIRE_2FA },
                 { "signup", required_argument, NULL, ARG_SIGNUP },
+                { "trusted-proxy", required_argument, NULL, ARG_TRUSTED_PROXY },
+                { "user-header", required_argument, NULL, ARG_USER_HEADER },
                 {}
         };
         bool given[ARG_BODY_DIR + 1] = {};
@@ -429,6 +458,13 @@ int config_parse(config_t *cfg, int argc, char **argv) {
         }
         if (!cfg->listen && set_string(&cfg->listen, "127.0.0.1:8000") < 0)
                 return -ENOMEM;
+        if (!cfg->user_header && set_string(&cfg->user_header, "x-remote-user") < 0)
+                return -ENOMEM;
+        if (cfg->auth == CONFIG_AUTH_PROXY && (!cfg->trusted_proxy || !*cfg->trusted_proxy)) {
+                fprintf(stderr, "pcapd-web: --auth=proxy needs --trusted-proxy ADDR,...: the user header is believed "
+                                "from those peers only\n");
+                return -EINVAL;
+        }
         if (!cfg->state_dir) {
                 cfg->state_dir = state_dir_default_path();
                 if (!cfg->state_dir)
@@ -467,6 +503,8 @@ void config_free(config_t *cfg) {
         free(cfg->analyzer_exec);
         free(cfg->body_dir);
         free(cfg->metrics_allow);
-        cfg->body_dir = cfg->metrics_allow = NULL;
+        free(cfg->trusted_proxy);
+        free(cfg->user_header);
+        cfg->body_dir = cfg->metrics_allow = cfg->trusted_proxy = cfg->user_header = NULL;
         cfg->listen = cfg->state_dir = cfg->web_dir = cfg->analyzer_socket = cfg->analyzer_exec = NULL;
 }

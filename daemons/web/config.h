@@ -9,6 +9,7 @@ typedef enum config_auth {
         CONFIG_AUTH_DEFAULT,        /* none when every listening socket is loopback, else accounts */
         CONFIG_AUTH_NONE,
         CONFIG_AUTH_ACCOUNTS,
+        CONFIG_AUTH_PROXY,          /* accounts, and the user a trusted reverse proxy names in a header */
 } config_auth_t;
 
 typedef enum config_2fa {
@@ -45,6 +46,8 @@ typedef struct config {
         char *metrics_allow;        /* comma-separated peer addresses, or NULL */
         config_2fa_t require_2fa;
         config_signup_t signup;
+        char *trusted_proxy;        /* --auth=proxy: peers whose user header is believed */
+        char *user_header;          /* lower case */
 } config_t;
 
 /* Parses argv then the environment for what argv left unset, into *c (defaults first). Returns 1 when

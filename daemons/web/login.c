@@ -606,7 +606,7 @@ int login_tokens(web_t *w, h2o_req_t *req, const identity_t *who, size_t prefix_
         h2o_iovec_t p = req->path_normalized;
         char remote[INET6_ADDRSTRLEN + 8];
 
-        if (who->kind != IDENTITY_SESSION && who->kind != IDENTITY_TOKEN) {
+        if (who->kind != IDENTITY_SESSION && who->kind != IDENTITY_TOKEN && who->kind != IDENTITY_PROXY) {
                 http_send_error(req, 404, "Not Found", "tokens belong to accounts; this server runs without them");
                 return 0;
         }

@@ -249,7 +249,8 @@ static int setup_auth(web_t *w, int listen_fd) {
         uint64_t accounts = 0, admins = 0;
         int r;
 
-        w->auth_accounts = w->cfg->auth == CONFIG_AUTH_ACCOUNTS || (w->cfg->auth == CONFIG_AUTH_DEFAULT && !local);
+        w->auth_accounts = w->cfg->auth == CONFIG_AUTH_ACCOUNTS || w->cfg->auth == CONFIG_AUTH_PROXY ||
+                           (w->cfg->auth == CONFIG_AUTH_DEFAULT && !local);
         if (!w->auth_accounts) {
                 if (!local)
                         log_warning(NULL, "auth-none-exposed",
@@ -265,8 +266,12 @@ static int setup_auth(web_t *w, int listen_fd) {
                 log_notice(NULL, "no-admin",
                            "Accounts are on and no active administrator exists yet: create one with "
                            "'pcapctl user add NAME --role admin' (%llu accounts)", (unsigned long long) accounts);
-        log_info(NULL, "auth", "Accounts are on (%s)", w->cfg->auth == CONFIG_AUTH_ACCOUNTS ? "--auth=accounts"
-                                                                                          : "the socket is not loopback");
+        if (w->cfg->auth == CONFIG_AUTH_PROXY)
+                log_info(NULL, "auth", "Accounts are on, with the user named in %s by %s", w->cfg->user_header,
+                         w->cfg->trusted_proxy);
+        else
+                log_info(NULL, "auth", "Accounts are on (%s)",
+                         w->cfg->auth == CONFIG_AUTH_ACCOUNTS ? "--auth=accounts" : "the socket is not loopback");
         return 0;
 }
 

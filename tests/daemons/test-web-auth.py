@@ -581,6 +581,41 @@ try:
 finally:
     srv3.cleanup()
 
+# --auth=proxy: the user a trusted reverse proxy names, from the listed peers only
+srv4 = h.Server(args=["--workers", "1", "--analyzer-exec", analyzer, "--auth", "proxy", "--trusted-proxy", "127.0.0.1",
+                      "--user-header", "X-Forwarded-User"])
+try:
+    srv4.start()
+    proxied = Client(srv4, origin=None)
+    st, _, data = proxied.request("GET", "/api/me", headers={"X-Forwarded-User": "sso.user@example.org"})
+    c.check(st == 200 and json.loads(data)["user"] == "sso.user@example.org", "--auth=proxy: the trusted proxy's user is who")
+    st, _, data = Client(srv4, origin=None, source="127.0.0.2").request("GET", "/api/history",
+                                                                          headers={"X-Forwarded-User": "sso.user@example.org"})
+    c.check(st == 401, "the same header from a peer that is not the proxy: 401")
+    st, _, _ = proxied.request("GET", "/api/history", headers={"X-Forwarded-User": "<script>"})
+    c.check(st == 401, "a user name that cannot be an account: 401")
+    st, _, data = proxied.request("POST", "/api/upload", open(tmp_cap if os.path.exists(tmp_cap) else make_capture(tmp_cap), "rb").read(),
+                                  {"X-Forwarded-User": "sso.user@example.org", "Content-Type": "application/vnd.tcpdump.pcap",
+                                   "Origin": "http://127.0.0.1:%d" % srv4.port})
+    ptid = json.loads(data)["task_id"] if st == 202 else ""
+    c.check(st == 202, "the proxy's user uploads")
+    st, _, _ = proxied.request("GET", "/api/status/" + ptid, headers={"X-Forwarded-User": "other.user"})
+    c.check(st == 404, "another proxy user gets 404 for it")
+    st, _, _ = proxied.request("POST", "/api/upload", b"x", {"X-Forwarded-User": "sso.user@example.org",
+                                                            "Origin": "http://evil.example"})
+    c.check(st == 403, "a cross-site request through the proxy: 403")
+    st, _, _ = proxied.request("POST", "/api/login", json.dumps({"username": "sso.user@example.org", "password": "!"}),
+                               {"Content-Type": "application/json"})
+    c.check(st in (400, 401), "the proxy's account has no password to log in with")
+    p = subprocess.run([h.env_path("PCAPD_WEB"), "--auth", "proxy", "--state-dir", srv4.state], stderr=subprocess.PIPE, timeout=10)
+    c.check(p.returncode != 0 and b"--trusted-proxy" in p.stderr, "--auth=proxy without --trusted-proxy is refused at start")
+finally:
+    srv4.cleanup()
+    try:
+        os.unlink(tmp_cap)
+    except OSError:
+        pass
+
 srv2 = h.Server(args=["--workers", "0", "--analyzer-exec", analyzer])
 try:
     srv2.start()
