@@ -219,7 +219,7 @@ void auth_identify(web_t *w, h2o_req_t *req, identity_t *ret) {
                 *ret = (identity_t) { .kind = IDENTITY_ANONYMOUS, .credential_refused = true };
                 return;
         }
-        v = cookie_get(req, AUTH_COOKIE);
+        v = cookie_get(req, w->tls ? AUTH_COOKIE_TLS : AUTH_COOKIE);
         if (v.base) {
                 if (identify_session(w, v, ret))
                         return;
@@ -287,11 +287,12 @@ void auth_send_login_redirect(h2o_req_t *req) {
 void auth_set_cookie(web_t *w, h2o_req_t *req, const char *session_id) {
         char buf[256];
         int n;
+        const char *name = w->tls ? AUTH_COOKIE_TLS : AUTH_COOKIE, *secure = w->tls ? "; Secure" : "";
         if (session_id)
-                n = snprintf(buf, sizeof(buf), AUTH_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%llu",
-                             session_id, (unsigned long long) (w->cfg->session_max_ms / 1000));
+                n = snprintf(buf, sizeof(buf), "%s=%s; Path=/; HttpOnly; SameSite=Strict%s; Max-Age=%llu", name, session_id,
+                             secure, (unsigned long long) (w->cfg->session_max_ms / 1000));
         else
-                n = snprintf(buf, sizeof(buf), AUTH_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+                n = snprintf(buf, sizeof(buf), "%s=; Path=/; HttpOnly; SameSite=Strict%s; Max-Age=0", name, secure);
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, h2o_strdup(&req->pool, buf, (size_t) n).base,
                        (size_t) n);
         explicit_bzero(buf, sizeof(buf));

@@ -12,6 +12,7 @@
 typedef struct web web_t;
 
 #define AUTH_COOKIE "pcapd_session"
+#define AUTH_COOKIE_TLS "__Host-pcapd_session"   /* under HTTPS: Secure, Path=/, no Domain */
 
 typedef enum identity_kind {
         IDENTITY_ANONYMOUS,      /* accounts on, no valid credential */

@@ -96,6 +96,9 @@ static void help(void) {
                "     --require-2fa WHO     none, admins or all: who must set up a second\n"
                "                           factor (TOTP) before using the service\n"
                "                           [PCAPD_REQUIRE_2FA, none]\n"
+               "     --tls-cert FILE       serve HTTPS with this PEM certificate (chain)\n"
+               "                           [PCAPD_TLS_CERT]\n"
+               "     --tls-key FILE        and this PEM private key [PCAPD_TLS_KEY]\n"
                "     --signup MODE         none, or approval: anyone may sign up, an admin\n"
                "                           approves [PCAPD_SIGNUP, none]\n"
                "     --metrics-allow ADDR,...\n"
@@ -132,6 +135,8 @@ enum {
         ARG_SIGNUP,
         ARG_TRUSTED_PROXY,
         ARG_USER_HEADER,
+        ARG_TLS_CERT,
+        ARG_TLS_KEY,
         ARG_BODY_DIR, /* the last: given[] is sized by it */
 };
 
@@ -167,6 +172,8 @@ static const option_env_t envs[] = {
         { ARG_SIGNUP, "PCAPD_SIGNUP" },
         { ARG_TRUSTED_PROXY, "PCAPD_TRUSTED_PROXY" },
         { ARG_USER_HEADER, "PCAPD_USER_HEADER" },
+        { ARG_TLS_CERT, "PCAPD_TLS_CERT" },
+        { ARG_TLS_KEY, "PCAPD_TLS_KEY" },
         /* the design document's names (its Annex A.1 docker run), after pcapd's own, which win */
         { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
         { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
@@ -201,6 +208,10 @@ static int apply(config_t *c, int id, const char *v, const char *name) {
                 return set_string(&c->body_dir, v);
         case ARG_METRICS_ALLOW:
                 return set_string(&c->metrics_allow, v);
+        case ARG_TLS_CERT:
+                return set_string(&c->tls_cert, v);
+        case ARG_TLS_KEY:
+                return set_string(&c->tls_key, v);
         case ARG_TRUSTED_PROXY:
                 return set_string(&c->trusted_proxy, v);
         case ARG_USER_HEADER: {
@@ -388,6 +399,8 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 { "signup", required_argument, NULL, ARG_SIGNUP },
                 { "trusted-proxy", required_argument, NULL, ARG_TRUSTED_PROXY },
                 { "user-header", required_argument, NULL, ARG_USER_HEADER },
+                { "tls-cert", required_argument, NULL, ARG_TLS_CERT },
+                { "tls-key", required_argument, NULL, ARG_TLS_KEY },
                 {}
         };
         bool given[ARG_BODY_DIR + 1] = {};
@@ -460,6 +473,10 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 return -ENOMEM;
         if (!cfg->user_header && set_string(&cfg->user_header, "x-remote-user") < 0)
                 return -ENOMEM;
+        if (!cfg->tls_cert != !cfg->tls_key) {
+                fprintf(stderr, "pcapd-web: HTTPS needs both --tls-cert and --tls-key\n");
+                return -EINVAL;
+        }
         if (cfg->auth == CONFIG_AUTH_PROXY && (!cfg->trusted_proxy || !*cfg->trusted_proxy)) {
                 fprintf(stderr, "pcapd-web: --auth=proxy needs --trusted-proxy ADDR,...: the user header is believed "
                                 "from those peers only\n");
@@ -505,6 +522,8 @@ void config_free(config_t *cfg) {
         free(cfg->metrics_allow);
         free(cfg->trusted_proxy);
         free(cfg->user_header);
-        cfg->body_dir = cfg->metrics_allow = cfg->trusted_proxy = cfg->user_header = NULL;
+        free(cfg->tls_cert);
+        free(cfg->tls_key);
+        cfg->body_dir = cfg->metrics_allow = cfg->trusted_proxy = cfg->user_header = cfg->tls_cert = cfg->tls_key = NULL;
         cfg->listen = cfg->state_dir = cfg->web_dir = cfg->analyzer_socket = cfg->analyzer_exec = NULL;
 }

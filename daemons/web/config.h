@@ -48,6 +48,7 @@ typedef struct config {
         config_signup_t signup;
         char *trusted_proxy;        /* --auth=proxy: peers whose user header is believed */
         char *user_header;          /* lower case */
+        char *tls_cert, *tls_key;   /* PEM files: HTTPS (and HTTP/2 by ALPN) when both are given */
 } config_t;
 
 /* Parses argv then the environment for what argv left unset, into *c (defaults first). Returns 1 when

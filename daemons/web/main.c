@@ -24,6 +24,7 @@
 #include "store/store-accounts.h"
 #include "routes.h"
 #include "spawner.h"
+#include "tls.h"
 #include "sse.h"
 #include "util/macro.h"
 #include "util/parse.h"
@@ -415,6 +416,18 @@ int main(int argc, char **argv) {
                 return EXIT_FAILURE;
         if (setup_auth(w, listen_fd) < 0)
                 return EXIT_FAILURE;
+        if (w->cfg->tls_cert) {
+                char why[512];
+                SSL_CTX *ssl = NULL;
+                r = tls_context_new(w->cfg->tls_cert, w->cfg->tls_key, &ssl, why, sizeof(why));
+                if (r < 0) {
+                        log_error_errno(r, NULL, "tls-failed", "HTTPS cannot start: %s", why);
+                        return EXIT_FAILURE;
+                }
+                w->accept_ctx.ssl_ctx = ssl;
+                w->tls = true;
+                log_info(NULL, "tls", "Serving HTTPS (TLS 1.2+, HTTP/2 by ALPN) with %s", w->cfg->tls_cert);
+        }
         if (conn_listen(w->loop, &w->accept_ctx, listen_fd, w->cfg->max_connections, w->cfg->idle_timeout_s) < 0)
                 return EXIT_FAILURE;
 
@@ -450,6 +463,8 @@ int main(int argc, char **argv) {
                 login_stop(w);
         store_close(w->store);
         state_dir_close(&w->state);
+        if (w->accept_ctx.ssl_ctx)
+                SSL_CTX_free(w->accept_ctx.ssl_ctx);
         config_free(&s.cfg);
         return EXIT_SUCCESS;
 }

@@ -33,6 +33,7 @@ typedef struct web {
         bool stopping;
         int64_t started_at;
         bool auth_accounts;                    /* what runs: accounts, or none (config.auth decided) */
+        bool tls;                              /* HTTPS: the cookie is __Host-, Secure */
         workq_t login_q;                       /* password hashing, off the loop (login.c) */
         unsigned login_pending;
         throttle_t *login_throttle;

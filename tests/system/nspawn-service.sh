@@ -120,4 +120,28 @@ check "journal has PCAPD_TASK_ID/PCAPD_EVENT records for the task" test -n "$eve
 check "journal records the upload and the end of the analysis" \
 	bash -c 'set -- $1; [ $# -ge 2 ] && printf "%s\n" "$@" | grep -Eq "upload" && printf "%s\n" "$@" | grep -Eq "done|complete|finish|report"' _ "$events"
 
+# --- HTTPS as pcapd-web(8) documents it: the key by LoadCredential=, the paths through %d ----------------
+if command -v openssl >/dev/null; then
+	mkdir -p "$NS_ROOT/etc/pcapd" "$NS_ROOT/etc/systemd/system/pcapd-web.service.d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+		-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$NS_ROOT/etc/pcapd/tls.key" \
+		-out "$NS_ROOT/etc/pcapd/tls.crt" 2>/dev/null
+	chmod 600 "$NS_ROOT/etc/pcapd/tls.key"  # root's only: the service reads it through the credential
+	cat >"$NS_ROOT/etc/systemd/system/pcapd-web.service.d/tls.conf" <<-'EOF'
+	[Service]
+	LoadCredential=tls.crt:/etc/pcapd/tls.crt
+	LoadCredential=tls.key:/etc/pcapd/tls.key
+	Environment=PCAPD_TLS_CERT=%d/tls.crt PCAPD_TLS_KEY=%d/tls.key
+	EOF
+	ns_exec systemctl daemon-reload
+	ns_exec systemctl restart pcapd-web.service
+	code=$(curl -s --http2 --cacert "$NS_ROOT/etc/pcapd/tls.crt" -o /dev/null -w '%{http_version} %{http_code}' \
+		--resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/api/history" || true)
+	check "HTTPS through LoadCredential= (the key root's only): /api/history over HTTP/$code" test "$code" = "2 200"
+	code=$(command curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT/api/health" || true)
+	check "plain HTTP is not answered any more ($code)" test "$code" = 000
+else
+	log "SKIP the HTTPS check: openssl(1) is not installed"
+fi
+
 finish
