@@ -478,6 +478,12 @@ int login_me(web_t *w, h2o_req_t *req, const identity_t *who) {
                 json_kv_null(&j, "role");
                 json_kv_str(&j, "auth", "accounts");
                 json_kv_bool(&j, "signup", w->cfg->signup == CONFIG_SIGNUP_APPROVAL);
+                {
+                        /* the login page tells how to make the first administrator while there is none */
+                        uint64_t total = 0, admins = 0;
+                        (void) store_user_count(w->store, &total, &admins);
+                        json_kv_bool(&j, "admin_exists", admins > 0);
+                }
                 json_end(&j, '}');
                 send_built(req, &j, 200, "OK");
                 return 0;

@@ -181,6 +181,7 @@ try:
     c.check(st == 303 and hd.get("location", "").startswith("/login.html?next=/"), "anonymous page: to the login page")
     st, _, _ = anon.request("GET", "/login.html")
     c.check(st == 200, "the login page itself is open")
+    c.check(json.loads(anon.request("GET", "/api/me")[2])["admin_exists"] is True, "/api/me: an administrator exists")
     st, _, _ = anon.request("GET", "/api/health")
     c.check(st == 200, "/api/health stays open")
 
@@ -247,6 +248,23 @@ try:
                 c.check(data == unknown_body, "%s as another user: the body of an unknown id" % (pat % "ID"))
             if st != 200:
                 c.check(b"secret-name" not in data and tid.encode() not in data, "%s as %s leaks nothing" % (pat % "ID", name))
+    # every route that needs a credential, for the identities without a valid one
+    every = [("GET", "/api/history"), ("GET", "/api/queue/status"), ("POST", "/api/upload"), ("PUT", "/api/upload"),
+             ("POST", "/upload"), ("GET", "/api/tokens"), ("POST", "/api/tokens"), ("DELETE", "/api/tokens/1"),
+             ("POST", "/api/password"), ("POST", "/api/logout"), ("POST", "/api/2fa/setup"), ("GET", "/api/2fa/qr.svg"),
+             ("POST", "/api/2fa/enable"), ("POST", "/api/2fa/disable"), ("GET", "/api/admin/users"),
+             ("POST", "/api/admin/users"), ("DELETE", "/api/admin/users/alice"), ("POST", "/api/admin/users/alice/disable"),
+             ("GET", "/metrics"), ("DELETE", "/api/reports/" + tid)] + [(m, p % tid) for m, p in routes]
+    for name in ("anonymous", "expired session", "revoked token", "forged cookie"):
+        bad = [(m, p, st) for m, p in every for st in [who[name].request(m, p, b"{}")[0]] if st != 401]
+        c.check(not bad, "%d routes as %s: all 401 %s" % (len(every), name, bad[:3]))
+    posts = [(m, p) for m, p in every if m != "GET"]
+    bad = [(m, p, st) for m, p in posts for st in [cross.request(m, p, b"{}")[0]] if st != 403]
+    c.check(not bad, "%d state-changing routes with alice's cookie and a cross-site Origin: all 403 %s" % (len(posts), bad[:3]))
+    bad = [(m, p, st) for m, p in every if p.startswith("/api/admin") or p == "/metrics"
+           for st in [bob.request(m, p, b"{}")[0]] if st != 403]
+    c.check(not bad, "the admin routes and /metrics as a user: 403 %s" % bad[:3])
+
     # history
     for name, cl in who.items():
         st, _, data = cl.request("GET", "/api/history")

@@ -70,6 +70,7 @@ fetch('/api/me', { headers: { Accept: 'application/json' }, cache: 'no-store' })
   .then((r) => (r.ok ? r.json() : null))
   .then((me) => {
     if (me && (me.user || me.auth === 'none')) location.replace(nextPath());
+    if (me && me.admin_exists === false) document.getElementById('first-admin').hidden = false;
     else if (me && me.signup) {
       document.getElementById('signup').hidden = false;
       document.getElementById('no-signup').hidden = true;
