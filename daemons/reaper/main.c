@@ -14,20 +14,13 @@
 
 #include "log/log.h"
 #include "state/state-dir.h"
+#include "state/state-reap.h"
 #include "store/store.h"
 #include "util/macro.h"
 #include "util/parse.h"
 
-/* A file without a task row younger than this may belong to an upload being stored right now. */
-#define ORPHAN_GRACE_S 900
-
 static char *arg_state_dir;
 static uint64_t arg_retention_ms = UINT64_C(24) * 3600 * 1000;
-
-typedef struct id_list {
-        char (*ids)[ID_LEN + 1];
-        size_t n, alloc;
-} id_list_t;
 
 static void help(void) {
         printf("Usage: pcapd-reaper [OPTIONS]\n"
@@ -106,18 +99,8 @@ static int parse_args(int argc, char **argv) {
         return arg_state_dir ? 0 : -ENOMEM;
 }
 
-static int collect(const store_task_t *t, void *userdata) {
-        id_list_t *l = userdata;
-        if (l->n == l->alloc) {
-                size_t na = l->alloc ? l->alloc * 2 : 64;
-                void *p = realloc(l->ids, na * sizeof(*l->ids));
-                if (!p)
-                        return -ENOMEM;
-                l->ids = p;
-                l->alloc = na;
-        }
-        memcpy(l->ids[l->n++], t->id, ID_LEN + 1);
-        return 0;
+static void on_expired(const char *id, void *userdata) {
+        log_info(id, "task-expired", "Report expired and deleted");
 }
 
 static void on_removed(const char *id, const char *dir, const char *name, const char *why, int error,
@@ -130,11 +113,10 @@ static void on_removed(const char *id, const char *dir, const char *name, const 
 
 int main(int argc, char **argv) {
         _cleanup_(state_dir_close) state_dir_t sd = STATE_DIR_NULL;
-        id_list_t expired = {};
+        state_reap_result_t res;
         unsigned n_expired = 0;
         store_t *s = NULL;
         char path[4096];
-        int64_t now, cutoff;
         int r, removed;
 
         log_open("pcapd-reaper", LOG_TARGET_AUTO);
@@ -152,39 +134,16 @@ int main(int argc, char **argv) {
                 return log_error_errno(r, NULL, "store-open-failed", "Failed to open the database of %s: %m",
                                        arg_state_dir), 1;
 
-        now = store_now_ms();
-        cutoff = now - (int64_t) arg_retention_ms;
-        r = store_list_finished_before(s, cutoff, collect, &expired);
+        r = state_reap(&sd, s, store_now_ms(), arg_retention_ms, on_expired, on_removed, NULL, &res);
         if (r < 0) {
                 log_error_errno(r, NULL, "store-error", "Failed to list finished tasks: %m");
                 store_close(s);
                 return 1;
         }
-        for (size_t i = 0; i < expired.n; i++) {
-                const char *id = expired.ids[i];
-
-                /* row first: once expired, the frontend answers 410 and never serves the files again */
-                r = store_task_expire(s, id, now);
-                if (r == -ESTALE || r == -ENOENT)
-                        continue; /* changed meanwhile (deleted by a user): nothing to do */
-                if (r < 0) {
-                        log_warning_errno(r, id, "store-error", "Failed to expire the task: %m");
-                        continue;
-                }
-                n_expired++;
-                state_reports_unlink(&sd, id);
-                (void) state_capture_unlink(&sd, id);
-                log_info(id, "task-expired", "Report expired and deleted");
-        }
-        free(expired.ids);
-
-        /* a running pcapd-web may be between linking reports and committing the row (in flight), and an
-         * upload being stored has no row yet (the grace period) */
-        removed = state_dir_sweep(&sd, s, true, now / 1000, ORPHAN_GRACE_S, on_removed, NULL);
-        if (removed < 0) {
-                log_warning_errno(removed, NULL, "sweep-failed", "Failed to sweep the state directory: %m");
-                removed = 0;
-        }
+        if (res.error)
+                log_warning_errno(res.error, NULL, "store-error", "Some tasks or files could not be reaped: %m");
+        n_expired = res.expired;
+        removed = res.orphans_removed;
 
         {
                 char f1[48], f2[48];

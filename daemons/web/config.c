@@ -49,6 +49,9 @@ static void help(void) {
                "                           [PCAPD_RETENTION_HOURS, REPORT_TTL_HOURS, 24]\n"
                "     --retention-seconds S the same in seconds, for tests\n"
                "                           [PCAPD_RETENTION_SECONDS]\n"
+               "     --reap WHEN           auto, on, off: expire reports here too (auto: unless\n"
+               "                           systemd started pcapd-web, whose timer runs\n"
+               "                           pcapd-reaper) [PCAPD_REAP, auto]\n"
                "     --analysis-timeout S  per-analysis limit, seconds\n"
                "                           [PCAPD_ANALYSIS_TIMEOUT, 1800]\n"
                "     --analyzer-socket PATH\n"
@@ -137,6 +140,7 @@ enum {
         ARG_USER_HEADER,
         ARG_TLS_CERT,
         ARG_TLS_KEY,
+        ARG_REAP,
         ARG_BODY_DIR, /* the last: given[] is sized by it */
 };
 
@@ -174,6 +178,7 @@ static const option_env_t envs[] = {
         { ARG_USER_HEADER, "PCAPD_USER_HEADER" },
         { ARG_TLS_CERT, "PCAPD_TLS_CERT" },
         { ARG_TLS_KEY, "PCAPD_TLS_KEY" },
+        { ARG_REAP, "PCAPD_REAP" },
         /* the design document's names (its Annex A.1 docker run), after pcapd's own, which win */
         { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
         { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
@@ -208,6 +213,16 @@ static int apply(config_t *c, int id, const char *v, const char *name) {
                 return set_string(&c->body_dir, v);
         case ARG_METRICS_ALLOW:
                 return set_string(&c->metrics_allow, v);
+        case ARG_REAP:
+                if (strcmp(v, "auto") == 0)
+                        c->reap = CONFIG_REAP_AUTO;
+                else if (strcmp(v, "on") == 0)
+                        c->reap = CONFIG_REAP_ON;
+                else if (strcmp(v, "off") == 0)
+                        c->reap = CONFIG_REAP_OFF;
+                else
+                        r = -EINVAL;
+                break;
         case ARG_TLS_CERT:
                 return set_string(&c->tls_cert, v);
         case ARG_TLS_KEY:
@@ -401,6 +416,7 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 { "user-header", required_argument, NULL, ARG_USER_HEADER },
                 { "tls-cert", required_argument, NULL, ARG_TLS_CERT },
                 { "tls-key", required_argument, NULL, ARG_TLS_KEY },
+                { "reap", required_argument, NULL, ARG_REAP },
                 {}
         };
         bool given[ARG_BODY_DIR + 1] = {};

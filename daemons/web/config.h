@@ -23,6 +23,12 @@ typedef enum config_signup {
         CONFIG_SIGNUP_APPROVAL,     /* anyone may ask; an admin approves */
 } config_signup_t;
 
+typedef enum config_reap {
+        CONFIG_REAP_AUTO,           /* unless systemd started pcapd-web (its timer runs pcapd-reaper) */
+        CONFIG_REAP_ON,
+        CONFIG_REAP_OFF,
+} config_reap_t;
+
 typedef struct config {
         char *listen;               /* ADDR:PORT, used when not socket-activated */
         char *state_dir;
@@ -48,7 +54,8 @@ typedef struct config {
         config_signup_t signup;
         char *trusted_proxy;        /* --auth=proxy: peers whose user header is believed */
         char *user_header;          /* lower case */
-        char *tls_cert, *tls_key;   /* PEM files: HTTPS (and HTTP/2 by ALPN) when both are given */
+        char *tls_cert, *tls_key;
+        config_reap_t reap;   /* PEM files: HTTPS (and HTTP/2 by ALPN) when both are given */
 } config_t;
 
 /* Parses argv then the environment for what argv left unset, into *c (defaults first). Returns 1 when

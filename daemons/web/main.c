@@ -18,6 +18,7 @@
 #include "config.h"
 #include "conn.h"
 #include "dispatcher.h"
+#include "expiry.h"
 #include "http.h"
 #include "log/log.h"
 #include "login.h"
@@ -82,6 +83,7 @@ static void on_tick(h2o_timeout_entry_t *e) {
         web_t *w = &s->web;
 
         dispatcher_tick(&w->dispatcher);
+        expiry_tick(w, http_now_mono());
         if (w->auth_accounts && http_now_mono() >= s->next_session_prune) {
                 int64_t now = store_now_ms();
                 (void) store_session_prune(w->store, now, now - (int64_t) w->cfg->session_idle_ms);
@@ -416,6 +418,11 @@ int main(int argc, char **argv) {
                 return EXIT_FAILURE;
         if (setup_auth(w, listen_fd) < 0)
                 return EXIT_FAILURE;
+        r = expiry_start(w);
+        if (r < 0) {
+                log_error_errno(r, NULL, "setup-failed", "Failed to start the expiry thread: %m");
+                return EXIT_FAILURE;
+        }
         if (w->cfg->tls_cert) {
                 char why[512];
                 SSL_CTX *ssl = NULL;
@@ -459,6 +466,7 @@ int main(int argc, char **argv) {
         }
         writer_stop();
         spawner_stop();
+        expiry_stop(w);
         if (w->auth_accounts)
                 login_stop(w);
         store_close(w->store);

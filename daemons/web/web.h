@@ -34,6 +34,9 @@ typedef struct web {
         int64_t started_at;
         bool auth_accounts;                    /* what runs: accounts, or none (config.auth decided) */
         bool tls;                              /* HTTPS: the cookie is __Host-, Secure */
+        workq_t expiry_q;                      /* the in-process reaper (expiry.c) */
+        bool expiry_on, expiry_running;
+        uint64_t expiry_every_ms, expiry_next_ms;
         workq_t login_q;                       /* password hashing, off the loop (login.c) */
         unsigned login_pending;
         throttle_t *login_throttle;

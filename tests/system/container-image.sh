@@ -132,6 +132,34 @@ for f in gen/http-clean.pcap gen/dns.pcap gen/mixed.pcapng real/zeek__wikipedia.
 	fi
 done
 
+# --- retention without systemd: pcapd-web in the container expires reports itself ---------------------------
+EXP=${NAME}-expiry
+PORT2=$(free_port) || die "no free port"
+podman rm -f "$EXP" >/dev/null 2>&1 || true
+if podman run -d --name "$EXP" -p "127.0.0.1:$PORT2:8000" -e PCAPD_RETENTION_SECONDS=3 -e PCAPD_AUTH=none \
+	--read-only --cap-drop=ALL --security-opt no-new-privileges "$IMAGE" >/dev/null 2>"$TMP/exp.err" &&
+	wait_http "http://127.0.0.1:$PORT2/api/health" 30; then
+	saved_token=$PCAPD_TOKEN
+	PCAPD_TOKEN=
+	id=$(upload "http://127.0.0.1:$PORT2" "$corpus/gen/dns.pcap") || id=""
+	st=$(wait_task "http://127.0.0.1:$PORT2" "$id" 60 || true)
+	check "retention: the upload completes ($st)" test "$st" = completed
+	end=$((SECONDS + 20))
+	while [ $SECONDS -lt $end ]; do
+		st=$(curl -s "http://127.0.0.1:$PORT2/api/status/$id" | json_get status 2>/dev/null || true)
+		[ "$st" = expired ] && break
+		sleep 0.5
+	done
+	check "retention in a container (no timer): the task expires after PCAPD_RETENTION_SECONDS=3 ($st)" test "$st" = expired
+	left=$(podman exec "$EXP" sh -c "ls /data/reports | grep -c '^$id' || true" 2>/dev/null)
+	check "its report files are gone from the volume ($left left)" test "${left:-1}" = 0
+	PCAPD_TOKEN=$saved_token
+else
+	cat "$TMP/exp.err" >&2
+	fail "the retention container did not start"
+fi
+podman rm -f -v "$EXP" >/dev/null 2>&1 || true
+
 # --- the design document's own docker run line (its Annex A.1), read from the document now ---------------
 # Adapted only in the image name, docker -> podman, and accounts off (below): it publishes 8000, mounts the volume pcap_data at
 # /data, sets MAX_UPLOAD_SIZE_MB and REPORT_TTL_HOURS, --memory=4g --cpus=2 and no-new-privileges.
