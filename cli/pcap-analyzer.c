@@ -1,12 +1,15 @@
-/* pcap-analyzer: the engine on the command line. analyze FILE [--json OUT] [-o HTML] [--quiet]. */
+/* pcap-analyzer: the engine on the command line. analyze FILE [--json OUT] [-o HTML] [--quiet]; capture
+ * [-i IFACE] [-f FILTER] [-d S] [-c N] [-w FILE] [--ssh HOST] (live.c) with the same report options. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/analysis.h"
+#include "live.h"
 #include "util/macro.h"
 #include "util/parse.h"
 
@@ -17,10 +20,14 @@ static bool arg_progress;
 static const char *arg_json;
 static const char *arg_html;
 static analysis_limits_t arg_limits;
+static live_opts_t arg_live;
+static bool arg_live_given;       /* a capture option: only with the capture command */
+static char *arg_ssh_opts[64];
 
 static void help(FILE *f) {
         fprintf(f,
                 "Usage: pcap-analyzer analyze FILE [OPTIONS]\n"
+                "       pcap-analyzer capture [CAPTURE OPTIONS] [OPTIONS]\n"
                 "       pcap-analyzer --help | --version\n"
                 "\n"
                 "Analyses a pcap or pcapng capture (FILE may be - for standard input) and says\n"
@@ -39,6 +46,17 @@ static void help(FILE *f) {
                 "      --max-flows N    flows tracked at once (default %u)\n"
                 "      --max-events N   entries kept per event list in the report (default %u)\n"
                 "  -h, --help           this text\n"
+                "\n"
+                "Capture options (capture, here with libpcap or on --ssh HOST with tcpdump;\n"
+                "the filter is checked before the capture starts; Ctrl-C ends it early):\n"
+                "  -i, --interface IF   the interface (default: any)\n"
+                "  -f, --filter EXPR    a BPF capture filter, as tcpdump takes\n"
+                "  -d, --duration S     stop after S seconds\n"
+                "  -c, --count N        stop after N packets\n"
+                "  -w, --write FILE     keep the capture in FILE (pcap)\n"
+                "      --ssh HOST       capture on HOST through ssh(1) (tcpdump -w - there)\n"
+                "      --ssh-option OPT one more ssh argument, e.g. -p2222 (repeatable)\n"
+                "      --tcpdump CMD    the remote command (default tcpdump)\n"
                 "      --version        the version\n"
                 "\n"
                 "Exit status: 0 analysed (also a capture cut short: the report says what was\n"
@@ -48,7 +66,8 @@ static void help(FILE *f) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_JSON = 0x100, ARG_VERSION, ARG_PROGRESS, ARG_MAX_PACKETS, ARG_MAX_FLOWS, ARG_MAX_EVENTS };
+        enum { ARG_JSON = 0x100, ARG_VERSION, ARG_PROGRESS, ARG_MAX_PACKETS, ARG_MAX_FLOWS, ARG_MAX_EVENTS, ARG_SSH,
+               ARG_SSH_OPTION, ARG_TCPDUMP };
         static const struct option options[] = {
                 { "json", required_argument, NULL, ARG_JSON },
                 { "html", required_argument, NULL, 'o' },
@@ -59,12 +78,58 @@ static int parse_argv(int argc, char *argv[]) {
                 { "max-events", required_argument, NULL, ARG_MAX_EVENTS },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
+                { "interface", required_argument, NULL, 'i' },
+                { "filter", required_argument, NULL, 'f' },
+                { "duration", required_argument, NULL, 'd' },
+                { "count", required_argument, NULL, 'c' },
+                { "write", required_argument, NULL, 'w' },
+                { "ssh", required_argument, NULL, ARG_SSH },
+                { "ssh-option", required_argument, NULL, ARG_SSH_OPTION },
+                { "tcpdump", required_argument, NULL, ARG_TCPDUMP },
                 {}
         };
         int c;
         uint64_t v;
-        while ((c = getopt_long(argc, argv, "ho:q", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "ho:qi:f:d:c:w:", options, NULL)) >= 0) {
                 switch (c) {
+                case 'i':
+                        arg_live.iface = optarg;
+                        arg_live_given = true;
+                        break;
+                case 'f':
+                        arg_live.filter = optarg;
+                        arg_live_given = true;
+                        break;
+                case 'd':
+                case 'c':
+                        if (parse_u64(optarg, 1, c == 'd' ? 366 * 86400 : UINT64_MAX, &v) < 0) {
+                                fprintf(stderr, "pcap-analyzer: invalid %s '%s'\n", c == 'd' ? "duration" : "count", optarg);
+                                return -EINVAL;
+                        }
+                        *(c == 'd' ? &arg_live.duration_s : &arg_live.count) = v;
+                        arg_live_given = true;
+                        break;
+                case 'w':
+                        arg_live.write_path = optarg;
+                        arg_live_given = true;
+                        break;
+                case ARG_SSH:
+                        arg_live.ssh_host = optarg;
+                        arg_live_given = true;
+                        break;
+                case ARG_SSH_OPTION:
+                        if (arg_live.n_ssh_opts >= ELEMENTSOF(arg_ssh_opts)) {
+                                fprintf(stderr, "pcap-analyzer: too many --ssh-option\n");
+                                return -EINVAL;
+                        }
+                        arg_ssh_opts[arg_live.n_ssh_opts++] = optarg;
+                        arg_live.ssh_opts = arg_ssh_opts;
+                        arg_live_given = true;
+                        break;
+                case ARG_TCPDUMP:
+                        arg_live.tcpdump = optarg;
+                        arg_live_given = true;
+                        break;
                 case 'h':
                         help(stdout);
                         return 0;
@@ -141,13 +206,102 @@ static int write_report(analysis_t *a, const char *path, int (*fn)(analysis_t *,
         return 0;
 }
 
+static live_t *current_live;
+
+static void on_interrupt(int sig) {
+        live_stop(current_live);
+}
+
+/* The reports and the summary of a finished analysis; the exit status. */
+static int write_all(analysis_t *a, const char *what) {
+        bool stdout_used = (arg_json && strcmp(arg_json, "-") == 0) || (arg_html && strcmp(arg_html, "-") == 0);
+        int rc = EXIT_ANALYSED;
+        if (arg_json && write_report(a, arg_json, analysis_write_json, "JSON") < 0)
+                rc = EXIT_OUTPUT;
+        if (arg_html && write_report(a, arg_html, analysis_write_html, "HTML") < 0)
+                rc = EXIT_OUTPUT;
+        if (!arg_quiet)
+                analysis_write_summary(a, stdout_used ? stderr : stdout);
+        if (analysis_is_partial(a) && arg_quiet)
+                fprintf(stderr, "pcap-analyzer: %s: partial analysis: %s\n", what,
+                        analysis_get_packets(a) ? "the capture is cut short or a limit was reached (see the report)" : "no packet could be read");
+        return rc;
+}
+
+/* capture: packets from an interface (or a host over ssh), analysed as they arrive. */
+static int run_capture(void) {
+        struct sigaction sa = { .sa_handler = on_interrupt };
+        analysis_t *a = NULL;
+        FILE *stream = NULL;
+        uint64_t packets = 0, dropped = 0;
+        char err[768], cerr[768] = "";
+        int r, rf, rc;
+
+        r = live_start(&arg_live, &current_live, &stream, err, sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "pcap-analyzer: %s\n", err);
+                return r == -EINVAL ? EXIT_USAGE : EXIT_NOT_CAPTURE;
+        }
+        signal(SIGPIPE, SIG_IGN);
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        if (!arg_quiet)
+                fprintf(stderr, "pcap-analyzer: capturing on %s%s%s%s (Ctrl-C ends it)\n", arg_live.iface ? arg_live.iface : "any",
+                        arg_live.ssh_host ? " of " : "", arg_live.ssh_host ? arg_live.ssh_host : "",
+                        arg_live.write_path ? ", keeping a copy" : "");
+        r = analysis_new(&arg_limits, &a);
+        if (r >= 0)
+                r = analysis_read_file(a, stream, 0, arg_progress ? on_progress : NULL, NULL, err, sizeof(err));
+        /* the stream may end early (an error): stop the capture before waiting for it */
+        live_stop(current_live);
+        fclose(stream);
+        rf = live_finish(current_live, &packets, &dropped, cerr, sizeof(cerr));
+        current_live = NULL;
+        if (rf < 0) {
+                fprintf(stderr, "pcap-analyzer: %s\n", cerr);
+                if (!a || analysis_get_packets(a) == 0) {
+                        analysis_free(a);
+                        return EXIT_NOT_CAPTURE;
+                }
+        }
+        if (r < 0) {
+                if (rf >= 0)
+                        fprintf(stderr, "pcap-analyzer: the capture stream: %s\n", r == -EBADMSG && err[0] ? err : strerror(-r));
+                analysis_free(a);
+                return EXIT_NOT_CAPTURE;
+        }
+        if (dropped)
+                fprintf(stderr, "pcap-analyzer: the kernel dropped %llu packets: the report misses them\n",
+                        (unsigned long long) dropped);
+        analysis_finish(a);
+        rc = write_all(a, "capture");
+        analysis_free(a);
+        return rc;
+}
+
 int main(int argc, char *argv[]) {
         analysis_limits_default(&arg_limits);
         int r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_ANALYSED;
+        if (arg_json && arg_html && strcmp(arg_json, "-") == 0 && strcmp(arg_html, "-") == 0) {
+                fprintf(stderr, "pcap-analyzer: --json and --html cannot both go to standard output\n");
+                return EXIT_USAGE;
+        }
+        if (optind < argc && strcmp(argv[optind], "capture") == 0) {
+                if (optind + 1 != argc) {
+                        fprintf(stderr, "pcap-analyzer: capture takes no FILE: -w FILE keeps the capture (see --help)\n");
+                        return EXIT_USAGE;
+                }
+                return run_capture();
+        }
+        if (arg_live_given) {
+                fprintf(stderr, "pcap-analyzer: -i, -f, -d, -c, -w and --ssh belong to 'capture' (see --help)\n");
+                return EXIT_USAGE;
+        }
         if (optind >= argc || strcmp(argv[optind], "analyze") != 0) {
-                fprintf(stderr, "pcap-analyzer: expected 'analyze FILE' (see --help)\n");
+                fprintf(stderr, "pcap-analyzer: expected 'analyze FILE' or 'capture' (see --help)\n");
                 return EXIT_USAGE;
         }
         if (optind + 2 != argc) {
@@ -155,11 +309,6 @@ int main(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
         const char *path = argv[optind + 1];
-        bool stdout_used = (arg_json && strcmp(arg_json, "-") == 0) || (arg_html && strcmp(arg_html, "-") == 0);
-        if (arg_json && arg_html && strcmp(arg_json, "-") == 0 && strcmp(arg_html, "-") == 0) {
-                fprintf(stderr, "pcap-analyzer: --json and --html cannot both go to standard output\n");
-                return EXIT_USAGE;
-        }
 
         FILE *in;
         _cleanup_fclose_ FILE *owned = NULL;
@@ -193,16 +342,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_NOT_CAPTURE;
         }
         analysis_finish(a);
-        int rc = EXIT_ANALYSED;
-        if (arg_json && write_report(a, arg_json, analysis_write_json, "JSON") < 0)
-                rc = EXIT_OUTPUT;
-        if (arg_html && write_report(a, arg_html, analysis_write_html, "HTML") < 0)
-                rc = EXIT_OUTPUT;
-        if (!arg_quiet)
-                analysis_write_summary(a, stdout_used ? stderr : stdout);
-        if (analysis_is_partial(a) && arg_quiet)
-                fprintf(stderr, "pcap-analyzer: %s: partial analysis: %s\n", path,
-                        analysis_get_packets(a) ? "the capture is cut short or a limit was reached (see the report)" : "no packet could be read");
+        int rc = write_all(a, path);
         analysis_free(a);
         return rc;
 }
