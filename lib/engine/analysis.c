@@ -280,13 +280,15 @@ static bool analysis_is_copy(analysis_t *a, const packet_t *p, const dup_key_t *
         }
         if (!dup_is_copy(orig, strong, p->ts_ns, flow_id, rev))
                 return false;
-        dup_count(&a->dup, orig, p->ts_ns, p->wirelen, a->packets);
+        dup_count(&a->dup, orig, p->ts_ns, p->wirelen, p->frame);
         return true;
 }
 
-void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, uint32_t wirelen,
+/* frame: the number Wireshark shows for the packet, which counts records the engine is not handed (pcapng.c) */
+static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, uint32_t caplen, uint32_t wirelen,
                           const uint8_t *data) {
         a->packets++;
+        a->frame = frame;
         if (wirelen < caplen)
                 wirelen = caplen;
         a->bytes_wire += wirelen;
@@ -303,7 +305,7 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
                         a->negative_deltas++;
                 else if (gap > a->max_gap) {
                         a->max_gap = gap;
-                        a->max_gap_frame = a->packets;
+                        a->max_gap_frame = frame;
                 }
                 if (ts > a->last_ts)
                         a->last_ts = ts;
@@ -312,7 +314,7 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
         }
         analysis_note_link(a, dlt);
 
-        packet_t p = { .ts_ns = ts, .caplen = caplen, .wirelen = wirelen };
+        packet_t p = { .ts_ns = ts, .frame = frame, .caplen = caplen, .wirelen = wirelen };
         bool ok = decode_packet(&p, dlt, data, caplen);
         p.wirelen = wirelen;
         if (!ok) {
@@ -379,6 +381,7 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
                 return;
         }
         if (created) {
+                f->first_frame = p.frame;
                 a->flows_total++;
                 flow_orient(f, &p, swapped);
                 if (p.proto == 6) {
@@ -397,6 +400,7 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
         if (f->packets > 0 && ts - f->last_ts > f->max_gap) {
                 f->max_gap = ts - f->last_ts;
                 f->max_gap_at = f->last_ts;
+                f->max_gap_frame = p.frame;
         }
         f->packets++;
         f->bytes += wirelen;
@@ -420,6 +424,11 @@ void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, u
                 jitter_update(ts, &u->jit_prev_ts, &u->jit_prev_delta, &u->jitter16, &u->jit_n);
                 dns_over_udp(a, &p);
         }
+}
+
+void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts, uint32_t caplen, uint32_t wirelen,
+                          const uint8_t *data) {
+        analysis_feed(a, a->frame + 1, dlt, ts, caplen, wirelen, data);
 }
 
 static int64_t mono_ns(void) {
@@ -486,7 +495,7 @@ int analysis_read_file(analysis_t *a, FILE *f, uint64_t size_hint, analysis_prog
                         a->packet_limit_hit = true;
                         break;
                 }
-                analysis_feed_packet(a, pk.dlt, pk.ts_ns, pk.caplen, pk.len, pk.data);
+                analysis_feed(a, pk.frame, pk.dlt, pk.ts_ns, pk.caplen, pk.len, pk.data);
                 a->bytes_read = capture_offset(rd);
                 if ((++tick & 255) == 0 || a->bytes_read - a->last_progress_bytes >= progress_step)
                         r = analysis_progress(a, "reading", false);

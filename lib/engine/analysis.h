@@ -41,7 +41,8 @@ analysis_t *analysis_free(analysis_t *a);
 int analysis_read_file(analysis_t *a, FILE *f, uint64_t size_hint, analysis_progress_fn cb, void *userdata,
                        char *errbuf, size_t errlen);
 
-/* Feeds one packet (for fuzzers and tests that make packets themselves). dlt is a libpcap DLT_ value. */
+/* Feeds one packet (for fuzzers and tests that make packets themselves). dlt is a libpcap DLT_ value. Its
+ * frame number (in events and flows) is the previous packet's plus one. */
 void analysis_feed_packet(analysis_t *a, int dlt, int64_t ts_ns, uint32_t caplen, uint32_t wirelen,
                           const uint8_t *data);
 

@@ -17,6 +17,7 @@ struct capture_reader {
         pcapfile_t *pf;
         int dlt;
         uint64_t offset;         /* estimate for pipes: header + records */
+        uint64_t frames;         /* records libpcap handed out */
         char err[PCAP_ERRBUF_SIZE + 64];
         const char *format;
         bool nano;
@@ -154,6 +155,7 @@ int capture_next(capture_reader_t *r, capture_packet_t *ret) {
                 .caplen = h->caplen,
                 .len = h->len,
                 .data = d,
+                .frame = ++r->frames,
         };
         return 1;
 }

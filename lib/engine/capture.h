@@ -15,6 +15,7 @@ typedef struct capture_packet {
         int64_t ts_ns;
         uint32_t caplen, len;
         const uint8_t *data;     /* valid until the next capture_next() */
+        uint64_t frame;          /* the frame number Wireshark shows: the record's 1-based position in the file */
 } capture_packet_t;
 
 /* 0, or -EBADMSG with a one-line reason in errbuf when f is not a capture we can read. */
@@ -40,7 +41,8 @@ uint32_t pcapfile_snaplen(const pcapfile_t *p);
 int pcapfile_dlt(const pcapfile_t *p);
 void pcapfile_close(pcapfile_t *p);
 
-/* pcapng.c */
+/* pcapng.c: frame numbers count what Wireshark 4.0 shows as frames (packet blocks, and custom, systemd
+ * journal and Sysdig event blocks, which are not handed out as packets), not the other blocks */
 typedef struct pcapng pcapng_t;
 int pcapng_open(FILE *f, const uint8_t *head, size_t head_len, pcapng_t **ret, char *errbuf, size_t errlen);
 int pcapng_next(pcapng_t *p, capture_packet_t *ret);

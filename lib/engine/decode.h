@@ -63,6 +63,7 @@ typedef struct icmp_quote {
 
 typedef struct packet {
         int64_t ts_ns;
+        uint64_t frame;          /* the frame number Wireshark shows for it (what events and flows point at) */
         uint32_t caplen, wirelen;
         int dlt;
 

@@ -40,6 +40,23 @@ typedef struct finding {
 } finding_t;
 
 
+/* The figures of a worst-flow entry that weigh in its score, in the order the score adds them up; the one that
+ * weighs most among the flow's problems is the entry's worst figure (ANALYSES.md, "Frame numbers"). */
+typedef enum worst_figure {
+        WF_NONE,
+        WF_RTO,
+        WF_FAST,
+        WF_LOST,
+        WF_ZERO_WIN,
+        WF_OOO,
+        WF_DUPACK,
+        WF_SPURIOUS,
+        WF_REFUSED,
+        WF_SYN_ONLY,
+        WF_HANDSHAKE,
+        _WF_MAX,
+} worst_figure_t;
+
 typedef struct flow_summary {
         flow_key_t key;          /* a = client */
         uint64_t id;
@@ -51,6 +68,9 @@ typedef struct flow_summary {
         int64_t rtt_p50;
         bool refused, reset, syn_only;
         double score;
+        uint64_t first_frame, max_gap_frame; /* frame numbers of its first packet and of the end of max_gap */
+        uint64_t worst_frame;    /* the first packet of its worst figure, 0 unknown */
+        uint8_t worst;           /* worst_figure_t */
 } flow_summary_t;
 
 void worst_offer(analysis_t *a, const flow_summary_t *s);

@@ -185,7 +185,7 @@ static void dns_unanswered(analysis_t *a, dns_state_t *d, dns_pending_t *e) {
                 a->dns_unanswered_multicast++;
                 return;
         }
-        event_t ev = { .ts = e->ts, .key = e->key, .value = e->qtype, .sub = e->retries };
+        event_t ev = { .ts = e->ts, .frame = e->frame, .key = e->key, .value = e->qtype, .sub = e->retries };
         memcpy(ev.text, e->name, e->name_len);
         ev.text_len = e->name_len;
         event_add(a, EV_DNS_UNANSWERED, &ev);
@@ -254,8 +254,8 @@ static void dns_query(analysis_t *a, dns_state_t *d, const packet_t *p, uint16_t
                 return;
         }
         e = table_entry(&d->t, r);
-        *e = (dns_pending_t) { .key = k, .id = id, .used = 1, .ts = p->ts_ns, .qtype = q->qtype, .qclass = q->qclass,
-                               .qhash = q->name.hash, .name_len = q->name.len };
+        *e = (dns_pending_t) { .key = k, .id = id, .used = 1, .ts = p->ts_ns, .frame = p->frame, .qtype = q->qtype,
+                               .qclass = q->qclass, .qhash = q->name.hash, .name_len = q->name.len };
         memcpy(e->name, q->name.text, q->name.len);
 }
 
@@ -295,12 +295,15 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
         dns_key(&k, p, true);
         dns_pending_t *e = dns_find(d, &k, id, dns_hash(d, &k, id));
         int64_t rt = -1;
-        if (e)
+        uint64_t query_frame = 0;
+        if (e) {
+                query_frame = e->frame;
                 rt = dns_answered(d, e, p->ts_ns);
-        else
+        } else
                 d->unmatched_responses++;
         if (rcode != 0 || rt > 200 * NS_PER_MS) {
-                event_t ev = { .ts = p->ts_ns, .key = k, .sub = (uint8_t) rcode, .value = q.qtype, .dur = rt };
+                event_t ev = { .ts = p->ts_ns, .frame = p->frame, .frame2 = query_frame, .key = k,
+                               .sub = (uint8_t) rcode, .value = q.qtype, .dur = rt };
                 memcpy(ev.text, q.name.text, q.name.len);
                 ev.text_len = q.name.len;
                 if (rcode == 2 || rcode == 5 || rcode == 3 || rcode == 1 || rcode == 4) {

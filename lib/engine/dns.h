@@ -18,6 +18,7 @@ typedef struct dns_pending {
         uint8_t retries;
         uint32_t qhash;          /* the whole question name, case folded (dns_other_message matches on it) */
         int64_t ts;
+        uint64_t frame;          /* the first query's frame number */
         uint16_t qtype;
         char name[96];
         uint8_t name_len;

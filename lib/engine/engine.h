@@ -37,6 +37,7 @@ struct analysis {
 
         /* capture */
         uint64_t packets, bytes_wire, bytes_captured;
+        uint64_t frame;          /* the frame number of the packet being analysed (capture_packet_t.frame) */
         int64_t first_ts, last_ts, prev_ts;
         bool have_ts;
         uint64_t negative_deltas;
@@ -97,6 +98,7 @@ struct analysis {
         int64_t burst_cur_start;
         uint64_t burst_max_pkts, burst_max_bytes;
         int64_t burst_max_start, burst_max_dur;
+        uint64_t burst_cur_frame, burst_max_frame; /* the frame numbers their first packets have */
 
         event_list_t ev[_EV_MAX];
 

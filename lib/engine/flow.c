@@ -78,7 +78,9 @@ void flow_retire(analysis_t *a, flow_t *f) {
         flow_summary_t s = {
                 .key = f->key, .id = f->id, .proto = f->key.proto, .first_ts = f->first_ts, .last_ts = f->last_ts,
                 .max_gap = f->max_gap, .packets = f->packets, .bytes = f->bytes, .hs_time = -1,
+                .first_frame = f->first_frame, .max_gap_frame = f->max_gap_frame,
         };
+        uint64_t frame[_WF_MAX] = { 0 }; /* where each figure's trouble began */
         if (!f->client_is_a) {
                 s.key.a = f->key.b;
                 s.key.b = f->key.a;
@@ -105,6 +107,18 @@ void flow_retire(analysis_t *a, flow_t *f) {
                 s.refused = c->refused;
                 s.reset = c->reset_seen;
                 s.syn_only = c->hs == HS_SYN;
+                if (c->trouble) {
+                        const uint64_t *t = c->trouble->first;
+                        frame[WF_RTO] = t[TT_RTO];
+                        frame[WF_FAST] = t[TT_FAST];
+                        frame[WF_LOST] = t[TT_LOST];
+                        frame[WF_ZERO_WIN] = t[TT_ZERO_WIN];
+                        frame[WF_OOO] = t[TT_OOO];
+                        frame[WF_DUPACK] = t[TT_DUPACK];
+                        frame[WF_SPURIOUS] = t[TT_SPURIOUS];
+                        frame[WF_REFUSED] = t[TT_RST];
+                }
+                frame[WF_SYN_ONLY] = frame[WF_HANDSHAKE] = c->syn_frame;
                 tcp_conn_free(f->tcp);
                 f->tcp = NULL;
         } else {
@@ -120,10 +134,23 @@ void flow_retire(analysis_t *a, flow_t *f) {
                 packet_t pk = { .src = from_a ? f->key.a : f->key.b, .dst = from_a ? f->key.b : f->key.a };
                 stats_host_conv(a, &pk, f->u[d].packets, f->u[d].bytes, f->first_ts, f->last_ts);
         }
-        /* a badness score for the "worst flows" table: problems first, then size */
-        s.score = s.rto * 50.0 + s.fast * 20.0 + s.lost * 10.0 + s.zero_win * 10.0 + s.ooo * 2.0 +
-                  s.dupacks * 1.0 + s.spurious * 5.0 + (s.refused ? 30.0 : 0) + (s.syn_only ? 30.0 : 0) +
-                  (s.hs_time > 0 ? (double) s.hs_time / 1e7 : 0);
+        /* a badness score for the "worst flows" table: problems first, then size; the worst figure is the problem
+         * that weighs most in it (first in this order on a tie), a handshake from 300 ms on (as the HTML report
+         * lists problems) */
+        const double term[_WF_MAX] = {
+                [WF_RTO] = s.rto * 50.0, [WF_FAST] = s.fast * 20.0, [WF_LOST] = s.lost * 10.0,
+                [WF_ZERO_WIN] = s.zero_win * 10.0, [WF_OOO] = s.ooo * 2.0, [WF_DUPACK] = s.dupacks * 1.0,
+                [WF_SPURIOUS] = s.spurious * 5.0, [WF_REFUSED] = s.refused ? 30.0 : 0,
+                [WF_SYN_ONLY] = s.syn_only ? 30.0 : 0, [WF_HANDSHAKE] = s.hs_time > 0 ? (double) s.hs_time / 1e7 : 0,
+        };
+        s.score = 0;
+        for (int w = WF_NONE + 1; w < _WF_MAX; w++) {
+                s.score += term[w]; /* the sum in this order, as it always was: scores and ranks stay the same */
+                if (term[w] > 0 && (w != WF_HANDSHAKE || s.hs_time >= 300 * NS_PER_MS) &&
+                    (s.worst == WF_NONE || term[w] > term[s.worst]))
+                        s.worst = (uint8_t) w;
+        }
+        s.worst_frame = frame[s.worst];
         worst_offer(a, &s);
         f->used = 0;
         table_remove(&a->flows.t, (uint32_t) (f - (flow_t *) a->flows.t.e));

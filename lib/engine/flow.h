@@ -38,6 +38,8 @@ typedef struct flow {
         int64_t first_ts, last_ts;
         int64_t max_gap;         /* largest gap between two packets of the flow */
         int64_t max_gap_at;
+        uint64_t first_frame;    /* frame numbers (Wireshark's): the flow's first packet... */
+        uint64_t max_gap_frame;  /* ...and the one that ended its largest gap (0: none) */
         uint64_t packets, bytes;
         struct tcp_conn *tcp;    /* TCP only, owned */
         /* UDP and ICMP */

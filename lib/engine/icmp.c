@@ -44,7 +44,8 @@ void icmp_packet(analysis_t *a, const packet_t *p) {
                         f->tcp->pmtu_ts = p->ts_ns;
         }
         if (unreach || texc || mtu) {
-                event_t e = { .ts = p->ts_ns, .kind = EV_ICMP, .sub = type, .sub2 = v6, .value = code };
+                event_t e = { .ts = p->ts_ns, .frame = p->frame, .kind = EV_ICMP, .sub = type, .sub2 = v6,
+                              .value = code };
                 if (p->quote.valid) {
                         /* the flow the error is about: the quoted packet's own direction */
                         e.key.a = p->quote.src;

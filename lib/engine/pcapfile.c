@@ -21,6 +21,7 @@ struct pcapfile {
         bool nano;
         int dlt;
         uint32_t snaplen;
+        uint64_t frames;         /* records handed out */
         char err[160];
 };
 
@@ -132,6 +133,7 @@ int pcapfile_next(pcapfile_t *p, capture_packet_t *ret, uint32_t *ret_record_len
                 .caplen = caplen > p->snaplen ? p->snaplen : caplen, /* libpcap cuts to the snapshot length */
                 .len = len,
                 .data = h + 16,
+                .frame = ++p->frames,
         };
         *ret_record_len = 16 + ret->caplen;
         p->pos += 16 + (size_t) caplen;

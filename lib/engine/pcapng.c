@@ -29,6 +29,7 @@ struct pcapng {
         uint64_t offset;         /* bytes read */
         uint64_t done;           /* bytes of complete blocks: what was analysed */
         int64_t last_ts;
+        uint64_t frames;         /* frames as Wireshark numbers them (ng_is_frame) */
         char err[160];
         const uint8_t *head;
         size_t head_len, head_pos;
@@ -204,6 +205,23 @@ static int64_t ng_ts(const pcapng_iface_t *i, uint32_t hi, uint32_t lo) {
         return out;
 }
 
+/* Blocks that Wireshark 4.0 shows as frames of their own although they hold no packet: custom blocks (both
+ * kinds), systemd journal exports and Sysdig events (the kinds it reads). They are not handed out, but they
+ * take a frame number, so that every frame number after them is the one Wireshark shows. */
+static bool ng_is_frame(uint32_t type) {
+        switch (type) {
+        case 0x00000009:           /* systemd journal export */
+        case 0x00000bad:           /* custom block, copiable */
+        case 0x40000bad:           /* custom block, not copiable */
+        case 0x00000204:           /* Sysdig event */
+        case 0x00000216:           /* Sysdig event v2 */
+        case 0x00000221:           /* Sysdig event v2, large */
+                return true;
+        default:
+                return false;
+        }
+}
+
 int pcapng_next(pcapng_t *p, capture_packet_t *ret) {
         for (;;) {
                 uint32_t type, body;
@@ -232,7 +250,8 @@ int pcapng_next(pcapng_t *p, capture_packet_t *ret) {
                                 return ng_fail(p, "pcapng: packet longer than its block");
                         const pcapng_iface_t *i = &p->ifaces[ifid];
                         *ret = (capture_packet_t) { .dlt = i->dlt, .ts_ns = ng_ts(i, hi, lo), .caplen = caplen,
-                                                    .len = len < caplen ? caplen : len, .data = c.p };
+                                                    .len = len < caplen ? caplen : len, .data = c.p,
+                                                    .frame = ++p->frames };
                         p->last_ts = ret->ts_ns;
                         return 1;
                 }
@@ -246,10 +265,12 @@ int pcapng_next(pcapng_t *p, capture_packet_t *ret) {
                         if (p->ifaces[0].snaplen && caplen > p->ifaces[0].snaplen)
                                 caplen = p->ifaces[0].snaplen;
                         *ret = (capture_packet_t) { .dlt = p->ifaces[0].dlt, .ts_ns = p->last_ts, .caplen = caplen,
-                                                    .len = len, .data = c.p };
+                                                    .len = len, .data = c.p, .frame = ++p->frames };
                         return 1;
                 }
                 default:
+                        if (ng_is_frame(type))
+                                p->frames++;
                         continue; /* name resolution, statistics, custom, decryption secrets... */
                 }
         }

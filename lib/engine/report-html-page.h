@@ -52,6 +52,16 @@ static inline const char *rel(html_ctx_t *c, int64_t ts) {
         return html_fmt_rel(ts, c->a->first_ts, slot(c), SLOT);
 }
 
+/* A frame number as Wireshark shows it: plain digits, to type into Go to Packet; "–" for none (0). */
+static inline const char *frame_no(html_ctx_t *c, uint64_t frame) {
+        char *b = slot(c);
+        if (frame)
+                snprintf(b, SLOT, "%" PRIu64, frame);
+        else
+                snprintf(b, SLOT, "–");
+        return b;
+}
+
 static inline const char *flow(html_ctx_t *c, const flow_key_t *k) {
         /* addresses and ports only: safe text */
         char *b = slot(c);

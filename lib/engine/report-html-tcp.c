@@ -8,6 +8,15 @@ static bool worst_has_problem(const flow_summary_t *s) {
                s->hs_time >= 300 * NS_PER_MS;
 }
 
+/* What a worst flow's worst_frame is (worst_figure_t), in words. */
+static const char *const worst_frame_words[_WF_MAX] = {
+        [WF_RTO] = "first timeout retransmission", [WF_FAST] = "first fast retransmission",
+        [WF_LOST] = "first segment after a loss", [WF_ZERO_WIN] = "first zero window",
+        [WF_OOO] = "first out-of-order segment", [WF_DUPACK] = "first duplicate ACK",
+        [WF_SPURIOUS] = "first spurious retransmission", [WF_REFUSED] = "the RST that refused it",
+        [WF_SYN_ONLY] = "the unanswered SYN", [WF_HANDSHAKE] = "the first SYN of the slow handshake",
+};
+
 static void worst_table(html_ctx_t *c) {
         const analysis_t *a = c->a;
         uint32_t n = 0;
@@ -34,7 +43,8 @@ static void worst_table(html_ctx_t *c) {
         }
         para(c, "muted", "Flows ranked by their problems (timeouts weigh most, then fast retransmissions, lost segments, "
                          "zero windows, reordering and duplicate ACKs). Retrans. gives the total and, in brackets, "
-                         "timeout (RTO) / fast / spurious. The filter under each flow shows exactly that flow in Wireshark.");
+                         "timeout (RTO) / fast / spurious. The filter under each flow shows exactly that flow in "
+                         "Wireshark, the frames where it starts and where its worst problem begins (Go to Packet).");
         uint32_t shown = n < WORST_ROWS ? n : WORST_ROWS;
         scroll_begin(c);
         table_begin(c, "data worst", "#", "Flow (client → server)", "#Start (s)", "#Duration", "#Packets", "#Bytes",
@@ -58,7 +68,11 @@ static void worst_table(html_ctx_t *c) {
                                "<td class=\"n\">–</td><td class=\"n\">–</td>");
                 out(c, "</tr>\n<tr class=\"sub\"><td colspan=\"11\"><span class=\"lbl\">Filter</span><code>");
                 html_text(c->f, flow_filter(&s->key, filt, sizeof filt));
-                out(c, "</code>");
+                out(c, "</code> <span class=\"lbl\">Frames</span>first %s", frame_no(c, s->first_frame));
+                if (s->worst != WF_NONE && s->worst_frame == s->first_frame)
+                        out(c, " (%s)", worst_frame_words[s->worst]);
+                else if (s->worst != WF_NONE && s->worst_frame)
+                        out(c, ", %s %s", worst_frame_words[s->worst], frame_no(c, s->worst_frame));
                 const char *sep = " <span class=\"note\">";
                 if (s->refused) {
                         out(c, "%sconnection refused", sep);
@@ -72,7 +86,8 @@ static void worst_table(html_ctx_t *c) {
                         sep = "; ";
                 }
                 if (s->max_gap > NS_PER_S) {
-                        out(c, "%sidle up to %s", sep, dur(c, s->max_gap));
+                        out(c, "%sidle up to %s, until frame %s", sep, dur(c, s->max_gap),
+                            frame_no(c, s->max_gap_frame));
                         sep = "; ";
                 }
                 if (sep[0] == ';')

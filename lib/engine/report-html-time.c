@@ -41,12 +41,12 @@ void html_sec_time(html_ctx_t *c) {
         }
         out(c, "<h3>Slowest exchanges</h3>\n");
         scroll_begin(c);
-        table_begin(c, NULL, "When (s)", "Connection", "What", "#Client", "#Network", "#Server", "#Transfer",
-                    "#Total", NULL);
+        table_begin(c, NULL, "When (s)", "#Frame", "Connection", "What", "#Client", "#Network", "#Server",
+                    "#Transfer", "#Total", NULL);
         for (uint32_t i = 0; i < t->n && i < 50; i++) {
                 const txn_item_t *it = &t->items[i];
-                out(c, "<tr><td class=\"n\">%s</td><td>%s</td><td>%s ", rel(c, it->req_ts), flow(c, &it->key),
-                    txn_proto_name(it->proto));
+                out(c, "<tr><td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td><td>%s ", rel(c, it->req_ts),
+                    frame_no(c, it->req_frame), flow(c, &it->key), txn_proto_name(it->proto));
                 html_textn(c->f, it->method, it->method_len);
                 out(c, " ");
                 html_textn(c->f, it->path, it->path_len);
@@ -63,17 +63,18 @@ void html_sec_time(html_ctx_t *c) {
         if (a->xfer.n) {
                 out(c, "<h3>Transfers and what limited them</h3>\n");
                 scroll_begin(c);
-                table_begin(c, NULL, "Sender → receiver", "#Bytes", "#Duration", "Limit", "#Window", "#Loss",
-                            "#Bandwidth", "#Sender", NULL);
+                table_begin(c, NULL, "Sender → receiver", "#From frame", "#Bytes", "#Duration", "Limit", "#Window",
+                            "#Loss", "#Bandwidth", "#Sender", NULL);
                 for (uint32_t i = 0; i < a->xfer.n && i < 20; i++) {
                         const xfer_item_t *x = &a->xfer.items[i];
                         int64_t all = 0;
                         for (int k = 0; k < _XL_MAX; k++)
                                 all = sat_add(all, x->t[k]);
-                        out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td>"
-                               "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                        out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                               "<td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
                                "<td class=\"n\">%s</td></tr>\n",
-                            flow(c, &x->key), bytes(c, x->bytes), dur(c, x->dur), xfer_limit_word(x->t, x->rtt_base),
+                            flow(c, &x->key), frame_no(c, x->start_frame), bytes(c, x->bytes), dur(c, x->dur),
+                            xfer_limit_word(x->t, x->rtt_base),
                             pct(c, (double) x->t[XL_RWND], (double) all), pct(c, (double) x->t[XL_LOSS], (double) all),
                             pct(c, (double) x->t[XL_BANDWIDTH], (double) all), pct(c, (double) x->t[XL_APP], (double) all));
                 }

@@ -297,7 +297,9 @@ void html_sec_timing(html_ctx_t *c) {
                 kv(c, "Largest burst duration", dur(c, a->burst_max_dur), NULL);
                 char *s = slot(c);
                 snprintf(s, SLOT, "%.6f s", (double) (a->burst_max_start - a->first_ts) / 1e9);
-                kv(c, "Largest burst start", s, "since the first packet");
+                char *h = slot(c);
+                snprintf(h, SLOT, "since the first packet, at frame %" PRIu64, a->burst_max_frame);
+                kv(c, "Largest burst start", s, h);
         }
         kv_end(c);
         out(c, "</div><div>");

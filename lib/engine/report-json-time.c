@@ -101,6 +101,8 @@ void json_transactions(json_t *j, const analysis_t *a) {
                 json_object_begin(j, NULL);
                 json_flow(j, "flow", &it->key);
                 json_ts(j, "request_ts", it->req_ts);
+                json_frame(j, "request_frame", it->req_frame);
+                json_frame(j, "response_frame", it->resp_frame);
                 json_str(j, "protocol", txn_proto_name(it->proto));
                 if (it->method_len) {
                         json_strn(j, "method", it->method, it->method_len);
@@ -190,6 +192,7 @@ void json_transfers(json_t *j, const analysis_t *a) {
                 json_flow(j, "flow", &it->key);
                 json_str(j, "direction", it->response ? "response" : "request");
                 json_ts(j, "start_ts", it->start);
+                json_frame(j, "start_frame", it->start_frame);
                 json_u64(j, "bytes", it->bytes);
                 json_ms(j, "duration_ms", it->dur);
                 json_double(j, "goodput_bps", it->dur > 0 ? (double) it->bytes * 8e9 / (double) it->dur : 0, 0);

@@ -15,6 +15,19 @@ static const char *const event_names[_EV_MAX] = {
         [EV_ICMP] = "icmp_errors",
 };
 
+/* the member a worst-flow entry's worst figure is (worst_figure_t), NULL none */
+static const char *const worst_figure_names[_WF_MAX] = {
+        [WF_RTO] = "rto", [WF_FAST] = "fast", [WF_LOST] = "lost_segments", [WF_ZERO_WIN] = "zero_windows",
+        [WF_OOO] = "out_of_order", [WF_DUPACK] = "duplicate_acks", [WF_SPURIOUS] = "spurious",
+        [WF_REFUSED] = "refused", [WF_SYN_ONLY] = "unanswered_syn", [WF_HANDSHAKE] = "handshake_ms",
+};
+
+void json_frame(json_t *j, const char *key, uint64_t frame) {
+        if (frame)
+                json_u64(j, key, frame);
+        else
+                json_null(j, key);
+}
 
 void json_quantiles_ms(json_t *j, const char *key, const samples_t *s) {
         quantiles_t q;
@@ -213,6 +226,7 @@ static void json_events(json_t *j, const analysis_t *a, event_kind_t k) {
                 json_ts(j, "ts", e->ts);
                 json_double(j, "t", (double) (e->ts - a->first_ts) / 1e9, 6);
                 json_flow(j, "flow", &e->key);
+                json_u64(j, "frame", e->frame);
                 switch (k) {
                 case EV_RETRANS:
                         json_str(j, "kind", e->sub == 0 ? "rto" : e->sub == 1 ? "fast" : e->sub == 2 ? "spurious" : "pmtu");
@@ -225,6 +239,7 @@ static void json_events(json_t *j, const analysis_t *a, event_kind_t k) {
                         json_ms(j, "handshake_ms", e->dur);
                         json_double(j, "syn_to_synack_ms", (double) e->value / 1e3, 3);
                         json_u64(j, "syns", e->sub);
+                        json_frame(j, "syn_frame", e->frame2);
                         break;
                 case EV_FAILED_HANDSHAKE:
                         json_u64(j, "syns", e->sub);
@@ -239,6 +254,7 @@ static void json_events(json_t *j, const analysis_t *a, event_kind_t k) {
                                 json_str(j, "rcode", dns_rcode_name(e->sub));
                                 if (e->dur >= 0)
                                         json_ms(j, "response_ms", e->dur);
+                                json_frame(j, "query_frame", e->frame2);
                         } else
                                 json_u64(j, "repeats", e->sub);
                         break;
@@ -445,6 +461,7 @@ static void json_flows(json_t *j, const analysis_t *a) {
                 json_flow(j, "flow", &s->key);
                 json_str(j, "filter", flow_filter(&s->key, filt, sizeof filt));
                 json_ts(j, "first_ts", s->first_ts);
+                json_u64(j, "first_frame", s->first_frame);
                 json_double(j, "duration_s", (double) (s->last_ts - s->first_ts) / 1e9, 6);
                 json_u64(j, "packets", s->packets);
                 json_u64(j, "bytes", s->bytes);
@@ -464,10 +481,13 @@ static void json_flows(json_t *j, const analysis_t *a) {
                         json_bool(j, "unanswered_syn", s->syn_only);
                 }
                 json_double(j, "max_idle_s", (double) s->max_gap / 1e9, 6);
+                json_frame(j, "max_idle_frame", s->max_gap_frame);
                 for (int d = 0; d < 2; d++)
                         if (s->jitter[d] >= 0)
                                 json_ms(j, d ? "jitter_ms_server_to_client" : "jitter_ms_client_to_server", s->jitter[d]);
                 json_double(j, "score", s->score, 1);
+                json_str(j, "worst_figure", worst_figure_names[s->worst]);
+                json_frame(j, "worst_frame", s->worst_frame);
                 json_object_end(j);
         }
         json_array_end(j);
@@ -504,8 +524,10 @@ void report_json(const analysis_t *a, FILE *out) {
         json_u64(j, "largest_burst_packets", a->burst_max_pkts);
         json_u64(j, "largest_burst_bytes", a->burst_max_bytes);
         json_double(j, "largest_burst_duration_ms", (double) a->burst_max_dur / 1e6, 3);
-        if (a->burst_max_pkts)
+        if (a->burst_max_pkts) {
                 json_double(j, "largest_burst_start_s", (double) (a->burst_max_start - a->first_ts) / 1e9, 6);
+                json_u64(j, "largest_burst_start_frame", a->burst_max_frame);
+        }
         json_object_end(j);
         json_flows(j, a);
         json_series(j, a);

@@ -6,6 +6,8 @@
 
 void json_quantiles_ms(json_t *j, const char *key, const samples_t *s);
 void json_flow(json_t *j, const char *key, const flow_key_t *k);
+/* A frame number (Wireshark's), null when there is none (0). */
+void json_frame(json_t *j, const char *key, uint64_t frame);
 
 /* report-json-time.c: where the time went */
 void json_where_time_went(json_t *j, const analysis_t *a);

@@ -266,12 +266,14 @@ void stats_burst(analysis_t *a, const packet_t *p, int64_t gap) {
                         a->burst_max_pkts = a->burst_cur_pkts;
                         a->burst_max_bytes = a->burst_cur_bytes;
                         a->burst_max_start = a->burst_cur_start;
+                        a->burst_max_frame = a->burst_cur_frame;
                         a->burst_max_dur = a->prev_ts - a->burst_cur_start;
                 }
         }
         a->burst_cur_pkts = 1;
         a->burst_cur_bytes = p->wirelen;
         a->burst_cur_start = p->ts_ns;
+        a->burst_cur_frame = p->frame;
 }
 
 void stats_finish(analysis_t *a) {

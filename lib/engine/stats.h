@@ -25,6 +25,8 @@ typedef enum event_kind {
 
 typedef struct event {
         int64_t ts;
+        uint64_t frame;          /* the frame number (Wireshark's) of the packet at ts */
+        uint64_t frame2;         /* slow handshake: its first SYN; DNS error or slow answer: the query; 0 none */
         flow_key_t key;          /* as seen: a = source, b = destination */
         uint8_t kind;
         uint8_t sub;             /* retrans: 0 rto, 1 fast, 2 spurious; icmp: type; dns: rcode */

@@ -18,6 +18,7 @@
 static void ev_from_packet(event_t *e, const packet_t *p) {
         memset(e, 0, sizeof *e);
         e->ts = p->ts_ns;
+        e->frame = p->frame;
         e->key.a = p->src;
         e->key.b = p->dst;
         e->key.pa = p->sport;
@@ -84,7 +85,8 @@ static void tcp_holes_reported(tcp_dir_t *s, uint32_t ack, bool dupack, const tc
         }
 }
 
-static void tcp_hole_add(tcp_dir_t *s, uint32_t start, uint32_t end, int64_t ts, const tcp_hdr_t *t) {
+static void tcp_hole_add(tcp_dir_t *s, uint32_t start, uint32_t end, const packet_t *p) {
+        const tcp_hdr_t *t = &p->tcp;
         if (s->n_holes == s->cap_holes && s->cap_holes < TCP_HOLES_MAX) {
                 uint16_t nc = s->cap_holes ? (uint16_t) (s->cap_holes * 2) : 8;
                 tcp_hole_t *nh = realloc(s->holes, sizeof(tcp_hole_t) * nc);
@@ -100,7 +102,7 @@ static void tcp_hole_add(tcp_dir_t *s, uint32_t start, uint32_t end, int64_t ts,
                 memmove(&s->holes[0], &s->holes[1], sizeof(tcp_hole_t) * (size_t) (s->n_holes - 1));
                 s->n_holes--;
         }
-        s->holes[s->n_holes++] = (tcp_hole_t) { start, end, ts, t->ts_val, t->has_ts };
+        s->holes[s->n_holes++] = (tcp_hole_t) { start, end, p->ts_ns, p->frame, t->ts_val, t->has_ts };
 }
 
 /* Removes [seq, end) from the holes; returns whether any hole was touched, and the first one touched. */
@@ -124,7 +126,7 @@ static bool tcp_hole_fill(tcp_dir_t *s, uint32_t seq, uint32_t end, tcp_hole_t *
                 } else {
                         uint32_t old_end = h->end;
                         h->end = seq;
-                        tcp_hole_t rest = { end, old_end, h->ts, h->tsval, h->has_tsval, h->report_ts };
+                        tcp_hole_t rest = { end, old_end, h->ts, h->frame, h->tsval, h->has_tsval, h->report_ts };
                         if (s->n_holes < s->cap_holes)
                                 s->holes[s->n_holes++] = rest;
                 }
@@ -189,7 +191,21 @@ static void tcp_rtt_on_ack(analysis_t *a, tcp_conn_t *c, int ack_dir, uint32_t a
         }
 }
 
-static void tcp_count_lost(analysis_t *a, tcp_dir_t *s, int64_t ts, uint32_t bytes) {
+/* The first packet of a kind of trouble, for the worst-flow list. Allocated on the first trouble: most
+ * connections have none. */
+static void tcp_trouble(tcp_conn_t *c, tcp_trouble_kind_t k, uint64_t frame) {
+        if (!c->trouble) {
+                c->trouble = calloc(1, sizeof(tcp_trouble_t));
+                if (!c->trouble)
+                        return; /* the worst-flow entry says it does not know */
+        }
+        if (!c->trouble->first[k] || frame < c->trouble->first[k])
+                c->trouble->first[k] = frame;
+}
+
+/* frame: the segment that opened the gap, where tshark says "previous segment not captured" */
+static void tcp_count_lost(analysis_t *a, tcp_conn_t *c, tcp_dir_t *s, int64_t ts, uint64_t frame, uint32_t bytes) {
+        tcp_trouble(c, TT_LOST, frame);
         s->lost++;
         a->tcp.lost++;
         a->tcp.lost_bytes += bytes;
@@ -198,8 +214,10 @@ static void tcp_count_lost(analysis_t *a, tcp_dir_t *s, int64_t ts, uint32_t byt
                 b->lost++;
 }
 
-static void tcp_count_retrans(analysis_t *a, tcp_dir_t *s, const packet_t *p, int kind) {
+static void tcp_count_retrans(analysis_t *a, tcp_conn_t *c, tcp_dir_t *s, const packet_t *p, int kind) {
         /* kind: 0 rto, 1 fast, 2 spurious, 3 after a path-MTU signal */
+        if (kind < 3)
+                tcp_trouble(c, kind == 0 ? TT_RTO : kind == 1 ? TT_FAST : TT_SPURIOUS, p->frame);
         s->retrans++;
         a->tcp.retrans++;
         if (kind == 3) {
@@ -227,13 +245,14 @@ static void tcp_count_retrans(analysis_t *a, tcp_dir_t *s, const packet_t *p, in
         s->rtx_seq = p->tcp.seq;
         s->rtx_end = p->tcp.seq + p->payload_len;
         s->rtx_kind = (uint8_t) kind;
+        s->rtx_frame = p->frame;
         s->rtx_event = a->ev[EV_RETRANS].total <= a->ev[EV_RETRANS].n ? a->ev[EV_RETRANS].total : 0;
 }
 
 /* A D-SACK (RFC 2883: a SACK block at or below the cumulative ACK) reports a segment received twice: the
  * last retransmission of that range was needless (a tail-loss probe, RFC 8985, or a timeout that fired
  * early). It becomes spurious. */
-static void tcp_dsack(analysis_t *a, tcp_dir_t *s, uint32_t start, uint32_t end) {
+static void tcp_dsack(analysis_t *a, tcp_conn_t *c, tcp_dir_t *s, uint32_t start, uint32_t end) {
         if (!s->rtx_valid || !seq_le(start, s->rtx_seq) || !seq_ge(end, s->rtx_end))
                 return;
         s->rtx_valid = false;
@@ -248,6 +267,14 @@ static void tcp_dsack(analysis_t *a, tcp_dir_t *s, uint32_t start, uint32_t end)
                 a->tcp.pmtu_retrans--;
         } else
                 return;
+        if (c->trouble && s->rtx_kind < 3) {
+                /* the first of its old kind may be this one: the next of that kind will say (it is the last
+                 * retransmission of this side, an earlier one of the other side is forgotten) */
+                uint64_t *old = &c->trouble->first[s->rtx_kind == 0 ? TT_RTO : TT_FAST];
+                if (*old == s->rtx_frame)
+                        *old = 0;
+        }
+        tcp_trouble(c, TT_SPURIOUS, s->rtx_frame);
         s->spurious++;
         a->tcp.spurious++;
         if (s->rtx_event)
@@ -281,11 +308,13 @@ static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) 
                 if (c->hs == HS_SYNACK && c->d[!dir].syn && !c->d[!dir].payload_bytes) {
                         /* the SYN/ACK was captured first (timestamps or capture order): same handshake */
                         c->syn_ts = c->syn_last_ts = ts;
+                        c->syn_frame = p->frame;
                         c->syn_count = 1;
                         return;
                 }
                 c->hs = HS_SYN;
                 c->syn_ts = c->syn_last_ts = ts;
+                c->syn_frame = p->frame;
                 c->syn_count = 1;
                 return;
         }
@@ -374,6 +403,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                 ev_from_packet(&e, p);
                                 e.dur = ts - c->syn_ts;
                                 e.sub = c->syn_count;
+                                e.frame2 = c->syn_frame;
                                 e.value = (uint32_t) ((c->synack_ts - c->syn_ts) / 1000);   /* us */
                                 e.sub2 = 0;
                                 event_add(a, EV_SLOW_HANDSHAKE, &e);
@@ -387,6 +417,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         f->closed = true;
         }
         if (fl & TCP_RST) {
+                tcp_trouble(c, TT_RST, p->frame);
                 a->tcp.rst++;
                 s->rst = true;
                 f->closed = true;
@@ -447,7 +478,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                  * bytes the capture missed (tshark's "previous segment not captured"); their retransmission,
                  * when it comes, fills this gap (issue 11, part 2) */
                 a->tcp.gaps++;
-                tcp_hole_add(s, s->next_seq, t->seq, ts, t);
+                tcp_hole_add(s, s->next_seq, t->seq, p);
                 s->next_seq = t->seq;
         } else if (seglen > 0 && !(fl & TCP_SYN)) {
                 uint32_t seq = t->seq, end = seq + seglen;
@@ -459,7 +490,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                 } else if (seq_gt(seq, s->next_seq)) {
                         /* a gap: bytes the capture point has not seen (yet) */
                         a->tcp.gaps++;
-                        tcp_hole_add(s, s->next_seq, seq, ts, t);
+                        tcp_hole_add(s, s->next_seq, seq, p);
                         s->next_seq = end;
                         if (plen > 0)
                                 xfer_loss(f, dir);
@@ -474,7 +505,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                  * acknowledges are a late original after all. */
                                 retrans = true;
                                 spurious = true;
-                                tcp_count_retrans(a, s, p, 2);
+                                tcp_count_retrans(a, c, s, p, 2);
                         } else if (filled) {
                                 /* Late original or retransmission of a segment lost upstream? The TCP
                                  * timestamp says when it was sent: before the segment that opened the gap
@@ -495,17 +526,19 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                 else
                                         late = ts - hole.ts < tcp_reorder_threshold(a, c);
                                 if (late) {
+                                        tcp_trouble(c, TT_OOO, p->frame);
                                         s->ooo++;
                                         a->tcp.ooo++;
                                 } else {
                                         /* the original never passed here: lost upstream */
-                                        tcp_count_lost(a, s, ts, (seq_lt(end, hole.end) ? end : hole.end) -
-                                                                  (seq_gt(seq, hole.start) ? seq : hole.start));
+                                        tcp_count_lost(a, c, s, ts, hole.frame,
+                                                       (seq_lt(end, hole.end) ? end : hole.end) -
+                                                               (seq_gt(seq, hole.start) ? seq : hole.start));
                                         retrans = true;
                                         lost_since = hole.ts;
                                         bool reported = (r->dupacks >= 3 && r->last_ack == seq) ||
                                                         (r->has_sack && seq_gt(r->sack_high, seq));
-                                        tcp_count_retrans(a, s, p, pmtu ? 3 : reported ? 1 : 0);
+                                        tcp_count_retrans(a, c, s, p, pmtu ? 3 : reported ? 1 : 0);
                                         s->rtx_valid = false; /* it filled a gap: no duplicate to report */
                                 }
                         } else {
@@ -515,13 +548,13 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                         new_bytes = plen;
                                 if (r->ack_valid && seq_le(end, r->last_ack) && !(fl & TCP_FIN && plen == 0 && end == r->last_ack + 1)) {
                                         spurious = true;
-                                        tcp_count_retrans(a, s, p, 2);
+                                        tcp_count_retrans(a, c, s, p, 2);
                                 }
                                 else {
                                         bool reported = (r->ack_valid && r->dupacks >= 3 && r->last_ack == seq) ||
                                                         (r->has_sack && seq_gt(r->sack_high, seq) &&
                                                          r->ack_valid && seq_ge(seq, r->last_ack));
-                                        tcp_count_retrans(a, s, p, pmtu ? 3 : reported ? 1 : 0);
+                                        tcp_count_retrans(a, c, s, p, pmtu ? 3 : reported ? 1 : 0);
                                 }
                         }
                         if (seq_gt(end, s->next_seq))
@@ -584,6 +617,7 @@ ack:
                                 s->win_update++;
                                 a->tcp.win_update++;
                         } else if (r->seq_valid && seq_gt(r->next_seq, ack)) {
+                                tcp_trouble(c, TT_DUPACK, p->frame);
                                 s->dupacks++;
                                 s->dupacks_total++;
                                 a->tcp.dupacks++;
@@ -597,13 +631,14 @@ ack:
                         uint32_t re = t->sack[i][1];
                         if (i == 0 && (seq_le(re, ack) || (t->n_sack > 1 && seq_le(re, t->sack[1][1]) &&
                                                            seq_ge(t->sack[0][0], t->sack[1][0]))))
-                                tcp_dsack(a, r, t->sack[i][0], re);
+                                tcp_dsack(a, c, r, t->sack[i][0], re);
                         if (seq_gt(re, ack) && (!s->has_sack || seq_gt(re, s->sack_high))) {
                                 s->sack_high = re;
                                 s->has_sack = true;
                         }
                 }
                 if (t->win == 0 && !(fl & (TCP_SYN | TCP_FIN))) {
+                        tcp_trouble(c, TT_ZERO_WIN, p->frame);
                         s->zero_win++;
                         a->tcp.zero_win++;
                         series_bucket_t *b = series_at(a, ts);
@@ -636,6 +671,7 @@ void tcp_conn_free(tcp_conn_t *c) {
         }
         free(c->tm);
         free(c->txn);
+        free(c->trouble);
         free(c);
 }
 
@@ -649,8 +685,10 @@ void tcp_flow_finish(analysis_t *a, flow_t *f) {
         txn_flow_end(a, f);
         for (int d = 0; d < 2; d++) {
                 /* gaps never filled: segments that never passed the capture point */
-                for (int i = 0; i < c->d[d].n_holes; i++)
-                        tcp_count_lost(a, &c->d[d], c->d[d].holes[i].ts, c->d[d].holes[i].end - c->d[d].holes[i].start);
+                for (int i = 0; i < c->d[d].n_holes; i++) {
+                        const tcp_hole_t *h = &c->d[d].holes[i];
+                        tcp_count_lost(a, c, &c->d[d], h->ts, h->frame, h->end - h->start);
+                }
                 free(c->d[d].holes);
                 c->d[d].holes = NULL;
                 c->d[d].n_holes = c->d[d].cap_holes = 0;
@@ -663,7 +701,7 @@ void tcp_flow_finish(analysis_t *a, flow_t *f) {
                 a->tcp.conns_unknown_scale++;
         if (c->hs == HS_SYN && !c->refused) {
                 a->tcp.hs_no_answer++;
-                event_t e = { .ts = c->syn_ts, .key = f->key, .sub = c->syn_count };
+                event_t e = { .ts = c->syn_ts, .frame = c->syn_frame, .key = f->key, .sub = c->syn_count };
                 if (!f->client_is_a) {
                         e.key.a = f->key.b;
                         e.key.b = f->key.a;

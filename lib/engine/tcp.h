@@ -12,6 +12,7 @@
 typedef struct tcp_hole {
         uint32_t start, end;     /* sequence range never seen at the capture point */
         int64_t ts;              /* when the gap was first noticed */
+        uint64_t frame;          /* the segment that opened it (tshark: "previous segment not captured") */
         uint32_t tsval;          /* TCP timestamp of the segment that opened the gap */
         bool has_tsval;
         int64_t report_ts;       /* when the receiver first reported it (duplicate ACK, SACK above it), 0 not yet */
@@ -57,6 +58,7 @@ typedef struct tcp_dir {
         /* the last retransmission of data already seen, until a D-SACK may call it spurious */
         uint32_t rtx_seq, rtx_end;
         uint64_t rtx_event;      /* its index in the retransmission events + 1, 0 none */
+        uint64_t rtx_frame;
         uint8_t rtx_kind;
         bool rtx_valid;
         /* one-way delay from this side's TCP timestamps: its first TSval and when it was seen */
@@ -73,6 +75,24 @@ typedef struct tcp_timing {
         rtt_tsv_t tsv[2];        /* timestamps sent by the client [0] and the server [1] */
 } tcp_timing_t;
 
+/* The kinds of trouble a worst-flow entry can point at (diagnosis.h, flow_summary_t.frames). */
+typedef enum tcp_trouble_kind {
+        TT_RTO,
+        TT_FAST,
+        TT_SPURIOUS,
+        TT_LOST,
+        TT_OOO,
+        TT_DUPACK,
+        TT_ZERO_WIN,
+        TT_RST,
+        _TT_MAX,
+} tcp_trouble_kind_t;
+
+/* The frame number of each kind's first packet in a connection, 0 none; allocated with its first trouble. */
+typedef struct tcp_trouble {
+        uint64_t first[_TT_MAX];
+} tcp_trouble_t;
+
 enum {
         HS_NONE = 0,
         HS_SYN,                  /* SYN seen */
@@ -86,6 +106,7 @@ typedef struct tcp_conn {
         uint8_t syn_count, synack_count;
         int64_t syn_ts, synack_ts, hs_ack_ts;
         int64_t syn_last_ts;     /* the last SYN sent: the one the SYN/ACK answers */
+        uint64_t syn_frame;      /* the first SYN's frame number */
         bool refused, aborted, reset_seen, midstream;
         int64_t pmtu_ts;         /* last ICMP fragmentation-needed / packet-too-big about this connection */
         uint32_t dns_next[2];    /* DNS over TCP: seq of the next byte to parse */
@@ -97,6 +118,7 @@ typedef struct tcp_conn {
         rtt_conn_t rtt;          /* the round trip's halves */
         tcp_timing_t *tm;        /* runs of data and timestamps, from the first data on */
         txn_conn_t *txn;         /* exchanges, from the first data on */
+        tcp_trouble_t *trouble;  /* where its trouble began, from the first on (NULL: none, or no memory) */
 } tcp_conn_t;
 
 /* Over all connections: what the report's tcp member shows. */

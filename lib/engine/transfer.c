@@ -131,6 +131,7 @@ void xfer_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, bool retran
 
         if (!x->first) {
                 x->first = x->last = ts;
+                x->first_frame = p->frame;
                 x->bytes = new_bytes;
                 x->flight = p->payload_len;
                 x->prev_flight = 0;
@@ -282,7 +283,8 @@ int64_t xfer_end(analysis_t *a, flow_t *f, int dir) {
         if (x->bytes >= XFER_BULK_BYTES) {
                 xfer_state_t *st = &a->xfer;
                 xfer_item_t it = {
-                        .response = dir == 1, .start = x->first, .dur = x->last - x->first, .bytes = x->bytes,
+                        .response = dir == 1, .start = x->first, .start_frame = x->first_frame,
+                        .dur = x->last - x->first, .bytes = x->bytes,
                         .rtt_base = rtt_path(&c->rtt), .queue_max = x->queue_max,
                 };
                 bool from_a = (dir == 0) == f->client_is_a;

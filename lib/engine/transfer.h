@@ -24,6 +24,7 @@ typedef enum xfer_limit {
 /* One direction's current run: data one way between two turn-arounds. */
 typedef struct xfer_dir {
         int64_t first, last;     /* first and last data segment of the run; first == 0: no run */
+        uint64_t first_frame;    /* the frame number of its first segment */
         uint64_t bytes;          /* new payload bytes */
         int64_t t[_XL_MAX];      /* time of the run spent in each state */
         int64_t allacked;        /* when the receiver had acknowledged everything sent (0: data in flight) */
@@ -43,6 +44,7 @@ typedef struct xfer_item {
         flow_key_t key;          /* sender a -> receiver b */
         bool response;
         int64_t start, dur;
+        uint64_t start_frame;    /* the frame number of its first segment */
         uint64_t bytes;
         int64_t t[_XL_MAX];
         int64_t rtt_base, queue_max;

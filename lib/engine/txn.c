@@ -249,8 +249,9 @@ static void txn_end_first(analysis_t *a, flow_t *f, bool answered) {
         txn_state_t *st = &a->txn;
         txn_req_t *r = &t->q[0];
         txn_item_t it = {
-                .req_ts = r->first, .req_bytes = r->bytes, .proto = r->proto, .client_method = r->client_method,
-                .method_len = r->method_len, .path_len = r->path_len, .answered = answered,
+                .req_ts = r->first, .req_frame = r->frame, .req_bytes = r->bytes, .proto = r->proto,
+                .client_method = r->client_method, .method_len = r->method_len, .path_len = r->path_len,
+                .answered = answered,
         };
         key_client_first(f, &it.key);
         memcpy(it.method, r->method, sizeof it.method);
@@ -267,6 +268,7 @@ static void txn_end_first(analysis_t *a, flow_t *f, bool answered) {
                 it.part[TP_LOSS] = dur_clamp(t->resp_loss < it.part[TP_TRANSFER] ? t->resp_loss : it.part[TP_TRANSFER]);
                 it.server_method = r->ack_ts && r->ack_ts <= t->resp_first ? TXN_SERVER_ACK : TXN_SERVER_RTT;
                 it.resp_bytes = t->resp_bytes;
+                it.resp_frame = t->resp_frame;
                 it.status = t->status;
                 if (t->resp_tls && it.proto == TXN_TCP)
                         it.proto = TXN_TLS;
@@ -311,6 +313,7 @@ static void txn_start(analysis_t *a, flow_t *f, const packet_t *p, uint32_t new_
         txn_req_t *r = &t->q[t->n_q++];
         memset(r, 0, sizeof *r);
         r->first = r->last = p->ts_ns;
+        r->frame = p->frame;
         r->bytes = new_bytes;
         r->end = p->tcp.seq + p->payload_len;
         if (http_request_line(p->payload, p->payload_caplen, r))
@@ -394,6 +397,7 @@ void txn_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, uint32_t new
                         return;
                 t->in_resp = true;
                 t->resp_first = t->resp_last = ts;
+                t->resp_frame = p->frame;
                 t->resp_bytes = new_bytes;
                 t->status = http_status_line(p->payload, p->payload_caplen);
                 t->resp_tls = is_tls_record(p->payload, p->payload_caplen);
@@ -414,6 +418,7 @@ void txn_data(analysis_t *a, flow_t *f, int dir, const packet_t *p, uint32_t new
                 txn_end_first(a, f, true);
                 t->in_resp = true;
                 t->resp_first = t->resp_last = ts;
+                t->resp_frame = p->frame;
                 t->resp_bytes = new_bytes;
                 t->status = http_status_line(p->payload, p->payload_caplen);
                 resp_queue(c, t, p);

@@ -32,6 +32,7 @@ typedef struct txn_req {
         int64_t ack_ts;          /* the server's pure ACK of the whole request, 0 none */
         int64_t client;          /* the client's wait before it */
         uint64_t bytes;
+        uint64_t frame;          /* the frame number of its first packet */
         uint32_t end;            /* the client's sequence number after the request */
         uint8_t proto, client_method, method_len, path_len;
         char method[8];
@@ -46,6 +47,7 @@ typedef struct txn_conn {
         bool resp_tls;
         uint16_t status;
         int64_t resp_first, resp_last;
+        uint64_t resp_frame;     /* the frame number of the answer's first packet here */
         int64_t resp_loss;       /* loss recovery in the server's runs while answering */
         int64_t resp_queue;      /* the answer's one-way delay above the handshake's (queueing), 0 unknown */
         uint64_t resp_bytes;
@@ -57,6 +59,7 @@ typedef struct txn_conn {
 typedef struct txn_item {
         flow_key_t key;          /* client a -> server b */
         int64_t req_ts;
+        uint64_t req_frame, resp_frame; /* frame numbers of the request's and the answer's first packets, 0 none */
         uint64_t req_bytes, resp_bytes;
         int64_t part[_TP_MAX];
         uint16_t status;

@@ -1,7 +1,7 @@
 /* Unit tests of the public API, lib/engine/analysis.h, on captures built in memory and read through
  * fmemopen: not a capture, truncated files, the progress callback (bytes increasing, at least every 1 %,
- * phases, aborting), max_packets, the getters, and the JSON members other tools rely on. Only the public
- * header is used here. */
+ * phases, aborting), max_packets, the getters, the JSON members other tools rely on, and frame numbers. Only
+ * the public header is used here. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -466,6 +466,70 @@ static void test_degenerate_packets(void) {
         analysis_free(a);
 }
 
+/* Frame numbers count every record (issue 14): packets not decoded, and in pcapng the custom blocks Wireshark
+ * shows as frames; packets fed one by one are numbered in order. tests/engine/frames.py holds the larger story. */
+static void test_frame_numbers(void) {
+        static const uint8_t lldp[60] = { 0x01, 0x80, 0xc2, 0, 0, 0x0e, 2, 0, 0, 0, 0, 1, 0x88, 0xcc };
+        for (int ng = 0; ng < 2; ng++) {
+                tu_buf_t t = { 0 };
+                if (ng) {
+                        tu_ng_shb(&t, false);
+                        tu_ng_idb(&t, false, 1, 0, 9, false, 0);
+                        tu_ng_idb(&t, false, 147, 0, 9, false, 0);                   /* LINKTYPE_USER0 */
+                        tu_ng_epb(&t, false, 1, 1000000000ULL, lldp, 20, 20);         /* frame 1, not decoded */
+                        tu_ng_block(&t, false, 0xbad, "\0\0\x7e\xd9" "custom", 10); /* frame 2 */
+                        tu_ng_block(&t, false, 4, (const uint8_t[4]) { 0 }, 4);      /* not a frame */
+                        tu_ng_epb(&t, false, 0, 1000000001ULL, lldp, sizeof lldp, sizeof lldp); /* 3: not IP */
+                        tu_tcp_frame(&pk, "10.0.0.1", 1000, "10.0.0.2", 80, 1, 0, TCP_SYN, 1000, NULL, 0, 0);
+                        tu_ng_epb(&t, false, 0, 2000000000ULL, pk.b, (uint32_t) pk.n, (uint32_t) pk.n); /* 4 */
+                        tu_tcp_frame(&pk, "10.0.0.2", 80, "10.0.0.1", 1000, 0, 2, 0x14, 0, NULL, 0, 0);
+                        tu_ng_epb(&t, false, 0, 2000000001ULL, pk.b, 20, (uint32_t) pk.n); /* 5: header cut */
+                        tu_ng_epb(&t, false, 0, 2000000002ULL, pk.b, (uint32_t) pk.n, (uint32_t) pk.n); /* 6: RST */
+                } else {
+                        int64_t ts = 1000000000LL;
+                        tu_pcap_header(&t, false, true, 1, 65535);
+                        tu_pcap_record(&t, false, true, ts, lldp, 20, 20);                 /* 1: cut */
+                        tu_pcap_record(&t, false, true, ts + 1, lldp, sizeof lldp, sizeof lldp); /* 2: not IP */
+                        tu_pcap_record(&t, false, true, ts + 2, lldp, sizeof lldp, sizeof lldp); /* 3 */
+                        tu_tcp_frame(&pk, "10.0.0.1", 1000, "10.0.0.2", 80, 1, 0, TCP_SYN, 1000, NULL, 0, 0);
+                        tu_pcap_record(&t, false, true, 2 * ts, pk.b, (uint32_t) pk.n, (uint32_t) pk.n); /* 4 */
+                        tu_tcp_frame(&pk, "10.0.0.2", 80, "10.0.0.1", 1000, 0, 2, 0x14, 0, NULL, 0, 0);
+                        tu_pcap_record(&t, false, true, 2 * ts + 1, pk.b, 20, (uint32_t) pk.n); /* 5 */
+                        tu_pcap_record(&t, false, true, 2 * ts + 2, pk.b, (uint32_t) pk.n, (uint32_t) pk.n); /* 6 */
+                }
+                analysis_t *a = tu_analysis(0);
+                char err[256];
+                CHECK_EQ(read_mem(a, &t, t.n, NULL, err, sizeof err), 0);
+                CHECK_EQU(analysis_get_packets(a), ng ? 5 : 6); /* a custom block is a frame, not a packet */
+                analysis_finish(a);
+                char *j = tu_report(a);
+                CHECK_MSG(tu_json_num(j, "events.resets.items.0.frame") == 6.0, "%s: reset at frame %g",
+                          ng ? "pcapng" : "pcap", tu_json_num(j, "events.resets.items.0.frame"));
+                CHECK(tu_json_num(j, "flows.worst.0.first_frame") == 4.0);
+                CHECK(tu_json_num(j, "flows.worst.0.worst_frame") == 6.0);
+                char v[64];
+                CHECK_STR(tu_json_get(j, "flows.worst.0.worst_figure", v, sizeof v), "\"refused\"");
+                CHECK(tu_json_num(j, "capture.max_gap_frame") == 4.0);
+                free(j);
+                analysis_free(a);
+                tu_free(&t);
+        }
+        /* one by one: the previous packet's number plus one */
+        analysis_t *a = tu_analysis(0);
+        static const uint8_t junk[64] = { 1, 2, 3 };
+        analysis_feed_packet(a, 147, 1, sizeof junk, sizeof junk, junk);
+        tu_tcp_frame(&pk, "10.0.0.1", 1000, "10.0.0.2", 80, 1, 0, TCP_SYN, 1000, NULL, 0, 0);
+        analysis_feed_packet(a, 1, 2, (uint32_t) pk.n, (uint32_t) pk.n, pk.b);
+        tu_tcp_frame(&pk, "10.0.0.2", 80, "10.0.0.1", 1000, 0, 2, 0x14, 0, NULL, 0, 0);
+        analysis_feed_packet(a, 1, 3, (uint32_t) pk.n, (uint32_t) pk.n, pk.b);
+        analysis_finish(a);
+        char *j = tu_report(a);
+        CHECK(tu_json_num(j, "events.resets.items.0.frame") == 3.0);
+        CHECK(tu_json_num(j, "flows.worst.0.first_frame") == 2.0);
+        free(j);
+        analysis_free(a);
+}
+
 static void test_write_error(void) {
         analysis_t *a = tu_analysis(0);
         analysis_finish(a);
@@ -491,6 +555,7 @@ int main(void) {
         RUN(test_mutated_traffic);
         RUN(test_deterministic);
         RUN(test_degenerate_packets);
+        RUN(test_frame_numbers);
         RUN(test_write_error);
         tu_free(&pk);
         return tu_exit();

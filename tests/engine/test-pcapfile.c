@@ -3,7 +3,7 @@
  * negative and overflowing timestamps, captured lengths above the snapshot length and above libpcap's
  * maximum, snapshot lengths 0 and huge, records cut in the header and in the data, link types it takes
  * (LINKTYPE_RAW mapped to DLT_RAW, FCS bits) and those it leaves to libpcap, and records larger than its
- * block. */
+ * block; every record's frame number is its position. */
 #include <pcap/pcap.h>
 
 #include "engine/capture.h"
@@ -52,6 +52,7 @@ static unsigned compare(const char *what) {
                         CHECK_EQU(pk.len, h->len);
                         CHECK(memcmp(pk.data, d, h->caplen) == 0);
                         n++;
+                        CHECK_EQU(pk.frame, n);
                 }
         }
         if (r)

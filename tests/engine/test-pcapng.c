@@ -1,7 +1,8 @@
 /* Unit tests of lib/engine/pcapng.c and capture.c: pcapng in both byte orders, several interfaces with
  * different link types, if_tsresol 10^-k and 2^-k, if_tsoffset, SPB, unknown blocks, bogus lengths, truncation
  * at every byte, blocks before the SHB, empty and 0..28-byte files; classic pcap through libpcap (micro/nano,
- * both byte orders). Captures are built in memory and read through fmemopen. */
+ * both byte orders); frame numbers as Wireshark 4.0 gives them. Captures are built in memory and read through
+ * fmemopen. */
 #include <errno.h>
 
 #include "engine/capture.h"
@@ -13,6 +14,7 @@ typedef struct got {
         int64_t ts[16];
         uint32_t caplen[16], len[16];
         uint8_t first[16];
+        uint64_t frame[16];
         int end;                 /* last capture_next result: 0 EOF or negative */
         char err[256];
         uint64_t offset;
@@ -44,6 +46,7 @@ static int read_all(const tu_buf_t *file, got_t *g, char *errbuf, size_t errlen)
                         g->caplen[g->n] = p.caplen;
                         g->len[g->n] = p.len;
                         g->first[g->n] = p.caplen ? p.data[0] : 0;
+                        g->frame[g->n] = p.frame;
                 }
                 g->n++;
         }
@@ -78,6 +81,8 @@ static void test_pcapng_basic(void) {
                 CHECK_EQU(g.len[1], 1514);
                 CHECK_EQU(g.caplen[2], 7);
                 CHECK_EQU(g.first[0], 0xaa);
+                CHECK_EQU(g.frame[0], 1);
+                CHECK_EQU(g.frame[2], 3);
                 CHECK_EQU(g.first[1], 0xbb);
                 CHECK_EQU(g.first[2], 0xcc);
                 CHECK_EQU(g.offset, t.n);
@@ -193,6 +198,61 @@ static void test_pcapng_spb_unknown(void) {
                 CHECK_EQU(g.len[2], 60);
                 CHECK_EQ(g.dlt[2], 1);
                 CHECK_EQ(g.ts[3], 6000000000LL);
+                /* Wireshark shows each custom block as a frame of its own (frames 1 and 5) */
+                CHECK_EQU(g.frame[0], 2);
+                CHECK_EQU(g.frame[1], 3);
+                CHECK_EQU(g.frame[2], 4);
+                CHECK_EQU(g.frame[3], 6);
+                tu_free(&t);
+        }
+}
+
+/* Frame numbers are Wireshark's (tshark 4.0 read the same sequence of blocks, tests/engine/frames.py checks
+ * it again against the tshark installed): packet blocks of every kind count; so do custom blocks, systemd
+ * journal exports and the Sysdig event blocks it reads, which are not handed out; section headers,
+ * interface descriptions, name resolution, interface statistics, decryption secrets, Sysdig events with
+ * flags and unknown blocks do not; the count goes on across sections. */
+static void test_pcapng_frame_numbers(void) {
+        char errbuf[256];
+        got_t g;
+        for (int be = 0; be < 2; be++) {
+                tu_buf_t t = { 0 };
+                tu_buf_t pb = { 0 }; /* an obsolete Packet Block: interface 0, drops 0, timestamp, lengths, data */
+                tu_w16(&pb, be, 0);
+                tu_w16(&pb, be, 0);
+                tu_w32(&pb, be, 0);
+                tu_w32(&pb, be, 3000000);
+                tu_w32(&pb, be, 7);
+                tu_w32(&pb, be, 7);
+                tu_put(&pb, pkt7, 7);
+                tu_ng_shb(&t, be);
+                tu_ng_idb(&t, be, 1, 0, -1, false, 0);
+                tu_ng_epb(&t, be, 0, 1000000, pkt60, 60, 60);               /* frame 1 */
+                tu_ng_block(&t, be, 4, (const uint8_t[4]) { 0 }, 4);         /* name resolution */
+                tu_ng_epb(&t, be, 0, 2000000, pkt33, 33, 33);               /* 2 */
+                tu_ng_block(&t, be, 5, (const uint8_t[12]) { 0 }, 12);       /* interface statistics */
+                tu_ng_spb(&t, be, pkt7, 7, 7);                               /* 3 */
+                tu_ng_block(&t, be, 2, pb.b, pb.n);                          /* 4 */
+                tu_ng_block(&t, be, 10, (const uint8_t[12]) { 0 }, 12);      /* decryption secrets */
+                tu_ng_block(&t, be, 0xbad, "\0\0\x7e\xd9" "custom", 10);     /* 5: custom */
+                tu_ng_block(&t, be, 9, "MESSAGE=x\n", 10);                  /* 6: systemd journal export */
+                tu_ng_block(&t, be, 0x12345678, "unknown!", 8);              /* unknown */
+                tu_ng_block(&t, be, 0x204, (const uint8_t[40]) { 0 }, 40);   /* 7: Sysdig event */
+                tu_ng_block(&t, be, 0x208, (const uint8_t[40]) { 0 }, 40);   /* Sysdig event with flags: not read */
+                tu_ng_epb(&t, be, 0, 4000000, pkt60, 60, 60);               /* 8 */
+                tu_ng_shb(&t, !be);
+                tu_ng_idb(&t, !be, 1, 0, -1, false, 0);
+                tu_ng_block(&t, !be, 0x40000bad, "\0\0\x7e\xd9" "custom", 10); /* 9: custom, not copiable */
+                tu_ng_epb(&t, !be, 0, 5000000, pkt33, 33, 33);              /* 10 */
+                CHECK_EQ(read_all(&t, &g, errbuf, sizeof errbuf), 0);
+                CHECK_EQ(g.end, 0);
+                CHECK_EQ(g.n, 6);
+                static const uint64_t want[6] = { 1, 2, 3, 4, 8, 10 };
+                for (int i = 0; i < 6; i++)
+                        CHECK_MSG(g.frame[i] == want[i], "be=%d packet %d: frame %" PRIu64 ", Wireshark's is %" PRIu64,
+                                  be, i, g.frame[i], want[i]);
+                CHECK_EQU(g.first[3], 0xcc);
+                tu_free(&pb);
                 tu_free(&t);
         }
 }
@@ -425,6 +485,8 @@ static void test_classic_pcap(void) {
                         CHECK_EQU(g.caplen[1], 33);
                         CHECK_EQU(g.len[1], 1500);
                         CHECK_EQU(g.first[0], 0xaa);
+                        CHECK_EQU(g.frame[0], 1);
+                        CHECK_EQU(g.frame[1], 2);
                         CHECK_EQU(g.offset, t.n);
                         /* cut inside the second record: one packet, then an error with a reason */
                         for (size_t cut = 24 + 16 + 60 + 1; cut < t.n; cut += 7) {
@@ -467,6 +529,7 @@ int main(void) {
         RUN(test_pcapng_huge_timestamp);
         RUN(test_pcapng_spb_unknown);
         RUN(test_pcapng_sections);
+        RUN(test_pcapng_frame_numbers);
         RUN(test_pcapng_bogus);
         RUN(test_pcapng_truncated_every_byte);
         RUN(test_small_files);

@@ -1,7 +1,7 @@
 // Report page: DNS queries, response codes, response times and the names of failed, unanswered and slow lookups.
 import { el, get, isNum, fmtInt, fmtNum, fmtMs } from './common.js';
 import { barCell } from './charts.js';
-import { card, tile, tiles, table, td, empty, tone, quantRow, quantTable, moreFigures, chartBlock, flowText, drawDistribution } from './report-widgets.js';
+import { card, tile, tiles, table, td, empty, tone, quantRow, quantTable, moreFigures, chartBlock, flowText, frameText, drawDistribution } from './report-widgets.js';
 
 const QTYPES = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 35: 'NAPTR', 43: 'DS', 48: 'DNSKEY', 64: 'SVCB', 65: 'HTTPS', 255: 'ANY' };
 function qtypeName(q) { return isNum(q) ? (QTYPES[q] || 'TYPE' + q) : String(q ?? ''); }
@@ -58,7 +58,7 @@ export function renderDns(r) {
     if (!list || !list.length) continue;
     const total = raw && isNum(raw.total) ? raw.total : list.length;
     c.appendChild(el('h3', { text: `${title} (${fmtInt(total)})` }));
-    c.appendChild(table(['Name', 'Type', 'Answer', { label: 'Time', num: true }, 'Client → server', { label: 'At', num: true }],
+    c.appendChild(table(['Name', 'Type', 'Answer', { label: 'Time', num: true }, 'Client → server', { label: 'At', num: true }, { label: 'Frame', num: true }],
       list.slice(0, 50).map((q) => {
         const o = typeof q === 'object' && q ? q : {};
         const ms = o.response_ms;
@@ -68,7 +68,10 @@ export function renderDns(r) {
           el('td', {}, o.rcode ? el('span', { class: 'badge ' + (RCODE_TONE[o.rcode] || 'neutral'), text: String(o.rcode) }) : (isNum(o.repeats) && o.repeats ? `asked ${o.repeats + 1}×` : 'none')),
           td(isNum(ms) ? fmtMs(ms) : '—', { num: true }),
           td(flowText(o.flow), { cls: 'mono' }),
-          td(isNum(o.t) ? fmtNum(o.t, 2) + ' s' : '', { num: true }));
+          td(isNum(o.t) ? fmtNum(o.t, 2) + ' s' : '', { num: true }),
+          // the answer's frame in Wireshark (the query's for an unanswered one), and the query it answers
+          el('td', { class: 'num', title: 'Frame number in Wireshark (Go to Packet)' }, frameText(o.frame),
+            isNum(o.query_frame) ? el('div', { class: 'sub', text: 'query ' + frameText(o.query_frame) }) : null));
       }), { caption: title }));
     if (total > Math.min(50, list.length)) c.appendChild(el('p', { class: 'chart-note', text: `Showing ${fmtInt(Math.min(50, list.length))} of ${fmtInt(total)}.` }));
   }

@@ -1,6 +1,6 @@
 // Report page: ICMP / ICMPv6 messages (types, codes, errors grouped by flow) and IP fragmentation.
 import { el, get, isNum, fmtInt, fmtNum } from './common.js';
-import { card, tile, tiles, table, td, empty, tone, moreFigures, flowText } from './report-widgets.js';
+import { card, tile, tiles, table, td, empty, tone, moreFigures, flowText, frameText } from './report-widgets.js';
 
 const ICMP4 = {
   0: ['Echo reply'], 3: ['Destination unreachable', { 0: 'network', 1: 'host', 2: 'protocol', 3: 'port', 4: 'fragmentation needed', 9: 'network prohibited', 10: 'host prohibited', 13: 'administratively prohibited' }],
@@ -56,14 +56,15 @@ export function renderIcmp(r) {
       const about = flowText(e.flow);
       const from = String(e.reporter ?? '');
       const key = [what, about, from].join('|');
-      const g = groups.get(key) || { what, about, from, n: 0, t: e.t };
+      const g = groups.get(key) || { what, about, from, n: 0, t: e.t, frame: e.frame };
       g.n++;
       groups.set(key, g);
     }
     const list = [...groups.values()];
     c.appendChild(el('h3', { text: `Error messages (${fmtInt(errs.total ?? items.length)})` }));
-    c.appendChild(table(['Message', 'About the flow', 'Sent by', { label: 'Count', num: true }, { label: 'First at', num: true }], list.slice(0, 20).map((g) => el('tr', {},
-      td(g.what), td(g.about, { cls: 'mono name' }), td(g.from, { cls: 'mono' }), td(fmtInt(g.n), { num: true }), td(isNum(g.t) ? fmtNum(g.t, 2) + ' s' : '', { num: true }))), { caption: 'ICMP error messages' }));
+    c.appendChild(table(['Message', 'About the flow', 'Sent by', { label: 'Count', num: true }, { label: 'First at', num: true }, { label: 'First frame', num: true }], list.slice(0, 20).map((g) => el('tr', {},
+      td(g.what), td(g.about, { cls: 'mono name' }), td(g.from, { cls: 'mono' }), td(fmtInt(g.n), { num: true }), td(isNum(g.t) ? fmtNum(g.t, 2) + ' s' : '', { num: true }),
+      td(frameText(g.frame), { num: true }))), { caption: 'ICMP error messages' }));
     if ((errs.total ?? items.length) > items.length) c.appendChild(el('p', { class: 'chart-note', text: `The report keeps the first ${fmtInt(items.length)} of ${fmtInt(errs.total)} error messages.` }));
   }
   const more = moreFigures(i, ['icmpv4_messages', 'icmpv6_messages', 'redirects'], 'icmp');

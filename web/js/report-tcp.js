@@ -1,7 +1,14 @@
 // Report page: TCP figures, timing, RTT / retransmission / handshake charts, and the flows with the most trouble.
 import { el, get, isNum, fmtInt, fmtBytes, fmtMs, fmtDuration, copyText, toast } from './common.js';
 import { timeChart } from './charts.js';
-import { card, tile, tiles, table, td, empty, tone, quantRow, quantTable, moreFigures, chartBlock, seriesOf, flowText, drawDistribution } from './report-widgets.js';
+import { card, tile, tiles, table, td, empty, tone, quantRow, quantTable, moreFigures, chartBlock, seriesOf, flowText, frameText, drawDistribution } from './report-widgets.js';
+
+// flows.worst[].worst_figure: where the flow's worst problem begins, in words (worst_frame is that packet)
+const WORST_AT = {
+  rto: 'first timeout retransmission', fast: 'first fast retransmission', lost_segments: 'first segment after a loss',
+  zero_windows: 'first zero window', out_of_order: 'first out-of-order segment', duplicate_acks: 'first duplicate ACK',
+  spurious: 'first spurious retransmission', refused: 'the RST', unanswered_syn: 'the SYN', handshake_ms: 'the first SYN',
+};
 
 // Flows ranked by trouble, each with the filter that isolates it.
 export function renderWorstFlows(r) {
@@ -11,8 +18,8 @@ export function renderWorstFlows(r) {
     .sort((a, b) => b.score - a.score).slice(0, 10);
   if (!rows.length) return null;
   const proto = (p) => ({ 6: 'TCP', 17: 'UDP', 1: 'ICMP', 58: 'ICMPv6' })[p] || (p !== undefined ? String(p) : '');
-  const c = card('flows', 'Flows with the most trouble', 'Ranked by retransmissions, losses, resets, slow handshakes and idle gaps. Copy a filter to open the flow in Wireshark.');
-  c.appendChild(table(['Flow', 'Proto', { label: 'Packets', num: true }, { label: 'Bytes', num: true }, { label: 'Retrans.', num: true }, { label: 'Lost', num: true }, { label: 'Zero win.', num: true }, { label: 'Handshake', num: true }, { label: 'Longest idle', num: true }, 'Filter'],
+  const c = card('flows', 'Flows with the most trouble', 'Ranked by retransmissions, losses, resets, slow handshakes and idle gaps. Copy a filter to open the flow in Wireshark; the frames are its first packet and where its worst problem begins (Go to Packet).');
+  c.appendChild(table(['Flow', 'Proto', { label: 'Packets', num: true }, { label: 'Bytes', num: true }, { label: 'Retrans.', num: true }, { label: 'Lost', num: true }, { label: 'Zero win.', num: true }, { label: 'Handshake', num: true }, { label: 'Longest idle', num: true }, { label: 'Frames', num: true }, 'Filter'],
     rows.map((w, i) => {
       const btn = el('button', { type: 'button', class: 'small', text: 'Copy', 'aria-label': 'Copy the Wireshark filter of ' + flowText(w.flow) });
       btn.addEventListener('click', async () => { toast((await copyText(String(w.filter || ''))) ? 'Filter copied to the clipboard' : 'Copy failed'); });
@@ -27,6 +34,9 @@ export function renderWorstFlows(r) {
         td(isNum(w.zero_windows) ? fmtInt(w.zero_windows) : '—', { num: true }),
         td(isNum(w.handshake_ms) ? fmtMs(w.handshake_ms) : '—', { num: true }),
         td(isNum(w.max_idle_s) ? fmtDuration(w.max_idle_s) : '—', { num: true }),
+        el('td', { class: 'num', title: 'Frame numbers in Wireshark (Go to Packet)' }, frameText(w.first_frame),
+          isNum(w.worst_frame) && w.worst_frame !== w.first_frame && WORST_AT[w.worst_figure]
+            ? el('div', { class: 'sub', text: `${WORST_AT[w.worst_figure]} ${frameText(w.worst_frame)}` }) : null),
         el('td', { class: 'actions-cell' }, w.filter ? btn : ''));
     }), { caption: 'Flows with the most trouble' }));
   return c;

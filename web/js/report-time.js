@@ -3,7 +3,7 @@
 // slowest exchanges, the bulk transfers and what limited them, and the time-sequence graph of the largest.
 import { el, isNum, fmtInt, fmtNum, fmtMs, fmtBytes, fmtBits, fmtPct, toDate } from './common.js';
 import { timeChart, barCell } from './charts.js';
-import { card, tile, tiles, table, td, empty, quantRow, quantTable, chartBlock, flowText, causeName, causeClass } from './report-widgets.js';
+import { card, tile, tiles, table, td, empty, quantRow, quantTable, chartBlock, flowText, frameText, causeName, causeClass } from './report-widgets.js';
 
 // The parts of an exchange in the order they happen; transfer is shown without its loss recovery.
 const PARTS = [
@@ -115,11 +115,12 @@ function exchangesBlock(tx) {
   const shown = items.slice(0, 25);
   const box = el('div', { class: 'exchanges' }, el('h3', { text: 'Slowest exchanges' }));
   const ms = (v, label) => td(isNum(v) ? fmtMs(v) : '—', { num: true, label });
-  box.appendChild(table(['When', 'What', { label: 'Client', num: true }, { label: 'Request', num: true }, { label: 'Network', num: true }, { label: 'Server', num: true }, { label: 'Transfer', num: true }, { label: 'of it loss', num: true }, { label: 'Total', num: true }],
+  box.appendChild(table(['When', { label: 'Frame', num: true }, 'What', { label: 'Client', num: true }, { label: 'Request', num: true }, { label: 'Network', num: true }, { label: 'Server', num: true }, { label: 'Transfer', num: true }, { label: 'of it loss', num: true }, { label: 'Total', num: true }],
     shown.map((x) => {
       const what = [x.method, x.path].filter((s) => s !== null && s !== undefined && s !== '').map(String).join(' ');
       return el('tr', { dataset: { protocol: String(x.protocol ?? '') } },
         td(timeOfDay(x.request_ts), { num: true, label: 'When' }),
+        td(frameText(x.request_frame), { num: true, label: 'Frame' }),
         el('td', { class: 'name', 'data-label': 'What' }, el('div', { class: 'cell' },
           el('span', { class: 'badge neutral', text: String(x.protocol ?? '?') }), ' ',
           what ? el('span', { class: 'mono', text: what }) : null,
@@ -142,7 +143,7 @@ function transfersBlock(tr) {
   if (!items.length) return null;
   const box = el('div', { class: 'transfers' }, el('h3', { text: 'Bulk transfers' }),
     el('p', { class: 'chart-note', text: 'At least 64 KiB one way without a turn-around; the limit is what held each one back for most of its time.' }));
-  box.appendChild(table(['Flow (sender → receiver)', { label: 'Bytes', num: true }, { label: 'Duration', num: true }, { label: 'Goodput', num: true }, 'Limit', 'Time limited by', { label: 'Base RTT', num: true }, { label: 'Queueing', num: true }],
+  box.appendChild(table(['Flow (sender → receiver)', { label: 'From frame', num: true }, { label: 'Bytes', num: true }, { label: 'Duration', num: true }, { label: 'Goodput', num: true }, 'Limit', 'Time limited by', { label: 'Base RTT', num: true }, { label: 'Queueing', num: true }],
     items.slice(0, 20).map((x) => {
       const sh = x.shares && typeof x.shares === 'object' ? x.shares : {};
       const known = LIMITS.filter((k) => isNum(sh[k]) && sh[k] > 0);
@@ -154,6 +155,7 @@ function transfersBlock(tr) {
       }
       return el('tr', {},
         el('td', { class: 'name mono', 'data-label': 'Flow' }, el('div', { class: 'cell' }, flowText(x.flow), x.direction ? el('div', { class: 'sub', text: String(x.direction) }) : null)),
+        td(frameText(x.start_frame), { num: true, label: 'From frame' }),
         td(fmtBytes(x.bytes), { num: true, label: 'Bytes' }),
         td(fmtMs(x.duration_ms), { num: true, label: 'Duration' }),
         td(fmtBits(x.goodput_bps), { num: true, label: 'Goodput' }),

@@ -109,6 +109,11 @@ export function seriesOf(r) {
   return { x: s.t.map(Number), step: isNum(s.bucket_s) ? s.bucket_s : undefined, cols };
 }
 
+// A frame number as Wireshark shows it: plain digits, to type into Go to Packet (Ctrl-G); '—' for none.
+export function frameText(n) {
+  return isNum(n) && n > 0 ? String(n) : '—';
+}
+
 // {src, dst, sport, dport, proto} → "10.0.0.1:5353 → 10.0.0.2:53"
 export function flowText(f) {
   if (!f || typeof f !== 'object') return typeof f === 'string' ? f : '';
