@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -22,9 +23,11 @@ struct live {
         live_opts_t o;
         pthread_t thread;
         bool started;
-        atomic_bool stop;
+        atomic_bool stop;     /* Ctrl-C: end the capture */
+        atomic_bool abandon;  /* the analysis stopped reading: a local capture ends, ssh is left to end */
         /* local */
         pcap_t *pcap;
+        int fd;               /* the capture's selectable fd, -1 when it has none */
         pcap_dumper_t *to_analysis, *to_file;
         /* ssh */
         pid_t ssh_pid;
@@ -70,10 +73,17 @@ static void *local_main(void *arg) {
         int64_t end = l->o.duration_s ? now_ms() + (int64_t) l->o.duration_s * 1000 : INT64_MAX;
         unsigned since_flush = 0;
 
-        while (!atomic_load(&l->stop) && now_ms() < end && (!l->o.count || l->packets < l->o.count)) {
+        while (!atomic_load(&l->stop) && !atomic_load(&l->abandon) && now_ms() < end && (!l->o.count || l->packets < l->o.count)) {
                 struct pcap_pkthdr *h;
                 const u_char *data;
-                int r = pcap_next_ex(l->pcap, &h, &data);
+                int r;
+                /* non-blocking, with our own wait: in immediate mode libpcap's read timeout does not wake an idle
+                 * interface, and the duration and Ctrl-C must end the capture whether packets come or not */
+                if (l->fd >= 0) {
+                        struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
+                        (void) poll(&pfd, 1, 100);
+                }
+                r = pcap_next_ex(l->pcap, &h, &data);
                 if (r == 0 || (r == 1 && ++since_flush >= 64)) {
                         /* a quiet moment or a batch: the analysis sees what came */
                         pcap_dump_flush(l->to_analysis);
@@ -162,6 +172,9 @@ static int local_start(live_t *l, FILE **ret_stream, char *err, size_t errlen) {
                 return snprintf(err, errlen, "cannot start the stream: %s", pcap_geterr(l->pcap)), -EIO;
         }
         pcap_dump_flush(l->to_analysis); /* the header at once: the analysis starts reading */
+        if (pcap_setnonblock(l->pcap, 1, ebuf) < 0)
+                return snprintf(err, errlen, "cannot capture without blocking: %s", ebuf), -EIO;
+        l->fd = pcap_get_selectable_fd(l->pcap);
         r = pthread_create(&l->thread, NULL, local_main, l);
         if (r != 0) {
                 fclose(rd);
@@ -313,21 +326,24 @@ static void ssh_explain(live_t *l, int status) {
         last = strrchr(msg, '\n');
         last = last ? last + 1 : msg;
         /* the remote tcpdump's own words first: its banner goes to stderr too */
+        if (atomic_load(&l->stop) && (code == 255 || WIFSIGNALED(status)))
+                return; /* ended by us (Ctrl-C, or the analysis stopped reading) */
         if (strstr(msg, "ould not resolve hostname") || strstr(msg, "Name or service not known"))
                 snprintf(l->why, sizeof(l->why), "unknown host %s (%s)", h, last);
         else if (strstr(msg, "Permission denied (") || strstr(msg, "Too many authentication failures"))
                 snprintf(l->why, sizeof(l->why), "the login to %s was refused (%s)", h, last);
-        else if (code == 255)
-                snprintf(l->why, sizeof(l->why), "cannot reach %s over ssh (%s)", h, last[0] ? last : "ssh exit 255");
-        else if (code == 127 || strstr(msg, "command not found") || strstr(msg, "not found"))
+        else if (code == 127 || strstr(msg, "command not found") ||
+                 (code != 255 && (strstr(msg, "not found") || strstr(msg, "No such file or directory"))))
                 snprintf(l->why, sizeof(l->why), "%s is not installed on %s (or not in its PATH)",
                          l->o.tcpdump ? l->o.tcpdump : "tcpdump", h);
+        else if (code == 255)
+                snprintf(l->why, sizeof(l->why), "cannot reach %s over ssh (%s)", h, last[0] ? last : "ssh exit 255");
         else if (strstr(msg, "permission") || strstr(msg, "Operation not permitted") || strstr(msg, "not permitted"))
                 snprintf(l->why, sizeof(l->why),
                          "tcpdump on %s may not capture (%s): log in as root there, or give tcpdump the capture "
                          "capabilities", h, last);
-        else if (code == 0 || code == 124 || (WIFSIGNALED(status) && atomic_load(&l->stop)))
-                return; /* ended by -c, by timeout, or by us */
+        else if (code == 0 || code == 124)
+                return; /* ended by -c or by the duration's timeout */
         else
                 snprintf(l->why, sizeof(l->why), "the capture on %s failed (exit %d): %s", h, code, last);
         l->error = -EIO;
@@ -344,7 +360,7 @@ int live_start(const live_opts_t *o, live_t **ret, FILE **ret_stream, char *err,
         if (!l)
                 return snprintf(err, errlen, "out of memory"), -ENOMEM;
         l->o = *o;
-        l->ssh_out = l->ssh_err = l->pipe_w = -1;
+        l->ssh_out = l->ssh_err = l->pipe_w = l->fd = -1;
         r = o->ssh_host ? ssh_start(l, ret_stream, err, errlen) : local_start(l, ret_stream, err, errlen);
         if (r < 0) {
                 live_finish(l, NULL, NULL, NULL, 0);
@@ -352,6 +368,11 @@ int live_start(const live_opts_t *o, live_t **ret, FILE **ret_stream, char *err,
         }
         *ret = l;
         return 0;
+}
+
+void live_abandon(live_t *l) {
+        if (l)
+                atomic_store(&l->abandon, true);
 }
 
 void live_stop(live_t *l) {
@@ -369,10 +390,18 @@ int live_finish(live_t *l, uint64_t *ret_packets, uint64_t *ret_dropped, char *e
                 return 0;
         if (l->ssh_pid > 0) {
                 int status = 0;
+                pid_t p = 0;
+                /* the stream ended: ssh ends by itself (the remote exited); a stuck one is stopped after 5 s */
+                for (int i = 0; i < 500 && (p = waitpid(l->ssh_pid, &status, WNOHANG)) == 0; i++)
+                        usleep(10000);
+                if (p == 0) {
+                        atomic_store(&l->stop, true);
+                        kill(l->ssh_pid, SIGTERM);
+                        while (waitpid(l->ssh_pid, &status, 0) < 0 && errno == EINTR)
+                                ;
+                }
                 if (l->started)
                         pthread_join(l->thread, NULL);
-                while (waitpid(l->ssh_pid, &status, 0) < 0 && errno == EINTR)
-                        ;
                 ssh_explain(l, status);
         } else if (l->started)
                 pthread_join(l->thread, NULL);

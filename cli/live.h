@@ -29,6 +29,9 @@ typedef struct live live_t;
 int live_start(const live_opts_t *o, live_t **ret, FILE **ret_stream, char *err, size_t errlen);
 /* Ends the capture early (Ctrl-C): safe from a signal handler. */
 void live_stop(live_t *l);
+/* The analysis stopped reading before the stream ended (an error): a local capture ends; ssh is given time
+ * to end by itself in live_finish() (its own error says more), then stopped. */
+void live_abandon(live_t *l);
 /* After the stream ended: waits for the capture, frees it. 0, or -errno with the reason in err (the
  * capture failed; what was analysed before stays valid). *ret_packets: packets captured; *ret_dropped:
  * packets the kernel dropped (local only). */

@@ -253,8 +253,9 @@ static int run_capture(void) {
         r = analysis_new(&arg_limits, &a);
         if (r >= 0)
                 r = analysis_read_file(a, stream, 0, arg_progress ? on_progress : NULL, NULL, err, sizeof(err));
-        /* the stream may end early (an error): stop the capture before waiting for it */
-        live_stop(current_live);
+        /* the analysis stopped before the stream ended (an error): stop the capture before waiting for it */
+        if (r < 0)
+                live_abandon(current_live);
         fclose(stream);
         rf = live_finish(current_live, &packets, &dropped, cerr, sizeof(cerr));
         current_live = NULL;

@@ -42,8 +42,11 @@ expect() {
 }
 
 options=$("$prog" --help | grep -oE -- '(^|[ ,])--[a-z][a-z0-9-]*' | tr -d ' ,' | sort -u)
-expect 'pcap-analyzer ' analyze
+expect 'pcap-analyzer ' analyze capture
 expect 'pcap-analyzer an' analyze
+expect 'pcap-analyzer ca' capture
+expect 'pcap-analyzer capture -w n' notes.txt
+expect 'pcap-analyzer capture -i l' lo
 expect 'pcap-analyzer analyze ' a.pcap b.PCAPNG c.cap d.dmp 'with space.pcap' sub
 expect 'pcap-analyzer analyze s' sub
 expect 'pcap-analyzer analyze sub/' sub/e.pcap
@@ -57,7 +60,11 @@ expect 'pcap-analyzer analyze a.pcap --json = n' notes.txt
 expect 'pcap-analyzer analyze a.pcap --max-flows '
 expect 'pcap-analyzer --ver' --version
 expect 'pcap-analyzer --max-' --max-events --max-flows --max-packets
+capture_options='--count --duration --filter --interface --ssh --ssh-option --tcpdump --write'
+analyze_options=$(comm -23 <(printf '%s\n' $options) <(printf '%s\n' $capture_options | sort))
 # shellcheck disable=SC2086 # one option per word
-expect 'pcap-analyzer analyze a.pcap --' $options
+expect 'pcap-analyzer analyze a.pcap --' $analyze_options
+# shellcheck disable=SC2086
+expect 'pcap-analyzer capture --' $options
 
 exit $failed
