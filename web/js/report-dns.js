@@ -48,12 +48,13 @@ export function renderDns(r) {
 
   // Lists of names: errors, slow answers, unanswered queries. Every name is data from the capture.
   const ev = r.events || {};
+  // the third member: whether the items name the query they answer (query_frame; an unanswered one is the query)
   const lists = [
-    ['Failed lookups', ev.dns_errors],
-    ['Unanswered queries', ev.dns_unanswered],
-    ['Slow answers', ev.dns_slow],
+    ['Failed lookups', ev.dns_errors, true],
+    ['Unanswered queries', ev.dns_unanswered, false],
+    ['Slow answers', ev.dns_slow, true],
   ];
-  for (const [title, raw] of lists) {
+  for (const [title, raw, answers] of lists) {
     const list = raw && Array.isArray(raw.items) ? raw.items : null;
     if (!list || !list.length) continue;
     const total = raw && isNum(raw.total) ? raw.total : list.length;
@@ -71,7 +72,7 @@ export function renderDns(r) {
           td(isNum(o.t) ? fmtNum(o.t, 2) + ' s' : '', { num: true }),
           // the answer's frame in Wireshark (the query's for an unanswered one), and the query it answers
           el('td', { class: 'num', title: 'Frame number in Wireshark (Go to Packet)' }, frameText(o.frame),
-            isNum(o.query_frame) ? el('div', { class: 'sub', text: 'query ' + frameText(o.query_frame) }) : null));
+            answers && isNum(o.query_frame) ? el('div', { class: 'sub', text: 'query ' + frameText(o.query_frame) }) : null));
       }), { caption: title }));
     if (total > Math.min(50, list.length)) c.appendChild(el('p', { class: 'chart-note', text: `Showing ${fmtInt(Math.min(50, list.length))} of ${fmtInt(total)}.` }));
   }

@@ -25,7 +25,8 @@ export function table(headers, rows, { cls = '', caption } = {}) {
     caption ? el('caption', { class: 'visually-hidden', text: caption }) : null,
     el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col', class: h.num ? 'num' : '', text: h.label ?? h })))),
     el('tbody', {}, rows));
-  return el('div', { class: 'table-wrap' }, t);
+  // a region the keyboard can reach: a wide table scrolls sideways inside it (WCAG: scrollable regions)
+  return el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption || 'Table' }, t);
 }
 
 export function td(text, opts = {}) {
