@@ -240,14 +240,21 @@ static void diagnose_dns(analysis_t *a) {
                         if (a->ev[EV_DNS_ERROR].v[i].sub != 3)
                                 finding_flow(f, &a->ev[EV_DNS_ERROR].v[i].key, true);
         }
-        if (d->rcodes[3] >= 1) {
-                finding_t *f = finding_add(a, "dns-nxdomain", 1, clampi((double) d->rcodes[3] / 2.0, 1, 5), "dns.flags.rcode == 3",
+        /* NXDOMAIN answers to names a search list made up are the resolver's way, not failures (ANALYSES.md) */
+        uint64_t nx = d->rcodes[3] - MIN(d->rcodes[3], d->nxdomain_search);
+        if (nx >= 1) {
+                finding_t *f = finding_add(a, "dns-nxdomain", 1, clampi((double) nx / 2.0, 1, 5), "dns.flags.rcode == 3",
                                            "%llu DNS %s the name does not exist (NXDOMAIN)",
-                                           (unsigned long long) d->rcodes[3], d->rcodes[3] == 1 ? "answer said" : "answers said");
-                finding_detail(f, "Often a mistyped or stale name in a configuration, or search-domain "
-                                  "expansion; each costs a round trip to the resolver.");
+                                           (unsigned long long) nx, nx == 1 ? "answer said" : "answers said");
+                if (d->nxdomain_search)
+                        finding_detail(f, "Often a mistyped or stale name in a configuration; each costs a round trip "
+                                          "to the resolver. %llu more came from search lists and are not counted here.",
+                                       (unsigned long long) d->nxdomain_search);
+                else
+                        finding_detail(f, "Often a mistyped or stale name in a configuration; each costs a round trip "
+                                          "to the resolver.");
                 for (uint32_t i = 0; i < a->ev[EV_DNS_ERROR].n && f && f->n_flows < 5; i++)
-                        if (a->ev[EV_DNS_ERROR].v[i].sub == 3)
+                        if (a->ev[EV_DNS_ERROR].v[i].sub == 3 && a->ev[EV_DNS_ERROR].v[i].sub2 == 0)
                                 finding_flow(f, &a->ev[EV_DNS_ERROR].v[i].key, true);
         }
         uint64_t unans = d->unanswered - a->dns_unanswered_multicast;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "util/macro.h"
 
 #define DNS_TIMEOUT (5 * NS_PER_S)
 
@@ -25,6 +26,8 @@ int dns_init(dns_state_t *d, uint32_t cap, uint64_t seed) {
 }
 
 void dns_done(dns_state_t *d) {
+        free(d->nx);
+        d->nx = NULL;
         table_done(&d->t);
         samples_done(&d->rt);
 }
@@ -223,6 +226,90 @@ static void dns_expire(analysis_t *a, dns_state_t *d, int64_t now) {
         }
 }
 
+/* ---- search-path NXDOMAIN (ANALYSES.md) ----
+ * A resolver with a search list (Kubernetes' ndots:5 above all) asks name.D1, name.D2, ... before (or after) the
+ * name itself; the wrong guesses come back NXDOMAIN although nothing failed. An NXDOMAIN answer for N is one
+ * of those when, within DNS_NX_WINDOW after it, the same client gets a NOERROR answer for S, where N and S
+ * start with the same labels L (at least one), and S is L itself or L followed by a domain that ends N's
+ * domain (the search domains nest: ns.svc.cluster.local, svc.cluster.local, cluster.local). */
+#define DNS_NX_WINDOW (10 * NS_PER_S)
+
+/* Labels: the number of bytes of the common label prefix of a and b (0 when not even one label). */
+static size_t labels_common(const char *a, size_t an, const char *b, size_t bn) {
+        size_t i = 0, last = 0;
+        for (;; i++) {
+                bool ae = i == an || a[i] == '.', be = i == bn || b[i] == '.';
+                if (ae && be) {
+                        last = i;
+                        if (i == an || i == bn)
+                                return last;
+                        continue;
+                }
+                if (ae || be)
+                        return last;
+                char x = a[i], y = b[i];
+                if (x >= 'A' && x <= 'Z')
+                        x = (char) (x - 'A' + 'a');
+                if (y >= 'A' && y <= 'Z')
+                        y = (char) (y - 'A' + 'a');
+                if (x != y)
+                        return last;
+        }
+}
+
+/* s (n bytes) ends with the labels of t (m bytes), any case. */
+static bool labels_suffix(const char *s, size_t n, const char *t, size_t m) {
+        if (m > n || (m < n && s[n - m - 1] != '.'))
+                return false;
+        for (size_t i = 0; i < m; i++) {
+                char x = s[n - m + i], y = t[i];
+                if (x >= 'A' && x <= 'Z')
+                        x = (char) (x - 'A' + 'a');
+                if (y >= 'A' && y <= 'Z')
+                        y = (char) (y - 'A' + 'a');
+                if (x != y)
+                        return false;
+        }
+        return true;
+}
+
+bool dns_search_path_pair(const char *nx, size_t nn, const char *ok, size_t on) {
+        size_t l = labels_common(nx, nn, ok, on);
+        if (l == 0 || l >= nn)
+                return false; /* no common label, or nothing added to the name */
+        if (l == on)
+                return true; /* the name itself answered */
+        return labels_suffix(nx + l + 1, nn - l - 1, ok + l + 1, on - l - 1);
+}
+
+static void dns_nx_note(analysis_t *a, dns_state_t *d, const flow_key_t *k, int64_t ts, const dns_name_t *name,
+                        uint32_t ev) {
+        if (!d->nx && !(d->nx = calloc(DNS_NX_RECENT, sizeof(*d->nx))))
+                return;
+        dns_nx_t *x = &d->nx[d->nx_next];
+        *x = (dns_nx_t) { .client = k->a, .ts = ts, .ev = ev, .len = (uint8_t) MIN(name->len, sizeof(x->name)) };
+        memcpy(x->name, name->text, x->len);
+        d->nx_next = (d->nx_next + 1) % DNS_NX_RECENT;
+        if (d->nx_n < DNS_NX_RECENT)
+                d->nx_n++;
+}
+
+static void dns_nx_answered(analysis_t *a, dns_state_t *d, const flow_key_t *k, int64_t ts, const dns_name_t *name) {
+        /* newest first; older than the window ends the search */
+        for (uint32_t i = 0; i < d->nx_n; i++) {
+                dns_nx_t *x = &d->nx[(d->nx_next + DNS_NX_RECENT - 1 - i) % DNS_NX_RECENT];
+                if (ts - x->ts > DNS_NX_WINDOW)
+                        break;
+                if (x->matched || memcmp(&x->client, &k->a, sizeof(x->client)) != 0 ||
+                    !dns_search_path_pair(x->name, x->len, name->text, name->len))
+                        continue;
+                x->matched = true;
+                d->nxdomain_search++;
+                if (x->ev < a->ev[EV_DNS_ERROR].n)
+                        a->ev[EV_DNS_ERROR].v[x->ev].sub2 = 1;
+        }
+}
+
 /* A query waits in d's table for its answer; a repeat (the same id from the same client to the same server)
  * does not restart the clock: the response time counts from the first. */
 static void dns_query(analysis_t *a, dns_state_t *d, const packet_t *p, uint16_t id, const dns_question_t *q) {
@@ -307,7 +394,11 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
                 memcpy(ev.text, q.name.text, q.name.len);
                 ev.text_len = q.name.len;
                 if (rcode == 2 || rcode == 5 || rcode == 3 || rcode == 1 || rcode == 4) {
+                        uint32_t before = a->ev[EV_DNS_ERROR].n;
                         event_add(a, EV_DNS_ERROR, &ev);
+                        if (rcode == 3 && !d->apart && q.name.len)
+                                dns_nx_note(a, d, &k, p->ts_ns, &q.name,
+                                            a->ev[EV_DNS_ERROR].n > before ? before : UINT32_MAX);
                         if (rcode != 3) {
                                 series_bucket_t *b = series_at(a, p->ts_ns);
                                 if (b)
@@ -317,6 +408,8 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
                 if (rt > 200 * NS_PER_MS)
                         event_add(a, EV_DNS_SLOW, &ev);
         }
+        if (rcode == 0 && d->nx_n && !d->apart && q.name.len)
+                dns_nx_answered(a, d, &k, p->ts_ns, &q.name);
 }
 
 /* NetBIOS name service (RFC 1002) writes DNS's format to port 137; tshark gives that port to NBNS too. */

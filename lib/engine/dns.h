@@ -25,6 +25,17 @@ typedef struct dns_pending {
         uint16_t qclass;
 } dns_pending_t;
 
+/* A recent NXDOMAIN answer, kept to tell whether a resolver's search list made its name up (dns.c). */
+#define DNS_NX_RECENT 256
+typedef struct dns_nx {
+        addr_t client;
+        int64_t ts;
+        uint32_t ev;             /* its index in the DNS error events, UINT32_MAX when not kept */
+        bool matched;
+        uint8_t len;
+        char name[96];
+} dns_nx_t;
+
 typedef struct dns_state {
         table_t t;               /* queries waiting for an answer (dns_pending_t), by flow and id, at most limit */
         siphash_key_t key;       /* of the pending table's hash (the analysis's) */
@@ -36,6 +47,9 @@ typedef struct dns_state {
                  dropped_pending;
         uint64_t rcodes[16];
         samples_t rt;
+        dns_nx_t *nx;            /* the last DNS_NX_RECENT NXDOMAIN answers, a ring (allocated on the first) */
+        uint32_t nx_n, nx_next;
+        uint64_t nxdomain_search; /* NXDOMAIN answers to names a search list made up (counted apart) */
 } dns_state_t;
 
 #define DNS_OTHER_PORTS 16
@@ -63,6 +77,10 @@ void dns_done(dns_state_t *d);
 /* A header a DNS message could have: a standard opcode, the Z bit clear, one question, and no more records
  * than len bytes (the message's length) can hold. msg holds caplen bytes. */
 bool dns_header_plausible(const uint8_t *msg, size_t caplen, uint32_t len);
+/* An NXDOMAIN for nx and a NOERROR for ok (names as text, nn and on bytes) are one lookup through a search
+ * list (see dns.c): they share their first labels, and ok is those labels alone or followed by a domain that
+ * ends nx's. */
+bool dns_search_path_pair(const char *nx, size_t nn, const char *ok, size_t on);
 void dns_message(struct analysis *a, const struct packet *p, const uint8_t *msg, uint32_t caplen, uint32_t len, bool tcp);
 /* A UDP datagram on none of DNS's ports: counted in a->dns_other if it is a standard query that parses in
  * full, or the answer to such a query (ANALYSES.md, "DNS on other ports"). */

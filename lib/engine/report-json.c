@@ -255,6 +255,8 @@ static void json_events(json_t *j, const analysis_t *a, event_kind_t k) {
                                 if (e->dur >= 0)
                                         json_ms(j, "response_ms", e->dur);
                                 json_frame(j, "query_frame", e->frame2);
+                                if (k == EV_DNS_ERROR && e->sub == 3)
+                                        json_bool(j, "search_path", e->sub2 == 1);
                         } else
                                 json_u64(j, "repeats", e->sub);
                         break;
@@ -363,6 +365,7 @@ static void json_dns(json_t *j, const analysis_t *a) {
         json_u64(j, "unanswered", d->unanswered);
         json_u64(j, "unanswered_multicast", a->dns_unanswered_multicast);
         json_u64(j, "unmatched_responses", d->unmatched_responses);
+        json_u64(j, "nxdomain_search_path", d->nxdomain_search);
         json_u64(j, "repeated_queries", d->repeated);
         json_u64(j, "tcp_messages", d->tcp_messages);
         json_u64(j, "truncated_responses", d->truncated_flag);

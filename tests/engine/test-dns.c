@@ -616,7 +616,27 @@ static void test_other_ports_repeat_and_limit(void) {
         analysis_free(a);
 }
 
+/* Search-path NXDOMAIN (ANALYSES.md): which NXDOMAIN/NOERROR pairs are one lookup through a search list. */
+static void test_search_path_pair(void) {
+#define PAIR(nx, ok) dns_search_path_pair(nx, strlen(nx), ok, strlen(ok))
+        /* ndots:5: the search domains first, the name itself last */
+        CHECK(PAIR("api.example.com.default.svc.cluster.local", "api.example.com"));
+        CHECK(PAIR("api.example.com.cluster.local", "API.Example.com"));
+        /* a service of another namespace: a later search domain answers (they nest) */
+        CHECK(PAIR("db.other.default.svc.cluster.local", "db.other.svc.cluster.local"));
+        CHECK(PAIR("printer.lab.corp.example", "printer.corp.example"));
+        /* not one lookup */
+        CHECK(!PAIR("typo.example.org", "example.org"));       /* no common first label */
+        CHECK(!PAIR("api.example.com", "api.example.com"));    /* the same name: nothing was added */
+        CHECK(!PAIR("www.example.com", "www.example.net"));    /* other domains that do not nest */
+        CHECK(!PAIR("apix.cluster.local", "api"));              /* labels, not bytes */
+        CHECK(!PAIR("api", "api.example.com"));
+        CHECK(!PAIR("", "api"));
+#undef PAIR
+}
+
 int main(void) {
+        RUN(test_search_path_pair);
         RUN(test_match);
         RUN(test_response_time_quantiles);
         RUN(test_rcodes_and_unanswered);

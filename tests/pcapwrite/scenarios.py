@@ -261,6 +261,28 @@ def _dns_exchanges(fr, t, wrap, cip=C4, sip=S4, iface=0):
     q(5.400, 0x1006, 'b.example', 50006); r(5.406, 0x1006, 'b.example', 50006, 'NOERROR')
 
 
+def build_dns_search_path(path):
+    """A Kubernetes pod's resolver (ndots:5) looking up api.example.com: three search domains answered NXDOMAIN
+    within a few ms, then the name itself NOERROR; another namespace's service found at the second search domain;
+    and one name that truly does not exist (NXDOMAIN, nothing follows)."""
+    fr = Frames()
+
+    def ask(t, ident, name, rcode, sport):
+        fr.at(t, pw.ether(pw.ipv4(C4, S4, pw.udp(sport, 53, pw.dns_query(ident, name)))))
+        fr.at(t + 0.002, pw.ether(pw.ipv4(S4, C4, pw.udp(53, sport, pw.dns_response(ident, name, rcode)))))
+    t = 0.0
+    for i, name in enumerate(['api.example.com.default.svc.cluster.local', 'api.example.com.svc.cluster.local',
+                              'api.example.com.cluster.local']):
+        ask(t, 0x3000 + i, name, 'NXDOMAIN', 51000 + i)
+        t += 0.004
+    ask(t, 0x3010, 'api.example.com', 'NOERROR', 51010)
+    ask(1.0, 0x3020, 'db.other.default.svc.cluster.local', 'NXDOMAIN', 51020)
+    ask(1.004, 0x3021, 'db.other.svc.cluster.local', 'NOERROR', 51021)
+    ask(2.0, 0x3030, 'typo.example.org', 'NXDOMAIN', 51030)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
 def build_dns(path):
     """UDP DNS (see _dns_exchanges) + one query over TCP answered in 3 ms (after the TCP handshake)."""
     fr = Frames()
@@ -831,6 +853,11 @@ SCENARIOS = {
         'capture.packets': CLEAN_N + 11, 'protocols.tcp.packets': CLEAN_N, 'protocols.udp.packets': 11})),
     'tcp-seq-wrap.pcap': (build_seq_wrap, _m(CLEAN, HS20, RTT10, HEALTHY)),
     # 300 ms NXDOMAIN answers and unanswered queries: DNS findings and event lists carry the names
+    # search-list NXDOMAIN answers are counted apart and never blamed: the finding counts the one real NXDOMAIN
+    'dns-search-path.pcap': (build_dns_search_path, {'dns.queries': 7, 'dns.responses': 7,
+                                                     'dns.rcodes': {'NXDOMAIN': 5, 'NOERROR': 2},
+                                                     'dns.nxdomain_search_path': 4,
+                                                     'DNS findings': ('of', _dns_findings, ['dns-nxdomain'])}),
     'escape-dns-names.pcap': (build_escape, {'dns.queries': 7, 'dns.responses': 4, 'dns.unanswered': 3,
                                              'dns.rcodes': {'NXDOMAIN': 3, 'NOERROR': 1}}),
     'handshake-reordered.pcap': (build_handshake_reordered, {'tcp.connections': 1, 'tcp.handshakes.completed': 1,

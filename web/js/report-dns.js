@@ -66,7 +66,9 @@ export function renderDns(r) {
         return el('tr', {},
           td(String(o.name ?? ''), { cls: 'name mono' }),
           td(qtypeName(o.qtype)),
-          el('td', {}, o.rcode ? el('span', { class: 'badge ' + (RCODE_TONE[o.rcode] || 'neutral'), text: String(o.rcode) }) : (isNum(o.repeats) && o.repeats ? `asked ${o.repeats + 1}×` : 'none')),
+          el('td', {}, o.rcode ? el('span', { class: 'badge ' + (RCODE_TONE[o.rcode] || 'neutral'), text: String(o.rcode) }) : (isNum(o.repeats) && o.repeats ? `asked ${o.repeats + 1}×` : 'none'),
+            // a search list's guess (ANALYSES.md): not a failure
+            raw === ev.dns_errors && o.rcode === 'NXDOMAIN' && o.search_path === true ? el('div', { class: 'sub', text: 'search list' }) : null),
           td(isNum(ms) ? fmtMs(ms) : '—', { num: true }),
           td(flowText(o.flow), { cls: 'mono' }),
           td(isNum(o.t) ? fmtNum(o.t, 2) + ' s' : '', { num: true }),
