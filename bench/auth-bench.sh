@@ -74,25 +74,19 @@ stop_web
 
 # 2 and 3. SSE latency, quiet and during a login storm
 PCAPD_ANALYZER_FAKE_SECONDS=12 start_web "$here/web-fake-analyzer.py" --workers 1 --auth accounts
-python3 - "$port" "$cap" "$token" "$PASSWORD" >"$tmp/sse.out" <<'PY'
-import http.client, json, selectors, socket, sys, threading, time
+python3 - "$port" "$cap" "$token" "$PASSWORD" "$here" >"$tmp/sse.out" <<'PY'
+import http.client, json, sys, threading, time
 port, path, token, password = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+sys.path.insert(0, sys.argv[5])
+from sse_latency import Streams, quantile
 auth = {"Authorization": "Bearer " + token}
-data = open(path, "rb").read()
 c = http.client.HTTPConnection("127.0.0.1", port)
-c.request("POST", "/api/upload", data, dict(auth, **{"Content-Type": "application/vnd.tcpdump.pcap"}))
+c.request("POST", "/api/upload", open(path, "rb").read(), dict(auth, **{"Content-Type": "application/vnd.tcpdump.pcap"}))
 tid = json.loads(c.getresponse().read())["task_id"]
-sel = selectors.DefaultSelector()
-for i in range(100):
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(("GET /api/progress/%s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer %s\r\n\r\n"
-               % (tid, token)).encode())
-    s.setblocking(False)
-    sel.register(s, selectors.EVENT_READ, bytearray())
-storm = threading.Event()
-stop = threading.Event()
-answers = {}
-lock = threading.Lock()
+streams = Streams(port, tid, auth)
+storm, stop, lock, answers = threading.Event(), threading.Event(), threading.Lock(), {}
+
+
 def login_loop():
     storm.wait()
     body = json.dumps({"username": "loadtest", "password": password})
@@ -106,55 +100,32 @@ def login_loop():
             st = "error"
         with lock:
             answers[st] = answers.get(st, 0) + 1
+
+
 threads = [threading.Thread(target=login_loop, daemon=True) for _ in range(50)]
 for t in threads:
     t.start()
-quiet, busy = [], []
 t_start = time.time()
-storm_at = t_start + 5     # 5 s quiet, then the storm for the rest of the analysis
-storm_started = None
-open_ = 100
-while open_ and time.time() < t_start + 30:
-    if storm_started is None and time.time() >= storm_at:
-        storm_started = time.time()
+storm_at = [None]
+
+
+def tick():  # 5 s quiet, then the storm for the rest of the analysis
+    if storm_at[0] is None and time.time() >= t_start + 5:
+        storm_at[0] = time.time()
         storm.set()
-    for key, _ in sel.select(0.5):
-        now = time.time()
-        try:
-            chunk = key.fileobj.recv(65536)
-        except BlockingIOError:
-            continue
-        if not chunk:
-            sel.unregister(key.fileobj); open_ -= 1; continue
-        buf = key.data
-        buf += chunk
-        while b"\n\n" in buf:
-            ev, _, rest = bytes(buf).partition(b"\n\n")
-            buf[:] = rest
-            for line in ev.split(b"\n"):
-                if line.startswith(b"data: "):
-                    try:
-                        d = json.loads(line[6:])
-                    except ValueError:
-                        continue
-                    if "server_time" in d:
-                        st = float(d["server_time"])
-                        if st < t_start + 1:
-                            continue  # the replayed first event of each stream
-                        (busy if storm_started and st >= storm_started + 0.5 else quiet).append((now - st) * 1000)
-                if line.startswith(b"event: completed"):
-                    sel.unregister(key.fileobj); open_ -= 1
-storm_secs = time.time() - (storm_started or time.time())
+
+
+samples = streams.run(30, tick)
+storm_secs = time.time() - (storm_at[0] or time.time())
 stop.set()
 for t in threads:
     t.join(35)
-def q(v, p):
-    v = sorted(v)
-    return v[min(len(v) - 1, int(p * len(v)))] if v else float("nan")
+quiet = [ms for st, ms in samples if not storm_at[0] or st < storm_at[0] + 0.5]
+busy = [ms for st, ms in samples if storm_at[0] and st >= storm_at[0] + 0.5]
 ok = answers.get(200, 0)
-print("%.2f %.2f %d %.2f %.2f %d %.1f %d %d %s" % (q(quiet, .5), q(quiet, .99), len(quiet), q(busy, .5), q(busy, .99),
-      len(busy), ok / storm_secs if storm_secs else 0, ok, answers.get(503, 0),
-      ",".join("%s:%d" % kv for kv in sorted(answers.items(), key=lambda kv: str(kv[0])))))
+print("%.2f %.2f %d %.2f %.2f %d %.1f %d %d %s" % (quantile(quiet, .5), quantile(quiet, .99), len(quiet),
+      quantile(busy, .5), quantile(busy, .99), len(busy), ok / storm_secs if storm_secs else 0, ok,
+      answers.get(503, 0), ",".join("%s:%d" % kv for kv in sorted(answers.items(), key=lambda kv: str(kv[0])))))
 PY
 read -r q50 q99 qn b50 b99 bn lps lok l503 lall <"$tmp/sse.out"
 stop_web

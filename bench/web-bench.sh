@@ -151,48 +151,17 @@ stop_web
 
 # 3. SSE latency with 100 streams on one task
 PCAPD_ANALYZER_FAKE_SECONDS=10 start_web "$here/web-fake-analyzer.py" --workers 1
-read -r p50 p99 nsamples < <(python3 - "$port" "$large" <<'PY'
-import http.client, json, selectors, socket, sys, time
+read -r p50 p99 nsamples < <(python3 - "$port" "$large" "$here" <<'PY'
+import http.client, json, sys
 port, path = int(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+from sse_latency import Streams, quantile
 data = open(path, "rb").read()[:1 << 20]
 c = http.client.HTTPConnection("127.0.0.1", port)
 c.request("POST", "/api/upload", data, {"Content-Type": "application/vnd.tcpdump.pcap"})
 tid = json.loads(c.getresponse().read())["task_id"]
-sel = selectors.DefaultSelector()
-for i in range(100):
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(("GET /api/progress/%s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n" % tid).encode())
-    s.setblocking(False)
-    sel.register(s, selectors.EVENT_READ, bytearray())
-lat, open_ = [], 100
-end = time.time() + 30
-while open_ and time.time() < end:
-    for key, _ in sel.select(1):
-        now = time.time()
-        try:
-            chunk = key.fileobj.recv(65536)
-        except BlockingIOError:
-            continue
-        if not chunk:
-            sel.unregister(key.fileobj); open_ -= 1; continue
-        buf = key.data
-        buf += chunk
-        while b"\n\n" in buf:
-            ev, _, rest = bytes(buf).partition(b"\n\n")
-            buf[:] = rest
-            for line in ev.split(b"\n"):
-                if line.startswith(b"data: "):
-                    try:
-                        d = json.loads(line[6:])
-                    except ValueError:
-                        continue
-                    if "server_time" in d:
-                        lat.append((now - float(d["server_time"])) * 1000)
-                if line.startswith(b"event: completed"):
-                    sel.unregister(key.fileobj); open_ -= 1
-lat = sorted(lat[100:])  # skip the replayed first event of each stream
-q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
-print("%.2f %.2f %d" % (q(0.50), q(0.99), len(lat)))
+lat = [ms for _, ms in Streams(port, tid).run(30)]
+print("%.2f %.2f %d" % (quantile(lat, 0.50), quantile(lat, 0.99), len(lat)))
 PY
 )
 stop_web

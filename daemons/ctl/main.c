@@ -165,12 +165,10 @@ static int find_user(ctl_t *c, const char *name, store_user_t *u) {
 
 /* Refuses to leave the service without an active administrator. */
 static int keep_an_admin(ctl_t *c, const store_user_t *u) {
-        uint64_t total, admins;
-        if (u->role != ROLE_ADMIN || u->state != ACCOUNT_ACTIVE)
-                return 0;
-        if (store_user_count(c->store, &total, &admins) < 0)
-                return fail("could not count the administrators"), -EIO;
-        if (admins <= 1)
+        int r = store_user_is_last_admin(c->store, u);
+        if (r < 0)
+                return fail("could not count the administrators"), r;
+        if (r > 0)
                 return fail("%s is the last active administrator: make another one first", u->name), -EPERM;
         return 0;
 }
@@ -401,11 +399,8 @@ static int cmd_token(ctl_t *c, int argc, char **argv) {
                 _cleanup_free_ char *tok = NULL;
                 if (optind != argc)
                         return usage("too many arguments");
-                if (strlen(label) == 0 || strlen(label) > STORE_TOKEN_NAME_MAX || strpbrk(label, "\"\\\n\r\t"))
-                        return usage("--label is 1 to 64 characters, no quotes, backslashes or control characters");
-                for (const char *p = label; *p; p++)
-                        if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
-                                return usage("--label is printable ASCII");
+                if (!account_token_name_is_valid(label))
+                        return usage("--label is 1 to 64 letters, digits, spaces and . _ - @ +");
                 r = secret_token_new("pcapd_", &tok);
                 if (r >= 0)
                         r = secret_hash(tok, t.hash);

@@ -12,16 +12,6 @@
 #include "login.h"
 #include "web.h"
 
-static void send_built(h2o_req_t *req, json_t *j) {
-        if (j->oom)
-                http_send_error(req, 500, "Internal Server Error", "out of memory");
-        else {
-                json_raw(j, "\n", 1);
-                http_send_json(req, 200, "OK", j->buf, j->len);
-        }
-        json_free(j);
-}
-
 static int list_one(const store_user_t *u, void *userdata) {
         json_t *j = userdata;
         json_element(j);
@@ -38,14 +28,12 @@ static int list_one(const store_user_t *u, void *userdata) {
 
 /* Refuses to leave the service without an active administrator. */
 static bool keeps_an_admin(web_t *w, h2o_req_t *req, const store_user_t *u) {
-        uint64_t total, admins;
-        if (u->role != ROLE_ADMIN || u->state != ACCOUNT_ACTIVE)
-                return true;
-        if (store_user_count(w->store, &total, &admins) < 0) {
+        int r = store_user_is_last_admin(w->store, u);
+        if (r < 0) {
                 http_send_error(req, 500, "Internal Server Error", "database error");
                 return false;
         }
-        if (admins <= 1) {
+        if (r > 0) {
                 http_send_error(req, 409, "Conflict", "this is the last active administrator: make another one first");
                 return false;
         }
@@ -186,7 +174,7 @@ int admin_users(web_t *w, h2o_req_t *req, const identity_t *who, size_t prefix_l
                 }
                 json_end(&j, ']');
                 json_end(&j, '}');
-                send_built(req, &j);
+                http_send_built(req, 200, "OK", &j);
                 return 0;
         }
         if (p.base[prefix_len] != '/') {

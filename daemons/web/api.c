@@ -96,16 +96,6 @@ static void status_object(const dispatcher_t *d, json_t *j, const store_task_t *
         json_end(j, '}');
 }
 
-static void send_built(h2o_req_t *req, json_t *j) {
-        if (j->oom)
-                http_send_error(req, 500, "Internal Server Error", "out of memory");
-        else {
-                json_raw(j, "\n", 1);
-                http_send_json(req, 200, "OK", j->buf, j->len);
-        }
-        json_free(j);
-}
-
 int api_task_get(web_t *w, h2o_req_t *req, const identity_t *who, const char *id, store_task_t *row) {
         int r = store_task_get(w->store, id, row);
         /* another account's task is answered exactly as one that does not exist */
@@ -135,7 +125,7 @@ int api_status(web_t *w, h2o_req_t *req, const identity_t *who, size_t prefix_le
         if (api_task_get(w, req, who, id, &row) < 0)
                 return 0;
         status_object(&w->dispatcher, &j, &row, identity_is_admin(who) && w->auth_accounts ? w->store : NULL);
-        send_built(req, &j);
+        http_send_built(req, 200, "OK", &j);
         return 0;
 }
 
@@ -190,7 +180,7 @@ int api_history(web_t *w, h2o_req_t *req, const identity_t *who) {
         }
         json_end(&j, ']');
         json_end(&j, '}');
-        send_built(req, &j);
+        http_send_built(req, 200, "OK", &j);
         return 0;
 }
 
@@ -237,7 +227,7 @@ int api_queue_status(web_t *w, h2o_req_t *req, const identity_t *who) {
         }
         json_end(&j, ']');
         json_end(&j, '}');
-        send_built(req, &j);
+        http_send_built(req, 200, "OK", &j);
         return 0;
 }
 
@@ -298,7 +288,7 @@ static int report_delete(web_t *w, h2o_req_t *req, const identity_t *who, const 
                 json_kv_str(&j, "task_id", id);
                 json_kv_bool(&j, "deleted", true);
                 json_end(&j, '}');
-                send_built(req, &j);
+                http_send_built(req, 200, "OK", &j);
         }
         return 0;
 }

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "log/log.h"
 #include "util/macro.h"
+#include "util/uri.h"
 #include "web.h"
 
 /* A session's last_seen is written at most this often (a page load makes many requests). */
@@ -259,23 +260,19 @@ void auth_send_unauthorized(h2o_req_t *req) {
 }
 
 void auth_send_login_redirect(h2o_req_t *req) {
-        static const char hex[] = "0123456789ABCDEF";
         h2o_iovec_t path = req->path_normalized;
-        size_t cap = sizeof("/login.html?next=") + 3 * MIN(path.len, (size_t) 1024);
-        h2o_iovec_t loc = h2o_iovec_init(h2o_mem_alloc_pool(&req->pool, cap), 0);
+        char buf[1025];
+        _cleanup_free_ char *esc = NULL;
+        h2o_iovec_t loc;
 
-        /* the path alone (it was normalised), percent-encoded but for unreserved characters and '/' */
-        loc.len = (size_t) snprintf(loc.base, cap, "/login.html?next=");
-        for (size_t i = 0; i < path.len && i < 1024; i++) {
-                unsigned char c = (unsigned char) path.base[i];
-                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (c && strchr("/-._~", c)))
-                        loc.base[loc.len++] = (char) c;
-                else {
-                        loc.base[loc.len++] = '%';
-                        loc.base[loc.len++] = hex[c >> 4];
-                        loc.base[loc.len++] = hex[c & 15];
-                }
+        /* the path alone (it was normalised, at most 1 KiB), percent-encoded but for '/' */
+        memcpy(buf, path.base, MIN(path.len, sizeof(buf) - 1));
+        buf[MIN(path.len, sizeof(buf) - 1)] = 0;
+        if (uri_escape_keep(buf, "/", &esc) < 0) {
+                http_send_error(req, 500, "Internal Server Error", "out of memory");
+                return;
         }
+        loc = h2o_concat(&req->pool, h2o_iovec_init(H2O_STRLIT("/login.html?next=")), h2o_iovec_init(esc, strlen(esc)));
 
         req->res.status = 303;
         req->res.reason = "See Other";

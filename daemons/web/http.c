@@ -23,6 +23,16 @@ void http_send_json(h2o_req_t *req, int status, const char *reason, const char *
         h2o_send_inline(req, b.base, b.len);
 }
 
+void http_send_built(h2o_req_t *req, int status, const char *reason, json_t *j) {
+        if (j->oom)
+                http_send_error(req, 500, "Internal Server Error", "out of memory");
+        else {
+                json_raw(j, "\n", 1);
+                http_send_json(req, status, reason, j->buf, j->len);
+        }
+        json_free(j);
+}
+
 void http_send_error(h2o_req_t *req, int status, const char *reason, const char *message) {
         json_t j = {};
         json_begin(&j, '{');

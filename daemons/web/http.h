@@ -11,6 +11,9 @@ uint64_t http_now_mono(void);
 
 /* body is copied into the request's pool; Content-Type application/json, Cache-Control no-store. */
 void http_send_json(h2o_req_t *req, int status, const char *reason, const char *body, size_t len);
+/* j (built by json.h), with a closing newline, as JSON; j is freed. 500 when building it ran out of memory. */
+struct json;
+void http_send_built(h2o_req_t *req, int status, const char *reason, struct json *j);
 /* {"error": message, "detail": message, "status": status}: `detail` is the member the clients written for
  * the design pcapd replaces read (FastAPI's error shape), `error` pcapd's own. */
 void http_send_error(h2o_req_t *req, int status, const char *reason, const char *message);

@@ -83,16 +83,6 @@ static void auth_work(workq_t *q, workq_item_t *it) {
         explicit_bzero(j->new_password, sizeof(j->new_password));
 }
 
-static void send_built(h2o_req_t *req, json_t *j, int status, const char *reason) {
-        if (j->oom)
-                http_send_error(req, 500, "Internal Server Error", "out of memory");
-        else {
-                json_raw(j, "\n", 1);
-                http_send_json(req, status, reason, j->buf, j->len);
-        }
-        json_free(j);
-}
-
 /* A new session for user: stored (hashed), cookie set. */
 static int session_open(web_t *w, h2o_req_t *req, const store_user_t *u, const char *remote) {
         char sid[SESSION_ID_LEN + 1];
@@ -122,7 +112,7 @@ static void send_me(h2o_req_t *req, const char *name, account_role_t role, const
         json_kv_str(&j, "role", account_role_to_string(role));
         json_kv_str(&j, "auth", mode);
         json_end(&j, '}');
-        send_built(req, &j, status, "OK");
+        http_send_built(req, status, "OK", &j);
 }
 
 static void login_finish(auth_job_t *j) {
@@ -257,7 +247,7 @@ static void create_finish(auth_job_t *j) {
         json_kv_str(&js, "role", account_role_to_string(j->new_role));
         json_kv_str(&js, "state", account_state_to_string(j->new_state));
         json_end(&js, '}');
-        send_built(req, &js, 201, "Created");
+        http_send_built(req, 201, "Created", &js);
 }
 
 static void auth_done(workq_t *q, workq_item_t *it) {
@@ -378,12 +368,18 @@ static void job_submit(web_t *w, auth_job_t *j) {
         workq_submit(&w->login_q, &j->item);
 }
 
+/* 429 with Retry-After in whole seconds. */
+static void send_too_many(h2o_req_t *req, int64_t wait_ms, const char *message) {
+        char s[32];
+        size_t n = (size_t) snprintf(s, sizeof(s), "%lld", (long long) ((wait_ms + 999) / 1000));
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, h2o_strdup(&req->pool, s, n).base, n);
+        http_send_error(req, 429, "Too Many Requests", message);
+}
+
 static bool throttled(web_t *w, h2o_req_t *req, auth_job_t *j) {
         int64_t now = store_now_ms();
         int64_t wait = throttle_wait(w->login_throttle, j->addr_key, now);
         int64_t wait2 = throttle_wait(w->login_throttle, j->account_key, now);
-        char s[32];
-        size_t n;
 
         if (wait2 > wait)
                 wait = wait2;
@@ -391,9 +387,7 @@ static bool throttled(web_t *w, h2o_req_t *req, auth_job_t *j) {
                 return false;
         auth_log(LOG_WARNING, "login-throttled", j->user.name[0] ? j->user.name : NULL, j->remote,
                  "Login attempt from %s refused: %lld ms to wait after failures", j->remote, (long long) wait);
-        n = (size_t) snprintf(s, sizeof(s), "%lld", (long long) ((wait + 999) / 1000));
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, h2o_strdup(&req->pool, s, n).base, n);
-        http_send_error(req, 429, "Too Many Requests", "too many failed logins: wait before trying again");
+        send_too_many(req, wait, "too many failed logins: wait before trying again");
         return true;
 }
 
@@ -485,7 +479,7 @@ int login_me(web_t *w, h2o_req_t *req, const identity_t *who) {
                         json_kv_bool(&j, "admin_exists", admins > 0);
                 }
                 json_end(&j, '}');
-                send_built(req, &j, 200, "OK");
+                http_send_built(req, 200, "OK", &j);
                 return 0;
         }
         if (who->kind == IDENTITY_OPEN) {
@@ -495,7 +489,7 @@ int login_me(web_t *w, h2o_req_t *req, const identity_t *who) {
                 json_kv_str(&j, "role", "admin");
                 json_kv_str(&j, "auth", "none");
                 json_end(&j, '}');
-                send_built(req, &j, 200, "OK");
+                http_send_built(req, 200, "OK", &j);
                 return 0;
         }
         {
@@ -510,7 +504,7 @@ int login_me(web_t *w, h2o_req_t *req, const identity_t *who) {
                 json_kv_bool(&j, "second_factor_required", who->needs_second_factor);
                 json_kv_u64(&j, "recovery_codes_left", left);
                 json_end(&j, '}');
-                send_built(req, &j, 200, "OK");
+                http_send_built(req, 200, "OK", &j);
         }
         return 0;
 }
@@ -535,18 +529,6 @@ static int token_one(const store_token_t *t, void *userdata) {
         return 0;
 }
 
-static bool token_name_ok(const char *s) {
-        size_t n = strlen(s);
-        if (n == 0 || n > STORE_TOKEN_NAME_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr(" ._-@+", c)))
-                        return false;
-        }
-        return true;
-}
-
 static void token_create(web_t *w, h2o_req_t *req, const identity_t *who) {
         char name[STORE_TOKEN_NAME_MAX + 2] = TOKEN_NAME_DEFAULT, days[24] = "", remote[INET6_ADDRSTRLEN + 8];
         _cleanup_free_ char *tok = NULL;
@@ -564,7 +546,7 @@ static void token_create(web_t *w, h2o_req_t *req, const identity_t *who) {
         }
         if (!name[0])
                 snprintf(name, sizeof(name), TOKEN_NAME_DEFAULT);
-        if (!token_name_ok(name)) {
+        if (!account_token_name_is_valid(name)) {
                 http_send_error(req, 400, "Bad Request", "a token name is 1 to 64 letters, digits, spaces and . _ - @ +");
                 return;
         }
@@ -605,7 +587,7 @@ static void token_create(web_t *w, h2o_req_t *req, const identity_t *who) {
         json_kv_time(&j, "expires_at", t.expires_at);
         json_end(&j, '}');
         explicit_bzero(tok, strlen(tok));
-        send_built(req, &j, 201, "Created");
+        http_send_built(req, 201, "Created", &j);
 }
 
 int login_tokens(web_t *w, h2o_req_t *req, const identity_t *who, size_t prefix_len) {
@@ -637,7 +619,7 @@ int login_tokens(web_t *w, h2o_req_t *req, const identity_t *who, size_t prefix_
                 }
                 json_end(&j, ']');
                 json_end(&j, '}');
-                send_built(req, &j, 200, "OK");
+                http_send_built(req, 200, "OK", &j);
                 return 0;
         }
         /* /api/tokens/{id} */
@@ -769,10 +751,7 @@ int login_signup(web_t *w, h2o_req_t *req, const identity_t *who) {
         akey[0] = 's';
         wait = throttle_wait(w->login_throttle, akey, now);
         if (wait > 0) {
-                char s[32];
-                size_t n = (size_t) snprintf(s, sizeof(s), "%lld", (long long) ((wait + 999) / 1000));
-                h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, h2o_strdup(&req->pool, s, n).base, n);
-                http_send_error(req, 429, "Too Many Requests", "too many sign-ups from this address: try later");
+                send_too_many(req, wait, "too many sign-ups from this address: try later");
                 return 0;
         }
         throttle_fail(w->login_throttle, akey, now, 2, 3600 * 1000);

@@ -66,16 +66,6 @@ int twofactor_check(store_t *s, const store_user_t *u, const char *code, int64_t
         return r;
 }
 
-static void send_built(h2o_req_t *req, json_t *j) {
-        if (j->oom)
-                http_send_error(req, 500, "Internal Server Error", "out of memory");
-        else {
-                json_raw(j, "\n", 1);
-                http_send_json(req, 200, "OK", j->buf, j->len);
-        }
-        json_free(j);
-}
-
 /* who's row, or an answer. */
 static bool load(web_t *w, h2o_req_t *req, const identity_t *who, store_user_t *u) {
         if (who->kind != IDENTITY_SESSION && who->kind != IDENTITY_TOKEN) {
@@ -142,7 +132,7 @@ int twofactor_setup(web_t *w, h2o_req_t *req, const identity_t *who) {
         json_end(&j, '}');
         explicit_bzero(b32, sizeof(b32));
         explicit_bzero(uri, strlen(uri));
-        send_built(req, &j);
+        http_send_built(req, 200, "OK", &j);
         return 0;
 }
 
@@ -226,7 +216,7 @@ int twofactor_enable(web_t *w, h2o_req_t *req, const identity_t *who) {
         json_end(&j, ']');
         json_end(&j, '}');
         explicit_bzero(codes, sizeof(codes));
-        send_built(req, &j);
+        http_send_built(req, 200, "OK", &j);
         return 0;
 }
 

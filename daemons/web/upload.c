@@ -313,7 +313,7 @@ int upload_handle(web_t *w, h2o_req_t *req, const identity_t *who, int accepted_
         u->row.file_size = size;
         u->row.uploaded_at = (int64_t) u->uploaded_at;
         u->row.status = TASK_QUEUED;
-        u->row.owner = identity_known(who) && who->kind != IDENTITY_OPEN ? who->user_id : 0;
+        u->row.owner = who->user_id; /* 0 without accounts */
         w->n_uploading++;
         writer_submit(&u->job);
         return 0;

@@ -54,6 +54,16 @@ bool account_name_is_valid(const char *s, size_t n) {
         return true;
 }
 
+bool account_token_name_is_valid(const char *s) {
+        size_t n = s ? strlen(s) : 0;
+        if (n == 0 || n > ACCOUNT_TOKEN_NAME_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!is_alnum(s[i]) && !strchr(" ._-@+", s[i]))
+                        return false;
+        return true;
+}
+
 /* Characters (code points) in s, or -1 when s is not valid UTF-8 or holds a control character. */
 static long utf8_chars(const char *s, size_t n) {
         long chars = 0;

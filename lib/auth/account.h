@@ -34,6 +34,11 @@ int account_state_from_string(const char *s);      /* the state or -EINVAL */
  * Names are compared without regard to case (the store's COLLATE NOCASE). */
 bool account_name_is_valid(const char *s, size_t n);
 
+/* An API token's label: 1 to 64 ASCII letters, digits, spaces and . _ - @ + (shown in lists, never escaped
+ * into anything). */
+#define ACCOUNT_TOKEN_NAME_MAX 64
+bool account_token_name_is_valid(const char *s);
+
 /* Why a password is refused, in words for the user (never containing the password), or NULL when it is
  * acceptable: valid UTF-8 without control characters, at most ACCOUNT_PASSWORD_MAX bytes, at least
  * min_len characters, neither containing nor contained in a user name of three or more characters (any

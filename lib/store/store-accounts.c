@@ -195,24 +195,19 @@ int store_user_delete(store_t *s, int64_t id) {
         return step_changed(s, st);
 }
 
+/* A listed account: nobody listing needs its password hash. */
+static void row_to_user_listed(sqlite3_stmt *st, store_user_t *u) {
+        row_to_user(st, u);
+        explicit_bzero(u->password, sizeof(u->password));
+}
+
 int store_user_list(store_t *s, store_user_fn fn, void *userdata) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        store_user_t u;
         int r = store_prepare(s, "SELECT " USER_COLUMNS " FROM users ORDER BY name", &st);
         if (r < 0)
                 return r;
-        for (;;) {
-                store_user_t u;
-                int rc = sqlite3_step(st);
-                if (rc == SQLITE_DONE)
-                        return 0;
-                if (rc != SQLITE_ROW)
-                        return sqlite_to_errno(rc) ?: -EIO;
-                row_to_user(st, &u);
-                r = fn(&u, userdata);
-                explicit_bzero(u.password, sizeof(u.password));
-                if (r < 0)
-                        return r;
-        }
+        return store_each(st, (store_row_conv) row_to_user_listed, &u, (store_row_fn) fn, userdata);
 }
 
 int store_user_count(store_t *s, uint64_t *ret_total, uint64_t *ret_active_admins) {
@@ -339,6 +334,17 @@ int store_recovery_count(store_t *s, int64_t id, unsigned *ret) {
         return 0;
 }
 
+int store_user_is_last_admin(store_t *s, const store_user_t *u) {
+        uint64_t total, admins;
+        int r;
+        if (u->role != ROLE_ADMIN || u->state != ACCOUNT_ACTIVE)
+                return 0;
+        r = store_user_count(s, &total, &admins);
+        if (r < 0)
+                return r;
+        return admins <= 1;
+}
+
 #define SESSION_COLUMNS "hash, user_id, created_at, last_seen, expires_at, remote"
 
 static void row_to_session(sqlite3_stmt *st, store_session_t *ss) {
@@ -423,6 +429,7 @@ int store_session_delete_user(store_t *s, int64_t user_id) {
 
 int store_session_list(store_t *s, int64_t user_id, store_session_fn fn, void *userdata) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        store_session_t ss;
         int r = user_id == STORE_ANY_OWNER
                         ? store_prepare(s, "SELECT " SESSION_COLUMNS " FROM sessions ORDER BY created_at DESC", &st)
                         : store_prepare(s, "SELECT " SESSION_COLUMNS " FROM sessions WHERE user_id = ?1 "
@@ -431,18 +438,7 @@ int store_session_list(store_t *s, int64_t user_id, store_session_fn fn, void *u
                 return r;
         if (user_id != STORE_ANY_OWNER)
                 sqlite3_bind_int64(st, 1, user_id);
-        for (;;) {
-                store_session_t ss;
-                int rc = sqlite3_step(st);
-                if (rc == SQLITE_DONE)
-                        return 0;
-                if (rc != SQLITE_ROW)
-                        return sqlite_to_errno(rc) ?: -EIO;
-                row_to_session(st, &ss);
-                r = fn(&ss, userdata);
-                if (r < 0)
-                        return r;
-        }
+        return store_each(st, (store_row_conv) row_to_session, &ss, (store_row_fn) fn, userdata);
 }
 
 int store_session_prune(store_t *s, int64_t now, int64_t idle_cutoff) {
@@ -535,20 +531,10 @@ int store_token_delete(store_t *s, int64_t user_id, int64_t id) {
 
 int store_token_list(store_t *s, int64_t user_id, store_token_fn fn, void *userdata) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        store_token_t t;
         int r = store_prepare(s, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE user_id = ?1 ORDER BY id", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, user_id);
-        for (;;) {
-                store_token_t t;
-                int rc = sqlite3_step(st);
-                if (rc == SQLITE_DONE)
-                        return 0;
-                if (rc != SQLITE_ROW)
-                        return sqlite_to_errno(rc) ?: -EIO;
-                row_to_token(st, &t);
-                r = fn(&t, userdata);
-                if (r < 0)
-                        return r;
-        }
+        return store_each(st, (store_row_conv) row_to_token, &t, (store_row_fn) fn, userdata);
 }

@@ -9,7 +9,7 @@
 #include "auth/secret.h"
 #include "store/store.h"
 
-#define STORE_TOKEN_NAME_MAX 64
+#define STORE_TOKEN_NAME_MAX ACCOUNT_TOKEN_NAME_MAX
 #define STORE_REMOTE_MAX 64
 #define STORE_TOTP_SECRET_MAX 128 /* base32 of a secret of up to 64 bytes, and a NUL */
 
@@ -64,6 +64,9 @@ int store_user_delete(store_t *s, int64_t id);
 typedef int (*store_user_fn)(const store_user_t *u, void *userdata);
 /* By name. */
 int store_user_list(store_t *s, store_user_fn fn, void *userdata);
+/* 1 when u is the one active administrator left (it must then be neither disabled, deleted nor demoted:
+ * the service would have no one to manage it), 0 when not, -errno. */
+int store_user_is_last_admin(store_t *s, const store_user_t *u);
 /* Accounts, and active admins among them. */
 int store_user_count(store_t *s, uint64_t *ret_total, uint64_t *ret_active_admins);
 

@@ -34,5 +34,10 @@ int store_prepare(store_t *s, const char *sql, sqlite3_stmt **ret);
 /* Runs a statement that returns no rows; the number of changed rows or -errno. */
 int store_step_done(store_t *s, sqlite3_stmt *st);
 void store_copy_text(char *dst, size_t size, const unsigned char *src);
+/* Steps st to its end: each row converted by conv into *item (the caller's buffer for one row) and handed to
+ * fn; fn's negative return stops and is returned. 0 at the end, -errno on a store error. */
+typedef void (*store_row_conv)(sqlite3_stmt *st, void *item);
+typedef int (*store_row_fn)(const void *item, void *userdata);
+int store_each(sqlite3_stmt *st, store_row_conv conv, void *item, store_row_fn fn, void *userdata);
 /* Runs sql (no rows) or returns -errno. */
 int store_exec(store_t *s, const char *sql);

@@ -349,19 +349,23 @@ int store_task_delete(store_t *s, const char *id) {
         return r == 0 ? -ENOENT : 0;
 }
 
-static int foreach_row(sqlite3_stmt *st, store_task_fn fn, void *userdata) {
+int store_each(sqlite3_stmt *st, store_row_conv conv, void *item, store_row_fn fn, void *userdata) {
         for (;;) {
-                store_task_t t;
                 int rc = sqlite3_step(st);
                 if (rc == SQLITE_DONE)
                         return 0;
                 if (rc != SQLITE_ROW)
                         return sqlite_to_errno(rc) ?: -EIO;
-                row_to_task(st, &t);
-                int r = fn(&t, userdata);
+                conv(st, item);
+                int r = fn(item, userdata);
                 if (r < 0)
                         return r;
         }
+}
+
+static int foreach_row(sqlite3_stmt *st, store_task_fn fn, void *userdata) {
+        store_task_t t;
+        return store_each(st, (store_row_conv) row_to_task, &t, (store_row_fn) fn, userdata);
 }
 
 int store_list_history(store_t *s, unsigned limit, int64_t owner, store_task_fn fn, void *userdata) {

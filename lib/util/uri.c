@@ -13,6 +13,10 @@ static bool uri_is_unreserved(char c) {
 }
 
 int uri_escape(const char *s, char **ret) {
+        return uri_escape_keep(s, "", ret);
+}
+
+int uri_escape_keep(const char *s, const char *keep, char **ret) {
         static const char digits[] = "0123456789ABCDEF";
         size_t n, k = 0;
         char *out;
@@ -27,7 +31,7 @@ int uri_escape(const char *s, char **ret) {
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 unsigned char c = (unsigned char) s[i];
-                if (uri_is_unreserved((char) c))
+                if (uri_is_unreserved((char) c) || (c && strchr(keep, c)))
                         out[k++] = (char) c;
                 else {
                         out[k++] = '%';

@@ -5,3 +5,5 @@
  * (upper-case hex), so that it can stand as a path segment, a query name or a query value whatever it holds:
  * ':' '/' '?' '#' '&' '=' '+' spaces, markup and UTF-8 all come out escaped. 0, -EINVAL for NULL, -ENOMEM. */
 int uri_escape(const char *s, char **ret);
+/* The same, leaving the bytes of keep as they are too (e.g. "/" for a path). */
+int uri_escape_keep(const char *s, const char *keep, char **ret);

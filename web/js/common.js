@@ -242,10 +242,8 @@ export function describeQueue(q) {
 }
 
 // Under accounts, an answer 401 means the session ended: to the login page, and back here after.
-let leaving = false; // logging out: the page is about to go to the login page anyway
-
 export function toLogin() {
-  if (leaving || location.pathname.startsWith('/login')) return;
+  if (location.pathname.startsWith('/login')) return;
   location.assign('/login.html?next=' + encodeURIComponent(location.pathname + location.search));
 }
 
@@ -261,7 +259,6 @@ async function accountBar() {
   if (!me || me.auth !== 'accounts' || !me.user) return;
   const out = el('button', { class: 'small', type: 'button', text: 'Log out' });
   out.addEventListener('click', async () => {
-    leaving = true;
     // the body is read too: a navigation during it would abort the request
     try { await (await fetch('/api/logout', { method: 'POST', headers: { Accept: 'application/json' } })).text(); } catch { /* gone anyway */ }
     location.assign('/login.html');
