@@ -23,6 +23,18 @@ void analysis_limits_default(analysis_limits_t *ret) {
         };
 }
 
+int analysis_set_thresholds(analysis_t *a, const thresholds_t *t) {
+        if (!a || !t)
+                return -EINVAL;
+        if (a->packets > 0)
+                return -EBUSY;
+        int r = thresholds_check(t, NULL);
+        if (r < 0)
+                return r;
+        a->th = *t;
+        return 0;
+}
+
 int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         analysis_t *a = calloc(1, sizeof *a);
         if (!a)
@@ -40,6 +52,7 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
                 a->key.k0 = (uint64_t) time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t) (uintptr_t) a;
                 a->key.k1 = hash_mix64(a->key.k0 ^ (uint64_t) getpid());
         }
+        thresholds_default(&a->th);
         a->health = 100;
         a->series.width = 10 * NS_PER_MS;
         uint64_t s = 0x5eed; /* sample stores use a fixed seed: reports are reproducible */

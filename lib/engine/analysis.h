@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "threshold.h"
+
 typedef struct analysis analysis_t;
 
 /* Hard limits on what an uploader controls. 0 means "no limit" only where documented. */
@@ -33,6 +35,11 @@ void analysis_limits_default(analysis_limits_t *ret);
 
 int analysis_new(const analysis_limits_t *limits, analysis_t **ret);
 analysis_t *analysis_free(analysis_t *a);
+
+/* The thresholds the diagnosis uses (a copy is taken); before any packet. 0, -ERANGE when one is not finite
+ * or out of its range (thresholds_check()), -EBUSY once packets were fed. analysis_new() starts from
+ * thresholds_default(). */
+int analysis_set_thresholds(analysis_t *a, const thresholds_t *t);
 
 /* Reads a whole pcap/pcapng capture from f (not closed). size_hint is the file size for progress (0 if
  * unknown). Returns 0 when packets were analysed (a truncated or damaged capture is analysed up to the

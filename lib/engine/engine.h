@@ -8,6 +8,7 @@
 #include "decode.h"
 #include "rtt.h"
 #include "samples.h"
+#include "threshold.h"
 #include "util/siphash.h"
 
 #define NS_PER_MS 1000000LL
@@ -33,6 +34,7 @@
 
 struct analysis {
         analysis_limits_t lim;
+        thresholds_t th;         /* every threshold the diagnosis uses (threshold.h): read with threshold_ns/_value */
         siphash_key_t key;       /* random per analysis: the key of every table an uploader fills */
 
         /* capture */
@@ -125,6 +127,14 @@ struct analysis {
         uint64_t last_progress_bytes;
         int cb_result;
 };
+
+/* A threshold in the engine's units: a TU_MS one in ns, the others as they are. */
+static inline int64_t threshold_ns(const analysis_t *a, threshold_id_t id) {
+        return (int64_t) (a->th.v[id] * 1e6 + 0.5);
+}
+static inline double threshold_value(const analysis_t *a, threshold_id_t id) {
+        return a->th.v[id];
+}
 
 /* The writers only read the analysis (its views are built when it finishes). */
 void report_json(const analysis_t *a, FILE *out);

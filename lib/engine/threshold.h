@@ -1,0 +1,132 @@
+/* Every threshold the diagnosis uses: named, documented, settable (--threshold NAME=VALUE, --config FILE,
+ * -l/--latency MS, /etc/pcapd/analyzer.conf through the JOB). Public: the CLI and pcapd-web fill a
+ * thresholds_t, the engine reads it (analysis_set_thresholds()). Library code: no logging, -errno returns. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum threshold_unit {
+        TU_MS,        /* milliseconds (a time; the engine reads it in ns with threshold_ns()) */
+        TU_PERCENT,   /* percent, 0..100 */
+        TU_COUNT,     /* a number of things (packets, segments, hosts, ports) */
+        TU_BYTES,     /* bytes */
+        _TU_MAX,
+} threshold_unit_t;
+
+/* X(ID, "name", unit, default, min, max, latency, "what it decides")
+ * latency: -l/--latency MS sets it. Names end with their unit. Each list belongs to one part of the
+ * engine (ANALYSES.md, "Thresholds", says why each default is what it is). */
+#define THRESHOLD_LIST_CORE(X)                                                                                      \
+        X(HANDSHAKE_SLOW, "handshake_slow_ms", TU_MS, 300, 1, 3600000, true,                                        \
+          "a TCP handshake (SYN to the ACK of the SYN/ACK) longer than this is slow (tcp-slow-handshake)")         \
+        X(RTT_HIGH, "rtt_high_ms", TU_MS, 50, 1, 3600000, true,                                                     \
+          "a round trip of at least this is a long path (tcp-high-rtt, network-latency)")                           \
+        X(DNS_SLOW, "dns_slow_ms", TU_MS, 200, 1, 3600000, true,                                                    \
+          "a DNS answer later than this is slow (dns-slow)")                                                        \
+        X(EXCHANGE_SLOW, "exchange_slow_ms", TU_MS, 100, 1, 3600000, true,                                          \
+          "an exchange whose server or client part took at least this is named among a time finding's flows")     \
+        X(DNS_TIMEOUT, "dns_timeout_ms", TU_MS, 5000, 100, 3600000, false,                                          \
+          "a DNS query with no answer after this is unanswered (dns-timeouts)")                                     \
+        X(TIME_COST, "time_cost_ms", TU_MS, 500, 0, 3600000, false,                                                 \
+          "a cause of waiting is a finding when it cost at least this in all ...")                                 \
+        X(TIME_SHARE, "time_share_pct", TU_PERCENT, 10, 0, 100, false,                                              \
+          "... and at least this share of the exchanges' time")                                                    \
+        X(LOSS_RATE, "loss_rate_pct", TU_PERCENT, 0.1, 0, 100, false,                                               \
+          "retransmitted data segments from this share are loss (tcp-loss) ...")                                   \
+        X(LOSS_MIN, "loss_min_segments", TU_COUNT, 3, 1, 1e9, false,                                                \
+          "... and from this many")                                                                                 \
+        X(REORDER_RATE, "reorder_rate_pct", TU_PERCENT, 0.1, 0, 100, false,                                         \
+          "out-of-order data segments from this share are reordering (tcp-reorder) ...")                           \
+        X(REORDER_MIN, "reorder_min_segments", TU_COUNT, 3, 1, 1e9, false,                                          \
+          "... and from this many")                                                                                 \
+        X(DUPLICATES, "duplicates_pct", TU_PERCENT, 1, 0, 100, false,                                               \
+          "packets recorded twice from this share of the capture are a capture problem (capture-duplicates)")      \
+        X(GAP, "gap_ms", TU_MS, 1000, 1, 3600000, false,                                                            \
+          "a silence of the whole capture at least this long is a gap (gaps)")                                      \
+        X(BURST_SPACING, "burst_spacing_ms", TU_MS, 0.1, 0.001, 1000, false,                                        \
+          "packets closer than this belong to one burst ...")                                                       \
+        X(BURST_MIN, "burst_min_packets", TU_COUNT, 64, 2, 1e9, false,                                              \
+          "... and a run of at least this many packets is a burst (bursts)")
+
+/* jitter (RFC 3550) per flow, by kind of traffic */
+#define THRESHOLD_LIST_JITTER(X)
+
+/* the security detectors */
+#define THRESHOLD_LIST_SECURITY(X)
+
+#define THRESHOLD_LIST(X) THRESHOLD_LIST_CORE(X) THRESHOLD_LIST_JITTER(X) THRESHOLD_LIST_SECURITY(X)
+
+typedef enum threshold_id {
+#define THRESHOLD_ENUM_(id, ...) TH_##id,
+        THRESHOLD_LIST(THRESHOLD_ENUM_)
+#undef THRESHOLD_ENUM_
+        _TH_MAX,
+} threshold_id_t;
+
+/* Where a value came from; a value set from a source of lower rank never replaces one of a higher rank, so
+ * the order of the options does not matter: --threshold over -l over the file's names over its latency_ms. */
+typedef enum threshold_source {
+        TS_DEFAULT,
+        TS_FILE_LATENCY,   /* latency_ms= in a configuration file */
+        TS_FILE,           /* NAME= in a configuration file */
+        TS_LATENCY,        /* -l/--latency */
+        TS_OPTION,         /* --threshold NAME=VALUE */
+        _TS_MAX,
+} threshold_source_t;
+
+#define THRESHOLD_ORIGIN_MAX 96
+
+typedef struct thresholds {
+        double v[_TH_MAX];
+        uint8_t source[_TH_MAX];                    /* threshold_source_t */
+        char origin[_TH_MAX][THRESHOLD_ORIGIN_MAX]; /* "default", "FILE:LINE", "--latency", "--threshold" */
+} thresholds_t;
+
+/* The configuration file: at most this many bytes, lines of at most THRESHOLD_LINE_MAX. */
+#define THRESHOLD_FILE_MAX (64 * 1024)
+#define THRESHOLD_LINE_MAX 1024
+
+void thresholds_default(thresholds_t *t);
+
+/* Facts about one threshold (id < _TH_MAX). */
+const char *threshold_name(threshold_id_t id);
+const char *threshold_unit_name(threshold_id_t id); /* "ms", "%", "count", "bytes" */
+const char *threshold_description(threshold_id_t id);
+double threshold_default(threshold_id_t id);
+bool threshold_is_latency(threshold_id_t id);
+
+/* The id of a name, or -ENOENT. */
+int threshold_lookup(const char *name);
+
+/* Sets one threshold from text: a decimal number ("300", "0.5", "2e3") in the threshold's unit, finite, in
+ * its range. Returns 0 (also when a value of higher rank is kept), -ENOENT for an unknown name, -EINVAL for
+ * text that is not a number, -ERANGE outside the range. origin is copied (truncated). */
+int thresholds_set(thresholds_t *t, const char *name, const char *value, threshold_source_t source,
+                   const char *origin);
+
+/* "NAME=VALUE" (--threshold): as thresholds_set(), -EINVAL without '='. */
+int thresholds_set_assignment(thresholds_t *t, const char *assignment, threshold_source_t source,
+                              const char *origin);
+
+/* Every latency threshold to ms (text, as thresholds_set()). */
+int thresholds_set_latency(thresholds_t *t, const char *ms, threshold_source_t source, const char *origin);
+
+/* Reads a configuration file in systemd's INI syntax: blank lines, comments (# or ; first), one section
+ * [Thresholds] with NAME=VALUE lines (blanks around both allowed) and latency_ms=MS. path names the file in
+ * origins and errors. Returns 0, or -EINVAL/-ENOENT/-ERANGE/-EFBIG (errbuf: "PATH:LINE: reason"), or
+ * -errno of a read error. Nothing is changed when it fails. */
+int thresholds_load(thresholds_t *t, FILE *f, const char *path, char *errbuf, size_t errlen);
+
+/* 0 when every value is finite and in its range (a thresholds_t that came over the JOB), else -ERANGE and
+ * *ret_bad (may be NULL) the first bad id. */
+int thresholds_check(const thresholds_t *t, threshold_id_t *ret_bad);
+
+/* show-config: one line per threshold, "name = value unit  (origin)", then its description as a comment;
+ * the output is itself a valid configuration file. 0 or -EIO. */
+int thresholds_print(const thresholds_t *t, FILE *out);
+
+/* A value as the shortest decimal text that reads back to it ("300", "0.1"), into buf (>= 32 bytes). */
+const char *threshold_format(double v, char *buf, size_t len);
