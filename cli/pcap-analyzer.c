@@ -1,5 +1,6 @@
 /* pcap-analyzer: the engine on the command line. analyze FILE [--json OUT] [-o HTML] [--quiet]; capture
- * [-i IFACE] [-f FILTER] [-d S] [-c N] [-w FILE] [--ssh HOST] (live.c) with the same report options. */
+ * [-i IFACE] [-f FILTER] [-d S] [-c N] [-w FILE] [--ssh HOST] (live.c) with the same report options;
+ * show-config prints the thresholds --config, -l and --threshold make. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -20,6 +21,7 @@ static bool arg_progress;
 static const char *arg_json;
 static const char *arg_html;
 static analysis_limits_t arg_limits;
+static thresholds_t arg_thresholds;
 static live_opts_t arg_live;
 static bool arg_live_given;       /* a capture option: only with the capture command */
 static char *arg_ssh_opts[64];
@@ -28,6 +30,7 @@ static void help(FILE *f) {
         fprintf(f,
                 "Usage: pcap-analyzer analyze FILE [OPTIONS]\n"
                 "       pcap-analyzer capture [CAPTURE OPTIONS] [OPTIONS]\n"
+                "       pcap-analyzer show-config [THRESHOLD OPTIONS]\n"
                 "       pcap-analyzer --help | --version\n"
                 "\n"
                 "Analyses a pcap or pcapng capture (FILE may be - for standard input) and says\n"
@@ -47,6 +50,13 @@ static void help(FILE *f) {
                 "      --max-events N   entries kept per event list in the report (default %u)\n"
                 "  -h, --help           this text\n"
                 "\n"
+                "Threshold options (show-config lists every threshold, its value and why):\n"
+                "      --config FILE    read thresholds from FILE ([Thresholds] NAME=VALUE)\n"
+                "  -l, --latency MS     set every latency threshold to MS milliseconds\n"
+                "      --threshold NAME=VALUE\n"
+                "                       set one threshold (repeatable; wins over -l and\n"
+                "                       --config, as -l wins over --config)\n"
+                "\n"
                 "Capture options (capture, here with libpcap or on --ssh HOST with tcpdump;\n"
                 "the filter is checked before the capture starts; Ctrl-C ends it early):\n"
                 "  -i, --interface IF   the interface (default: any)\n"
@@ -65,9 +75,22 @@ static void help(FILE *f) {
                 arg_limits.max_flows, arg_limits.max_events);
 }
 
+static int load_config(const char *path) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char err[512];
+        if (!f) {
+                fprintf(stderr, "pcap-analyzer: --config %s: %m\n", path);
+                return -errno;
+        }
+        int r = thresholds_load(&arg_thresholds, f, path, err, sizeof err);
+        if (r < 0)
+                fprintf(stderr, "pcap-analyzer: --config %s\n", err);
+        return r;
+}
+
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_JSON = 0x100, ARG_VERSION, ARG_PROGRESS, ARG_MAX_PACKETS, ARG_MAX_FLOWS, ARG_MAX_EVENTS, ARG_SSH,
-               ARG_SSH_OPTION, ARG_TCPDUMP };
+               ARG_SSH_OPTION, ARG_TCPDUMP, ARG_CONFIG, ARG_THRESHOLD };
         static const struct option options[] = {
                 { "json", required_argument, NULL, ARG_JSON },
                 { "html", required_argument, NULL, 'o' },
@@ -86,11 +109,14 @@ static int parse_argv(int argc, char *argv[]) {
                 { "ssh", required_argument, NULL, ARG_SSH },
                 { "ssh-option", required_argument, NULL, ARG_SSH_OPTION },
                 { "tcpdump", required_argument, NULL, ARG_TCPDUMP },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "latency", required_argument, NULL, 'l' },
+                { "threshold", required_argument, NULL, ARG_THRESHOLD },
                 {}
         };
-        int c;
+        int c, r;
         uint64_t v;
-        while ((c = getopt_long(argc, argv, "ho:qi:f:d:c:w:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "ho:qi:f:d:c:w:l:", options, NULL)) >= 0) {
                 switch (c) {
                 case 'i':
                         arg_live.iface = optarg;
@@ -162,6 +188,28 @@ static int parse_argv(int argc, char *argv[]) {
                         else
                                 arg_limits.max_events = (uint32_t) v;
                         break;
+                case ARG_CONFIG:
+                        if (load_config(optarg) < 0)
+                                return -EINVAL;
+                        break;
+                case 'l':
+                        r = thresholds_set_latency(&arg_thresholds, optarg, TS_LATENCY, "--latency");
+                        if (r < 0) {
+                                fprintf(stderr, "pcap-analyzer: --latency %s: %s\n", optarg,
+                                        r == -ERANGE ? "out of range (1 to 3600000 ms)" : "not a number of milliseconds");
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_THRESHOLD:
+                        r = thresholds_set_assignment(&arg_thresholds, optarg, TS_OPTION, "--threshold");
+                        if (r < 0) {
+                                fprintf(stderr, "pcap-analyzer: --threshold %s: %s\n", optarg,
+                                        r == -ENOENT ? "unknown threshold (show-config lists them)"
+                                        : r == -ERANGE ? "the value is out of the threshold's range"
+                                        : "expected NAME=VALUE, VALUE a decimal number");
+                                return -EINVAL;
+                        }
+                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -228,6 +276,19 @@ static int write_all(analysis_t *a, const char *what) {
         return rc;
 }
 
+static int new_analysis(analysis_t **ret) {
+        analysis_t *a = NULL;
+        int r = analysis_new(&arg_limits, &a);
+        if (r >= 0)
+                r = analysis_set_thresholds(a, &arg_thresholds);
+        if (r < 0) {
+                analysis_free(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
 /* capture: packets from an interface (or a host over ssh), analysed as they arrive. */
 static int run_capture(void) {
         struct sigaction sa = { .sa_handler = on_interrupt };
@@ -250,7 +311,7 @@ static int run_capture(void) {
                 fprintf(stderr, "pcap-analyzer: capturing on %s%s%s%s (Ctrl-C ends it)\n", arg_live.iface ? arg_live.iface : "any",
                         arg_live.ssh_host ? " of " : "", arg_live.ssh_host ? arg_live.ssh_host : "",
                         arg_live.write_path ? ", keeping a copy" : "");
-        r = analysis_new(&arg_limits, &a);
+        r = new_analysis(&a);
         if (r >= 0)
                 r = analysis_read_file(a, stream, 0, arg_progress ? on_progress : NULL, NULL, err, sizeof(err));
         /* the analysis stopped before the stream ended (an error): stop the capture before waiting for it */
@@ -283,12 +344,20 @@ static int run_capture(void) {
 
 int main(int argc, char *argv[]) {
         analysis_limits_default(&arg_limits);
+        thresholds_default(&arg_thresholds);
         int r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_ANALYSED;
         if (arg_json && arg_html && strcmp(arg_json, "-") == 0 && strcmp(arg_html, "-") == 0) {
                 fprintf(stderr, "pcap-analyzer: --json and --html cannot both go to standard output\n");
                 return EXIT_USAGE;
+        }
+        if (optind < argc && strcmp(argv[optind], "show-config") == 0) {
+                if (optind + 1 != argc || arg_live_given) {
+                        fprintf(stderr, "pcap-analyzer: show-config takes only threshold options (see --help)\n");
+                        return EXIT_USAGE;
+                }
+                return thresholds_print(&arg_thresholds, stdout) < 0 ? EXIT_OUTPUT : EXIT_ANALYSED;
         }
         if (optind < argc && strcmp(argv[optind], "capture") == 0) {
                 if (optind + 1 != argc) {
@@ -330,7 +399,7 @@ int main(int argc, char *argv[]) {
         }
 
         analysis_t *a = NULL;
-        r = analysis_new(&arg_limits, &a);
+        r = new_analysis(&a);
         if (r < 0) {
                 fprintf(stderr, "pcap-analyzer: %s\n", strerror(-r));
                 return EXIT_OUTPUT;

@@ -94,7 +94,7 @@ struct analysis {
         /* jitter / gaps summaries at finish */
         samples_t flow_jitter;   /* per flow-direction jitter (ns) with >= 8 packets */
 
-        /* bursts: runs of packets closer than BURST_GAP */
+        /* bursts: runs of packets closer than burst_spacing_ms */
         uint64_t bursts;
         uint64_t burst_cur_pkts, burst_cur_bytes;
         int64_t burst_cur_start;

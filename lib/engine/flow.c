@@ -146,7 +146,7 @@ void flow_retire(analysis_t *a, flow_t *f) {
         s.score = 0;
         for (int w = WF_NONE + 1; w < _WF_MAX; w++) {
                 s.score += term[w]; /* the sum in this order, as it always was: scores and ranks stay the same */
-                if (term[w] > 0 && (w != WF_HANDSHAKE || s.hs_time >= 300 * NS_PER_MS) &&
+                if (term[w] > 0 && (w != WF_HANDSHAKE || s.hs_time >= threshold_ns(a, TH_HANDSHAKE_SLOW)) &&
                     (s.worst == WF_NONE || term[w] > term[s.worst]))
                         s.worst = (uint8_t) w;
         }

@@ -497,6 +497,24 @@ static void json_flows(json_t *j, const analysis_t *a) {
         json_object_end(j);
 }
 
+/* The thresholds the diagnosis used: each one's value, default, unit and what set it. */
+static void json_thresholds(json_t *j, const thresholds_t *t) {
+        static const char *const set_by[_TS_MAX] = {
+                [TS_DEFAULT] = "default", [TS_FILE_LATENCY] = "configuration", [TS_FILE] = "configuration",
+                [TS_LATENCY] = "latency", [TS_OPTION] = "threshold",
+        };
+        json_object_begin(j, "thresholds");
+        for (unsigned i = 0; i < _TH_MAX; i++) {
+                json_object_begin(j, threshold_name((threshold_id_t) i));
+                json_double(j, "value", t->v[i], 9);
+                json_double(j, "default", threshold_default((threshold_id_t) i), 9);
+                json_str(j, "unit", threshold_unit_name((threshold_id_t) i));
+                json_str(j, "set_by", t->source[i] < _TS_MAX ? set_by[t->source[i]] : "default");
+                json_object_end(j);
+        }
+        json_object_end(j);
+}
+
 void report_json(const analysis_t *a, FILE *out) {
         json_t jj, *j = &jj;
         json_init(j, out, true);
@@ -580,5 +598,6 @@ void report_json(const analysis_t *a, FILE *out) {
         json_u64(j, "max_dns_pending", a->lim.max_dns_pending);
         json_u64(j, "max_frag_pending", a->lim.max_frag_pending);
         json_object_end(j);
+        json_thresholds(j, &a->th);
         json_object_end(j);
 }

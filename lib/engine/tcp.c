@@ -393,12 +393,12 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                 c->rtt.h[1].hs = c->synack_ts - c->syn_last_ts;
                         if (ts >= c->synack_ts && c->synack_count == 1)
                                 c->rtt.h[0].hs = ts - c->synack_ts;
-                        if (c->syn_count == 1 && ts - c->syn_ts >= 50 * NS_PER_MS) {
+                        if (c->syn_count == 1 && ts - c->syn_ts >= threshold_ns(a, TH_RTT_HIGH)) {
                                 a->tcp.hs_high_rtt++;
                                 if (ts - c->syn_ts > a->tcp.hs_high_rtt_max)
                                         a->tcp.hs_high_rtt_max = ts - c->syn_ts;
                         }
-                        if (ts - c->syn_ts > 300 * NS_PER_MS || c->syn_count > 1) {
+                        if (ts - c->syn_ts > threshold_ns(a, TH_HANDSHAKE_SLOW) || c->syn_count > 1) {
                                 event_t e;
                                 ev_from_packet(&e, p);
                                 e.dur = ts - c->syn_ts;
