@@ -301,14 +301,15 @@ static int send_failure(job_t *j, analysis_t *a, int r, const char *step) {
         return send_error(j, IPC_ERROR_INTERNAL, "%s failed: %s", step, strerror(-r));
 }
 
-/* The thresholds pcapd-web read from its configuration file, as the job carries them. */
+/* The thresholds pcapd-web read from its configuration file, as the job carries them: 1 when they are in
+ * use, else what sending the ERROR returned (as run() returns it). */
 static int job_thresholds(job_t *j, analysis_t *a) {
         _Static_assert(_TH_MAX <= IPC_THRESHOLDS_MAX, "the thresholds fit in a job");
         thresholds_t t;
         threshold_id_t bad = 0;
 
         if (j->params.n_thresholds == 0)
-                return 0; /* the engine's defaults */
+                return 1; /* the engine's defaults */
         if (j->params.n_thresholds != _TH_MAX)
                 return send_error(j, IPC_ERROR_INTERNAL, "the job carries %" PRIu32 " thresholds, this analyzer "
                                   "knows %u: pcapd-web and pcapd-analyzer come from different builds",
@@ -321,7 +322,7 @@ static int job_thresholds(job_t *j, analysis_t *a) {
         if (thresholds_check(&t, &bad) < 0)
                 return send_error(j, IPC_ERROR_INTERNAL, "the job's threshold %s is out of its range",
                                   threshold_name(bad));
-        return analysis_set_thresholds(a, &t) < 0 ? send_error(j, IPC_ERROR_INTERNAL, "thresholds refused") : 0;
+        return analysis_set_thresholds(a, &t) < 0 ? send_error(j, IPC_ERROR_INTERNAL, "thresholds refused") : 1;
 }
 
 static int run(job_t *j) {
@@ -373,7 +374,7 @@ static int run(job_t *j) {
         if (r < 0)
                 return send_error(j, IPC_ERROR_INTERNAL, "cannot start the analysis: %s", strerror(-r));
         r = job_thresholds(j, a);
-        if (r < 0) {
+        if (r <= 0) {
                 analysis_free(a);
                 return r;
         }

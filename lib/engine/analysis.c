@@ -53,6 +53,7 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
                 a->key.k1 = hash_mix64(a->key.k0 ^ (uint64_t) getpid());
         }
         thresholds_default(&a->th);
+        a->timing.gap_open = -1;
         a->health = 100;
         a->series.width = 10 * NS_PER_MS;
         uint64_t s = 0x5eed; /* sample stores use a fixed seed: reports are reproducible */
@@ -325,6 +326,7 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
                 if (ts < a->first_ts)
                         a->first_ts = ts;
         }
+        timing_packet(a, ts, frame, gap);
         analysis_note_link(a, dlt);
 
         packet_t p = { .ts_ns = ts, .frame = frame, .caplen = caplen, .wirelen = wirelen };
@@ -340,6 +342,7 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
         series_add(a, ts, wirelen, 1);
         stats_burst(a, &p, gap);
         a->prev_ts = ts;
+        a->prev_frame = frame;
 
         if (!ok || (p.l3 != L3_IPV4 && p.l3 != L3_IPV6))
                 return;
@@ -410,6 +413,7 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
                         a->udp_flows++;
         }
         int dir = flow_dir(f, swapped);
+        timing_flow(a, f);
         if (f->packets > 0 && ts - f->last_ts > f->max_gap) {
                 f->max_gap = ts - f->last_ts;
                 f->max_gap_at = f->last_ts;
@@ -532,6 +536,7 @@ int analysis_finish(analysis_t *a) {
         dns_finish(a);
         frag_finish(a);
         stats_finish(a);
+        timing_finish(a);
         view_build(a); /* no memory for the views: the report lists fewer things, it does not fail */
         diagnosis_run(a);
         a->finished = true;

@@ -26,6 +26,7 @@
 #include "dup.h"
 #include "stats.h"
 #include "icmp.h"
+#include "timing.h"
 
 #include "view.h"
 #include "diagnosis.h"
@@ -41,6 +42,7 @@ struct analysis {
         uint64_t packets, bytes_wire, bytes_captured;
         uint64_t frame;          /* the frame number of the packet being analysed (capture_packet_t.frame) */
         int64_t first_ts, last_ts, prev_ts;
+        uint64_t prev_frame;     /* the frame number of the packet before */
         bool have_ts;
         uint64_t negative_deltas;
         int64_t max_gap;
@@ -101,6 +103,7 @@ struct analysis {
         uint64_t burst_max_pkts, burst_max_bytes;
         int64_t burst_max_start, burst_max_dur;
         uint64_t burst_cur_frame, burst_max_frame; /* the frame numbers their first packets have */
+        timing_state_t timing;   /* gaps, the largest bursts (timing.h) */
 
         event_list_t ev[_EV_MAX];
 

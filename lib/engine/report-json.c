@@ -497,6 +497,96 @@ static void json_flows(json_t *j, const analysis_t *a) {
         json_object_end(j);
 }
 
+/* A gap's side: the flow of the packet there, client -> server when known; null when not a flow's. */
+static void json_gap_side(json_t *j, const char *key, const gap_side_t *s) {
+        if (!s->flow) {
+                json_null(j, key);
+                return;
+        }
+        flow_key_t k = s->key;
+        if (!s->client_is_a) {
+                k.a = s->key.b;
+                k.b = s->key.a;
+                k.pa = s->key.pb;
+                k.pb = s->key.pa;
+        }
+        json_flow(j, key, &k);
+}
+
+static void json_period(json_t *j, const analysis_t *a, const period_t *p, double mean_bps) {
+        double w = (double) a->series.width / 1e9, secs = w * p->n;
+        double bps = secs > 0 ? (double) p->bytes * 8 / secs : 0;
+        json_object_begin(j, NULL);
+        json_double(j, "start_s", p->first * w, 6);
+        json_double(j, "end_s", (p->first + p->n) * w, 6);
+        json_double(j, "duration_s", secs, 6);
+        json_u64(j, "packets", p->packets);
+        json_u64(j, "bytes", p->bytes);
+        json_double(j, "bits_per_s", bps, 1);
+        json_double(j, "times_mean", mean_bps > 0 ? bps / mean_bps : 0, 2);
+        json_object_end(j);
+}
+
+/* timing.gaps, timing.largest_bursts, timing.periods (ANALYSES.md, "Timing") */
+static void json_timing_lists(json_t *j, const analysis_t *a) {
+        const timing_state_t *t = &a->timing;
+        json_object_begin(j, "gaps");
+        json_u64(j, "total", t->gaps_total);
+        json_ms(j, "total_ms", t->gaps_sum);
+        json_u64(j, "kept", t->n_gaps);
+        json_array_begin(j, "items");
+        for (uint32_t i = 0; i < t->n_gaps; i++) {
+                const gap_t *g = &t->gaps[i];
+                json_object_begin(j, NULL);
+                json_ts(j, "start_ts", g->start_ts);
+                json_double(j, "t", (double) (g->start_ts - a->first_ts) / 1e9, 6);
+                json_ms(j, "duration_ms", g->dur);
+                json_frame(j, "frame_before", g->frame_before);
+                json_frame(j, "frame", g->frame);
+                json_gap_side(j, "flow_before", &g->before);
+                json_gap_side(j, "flow_after", &g->after);
+                json_bool(j, "within_flow", g->before.flow && g->before.flow == g->after.flow);
+                json_object_end(j);
+        }
+        json_array_end(j);
+        json_object_end(j);
+
+        json_array_begin(j, "largest_bursts");
+        for (uint32_t i = 0; i < t->n_bursts; i++) {
+                const burst_t *b = &t->bursts[i];
+                json_object_begin(j, NULL);
+                json_double(j, "start_s", (double) (b->start - a->first_ts) / 1e9, 6);
+                json_frame(j, "start_frame", b->frame);
+                json_u64(j, "packets", b->packets);
+                json_u64(j, "bytes", b->bytes);
+                json_ms(j, "duration_ms", b->dur);
+                json_object_end(j);
+        }
+        json_array_end(j);
+
+        period_t peaks[PERIODS_KEEP], quiet[PERIODS_KEEP];
+        unsigned np, nq;
+        uint32_t buckets;
+        timing_periods(a, peaks, &np, quiet, &nq, &buckets);
+        uint64_t total = 0;
+        for (uint32_t i = 0; i < buckets; i++)
+                total += a->series.b[i].bytes;
+        double secs = (double) a->series.width / 1e9 * buckets;
+        double mean = secs > 0 ? (double) total * 8 / secs : 0;
+        json_object_begin(j, "periods");
+        json_double(j, "bucket_s", (double) a->series.width / 1e9, 9);
+        json_double(j, "mean_bits_per_s", mean, 1);
+        json_array_begin(j, "peaks");
+        for (unsigned i = 0; i < np; i++)
+                json_period(j, a, &peaks[i], mean);
+        json_array_end(j);
+        json_array_begin(j, "quiet");
+        for (unsigned i = 0; i < nq; i++)
+                json_period(j, a, &quiet[i], mean);
+        json_array_end(j);
+        json_object_end(j);
+}
+
 /* The thresholds the diagnosis used: each one's value, default, unit and what set it. */
 static void json_thresholds(json_t *j, const thresholds_t *t) {
         static const char *const set_by[_TS_MAX] = {
@@ -549,6 +639,7 @@ void report_json(const analysis_t *a, FILE *out) {
                 json_double(j, "largest_burst_start_s", (double) (a->burst_max_start - a->first_ts) / 1e9, 6);
                 json_u64(j, "largest_burst_start_frame", a->burst_max_frame);
         }
+        json_timing_lists(j, a);
         json_object_end(j);
         json_flows(j, a);
         json_series(j, a);

@@ -260,6 +260,9 @@ void stats_burst(analysis_t *a, const packet_t *p, int64_t gap) {
         /* the run ended */
         if ((double) a->burst_cur_pkts >= threshold_value(a, TH_BURST_MIN)) {
                 a->bursts++;
+                timing_burst(a, &(burst_t) { .start = a->burst_cur_start, .dur = a->prev_ts - a->burst_cur_start,
+                                             .packets = a->burst_cur_pkts, .bytes = a->burst_cur_bytes,
+                                             .frame = a->burst_cur_frame });
                 if (a->burst_cur_pkts > a->burst_max_pkts) {
                         a->burst_max_pkts = a->burst_cur_pkts;
                         a->burst_max_bytes = a->burst_cur_bytes;

@@ -1027,6 +1027,62 @@ for _nano in (False, True):
             'capture.packets': CLEAN_N,
             'capture.first_ts': ('ts', '1700000000.000456123' if _nano else '1700000000.000456')}))
 
+def build_timing_gaps(path):
+    """Issue 14's timing lists: UDP flow A (10 packets, 10 ms apart), 3.0 s of silence, flow B with a burst of
+    100 packets 10 us apart, 1.5 s of silence inside B (its own wait), 0.9 s of silence (under gap_ms), 5 more
+    packets of B. Frames: A 1-10, B 11-110 (burst), 111 (after 1.5 s), 112 (after 0.9 s), 113-115."""
+    fr = Frames()
+    ident = iter(range(1, 1000))  # each datagram its own identification: not capture duplicates
+    a = lambda: pw.ether(pw.ipv4('10.1.0.1', '10.1.0.2', pw.udp(40000, 6000, b'a' * 100), ident=next(ident)))
+    b = lambda: pw.ether(pw.ipv4('10.1.0.3', '10.1.0.2', pw.udp(40001, 6000, b'b' * 100), ident=next(ident)))
+    t = 0
+    for i in range(10):
+        fr.at(t, a())
+        t += 10 * 10**6
+    t += 3 * 10**9 - 10 * 10**6           # the last A packet at 90 ms, B's first at 3.090 s
+    for i in range(100):
+        fr.at(t, b())
+        t += 10 * 10**3
+    t += 1500 * 10**6 - 10 * 10**3
+    fr.at(t, b())
+    t += 900 * 10**6
+    for i in range(4):
+        fr.at(t, b())
+        t += 20 * 10**6
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def _gap(dur_ms, before, after, within):
+    return {'duration_ms': ('near', dur_ms), 'frame_before': before, 'frame': after, 'within_flow': within}
+
+
+SCENARIOS['timing-gaps.pcap'] = (build_timing_gaps, {
+    'timing.gaps.total': 2, 'timing.gaps.kept': 2, 'timing.gaps.total_ms': ('near', 4500.0),
+    'timing.gaps.items.0.duration_ms': ('near', 3000.0), 'timing.gaps.items.0.frame_before': 10,
+    'timing.gaps.items.0.frame': 11, 'timing.gaps.items.0.within_flow': False,
+    'timing.gaps.items.0.flow_before.src': '10.1.0.1', 'timing.gaps.items.0.flow_after.src': '10.1.0.3',
+    'timing.gaps.items.0.t': ('near', 0.09),
+    'timing.gaps.items.1.duration_ms': ('near', 1500.0), 'timing.gaps.items.1.frame_before': 110,
+    'timing.gaps.items.1.frame': 111, 'timing.gaps.items.1.within_flow': True,
+    'timing.gaps.items.1.flow_after.sport': 40001, 'timing.gaps.items.1.flow_after.dport': 6000,
+    'timing.max_gap_s': ('near', 3.0), 'timing.bursts': 1,
+    'timing.largest_bursts.0.packets': 100, 'timing.largest_bursts.0.start_frame': 11,
+    'timing.largest_bursts.0.bytes': 100 * (14 + 20 + 8 + 100),
+    'timing.largest_bursts.0.duration_ms': ('near', 0.99),
+    'timing.largest_bursts.0.start_s': ('near', 3.09),
+    'one burst listed': ('of', lambda r: len(r['timing']['largest_bursts']), 1),
+    # the busiest step holds the burst; the quiet runs are the silences, the longest first
+    'timing.periods.peaks.0.packets': ('range', 100, 101),
+    'quiet periods longest first': ('of', lambda r: [q['duration_s'] for q in r['timing']['periods']['quiet']]
+                                    == sorted((q['duration_s'] for q in r['timing']['periods']['quiet']), reverse=True)
+                                    and len(r['timing']['periods']['quiet']) >= 2, True),
+    'longest quiet period within the 3 s silence': ('of', lambda r: 0.0 <= r['timing']['periods']['quiet'][0]['start_s']
+                                                    and r['timing']['periods']['quiet'][0]['end_s'] <= 3.2
+                                                    and r['timing']['periods']['quiet'][0]['duration_s'] >= 2.5, True),
+    'thresholds.gap_ms.value': 1000, 'no finding': ('of', lambda r: len(r['findings']), 0)})
+
+
 def build_all(outdir):
     """Writes every scenario into outdir; returns {name: packets written}."""
     os.makedirs(outdir, exist_ok=True)

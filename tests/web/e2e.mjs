@@ -157,6 +157,16 @@ async function made(browser) {
     const op = (json.dns && json.dns.other_ports) || {};
     check(op.queries === 1 && op.responses === 1, 'made: the query and answer on port 5300 are in dns.other_ports', op);
     await checkFigures(w.page, json, 'made', ['dns.other_ports.queries', 'dns.other_ports.responses']);
+    // timing (gaps, bursts) and the thresholds the diagnosis used, as the JSON has them
+    await checkFigures(w.page, json, 'made', ['timing.gaps.total', 'timing.bursts']);
+    const gapRows = await w.page.locator('#timing tr[data-gap]').count();
+    check(gapRows === ((json.timing && json.timing.gaps && json.timing.gaps.items) || []).length,
+      'made: the timing card lists the report\'s gaps', gapRows);
+    const thNames = Object.keys(json.thresholds || {});
+    const thRows = await w.page.locator('#thresholds tr[data-threshold]').count();
+    check(thNames.length >= 10 && thRows === thNames.length, 'made: the thresholds card lists every threshold of the report', [thRows, thNames.length]);
+    const firstTh = thNames[0] && await w.page.locator(`#thresholds tr[data-threshold="${thNames[0]}"] td`).nth(1).textContent();
+    check(firstTh === String(json.thresholds[thNames[0]].value), 'made: a threshold\'s value as the JSON says', firstTh);
     await shot(w.page, 'report-made');
     // Copy button of a finding, if there is one.
     const copy = w.page.locator('#findings .f-filter button').first();

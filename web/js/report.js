@@ -10,6 +10,7 @@ import { renderSummary, renderProtocols, renderTalkers } from './report-traffic.
 import { renderTcp, renderWorstFlows } from './report-tcp.js';
 import { renderDns } from './report-dns.js';
 import { renderIcmp, renderFragments } from './report-icmp.js';
+import { renderTiming, renderThresholds } from './report-timing.js';
 
 const id = taskIdFromPath();
 const root = $('#report');
@@ -58,6 +59,8 @@ function render(r, status) {
     ['dns', 'DNS', renderDns(r)],
     ['icmp', 'ICMP', renderIcmp(r)],
     ['fragments', 'Fragments', renderFragments(r)],
+    ['timing', 'Timing', renderTiming(r)],
+    ['thresholds', 'Thresholds', renderThresholds(r)],
   ];
   const present = sections.filter(([, , node]) => node);
   root.appendChild(el('nav', { 'aria-label': 'Sections of the report' },
@@ -66,6 +69,7 @@ function render(r, status) {
   for (const sid of ['summary', 'protocols', 'talkers', 'tcp', 'flows', 'dns']) if (byId[sid]) root.appendChild(byId[sid]);
   root.appendChild(byId.icmp);
   root.appendChild(byId.fragments);
+  for (const sid of ['timing', 'thresholds']) if (byId[sid]) root.appendChild(byId[sid]);
   if (r.schema) root.appendChild(el('p', { class: 'chart-note', text: `Report schema ${r.schema}${r.generator ? ' · ' + r.generator : ''}` }));
   if (location.hash) {
     const target = document.getElementById(location.hash.slice(1));
