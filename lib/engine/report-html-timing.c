@@ -9,7 +9,7 @@ static const char *gap_side(html_ctx_t *c, const gap_side_t *s) {
         return flow_format(&s->key, s->client_is_a, b, SLOT) ? b : "";
 }
 
-static void period_row(html_ctx_t *c, const period_t *p, double mean_bps) {
+static void period_row(html_ctx_t *c, const char *kind, const period_t *p, double mean_bps) {
         double w = (double) c->a->series.width / 1e9, secs = w * p->n;
         double bps = secs > 0 ? (double) p->bytes * 8 / secs : 0;
         char *from = slot(c), *to = slot(c), *rate = slot(c), *ratio = slot(c);
@@ -17,9 +17,9 @@ static void period_row(html_ctx_t *c, const period_t *p, double mean_bps) {
         snprintf(to, SLOT, "%.3f", (p->first + p->n) * w);
         snprintf(rate, SLOT, "%.0f", bps);
         snprintf(ratio, SLOT, "%.2f", mean_bps > 0 ? bps / mean_bps : 0);
-        out(c, "<tr><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+        out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
                "<td class=\"n\">%s</td><td class=\"n\">%s×</td></tr>\n",
-            from, to, num(c, p->packets), bytes(c, p->bytes), rate, ratio);
+            kind, from, to, num(c, p->packets), bytes(c, p->bytes), rate, ratio);
 }
 
 void html_timing_lists(html_ctx_t *c) {
@@ -88,14 +88,10 @@ void html_timing_lists(html_ctx_t *c) {
         else {
                 scroll_begin(c);
                 table_begin(c, NULL, "Period", "#From (s)", "#To (s)", "#Packets", "#Bytes", "#bit/s", "#× mean", NULL);
-                for (unsigned i = 0; i < np; i++) {
-                        out(c, "<tr><td>peak</td>");
-                        period_row(c, &peaks[i], mean);
-                }
-                for (unsigned i = 0; i < nq; i++) {
-                        out(c, "<tr><td>quiet</td>");
-                        period_row(c, &quiet[i], mean);
-                }
+                for (unsigned i = 0; i < np; i++)
+                        period_row(c, "peak", &peaks[i], mean);
+                for (unsigned i = 0; i < nq; i++)
+                        period_row(c, "quiet", &quiet[i], mean);
                 table_end(c);
                 scroll_end(c);
         }

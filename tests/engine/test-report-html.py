@@ -13,6 +13,7 @@ Usage: test-report-html.py --analyzer BIN   (exits 77 when BIN is missing)
 """
 import argparse
 import html
+import json
 import html.parser
 import os
 import re
@@ -174,7 +175,7 @@ def page_checks(raw, label, check):
     # order: where the time went first (issue 10), then the findings, the health score, the analyses
     check(p.sections[:3] == ['time', 'findings', 'health'],
           label + ': where the time went, then the findings, then the health score: %s' % p.sections)
-    for s in ('capture', 'protocols', 'talkers', 'services', 'tcp', 'dns', 'icmp', 'fragments', 'timing'):
+    for s in ('capture', 'protocols', 'talkers', 'services', 'tcp', 'dns', 'icmp', 'fragments', 'timing', 'thresholds'):
         check(s in p.sections[2:], label + ': section %s present' % s)
     # HTML Tidy, when installed (tests/packages-test.txt lists it), as a second, independent parser
     if shutil.which('tidy'):
@@ -248,6 +249,18 @@ def main():
     check(rows == 200, 'unanswered table capped at 200 rows (%d)' % rows)
     check(re.search(r'Showing 200 of %s' % format(UNANSWERED, ','), page) is not None, 'true total stated')
     check('(%d)' % UNANSWERED in html.unescape(re.sub(r'<[^>]+>', '', page)), 'total in the list heading')
+
+    # the thresholds the diagnosis used, collapsible without script; one row each, as the JSON lists them
+    tsec = between(page, '<section id="thresholds">', '</section>')
+    with tempfile.TemporaryDirectory() as td2:
+        jpath, cap2 = os.path.join(td2, 'r.json'), os.path.join(td2, 'h.pcap')
+        build(cap2)
+        subprocess.run([o.analyzer, 'analyze', cap2, '--json', jpath, '-q'], check=False)
+        names = list(json.load(open(jpath)).get('thresholds', {}))
+    check('<details><summary>' in tsec and len(names) >= 10
+          and all('<code>%s</code>' % n in tsec for n in names), 'thresholds section lists every threshold in <details>')
+    check('<h3>Gaps</h3>' in page and '<h3>Largest bursts</h3>' in page and '<h3>Peak and quiet periods</h3>' in page,
+          'timing lists present')
 
     print('%d checks failed' % len(fails) if fails else 'all checks passed')
     return 1 if fails else 0
