@@ -83,4 +83,20 @@ void report_summary(const analysis_t *a, FILE *out) {
                 fprintf(out, "Fragments: %llu in %llu datagrams, %llu incomplete\n",
                         (unsigned long long) a->frag.fragments, (unsigned long long) a->frag.datagrams,
                         (unsigned long long) a->frag.incomplete);
+        if (a->timing.gaps_total)
+                fprintf(out, "Gaps:      %llu silences of the capture, %.1f s in all, the longest %.3f s\n",
+                        (unsigned long long) a->timing.gaps_total, (double) a->timing.gaps_sum / 1e9,
+                        a->timing.n_gaps ? (double) a->timing.gaps[0].dur / 1e9 : 0.0);
+        /* the thresholds that are not the defaults: the figures above depend on them */
+        bool any = false;
+        char v[32];
+        for (unsigned i = 0; i < _TH_MAX; i++) {
+                if (a->th.source[i] == TS_DEFAULT)
+                        continue;
+                fprintf(out, "%s %s=%s", any ? "," : "Thresholds:", threshold_name((threshold_id_t) i),
+                        threshold_format(a->th.v[i], v, sizeof v));
+                any = true;
+        }
+        if (any)
+                fprintf(out, " (the others at their defaults)\n");
 }

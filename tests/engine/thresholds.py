@@ -114,6 +114,10 @@ def main():
                and harness.get(rep, 'thresholds.dns_timeout_ms.set_by') == 'default'
                and finding(rep, 'tcp-high-rtt')['filter'] == 'tcp.analysis.initial_rtt >= 0.01',
                repr(ids(rep)))
+        rc, out, err = harness.run([a, 'analyze', clean, '-l', '10'])
+        rc2, out2, err2 = harness.run([a, 'analyze', clean])
+        expect('the terminal summary names the thresholds not at their defaults, and only then',
+               b'Thresholds: handshake_slow_ms=10, rtt_high_ms=10' in out and b'Thresholds:' not in out2, out[-300:])
         rc, rep, _, _ = harness.analyze(a, clean, extra=['--latency', '10', '--threshold', 'rtt_high_ms=30',
                                                        '--threshold', 'handshake_slow_ms=30'])
         expect('--threshold wins over -l whatever their order', ids(rep) == []
