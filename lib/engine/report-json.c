@@ -497,9 +497,7 @@ static void json_flows(json_t *j, const analysis_t *a) {
         json_object_end(j);
 }
 
-void report_json(const analysis_t *a, FILE *out) {
-        json_t jj, *j = &jj;
-        json_init(j, out, true);
+void report_json_emit(json_t *j, const analysis_t *a) {
         json_object_begin(j, NULL);
         json_str(j, "schema", "pcapd.report/2");
         json_str(j, "generator", "pcapd " PCAPD_VERSION);
@@ -581,4 +579,10 @@ void report_json(const analysis_t *a, FILE *out) {
         json_u64(j, "max_frag_pending", a->lim.max_frag_pending);
         json_object_end(j);
         json_object_end(j);
+}
+
+void report_json(const analysis_t *a, FILE *out) {
+        json_t j;
+        json_init(&j, out, true);
+        report_json_emit(&j, a);
 }
