@@ -438,19 +438,31 @@ static int sheet_write(const sheet_t *t, FILE *f) {
         int r = sheet_order(t, &order);
         if (r < 0)
                 return r;
-        _cleanup_free_ int64_t *grid = malloc(sizeof *grid * t->n_names * t->n_rows);
-        if (!grid)
+        /* the cells by row (a counting sort: by_row[start[r] .. start[r + 1]) are row r's), one row at a time */
+        _cleanup_free_ size_t *start = calloc((size_t) t->n_rows + 1, sizeof *start);
+        _cleanup_free_ size_t *by_row = malloc(sizeof *by_row * t->n_cells);
+        _cleanup_free_ int64_t *line = malloc(sizeof *line * t->n_names);
+        if (!start || !by_row || !line)
                 return -ENOMEM;
-        for (size_t i = 0; i < (size_t) t->n_names * t->n_rows; i++)
-                grid[i] = -1;
         for (size_t k = 0; k < t->n_cells; k++)
-                grid[(size_t) t->cells[k].row * t->n_names + t->cells[k].col] = (int64_t) k;
+                start[t->cells[k].row + 1]++;
+        for (uint32_t row = 0; row < t->n_rows; row++)
+                start[row + 1] += start[row];
+        for (size_t k = 0, *next = start; k < t->n_cells; k++)
+                by_row[next[t->cells[k].row]++] = k;
+        for (uint32_t row = t->n_rows; row > 0; row--) /* the placing moved each start to the next row's */
+                start[row] = start[row - 1];
+        start[0] = 0;
         for (uint32_t i = 0; i < t->n_names; i++)
                 csv_field(f, t->names[order[i]], strlen(t->names[order[i]]), CSV_TEXT | (i == 0 ? CSV_FIRST : 0));
         csv_record_end(f);
         for (uint32_t row = 0; row < t->n_rows; row++) {
+                for (uint32_t i = 0; i < t->n_names; i++)
+                        line[i] = -1;
+                for (size_t k = start[row]; k < start[row + 1]; k++)
+                        line[t->cells[by_row[k]].col] = (int64_t) by_row[k];
                 for (uint32_t i = 0; i < t->n_names; i++) {
-                        int64_t k = grid[(size_t) row * t->n_names + order[i]];
+                        int64_t k = line[order[i]];
                         unsigned flags = i == 0 ? CSV_FIRST : 0;
                         if (k < 0) {
                                 csv_field(f, "", 0, flags); /* a member this row does not have */
