@@ -162,7 +162,9 @@ static void sheet_add(builder_t *b, int ti, uint32_t row, const char *col, uint8
         sheet_put_text(b, t, s, n, type == JSON_STRING);
         if (b->err < 0)
                 return;
-        cells[t->n_cells++] = (cell_t) { .row = row, .col = (uint32_t) c, .off = off, .len = t->n_text - off, .type = type };
+        cells[t->n_cells++] = (cell_t) {
+                .row = row, .col = (uint32_t) c, .off = off, .len = t->n_text - off, .type = type,
+        };
         if (row >= t->n_rows)
                 t->n_rows = row + 1;
 }
@@ -252,7 +254,8 @@ static bool push(builder_t *b, const char *key, bool array) {
         level_t *l = &b->lv[++b->depth];
         *l = (level_t) { .path_len = b->path_len, .array = array };
         if (key) {
-                int n = snprintf(b->path + b->path_len, sizeof b->path - b->path_len, "%s%s", b->path_len ? "." : "", key);
+                int n = snprintf(b->path + b->path_len, sizeof b->path - b->path_len, "%s%s", b->path_len ? "." : "",
+                                 key);
                 if (n < 0 || (size_t) n >= sizeof b->path - b->path_len) {
                         b->err = -E2BIG;
                         return false;

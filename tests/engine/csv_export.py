@@ -17,7 +17,6 @@ import io
 import json
 import os
 import resource
-import shutil
 import signal
 import struct
 import subprocess
