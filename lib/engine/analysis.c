@@ -562,6 +562,12 @@ int analysis_write_json(analysis_t *a, FILE *out) { return analysis_write(a, out
 int analysis_write_html(analysis_t *a, FILE *out) { return analysis_write(a, out, report_html); }
 int analysis_write_summary(analysis_t *a, FILE *out) { return analysis_write(a, out, report_summary); }
 
+int analysis_write_csv(analysis_t *a, int dirfd) {
+        if (!a->finished)
+                analysis_finish(a);
+        return report_csv(a, dirfd);
+}
+
 uint64_t analysis_get_packets(const analysis_t *a) { return a->packets; }
 uint64_t analysis_get_bytes(const analysis_t *a) { return a->bytes_wire; }
 int analysis_get_health_score(const analysis_t *a) { return a->health; }

@@ -143,6 +143,7 @@ static inline double threshold_value(const analysis_t *a, threshold_id_t id) {
 void report_json(const analysis_t *a, FILE *out);
 void report_html(const analysis_t *a, FILE *out);
 void report_summary(const analysis_t *a, FILE *out);
+int report_csv(const analysis_t *a, int dirfd); /* 0 or -errno, see analysis_write_csv() */
 
 /* Time arithmetic on what an uploader controls (timestamps): sums saturate instead of overflowing, and a
  * duration is clamped to [0, 1e15 ns] (11.6 days) before it is added up. */
