@@ -23,6 +23,12 @@ void analysis_limits_default(analysis_limits_t *ret) {
         };
 }
 
+/* th_ns[] from th: thresholds are finite and in range (at most an hour, 3.6e12 ns) */
+static void analysis_thresholds_ns(analysis_t *a) {
+        for (unsigned i = 0; i < _TH_MAX; i++)
+                a->th_ns[i] = (int64_t) (a->th.v[i] * 1e6 + 0.5);
+}
+
 int analysis_set_thresholds(analysis_t *a, const thresholds_t *t) {
         if (!a || !t)
                 return -EINVAL;
@@ -32,6 +38,7 @@ int analysis_set_thresholds(analysis_t *a, const thresholds_t *t) {
         if (r < 0)
                 return r;
         a->th = *t;
+        analysis_thresholds_ns(a);
         return 0;
 }
 
@@ -53,6 +60,7 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
                 a->key.k1 = hash_mix64(a->key.k0 ^ (uint64_t) getpid());
         }
         thresholds_default(&a->th);
+        analysis_thresholds_ns(a);
         a->timing.gap_open = -1;
         a->health = 100;
         a->series.width = 10 * NS_PER_MS;

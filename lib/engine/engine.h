@@ -36,6 +36,7 @@
 struct analysis {
         analysis_limits_t lim;
         thresholds_t th;         /* every threshold the diagnosis uses (threshold.h): read with threshold_ns/_value */
+        int64_t th_ns[_TH_MAX];  /* the same in ns (a TU_MS threshold's value x 1e6), computed once */
         siphash_key_t key;       /* random per analysis: the key of every table an uploader fills */
 
         /* capture */
@@ -133,7 +134,7 @@ struct analysis {
 
 /* A threshold in the engine's units: a TU_MS one in ns, the others as they are. */
 static inline int64_t threshold_ns(const analysis_t *a, threshold_id_t id) {
-        return (int64_t) (a->th.v[id] * 1e6 + 0.5);
+        return a->th_ns[id];
 }
 static inline double threshold_value(const analysis_t *a, threshold_id_t id) {
         return a->th.v[id];
