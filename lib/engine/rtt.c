@@ -1,4 +1,6 @@
 /* Round-trip halves and the capture point (lib/engine/ANALYSES.md, "Where the time went"). */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -8,6 +10,75 @@ void rtt_conn_init(rtt_conn_t *r) {
         memset(r, 0, sizeof *r);
         for (int i = 0; i < 2; i++)
                 r->h[i].hs = r->h[i].min = -1;
+}
+
+void rtt_conn_done(rtt_conn_t *r) {
+        free(r->all);
+        r->all = NULL;
+}
+
+/* Bucket 0: under 1 us; bucket 1 + 4e + q: [2^(e + q/4), 2^(e + (q+1)/4)) us, e = 0..23; the last one
+ * everything from 2^24 us on. */
+static unsigned digest_bucket(int64_t ns) {
+        uint64_t us = (uint64_t) (ns / 1000);
+        if (us == 0)
+                return 0;
+        unsigned e = 63u - (unsigned) __builtin_clzll(us);
+        if (e >= 24)
+                return RTT_DIGEST_BUCKETS - 1;
+        /* the mantissa in [1, 2) as a 16.16 fixed-point number, against 2^(1/4), 2^(2/4), 2^(3/4) */
+        uint64_t m = (us << 16) >> e;
+        unsigned q = m < 77936 ? 0 : m < 92682 ? 1 : m < 110218 ? 2 : 3;
+        return 1 + 4 * e + q;
+}
+
+void rtt_digest_add(rtt_digest_t *d, int64_t v) {
+        if (v < 0)
+                return;
+        if (d->n == 0 || v < d->min)
+                d->min = v;
+        if (d->n == 0 || v > d->max)
+                d->max = v;
+        d->n++;
+        unsigned b = digest_bucket(v);
+        if (d->count[b] == UINT16_MAX)
+                for (unsigned i = 0; i < RTT_DIGEST_BUCKETS; i++)
+                        d->count[i] = (uint16_t) ((d->count[i] + 1) / 2);
+        d->count[b]++;
+}
+
+int64_t rtt_digest_median(const rtt_digest_t *d) {
+        if (!d || d->n == 0)
+                return -1;
+        uint64_t total = 0;
+        for (unsigned i = 0; i < RTT_DIGEST_BUCKETS; i++)
+                total += d->count[i];
+        uint64_t want = (total + 1) / 2, seen = 0;
+        unsigned b = 0;
+        for (; b < RTT_DIGEST_BUCKETS - 1; b++) {
+                seen += d->count[b];
+                if (seen >= want)
+                        break;
+        }
+        int64_t mid;
+        if (b == 0)
+                mid = 500;
+        else if (b == RTT_DIGEST_BUCKETS - 1)
+                mid = d->max;
+        else
+                mid = (int64_t) (1000.0 * exp2(((double) (b - 1) + 0.5) / 4.0));
+        return mid < d->min ? d->min : mid > d->max ? d->max : mid;
+}
+
+void rtt_conn_add_whole(rtt_conn_t *r, int64_t v) {
+        if (v < 0)
+                return;
+        if (!r->all) {
+                r->all = calloc(1, sizeof(rtt_digest_t));
+                if (!r->all)
+                        return; /* the connection's row shows no RTT */
+        }
+        rtt_digest_add(r->all, v);
 }
 
 void rtt_half_add(rtt_half_t *h, int64_t sample) {

@@ -159,10 +159,11 @@ static void tcp_rtt_sample(analysis_t *a, tcp_conn_t *c, int h, int64_t v) {
         int64_t other = rtt_half_base(&c->rtt.h[!h]);
         if ((cp == CP_CLIENT && h == 0) || (cp == CP_SERVER && h == 1))
                 samples_add(&a->ack_delay, v);
-        else if (other >= 0 && cp != CP_UNKNOWN)
+        else if (other >= 0 && (cp != CP_UNKNOWN || v + other < 200000)) {
+                /* a whole round trip (or a path too short to split) */
                 samples_add(&a->rtt_path, v + other);
-        else if (other >= 0 && v + other < 200000)
-                samples_add(&a->rtt_path, v + other); /* a path too short to split */
+                rtt_conn_add_whole(&c->rtt, v + other);
+        }
 }
 
 static void tcp_rtt_on_ack(analysis_t *a, tcp_conn_t *c, int ack_dir, uint32_t ack, int64_t ts) {
@@ -385,6 +386,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         /* a SYN/ACK stamped before its SYN (capture reordering between interfaces) leaves
                          * SYN -> ACK as the measure; its split is clamped at 0 */
                         samples_add(&a->hs_rtt, ts - first);
+                        rtt_conn_add_whole(&c->rtt, ts - first);
                         samples_add(&a->hs_syn_synack, c->synack_ts > first ? c->synack_ts - first : 0);
                         samples_add(&a->hs_synack_ack, ts > c->synack_ts ? ts - c->synack_ts : 0);
                         /* the halves: the server's is the answered SYN's wait for the SYN/ACK, the client's
@@ -672,6 +674,7 @@ void tcp_conn_free(tcp_conn_t *c) {
         free(c->tm);
         free(c->txn);
         free(c->trouble);
+        rtt_conn_done(&c->rtt);
         free(c);
 }
 
