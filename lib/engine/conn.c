@@ -7,6 +7,7 @@
 const char *conn_state_name(conn_state_t s) {
         static const char *const n[_CONN_STATE_MAX] = {
                 [CONN_ESTABLISHED] = "established", [CONN_IDLE] = "idle", [CONN_HALF_OPEN] = "half_open",
+                [CONN_HALF_CLOSED] = "half_closed",
                 [CONN_FIN] = "fin", [CONN_RESET] = "reset", [CONN_REFUSED] = "refused",
                 [CONN_SYN_UNANSWERED] = "syn_unanswered", [CONN_MIDSTREAM] = "midstream",
         };
@@ -25,7 +26,7 @@ conn_state_t conn_classify(const flow_t *f, int64_t end, int64_t idle) {
         if (cl->syn && !sv->seen)
                 return CONN_SYN_UNANSWERED;
         if (cl->fin || sv->fin)
-                return CONN_HALF_OPEN;
+                return CONN_HALF_CLOSED;
         if ((cl->syn || sv->syn) && c->hs != HS_DONE && !cl->payload_bytes && !sv->payload_bytes)
                 return CONN_HALF_OPEN; /* SYN/ACK never acknowledged, and no data that would prove it was */
         if (!cl->syn && !sv->syn)
@@ -59,7 +60,7 @@ void conn_retire(analysis_t *a, const flow_t *f, const flow_summary_t *s) {
         t->total++;
         t->states[st]++;
         /* what the worst-flow score says, plus a connection that ended badly */
-        double score = s->score + (st == CONN_RESET ? 20.0 : st == CONN_HALF_OPEN ? 10.0 : 0.0);
+        double score = s->score + (st == CONN_RESET ? 20.0 : st == CONN_HALF_OPEN || st == CONN_HALF_CLOSED ? 10.0 : 0.0);
         if (t->rows.cap == 0)
                 return;
         conn_row_t r = {

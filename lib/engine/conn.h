@@ -13,7 +13,8 @@
 typedef enum conn_state {
         CONN_ESTABLISHED,        /* open, and heard from within conn_idle_ms of its end */
         CONN_IDLE,               /* open, silent for at least conn_idle_ms at its end */
-        CONN_HALF_OPEN,          /* a FIN one way only, or a handshake begun and never finished (no data) */
+        CONN_HALF_OPEN,          /* a handshake begun and never finished: no ACK of the SYN/ACK, no data */
+        CONN_HALF_CLOSED,        /* a FIN one way only */
         CONN_FIN,                /* closed by a FIN each way */
         CONN_RESET,              /* a RST (not a refusal) */
         CONN_REFUSED,            /* the server answered the SYN with a RST */
