@@ -76,8 +76,8 @@ void conn_retire(analysis_t *a, const flow_t *f, const flow_summary_t *s) {
                 r.payload[d] = c->d[d].payload_bytes;
                 r.jitter[d] = s->jitter[d];
         }
-        const rtt_digest_t *g = c->rtt.all;
-        if (g && g->n) {
+        const rtt_digest_t *g = &c->rtt.all;
+        if (g->n) {
                 r.rtt_min = g->min;
                 r.rtt_max = g->max;
                 r.rtt_p50 = rtt_digest_median(g);

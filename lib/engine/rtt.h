@@ -40,18 +40,20 @@ typedef struct rtt_tsv {
 
 /* Every whole round trip of a connection (the handshake's SYN -> ACK and each data -> ACK path sample of
  * tcp.rtt_path_ms), in a fixed structure: min and max exact, the median from counts in buckets a quarter of
- * an octave wide from 1 us to 2^24 us (16.8 s; beyond, the last bucket), so within 9.1 % (ANALYSES.md,
- * "Connections"). 216 bytes, allocated with the connection's first sample. */
+ * an octave wide from 2^10 ns to 2^34 ns (1.02 us to 17.2 s; beyond, the first or last bucket), so within 9.1 % (ANALYSES.md,
+ * "Connections"). The counts (392 bytes) are allocated with the third sample: up to two, the lower median is
+ * the min, and min and max are those two samples. */
 #define RTT_DIGEST_BUCKETS 98
 typedef struct rtt_digest {
         int64_t min, max;        /* ns */
         uint32_t n;
-        uint16_t count[RTT_DIGEST_BUCKETS]; /* halved (rounded up) when one would pass 65,535 */
+        bool no_memory;          /* the counts could not be allocated: no median */
+        uint32_t *count;         /* RTT_DIGEST_BUCKETS, NULL under three samples */
 } rtt_digest_t;
 
 typedef struct rtt_conn {
         rtt_half_t h[2];         /* [0] the client's half, [1] the server's */
-        rtt_digest_t *all;       /* whole round trips, NULL until the first (or without memory) */
+        rtt_digest_t all;        /* whole round trips */
 } rtt_conn_t;
 
 void rtt_conn_init(rtt_conn_t *r);
@@ -59,8 +61,9 @@ void rtt_conn_done(rtt_conn_t *r);
 /* A whole round trip of the connection (ns), for its digest. */
 void rtt_conn_add_whole(rtt_conn_t *r, int64_t v);
 void rtt_digest_add(rtt_digest_t *d, int64_t v);
-/* The median's estimate (ns): the geometric middle of the bucket holding the lower median, within [min, max];
- * -1 without samples. */
+void rtt_digest_done(rtt_digest_t *d);
+/* The median's estimate (ns): the geometric middle of the bucket holding the lower median, within [min, max]
+ * (exact up to two samples); -1 without samples, or when the counts could not be allocated. */
 int64_t rtt_digest_median(const rtt_digest_t *d);
 void rtt_half_add(rtt_half_t *h, int64_t sample);
 /* The half's base: the smaller of the handshake's and the smallest data sample; -1 unknown. */
