@@ -64,7 +64,7 @@ void json_connections(json_t *j, const analysis_t *a) {
                 json_object_end(j);
                 json_ms_or_null(j, "handshake_ms", r->hs_time);
                 json_u64(j, "retransmissions", r->retrans);
-                json_double(j, "score", r->score, 1);
+                json_double(j, "score", r->score, 3);
                 json_object_end(j);
         }
         json_array_end(j);
