@@ -14,7 +14,7 @@ bytes and first/last time per direction, and `-z conv,tcp` its frames each way a
       mid      neither SYN nor SYN-ACK (nor FIN/RST)  ours: midstream
       open     the rest                               ours: established + idle
     (tshark's ACK bit is set by any segment with ACK, so "half" is a handshake whose SYN-ACK got no ACK);
-  - every kept row against the stream that starts at its `first_frame`: packets and bytes each way, duration
+  - every kept row against the stream that starts at its `first_frame`: its last frame, packets and bytes each way, duration
     (tshark: last minus first frame time), throughput = bytes x 8 / duration; and frames each way and duration
     against `-z conv,tcp` where the 5-tuple has one conversation.
 Where we differ from tshark on purpose, EXPECTED holds both values and the reason, found packet by packet;
@@ -99,6 +99,7 @@ def tshark_streams(path):
                            'pk': collections.Counter(), 'by': collections.Counter(), 'c': 0, 'flags': 0}
         s['c'] = int(p[1], 0) if p[1] else s['c']
         t = Decimal(p[3])
+        s['last_frame'] = int(p[2])
         s['first_ts'] = min(s['first_ts'], t)
         s['last_ts'] = max(s['last_ts'], t)
         # the innermost IPv4 or IPv6 source (6in4: ip.src is the tunnel's): counted under both, our row
@@ -190,6 +191,7 @@ def check_capture(analyzer, corpus, cap, workdir):
               (s['pk'][cli], s['pk'][srv]))
         check('row %d bytes c->s, s->c' % ff, (it['bytes_client_to_server'], it['bytes_server_to_client']),
               (s['by'][cli], s['by'][srv]))
+        check('row %d last_frame' % ff, it.get('last_frame'), s['last_frame'])
         dur = Decimal(str(it['duration_s']))
         tdur = s['last_ts'] - s['first_ts']
         check('row %d duration_s (us)' % ff, round(dur * 1000000), round(tdur * 1000000))
