@@ -376,7 +376,11 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         int64_t sent = rtt_tsv_echo(&c->tm->tsv[!dir], t->ts_ecr);
                         if (sent >= 0 && ts >= sent) {
                                 rtt_half_add(&c->rtt.h[dir], ts - sent);
-                                rtt_conn_add_whole(&c->rtt, tcp_rtt_whole(c, dir, ts - sent));
+                                /* a whole round trip only from a timestamp the other side sent after the run
+                                 * began (an ACK of it): an older one is the request's, and the run's second
+                                 * segment may be the first to echo it, the server's think time included */
+                                if (sent >= c->tm->xfer[dir].first)
+                                        rtt_conn_add_whole(&c->rtt, tcp_rtt_whole(c, dir, ts - sent));
                         }
                 }
                 rtt_tsv_sent(&c->tm->tsv[dir], t->ts_val, ts);

@@ -1295,6 +1295,20 @@ SCENARIOS['conn-many.pcap'] = (build_conn_many, {
 })
 
 
+# the connections table on the where-the-time-went stories: a row's round trips are whole ones, from timestamp
+# echoes too (a download captured at the client: one per echoed timestamp of the server's, not one per request),
+# and never hold the server's 2 s of thinking (the answer's second segment is the first to echo the request's
+# timestamp: not a round trip)
+SCENARIOS['time-loss-bulk.pcap'][1].update({
+    'connections.items.0.rtt_ms.count': ('range', 30, 60),
+    'connections.items.0.rtt_ms.min': ('near', 30.005),
+    'connections.items.0.rtt_ms.max': ('range', 30.0, 33.0)})
+for _n in ('time-server-think.pcap', 'time-server-think-at-server.pcap', 'time-server-think-at-middle.pcap'):
+    SCENARIOS[_n][1].update({'connections.items.0.rtt_ms.min': ('near', 10.005),
+                             'connections.items.0.rtt_ms.max': ('range', 10.0, 12.0),
+                             'connections.states.fin': 1})
+
+
 def build_all(outdir):
     """Writes every scenario into outdir; returns {name: packets written}."""
     os.makedirs(outdir, exist_ok=True)
