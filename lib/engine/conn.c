@@ -61,9 +61,11 @@ void conn_retire(analysis_t *a, const flow_t *f, const flow_summary_t *s) {
         t->states[st]++;
         /* what the worst-flow score says, plus a connection that ended badly */
         double score = s->score + (st == CONN_RESET ? 20.0 : st == CONN_HALF_OPEN || st == CONN_HALF_CLOSED ? 10.0 : 0.0);
-        if (t->rows.cap == 0)
+        /* what ranks it first: the rest only for a row the table wants */
+        conn_row_t r = { .id = f->id, .score = score, .bytes = { c->d[0].bytes, c->d[1].bytes } };
+        if (!topn_wants(&t->rows, &r))
                 return;
-        conn_row_t r = {
+        r = (conn_row_t) {
                 .key = s->key, .id = f->id, .first_frame = f->first_frame, .last_frame = f->last_frame,
                 .first_ts = f->first_ts, .last_ts = f->last_ts, .end_ts = c->replaced ? c->replaced_ts : 0,
                 .replaced = c->replaced, .handshake = c->d[0].syn || c->d[1].syn, .state = (uint8_t) st,

@@ -62,6 +62,12 @@ int topn_offer(topn_t *t, const void *item) {
         return 0;
 }
 
+bool topn_wants(const topn_t *t, const void *item) {
+        if (t->sorted || t->cap == 0)
+                return false;
+        return t->n < t->cap || t->cmp(item, t->v + 0) < 0;
+}
+
 void topn_sort(topn_t *t) {
         if (t->v && !t->sorted)
                 qsort(t->v, t->n, t->size, t->cmp);

@@ -4,6 +4,7 @@
  * best first once at the end. Library code: no logging, -errno returns. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,9 @@ void topn_init(topn_t *t, size_t size, uint32_t cap, topn_cmp_fn cmp);
 /* Keeps a copy of item if it is among the cap best so far. 0, or -ENOMEM (item not kept), -EINVAL after
  * topn_sort(). */
 int topn_offer(topn_t *t, const void *item);
+/* Whether topn_offer() would keep item now: cmp() alone decides, so a caller can fill in the rest of an item
+ * only when it is wanted. */
+bool topn_wants(const topn_t *t, const void *item);
 /* Ranks the kept items best first (v[0] the best); no offer after it. */
 void topn_sort(topn_t *t);
 static inline const void *topn_at(const topn_t *t, uint32_t i) {

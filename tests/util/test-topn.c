@@ -28,7 +28,14 @@ int main(void) {
         for (unsigned i = 0; i < N; i++) {
                 seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
                 all[i] = (item_t) { (int) (seed >> 58), i }; /* 64 scores: many ties, broken by id */
+                uint32_t before = t.n;
+                bool wants = topn_wants(&t, &all[i]);
+                const item_t *root = t.n ? topn_at(&t, 0) : NULL;
+                item_t old_root = root ? *root : (item_t) { 0 };
                 CHECK(topn_offer(&t, &all[i]) == 0);
+                /* wanted: it was added, or it replaced the least good; not wanted: nothing changed */
+                CHECK(wants == (t.n > before || (root && (old_root.score != ((const item_t *) topn_at(&t, 0))->score ||
+                                                          old_root.id != ((const item_t *) topn_at(&t, 0))->id))));
         }
         topn_sort(&t);
         qsort(all, N, sizeof all[0], item_cmp);
@@ -39,6 +46,7 @@ int main(void) {
                           it->id, all[i].score, all[i].id);
         }
         CHECK(topn_offer(&t, &all[0]) == -EINVAL);
+        CHECK(!topn_wants(&t, &all[0]));
         topn_done(&t);
 
         /* fewer items than room: all kept, in order; a cap of 0 keeps nothing */
