@@ -60,7 +60,9 @@ void conn_retire(analysis_t *a, const flow_t *f, const flow_summary_t *s) {
         t->total++;
         t->states[st]++;
         /* what the worst-flow score says, plus a connection that ended badly */
-        double score = s->score + (st == CONN_RESET ? 20.0 : st == CONN_HALF_OPEN || st == CONN_HALF_CLOSED ? 10.0 : 0.0);
+        double score = s->score + (st == CONN_RESET                                 ? 20.0
+                                   : st == CONN_HALF_OPEN || st == CONN_HALF_CLOSED ? 10.0
+                                                                                    : 0.0);
         /* what ranks it first: the rest only for a row the table wants */
         conn_row_t r = { .id = f->id, .score = score, .bytes = { c->d[0].bytes, c->d[1].bytes } };
         if (!topn_wants(&t->rows, &r))

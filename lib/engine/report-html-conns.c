@@ -44,9 +44,10 @@ void html_sec_conns(html_ctx_t *c) {
         }
         char *s = slot(c);
         snprintf(s, SLOT, "%s", dur(c, threshold_ns(a, TH_CONN_IDLE)));
-        out(c, "<p class=\"muted\">Every TCP connection in the state it was in at its end (the end of the capture, or "
-               "when a new connection took its ports). Idle: silent for at least %s (threshold <code>conn_idle_ms</code>). "
-               "The counts are exact over all %s connections.</p>\n", s, num(c, t->total));
+        out(c, "<p class=\"muted\">Every TCP connection in the state it was in at its end (the end of the capture, "
+               "or when a new connection took its ports). Idle: silent for at least %s (threshold "
+               "<code>conn_idle_ms</code>). The counts are exact over all %s connections.</p>\n",
+            s, num(c, t->total));
         kv_begin(c);
         for (int i = 0; i < _CONN_STATE_MAX; i++)
                 kv_u64(c, state_words[i], t->states[i], state_hints[i]);
@@ -54,32 +55,36 @@ void html_sec_conns(html_ctx_t *c) {
 
         uint32_t shown = t->rows.n < WORST_ROWS ? t->rows.n : WORST_ROWS;
         out(c, "<h3>Worst connections</h3>\n");
-        para(c, "muted", "Ranked by their problems (the worst flows' score, plus 20 for a reset and 10 for a half-open or "
-                         "half-closed end), then by bytes. RTT: every whole round trip of the connection (its handshake and "
-                         "its data → ACK samples, both halves); the median is within 9 %. Throughput: bytes over the "
-                         "connection's duration. Jitter: RFC 3550, for directions of 8 packets or more.");
+        para(c, "muted", "Ranked by their problems (the worst flows' score, plus 20 for a reset and 10 for a "
+                         "half-open or half-closed end), then by bytes. RTT: every whole round trip of the connection "
+                         "(its handshake and its data → ACK samples, both halves); the median is within 9 %. "
+                         "Throughput: bytes over the connection's duration. Jitter: RFC 3550, for directions of 8 "
+                         "packets or more.");
         scroll_begin(c);
         table_begin(c, "data worst conns", "#", "Connection (client → server)", "State", "#Start (s)", "#Duration",
-                    "#Idle", "#Bytes →/←", "#Throughput →/←", "#RTT min/median/max (ms)", "#Retrans.", "#Jitter →/← (ms)",
-                    NULL);
+                    "#Idle", "#Bytes →/←", "#Throughput →/←", "#RTT min/median/max (ms)", "#Retrans.",
+                    "#Jitter →/← (ms)", NULL);
         for (uint32_t i = 0; i < shown; i++) {
                 const conn_row_t *r = topn_at(&t->rows, i);
                 int64_t d = r->last_ts - r->first_ts, end = r->replaced ? r->end_ts : a->last_ts;
                 char filt[512];
                 c->nr = 0;
-                out(c, "<tr class=\"main\"><td class=\"n\" rowspan=\"2\">%u</td><td class=\"flow\">%s</td><td>%s</td>", i + 1,
-                    flow(c, &r->key), state_words[r->state < _CONN_STATE_MAX ? r->state : 0]);
+                out(c, "<tr class=\"main\"><td class=\"n\" rowspan=\"2\">%u</td><td class=\"flow\">%s</td>"
+                       "<td>%s</td>",
+                    i + 1, flow(c, &r->key), state_words[r->state < _CONN_STATE_MAX ? r->state : 0]);
                 out(c, "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>", rel(c, r->first_ts),
                     dur(c, d), dur(c, end > r->last_ts ? end - r->last_ts : 0));
-                out(c, "<td class=\"n\">%s / %s</td><td class=\"n\">%s / %s</td>", bytes(c, r->bytes[0]), bytes(c, r->bytes[1]),
-                    bits_or_dash(c, r->bytes[0], d), bits_or_dash(c, r->bytes[1], d));
-                out(c, "<td class=\"n\">%s / %s / %s</td><td class=\"n\">%" PRIu32 "</td><td class=\"n\">%s / %s</td></tr>\n",
+                out(c, "<td class=\"n\">%s / %s</td><td class=\"n\">%s / %s</td>", bytes(c, r->bytes[0]),
+                    bytes(c, r->bytes[1]), bits_or_dash(c, r->bytes[0], d), bits_or_dash(c, r->bytes[1], d));
+                out(c, "<td class=\"n\">%s / %s / %s</td><td class=\"n\">%" PRIu32 "</td>"
+                       "<td class=\"n\">%s / %s</td></tr>\n",
                     ms_or_dash(c, r->rtt_min), ms_or_dash(c, r->rtt_p50), ms_or_dash(c, r->rtt_max), r->retrans,
                     ms_or_dash(c, r->jitter[0]), ms_or_dash(c, r->jitter[1]));
                 c->nr = 0;
                 out(c, "<tr class=\"sub\"><td colspan=\"11\"><span class=\"lbl\">Filter</span><code>");
                 html_text(c->f, flow_filter(&r->key, filt, sizeof filt));
-                out(c, "</code> <span class=\"lbl\">Frames</span>%s–%s", frame_no(c, r->first_frame), frame_no(c, r->last_frame));
+                out(c, "</code> <span class=\"lbl\">Frames</span>%s–%s", frame_no(c, r->first_frame),
+                    frame_no(c, r->last_frame));
                 const char *sep = " <span class=\"note\">";
                 if (!r->handshake) {
                         out(c, "%shandshake not captured", sep);
@@ -96,7 +101,7 @@ void html_sec_conns(html_ctx_t *c) {
         table_end(c);
         scroll_end(c);
         if (t->total > shown)
-                out(c, "<p class=\"more\">Showing the %s worst of %s connections; the counts above cover them all.</p>\n",
-                    num(c, shown), num(c, t->total));
+                out(c, "<p class=\"more\">Showing the %s worst of %s connections; the counts above cover them "
+                       "all.</p>\n", num(c, shown), num(c, t->total));
         section_end(c);
 }

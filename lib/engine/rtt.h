@@ -40,10 +40,10 @@ typedef struct rtt_tsv {
 
 /* Every whole round trip of a connection (the handshake's SYN -> ACK, each data -> ACK path sample of
  * tcp.rtt_path_ms, each timestamp echo's sample of a far host's half with the other half's base), in a fixed
- * structure: min and max exact, the median from counts in buckets a quarter of
- * an octave wide from 2^10 ns to 2^34 ns (1.02 us to 17.2 s; beyond, the first or last bucket), so within 9.1 % (ANALYSES.md,
- * "Connections"). The counts (392 bytes) are allocated with the third sample: up to two, the lower median is
- * the min, and min and max are those two samples. */
+ * structure: min and max exact, the median from counts in buckets a quarter of an octave wide from 2^10 ns to
+ * 2^34 ns (1.02 us to 17.2 s; beyond, the first or last bucket), so within 9.1 % (ANALYSES.md, "Connections").
+ * The counts (392 bytes) are allocated with the third sample: up to two, the lower median is the min, and min
+ * and max are those two samples. */
 #define RTT_DIGEST_BUCKETS 98
 typedef struct rtt_digest {
         int64_t min, max;        /* ns */

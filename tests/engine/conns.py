@@ -13,10 +13,11 @@ bytes and first/last time per direction, and `-z conv,tcp` its frames each way a
       half     SYN or SYN-ACK, no ACK, no data        ours: half_open
       mid      neither SYN nor SYN-ACK (nor FIN/RST)  ours: midstream
       open     the rest                               ours: established + idle
-    (tshark's ACK bit is set by any segment with ACK, so "half" is a handshake whose SYN-ACK got no ACK);
-  - every kept row against the stream that starts at its `first_frame`: its last frame, packets and bytes each way, duration
-    (tshark: last minus first frame time), throughput = bytes x 8 / duration; and frames each way and duration
-    against `-z conv,tcp` where the 5-tuple has one conversation.
+    (tshark's ACK bit is set by a segment with ACK and without SYN, so "half" is a handshake whose SYN-ACK
+    got no ACK);
+  - every kept row against the stream that starts at its `first_frame`: its last frame, packets and bytes each
+    way, duration (tshark: last minus first frame time), throughput = bytes x 8 / duration; and frames each way
+    and duration against `-z conv,tcp` where the 5-tuple has one conversation.
 Where we differ from tshark on purpose, EXPECTED holds both values and the reason, found packet by packet;
 the check then demands exactly those values.
 
@@ -46,16 +47,16 @@ STATES = ('established', 'idle', 'half_open', 'half_closed', 'fin', 'reset', 're
 # capture -> {check: (ours, tshark, why)}; check is 'streams', a group name, or 'row FRAME MEMBER'.
 EXPECTED = {
     'real/nDPI__ip_fragmented_garbage.pcap': {
-        'streams': (0, 4, 'fragments of garbage whose TCP headers are bogus (data offset 8 or 16 bytes, or cut): tshark '
-                          'numbers a stream for each (frames 313, 626, 939, 1252), we analyse no malformed header '
-                          '(capture.skipped.truncated_headers = 4)'),
+        'streams': (0, 4, 'fragments of garbage whose TCP headers are bogus (data offset 8 or 16 bytes, or cut): '
+                          'tshark numbers a stream for each (frames 313, 626, 939, 1252), we analyse no malformed '
+                          'header (capture.skipped.truncated_headers = 4)'),
         'fin': (0, 2, 'two of the same bogus headers, whose flag bits read FIN'),
         'mid': (0, 2, 'the other two'),
     },
     'real/zeek__fragmented-syn.pcap': {
         'row 1 stream': ('a connection', 'no stream starts here',
-                         'the SYN comes in two IP fragments: our first frame is the first fragment, which holds the TCP '
-                         'header; tshark shows the SYN on frame 2, where it reassembled the datagram'),
+                         'the SYN comes in two IP fragments: our first frame is the first fragment, which holds the '
+                         'TCP header; tshark shows the SYN on frame 2, where it reassembled the datagram'),
     },
     'real/zeek__syn-then-rst.pcap': {
         'refused': (0, 1, 'the client sends a SYN and then a RST itself (frames 1 and 2, both 1.1.1.1 -> 1.1.1.2): '
@@ -134,7 +135,7 @@ def tshark_conv(path):
     return out
 
 
-def check_capture(analyzer, corpus, cap, workdir):
+def check_capture(analyzer, corpus, cap):
     path = os.path.join(corpus, cap)
     if cap.startswith('large/') and not os.path.exists(path):
         path = '/tmp/corpus-large/' + os.path.basename(cap)
@@ -195,7 +196,8 @@ def check_capture(analyzer, corpus, cap, workdir):
         dur = Decimal(str(it['duration_s']))
         tdur = s['last_ts'] - s['first_ts']
         check('row %d duration_s (us)' % ff, round(dur * 1000000), round(tdur * 1000000))
-        for d, b in (('client_to_server', it['bytes_client_to_server']), ('server_to_client', it['bytes_server_to_client'])):
+        for d in ('client_to_server', 'server_to_client'):
+            b = it['bytes_' + d]
             thr = it['throughput_bps_' + d]
             want = None if dur == 0 else float(b) * 8 / float(dur)
             ok = (thr is None and want is None) or (thr is not None and want is not None and
@@ -229,7 +231,6 @@ def main():
     ap.add_argument('--analyzer')
     ap.add_argument('--corpus', required=True)
     ap.add_argument('--list', action='store_true')
-    ap.add_argument('--workdir')
     ap.add_argument('captures', nargs='*')
     o = ap.parse_args()
     if o.list:
@@ -244,7 +245,7 @@ def main():
     failed = 0
     for cap in o.captures or captures(o.corpus):
         print('=== %s' % cap)
-        failed += check_capture(o.analyzer, o.corpus, cap, o.workdir)
+        failed += check_capture(o.analyzer, o.corpus, cap)
     print('%d failures' % failed)
     return 1 if failed else 0
 

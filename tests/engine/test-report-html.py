@@ -251,7 +251,8 @@ def main():
           'connections: the one connection counted idle (silent 10.8 s at the end)')
     check(csec.count('<tr class="main">') == 1 and 'tcp.port==50000' in csec and '>idle</td>' in csec,
           'connections: one row, with its filter and state')
-    check(re.search(r'Frames</span>\d+–\d+', csec) is not None, 'connections: the row names its first and last frames')
+    check(re.search(r'Frames</span>\d+–\d+', csec) is not None,
+          'connections: the row names its first and last frames')
 
     # bounded tables: the unanswered list shows 200 rows and states the true total
     u = between(page, 'Unanswered queries', '</table>')

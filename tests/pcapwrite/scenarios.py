@@ -1192,7 +1192,8 @@ def _conn_row(port, member):
 
 
 def _conn_rows(port):
-    return lambda rep: sum(1 for it in (rep.get('connections') or {}).get('items') or [] if it['flow'].get('sport') == port)
+    return lambda rep: sum(1 for it in (rep.get('connections') or {}).get('items') or []
+                           if it['flow'].get('sport') == port)
 
 
 def _ranked(rep):
@@ -1256,7 +1257,8 @@ SCENARIOS['conn-states.pcap'] = (build_conn_states, {
     '41009 idle_s': ('of', _conn_row(41009, 'idle_s'), 0.0),
     '41010 old: state, replaced, idle_s': ('of', lambda r: sorted(
         (it['state'], it['replaced'], round(it['idle_s'], 6)) for it in r['connections']['items']
-        if it['flow']['sport'] == 41010), [('established', True, 2.0), ('fin', False, round(CONN_END - 14.031 - 0.074, 6))]),
+        if it['flow']['sport'] == 41010),
+        [('established', True, 2.0), ('fin', False, round(CONN_END - 14.031 - 0.074, 6))]),
 })
 
 
