@@ -74,6 +74,7 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         samples_init(&a->rtt_path, 200000, s + 9);
         samples_init(&a->ack_delay, 200000, s + 10);
         txn_init(&a->txn, s + 11);
+        conn_table_init(&a->conns, a->lim.max_events < CONN_ROWS ? a->lim.max_events : CONN_ROWS);
         int r = flow_table_init(&a->flows, &a->key, a->lim.max_flows);
         if (r >= 0)
                 r = dns_init(&a->dns, a->lim.max_dns_pending, s + 8);
@@ -122,6 +123,7 @@ analysis_t *analysis_free(analysis_t *a) {
         for (int i = 0; i < _EV_MAX; i++)
                 free(a->ev[i].v);
         free(a->worst);
+        conn_table_done(&a->conns);
         free(a);
         return NULL;
 }
@@ -391,6 +393,8 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
                 if (tcp_is_new_connection(f, flow_dir(f, sw2), &p)) {
                         /* port reuse: the old connection ends here, a new one starts */
                         a->tcp.reused_ports++;
+                        f->tcp->replaced = true;
+                        f->tcp->replaced_ts = ts;
                         flow_retire(a, f);
                         f = flow_lookup(a, &k, ts, true, &created);
                 }
@@ -429,6 +433,7 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
         }
         f->packets++;
         f->bytes += wirelen;
+        f->last_frame = p.frame;
         if (ts > f->last_ts)
                 f->last_ts = ts;
         stats_service(a, f, &p);
@@ -539,6 +544,7 @@ int analysis_finish(analysis_t *a) {
                 return 0;
         flow_retire_all(a);
         worst_sort(a);
+        conn_table_finish(&a->conns);
         txn_finish(a);
         xfer_finish(a);
         dns_finish(a);

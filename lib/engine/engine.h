@@ -30,6 +30,7 @@
 
 #include "view.h"
 #include "diagnosis.h"
+#include "conn.h"
 
 /* ---- the analysis ---- */
 
@@ -75,6 +76,7 @@ struct analysis {
         uint64_t udp_flows;
 
         tcp_stats_t tcp;         /* TCP over all connections (tcp.h) */
+        conn_table_t conns;      /* each connection's end state, and the worst ones (conn.h) */
         uint64_t dns_unanswered_multicast;
         samples_t hs_rtt;        /* SYN -> ACK of SYN/ACK, at the capture point */
         samples_t hs_syn_synack; /* SYN -> SYN/ACK */

@@ -46,6 +46,7 @@ static const table_def_t table_defs[] = {
         { "bursts.csv", "timing.largest_bursts", NULL, false },
         { "peak_periods.csv", "timing.periods.peaks", NULL, false },
         { "quiet_periods.csv", "timing.periods.quiet", NULL, false },
+        { "connections.csv", "connections.items", NULL, false },
 };
 #define N_TABLES ELEMENTSOF(table_defs)
 

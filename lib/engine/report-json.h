@@ -17,3 +17,6 @@ void json_where_time_went(json_t *j, const analysis_t *a);
 void json_capture_point(json_t *j, const analysis_t *a);
 void json_transactions(json_t *j, const analysis_t *a);
 void json_transfers(json_t *j, const analysis_t *a);
+
+/* report-json-conns.c: the connections table */
+void json_connections(json_t *j, const analysis_t *a);

@@ -54,6 +54,7 @@ TABLES = {
     'bursts.csv': ('timing.largest_bursts', None, False),
     'peak_periods.csv': ('timing.periods.peaks', None, False),
     'quiet_periods.csv': ('timing.periods.quiet', None, False),
+    'connections.csv': ('connections.items', None, False),
 }
 FILES = sorted(['summary.csv'] + list(TABLES))
 GUARDED = ('=', '+', '-', '@', '\t', '\r', "'")
