@@ -152,7 +152,7 @@ static void stream_offer(analysis_t *a, const flow_t *f, int dir, const rtp_stre
                 .kind = JK_RTP, .pt = st->pt, .clock_source = (uint8_t) r.clock_source, .ssrc = st->ssrc,
                 .clock = r.clock, .packets = st->packets, .seq_errors = r.seq_errors, .first_frame = st->first_frame,
                 .expected = r.expected, .lost = r.lost, .jit_max = r.jitter_max, .jit_mean = r.jitter_mean,
-                .first_ts = st->first_arr, .last_ts = st->prev_arr,
+                .first_ts = st->first_arr, .last_ts = st->last_arr,
         };
         key_from_sender(f, dir, &e.key);
         int64_t thr = jitter_threshold(a, JK_RTP);
@@ -189,7 +189,7 @@ static void rtp_packet(analysis_t *a, const flow_t *f, int dir, jit_dir_t *d, co
                         k = i;
                         break;
                 }
-                if (d->s[i].prev_arr < d->s[k].prev_arr)
+                if (d->s[i].last_arr < d->s[k].last_arr)
                         k = i;
         }
         if (d->s[k].started)

@@ -97,7 +97,7 @@ void rtp_stream_start(rtp_stream_t *s, const rtp_header_t *h, int64_t arr, uint6
         s->pt = h->pt;
         s->base_seq = s->max_seq = s->last_seq = h->seq;
         s->packets = 1;
-        s->first_arr = s->prev_arr = arr;
+        s->first_arr = s->prev_arr = s->last_arr = arr;
         s->prev_ts = h->ts;
         s->first_frame = frame;
 }
@@ -136,8 +136,9 @@ void rtp_stream_packet(rtp_stream_t *s, const rtp_header_t *h, int64_t arr) {
         }
         s->ts_progress += tsd;
         s->prev_ts = h->ts;
-        if (arr > s->prev_arr)
-                s->prev_arr = arr;
+        s->prev_arr = arr;
+        if (arr > s->last_arr)
+                s->last_arr = arr;
 }
 
 static int64_t to_ns(double s) {
@@ -158,7 +159,7 @@ void rtp_stream_figures(const rtp_stream_t *s, rtp_figures_t *ret) {
                 r.clock_source = RTP_CLOCK_STATIC;
         } else {
                 /* the timestamps' pace over arrival time, over at least 200 ms, within 25 % of a standard rate */
-                double span = (double) (s->prev_arr - s->first_arr) / 1e9;
+                double span = (double) (s->last_arr - s->first_arr) / 1e9;
                 double pace = span >= 0.2 && s->ts_progress > 0 ? (double) s->ts_progress / span : 0;
                 double best = log(1.25);
                 for (unsigned i = 0; pace > 0 && i < RTP_RATES; i++)

@@ -67,7 +67,8 @@ typedef struct rtp_stream {
         uint32_t cycles, base_seq;
         uint16_t last_seq;
         uint64_t packets, seq_errors;
-        int64_t first_arr, prev_arr;
+        int64_t first_arr, prev_arr; /* the first packet's arrival, the previous one's (in the capture's order)... */
+        int64_t last_arr;        /* ...and the latest */
         uint32_t prev_ts;
         int64_t ts_progress;     /* timestamp units since the first packet (signed steps added up) */
         uint64_t first_frame;
