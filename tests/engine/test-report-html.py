@@ -190,6 +190,32 @@ def page_checks(raw, label, check):
     return page, p
 
 
+def jitter_checks(analyzer, td, check):
+    """The jitter section (issue 14): the RTP stream over its threshold in the table, its chart with the threshold
+    line; a TCP connection's chart with its retransmission marked (a tick, one per bucket with any)."""
+    import scenarios
+    for name in ('rtp-jitter-over.pcap', 'tcp-fast.pcap'):
+        cap = os.path.join(td, name)
+        scenarios.SCENARIOS[name][0](cap)
+        out = os.path.join(td, name + '.html')
+        rc, err = run(analyzer, cap, '-o', out)
+        check(rc == 0, '%s: exits 0 (%d %s)' % (name, rc, err.strip()))
+        if rc != 0:
+            continue
+        page, _ = page_checks(open(out, 'rb').read(), name, check)
+        sec = between(page, '<section id="jitter"', '</section>')
+        figs = sec.count('<figure class="chart">')
+        if name.startswith('rtp'):
+            check('<tr class="warn"><td>10.2.0.1:20000 -&gt; 10.2.0.2:20002</td><td>RTP</td>' in sec and '91.908' in sec,
+                  '%s: the stream over its threshold, marked, with its RFC 3550 jitter' % name)
+            check(figs == 1 and 'jitter_media_ms threshold' in sec and '<polyline class="l1"' in sec.replace('l2', 'l1'),
+                  '%s: one chart, with its jitter line and the threshold' % name)
+        else:
+            check(figs == 1 and 'retransmissions (ticks)' in sec, '%s: one chart with retransmissions' % name)
+            ticks = between(sec, '<g class="l3">', '</g>').count('<line ')
+            check(ticks == 1, '%s: the one retransmission marked (%d ticks)' % (name, ticks))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--analyzer')
@@ -226,6 +252,8 @@ def main():
         if rc3 == 0:
             epage, _ = page_checks(open(out3, 'rb').read(), 'empty', check)
             check('No problem found' in epage, 'empty: says no problem was found')
+
+        jitter_checks(o.analyzer, td, check)
 
     page, p = page_checks(raw, 'hostile', check)
     fsec = between(page, '<section id="findings"', '</section>')
