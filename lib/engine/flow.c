@@ -38,7 +38,7 @@ void flow_table_done(flow_table_t *t) {
                 flow_t *f = table_entry(&t->t, i);
                 if (f->tcp)
                         tcp_conn_free(f->tcp);
-                free(f->jit);
+                jitter_flow_free(f);
         }
         table_done(&t->t);
 }

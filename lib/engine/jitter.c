@@ -61,6 +61,9 @@ static int32_t us32(int64_t ns) {
 }
 
 static jit_bucket_t *trace_at(jit_trace_t *t, int64_t ts) {
+        /* most packets fall in the bucket of the one before */
+        if (ts >= t->cur_from && ts < t->cur_to)
+                return &t->b[t->cur];
         int64_t off;
         if (__builtin_sub_overflow(ts, t->t0, &off) || off < 0)
                 off = ts < t->t0 ? 0 : (int64_t) 1 << 62;
@@ -84,6 +87,13 @@ static jit_bucket_t *trace_at(jit_trace_t *t, int64_t ts) {
         uint32_t i = (uint32_t) (off / t->width);
         if (i + 1 > t->used)
                 t->used = i + 1;
+        t->cur = i;
+        t->cur_from = t->cur_to = 0;
+        if (ts >= t->t0 && t->width < (int64_t) 1 << 40) {
+                /* (hostile timestamps, a bucket of 18 minutes or more: no shortcut, no overflow) */
+                t->cur_from = sat_add(t->t0, (int64_t) i * t->width);
+                t->cur_to = sat_add(t->cur_from, t->width);
+        }
         return &t->b[i];
 }
 
@@ -173,7 +183,7 @@ static void stream_offer(analysis_t *a, const flow_t *f, int dir, const rtp_stre
 
 /* ---- per packet ---- */
 
-static void rtp_packet(analysis_t *a, const flow_t *f, int dir, jit_dir_t *d, const rtp_header_t *h,
+static void rtp_packet(analysis_t *a, const flow_t *f, int dir, jit_rtp_dir_t *d, const rtp_header_t *h,
                        const packet_t *p) {
         for (int k = 0; k < JIT_STREAMS; k++)
                 if (d->s[k].started && d->s[k].ssrc == h->ssrc) {
@@ -207,33 +217,40 @@ void jitter_udp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         jit_flow_t *j = jit_get(a, f, k != RTP_NOT || f->packets == JIT_MIN_PACKETS || (f->packets & 255) == 0);
         if (!j)
                 return;
-        jit_dir_t *d = &j->d[dir];
         const udp_dir_t *u = &f->u[dir];
         int64_t ia = u->jit_n >= 3 ? u->jitter16 / 16 : -1;
-        ia_note(d, ia);
-        if (k == RTP_RTCP) {
+        ia_note(&j->d[dir], ia);
+        if (k != RTP_NOT && !j->rtp)
+                j->rtp = calloc(2, sizeof(jit_rtp_dir_t)); /* no memory: the flow is measured as other UDP */
+        jit_rtp_dir_t *d = j->rtp ? &j->rtp[dir] : NULL;
+        if (d && k == RTP_RTCP) {
                 d->rtcp++;
                 a->jitter.rtcp_packets++;
-        } else if (k == RTP_DATA)
+        } else if (d && k == RTP_DATA)
                 rtp_packet(a, f, dir, d, &h, p);
         /* the chart: the stream's RFC 3550 jitter when the direction carries one, else the interarrival jitter */
-        int64_t jv = -1;
-        for (int i = 0; i < JIT_STREAMS; i++)
+        int64_t jv = ia;
+        bool rtp = false;
+        for (int i = 0; d && i < JIT_STREAMS; i++)
                 if (d->s[i].started) {
                         rtp_figures_t r;
                         rtp_stream_figures(&d->s[i], &r);
-                        if (r.jitter_now > jv)
+                        if (!rtp || r.jitter_now > jv)
                                 jv = r.jitter_now;
+                        rtp = true;
                 }
-        if (!d->s[0].started && !d->s[1].started)
-                jv = ia;
         trace_jitter(&j->tr, p->ts_ns, dir, jv);
 }
 
 void jitter_tcp_counts(const flow_t *f, uint32_t *ret_rtt_n, uint32_t *ret_retrans) {
         const tcp_conn_t *c = f->tcp;
-        *ret_rtt_n = c ? c->rtt.h[0].n + c->rtt.h[1].n : 0;
-        *ret_retrans = c ? c->d[0].retrans + c->d[1].retrans : 0;
+        if (!f->jit || !c) {
+                /* no trace yet: nothing to compare (the segment that starts one adds no RTT or retransmission) */
+                *ret_rtt_n = *ret_retrans = UINT32_MAX;
+                return;
+        }
+        *ret_rtt_n = c->rtt.h[0].n + c->rtt.h[1].n;
+        *ret_retrans = c->d[0].retrans + c->d[1].retrans;
 }
 
 void jitter_tcp_packet(analysis_t *a, flow_t *f, int dir, int64_t ts, uint32_t rtt_n, uint32_t retrans) {
@@ -245,6 +262,8 @@ void jitter_tcp_packet(analysis_t *a, flow_t *f, int dir, int64_t ts, uint32_t r
         int64_t ia = td->jit_n >= 3 ? td->jitter16 / 16 : -1;
         ia_note(&j->d[dir], ia);
         trace_jitter(&j->tr, ts, dir, ia);
+        if (rtt_n == UINT32_MAX)
+                return;
         uint32_t rn, rt;
         jitter_tcp_counts(f, &rn, &rt);
         if (rn != rtt_n) {
@@ -305,15 +324,16 @@ void jitter_flow_retire(analysis_t *a, flow_t *f) {
         uint8_t best_kind = f->tcp ? JK_TCP : JK_UDP;
         bool media_counted = false;
         for (int dir = 0; dir < 2; dir++) {
-                jit_dir_t *d = &j->d[dir];
+                const jit_dir_t *d = &j->d[dir];
+                const jit_rtp_dir_t *rd = j->rtp ? &j->rtp[dir] : NULL;
                 bool rtp = false;
-                for (int k = 0; k < JIT_STREAMS; k++)
-                        if (d->s[k].started) {
+                for (int k = 0; rd && k < JIT_STREAMS; k++)
+                        if (rd->s[k].started) {
                                 rtp = true;
-                                stream_offer(a, f, dir, &d->s[k]);
+                                stream_offer(a, f, dir, &rd->s[k]);
                                 int64_t thr = jitter_threshold(a, JK_RTP);
                                 rtp_figures_t r;
-                                rtp_stream_figures(&d->s[k], &r);
+                                rtp_stream_figures(&rd->s[k], &r);
                                 jit_entry_t e = { .kind = JK_RTP, .jit_max = r.jitter_max, .over = r.jitter_max >= thr };
                                 double sc = entry_score(&e, thr);
                                 if (sc > best) {
@@ -361,9 +381,17 @@ void jitter_flow_retire(analysis_t *a, flow_t *f) {
                 jitter_tcp_counts(f, &rn, &rt);
                 chart_offer(a, f, j, best_kind, best + rt);
         }
+        free(j->rtp);
         free(j);
         f->jit = NULL;
         a->jitter.live--;
+}
+
+void jitter_flow_free(flow_t *f) {
+        if (f->jit)
+                free(f->jit->rtp);
+        free(f->jit);
+        f->jit = NULL;
 }
 
 static int entry_cmp(const void *x, const void *y) {

@@ -38,21 +38,29 @@ typedef struct jit_bucket {
 typedef struct jit_trace {
         int64_t t0, width;       /* the flow's first packet; a bucket's width, doubling as the flow lasts */
         uint32_t used;           /* buckets up to the last one written */
+        uint32_t cur;            /* the bucket last written, and the times it covers [cur_from, cur_to) */
+        int64_t cur_from, cur_to;
         jit_bucket_t b[JIT_TRACE_BUCKETS];
 } jit_trace_t;
 
-typedef struct jit_dir {
+/* One direction's RTP: the run being recognised, the streams recognised (those with started set). */
+typedef struct jit_rtp_dir {
         rtp_detect_t det;
-        rtp_stream_t s[JIT_STREAMS]; /* the recognised streams, those with started set */
+        rtp_stream_t s[JIT_STREAMS];
         uint64_t rtcp;
+} jit_rtp_dir_t;
+
+typedef struct jit_dir {
         int64_t ia_max;          /* interarrival jitter (ns): its largest value, and the sum for the mean */
         double ia_sum;
         uint64_t ia_n;
 } jit_dir_t;
 
-/* A flow's jitter state, allocated on its first RTP-like datagram or its JIT_MIN_PACKETS-th packet. */
+/* A flow's jitter state, allocated on its first RTP-like datagram or its JIT_MIN_PACKETS-th packet; its RTP
+ * part on its first RTP or RTCP datagram (a TCP connection never has one). */
 typedef struct jit_flow {
         jit_dir_t d[2];
+        jit_rtp_dir_t *rtp;      /* [2], owned; NULL until then */
         jit_trace_t tr;
 } jit_flow_t;
 
@@ -102,6 +110,8 @@ void jitter_tcp_packet(struct analysis *a, struct flow *f, int dir, int64_t ts, 
 void jitter_tcp_counts(const struct flow *f, uint32_t *ret_rtt_n, uint32_t *ret_retrans);
 /* f retires (before its TCP state is freed): its streams and directions are offered to the report's lists. */
 void jitter_flow_retire(struct analysis *a, struct flow *f);
+/* Frees f's jitter state without reporting it (the table is torn down before the analysis finished). */
+void jitter_flow_free(struct flow *f);
 /* Sorts the lists once, when the analysis finishes. */
 void jitter_finish(struct analysis *a);
 void jitter_done(jitter_state_t *s);
