@@ -242,24 +242,13 @@ void jitter_udp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         trace_jitter(&j->tr, p->ts_ns, dir, jv);
 }
 
-void jitter_tcp_counts(const flow_t *f, uint32_t *ret_rtt_n, uint32_t *ret_retrans) {
-        const tcp_conn_t *c = f->tcp;
-        if (!f->jit || !c) {
-                /* no trace yet: nothing to compare (the segment that starts one adds no RTT or retransmission) */
-                *ret_rtt_n = *ret_retrans = UINT32_MAX;
-                return;
-        }
-        *ret_rtt_n = c->rtt.h[0].n + c->rtt.h[1].n;
-        *ret_retrans = c->d[0].retrans + c->d[1].retrans;
-}
-
 void jitter_tcp_packet(analysis_t *a, flow_t *f, int dir, int64_t ts, uint32_t rtt_n, uint32_t retrans) {
         jit_flow_t *j = jit_get(a, f, f->packets == JIT_MIN_PACKETS || (f->packets & 255) == 0);
         if (!j || !f->tcp)
                 return;
         const tcp_conn_t *c = f->tcp;
         const tcp_dir_t *td = &c->d[dir];
-        int64_t ia = td->jit_n >= 3 ? td->jitter16 / 16 : -1;
+        int64_t ia = td->jit_n >= 3 ? td->jitter16 >> 4 : -1; /* jitter16 >= 0: stats.c's J never goes below 0 */
         ia_note(&j->d[dir], ia);
         trace_jitter(&j->tr, ts, dir, ia);
         if (rtt_n == UINT32_MAX)

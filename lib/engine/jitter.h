@@ -106,8 +106,18 @@ struct packet;
 void jitter_udp_packet(struct analysis *a, struct flow *f, int dir, const struct packet *p);
 /* A TCP segment of f going dir, after tcp_packet(): rtt_n and retrans were the connection's counts before it. */
 void jitter_tcp_packet(struct analysis *a, struct flow *f, int dir, int64_t ts, uint32_t rtt_n, uint32_t retrans);
-/* The connection's counts that jitter_tcp_packet() compares (RTT samples, retransmissions). */
-void jitter_tcp_counts(const struct flow *f, uint32_t *ret_rtt_n, uint32_t *ret_retrans);
+/* The connection's counts that jitter_tcp_packet() compares (RTT samples, retransmissions); UINT32_MAX when the
+ * flow has no trace yet (the segment that starts one adds no RTT sample or retransmission to it). Inline: it
+ * runs for every TCP segment. Needs flow.h and tcp.h (engine.h includes this header after them). */
+static inline void jitter_tcp_counts(const struct flow *f, uint32_t *ret_rtt_n, uint32_t *ret_retrans) {
+        const struct tcp_conn *c = f->tcp;
+        if (!f->jit || !c) {
+                *ret_rtt_n = *ret_retrans = UINT32_MAX;
+                return;
+        }
+        *ret_rtt_n = c->rtt.h[0].n + c->rtt.h[1].n;
+        *ret_retrans = c->d[0].retrans + c->d[1].retrans;
+}
 /* f retires (before its TCP state is freed): its streams and directions are offered to the report's lists. */
 void jitter_flow_retire(struct analysis *a, struct flow *f);
 /* Frees f's jitter state without reporting it (the table is torn down before the analysis finished). */
