@@ -60,10 +60,18 @@ static int32_t us32(int64_t ns) {
         return us > INT32_MAX ? INT32_MAX : (int32_t) us;
 }
 
+/* The bucket being written goes back to its place (before the buckets are read, moved or merged). */
+static void trace_flush(jit_trace_t *t) {
+        if (t->cur_from < t->cur_to)
+                t->b[t->cur] = t->curb;
+        t->cur_from = t->cur_to = 0;
+}
+
 static jit_bucket_t *trace_at(jit_trace_t *t, int64_t ts) {
         /* most packets fall in the bucket of the one before */
         if (ts >= t->cur_from && ts < t->cur_to)
-                return &t->b[t->cur];
+                return &t->curb;
+        trace_flush(t);
         int64_t off;
         if (__builtin_sub_overflow(ts, t->t0, &off) || off < 0)
                 off = ts < t->t0 ? 0 : (int64_t) 1 << 62;
@@ -87,14 +95,13 @@ static jit_bucket_t *trace_at(jit_trace_t *t, int64_t ts) {
         uint32_t i = (uint32_t) (off / t->width);
         if (i + 1 > t->used)
                 t->used = i + 1;
+        if (ts < t->t0 || t->width >= (int64_t) 1 << 40)
+                return &t->b[i]; /* (hostile timestamps, a bucket of 18 minutes or more: no shortcut, no overflow) */
         t->cur = i;
-        t->cur_from = t->cur_to = 0;
-        if (ts >= t->t0 && t->width < (int64_t) 1 << 40) {
-                /* (hostile timestamps, a bucket of 18 minutes or more: no shortcut, no overflow) */
-                t->cur_from = sat_add(t->t0, (int64_t) i * t->width);
-                t->cur_to = sat_add(t->cur_from, t->width);
-        }
-        return &t->b[i];
+        t->cur_from = sat_add(t->t0, (int64_t) i * t->width);
+        t->cur_to = sat_add(t->cur_from, t->width);
+        t->curb = t->b[i];
+        return &t->curb;
 }
 
 static void trace_jitter(jit_trace_t *t, int64_t ts, int dir, int64_t jit) {
@@ -272,8 +279,9 @@ void jitter_tcp_packet(analysis_t *a, flow_t *f, int dir, int64_t ts, uint32_t r
 
 /* ---- retirement ---- */
 
-static void chart_offer(analysis_t *a, const flow_t *f, const jit_flow_t *j, uint8_t kind, double score) {
+static void chart_offer(analysis_t *a, const flow_t *f, jit_flow_t *j, uint8_t kind, double score) {
         jitter_state_t *s = &a->jitter;
+        trace_flush(&j->tr);
         bool any = false;
         for (uint32_t i = 0; i < j->tr.used && !any; i++)
                 any = j->tr.b[i].jit_us[0] >= 0 || j->tr.b[i].jit_us[1] >= 0;

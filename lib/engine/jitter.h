@@ -36,10 +36,13 @@ typedef struct jit_bucket {
 } jit_bucket_t;
 
 typedef struct jit_trace {
-        int64_t t0, width;       /* the flow's first packet; a bucket's width, doubling as the flow lasts */
-        uint32_t used;           /* buckets up to the last one written */
-        uint32_t cur;            /* the bucket last written, and the times it covers [cur_from, cur_to) */
+        /* the bucket being written, kept here beside the flow's other hot figures (one cache line, not a
+         * bucket's far in b[]) while packets fall in [cur_from, cur_to); b[cur] gets it when they stop */
         int64_t cur_from, cur_to;
+        jit_bucket_t curb;
+        uint32_t cur;
+        uint32_t used;           /* buckets up to the last one written */
+        int64_t t0, width;       /* the flow's first packet; a bucket's width, doubling as the flow lasts */
         jit_bucket_t b[JIT_TRACE_BUCKETS];
 } jit_trace_t;
 
@@ -61,7 +64,7 @@ typedef struct jit_dir {
 typedef struct jit_flow {
         jit_dir_t d[2];
         jit_rtp_dir_t *rtp;      /* [2], owned; NULL until then */
-        jit_trace_t tr;
+        jit_trace_t tr;          /* last: its hot part first */
 } jit_flow_t;
 
 /* A stream, or a flow direction, in the report. */
