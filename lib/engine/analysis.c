@@ -447,10 +447,8 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
         if (have_dk)
                 dup_remember(&a->dup, &dk, ts, f->id + 1, f->u[!dir].packets);
         if (p.proto == 6) {
-                uint32_t rtt_n, retrans;
-                jitter_tcp_counts(f, &rtt_n, &retrans);
                 tcp_packet(a, f, dir, &p);
-                jitter_tcp_packet(a, f, dir, ts, rtt_n, retrans);
+                jitter_tcp_packet(a, f, dir, ts);
                 if ((p.sport == 53 || p.dport == 53) && p.payload_len > 0)
                         dns_over_tcp(a, f, dir, &p);
         } else {

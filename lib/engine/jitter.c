@@ -40,7 +40,7 @@ static jit_flow_t *jit_get(analysis_t *a, flow_t *f, bool want) {
         if (f->jit || !want)
                 return f->jit;
         if (a->jitter.live >= JIT_LIVE_MAX) {
-                if (f->packets == JIT_MIN_PACKETS)
+                if (f->packets == (f->tcp ? JIT_TCP_PACKETS : JIT_MIN_PACKETS))
                         a->jitter.untracked++;
                 return NULL;
         }
@@ -249,32 +249,50 @@ void jitter_udp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         trace_jitter(&j->tr, p->ts_ns, dir, jv);
 }
 
-void jitter_tcp_packet(analysis_t *a, flow_t *f, int dir, int64_t ts, uint32_t rtt_n, uint32_t retrans) {
-        jit_flow_t *j = jit_get(a, f, f->packets == JIT_MIN_PACKETS || (f->packets & 255) == 0);
-        if (!j || !f->tcp)
-                return;
+void jitter_tcp_sample(analysis_t *a, flow_t *f, int dir, int64_t ts) {
         const tcp_conn_t *c = f->tcp;
+        if (!c)
+                return;
+        uint32_t rt = c->d[0].retrans + c->d[1].retrans;
+        jit_flow_t *j = f->jit;
+        if (!j) {
+                j = jit_get(a, f, true);
+                if (!j)
+                        return;
+                /* counted from here: what came before is not in the trace */
+                j->rtt_n[0] = c->rtt.h[0].n;
+                j->rtt_n[1] = c->rtt.h[1].n;
+                j->retrans = rt;
+        }
         const tcp_dir_t *td = &c->d[dir];
         int64_t ia = td->jit_n >= 3 ? td->jitter16 >> 4 : -1; /* jitter16 >= 0: stats.c's J never goes below 0 */
         ia_note(&j->d[dir], ia);
         trace_jitter(&j->tr, ts, dir, ia);
-        if (rtt_n == UINT32_MAX)
-                return;
-        uint32_t rn, rt;
-        jitter_tcp_counts(f, &rn, &rt);
-        if (rn != rtt_n) {
-                /* this segment acknowledged data: a sample of its sender's half (tcp.c), the path with the other's */
-                const rtt_half_t *h = &c->rtt.h[dir];
-                int64_t v = h->recent[(h->i_recent + RTT_RECENT - 1) % RTT_RECENT];
-                int64_t other = rtt_half_base(&c->rtt.h[!dir]);
+        for (int h = 0; h < 2; h++) {
+                const rtt_half_t *hh = &c->rtt.h[h];
+                if (hh->n == j->rtt_n[h])
+                        continue;
+                /* data acknowledged since the last sample: this half's newest samples (tcp.c, at most the
+                 * RTT_RECENT it keeps), as a path with the other half's base */
+                uint32_t k = hh->n - j->rtt_n[h] < hh->n_recent ? hh->n - j->rtt_n[h] : hh->n_recent;
+                int64_t v = -1;
+                for (uint32_t m = 1; m <= k; m++) {
+                        int64_t x = hh->recent[(hh->i_recent + RTT_RECENT - m) % RTT_RECENT];
+                        if (x > v)
+                                v = x;
+                }
+                int64_t other = rtt_half_base(&c->rtt.h[!h]);
                 if (other >= 0)
                         v = sat_add(v, other);
                 jit_bucket_t *b = trace_at(&j->tr, ts);
-                if (us32(v) > b->rtt_us)
+                if (v >= 0 && us32(v) > b->rtt_us)
                         b->rtt_us = us32(v);
+                j->rtt_n[h] = hh->n;
         }
-        if (rt != retrans)
-                trace_at(&j->tr, ts)->retrans += rt - retrans;
+        if (rt != j->retrans) {
+                trace_at(&j->tr, ts)->retrans += rt - j->retrans;
+                j->retrans = rt;
+        }
 }
 
 /* ---- retirement ---- */
@@ -374,9 +392,7 @@ void jitter_flow_retire(analysis_t *a, flow_t *f) {
         }
         /* the chart's order: as the list's, and a connection's retransmissions weigh as much as its jitter */
         if (best >= 0) {
-                uint32_t rn, rt;
-                jitter_tcp_counts(f, &rn, &rt);
-                chart_offer(a, f, j, best_kind, best + rt);
+                chart_offer(a, f, j, best_kind, best + (f->tcp ? f->tcp->d[0].retrans + f->tcp->d[1].retrans : 0));
         }
         free(j->rtp);
         free(j);

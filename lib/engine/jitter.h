@@ -20,6 +20,7 @@ typedef enum jitter_kind {
 const char *jitter_kind_name(jitter_kind_t k);
 
 #define JIT_MIN_PACKETS 8        /* packets of a direction before its interarrival jitter counts (as flows.jitter_ms) */
+#define JIT_TCP_PACKETS 64       /* a TCP connection is traced from its 64th segment (JIT_TCP_EVERY below) */
 #define JIT_TRACE_BUCKETS 100
 #define JIT_LIVE_MAX 2048        /* flows with jitter state at once; beyond, flows are counted as untracked */
 #define JIT_ENTRIES_MAX 50       /* streams and flow directions listed in the report, the worst first */
@@ -59,11 +60,12 @@ typedef struct jit_dir {
         uint64_t ia_n;
 } jit_dir_t;
 
-/* A flow's jitter state, allocated on its first RTP-like datagram or its JIT_MIN_PACKETS-th packet; its RTP
- * part on its first RTP or RTCP datagram (a TCP connection never has one). */
+/* A flow's jitter state, allocated on its first RTP-like datagram or its JIT_MIN_PACKETS-th packet (TCP: its
+ * JIT_TCP_PACKETS-th); its RTP part on its first RTP or RTCP datagram (a TCP connection never has one). */
 typedef struct jit_flow {
         jit_dir_t d[2];
         jit_rtp_dir_t *rtp;      /* [2], owned; NULL until then */
+        uint32_t rtt_n[2], retrans; /* TCP: each RTT half's samples and the retransmissions at the last sample */
         jit_trace_t tr;          /* last: its hot part first */
 } jit_flow_t;
 
@@ -107,19 +109,17 @@ struct flow;
 struct packet;
 /* A UDP datagram of f going dir (0 client -> server), after its interarrival jitter was updated. */
 void jitter_udp_packet(struct analysis *a, struct flow *f, int dir, const struct packet *p);
-/* A TCP segment of f going dir, after tcp_packet(): rtt_n and retrans were the connection's counts before it. */
-void jitter_tcp_packet(struct analysis *a, struct flow *f, int dir, int64_t ts, uint32_t rtt_n, uint32_t retrans);
-/* The connection's counts that jitter_tcp_packet() compares (RTT samples, retransmissions); UINT32_MAX when the
- * flow has no trace yet (the segment that starts one adds no RTT sample or retransmission to it). Inline: it
- * runs for every TCP segment. Needs flow.h and tcp.h (engine.h includes this header after them). */
-static inline void jitter_tcp_counts(const struct flow *f, uint32_t *ret_rtt_n, uint32_t *ret_retrans) {
-        const struct tcp_conn *c = f->tcp;
-        if (!f->jit || !c) {
-                *ret_rtt_n = *ret_retrans = UINT32_MAX;
+/* A TCP segment of f going dir, after tcp_packet(). A connection is traced from its JIT_TCP_PACKETS-th segment,
+ * on every JIT_TCP_EVERY-th (the others cost a test, and touch nothing but the flow): its interarrival jitter
+ * then, and the RTT samples and retransmissions since the last one. TCP is never judged by its jitter and a
+ * chart needs no more; the engine stays within its speed budget (ANALYSES.md, "Jitter"). Inline: it runs for
+ * every TCP segment. Needs flow.h (engine.h includes this header after it). */
+#define JIT_TCP_EVERY 4
+void jitter_tcp_sample(struct analysis *a, struct flow *f, int dir, int64_t ts);
+static inline void jitter_tcp_packet(struct analysis *a, struct flow *f, int dir, int64_t ts) {
+        if (f->jit ? (f->packets % JIT_TCP_EVERY) != 0 : f->packets != JIT_TCP_PACKETS && (f->packets & 255) != 0)
                 return;
-        }
-        *ret_rtt_n = c->rtt.h[0].n + c->rtt.h[1].n;
-        *ret_retrans = c->d[0].retrans + c->d[1].retrans;
+        jitter_tcp_sample(a, f, dir, ts);
 }
 /* f retires (before its TCP state is freed): its streams and directions are offered to the report's lists. */
 void jitter_flow_retire(struct analysis *a, struct flow *f);
