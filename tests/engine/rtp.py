@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""RTP streams against tshark 4.0: each stream's packets, loss and RFC 3550 jitter (max and mean) as
+"""RTP streams against tshark 4.0: each stream's packets, loss, RFC 3550 jitter (max and mean) and first frame as
 pcap-analyzer reports them (jitter.streams) beside `tshark -q -z rtp,streams`, with RTP decoded on the ports
 our report names (-d udp.port==N,rtp: without SIP/SDP in a capture, tshark needs to be told).
 
@@ -92,6 +92,19 @@ def rewrite_pt(src, dst, sport, old_pt, new_pt):
     return n
 
 
+def tshark_first_frames(path, ports):
+    """ssrc -> the frame number of the stream's first packet, as tshark numbers and decodes them"""
+    cmd = ['tshark', '-n', '-r', path, '-Y', 'rtp && !rtcp', '-T', 'fields', '-e', 'frame.number', '-e', 'rtp.ssrc']
+    for p in sorted(ports):
+        cmd += ['-d', 'udp.port==%d,rtp' % p]
+    first = {}
+    for line in subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout.splitlines():
+        f = line.split('\t')
+        if len(f) == 2 and f[1]:
+            first.setdefault(int(f[1], 16), int(f[0]))
+    return first
+
+
 def compare(name, mine, theirs):
     bad = 0
     if not mine:
@@ -154,6 +167,13 @@ def main():
             mine = ours(o.analyzer, path, td)
             ports = {e['flow']['dport'] for e in mine.values()} | {e['flow']['sport'] for e in mine.values()}
             bad += compare(name, mine, tshark_streams(path, ports))
+            # first_frame: the stream's first packet in Wireshark's numbering (Go to Packet)
+            firsts = tshark_first_frames(path, ports)
+            for ssrc, e in sorted(mine.items()):
+                ok = firsts.get(ssrc) == e['first_frame']
+                print('%s %s ssrc 0x%08x first_frame: ours %s, tshark %s' % ('ok  ' if ok else 'FAIL', name, ssrc,
+                                                                          e['first_frame'], firsts.get(ssrc)))
+                bad += not ok
         # the two readings of the Teams call agree: our estimate of type 104's clock gives tshark's figures for
         # the same packets as type 6 (above), to the microsecond
         if teams and os.path.exists(teams):
