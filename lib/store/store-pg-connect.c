@@ -59,6 +59,10 @@ static int credential_read(char *buf, size_t size) {
         return 0;
 }
 
+/* Library code does not log: the server's notices ("… already exists, skipping") are dropped. */
+static void notice_drop(void *userdata, const char *message) {
+}
+
 int pg_connect(const char *url, PGconn **ret) {
         /* Ours first: what the URL says wins over them (expand_dbname), and the credential over both. The
          * options apply again on every reconnection (PQreset). */
@@ -94,6 +98,7 @@ int pg_connect(const char *url, PGconn **ret) {
                 PQfinish(conn);
                 return r;
         }
+        PQsetNoticeProcessor(conn, notice_drop, NULL);
         *ret = conn;
         return 0;
 }

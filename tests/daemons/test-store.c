@@ -1,4 +1,5 @@
-/* Tests of the SQLite task store on a real file: transitions, recovery, listing, two writers. */
+/* Tests of the task store: transitions, recovery, listing, two writers; on a real SQLite file, or with
+ * "pg" on the real PostgreSQL that tests/pg/pg-temp.sh started (PCAPD_TEST_DATABASE). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,12 +68,75 @@ static void test_old_schema(const char *dir) {
         store_close(s);
 }
 
+/* A database written by a newer pcapd (a schema version this code does not know) is refused. */
+static void test_newer_schema(const char *dir) {
+        char path[256];
+        sqlite3 *db = NULL;
+        store_t *s = NULL;
+
+        snprintf(path, sizeof(path), "%s/newer.db", dir);
+        CHECK(store_open(path, &s) == 0);
+        store_close(s);
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(db);
+        s = NULL;
+        CHECK_EQ(store_open(path, &s), -EPROTONOSUPPORT);
+        CHECK(s == NULL);
+}
+
+/* What the user controls stays bounded and is passed as a parameter, never as SQL: the longest file
+ * name and error message round-trip (the message cut at 255 characters), quotes and SQL in them are
+ * data. The database names: "sqlite:PATH" and plain paths, an unknown scheme refused. */
+static void test_limits(const char *pg_url, const char *dir) {
+        char path[300], msg[1000];
+        store_t *s = NULL;
+        store_task_t t, got;
+
+        if (pg_url)
+                snprintf(path, sizeof(path), "%s", pg_url);
+        else
+                snprintf(path, sizeof(path), "sqlite:%s/limits.db", dir);
+        CHECK(store_open(path, &s) == 0);
+        if (!s)
+                return;
+        t = make("cccccccccccccccccccccccccccccccc", "", 1);
+        memset(t.filename, 'x', sizeof(t.filename) - 1);
+        memcpy(t.filename, "'); DROP TABLE tasks; --", 24);
+        t.filename[sizeof(t.filename) - 1] = 0;
+        CHECK(store_task_add(s, &t) == 0);
+        CHECK(store_task_get(s, t.id, &got) == 0 && strcmp(got.filename, t.filename) == 0);
+        memset(msg, 'y', sizeof(msg) - 1);
+        msg[sizeof(msg) - 1] = 0;
+        memcpy(msg, "it's \"quoted\" ?1 $1", 19);
+        CHECK(store_task_fail(s, t.id, 5, 6, msg, 0) == 0);
+        CHECK(store_task_get(s, t.id, &got) == 0 && strlen(got.error_message) == 255 &&
+              strncmp(got.error_message, msg, 255) == 0);
+        CHECK(store_task_delete(s, t.id) == 0);
+        store_close(s);
+
+        CHECK_EQ(store_database_kind("sqlite:/x"), STORE_SQLITE);
+        CHECK_EQ(store_database_kind("/var/lib/pcapd/pcapd.db"), STORE_SQLITE);
+        CHECK_EQ(store_database_kind("postgresql://db.example/pcapd"), STORE_POSTGRESQL);
+        CHECK_EQ(store_database_kind("postgres:///pcapd"), STORE_POSTGRESQL);
+        CHECK_EQ(store_database_kind("mysql://x"), -EPROTONOSUPPORT);
+        CHECK_EQ(store_database_kind("sqlite:"), -EINVAL);
+        CHECK_EQ(store_database_kind(""), -EINVAL);
+        s = NULL;
+        CHECK_EQ(store_open("mysql://x", &s), -EPROTONOSUPPORT);
+        /* a password in the URL is refused before any connection */
+        CHECK_EQ(store_open("postgresql://u:secret@127.0.0.1:1/x", &s), -EINVAL);
+        CHECK_EQ(store_open("postgresql:///x?host=/nonexistent&password=secret", &s), -EINVAL);
+        CHECK(s == NULL);
+}
+
 static bool exists_odd(const char *id, void *userdata) {
         return id[0] == '1' || id[0] == '3';
 }
 
-int main(void) {
+int main(int argc, char **argv) {
         char dir[] = "/tmp/test-store-XXXXXX", path[256];
+        bool pg = argc > 1 && strcmp(argv[1], "pg") == 0;
         store_t *s = NULL, *s2 = NULL;
         store_task_t t, got;
         uint64_t counts[_TASK_STATUS_MAX];
@@ -82,8 +146,19 @@ int main(void) {
                 perror("mkdtemp");
                 return 1;
         }
-        snprintf(path, sizeof(path), "%s/pcapd.db", dir);
+        if (pg) {
+                const char *url = getenv("PCAPD_TEST_DATABASE");
+                if (!url) {
+                        fprintf(stderr, "store: no PCAPD_TEST_DATABASE (run me through tests/pg/pg-temp.sh run)\n");
+                        return EXIT_TEST_SKIP;
+                }
+                snprintf(path, sizeof(path), "%s", url);
+        } else
+                snprintf(path, sizeof(path), "%s/pcapd.db", dir);
         CHECK(store_open(path, &s) == 0);
+        if (!s)
+                return 1;
+        CHECK_STR(store_backend(s), pg ? "postgresql" : "sqlite");
 
         CHECK(task_status_from_string("expired") == TASK_EXPIRED);
         CHECK(task_status_from_string("bogus") == -EINVAL);
@@ -173,7 +248,7 @@ int main(void) {
         s = store_close(s);
         CHECK(store_open(path, &s) == 0);
         CHECK(store_task_get(s, ID("5"), &got) == 0 && got.status == TASK_QUEUED);
-        {
+        if (!pg) {
                 char wal[300];
                 struct stat st;
                 snprintf(wal, sizeof(wal), "%s-wal", path);
@@ -183,7 +258,7 @@ int main(void) {
         CHECK(store_close(NULL) == NULL);
 
         /* a file that is not a database */
-        {
+        if (!pg) {
                 char bad[300];
                 FILE *f;
                 snprintf(bad, sizeof(bad), "%s/bad.db", dir);
@@ -194,7 +269,11 @@ int main(void) {
                 unlink(bad);
         }
 
-        test_old_schema(dir);
+        if (!pg) {
+                test_old_schema(dir);
+                test_newer_schema(dir);
+        }
+        test_limits(pg ? path : NULL, dir);
 
         {
                 char cmd[300];
