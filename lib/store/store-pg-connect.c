@@ -14,8 +14,7 @@
 #define PG_CREDENTIAL_NAME "pcapd-db-password"
 #define PG_PASSWORD_MAX 1024
 
-/* A password in the URL would be in the process list and the unit file: refuse it. */
-static int url_check(const char *url) {
+int pg_url_check(const char *url) {
         char *err = NULL;
         PQconninfoOption *opts = PQconninfoParse(url, &err);
         int r = 0;
@@ -79,7 +78,7 @@ int pg_connect(const char *url, PGconn **ret) {
         PGconn *conn;
         int r;
 
-        r = url_check(url);
+        r = pg_url_check(url);
         if (r < 0)
                 return r;
         r = credential_read(password, sizeof(password));

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "util/macro.h"
+#include "store/store-pg.h"
 #include "store/store-private.h"
 
 static const char *const status_names[_TASK_STATUS_MAX] = {
@@ -39,7 +40,7 @@ int store_database_kind(const char *database) {
         if (!database || !*database)
                 return -EINVAL;
         if (strncmp(database, "postgresql://", 13) == 0 || strncmp(database, "postgres://", 11) == 0)
-                return STORE_POSTGRESQL;
+                return pg_url_check(database) < 0 ? -EINVAL : STORE_POSTGRESQL;
         if (strncmp(database, "sqlite:", 7) == 0)
                 return database[7] ? STORE_SQLITE : -EINVAL;
         /* anything else with a scheme is a typo, not a file name */

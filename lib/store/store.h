@@ -51,7 +51,8 @@ typedef enum store_kind {
 } store_kind_t;
 
 /* What a database argument names: "sqlite:PATH" or a plain PATH (SQLite), "postgresql://…" or
- * "postgres://…" (PostgreSQL). -EINVAL when empty, -EPROTONOSUPPORT for another scheme. */
+ * "postgres://…" (PostgreSQL). -EINVAL when empty, or a URL that libpq cannot parse or that holds a
+ * password; -EPROTONOSUPPORT for another scheme. */
 int store_database_kind(const char *database);
 
 /* Opens the database and brings its schema to the current version (creating it if needed), under a lock
