@@ -14,7 +14,7 @@
 #define PG_CREDENTIAL_NAME "pcapd-db-password"
 #define PG_PASSWORD_MAX 1024
 
-int pg_url_check(const char *url) {
+int store_pg_url_check(const char *url) {
         char *err = NULL;
         PQconninfoOption *opts = PQconninfoParse(url, &err);
         int r = 0;
@@ -62,7 +62,7 @@ static int credential_read(char *buf, size_t size) {
 static void notice_drop(void *userdata, const char *message) {
 }
 
-int pg_connect(const char *url, PGconn **ret) {
+int store_pg_connect(const char *url, PGconn **ret) {
         /* Ours first: what the URL says wins over them (expand_dbname), and the credential over both. The
          * options apply again on every reconnection (PQreset). */
         const char *keys[] = {
@@ -78,7 +78,7 @@ int pg_connect(const char *url, PGconn **ret) {
         PGconn *conn;
         int r;
 
-        r = pg_url_check(url);
+        r = store_pg_url_check(url);
         if (r < 0)
                 return r;
         r = credential_read(password, sizeof(password));

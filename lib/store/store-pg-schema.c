@@ -73,7 +73,7 @@ static const char schema_v1[] =
         "CREATE INDEX tokens_by_user ON tokens (user_id);";
 
 /* Migration n takes the schema from version n - 1 to n; each is one string of DDL. */
-static const char *const migrations[PG_SCHEMA_VERSION + 1] = {
+static const char *const migrations[STORE_PG_SCHEMA_VERSION + 1] = {
         [1] = schema_v1,
 };
 
@@ -82,7 +82,7 @@ static int query_int(PGconn *conn, const char *sql, long *ret) {
         PGresult *res = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
         int r = 0;
         if (PQresultStatus(res) != PGRES_TUPLES_OK)
-                r = pg_result_errno(conn, res);
+                r = store_pg_errno(conn, res);
         else if (PQntuples(res) != 1 || PQnfields(res) != 1)
                 r = -EIO;
         else
@@ -103,37 +103,37 @@ static int record_version(PGconn *conn, int version) {
                            "current_setting('application_name') || ' backend pid ' || pg_backend_pid())",
                            1, NULL, values, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
-                r = pg_result_errno(conn, res);
+                r = store_pg_errno(conn, res);
         PQclear(res);
         return r;
 }
 
-int pg_schema_migrate(PGconn *conn) {
+int store_pg_schema_migrate(PGconn *conn) {
         long version = 0;
         int r;
 
-        r = pg_exec(conn, "BEGIN");
+        r = store_pg_exec(conn, "BEGIN");
         if (r < 0)
                 return r;
         /* Held until COMMIT or ROLLBACK: a second node starting now waits here, then sees the rows. */
-        r = pg_exec(conn, "SELECT pg_advisory_xact_lock(x'" PG_LOCK_SCHEMA "'::bigint)");
+        r = store_pg_exec(conn, "SELECT pg_advisory_xact_lock(x'" PG_LOCK_SCHEMA "'::bigint)");
         if (r >= 0)
-                r = pg_exec(conn, "CREATE TABLE IF NOT EXISTS pcapd_schema ("
+                r = store_pg_exec(conn, "CREATE TABLE IF NOT EXISTS pcapd_schema ("
                                   " version integer PRIMARY KEY,"
                                   " applied_at timestamptz NOT NULL DEFAULT now(),"
                                   " applied_by text NOT NULL DEFAULT '')");
         if (r >= 0)
                 r = query_int(conn, "SELECT coalesce(max(version), 0) FROM pcapd_schema", &version);
-        if (r >= 0 && version > PG_SCHEMA_VERSION)
+        if (r >= 0 && version > STORE_PG_SCHEMA_VERSION)
                 r = -EPROTONOSUPPORT;
-        for (long v = version + 1; r >= 0 && v <= PG_SCHEMA_VERSION; v++) {
-                r = pg_exec(conn, migrations[v]);
+        for (long v = version + 1; r >= 0 && v <= STORE_PG_SCHEMA_VERSION; v++) {
+                r = store_pg_exec(conn, migrations[v]);
                 if (r >= 0)
                         r = record_version(conn, (int) v);
         }
         if (r >= 0)
-                r = pg_exec(conn, "COMMIT");
+                r = store_pg_exec(conn, "COMMIT");
         if (r < 0)
-                (void) pg_exec(conn, "ROLLBACK");
+                (void) store_pg_exec(conn, "ROLLBACK");
         return r;
 }

@@ -40,7 +40,7 @@ typedef struct pg_store {
 #define PG(s) ((pg_store_t *) (s))
 #define PGST(st) ((pg_stmt_t *) (st))
 
-int pg_result_errno(PGconn *conn, const PGresult *res) {
+int store_pg_errno(PGconn *conn, const PGresult *res) {
         const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
         if (PQstatus(conn) != CONNECTION_OK)
@@ -66,19 +66,19 @@ int pg_result_errno(PGconn *conn, const PGresult *res) {
         return -EIO;
 }
 
-int pg_exec(PGconn *conn, const char *sql) {
+int store_pg_exec(PGconn *conn, const char *sql) {
         PGresult *res = PQexec(conn, sql);
         int r = 0;
         ExecStatusType st = PQresultStatus(res);
 
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-                r = pg_result_errno(conn, res);
+                r = store_pg_errno(conn, res);
         PQclear(res);
         return r;
 }
 
 static int session_setup(pg_store_t *p) {
-        return pg_exec(p->conn, p->durable ? "SET synchronous_commit = on" : "SET synchronous_commit = off");
+        return store_pg_exec(p->conn, p->durable ? "SET synchronous_commit = on" : "SET synchronous_commit = off");
 }
 
 /* A connection to run a statement on: the one we have, or a new one when it was lost (not inside a
@@ -214,7 +214,7 @@ static int stmt_execute(pg_store_t *p, pg_stmt_t *q) {
                 return r;
         if (q->prepared_on != p->generation) {
                 res = PQprepare(p->conn, q->name, q->pg_sql, q->n_params, NULL);
-                r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_result_errno(p->conn, res);
+                r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : store_pg_errno(p->conn, res);
                 PQclear(res);
                 if (r < 0)
                         return r;
@@ -223,7 +223,7 @@ static int stmt_execute(pg_store_t *p, pg_stmt_t *q) {
         res = PQexecPrepared(p->conn, q->name, q->n_params, q->values, NULL, NULL, 0);
         status = PQresultStatus(res);
         if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-                r = pg_result_errno(p->conn, res);
+                r = store_pg_errno(p->conn, res);
                 PQclear(res);
                 return r;
         }
@@ -274,7 +274,7 @@ static int pg_begin(store_t *s) {
         int r = conn_ensure(p);
         if (r < 0)
                 return r;
-        r = pg_exec(p->conn, "BEGIN");
+        r = store_pg_exec(p->conn, "BEGIN");
         if (r >= 0)
                 p->in_transaction = true;
         return r;
@@ -289,7 +289,7 @@ static int pg_commit(store_t *s) {
                 return -ENOTCONN;
         res = PQexec(p->conn, "COMMIT");
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
-                r = pg_result_errno(p->conn, res);
+                r = store_pg_errno(p->conn, res);
         else /* a failed transaction answers COMMIT with ROLLBACK */
                 r = strcmp(PQcmdStatus(res), "COMMIT") == 0 ? 0 : -EIO;
         PQclear(res);
@@ -301,7 +301,7 @@ static int pg_commit(store_t *s) {
 static void pg_rollback(store_t *s) {
         pg_store_t *p = PG(s);
         if (PQstatus(p->conn) == CONNECTION_OK)
-                (void) pg_exec(p->conn, "ROLLBACK");
+                (void) store_pg_exec(p->conn, "ROLLBACK");
         p->in_transaction = false;
 }
 
@@ -331,11 +331,11 @@ int store_pg_open(const char *url, store_t **ret) {
         p->base.ops = &pg_ops;
         p->generation = 1;
         p->durable = true;
-        r = pg_connect(url, &p->conn);
+        r = store_pg_connect(url, &p->conn);
         if (r >= 0)
                 r = session_setup(p);
         if (r >= 0)
-                r = pg_schema_migrate(p->conn);
+                r = store_pg_schema_migrate(p->conn);
         if (r < 0) {
                 pg_close(&p->base);
                 return r;

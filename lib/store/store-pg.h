@@ -5,24 +5,24 @@
 #include <stddef.h>
 
 /* The schema version this code writes and reads (the highest row of pcapd_schema). */
-#define PG_SCHEMA_VERSION 1
+#define STORE_PG_SCHEMA_VERSION 1
 
 /* A PGresult's failure as -errno: -ENOTCONN when the connection is gone, else by SQLSTATE (unique or
  * foreign key → -EEXIST, like SQLite's constraint errors; statement_timeout → -ETIMEDOUT; lock or
  * serialization → -EBUSY; …), -EIO for the rest. */
-int pg_result_errno(PGconn *conn, const PGresult *res);
+int store_pg_errno(PGconn *conn, const PGresult *res);
 /* Runs sql (simple protocol, no parameters, no rows wanted) or returns -errno. */
-int pg_exec(PGconn *conn, const char *sql);
+int store_pg_exec(PGconn *conn, const char *sql);
 
 /* -EINVAL when libpq cannot parse url, or when it holds a password: that would be in the process list,
  * the unit file and the logs. */
-int pg_url_check(const char *url);
+int store_pg_url_check(const char *url);
 /* Connects to the database a postgresql:// URL names (store.h, store_open: defaults, timeouts,
  * credential). -EINVAL for a URL with a password or one libpq cannot parse, -EACCES when the server
  * refused the credentials, -ECONNREFUSED when it could not be reached. */
-int pg_connect(const char *url, PGconn **ret);
+int store_pg_connect(const char *url, PGconn **ret);
 
-/* Brings the database to PG_SCHEMA_VERSION in one transaction under an advisory lock: of several
+/* Brings the database to STORE_PG_SCHEMA_VERSION in one transaction under an advisory lock: of several
  * processes starting at once, one migrates and the others wait and find it done. -EPROTONOSUPPORT when
  * the database is newer than this code. */
-int pg_schema_migrate(PGconn *conn);
+int store_pg_schema_migrate(PGconn *conn);

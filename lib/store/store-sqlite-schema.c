@@ -71,31 +71,31 @@ static int column_ensure(sqlite3 *db, const char *name, const char *ddl) {
         char sql[256];
         int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('tasks') WHERE name = ?1", -1, &st, NULL);
         if (rc != SQLITE_OK)
-                return sqlite_to_errno(rc) ?: -EIO;
+                return store_sqlite_errno(rc) ?: -EIO;
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc == SQLITE_ROW)
                 return 0;
         if (rc != SQLITE_DONE)
-                return sqlite_to_errno(rc) ?: -EIO;
+                return store_sqlite_errno(rc) ?: -EIO;
         snprintf(sql, sizeof(sql), "ALTER TABLE tasks ADD COLUMN %s", ddl); /* ddl: a constant below */
-        return sqlite_exec(db, sql);
+        return store_sqlite_exec(db, sql);
 }
 
 static int migrate_v1(sqlite3 *db) {
-        int r = sqlite_exec(db, schema_v1);
+        int r = store_sqlite_exec(db, schema_v1);
         if (r >= 0)
                 r = column_ensure(db, "peak_memory", "peak_memory INTEGER NOT NULL DEFAULT 0");
         if (r >= 0)
                 r = column_ensure(db, "owner", "owner INTEGER NOT NULL DEFAULT 0");
         if (r >= 0)
-                r = sqlite_exec(db, "CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks (owner, uploaded_at);");
+                r = store_sqlite_exec(db, "CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks (owner, uploaded_at);");
         return r;
 }
 
 /* Migration n takes the schema from version n - 1 to n. */
-static int (*const migrations[SQLITE_SCHEMA_VERSION + 1])(sqlite3 *db) = {
+static int (*const migrations[STORE_SQLITE_SCHEMA_VERSION + 1])(sqlite3 *db) = {
         [1] = migrate_v1,
 };
 
@@ -103,38 +103,38 @@ static int user_version(sqlite3 *db, int *ret) {
         sqlite3_stmt *st = NULL;
         int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
         if (rc != SQLITE_OK)
-                return sqlite_to_errno(rc) ?: -EIO;
+                return store_sqlite_errno(rc) ?: -EIO;
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 *ret = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
-        return rc == SQLITE_ROW ? 0 : (sqlite_to_errno(rc) ?: -EIO);
+        return rc == SQLITE_ROW ? 0 : (store_sqlite_errno(rc) ?: -EIO);
 }
 
-int sqlite_schema_migrate(sqlite3 *db) {
+int store_sqlite_schema_migrate(sqlite3 *db) {
         char sql[64];
         int version = 0, r;
 
         r = user_version(db, &version); /* without the lock: the common case, nothing to do */
         if (r < 0)
                 return r;
-        if (version == SQLITE_SCHEMA_VERSION)
+        if (version == STORE_SQLITE_SCHEMA_VERSION)
                 return 0;
-        r = sqlite_exec(db, "BEGIN IMMEDIATE");
+        r = store_sqlite_exec(db, "BEGIN IMMEDIATE");
         if (r < 0)
                 return r;
         r = user_version(db, &version); /* again under the lock: another process may have done it */
-        if (r >= 0 && version > SQLITE_SCHEMA_VERSION)
+        if (r >= 0 && version > STORE_SQLITE_SCHEMA_VERSION)
                 r = -EPROTONOSUPPORT;
-        for (int v = version + 1; r >= 0 && v <= SQLITE_SCHEMA_VERSION; v++)
+        for (int v = version + 1; r >= 0 && v <= STORE_SQLITE_SCHEMA_VERSION; v++)
                 r = migrations[v](db);
         if (r >= 0) {
-                snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SQLITE_SCHEMA_VERSION);
-                r = sqlite_exec(db, sql);
+                snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SQLITE_SCHEMA_VERSION);
+                r = store_sqlite_exec(db, sql);
         }
         if (r >= 0)
-                r = sqlite_exec(db, "COMMIT");
+                r = store_sqlite_exec(db, "COMMIT");
         if (r < 0)
-                (void) sqlite_exec(db, "ROLLBACK");
+                (void) store_sqlite_exec(db, "ROLLBACK");
         return r;
 }

@@ -25,7 +25,7 @@ typedef struct sqlite_store {
 #define SQ(s) ((sqlite_store_t *) (s))
 #define SQST(st) ((sqlite_stmt_t *) (st))
 
-int sqlite_to_errno(int rc) {
+int store_sqlite_errno(int rc) {
         switch (rc & 0xff) {
         case SQLITE_OK:
         case SQLITE_DONE:
@@ -54,9 +54,9 @@ int sqlite_to_errno(int rc) {
         }
 }
 
-int sqlite_exec(sqlite3 *db, const char *sql) {
+int store_sqlite_exec(sqlite3 *db, const char *sql) {
         int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-        return rc == SQLITE_OK ? 0 : (sqlite_to_errno(rc) ?: -EIO);
+        return rc == SQLITE_OK ? 0 : (store_sqlite_errno(rc) ?: -EIO);
 }
 
 static void sq_close(store_t *s) {
@@ -74,7 +74,7 @@ static int sq_tune(store_t *s, bool durable, bool checkpoint) {
         char sql[128];
         snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s; PRAGMA wal_autocheckpoint=%d;", durable ? "FULL" : "NORMAL",
                  checkpoint ? 1000 : 0);
-        return sqlite_exec(SQ(s)->db, sql);
+        return store_sqlite_exec(SQ(s)->db, sql);
 }
 
 static int sq_prepare(store_t *s, const char *sql, store_stmt_t **ret) {
@@ -102,7 +102,7 @@ static int sq_prepare(store_t *s, const char *sql, store_stmt_t **ret) {
                 return -ENOMEM;
         rc = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &n->st, NULL);
         if (rc != SQLITE_OK)
-                return sqlite_to_errno(rc) ?: -EIO;
+                return store_sqlite_errno(rc) ?: -EIO;
         n->base.store = s;
         n->in_use = true;
         q->stmts[q->n_stmts++] = n;
@@ -130,7 +130,7 @@ static int sq_step(store_stmt_t *st) {
                 return 1;
         if (rc == SQLITE_DONE)
                 return 0;
-        return sqlite_to_errno(rc) ?: -EIO;
+        return store_sqlite_errno(rc) ?: -EIO;
 }
 
 static int64_t sq_column_int64(store_stmt_t *st, int col) {
@@ -147,15 +147,15 @@ static int sq_changes(store_stmt_t *st) {
 }
 
 static int sq_begin(store_t *s) {
-        return sqlite_exec(SQ(s)->db, "BEGIN IMMEDIATE");
+        return store_sqlite_exec(SQ(s)->db, "BEGIN IMMEDIATE");
 }
 
 static int sq_commit(store_t *s) {
-        return sqlite_exec(SQ(s)->db, "COMMIT");
+        return store_sqlite_exec(SQ(s)->db, "COMMIT");
 }
 
 static void sq_rollback(store_t *s) {
-        (void) sqlite_exec(SQ(s)->db, "ROLLBACK");
+        (void) store_sqlite_exec(SQ(s)->db, "ROLLBACK");
 }
 
 static const store_ops_t sqlite_ops = {
@@ -184,7 +184,7 @@ int store_sqlite_open(const char *path, store_t **ret) {
         q->base.ops = &sqlite_ops;
         rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK) {
-                r = sqlite_to_errno(rc) ?: -EIO;
+                r = store_sqlite_errno(rc) ?: -EIO;
                 sq_close(&q->base);
                 return r;
         }
@@ -192,12 +192,12 @@ int store_sqlite_open(const char *path, store_t **ret) {
         sqlite3_busy_timeout(q->db, 5000);
         /* WAL: readers never block the writer; synchronous=FULL makes each commit durable, which is what
          * "committed before 202" promises. */
-        r = sqlite_exec(q->db,
+        r = store_sqlite_exec(q->db,
                         "PRAGMA journal_mode=WAL;"
                         "PRAGMA synchronous=FULL;"
                         "PRAGMA foreign_keys=ON;");
         if (r >= 0)
-                r = sqlite_schema_migrate(q->db);
+                r = store_sqlite_schema_migrate(q->db);
         if (r < 0) {
                 sq_close(&q->base);
                 return r;

@@ -4,12 +4,12 @@
 #include <sqlite3.h>
 
 /* The schema version this code writes and reads (PRAGMA user_version). */
-#define SQLITE_SCHEMA_VERSION 1
+#define STORE_SQLITE_SCHEMA_VERSION 1
 
 /* SQLite's result code as -errno (0 for OK, DONE and ROW). */
-int sqlite_to_errno(int rc);
+int store_sqlite_errno(int rc);
 /* Runs sql (no rows) or returns -errno. */
-int sqlite_exec(sqlite3 *db, const char *sql);
-/* Brings the database to SQLITE_SCHEMA_VERSION in one write transaction (BEGIN IMMEDIATE: a second process
+int store_sqlite_exec(sqlite3 *db, const char *sql);
+/* Brings the database to STORE_SQLITE_SCHEMA_VERSION in one write transaction (BEGIN IMMEDIATE: a second process
  * starting at once waits, then finds it done). -EPROTONOSUPPORT when the file is newer than this code. */
-int sqlite_schema_migrate(sqlite3 *db);
+int store_sqlite_schema_migrate(sqlite3 *db);

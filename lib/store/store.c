@@ -40,7 +40,7 @@ int store_database_kind(const char *database) {
         if (!database || !*database)
                 return -EINVAL;
         if (strncmp(database, "postgresql://", 13) == 0 || strncmp(database, "postgres://", 11) == 0)
-                return pg_url_check(database) < 0 ? -EINVAL : STORE_POSTGRESQL;
+                return store_pg_url_check(database) < 0 ? -EINVAL : STORE_POSTGRESQL;
         if (strncmp(database, "sqlite:", 7) == 0)
                 return database[7] ? STORE_SQLITE : -EINVAL;
         /* anything else with a scheme is a typo, not a file name */

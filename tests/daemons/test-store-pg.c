@@ -7,6 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -19,7 +24,7 @@
 #include "store/store.h"
 
 #define RACERS 8
-#define SCHEMA_VERSION 1 /* lib/store/store-pg.h's PG_SCHEMA_VERSION */
+#define SCHEMA_VERSION 1 /* lib/store/store-pg.h's STORE_PG_SCHEMA_VERSION */
 
 static const char *pg_dir, *pg_script;
 
@@ -143,6 +148,90 @@ static void test_lost_connection(const char *url) {
         store_close(s);
 }
 
+/* The store's connection killed while the server runs (a failover, an admin's pg_terminate_backend):
+ * the call that meets it fails, the next one reconnects. */
+static void test_terminated(const char *url) {
+        store_t *s = NULL;
+        store_task_t got;
+        char v[32];
+
+        CHECK(store_open(url, &s) == 0);
+        if (!s)
+                return;
+        CHECK_EQ(store_ping(s), 0);
+        CHECK(sql("pcapd", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                           "WHERE application_name = 'pcapd' AND pid <> pg_backend_pid()", v, sizeof(v)) == 0);
+        CHECK_STR(v, "1");
+        usleep(100 * 1000);
+        CHECK_EQ(store_task_get(s, "dddddddddddddddddddddddddddddddd", &got), -ENOTCONN);
+        CHECK_EQ(store_task_get(s, "dddddddddddddddddddddddddddddddd", &got), 0);
+        store_close(s);
+}
+
+/* Nothing waits forever: a statement behind another session's lock ends at lock_timeout (10 s), a server
+ * that accepts the connection and never answers at connect_timeout (10 s). */
+static void test_timeouts(const char *url) {
+        char lock_url[512];
+        store_t *s = NULL;
+        store_task_t got;
+        double t0;
+        int r;
+
+        CHECK(store_open(url, &s) == 0);
+        if (!s)
+                return;
+        url_of("pcapd", "pcapd", lock_url, sizeof(lock_url));
+        PGconn *holder = PQconnectdb(lock_url);
+        PGresult *res = PQexec(holder, "BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE");
+        CHECK(PQresultStatus(res) == PGRES_COMMAND_OK);
+        PQclear(res);
+        t0 = now_s();
+        r = store_task_get(s, "dddddddddddddddddddddddddddddddd", &got);
+        CHECK_MSG(r == -EBUSY || r == -ETIMEDOUT, "a locked table: %d (%s)", r, strerror(-r));
+        CHECK_MSG(now_s() - t0 > 5 && now_s() - t0 < 40, "the locked call took %.1f s", now_s() - t0);
+        PQfinish(holder); /* its transaction ends, the lock with it */
+        CHECK_EQ(store_task_get(s, "dddddddddddddddddddddddddddddddd", &got), 0);
+        store_close(s);
+
+        /* a listener that completes the TCP handshake (the kernel does) and never says a word */
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(a);
+        char mute[256];
+        CHECK(fd >= 0 && bind(fd, (struct sockaddr *) &a, sizeof(a)) == 0 && listen(fd, 8) == 0);
+        CHECK(getsockname(fd, (struct sockaddr *) &a, &len) == 0);
+        snprintf(mute, sizeof(mute), "postgresql://127.0.0.1:%u/pcapd?user=pcapd", ntohs(a.sin_port));
+        t0 = now_s();
+        s = NULL;
+        CHECK_EQ(store_open(mute, &s), -ECONNREFUSED);
+        CHECK_MSG(now_s() - t0 > 5 && now_s() - t0 < 40, "the mute server took %.1f s", now_s() - t0);
+        close(fd);
+}
+
+/* The connection's socket is close-on-exec: pcapd-web forks analyzers. */
+static void test_cloexec(const char *url) {
+        store_t *s = NULL;
+        DIR *d;
+        struct dirent *de;
+        unsigned socks = 0;
+
+        CHECK(store_open(url, &s) == 0);
+        d = opendir("/proc/self/fd");
+        CHECK(d != NULL);
+        while (d && (de = readdir(d))) {
+                int fd = atoi(de->d_name);
+                struct stat st;
+                if (de->d_name[0] == '.' || fd <= 2 || fd == dirfd(d) || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+                        continue;
+                socks++;
+                CHECK_MSG(fcntl(fd, F_GETFD) & FD_CLOEXEC, "fd %d is not close-on-exec", fd);
+        }
+        if (d)
+                closedir(d);
+        CHECK(socks >= 1);
+        store_close(s);
+}
+
 /* A role that must give a password: it comes from $CREDENTIALS_DIRECTORY/pcapd-db-password. */
 static void test_credential(void) {
         char hba[512], url[512], creds[] = "/tmp/test-store-pg-creds-XXXXXX", path[600];
@@ -208,6 +297,13 @@ int main(void) {
         tu_current = "test_lost_connection";
         test_lost_connection(url);
         fprintf(stderr, "%s test_lost_connection\n", tu_failures ? "FAIL" : "ok  ");
+        tu_current = "test_terminated";
+        test_terminated(url);
+        tu_current = "test_timeouts";
+        test_timeouts(url);
+        tu_current = "test_cloexec";
+        test_cloexec(url);
+        fprintf(stderr, "%s the rest\n", tu_failures ? "FAIL" : "ok  ");
         RUN(test_credential);
         return tu_exit();
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -128,6 +129,48 @@ static void test_limits(const char *pg_url, const char *dir) {
         CHECK_EQ(store_open("postgresql://u:secret@127.0.0.1:1/x", &s), -EINVAL);
         CHECK_EQ(store_open("postgresql:///x?host=/nonexistent&password=secret", &s), -EINVAL);
         CHECK(s == NULL);
+}
+
+/* Several processes open one new file at once (pcapd-web, its writer and expiry threads, the reaper,
+ * pcapctl): every one gets the whole schema, at its version. */
+static void test_concurrent_open(const char *dir) {
+        char path[256];
+        int gate[2];
+        pid_t pids[8];
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+
+        snprintf(path, sizeof(path), "%s/race.db", dir);
+        CHECK(pipe(gate) == 0);
+        for (int i = 0; i < 8; i++) {
+                pids[i] = fork();
+                if (pids[i] == 0) {
+                        char b;
+                        store_t *s = NULL;
+                        store_task_t t = make("", "racer.pcap", i);
+                        close(gate[1]);
+                        (void) !read(gate[0], &b, 1); /* EOF when the parent closes the gate: all at once */
+                        snprintf(t.id, sizeof(t.id), "%032d", i);
+                        if (store_open(path, &s) < 0 || store_task_add(s, &t) < 0)
+                                _exit(1);
+                        store_close(s);
+                        _exit(0);
+                }
+        }
+        close(gate[0]);
+        close(gate[1]);
+        for (int i = 0; i < 8; i++) {
+                int status = -1;
+                CHECK(waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+        CHECK(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version), count(*) FROM tasks", -1,
+                                 &st, NULL) == SQLITE_OK);
+        CHECK(sqlite3_step(st) == SQLITE_ROW);
+        CHECK_EQ(sqlite3_column_int(st, 0), 1);
+        CHECK_EQ(sqlite3_column_int(st, 1), 8);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
 }
 
 static bool exists_odd(const char *id, void *userdata) {
@@ -272,6 +315,7 @@ int main(int argc, char **argv) {
         if (!pg) {
                 test_old_schema(dir);
                 test_newer_schema(dir);
+                test_concurrent_open(dir);
         }
         test_limits(pg ? path : NULL, dir);
 
