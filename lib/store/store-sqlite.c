@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store-private.h"
 #include "store/store-sqlite.h"
@@ -175,6 +176,17 @@ static const store_ops_t sqlite_ops = {
         .rollback = sq_rollback,
 };
 
+/* Switching a file into WAL mode needs it alone for a moment, and SQLite answers BUSY at once, without its
+ * busy handler, when another process holds it (several opening a new file together): retry, bounded. */
+static int journal_wal(sqlite3 *db) {
+        for (unsigned i = 0;; i++) {
+                int r = store_sqlite_exec(db, "PRAGMA journal_mode=WAL");
+                if (r != -EBUSY || i >= 100)
+                        return r;
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000 * 1000 }, NULL);
+        }
+}
+
 int store_sqlite_open(const char *path, store_t **ret) {
         sqlite_store_t *q = calloc(1, sizeof(*q));
         int rc, r;
@@ -192,10 +204,9 @@ int store_sqlite_open(const char *path, store_t **ret) {
         sqlite3_busy_timeout(q->db, 5000);
         /* WAL: readers never block the writer; synchronous=FULL makes each commit durable, which is what
          * "committed before 202" promises. */
-        r = store_sqlite_exec(q->db,
-                        "PRAGMA journal_mode=WAL;"
-                        "PRAGMA synchronous=FULL;"
-                        "PRAGMA foreign_keys=ON;");
+        r = journal_wal(q->db);
+        if (r >= 0)
+                r = store_sqlite_exec(q->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
         if (r >= 0)
                 r = store_sqlite_schema_migrate(q->db);
         if (r < 0) {

@@ -131,16 +131,29 @@ static void test_limits(const char *pg_url, const char *dir) {
         CHECK(s == NULL);
 }
 
-/* Several processes open one new file at once (pcapd-web, its writer and expiry threads, the reaper,
- * pcapctl): every one gets the whole schema, at its version. */
-static void test_concurrent_open(const char *dir) {
+/* Several processes open one file at once (pcapd-web, its writer and expiry threads, the reaper, pcapctl):
+ * a new file, and one from before the schema had a version (columns to add: two processes adding the same
+ * one would fail); every one gets the whole schema, at its version. */
+static void test_concurrent_open(const char *dir, bool old) {
         char path[256];
         int gate[2];
         pid_t pids[8];
         sqlite3 *db = NULL;
         sqlite3_stmt *st = NULL;
 
-        snprintf(path, sizeof(path), "%s/race.db", dir);
+        snprintf(path, sizeof(path), "%s/race-%s.db", dir, old ? "old" : "new");
+        if (old) {
+                CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+                CHECK(sqlite3_exec(db, "CREATE TABLE tasks (id TEXT PRIMARY KEY NOT NULL, filename TEXT NOT NULL,"
+                                       " status TEXT NOT NULL, file_size INTEGER NOT NULL, uploaded_at INTEGER NOT NULL,"
+                                       " started_at INTEGER NOT NULL DEFAULT 0, finished_at INTEGER NOT NULL DEFAULT 0,"
+                                       " expires_at INTEGER NOT NULL DEFAULT 0, packets INTEGER NOT NULL DEFAULT 0,"
+                                       " health_score INTEGER NOT NULL DEFAULT -1, findings INTEGER NOT NULL DEFAULT 0,"
+                                       " partial INTEGER NOT NULL DEFAULT 0, error_message TEXT NOT NULL DEFAULT '')",
+                                   NULL, NULL, NULL) == SQLITE_OK);
+                sqlite3_close(db);
+                db = NULL;
+        }
         CHECK(pipe(gate) == 0);
         for (int i = 0; i < 8; i++) {
                 pids[i] = fork();
@@ -151,8 +164,13 @@ static void test_concurrent_open(const char *dir) {
                         close(gate[1]);
                         (void) !read(gate[0], &b, 1); /* EOF when the parent closes the gate: all at once */
                         snprintf(t.id, sizeof(t.id), "%032d", i);
-                        if (store_open(path, &s) < 0 || store_task_add(s, &t) < 0)
+                        int r = store_open(path, &s);
+                        if (r >= 0)
+                                r = store_task_add(s, &t);
+                        if (r < 0) {
+                                fprintf(stderr, "racer %d: %s\n", i, strerror(-r));
                                 _exit(1);
+                        }
                         store_close(s);
                         _exit(0);
                 }
@@ -315,7 +333,8 @@ int main(int argc, char **argv) {
         if (!pg) {
                 test_old_schema(dir);
                 test_newer_schema(dir);
-                test_concurrent_open(dir);
+                test_concurrent_open(dir, false);
+                test_concurrent_open(dir, true);
         }
         test_limits(pg ? path : NULL, dir);
 
