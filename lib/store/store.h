@@ -56,15 +56,19 @@ typedef enum store_kind {
 int store_database_kind(const char *database);
 
 /* Opens the database and brings its schema to the current version (creating it if needed), under a lock
- * so that several processes or nodes starting at once migrate it once.
+ * so that several processes or nodes starting at once migrate it once; -EPROTONOSUPPORT when the database
+ * was migrated by a newer pcapd.
  * SQLite: the file at PATH, WAL, busy_timeout. PostgreSQL: a libpq URL; what it leaves out comes from the
  * PG* environment variables, the password from $CREDENTIALS_DIRECTORY/pcapd-db-password when that file
- * exists, else PGPASSWORD, a passfile= or ~/.pgpass — never from the URL (-EINVAL: it would be seen in
- * the process list). connect_timeout defaults to 10 s and statement_timeout is set, so no call blocks
- * forever.
- * Every call below returns -ENOTCONN when the PostgreSQL server cannot be reached (the connection was
- * lost, or could not be made again); the next call reconnects by itself. A call that failed that way may
- * or may not have been committed by the server; the transitions below are guarded, so retrying is safe. */
+ * exists, else PGPASSWORD, a passfile= or ~/.pgpass, never from the URL (-EINVAL: it would be seen in
+ * the process list); -EACCES when the server refused the credentials, -ECONNREFUSED when it could not be
+ * reached. connect_timeout (10 s), statement_timeout (30 s) and lock_timeout (10 s) are set unless the
+ * URL sets them, so no call blocks forever.
+ * On PostgreSQL every call below may also return -ENOTCONN when the server cannot be reached (the
+ * connection was lost, or could not be made again), -EBUSY when it waited lock_timeout for another
+ * session's lock, -ETIMEDOUT when statement_timeout ended it. The next call reconnects by itself, unless
+ * a transaction was open: that one fails as a whole first. A call that failed with -ENOTCONN may or may
+ * not have been committed by the server; the transitions below are guarded, so retrying is safe. */
 int store_open(const char *database, store_t **ret);
 store_t *store_close(store_t *s);
 /* "sqlite" or "postgresql". */
