@@ -45,12 +45,21 @@ static int credential_read(char *buf, size_t size) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
-        n = read(fd, buf, size);
-        if (n < 0)
-                return -errno;
-        if ((size_t) n >= size) {
-                explicit_bzero(buf, size);
-                return -E2BIG;
+        for (n = 0;;) {
+                ssize_t k = read(fd, buf + n, size - (size_t) n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        explicit_bzero(buf, size);
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += k;
+                if ((size_t) n >= size) {
+                        explicit_bzero(buf, size);
+                        return -E2BIG;
+                }
         }
         buf[n] = 0;
         while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
