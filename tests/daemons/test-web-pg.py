@@ -50,7 +50,7 @@ try:
     c.check(not os.path.exists(srv.state_path("pcapd.db")), "no SQLite file in the state directory")
     st, js = srv.get_json("/api/health")
     c.check(st == 200 and js["checks"]["database_ok"], "health: database ok")
-    c.check(any(r.get("PCAPD_EVENT") == "store-opened" or "postgresql" in str(r.get("MESSAGE", ""))
+    c.check(any(r.get("PCAPD_EVENT") == "store-opened" and str(r.get("MESSAGE", "")).endswith("(postgresql)")
                 for r in srv.log_records()), "the log says which database")
 
     # PostgreSQL goes away under the running service
