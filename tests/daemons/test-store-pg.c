@@ -168,6 +168,48 @@ static void test_terminated(const char *url) {
         store_close(s);
 }
 
+static bool kill_store_backend(const char *id, void *userdata) {
+        char v[32];
+        /* once: the first task's check cuts the store's connection in the middle of store_recover's
+         * transaction */
+        if ((*(unsigned *) userdata)++ == 0)
+                CHECK(sql("pcapd", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE application_name = 'pcapd' AND pid <> pg_backend_pid()", v, sizeof(v)) == 0);
+        usleep(100 * 1000);
+        return true;
+}
+
+static bool always(const char *id, void *userdata) {
+        return true;
+}
+
+/* A connection lost inside a transaction: the transaction fails as a whole, and no statement of it runs
+ * on a new connection outside it (that would commit half of it). */
+static void test_lost_in_transaction(const char *url) {
+        store_t *s = NULL;
+        store_task_t t = { .file_size = 1, .uploaded_at = 5 };
+        unsigned calls = 0;
+        char v[64];
+
+        CHECK(store_open(url, &s) == 0);
+        if (!s)
+                return;
+        snprintf(t.filename, sizeof(t.filename), "tx.pcap");
+        memcpy(t.id, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeee1", sizeof(t.id));
+        CHECK(store_task_add(s, &t) == 0 && store_task_start(s, t.id, 6) == 0);
+        memcpy(t.id, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeee2", sizeof(t.id));
+        CHECK(store_task_add(s, &t) == 0 && store_task_start(s, t.id, 6) == 0);
+
+        CHECK_EQ(store_recover(s, 7, kill_store_backend, &calls), -ENOTCONN);
+        CHECK(sql("pcapd", "SELECT string_agg(status, ',') FROM tasks WHERE id LIKE 'eeee%'", v, sizeof(v)) == 0);
+        CHECK_STR(v, "processing,processing"); /* nothing of it committed */
+        /* the transaction is over: the next call reconnects */
+        CHECK_EQ(store_recover(s, 7, always, NULL), 3); /* these two and test_lost_connection's */
+        CHECK(sql("pcapd", "SELECT string_agg(status, ',') FROM tasks WHERE id LIKE 'eeee%'", v, sizeof(v)) == 0);
+        CHECK_STR(v, "queued,queued");
+        store_close(s);
+}
+
 /* Nothing waits forever: a statement behind another session's lock ends at lock_timeout (10 s), a server
  * that accepts the connection and never answers at connect_timeout (10 s). */
 static void test_timeouts(const char *url) {
@@ -299,6 +341,8 @@ int main(void) {
         fprintf(stderr, "%s test_lost_connection\n", tu_failures ? "FAIL" : "ok  ");
         tu_current = "test_terminated";
         test_terminated(url);
+        tu_current = "test_lost_in_transaction";
+        test_lost_in_transaction(url);
         tu_current = "test_timeouts";
         test_timeouts(url);
         tu_current = "test_cloexec";
