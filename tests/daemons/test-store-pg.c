@@ -55,6 +55,22 @@ static int sql(const char *db, const char *query, char *ret, size_t size) {
         return r;
 }
 
+/* Ends the store's server process (a failover, an admin's pg_terminate_backend) and waits until it is gone. */
+static void kill_store_backends(void) {
+        char v[32];
+        CHECK(sql("pcapd", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                           "WHERE application_name = 'pcapd' AND pid <> pg_backend_pid()", v, sizeof(v)) == 0);
+        CHECK_STR(v, "1");
+        for (int i = 0; i < 500; i++) {
+                CHECK(sql("pcapd", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pcapd'", v,
+                          sizeof(v)) == 0);
+                if (strcmp(v, "0") == 0)
+                        return;
+                usleep(10 * 1000);
+        }
+        TU_FAIL("the store's backend did not end");
+}
+
 static double now_s(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -153,29 +169,22 @@ static void test_lost_connection(const char *url) {
 static void test_terminated(const char *url) {
         store_t *s = NULL;
         store_task_t got;
-        char v[32];
 
         CHECK(store_open(url, &s) == 0);
         if (!s)
                 return;
         CHECK_EQ(store_ping(s), 0);
-        CHECK(sql("pcapd", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                           "WHERE application_name = 'pcapd' AND pid <> pg_backend_pid()", v, sizeof(v)) == 0);
-        CHECK_STR(v, "1");
-        usleep(100 * 1000);
+        kill_store_backends();
         CHECK_EQ(store_task_get(s, "dddddddddddddddddddddddddddddddd", &got), -ENOTCONN);
         CHECK_EQ(store_task_get(s, "dddddddddddddddddddddddddddddddd", &got), 0);
         store_close(s);
 }
 
 static bool kill_store_backend(const char *id, void *userdata) {
-        char v[32];
         /* once: the first task's check cuts the store's connection in the middle of store_recover's
          * transaction */
         if ((*(unsigned *) userdata)++ == 0)
-                CHECK(sql("pcapd", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                   "WHERE application_name = 'pcapd' AND pid <> pg_backend_pid()", v, sizeof(v)) == 0);
-        usleep(100 * 1000);
+                kill_store_backends();
         return true;
 }
 
