@@ -73,17 +73,24 @@ try:
     c.check(srv.stop() == 0, "clean stop")
 
     # a new pcapd-web on the same database finds its tasks
-    srv2 = h.Server(state_dir=srv.state, args=["--database", url, "--workers", "1"], activate=False)
+    srv2 = h.Server(state_dir=srv.state, args=["--workers", "1"], env={"PCAPD_DATABASE": url}, activate=False)
     try:
         srv2.start()
         st, js = srv2.get_json("/api/history")
         ids = [t["task_id"] if "task_id" in t else t.get("id") for t in js["tasks"]] if st == 200 else []
-        c.check(tid in ids and tid2 in ids, "after a restart, history lists both tasks from PostgreSQL")
+        c.check(tid in ids and tid2 in ids, "after a restart (PCAPD_DATABASE), history lists both tasks from PostgreSQL")
         c.check(srv2.stop() == 0, "clean stop after the restart")
     finally:
         if c.failures:
             srv2.dump_log()
         srv2.cleanup()
+
+    # a URL with a password or an unknown scheme stops pcapd-web at once, the value not echoed
+    for bad in ("postgresql://pcapd:hunter2@localhost/pcapd", "postgresql:///pcapd?password=hunter2", "mysql://x/y"):
+        r = subprocess.run([srv.web, "--state-dir", srv.state, "--database", bad], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=30)
+        c.check(r.returncode != 0 and "hunter2" not in r.stdout and "--database" in r.stdout,
+                "pcapd-web --database %s refused (%d: %s)" % (bad.split(":")[0], r.returncode, r.stdout.strip()[-120:]))
 
     # the reaper and pcapctl open the same database
     reaper = os.environ.get("PCAPD_REAPER")
