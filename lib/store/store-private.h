@@ -41,8 +41,10 @@ typedef struct store_ops {
 struct store {
         const store_ops_t *ops;
 };
+#define STORE_STMT_COPIES 4
 struct store_stmt {
         store_t *store;
+        char *copies[STORE_STMT_COPIES];  /* repaired texts bound to it (store_bind_text), freed at release */
 };
 
 /* The back-ends' constructors: open (creating if needed), migrate the schema to its current version. */
@@ -52,18 +54,19 @@ int store_pg_open(const char *conninfo, store_t **ret);
 static inline int store_prepare(store_t *s, const char *sql, store_stmt_t **ret) {
         return s->ops->prepare(s, sql, ret);
 }
+void store_release(store_stmt_t *st);
 static inline void store_releasep(store_stmt_t **st) {
         if (*st)
-                (*st)->store->ops->release(*st);
+                store_release(*st);
 }
 #define _cleanup_stmt_ _cleanup_(store_releasep)
 
 static inline void store_bind_int64(store_stmt_t *st, int idx, int64_t v) {
         st->store->ops->bind_int64(st, idx, v);
 }
-static inline void store_bind_text(store_stmt_t *st, int idx, const char *v) {
-        st->store->ops->bind_text(st, idx, v);
-}
+/* Text is stored as valid UTF-8 on both back-ends (PostgreSQL refuses anything else): a byte that starts
+ * no valid sequence is stored as U+FFFD, which is what the JSON answers showed for it anyway. */
+void store_bind_text(store_stmt_t *st, int idx, const char *v);
 static inline int store_step(store_stmt_t *st) {
         return st->store->ops->step(st);
 }
@@ -88,6 +91,7 @@ int store_step_done(store_stmt_t *st);
 /* Steps a statement that returns at most one row into *ret through conv: -ENOENT when none. */
 typedef void (*store_row_conv)(store_stmt_t *st, void *item);
 int store_step_one(store_stmt_t *st, store_row_conv conv, void *ret);
+/* src into dst, cut on a character boundary when it does not fit. */
 void store_copy_text(char *dst, size_t size, const char *src);
 /* Steps st to its end: each row converted by conv into *item (the caller's buffer for one row) and handed to
  * fn; fn's negative return stops and is returned. 0 at the end, -errno on a store error. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/jsonesc.h"
 #include "util/macro.h"
 #include "store/store-pg.h"
 #include "store/store-private.h"
@@ -93,7 +94,36 @@ int store_step_one(store_stmt_t *st, store_row_conv conv, void *ret) {
 }
 
 void store_copy_text(char *dst, size_t size, const char *src) {
-        snprintf(dst, size, "%s", src ? src : "");
+        size_t n = src ? strlen(src) : 0;
+        if (size == 0)
+                return;
+        if (n >= size)
+                n = utf8_cut(src, size - 1);
+        if (n)
+                memcpy(dst, src, n);
+        dst[n] = 0;
+}
+
+void store_bind_text(store_stmt_t *st, int idx, const char *v) {
+        if (v && !utf8_is_valid(v)) {
+                for (size_t i = 0; i < STORE_STMT_COPIES; i++)
+                        if (!st->copies[i]) {
+                                st->copies[i] = utf8_make_valid(v);
+                                if (st->copies[i])
+                                        v = st->copies[i];
+                                break;
+                        }
+                /* out of memory or of slots: bound as it is (SQLite keeps it; PostgreSQL says -EINVAL) */
+        }
+        st->store->ops->bind_text(st, idx, v);
+}
+
+void store_release(store_stmt_t *st) {
+        st->store->ops->release(st);
+        for (size_t i = 0; i < STORE_STMT_COPIES; i++) {
+                free(st->copies[i]);
+                st->copies[i] = NULL;
+        }
 }
 
 int store_each(store_stmt_t *st, store_row_conv conv, void *item, store_row_fn fn, void *userdata) {

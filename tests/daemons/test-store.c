@@ -114,6 +114,24 @@ static void test_limits(const char *pg_url, const char *dir) {
         CHECK(store_task_get(s, t.id, &got) == 0 && strlen(got.error_message) == 255 &&
               strncmp(got.error_message, msg, 255) == 0);
         CHECK(store_task_delete(s, t.id) == 0);
+
+        /* text that is not UTF-8 (a Latin-1 name; a long name the upload cut inside a character) is kept
+         * the same way on both back-ends: the bad bytes as U+FFFD, read back without a partial character */
+        t = make("cccccccccccccccccccccccccccccccd", "caf\xe9.pcap", 1);
+        CHECK(store_task_add(s, &t) == 0);
+        CHECK(store_task_get(s, t.id, &got) == 0);
+        CHECK_STR(got.filename, "caf\xef\xbf\xbd.pcap");
+        t = make("ccccccccccccccccccccccccccccccce", "", 1);
+        memset(t.filename, 'x', 254);
+        t.filename[254] = (char) 0xc3; /* the first byte of an é, its second byte cut off */
+        t.filename[255] = 0;
+        CHECK(store_task_add(s, &t) == 0);
+        CHECK(store_task_get(s, t.id, &got) == 0);
+        CHECK_EQ(strlen(got.filename), 254); /* x * 254 and U+FFFD do not fit: the replacement is dropped whole */
+        CHECK(strspn(got.filename, "x") == 254);
+        CHECK(store_task_fail(s, t.id, 5, 6, "bad \xff byte", 0) == 0);
+        CHECK(store_task_get(s, t.id, &got) == 0);
+        CHECK_STR(got.error_message, "bad \xef\xbf\xbd byte");
         store_close(s);
 
         CHECK_EQ(store_database_kind("sqlite:/x"), STORE_SQLITE);
