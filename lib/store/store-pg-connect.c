@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "store/store-pg.h"
+#include "store/store-private.h"
 #include "util/macro.h"
 
 #define PG_CREDENTIAL_NAME "pcapd-db-password"

@@ -14,9 +14,6 @@ int store_pg_errno(PGconn *conn, const PGresult *res);
 /* Runs sql (simple protocol, no parameters, no rows wanted) or returns -errno. */
 int store_pg_exec(PGconn *conn, const char *sql);
 
-/* -EINVAL when libpq cannot parse url, or when it holds a password: that would be in the process list,
- * the unit file and the logs. */
-int store_pg_url_check(const char *url);
 /* Connects to the database a postgresql:// URL names (store.h, store_open: defaults, timeouts,
  * credential). -EINVAL for a URL with a password or one libpq cannot parse, -EACCES when the server
  * refused the credentials, -ECONNREFUSED when it could not be reached. */

@@ -49,7 +49,10 @@ struct store_stmt {
 
 /* The back-ends' constructors: open (creating if needed), migrate the schema to its current version. */
 int store_sqlite_open(const char *path, store_t **ret);
-int store_pg_open(const char *conninfo, store_t **ret);
+int store_pg_open(const char *url, store_t **ret);
+/* -EINVAL when libpq cannot parse url, or when it holds a password: that would be in the process list,
+ * the unit file and the logs. */
+int store_pg_url_check(const char *url);
 
 static inline int store_prepare(store_t *s, const char *sql, store_stmt_t **ret) {
         return s->ops->prepare(s, sql, ret);

@@ -10,7 +10,6 @@
 
 #include "util/jsonesc.h"
 #include "util/macro.h"
-#include "store/store-pg.h"
 #include "store/store-private.h"
 
 static const char *const status_names[_TASK_STATUS_MAX] = {
