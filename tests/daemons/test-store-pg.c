@@ -1,8 +1,10 @@
 /* The store on a real PostgreSQL, what only that back-end has: several processes migrating one fresh
- * database at once (exactly one does), a database newer than the code refused, the server stopped under
+ * database at once (exactly one does), a database newer than the code refused; the server stopped under
  * an open store (calls fail with -ENOTCONN, store_ping says so, nothing hangs) and started again (the next
- * call works without reopening), and the password from a systemd credential. Run through
- * tests/pg/pg-temp.sh run, which sets PCAPD_TEST_PG_DIR, PCAPD_TEST_PG_SCRIPT and PCAPD_TEST_DATABASE. */
+ * call works without reopening); the store's backend terminated while the server runs, also inside a
+ * transaction (it fails as a whole); lock_timeout and connect_timeout bounding a call; the connection's
+ * socket close-on-exec; the password from a systemd credential. Run through tests/pg/pg-temp.sh run, which
+ * sets PCAPD_TEST_PG_DIR, PCAPD_TEST_PG_SCRIPT and PCAPD_TEST_DATABASE. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
