@@ -119,8 +119,6 @@ void flow_retire(analysis_t *a, flow_t *f) {
                         frame[WF_REFUSED] = t[TT_RST];
                 }
                 frame[WF_SYN_ONLY] = frame[WF_HANDSHAKE] = c->syn_frame;
-                tcp_conn_free(f->tcp);
-                f->tcp = NULL;
         } else {
                 for (int d = 0; d < 2; d++)
                         s.jitter[d] = f->u[d].jit_n >= 8 ? f->u[d].jitter16 / 16 : -1;
@@ -152,6 +150,11 @@ void flow_retire(analysis_t *a, flow_t *f) {
         }
         s.worst_frame = frame[s.worst];
         worst_offer(a, &s);
+        if (f->tcp) {
+                timeline_offer(a, f, &s); /* ranked as the worst flows are */
+                tcp_conn_free(f->tcp);
+                f->tcp = NULL;
+        }
         f->used = 0;
         table_remove(&a->flows.t, (uint32_t) (f - (flow_t *) a->flows.t.e));
         a->flows.pace_retired++;

@@ -27,7 +27,7 @@ static void ev_from_packet(event_t *e, const packet_t *p) {
 }
 
 /* Window scale shift for windows advertised by direction d: -1 when unknown (handshake not captured). */
-static int tcp_scale(const tcp_conn_t *c, int d) {
+int tcp_scale(const tcp_conn_t *c, int d) {
         if (!c->d[0].syn || !c->d[1].syn)
                 return -1;
         if (c->d[0].wscale < 0 || c->d[1].wscale < 0)
@@ -241,6 +241,7 @@ static void tcp_count_retrans(analysis_t *a, tcp_conn_t *c, tcp_dir_t *s, const 
         e.sub = (uint8_t) kind;
         e.value = p->tcp.seq;
         event_add(a, EV_RETRANS, &e);
+        timeline_event(a, &c->tl, EV_RETRANS, kind, p->frame);
         s->rtx_valid = kind != 2;
         s->rtx_seq = p->tcp.seq;
         s->rtx_end = p->tcp.seq + p->payload_len;
@@ -279,6 +280,7 @@ static void tcp_dsack(analysis_t *a, tcp_conn_t *c, tcp_dir_t *s, uint32_t start
         a->tcp.spurious++;
         if (s->rtx_event)
                 a->ev[EV_RETRANS].v[s->rtx_event - 1].sub = 2;
+        timeline_event_sub(&c->tl, s->rtx_frame, 2);
 }
 
 static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
@@ -349,6 +351,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         const uint32_t plen = p->payload_len;
         const uint32_t seglen = plen + !!(fl & TCP_SYN) + !!(fl & TCP_FIN);
 
+        timeline_packet(a, &c->tl, dir, p);
         s->seen = true;
         s->packets++;
         s->bytes += p->wirelen;
@@ -443,6 +446,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         e.sub = 2;
                 c->reset_seen = true;
                 event_add(a, EV_RESET, &e);
+                timeline_event(a, &c->tl, EV_RESET, e.sub, p->frame);
                 return; /* an RST's sequence and window say nothing about loss */
         }
 
@@ -648,6 +652,7 @@ ack:
                                 event_t e;
                                 ev_from_packet(&e, p);
                                 event_add(a, EV_ZERO_WINDOW, &e);
+                                timeline_event(a, &c->tl, EV_ZERO_WINDOW, 0, p->frame);
                         }
                 }
                 if (!(fl & TCP_SYN)) {
@@ -672,6 +677,7 @@ void tcp_conn_free(tcp_conn_t *c) {
         free(c->tm);
         free(c->txn);
         free(c->trouble);
+        timeline_conn_done(&c->tl);
         free(c);
 }
 
