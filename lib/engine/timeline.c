@@ -56,15 +56,15 @@ void timeline_packet(analysis_t *a, timeline_conn_t *t, int dir, const packet_t 
                 }
         }
         t->ring[t->ring_head] = k;
-        t->ring_head = (uint8_t) ((t->ring_head + 1) % TL_AROUND);
-        if (t->ring_n < TL_AROUND)
+        t->ring_head = (uint8_t) ((t->ring_head + 1) % TL_RING);
+        if (t->ring_n < TL_RING)
                 t->ring_n++;
 }
 
 /* The ring's packets, oldest first. */
 static uint8_t tl_ring_copy(const timeline_conn_t *t, tl_pkt_t *out) {
         for (uint8_t i = 0; i < t->ring_n; i++)
-                out[i] = t->ring[(t->ring_head + TL_AROUND - t->ring_n + i) % TL_AROUND];
+                out[i] = t->ring[(t->ring_head + TL_RING - t->ring_n + i) % TL_RING];
         return t->ring_n;
 }
 
@@ -308,7 +308,7 @@ static void tl_cand_add(tl_cand_t *v, uint32_t *n, const timeline_t *t, const tl
 
 /* A timeline's lines, in frame order, each packet once. Returns the count (at most max) in out. */
 static uint32_t tl_lines(const timeline_t *t, tl_line_t *out, uint32_t max, uint32_t *ret_all) {
-        tl_cand_t v[TL_HS + TL_EVENTS * TL_WIN + TL_AROUND];
+        tl_cand_t v[TL_HS + TL_EVENTS * TL_WIN + TL_RING];
         uint32_t n = 0;
         for (uint8_t i = 0; i < t->n_hs; i++)
                 tl_cand_add(v, &n, t, &t->hs[i], TLS_HANDSHAKE, 0, 1);
@@ -398,7 +398,7 @@ int timeline_view_build(analysis_t *a) {
                         it->t = t;
                         r->item = (int32_t) st->n_items++;
                         uint32_t room = st->lines < TL_LINES_MAX ? TL_LINES_MAX - st->lines : 0, all = 0;
-                        it->lines = calloc(TL_HS + TL_EVENTS * TL_WIN + TL_AROUND, sizeof(tl_line_t));
+                        it->lines = calloc(TL_HS + TL_EVENTS * TL_WIN + TL_RING, sizeof(tl_line_t));
                         if (!it->lines)
                                 room = 0;
                         it->n_lines = tl_lines(t, it->lines ? it->lines : &(tl_line_t) { 0 }, it->lines ? room : 0,

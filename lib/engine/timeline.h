@@ -10,6 +10,7 @@
 #define TL_AROUND 5              /* packets of the connection kept before an event, and taken after it */
 #define TL_HS 4                  /* handshake packets kept (SYNs sent again included) */
 #define TL_EVENTS 3              /* events per connection shown with their packets */
+#define TL_RING (TL_AROUND + 1)   /* the packets before an event, and the event's own */
 #define TL_WIN (2 * TL_AROUND + 1)
 #define TL_KEEP_WORST 64         /* timelines kept of the connections ranked worst (as flows.worst ranks them)... */
 #define TL_KEEP_FIRST 32         /* ...and of the connections whose first event came first (the event lists') */
@@ -41,7 +42,7 @@ typedef struct timeline_win {
 /* What a live connection keeps (in tcp_conn_t): the last packets, the handshake's, and its events' windows
  * once it has one (most connections never do). */
 typedef struct timeline_conn {
-        tl_pkt_t ring[TL_AROUND];
+        tl_pkt_t ring[TL_RING];
         tl_pkt_t hs[TL_HS];
         uint32_t base[2];        /* each side's relative sequence number 0 (tcp.seq relative) */
         uint8_t ring_head, ring_n, hs_n;
@@ -72,7 +73,7 @@ typedef struct timeline {
         timeline_win_t win[TL_EVENTS];
         uint8_t n_win;
         uint32_t events;
-        tl_pkt_t end[TL_AROUND]; /* its last packets, oldest first */
+        tl_pkt_t end[TL_RING];   /* its last packets, oldest first */
         uint8_t n_end;
 } timeline_t;
 
