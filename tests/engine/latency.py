@@ -188,6 +188,8 @@ def check_invariants(rep):
     by = [t.get('bytes') for t in tr]
     add(all(num(b) for b in by) and by == sorted(by, reverse=True), 'tcp.transfers.items by bytes', by,
         'largest first')
+    tl = harness.timeline_rules(rep)
+    add(not tl, 'timelines and tshark commands (schema rules)', tl[:5] or 'all', 'none broken')
     return res
 
 
