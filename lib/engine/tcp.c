@@ -26,15 +26,6 @@ static void ev_from_packet(event_t *e, const packet_t *p) {
         e->key.proto = p->proto;
 }
 
-/* Window scale shift for windows advertised by direction d: -1 when unknown (handshake not captured). */
-int tcp_scale(const tcp_conn_t *c, int d) {
-        if (!c->d[0].syn || !c->d[1].syn)
-                return -1;
-        if (c->d[0].wscale < 0 || c->d[1].wscale < 0)
-                return 0; /* RFC 7323: scaling only when both sides offered it */
-        return c->d[d].wscale;
-}
-
 bool tcp_is_new_connection(const flow_t *f, int dir, const packet_t *p) {
         const tcp_conn_t *c = f->tcp;
         uint8_t fl = p->tcp.flags;

@@ -18,47 +18,54 @@ static uint32_t tl_mask(int d) {
 void timeline_packet(analysis_t *a, timeline_conn_t *t, int dir, const packet_t *p) {
         (void) a;
         const tcp_hdr_t *h = &p->tcp;
-        tl_pkt_t k = {
+        /* written in its ring slot at once: this runs for every TCP packet */
+        tl_pkt_t *k = &t->ring[t->ring_head];
+        *k = (tl_pkt_t) {
                 .ts = p->ts_ns, .frame = p->frame, .seq = h->seq, .ack = h->ack,
                 .len = (uint16_t) (p->payload_len > UINT16_MAX ? UINT16_MAX : p->payload_len), .win = h->win,
                 .flags = h->flags, .dir = (uint8_t) dir, .n = t->count++,
         };
-        /* Wireshark's relative numbers: a side's 0 is its SYN's sequence number, else the one before the first
-         * byte seen; a side not seen yet takes it from the first ACK sent to it (packet-tcp.c, base_seq) */
-        if (!(t->base_set & tl_mask(dir))) {
-                t->base[dir] = (h->flags & TCP_SYN) ? h->seq : h->seq - 1;
-                t->base_set |= (uint8_t) tl_mask(dir);
-        }
-        if (!(t->base_set & tl_mask(!dir)) && (h->flags & TCP_ACK)) {
-                t->base[!dir] = h->ack - 1;
-                t->base_set |= (uint8_t) tl_mask(!dir);
+        if (++t->ring_head == TL_RING)
+                t->ring_head = 0;
+        if (t->ring_n < TL_RING)
+                t->ring_n++;
+        if (t->base_set != 3) {
+                /* Wireshark's relative numbers: a side's 0 is its SYN's sequence number, else the one before the
+                 * first byte seen; a side not seen yet takes it from the first ACK sent to it (packet-tcp.c,
+                 * base_seq) */
+                if (!(t->base_set & tl_mask(dir))) {
+                        t->base[dir] = (h->flags & TCP_SYN) ? h->seq : h->seq - 1;
+                        t->base_set |= (uint8_t) tl_mask(dir);
+                }
+                if (!(t->base_set & tl_mask(!dir)) && (h->flags & TCP_ACK)) {
+                        t->base[!dir] = h->ack - 1;
+                        t->base_set |= (uint8_t) tl_mask(!dir);
+                }
         }
         if (!t->hs_done) {
                 if (h->flags & TCP_SYN) {
                         if (t->hs_n < TL_HS)
-                                t->hs[t->hs_n++] = k;
+                                t->hs[t->hs_n++] = *k;
                         else
                                 t->hs_more++;
                 } else {
                         /* the first packet without SYN ends the handshake: its ACK (or what came instead) */
                         if (t->hs_n > 0 && t->hs_n < TL_HS)
-                                t->hs[t->hs_n++] = k;
+                                t->hs[t->hs_n++] = *k;
                         else if (t->hs_n > 0)
                                 t->hs_more++;
                         t->hs_done = true;
                 }
         }
-        for (uint8_t i = 0; i < t->n_win; i++) {
-                timeline_win_t *w = &t->win[i];
-                if (w->after > 0) {
-                        w->line[w->n++] = k;
-                        w->after--;
+        if (t->taking)
+                for (uint8_t i = 0; i < t->n_win; i++) {
+                        timeline_win_t *w = &t->win[i];
+                        if (w->after > 0) {
+                                w->line[w->n++] = *k;
+                                if (--w->after == 0)
+                                        t->taking--;
+                        }
                 }
-        }
-        t->ring[t->ring_head] = k;
-        t->ring_head = (uint8_t) ((t->ring_head + 1) % TL_RING);
-        if (t->ring_n < TL_RING)
-                t->ring_n++;
 }
 
 /* The ring's packets, oldest first. */
@@ -85,6 +92,7 @@ void timeline_event(analysis_t *a, timeline_conn_t *t, int kind, int sub, uint64
         w->kind = (uint8_t) kind;
         w->sub = (uint8_t) sub;
         w->after = TL_AROUND;
+        t->taking++;
 }
 
 void timeline_event_sub(timeline_conn_t *t, uint64_t frame, int sub) {

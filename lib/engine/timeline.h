@@ -49,6 +49,7 @@ typedef struct timeline_conn {
         uint8_t base_set;        /* bit d: base[d] is known */
         bool hs_done;            /* the handshake's lines are complete (or it was not captured) */
         uint8_t n_win;
+        uint8_t taking;          /* windows still taking the packets after their event */
         uint32_t events;         /* retransmissions, zero windows and resets of the connection, all counted */
         uint32_t hs_more;        /* handshake packets beyond TL_HS */
         uint32_t count;          /* packets so far */
