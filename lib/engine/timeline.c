@@ -16,10 +16,29 @@ static uint32_t tl_mask(int d) {
 }
 
 void timeline_packet(analysis_t *a, timeline_conn_t *t, int dir, const packet_t *p) {
-        (void) a;
         const tcp_hdr_t *h = &p->tcp;
         /* written in its ring slot at once: this runs for every TCP packet */
-        tl_pkt_t *k = &t->ring[t->ring_head];
+        tl_pkt_t *k;
+        if (t->r)
+                k = &t->r->ring[t->ring_head];
+        else if (t->count > 0 && !t->no_ring && (t->r = malloc(sizeof(tl_ring_t)))) {
+                /* the second packet: the first moves into the ring (and the handshake's lines) */
+                t->r->ring[0] = t->first;
+                if (t->hs_n)
+                        t->r->hs[0] = t->first;
+                k = &t->r->ring[t->ring_head];
+        } else {
+                if (t->count > 0 && !t->no_ring) {
+                        /* no memory: from now on only its last packet, and no handshake line (the first
+                         * packet is overwritten) */
+                        t->no_ring = true;
+                        t->hs_more += t->hs_n;
+                        t->hs_n = 0;
+                }
+                k = &t->first;
+                t->ring_head = 0;
+                t->ring_n = 0;
+        }
         *k = (tl_pkt_t) {
                 .ts = p->ts_ns, .frame = p->frame, .seq = h->seq, .ack = h->ack,
                 .len = (uint16_t) (p->payload_len > UINT16_MAX ? UINT16_MAX : p->payload_len), .win = h->win,
@@ -43,19 +62,20 @@ void timeline_packet(analysis_t *a, timeline_conn_t *t, int dir, const packet_t 
                 }
         }
         if (!t->hs_done) {
-                if (h->flags & TCP_SYN) {
-                        if (t->hs_n < TL_HS)
-                                t->hs[t->hs_n++] = *k;
-                        else
+                /* without a ring, the only handshake line is the first packet */
+                uint8_t room = t->r ? TL_HS : k == &t->first && t->count == 1 ? 1 : 0;
+                bool syn = h->flags & TCP_SYN;
+                if (syn || t->hs_n > 0) {
+                        if (t->hs_n < room) {
+                                if (t->r)
+                                        t->r->hs[t->hs_n] = *k;
+                                t->hs_n++;
+                        } else
                                 t->hs_more++;
-                } else {
-                        /* the first packet without SYN ends the handshake: its ACK (or what came instead) */
-                        if (t->hs_n > 0 && t->hs_n < TL_HS)
-                                t->hs[t->hs_n++] = *k;
-                        else if (t->hs_n > 0)
-                                t->hs_more++;
-                        t->hs_done = true;
                 }
+                /* the first packet without SYN ends the handshake: its ACK (or what came instead) */
+                if (!syn)
+                        t->hs_done = true;
         }
         if (t->taking)
                 for (uint8_t i = 0; i < t->n_win; i++) {
@@ -70,8 +90,13 @@ void timeline_packet(analysis_t *a, timeline_conn_t *t, int dir, const packet_t 
 
 /* The ring's packets, oldest first. */
 static uint8_t tl_ring_copy(const timeline_conn_t *t, tl_pkt_t *out) {
+        if (!t->r) {
+                if (t->count)
+                        out[0] = t->first;
+                return t->count ? 1 : 0;
+        }
         for (uint8_t i = 0; i < t->ring_n; i++)
-                out[i] = t->ring[(t->ring_head + TL_RING - t->ring_n + i) % TL_RING];
+                out[i] = t->r->ring[(t->ring_head + TL_RING - t->ring_n + i) % TL_RING];
         return t->ring_n;
 }
 
@@ -102,6 +127,8 @@ void timeline_event_sub(timeline_conn_t *t, uint64_t frame, int sub) {
 }
 
 void timeline_conn_done(timeline_conn_t *t) {
+        free(t->r);
+        t->r = NULL;
         free(t->win);
         t->win = NULL;
         t->n_win = 0;
@@ -171,7 +198,10 @@ void timeline_offer(analysis_t *a, const flow_t *f, const flow_summary_t *s) {
                         for (int d = 0; d < 2; d++)
                                 t->scale[d] = (int8_t) tcp_scale(c, d);
                         t->closed = f->closed;
-                        memcpy(t->hs, tc->hs, sizeof t->hs);
+                        if (tc->r)
+                                memcpy(t->hs, tc->r->hs, sizeof(tl_pkt_t) * tc->hs_n);
+                        else if (tc->hs_n)
+                                t->hs[0] = tc->first;
                         t->n_hs = tc->hs_n;
                         t->hs_more = tc->hs_more;
                         if (tc->win)

@@ -39,15 +39,23 @@ typedef struct timeline_win {
         uint8_t sub;             /* retransmission: 0 rto, 1 fast, 2 spurious, 3 pmtu */
 } timeline_win_t;
 
-/* What a live connection keeps (in tcp_conn_t): the last packets, the handshake's, and its events' windows
- * once it has one (most connections never do). */
-typedef struct timeline_conn {
+/* A connection's last packets and its handshake's, from its second packet on. */
+typedef struct tl_ring {
         tl_pkt_t ring[TL_RING];
         tl_pkt_t hs[TL_HS];
+} tl_ring_t;
+
+/* What a live connection keeps (in tcp_conn_t): its first packet, then its last packets and its handshake's
+ * (a connection of one packet, as in a SYN flood, costs no more than that one), and its events' windows once it
+ * has one (most connections never do). */
+typedef struct timeline_conn {
+        tl_pkt_t first;          /* its first packet, while it has no ring */
+        tl_ring_t *r;            /* allocated with its second packet (NULL: one packet, or no memory) */
         uint32_t base[2];        /* each side's relative sequence number 0 (tcp.seq relative) */
         uint8_t ring_head, ring_n, hs_n;
         uint8_t base_set;        /* bit d: base[d] is known */
         bool hs_done;            /* the handshake's lines are complete (or it was not captured) */
+        bool no_ring;            /* no memory for the ring: only the last packet is kept */
         uint8_t n_win;
         uint8_t taking;          /* windows still taking the packets after their event */
         uint32_t events;         /* retransmissions, zero windows and resets of the connection, all counted */

@@ -140,6 +140,28 @@ static void test_relative_numbers(void) {
         timeline_packet(a, &t, 0, &p);
         CHECK_U(t.base[0], ==, 8999);           /* unchanged by its own later packets */
         CHECK_U(t.count, ==, 2);
+        timeline_conn_done(&t);
+
+        /* one packet costs no ring (a SYN flood's connections); the second brings it, the first in it */
+        timeline_conn_t one = { 0 };
+        p = pkt(1, 100, 0, TCP_SYN, 100, 0);
+        timeline_packet(a, &one, 0, &p);
+        CHECK(one.r == NULL);
+        CHECK_U(one.hs_n, ==, 1);
+        CHECK_U(one.first.frame, ==, 1);
+        p = pkt(2, 500, 101, TCP_SYN | TCP_ACK, 100, 0);
+        timeline_packet(a, &one, 1, &p);
+        CHECK(one.r != NULL);
+        if (one.r) {
+                CHECK_U(one.ring_n, ==, 2);
+                CHECK_U(one.r->ring[0].frame, ==, 1);
+                CHECK_U(one.r->ring[1].frame, ==, 2);
+                CHECK_U(one.hs_n, ==, 2);
+                CHECK_U(one.r->hs[0].frame, ==, 1);
+                CHECK_U(one.r->hs[1].frame, ==, 2);
+        }
+        timeline_conn_done(&one);
+        CHECK(one.r == NULL);
 
         /* a SYN sent 5 times: 4 handshake lines kept, the 5th and the ACK counted */
         timeline_conn_t h = { 0 };
