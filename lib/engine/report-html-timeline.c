@@ -14,7 +14,7 @@ static void cmd(html_ctx_t *c, const char *label, const char *command) {
 void html_finding_commands(html_ctx_t *c, unsigned i) {
         const analysis_t *a = c->a;
         const finding_t *f = &a->findings[i];
-        char buf[4096], filter[512];
+        char buf[TL_COMMAND_MAX], filter[512];
         if (f->filter[0])
                 cmd(c, "tshark", timeline_tshark(a, f->filter, NULL, buf, sizeof buf));
         if (!f->n_flows)
@@ -98,7 +98,7 @@ void html_sec_timelines(html_ctx_t *c) {
         if (!a->capture_name[0])
                 out(c, "<p class=\"muted\">The commands read <code>%s</code>: put the capture's name there.</p>\n",
                     TL_CAPTURE_PLACEHOLDER);
-        char buf[8192], filter[512];
+        char buf[TL_COMMAND_MAX], filter[512];
         for (uint32_t i = 0; i < st->n_items; i++) {
                 const tl_item_t *it = &st->items[i];
                 const timeline_t *t = it->t;

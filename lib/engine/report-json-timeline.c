@@ -34,6 +34,14 @@ char *timeline_tshark_lines(const analysis_t *a, const tl_item_t *it, char *buf,
         return timeline_tshark(a, filter, extra, buf, len);
 }
 
+/* A command, or null when it could not be made whole (never a cut one). */
+static void json_cmd(json_t *j, const char *key, const char *cmd) {
+        if (cmd[0])
+                json_str(j, key, cmd);
+        else
+                json_null(j, key);
+}
+
 static void json_tl_line(json_t *j, const analysis_t *a, const tl_line_t *l) {
         char fl[64];
         json_object_begin(j, NULL);
@@ -57,7 +65,7 @@ static void json_tl_line(json_t *j, const analysis_t *a, const tl_line_t *l) {
 
 void json_timelines(json_t *j, const analysis_t *a) {
         const timeline_state_t *st = &a->tl;
-        char buf[8192];
+        char buf[TL_COMMAND_MAX];
         json_object_begin(j, "timelines");
         json_str(j, "relative_to", "first_packet");
         if (a->have_ts)
@@ -94,7 +102,7 @@ void json_timelines(json_t *j, const analysis_t *a) {
                 json_object_end(j);
                 char filter[512];
                 json_str(j, "filter", timeline_filter(t, filter, sizeof filter));
-                json_str(j, "tshark", timeline_tshark(a, filter, NULL, buf, sizeof buf));
+                json_cmd(j, "tshark", timeline_tshark(a, filter, NULL, buf, sizeof buf));
                 timeline_tshark_lines(a, it, buf, sizeof buf);
                 if (buf[0])
                         json_str(j, "tshark_lines", buf);
@@ -114,9 +122,9 @@ void json_timelines(json_t *j, const analysis_t *a) {
 /* In a finding: the command for its filter, and each flow's filter, command and timeline. */
 void json_finding_commands(json_t *j, const analysis_t *a, unsigned i) {
         const finding_t *f = &a->findings[i];
-        char buf[4096], filter[512];
+        char buf[TL_COMMAND_MAX], filter[512];
         if (f->filter[0])
-                json_str(j, "tshark", timeline_tshark(a, f->filter, NULL, buf, sizeof buf));
+                json_cmd(j, "tshark", timeline_tshark(a, f->filter, NULL, buf, sizeof buf));
         else
                 json_null(j, "tshark");
         json_array_begin(j, "flow_details");
@@ -130,7 +138,7 @@ void json_finding_commands(json_t *j, const analysis_t *a, unsigned i) {
                 else
                         flow_filter(&f->flow_key[k], filter, sizeof filter);
                 json_str(j, "filter", filter);
-                json_str(j, "tshark", timeline_tshark(a, filter, NULL, buf, sizeof buf));
+                json_cmd(j, "tshark", timeline_tshark(a, filter, NULL, buf, sizeof buf));
                 if (r && r->item >= 0)
                         json_u64(j, "timeline", (uint64_t) r->item);
                 else

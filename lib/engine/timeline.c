@@ -259,7 +259,8 @@ const char *timeline_flags(uint8_t flags, char *buf, size_t len) {
 }
 
 char *timeline_tshark(const analysis_t *a, const char *filter, const char *extra, char *buf, size_t len) {
-        char name[1024], q[2048];
+        /* a name of 1,023 bytes, all quotes, is 4,094 quoted; a timeline's filter lists at most 41 frames */
+        char name[4 * sizeof a->capture_name + 8], q[8192];
         if (a->capture_name[0]) {
                 if (shell_quote(a->capture_name, name, sizeof name) < 0)
                         snprintf(name, sizeof name, "%s", TL_CAPTURE_PLACEHOLDER); /* too long to quote here */

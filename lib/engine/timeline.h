@@ -162,6 +162,7 @@ const char *timeline_flags(uint8_t flags, char *buf, size_t len);
 /* `tshark -r CAPTURE -Y 'FILTER'` (and extra, when not NULL, appended as is) into buf; CAPTURE is the
  * capture's name shell-quoted, or the placeholder when the analysis was not told its name. */
 #define TL_CAPTURE_PLACEHOLDER "CAPTURE.pcap"
+#define TL_COMMAND_MAX 16384     /* fits any command: a quoted name of 1,023 bytes, a filter, tshark's fields */
 char *timeline_tshark(const struct analysis *a, const char *filter, const char *extra, char *buf, size_t len);
 /* A connection's own filter: its addresses and ports, and its frames (port reuse). */
 char *timeline_filter(const timeline_t *t, char *buf, size_t len);

@@ -327,6 +327,13 @@ static void test_flags_and_commands(void) {
         CHECK(analysis_set_capture_name(a, longname) == -ENAMETOOLONG);
         CHECK(strncmp(timeline_tshark(a, "x", NULL, b, sizeof b), "tshark -r 'x'", 13) == 0); /* the old name */
         CHECK_STR(timeline_tshark(a, "tcp", NULL, b, 20), ""); /* too small: nothing, not a cut command */
+        /* the longest name, all quotes, still makes a whole command in TL_COMMAND_MAX */
+        char quotes[1024], *big = malloc(TL_COMMAND_MAX);
+        memset(quotes, '\'', sizeof quotes - 1);
+        quotes[sizeof quotes - 1] = 0;
+        CHECK(analysis_set_capture_name(a, quotes) == 0);
+        CHECK(big && strlen(timeline_tshark(a, "tcp", NULL, big, TL_COMMAND_MAX)) == 10 + 2 + 4 * 1023 + 4 + 5);
+        free(big);
         analysis_free(a);
 }
 
