@@ -401,6 +401,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                 e.value = (uint32_t) ((c->synack_ts - c->syn_ts) / 1000);   /* us */
                                 e.sub2 = 0;
                                 event_add(a, EV_SLOW_HANDSHAKE, &e);
+                                timeline_mark(&c->tl, TLK_HANDSHAKE_SLOW);
                         }
                 }
         }
@@ -707,6 +708,7 @@ void tcp_flow_finish(analysis_t *a, flow_t *f) {
                 }
                 e.dur = f->last_ts - c->syn_ts;
                 event_add(a, EV_FAILED_HANDSHAKE, &e);
+                timeline_mark(&c->tl, TLK_HANDSHAKE_FAILED);
         }
         if (c->refused)
                 a->tcp.hs_refused++;

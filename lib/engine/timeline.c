@@ -1,7 +1,8 @@
 /* Packet timelines (issue 14; ANALYSES.md, "Packet timelines"): each TCP connection keeps a ring of its last
  * TL_AROUND packets and its handshake's packets, packed; on each of its first TL_EVENTS retransmissions, zero
  * windows and resets it copies the ring and takes the TL_AROUND packets that follow as they arrive. When it
- * retires, its timeline is kept if it ranks among the worst connections or those whose trouble came first; at
+ * retires, its timeline is kept if it ranks among the worst connections or, for a kind of event, among those
+ * whose event of that kind came first (the findings name the flows of their event lists' first items); at
  * the end the findings' flows are matched to them (by 5-tuple and a frame of the connection, so that a reused
  * port pair gets its own connection's packets) and written within TL_LINES_MAX lines. */
 #include <errno.h>
@@ -102,6 +103,12 @@ static uint8_t tl_ring_copy(const timeline_conn_t *t, tl_pkt_t *out) {
 
 void timeline_event(analysis_t *a, timeline_conn_t *t, int kind, int sub, uint64_t frame) {
         t->events++;
+        if (kind == EV_RETRANS)
+                t->marks |= (uint8_t) (1u << TLK_RETRANS | (sub == 0 ? 1u << TLK_RTO : 0));
+        else if (kind == EV_ZERO_WINDOW)
+                t->marks |= 1u << TLK_ZERO_WINDOW;
+        else if (kind == EV_RESET && sub <= 1)
+                t->marks |= (uint8_t) (1u << (sub == 0 ? TLK_REFUSED : TLK_ABORTED));
         if (t->n_win >= TL_EVENTS)
                 return;
         if (!t->win) {
@@ -174,50 +181,98 @@ static bool tl_set_ranks(timeline_t *const *v, uint32_t n, uint32_t cap, const t
         return n < cap || cmp(t, v[n - 1]) < 0;
 }
 
+/* The frame a connection's first event of kind k ranks it by (0: none): event lists keep events in frame order
+ * and findings name the flows of their first items. */
+static uint64_t tl_kind_frame(const tcp_conn_t *c, tl_kind_t k) {
+        if (!(c->tl.marks & (1u << k)))
+                return 0;
+        const uint64_t *tr = c->trouble ? c->trouble->first : NULL;
+        uint64_t v = 0;
+        switch (k) {
+        case TLK_RETRANS:
+        case TLK_RTO:
+                for (uint8_t i = 0; i < c->tl.n_win; i++)
+                        if (c->tl.win[i].kind == EV_RETRANS && (k == TLK_RETRANS || c->tl.win[i].sub == 0)) {
+                                v = c->tl.win[i].frame;
+                                break;
+                        }
+                for (int x = TT_RTO; tr && x <= (k == TLK_RTO ? TT_RTO : TT_SPURIOUS); x++)
+                        if (tr[x] && (!v || tr[x] < v))
+                                v = tr[x];
+                break;
+        case TLK_ZERO_WINDOW:
+                v = tr ? tr[TT_ZERO_WIN] : 0;
+                break;
+        case TLK_REFUSED:
+        case TLK_ABORTED:
+                v = tr ? tr[TT_RST] : 0; /* its first RST: a connection is refused or aborted once */
+                break;
+        default:
+                v = c->syn_frame;
+                break;
+        }
+        return v ? v : c->tl.first.frame; /* no memory for the trouble table: still ranked, late */
+}
+
+void timeline_mark(timeline_conn_t *t, tl_kind_t k) {
+        t->marks |= (uint8_t) (1u << k);
+}
+
 void timeline_offer(analysis_t *a, const flow_t *f, const flow_summary_t *s) {
         tcp_conn_t *c = f->tcp;
         if (!c)
                 return;
         timeline_conn_t *tc = &c->tl;
         timeline_state_t *st = &a->tl;
-        timeline_t probe = {
-                .id = s->id, .score = s->score, .bytes = s->bytes,
-                .first_event = tc->n_win ? tc->win[0].frame : 0,
-        };
+        timeline_t probe = { .id = s->id, .score = s->score, .bytes = s->bytes };
         bool worst = tl_set_ranks(st->worst, st->n_worst, TL_KEEP_WORST, &probe, tl_worst_cmp);
-        bool first = probe.first_event && tl_set_ranks(st->first, st->n_first, TL_KEEP_FIRST, &probe, tl_first_cmp);
-        if (worst || first) {
-                timeline_t *t = calloc(1, sizeof *t);
-                if (t) {
-                        *t = probe;
-                        t->key = s->key;
-                        t->first_frame = f->first_frame;
-                        t->base[0] = tc->base[0];
-                        t->base[1] = tc->base[1];
-                        t->base_set = tc->base_set;
-                        for (int d = 0; d < 2; d++)
-                                t->scale[d] = (int8_t) tcp_scale(c, d);
-                        t->closed = f->closed;
-                        if (tc->r)
-                                memcpy(t->hs, tc->r->hs, sizeof(tl_pkt_t) * tc->hs_n);
-                        else if (tc->hs_n)
-                                t->hs[0] = tc->first;
-                        t->n_hs = tc->hs_n;
-                        t->hs_more = tc->hs_more;
-                        if (tc->win)
-                                memcpy(t->win, tc->win, sizeof(timeline_win_t) * tc->n_win);
-                        t->n_win = tc->n_win;
-                        t->events = tc->events;
-                        t->n_end = tl_ring_copy(tc, t->end);
-                        t->last_frame = t->n_end ? t->end[t->n_end - 1].frame : f->first_frame;
-                        timeline_t *t2 = worst && first ? malloc(sizeof *t2) : NULL;
-                        if (t2)
-                                *t2 = *t;
-                        if (worst)
-                                tl_set_offer(st->worst, &st->n_worst, TL_KEEP_WORST, t, tl_worst_cmp);
-                        if (first)
-                                tl_set_offer(st->first, &st->n_first, TL_KEEP_FIRST, worst ? t2 : t, tl_first_cmp);
+        uint64_t kf[_TLK_MAX];
+        bool first[_TLK_MAX], any = worst;
+        for (int k = 0; k < _TLK_MAX; k++) {
+                kf[k] = tl_kind_frame(c, (tl_kind_t) k);
+                probe.first_event = kf[k];
+                first[k] = kf[k] && tl_set_ranks(st->first[k], st->n_first[k], TL_KEEP_FIRST, &probe, tl_first_cmp);
+                any |= first[k];
+        }
+        timeline_t *t = any ? calloc(1, sizeof *t) : NULL;
+        if (t) {
+                *t = probe;
+                t->key = s->key;
+                t->first_frame = f->first_frame;
+                t->base[0] = tc->base[0];
+                t->base[1] = tc->base[1];
+                t->base_set = tc->base_set;
+                for (int d = 0; d < 2; d++)
+                        t->scale[d] = (int8_t) tcp_scale(c, d);
+                t->closed = f->closed;
+                if (tc->r)
+                        memcpy(t->hs, tc->r->hs, sizeof(tl_pkt_t) * tc->hs_n);
+                else if (tc->hs_n)
+                        t->hs[0] = tc->first;
+                t->n_hs = tc->hs_n;
+                t->hs_more = tc->hs_more;
+                if (tc->win)
+                        memcpy(t->win, tc->win, sizeof(timeline_win_t) * tc->n_win);
+                t->n_win = tc->n_win;
+                t->events = tc->events;
+                t->n_end = tl_ring_copy(tc, t->end);
+                t->last_frame = t->n_end ? t->end[t->n_end - 1].frame : f->first_frame;
+                /* a copy in each set it ranks in (at most 1 + _TLK_MAX of 1.6 KB) */
+                for (int k = 0; k < _TLK_MAX; k++) {
+                        if (!first[k])
+                                continue;
+                        timeline_t *copy = malloc(sizeof *copy);
+                        if (!copy)
+                                break;
+                        *copy = *t;
+                        copy->first_event = kf[k];
+                        tl_set_offer(st->first[k], &st->n_first[k], TL_KEEP_FIRST, copy, tl_first_cmp);
                 }
+                t->first_event = 0;
+                if (worst)
+                        tl_set_offer(st->worst, &st->n_worst, TL_KEEP_WORST, t, tl_worst_cmp);
+                else
+                        free(t);
         }
         if (tc->win)
                 st->live--;
@@ -294,9 +349,13 @@ static bool tl_key_match(const flow_key_t *x, const flow_key_t *y) {
 
 /* The kept timeline of the connection of k that holds frame (any of k's when frame is 0). */
 static const timeline_t *tl_find(const timeline_state_t *st, const flow_key_t *k, uint64_t frame) {
-        timeline_t *const *sets[2] = { st->worst, st->first };
-        uint32_t ns[2] = { st->n_worst, st->n_first };
-        for (int s = 0; s < 2; s++)
+        timeline_t *const *sets[1 + _TLK_MAX] = { st->worst };
+        uint32_t ns[1 + _TLK_MAX] = { st->n_worst };
+        for (int x = 0; x < _TLK_MAX; x++) {
+                sets[1 + x] = st->first[x];
+                ns[1 + x] = st->n_first[x];
+        }
+        for (int s = 0; s < 1 + _TLK_MAX; s++)
                 for (uint32_t i = 0; i < ns[s]; i++) {
                         const timeline_t *t = sets[s][i];
                         if (tl_key_match(&t->key, k) &&
@@ -390,9 +449,12 @@ static uint32_t tl_lines(const timeline_t *t, tl_line_t *out, uint32_t max, uint
 void timeline_done(timeline_state_t *s) {
         for (uint32_t i = 0; i < s->n_worst; i++)
                 free(s->worst[i]);
-        for (uint32_t i = 0; i < s->n_first; i++)
-                free(s->first[i]);
-        s->n_worst = s->n_first = 0;
+        for (int k = 0; k < _TLK_MAX; k++) {
+                for (uint32_t i = 0; i < s->n_first[k]; i++)
+                        free(s->first[k][i]);
+                s->n_first[k] = 0;
+        }
+        s->n_worst = 0;
         for (uint32_t i = 0; i < s->n_items; i++)
                 free(s->items[i].lines);
         free(s->items);

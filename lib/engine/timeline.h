@@ -13,7 +13,19 @@
 #define TL_RING (TL_AROUND + 1)   /* the packets before an event, and the event's own */
 #define TL_WIN (2 * TL_AROUND + 1)
 #define TL_KEEP_WORST 64         /* timelines kept of the connections ranked worst (as flows.worst ranks them)... */
-#define TL_KEEP_FIRST 32         /* ...and of the connections whose first event came first (the event lists') */
+#define TL_KEEP_FIRST 8          /* ...and, for each kind below, of those whose event of the kind came first */
+
+/* The kinds of event findings name flows by, each from its event list's first items (diagnosis.c). */
+typedef enum tl_kind {
+        TLK_RETRANS,             /* any retransmission */
+        TLK_RTO,                 /* one after a timeout (tcp-rto) */
+        TLK_ZERO_WINDOW,
+        TLK_REFUSED,             /* an RST answering a SYN (tcp-refused) */
+        TLK_ABORTED,             /* an RST after data (tcp-aborted) */
+        TLK_HANDSHAKE_SLOW,
+        TLK_HANDSHAKE_FAILED,
+        _TLK_MAX,
+} tl_kind_t;
 #define TL_LIVE_MAX 4096         /* connections holding their events' packets at once */
 #define TL_LINES_MAX 300         /* lines in one report */
 
@@ -56,6 +68,7 @@ typedef struct timeline_conn {
         uint8_t base_set;        /* bit d: base[d] is known */
         bool hs_done;            /* the handshake's lines are complete (or it was not captured) */
         bool no_ring;            /* no memory for the ring: only the last packet is kept */
+        uint8_t marks;           /* bit k: it had an event of tl_kind_t k */
         uint8_t n_win;
         uint8_t taking;          /* windows still taking the packets after their event */
         uint32_t events;         /* retransmissions, zero windows and resets of the connection, all counted */
@@ -71,7 +84,7 @@ typedef struct timeline {
         uint64_t first_frame, last_frame;
         double score;            /* its worst-flow score */
         uint64_t bytes;
-        uint64_t first_event;    /* the frame of its first event, 0 none */
+        uint64_t first_event;    /* in a set of TL_KEEP_FIRST: the frame of its first event of the set's kind */
         uint32_t base[2];
         uint8_t base_set;
         int8_t scale[2];         /* window shift of each side's windows, -1 unknown (handshake not seen) */
@@ -128,8 +141,8 @@ typedef struct tl_ref {
 
 typedef struct timeline_state {
         timeline_t *worst[TL_KEEP_WORST]; /* best first */
-        timeline_t *first[TL_KEEP_FIRST]; /* earliest first event first */
-        uint32_t n_worst, n_first;
+        timeline_t *first[_TLK_MAX][TL_KEEP_FIRST]; /* per kind, the earliest event first */
+        uint32_t n_worst, n_first[_TLK_MAX];
         uint32_t live;           /* connections holding windows now */
         uint64_t events_unwatched; /* events of connections beyond TL_LIVE_MAX or without memory */
         /* the view */
@@ -147,6 +160,8 @@ struct flow_summary;
 /* tcp.c: each packet of a connection, first thing; each event, after the packet was recorded. */
 void timeline_packet(struct analysis *a, timeline_conn_t *t, int dir, const struct packet *p);
 void timeline_event(struct analysis *a, timeline_conn_t *t, int kind, int sub, uint64_t frame);
+/* A slow or failed handshake (tcp.c): the connection ranks among those whose such event came first. */
+void timeline_mark(timeline_conn_t *t, tl_kind_t k);
 /* A retransmission found spurious later (D-SACK). */
 void timeline_event_sub(timeline_conn_t *t, uint64_t frame, int sub);
 /* flow.c: the connection retires; keeps its timeline when it ranks. Releases what t held. */
