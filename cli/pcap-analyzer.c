@@ -1,7 +1,8 @@
-/* pcap-analyzer: the engine on the command line. analyze FILE [--json OUT] [-o HTML] [--quiet]; capture
- * [-i IFACE] [-f FILTER] [-d S] [-c N] [-w FILE] [--ssh HOST] (live.c) with the same report options;
+/* pcap-analyzer: the engine on the command line. analyze FILE [--json OUT] [-o HTML] [--csv DIR] [--quiet];
+ * capture [-i IFACE] [-f FILTER] [-d S] [-c N] [-w FILE] [--ssh HOST] (live.c) with the same report options;
  * show-config prints the thresholds --config, -l and --threshold make. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ static bool arg_quiet;
 static bool arg_progress;
 static const char *arg_json;
 static const char *arg_html;
+static const char *arg_csv;
 static analysis_limits_t arg_limits;
 static thresholds_t arg_thresholds;
 static live_opts_t arg_live;
@@ -43,6 +45,8 @@ static void help(FILE *f) {
                 "                       (- = standard output)\n"
                 "  -o, --html OUT       write the self-contained HTML report to OUT\n"
                 "                       (- = standard output)\n"
+                "      --csv DIR        write the report's tables as CSV files into DIR\n"
+                "                       (made if missing; its parent must exist)\n"
                 "  -q, --quiet          no terminal summary\n"
                 "      --progress       print progress to standard error\n"
                 "      --max-packets N  analyse at most N packets (default: no limit)\n"
@@ -89,11 +93,12 @@ static int load_config(const char *path) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_JSON = 0x100, ARG_VERSION, ARG_PROGRESS, ARG_MAX_PACKETS, ARG_MAX_FLOWS, ARG_MAX_EVENTS, ARG_SSH,
-               ARG_SSH_OPTION, ARG_TCPDUMP, ARG_CONFIG, ARG_THRESHOLD };
+        enum { ARG_JSON = 0x100, ARG_CSV, ARG_VERSION, ARG_PROGRESS, ARG_MAX_PACKETS, ARG_MAX_FLOWS, ARG_MAX_EVENTS,
+               ARG_SSH, ARG_SSH_OPTION, ARG_TCPDUMP, ARG_CONFIG, ARG_THRESHOLD };
         static const struct option options[] = {
                 { "json", required_argument, NULL, ARG_JSON },
                 { "html", required_argument, NULL, 'o' },
+                { "csv", required_argument, NULL, ARG_CSV },
                 { "quiet", no_argument, NULL, 'q' },
                 { "progress", no_argument, NULL, ARG_PROGRESS },
                 { "max-packets", required_argument, NULL, ARG_MAX_PACKETS },
@@ -167,6 +172,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case 'o':
                         arg_html = optarg;
+                        break;
+                case ARG_CSV:
+                        arg_csv = optarg;
                         break;
                 case 'q':
                         arg_quiet = true;
@@ -254,6 +262,24 @@ static int write_report(analysis_t *a, const char *path, int (*fn)(analysis_t *,
         return 0;
 }
 
+/* --csv DIR: made if missing (not its parents) and opened before any packet is read, so that a directory that
+ * cannot be written ends the run at once. */
+static int csv_dir_open(const char *path) {
+        if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+                fprintf(stderr, "pcap-analyzer: cannot write the CSV report to %s: %m\n", path);
+                return -errno;
+        }
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || faccessat(fd, ".", W_OK, AT_EACCESS) < 0) {
+                int r = -errno;
+                fprintf(stderr, "pcap-analyzer: cannot write the CSV report to %s: %s\n", path, strerror(-r));
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        return fd;
+}
+
 static live_t *current_live;
 
 static void on_interrupt(int sig) {
@@ -261,13 +287,20 @@ static void on_interrupt(int sig) {
 }
 
 /* The reports and the summary of a finished analysis; the exit status. */
-static int write_all(analysis_t *a, const char *what) {
+static int write_all(analysis_t *a, const char *what, int csv_fd) {
         bool stdout_used = (arg_json && strcmp(arg_json, "-") == 0) || (arg_html && strcmp(arg_html, "-") == 0);
         int rc = EXIT_ANALYSED;
         if (arg_json && write_report(a, arg_json, analysis_write_json, "JSON") < 0)
                 rc = EXIT_OUTPUT;
         if (arg_html && write_report(a, arg_html, analysis_write_html, "HTML") < 0)
                 rc = EXIT_OUTPUT;
+        if (csv_fd >= 0) {
+                int r = analysis_write_csv(a, csv_fd);
+                if (r < 0) {
+                        fprintf(stderr, "pcap-analyzer: cannot write the CSV report to %s: %s\n", arg_csv, strerror(-r));
+                        rc = EXIT_OUTPUT;
+                }
+        }
         if (!arg_quiet)
                 analysis_write_summary(a, stdout_used ? stderr : stdout);
         if (analysis_is_partial(a) && arg_quiet)
@@ -290,7 +323,7 @@ static int new_analysis(analysis_t **ret) {
 }
 
 /* capture: packets from an interface (or a host over ssh), analysed as they arrive. */
-static int run_capture(void) {
+static int run_capture(int csv_fd) {
         struct sigaction sa = { .sa_handler = on_interrupt };
         analysis_t *a = NULL;
         FILE *stream = NULL;
@@ -337,7 +370,7 @@ static int run_capture(void) {
                 fprintf(stderr, "pcap-analyzer: the kernel dropped %llu packets: the report misses them\n",
                         (unsigned long long) dropped);
         analysis_finish(a);
-        rc = write_all(a, "capture");
+        rc = write_all(a, "capture", csv_fd);
         analysis_free(a);
         return rc;
 }
@@ -359,12 +392,19 @@ int main(int argc, char *argv[]) {
                 }
                 return thresholds_print(&arg_thresholds, stdout) < 0 ? EXIT_OUTPUT : EXIT_ANALYSED;
         }
+        if (arg_csv && strcmp(arg_csv, "-") == 0) {
+                fprintf(stderr, "pcap-analyzer: --csv takes a directory: its files cannot go to standard output\n");
+                return EXIT_USAGE;
+        }
         if (optind < argc && strcmp(argv[optind], "capture") == 0) {
                 if (optind + 1 != argc) {
                         fprintf(stderr, "pcap-analyzer: capture takes no FILE: -w FILE keeps the capture (see --help)\n");
                         return EXIT_USAGE;
                 }
-                return run_capture();
+                _cleanup_close_ int csv_fd = arg_csv ? csv_dir_open(arg_csv) : -1;
+                if (arg_csv && csv_fd < 0)
+                        return EXIT_OUTPUT;
+                return run_capture(csv_fd);
         }
         if (arg_live_given) {
                 fprintf(stderr, "pcap-analyzer: -i, -f, -d, -c, -w and --ssh belong to 'capture' (see --help)\n");
@@ -379,6 +419,9 @@ int main(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
         const char *path = argv[optind + 1];
+        _cleanup_close_ int csv_fd = arg_csv ? csv_dir_open(arg_csv) : -1;
+        if (arg_csv && csv_fd < 0)
+                return EXIT_OUTPUT;
 
         FILE *in;
         _cleanup_fclose_ FILE *owned = NULL;
@@ -414,7 +457,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_NOT_CAPTURE;
         }
         analysis_finish(a);
-        int rc = write_all(a, path);
+        int rc = write_all(a, path, csv_fd);
         analysis_free(a);
         return rc;
 }

@@ -31,12 +31,14 @@
 
 #include "view.h"
 #include "diagnosis.h"
+#include "conn.h"
 
 /* ---- the analysis ---- */
 
 struct analysis {
         analysis_limits_t lim;
         thresholds_t th;         /* every threshold the diagnosis uses (threshold.h): read with threshold_ns/_value */
+        int64_t th_ns[_TH_MAX];  /* the same in ns (a TU_MS threshold's value x 1e6), computed once */
         siphash_key_t key;       /* random per analysis: the key of every table an uploader fills */
 
         /* capture */
@@ -75,6 +77,7 @@ struct analysis {
         uint64_t udp_flows;
 
         tcp_stats_t tcp;         /* TCP over all connections (tcp.h) */
+        conn_table_t conns;      /* each connection's end state, and the worst ones (conn.h) */
         uint64_t dns_unanswered_multicast;
         samples_t hs_rtt;        /* SYN -> ACK of SYN/ACK, at the capture point */
         samples_t hs_syn_synack; /* SYN -> SYN/ACK */
@@ -136,7 +139,7 @@ struct analysis {
 
 /* A threshold in the engine's units: a TU_MS one in ns, the others as they are. */
 static inline int64_t threshold_ns(const analysis_t *a, threshold_id_t id) {
-        return (int64_t) (a->th.v[id] * 1e6 + 0.5);
+        return a->th_ns[id];
 }
 static inline double threshold_value(const analysis_t *a, threshold_id_t id) {
         return a->th.v[id];
@@ -146,6 +149,7 @@ static inline double threshold_value(const analysis_t *a, threshold_id_t id) {
 void report_json(const analysis_t *a, FILE *out);
 void report_html(const analysis_t *a, FILE *out);
 void report_summary(const analysis_t *a, FILE *out);
+int report_csv(const analysis_t *a, int dirfd); /* 0 or -errno, see analysis_write_csv() */
 
 /* Time arithmetic on what an uploader controls (timestamps): sums saturate instead of overflowing, and a
  * duration is clamped to [0, 1e15 ns] (11.6 days) before it is added up. */

@@ -203,6 +203,7 @@ void html_sec_protocols(html_ctx_t *c);
 void html_sec_talkers(html_ctx_t *c);
 void html_sec_services(html_ctx_t *c);
 void html_sec_tcp(html_ctx_t *c);
+void html_sec_conns(html_ctx_t *c);
 void html_sec_dns(html_ctx_t *c);
 void html_sec_icmp(html_ctx_t *c);
 void html_sec_fragments(html_ctx_t *c);

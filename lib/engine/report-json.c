@@ -609,9 +609,7 @@ static void json_thresholds(json_t *j, const thresholds_t *t) {
         json_object_end(j);
 }
 
-void report_json(const analysis_t *a, FILE *out) {
-        json_t jj, *j = &jj;
-        json_init(j, out, true);
+void report_json_emit(json_t *j, const analysis_t *a) {
         json_object_begin(j, NULL);
         json_str(j, "schema", "pcapd.report/2");
         json_str(j, "generator", "pcapd " PCAPD_VERSION);
@@ -646,6 +644,7 @@ void report_json(const analysis_t *a, FILE *out) {
         json_timing_lists(j, a);
         json_object_end(j);
         json_flows(j, a);
+        json_connections(j, a);
         json_series(j, a);
         json_object_begin(j, "events");
         for (int k = 0; k < _EV_MAX; k++)
@@ -697,4 +696,10 @@ void report_json(const analysis_t *a, FILE *out) {
         json_object_end(j);
         json_thresholds(j, &a->th);
         json_object_end(j);
+}
+
+void report_json(const analysis_t *a, FILE *out) {
+        json_t j;
+        json_init(&j, out, true);
+        report_json_emit(&j, a);
 }

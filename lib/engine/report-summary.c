@@ -51,6 +51,18 @@ void report_summary(const analysis_t *a, FILE *out) {
                 (unsigned long long) a->tcp.spurious, (unsigned long long) a->tcp.ooo,
                 (unsigned long long) a->tcp.lost, (unsigned long long) a->tcp.dupacks,
                 (unsigned long long) a->tcp.zero_win, (unsigned long long) a->tcp.rst);
+        if (a->conns.total) {
+                /* each connection's end state (the connections table), those that occurred */
+                fprintf(out, "Ended:    ");
+                const char *sep = " ";
+                for (int s = 0; s < _CONN_STATE_MAX; s++)
+                        if (a->conns.states[s]) {
+                                fprintf(out, "%s%llu %s", sep, (unsigned long long) a->conns.states[s],
+                                        conn_state_name((conn_state_t) s));
+                                sep = ", ";
+                        }
+                fputc('\n', out);
+        }
         if (hs.count)
                 fprintf(out, "Handshake: %llu completed, RTT p50 %.3f ms, p95 %.3f ms, max %.3f ms\n",
                         (unsigned long long) a->tcp.hs_completed, hs.p50 / 1e6, hs.p95 / 1e6, hs.max / 1e6);

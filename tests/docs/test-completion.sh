@@ -63,6 +63,8 @@ expect 'pcap-analyzer analyze a.pcap --json n' notes.txt
 expect 'pcap-analyzer analyze a.pcap -o ' a.pcap b.PCAPNG c.cap d.dmp notes.txt 'with space.pcap' sub
 expect 'pcap-analyzer analyze a.pcap --json = n' notes.txt
 expect 'pcap-analyzer analyze a.pcap --max-flows '
+expect 'pcap-analyzer analyze a.pcap --csv ' sub
+expect 'pcap-analyzer --csv sub analyze ' a.pcap b.PCAPNG c.cap d.dmp 'with space.pcap' sub
 expect 'pcap-analyzer --ver' --version
 expect 'pcap-analyzer --max-' --max-events --max-flows --max-packets
 capture_options='--count --duration --filter --interface --ssh --ssh-option --tcpdump --write'

@@ -6,6 +6,7 @@ invalid and valid non-ASCII UTF-8, runs `pcap-analyzer analyze CAP -o OUT.html` 
   - the page is valid UTF-8, parses with balanced tags, has no script, no external resource, no raw control byte;
   - every name is escaped byte for byte (markup as entities, other bytes as \\xNN) and appears where it should;
   - the findings section comes first, then the health score with its penalties, then the other sections;
+  - the connections table counts the capture's one TCP connection in its end state and lists it;
   - long event lists are capped (at most 200 rows) with the true total stated;
   - the page is the same whether the JSON report was written first from the same analysis or not.
 
@@ -176,7 +177,8 @@ def page_checks(raw, label, check):
     # order: where the time went first (issue 10), then the findings, the health score, the analyses
     check(p.sections[:3] == ['time', 'findings', 'health'],
           label + ': where the time went, then the findings, then the health score: %s' % p.sections)
-    for s in ('capture', 'protocols', 'talkers', 'services', 'tcp', 'dns', 'icmp', 'fragments', 'timing', 'thresholds'):
+    for s in ('capture', 'protocols', 'talkers', 'services', 'tcp', 'connections', 'dns', 'icmp', 'fragments', 'timing',
+              'thresholds'):
         check(s in p.sections[2:], label + ': section %s present' % s)
     # HTML Tidy, when installed (tests/packages-test.txt lists it), as a second, independent parser
     if shutil.which('tidy'):
@@ -286,6 +288,15 @@ def main():
     check('bad<span class="esc">\\xff\\xfe</span>utf8' in page, 'invalid UTF-8 shown as \\xNN')
     check('caf<span class="esc">\\xc3\\xa9</span>' in page, 'non-ASCII shown as \\xNN')
     check('back<span class="esc">\\x5c</span>slash&amp;amp' in page, 'backslash and ampersand escaped')
+
+    # the connections table: the one TCP connection (its last packet at 1.2 s, the capture's at 12 s) is idle
+    csec = between(page, '<section id="connections"', '</section>')
+    check('<th>idle</th><td class="n">1</td>' in csec and '<th>established</th><td class="n z">0</td>' in csec,
+          'connections: the one connection counted idle (silent 10.8 s at the end)')
+    check(csec.count('<tr class="main">') == 1 and 'tcp.port==50000' in csec and '>idle</td>' in csec,
+          'connections: one row, with its filter and state')
+    check(re.search(r'Frames</span>\d+–\d+', csec) is not None,
+          'connections: the row names its first and last frames')
 
     # bounded tables: the unanswered list shows 200 rows and states the true total
     u = between(page, 'Unanswered queries', '</table>')

@@ -148,6 +148,18 @@ def main():
         expect('burst_min_packets=101: the 100-packet run is no burst', harness.get(repb, 'timing.bursts') == 0
                and harness.get(repb, 'timing.largest_bursts') == [], repr(harness.get(repb, 'timing.bursts')))
 
+        # conn_idle_ms moves the connections' end states: in conn-states.pcap the open connections went silent
+        # 1.487 s (port 41001) and 28.95 s (41002) before the end, and 2.0 s before a new SYN took its ports (41010)
+        cs = os.path.join(td, 'conn-states.pcap')
+        scenarios.build_conn_states(cs)
+        rows = {}
+        for v in (None, '1000', '30000'):
+            rc, rep, _, _ = harness.analyze(a, cs, extra=['--threshold', 'conn_idle_ms=' + v] if v else [])
+            st = harness.get(rep, 'connections.states') or {}
+            rows[v] = (st.get('established'), st.get('idle'), harness.get(rep, 'connections.idle_threshold_ms'))
+        expect('conn_idle_ms: 2 established and 1 idle at 10 s, all 3 idle at 1 s, none at 30 s', rows == {
+            None: (2, 1, 10000), '1000': (0, 3, 1000), '30000': (3, 0, 30000)}, repr(rows))
+
         # a configuration file: ranks below -l and --threshold
         cf = os.path.join(td, 'analyzer.conf')
         with open(cf, 'w') as f:
