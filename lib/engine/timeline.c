@@ -16,7 +16,7 @@ static uint32_t tl_mask(int d) {
         return 1u << d;
 }
 
-void timeline_packet(analysis_t *a, timeline_conn_t *t, int dir, const packet_t *p) {
+void timeline_packet_slow(analysis_t *a, timeline_conn_t *t, int dir, const packet_t *p) {
         const tcp_hdr_t *h = &p->tcp;
         /* written in its ring slot at once: this runs for every TCP packet */
         tl_pkt_t *k;

@@ -158,7 +158,23 @@ struct flow;
 struct packet;
 struct flow_summary;
 /* tcp.c: each packet of a connection, first thing; each event, after the packet was recorded. */
-void timeline_packet(struct analysis *a, timeline_conn_t *t, int dir, const struct packet *p);
+void timeline_packet_slow(struct analysis *a, timeline_conn_t *t, int dir, const struct packet *p);
+/* Inline for what most packets need, a slot of the ring (this runs for every TCP packet); the rest out of line. */
+static inline void timeline_packet(struct analysis *a, timeline_conn_t *t, int dir, const packet_t *p) {
+        if (!t->r || t->base_set != 3 || !t->hs_done || t->taking) {
+                timeline_packet_slow(a, t, dir, p);
+                return;
+        }
+        t->r->ring[t->ring_head] = (tl_pkt_t) {
+                .ts = p->ts_ns, .frame = p->frame, .seq = p->tcp.seq, .ack = p->tcp.ack,
+                .len = (uint16_t) (p->payload_len > UINT16_MAX ? UINT16_MAX : p->payload_len), .win = p->tcp.win,
+                .flags = p->tcp.flags, .dir = (uint8_t) dir, .n = t->count++,
+        };
+        if (++t->ring_head == TL_RING)
+                t->ring_head = 0;
+        if (t->ring_n < TL_RING)
+                t->ring_n++;
+}
 void timeline_event(struct analysis *a, timeline_conn_t *t, int kind, int sub, uint64_t frame);
 /* A slow or failed handshake (tcp.c): the connection ranks among those whose such event came first. */
 void timeline_mark(timeline_conn_t *t, tl_kind_t k);
