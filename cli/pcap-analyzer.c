@@ -447,6 +447,8 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "pcap-analyzer: %s\n", strerror(-r));
                 return EXIT_OUTPUT;
         }
+        if (in != stdin)
+                (void) analysis_set_capture_name(a, path); /* too long a name: the commands show the placeholder */
         char err[512];
         r = analysis_read_file(a, in, 0, arg_progress ? on_progress : NULL, NULL, err, sizeof err);
         if (r < 0) {

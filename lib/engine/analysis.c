@@ -42,6 +42,15 @@ int analysis_set_thresholds(analysis_t *a, const thresholds_t *t) {
         return 0;
 }
 
+int analysis_set_capture_name(analysis_t *a, const char *name) {
+        if (!a || !name)
+                return -EINVAL;
+        if (strlen(name) >= sizeof a->capture_name)
+                return -ENAMETOOLONG;
+        snprintf(a->capture_name, sizeof a->capture_name, "%s", name);
+        return 0;
+}
+
 int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         analysis_t *a = calloc(1, sizeof *a);
         if (!a)
@@ -124,6 +133,7 @@ analysis_t *analysis_free(analysis_t *a) {
         for (int i = 0; i < _EV_MAX; i++)
                 free(a->ev[i].v);
         free(a->worst);
+        timeline_done(&a->tl);
         conn_table_done(&a->conns);
         free(a);
         return NULL;
@@ -557,6 +567,7 @@ int analysis_finish(analysis_t *a) {
         timing_finish(a);
         view_build(a); /* no memory for the views: the report lists fewer things, it does not fail */
         diagnosis_run(a);
+        timeline_view_build(a); /* no memory: the findings have no timeline, the report says so */
         a->finished = true;
         if (a->cb) {
                 uint64_t keep = a->bytes_read;

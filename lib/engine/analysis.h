@@ -41,6 +41,10 @@ analysis_t *analysis_free(analysis_t *a);
  * thresholds_default(). */
 int analysis_set_thresholds(analysis_t *a, const thresholds_t *t);
 
+/* The capture's file name, as the user would give it to tshark: the report's tshark commands read it (shell-
+ * quoted), instead of a placeholder. 0, -ENAMETOOLONG (1,024 bytes or more: the placeholder stays). */
+int analysis_set_capture_name(analysis_t *a, const char *name);
+
 /* Reads a whole pcap/pcapng capture from f (not closed). size_hint is the file size for progress (0 if
  * unknown). Returns 0 when packets were analysed (a truncated or damaged capture is analysed up to the
  * damage and the report says what was lost), -EBADMSG when f is not a capture libpcap can read (errbuf

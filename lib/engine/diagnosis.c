@@ -42,7 +42,8 @@ static void finding_detail(finding_t *f, const char *fmt, ...) {
         va_end(ap);
 }
 
-static void finding_flow(finding_t *f, const flow_key_t *k, bool a_to_b) {
+/* frame: a packet of the flow's connection, 0 unknown */
+static void finding_flow_at(finding_t *f, const flow_key_t *k, bool a_to_b, uint64_t frame) {
         if (!f || f->n_flows >= 5)
                 return;
         char buf[128];
@@ -50,13 +51,26 @@ static void finding_flow(finding_t *f, const flow_key_t *k, bool a_to_b) {
         for (unsigned i = 0; i < f->n_flows; i++)
                 if (strcmp(f->flows[i], buf) == 0)
                         return;
+        flow_key_t *fk = &f->flow_key[f->n_flows];
+        *fk = *k;
+        if (!a_to_b) {
+                fk->a = k->b;
+                fk->b = k->a;
+                fk->pa = k->pb;
+                fk->pb = k->pa;
+        }
+        f->flow_frame[f->n_flows] = frame;
         snprintf(f->flows[f->n_flows++], sizeof f->flows[0], "%s", buf);
+}
+
+static void finding_flow(finding_t *f, const flow_key_t *k, bool a_to_b) {
+        finding_flow_at(f, k, a_to_b, 0);
 }
 
 static void finding_flows_from_events(finding_t *f, const event_list_t *l, int sub) {
         for (uint32_t i = 0; i < l->n && f && f->n_flows < 5; i++)
                 if (sub < 0 || l->v[i].sub == sub)
-                        finding_flow(f, &l->v[i].key, true);
+                        finding_flow_at(f, &l->v[i].key, true, l->v[i].frame);
 }
 
 static int clampi(double v, int lo, int hi) {
@@ -116,7 +130,7 @@ static void diagnose_tcp(analysis_t *a) {
                                           "(between here and the receiver).");
                 for (uint32_t i = 0; i < a->n_worst && f && f->n_flows < 5; i++)
                         if (a->worst[i].retrans || a->worst[i].lost)
-                                finding_flow(f, &a->worst[i].key, true);
+                                finding_flow_at(f, &a->worst[i].key, true, a->worst[i].first_frame);
         }
         if (a->tcp.rto >= 1) {
                 finding_t *f = finding_add(a, "tcp-rto", a->tcp.rto >= 10 ? 2 : 1, clampi((double) a->tcp.rto, 1, 10),
@@ -141,7 +155,7 @@ static void diagnose_tcp(analysis_t *a) {
                                (unsigned long long) a->tcp.spurious);
                 for (uint32_t i = 0; i < a->n_worst && f && f->n_flows < 5; i++)
                         if (a->worst[i].ooo)
-                                finding_flow(f, &a->worst[i].key, true);
+                                finding_flow_at(f, &a->worst[i].key, true, a->worst[i].first_frame);
         }
         if (a->tcp.zero_win >= 1) {
                 const event_list_t *l = &a->ev[EV_ZERO_WINDOW];
@@ -575,13 +589,13 @@ static finding_t *time_finding(analysis_t *a, const char *id, cause_t c, const c
 static void finding_flows_from_exchanges(const analysis_t *a, finding_t *f, const txn_state_t *t, txn_part_t part) {
         for (uint32_t i = 0; i < t->n && f && f->n_flows < 5; i++)
                 if (t->items[i].part[part] >= threshold_ns(a, TH_EXCHANGE_SLOW))
-                        finding_flow(f, &t->items[i].key, true);
+                        finding_flow_at(f, &t->items[i].key, true, t->items[i].req_frame);
 }
 
 static void finding_flows_from_transfers(finding_t *f, const xfer_state_t *x, xfer_limit_t l) {
         for (uint32_t i = 0; i < x->n && f && f->n_flows < 5; i++)
                 if (x->items[i].t[l] > 0)
-                        finding_flow(f, &x->items[i].key, true);
+                        finding_flow_at(f, &x->items[i].key, true, x->items[i].start_frame);
 }
 
 static void diagnose_time(analysis_t *a) {

@@ -37,6 +37,9 @@ typedef struct finding {
         char filter[512];
         char flows[5][128];
         unsigned n_flows;
+        flow_key_t flow_key[5];  /* the flows as shown (a = source)... */
+        uint64_t flow_frame[5];  /* ...and a frame of each (its event, first packet, request), 0 unknown: the
+                                  * connection meant when a port pair was reused (timeline.c) */
 } finding_t;
 
 

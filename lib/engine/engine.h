@@ -18,6 +18,7 @@
  * frag.h, dup.h, txn.h, transfer.h, rtt.h, stats.h (events, series, hosts, conversations, services),
  * diagnosis.h (findings, the worst flows). struct analysis below holds one state of each. */
 #include "flow.h"
+#include "timeline.h"
 #include "transfer.h"
 #include "txn.h"
 #include "tcp.h"
@@ -112,6 +113,8 @@ struct analysis {
         timing_state_t timing;   /* gaps, the largest bursts (timing.h) */
 
         event_list_t ev[_EV_MAX];
+        timeline_state_t tl;     /* packet timelines of the findings' connections (timeline.h) */
+        char capture_name[1024]; /* the capture's file name, for the tshark commands ("" unknown) */
 
         txn_state_t txn;         /* request/response exchanges, capture point */
         report_view_t view;      /* what the writers show, built once at the end */

@@ -154,6 +154,7 @@ void flow_retire(analysis_t *a, flow_t *f) {
         worst_offer(a, &s);
         if (f->tcp) {
                 conn_retire(a, f, &s);
+                timeline_offer(a, f, &s); /* ranked as the worst flows are */
                 tcp_conn_free(f->tcp);
                 f->tcp = NULL;
         }

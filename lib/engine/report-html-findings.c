@@ -46,6 +46,7 @@ void html_sec_findings(html_ctx_t *c) {
                         html_textn(c->f, x->filter, strnlen(x->filter, sizeof x->filter));
                         out(c, "</code></p>\n");
                 }
+                html_finding_commands(c, i);
                 out(c, "</article>\n");
         }
         section_end(c);

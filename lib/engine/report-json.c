@@ -87,6 +87,10 @@ void json_flow(json_t *j, const char *key, const flow_key_t *k) {
 static void json_capture(json_t *j, const analysis_t *a) {
         json_object_begin(j, "capture");
         json_str(j, "format", a->file_format[0] ? a->file_format : "packets");
+        if (a->capture_name[0])
+                json_str(j, "file_name", a->capture_name);
+        else
+                json_null(j, "file_name");
         json_u64(j, "file_size", a->file_size);
         json_u64(j, "packets", a->packets);
         json_u64(j, "bytes", a->bytes_wire);
@@ -679,9 +683,11 @@ void report_json_emit(json_t *j, const analysis_t *a) {
                 for (unsigned k = 0; k < f->n_flows; k++)
                         json_str(j, NULL, f->flows[k]);
                 json_array_end(j);
+                json_finding_commands(j, a, i);
                 json_object_end(j);
         }
         json_array_end(j);
+        json_timelines(j, a);
         json_object_begin(j, "limits");
         json_u64(j, "max_packets", a->lim.max_packets);
         json_u64(j, "max_flows", a->lim.max_flows);

@@ -15,6 +15,11 @@ void json_frame(json_t *j, const char *key, uint64_t frame);
 /* report-json-jitter.c: jitter by kind of traffic, RTP streams, the charted flows */
 void json_jitter(json_t *j, const analysis_t *a);
 
+/* report-json-timeline.c: packet timelines and tshark commands */
+void json_timelines(json_t *j, const analysis_t *a);
+void json_finding_commands(json_t *j, const analysis_t *a, unsigned i);
+char *timeline_tshark_lines(const analysis_t *a, const tl_item_t *it, char *buf, size_t len);
+
 /* report-json-time.c: where the time went */
 void json_where_time_went(json_t *j, const analysis_t *a);
 void json_capture_point(json_t *j, const analysis_t *a);

@@ -26,15 +26,6 @@ static void ev_from_packet(event_t *e, const packet_t *p) {
         e->key.proto = p->proto;
 }
 
-/* Window scale shift for windows advertised by direction d: -1 when unknown (handshake not captured). */
-static int tcp_scale(const tcp_conn_t *c, int d) {
-        if (!c->d[0].syn || !c->d[1].syn)
-                return -1;
-        if (c->d[0].wscale < 0 || c->d[1].wscale < 0)
-                return 0; /* RFC 7323: scaling only when both sides offered it */
-        return c->d[d].wscale;
-}
-
 bool tcp_is_new_connection(const flow_t *f, int dir, const packet_t *p) {
         const tcp_conn_t *c = f->tcp;
         uint8_t fl = p->tcp.flags;
@@ -255,6 +246,7 @@ static void tcp_count_retrans(analysis_t *a, tcp_conn_t *c, tcp_dir_t *s, const 
         e.sub = (uint8_t) kind;
         e.value = p->tcp.seq;
         event_add(a, EV_RETRANS, &e);
+        timeline_event(a, &c->tl, EV_RETRANS, kind, p->frame);
         s->rtx_valid = kind != 2;
         s->rtx_seq = p->tcp.seq;
         s->rtx_end = p->tcp.seq + p->payload_len;
@@ -293,6 +285,7 @@ static void tcp_dsack(analysis_t *a, tcp_conn_t *c, tcp_dir_t *s, uint32_t start
         a->tcp.spurious++;
         if (s->rtx_event)
                 a->ev[EV_RETRANS].v[s->rtx_event - 1].sub = 2;
+        timeline_event_sub(&c->tl, s->rtx_frame, 2);
 }
 
 static void tcp_handshake(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
@@ -363,6 +356,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
         const uint32_t plen = p->payload_len;
         const uint32_t seglen = plen + !!(fl & TCP_SYN) + !!(fl & TCP_FIN);
 
+        timeline_packet(a, &c->tl, dir, p);
         s->seen = true;
         s->packets++;
         s->bytes += p->wirelen;
@@ -428,6 +422,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                 e.value = (uint32_t) ((c->synack_ts - c->syn_ts) / 1000);   /* us */
                                 e.sub2 = 0;
                                 event_add(a, EV_SLOW_HANDSHAKE, &e);
+                                timeline_mark(&c->tl, TLK_HANDSHAKE_SLOW);
                         }
                 }
         }
@@ -464,6 +459,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         e.sub = 2;
                 c->reset_seen = true;
                 event_add(a, EV_RESET, &e);
+                timeline_event(a, &c->tl, EV_RESET, e.sub, p->frame);
                 return; /* an RST's sequence and window say nothing about loss */
         }
 
@@ -669,6 +665,7 @@ ack:
                                 event_t e;
                                 ev_from_packet(&e, p);
                                 event_add(a, EV_ZERO_WINDOW, &e);
+                                timeline_event(a, &c->tl, EV_ZERO_WINDOW, 0, p->frame);
                         }
                 }
                 if (!(fl & TCP_SYN)) {
@@ -694,6 +691,7 @@ void tcp_conn_free(tcp_conn_t *c) {
         free(c->txn);
         free(c->trouble);
         rtt_conn_done(&c->rtt);
+        timeline_conn_done(&c->tl);
         free(c);
 }
 
@@ -732,6 +730,7 @@ void tcp_flow_finish(analysis_t *a, flow_t *f) {
                 }
                 e.dur = f->last_ts - c->syn_ts;
                 event_add(a, EV_FAILED_HANDSHAKE, &e);
+                timeline_mark(&c->tl, TLK_HANDSHAKE_FAILED);
         }
         if (c->refused)
                 a->tcp.hs_refused++;

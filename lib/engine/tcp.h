@@ -121,6 +121,7 @@ typedef struct tcp_conn {
         tcp_timing_t *tm;        /* runs of data and timestamps, from the first data on */
         txn_conn_t *txn;         /* exchanges, from the first data on */
         tcp_trouble_t *trouble;  /* where its trouble began, from the first on (NULL: none, or no memory) */
+        timeline_conn_t tl;      /* its last packets, its handshake's, its first events' (timeline.h) */
 } tcp_conn_t;
 
 /* Over all connections: what the report's tcp member shows. */
@@ -139,3 +140,12 @@ bool tcp_is_new_connection(const struct flow *f, int dir, const struct packet *p
 void tcp_packet(struct analysis *a, struct flow *f, int dir, const struct packet *p);
 void tcp_flow_finish(struct analysis *a, struct flow *f);
 void tcp_conn_free(tcp_conn_t *c);
+/* Window scale shift for windows advertised by side d: -1 unknown (handshake not captured), 0 none (RFC 7323:
+ * scaling only when both sides offered it). Inline: tcp.c asks for every data segment. */
+static inline int tcp_scale(const tcp_conn_t *c, int d) {
+        if (!c->d[0].syn || !c->d[1].syn)
+                return -1;
+        if (c->d[0].wscale < 0 || c->d[1].wscale < 0)
+                return 0;
+        return c->d[d].wscale;
+}

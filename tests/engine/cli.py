@@ -105,8 +105,58 @@ def main():
         expect('the same without a limit: 50 connections, health 100',
                rc == 0 and harness.get(rep, 'tcp.connections') == 50 and harness.get(rep, 'health.score') == 100,
                'connections=%s health=%s' % (harness.get(rep, 'tcp.connections'), harness.get(rep, 'health.score')))
+        hostile_capture_name(a, td)
     print('%d failures' % fails)
     return 1 if fails else 0
+
+
+def hostile_capture_name(a, td):
+    """The report's tshark commands (issue 14) read the capture by the name it was given, shell-quoted: a file
+    name made to break out of the quotes runs nothing. Each command runs in bash with a stand-in tshark that
+    records its arguments: they must be exactly -r NAME -Y FILTER (and the timeline's fields); with tshark
+    installed, the timeline's command also runs for real and prints its lines."""
+    import json
+    import shutil
+    import subprocess
+    name = os.path.join(td, "x'; touch pwned-1; echo '$(touch pwned-2)`touch pwned-3`\\\"\n;#.pcap")
+    scenarios.build_tcp_rto(name)
+    rc, rep, jerr, err = harness.analyze(a, name)
+    expect('hostile file name: analysed, capture.file_name is the name',
+           rc == 0 and harness.get(rep, 'capture.file_name') == name, '%s %s' % (harness.describe_rc(rc), err[:200]))
+    if rc != 0 or rep is None:
+        return
+    fake = os.path.join(td, 'bin')
+    os.makedirs(fake, exist_ok=True)
+    log = os.path.join(td, 'argv.log')
+    with open(os.path.join(fake, 'tshark'), 'w') as f:
+        f.write('#!%s\nimport json, os, sys\nopen(os.environ["ARGV_LOG"], "a").write(json.dumps(sys.argv[1:]) + "\\n")\n'
+                % sys.executable)
+    os.chmod(os.path.join(fake, 'tshark'), 0o755)
+    cmds = []  # (command, filter it must pass)
+    for f in rep['findings']:
+        cmds.append((f['tshark'], f['filter']))
+        cmds += [(d['tshark'], d['filter']) for d in f['flow_details']]
+    for it in rep['timelines']['items']:
+        cmds.append((it['tshark'], it['filter']))
+    expect('hostile file name: commands to run', len(cmds) >= 3 and rep['timelines']['items'], repr(cmds)[:200])
+    env = dict(os.environ, PATH=fake + os.pathsep + os.environ.get('PATH', ''), ARGV_LOG=log)
+    for cmd, flt in cmds:
+        if os.path.exists(log):
+            os.unlink(log)
+        p = subprocess.run(['bash', '-c', cmd], cwd=td, env=env, capture_output=True, timeout=30)
+        argv = [json.loads(x) for x in open(log)] if os.path.exists(log) else []
+        expect('hostile file name: %s... runs tshark once with -r NAME -Y FILTER' % cmd[:40],
+               p.returncode == 0 and argv == [['-r', name, '-Y', flt]], '%r -> %r' % (cmd, argv))
+    pwned = [x for x in os.listdir(td) if x.startswith('pwned')]
+    expect('hostile file name: no command ran anything else', not pwned, repr(pwned))
+    if shutil.which('tshark'):
+        it = rep['timelines']['items'][0]
+        p = subprocess.run(['bash', '-c', it['tshark_lines']], cwd=td, capture_output=True, timeout=60)
+        rows = p.stdout.decode(errors='replace').splitlines()
+        expect('hostile file name: the real tshark reads it and prints the timeline\'s %d lines' % len(it['lines']),
+               p.returncode == 0 and [int(r.split('\t')[0]) for r in rows] == [x['frame'] for x in it['lines']],
+               '%r %r' % (rows[:3], p.stderr[-200:]))
+    expect('hostile file name: still nothing else ran', not [x for x in os.listdir(td) if x.startswith('pwned')])
 
 
 if __name__ == '__main__':

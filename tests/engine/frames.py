@@ -47,7 +47,8 @@ FIELDS = ['frame.number', 'frame.time_epoch', 'ip.src', 'ip.dst', 'ipv6.src', 'i
           'tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission',
           'tcp.analysis.out_of_order', 'tcp.analysis.lost_segment', 'tcp.analysis.zero_window',
           'tcp.analysis.duplicate_ack', 'ip.reassembled_in', 'ipv6.reassembled.in', 'tcp.reassembled_in',
-          'ip.fragment', 'ipv6.fragment', 'tcp.segment', 'frame.protocols']
+          'ip.fragment', 'ipv6.fragment', 'tcp.segment', 'frame.protocols',
+          'tcp.seq', 'tcp.ack', 'tcp.window_size', 'tcp.analysis.keep_alive', 'tcp.analysis.window_update']
 
 
 class Frame:
@@ -358,6 +359,97 @@ def check_flows(c, rep, frames):
                  '%s: worst_frame %d is no %s retransmission of the events' % (what, f.number, fig))
 
 
+# Where a timeline line may differ from tshark's reading of the same frame, and who is right:
+#  - tcp.ack on a segment without the ACK flag: tshark shows the field relative anyway (a SYN's 0); the field
+#    means nothing then (RFC 9293 3.1), we write null.
+#  - tcp.window_size when a side's window scale is unknown (the handshake not captured): tshark shows the field
+#    unscaled (its scale factor -1) and so do we; when the handshake shows that only one side offered scaling,
+#    neither scales (RFC 7323 2.2), tshark included.
+#  - a connection whose first packet is not a SYN: its sides' relative 0 is the sequence number before the
+#    first byte each sent, or the ACK the other side sent first (packet-tcp.c's base_seq); both as tshark.
+TIMELINE_EVENTS = ('handshake', 'retransmission-rto', 'retransmission-fast', 'retransmission-spurious',
+                   'retransmission-pmtu', 'zero-window', 'reset', 'teardown')
+FIN = 0x01
+
+
+def check_timelines(c, rep, frames):
+    """Each timeline line against tshark's reading of its frame: the time (frame.time_relative from the first
+    packet, t0 + t to the nanosecond), the connection's addresses and ports in the line's direction, the flags,
+    tcp.seq/tcp.ack/tcp.len relative as tshark shows them, the window; every line of a timeline in one tshark
+    stream, the stream of the connection's first frame (a reused port pair gets its own connection's packets);
+    the packet an event line points at is that event."""
+    tl = rep['timelines']
+    t0 = report_ts(tl['t0']) if tl['t0'] is not None else None
+    if not frames:
+        c.ok(not tl['items'], 'timelines of a capture tshark reads no frame of')
+        return
+    c.ok(t0 is None or t0 == frames[min(frames)].time(), 'timelines.t0 %s is not frame 1\'s time %s' % (
+        t0, frames[min(frames)].time()))
+    for it in tl['items']:
+        flow = it['flow']
+        what = 'timeline %d (%s:%s -> %s:%s)' % (it['id'], flow['src'], flow['sport'], flow['dst'], flow['dport'])
+        first = check_frame(c, frames, what + ' first_frame', it['first_frame'], None, flow)
+        stream = stream_of(shown(frames, first)) if first else None
+        prev = 0
+        for ln in it['lines']:
+            w = '%s line frame %s' % (what, ln['frame'])
+            fr = check_frame(c, frames, w, ln['frame'], t0 + report_ts(ln['t']) if t0 is not None else None, flow,
+                             'same' if ln['from'] == 'client' else 'reverse')
+            c.ok(ln['frame'] > prev, '%s: lines not in frame order' % w)
+            prev = ln['frame']
+            if not fr:
+                continue
+            fr = shown(frames, fr)  # a segment in IP fragments: tshark shows its TCP header where it reassembles
+            c.ok(stream_of(fr) == stream, '%s: tshark stream %s, the connection\'s (frame %s) %s' % (
+                w, stream_of(fr), it['first_frame'], stream))
+            flags = fr.tcp_flags()
+            names = {'FIN': 0x01, 'SYN': 0x02, 'RST': 0x04, 'PSH': 0x08, 'ACK': 0x10, 'URG': 0x20, 'ECE': 0x40,
+                     'CWR': 0x80}
+            ours = sum(names[x] for x in ln['flags'].split(', ') if x)
+            c.ok(flags is not None and flags & 0xff == ours, '%s: flags %s, tshark 0x%03x' % (w, ln['flags'], flags or 0))
+            c.ok(fr.num('tcp.seq') == ln['seq'], '%s: seq %s, tshark tcp.seq %s' % (w, ln['seq'], fr.num('tcp.seq')))
+            if ln['ack'] is not None:
+                c.ok(fr.num('tcp.ack') == ln['ack'], '%s: ack %s, tshark tcp.ack %s' % (w, ln['ack'], fr.num('tcp.ack')))
+            else:
+                c.ok(not (flags or 0) & ACK, '%s: ack null on a segment with ACK' % w)
+            c.ok(fr.num('tcp.len') == ln['len'], '%s: len %s, tshark tcp.len %s' % (w, ln['len'], fr.num('tcp.len')))
+            c.ok(fr.num('tcp.window_size') == ln['win'], '%s: win %s, tshark tcp.window_size %s' % (
+                w, ln['win'], fr.num('tcp.window_size')))
+            ev = ln['event']
+            c.ok(ev in TIMELINE_EVENTS, '%s: event %r' % (w, ev))
+            if ln['at_event']:
+                c.ok(ln['event_frame'] == ln['frame'], '%s: at_event but event_frame %s' % (w, ln['event_frame']))
+                if ev == 'reset':
+                    c.ok((flags or 0) & RST, '%s: the reset line is no RST' % w)
+                elif ev == 'zero-window':
+                    c.ok(fr.num('tcp.window_size_value') == 0, '%s: the zero-window line has a window' % w)
+                elif ev.startswith('retransmission'):
+                    ok = {e['frame'] for e in rep['events']['retransmissions']['items']}
+                    c.ok(ln['frame'] in ok, '%s: no retransmission event at this frame' % w)
+            elif ev == 'handshake':
+                c.ok(ln['event_frame'] is None, '%s: a handshake line with an event_frame' % w)
+        hs = [ln for ln in it['lines'] if ln['event'] == 'handshake']
+        if hs:
+            c.ok((shown(frames, frames[hs[0]['frame']]).tcp_flags() or 0) & SYN, '%s: the handshake does not start with a SYN' % what)
+        td = [ln for ln in it['lines'] if ln['event'] == 'teardown']
+        if td:
+            # it starts at a FIN or RST, which may be shown as its reset event's own line
+            closing = [ln for ln in it['lines'] if ln['frame'] <= td[0]['frame'] and
+                       (shown(frames, frames[ln['frame']]).tcp_flags() or 0) & (FIN | RST)]
+            c.ok(closing, '%s: the teardown comes after no FIN or RST' % what)
+    # the findings' flows point at the timeline of their own connection
+    for f in rep['findings']:
+        for d in f['flow_details']:
+            if d['timeline'] is None:
+                continue
+            it = tl['items'][d['timeline']]
+            ends = {(it['flow']['src'], it['flow']['sport']), (it['flow']['dst'], it['flow']['dport'])}
+            src, dst = d['flow'].split(' -> ')
+            got = {tuple(x.rsplit(':', 1)) for x in (src, dst)}
+            got = {(a.strip('[]'), int(p)) for a, p in got}
+            c.ok(got == ends, 'finding %s flow %s: timeline %d is %s' % (f['id'], d['flow'], d['timeline'], ends))
+
+
 def check_time(c, rep, frames):
     t = rep.get('transactions', {})
     for it in t.get('items', []):
@@ -477,6 +569,7 @@ def judge(analyzer, path, name, sets=True):
     check_events(c, rep, frames)
     check_flows(c, rep, frames)
     check_time(c, rep, frames)
+    check_timelines(c, rep, frames)
     if sets:
         check_sets(c, name, rep, frames)
     return c

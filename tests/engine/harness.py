@@ -156,3 +156,80 @@ def fmt(v):
     if isinstance(v, dict):
         return json.dumps(v, sort_keys=True)
     return str(v)
+
+
+TIMELINE_EVENTS = ('handshake', 'retransmission-rto', 'retransmission-fast', 'retransmission-spurious',
+                   'retransmission-pmtu', 'zero-window', 'reset', 'teardown')
+
+
+def timeline_rules(rep):
+    """The schema's own rules for the packet timelines and tshark commands (REPORT-SCHEMA.md: timelines,
+    findings[].tshark, findings[].flow_details): a list of what breaks them, empty when none does."""
+    bad = []
+    tl = rep.get('timelines')
+    if not isinstance(tl, dict):
+        return ['timelines missing']
+    items = tl.get('items') or []
+    if tl.get('relative_to') != 'first_packet':
+        bad.append('timelines.relative_to %r' % tl.get('relative_to'))
+    if tl.get('kept') != len(items):
+        bad.append('timelines.kept %r, %d items' % (tl.get('kept'), len(items)))
+    n = sum(len(it.get('lines') or []) for it in items)
+    if not (tl.get('lines') == n <= tl.get('lines_max', -1)):
+        bad.append('timelines.lines %r, %d listed, lines_max %r' % (tl.get('lines'), n, tl.get('lines_max')))
+    if tl.get('lines_left_out') != sum(it.get('lines_left_out', 0) for it in items):
+        bad.append('timelines.lines_left_out is not the items\' sum')
+    name = (rep.get('capture') or {}).get('file_name')
+    prefix = 'tshark -r '
+    for i, it in enumerate(items):
+        w = 'timelines.items[%d]' % i
+        if it.get('id') != i:
+            bad.append('%s.id %r' % (w, it.get('id')))
+        if not (it.get('first_frame', 0) <= it.get('last_frame', -1)):
+            bad.append('%s first_frame > last_frame' % w)
+        if it.get('events_shown', 0) > min(3, it.get('events', 0)):
+            bad.append('%s.events_shown %r of %r' % (w, it.get('events_shown'), it.get('events')))
+        if not str(it.get('tshark', '')).startswith(prefix):
+            bad.append('%s.tshark %r' % (w, it.get('tshark')))
+        lines = it.get('lines') or []
+        if (it.get('tshark_lines') is None) != (not lines):
+            bad.append('%s.tshark_lines and its lines disagree' % w)
+        frames = [ln.get('frame') for ln in lines]
+        if frames != sorted(set(frames)):
+            bad.append('%s lines not in frame order or a frame twice' % w)
+        if any(not (it['first_frame'] <= f <= it['last_frame']) for f in frames):
+            bad.append('%s a line outside the connection\'s frames' % w)
+        for ln in lines:
+            if ln.get('event') not in TIMELINE_EVENTS or ln.get('from') not in ('client', 'server'):
+                bad.append('%s line %r: event/from %r/%r' % (w, ln.get('frame'), ln.get('event'), ln.get('from')))
+            if ln.get('at_event') and ln.get('event_frame') != ln.get('frame'):
+                bad.append('%s line %r: at_event, event_frame %r' % (w, ln.get('frame'), ln.get('event_frame')))
+            if ln.get('event') in ('handshake', 'teardown') and ln.get('event_frame') is not None:
+                bad.append('%s line %r: %s with an event_frame' % (w, ln.get('frame'), ln.get('event')))
+            if (ln.get('ack') is None) != ('ACK' not in (ln.get('flags') or '').split(', ')):
+                bad.append('%s line %r: ack %r with flags %r' % (w, ln.get('frame'), ln.get('ack'), ln.get('flags')))
+    for f in rep.get('findings') or []:
+        fd = f.get('flow_details')
+        if not isinstance(fd, list) or [d.get('flow') for d in fd] != f.get('flows'):
+            bad.append('finding %s: flow_details do not follow flows' % f.get('id'))
+            continue
+        if (f.get('tshark') is None) != (not f.get('filter')):
+            bad.append('finding %s: tshark %r with filter %r' % (f.get('id'), f.get('tshark'), f.get('filter')))
+        for d in fd:
+            t = d.get('timeline')
+            if t is not None and not (isinstance(t, int) and 0 <= t < len(items)):
+                bad.append('finding %s flow %s: timeline %r' % (f.get('id'), d.get('flow'), t))
+            if t is not None and 'frame.number >= %d && frame.number <= %d' % (
+                    items[t]['first_frame'], items[t]['last_frame']) not in d.get('filter', ''):
+                bad.append('finding %s flow %s: the filter does not pin its connection' % (f.get('id'), d.get('flow')))
+        for cmd in [f.get('tshark')] + [d.get('tshark') for d in fd]:
+            if cmd is None:
+                continue
+            if not cmd.startswith(prefix + (shell_quote(name) if name else 'CAPTURE.pcap') + ' -Y '):
+                bad.append('finding %s: command %r does not read %r' % (f.get('id'), cmd[:80], name))
+    return bad
+
+
+def shell_quote(s):
+    """What util/shellquote.c writes (the test's own copy, to compare with)."""
+    return "'" + s.replace("'", "'\\''") + "'"

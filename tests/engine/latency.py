@@ -208,6 +208,8 @@ def check_invariants(rep):
     bad = [c.get('first_frame') for c in ci if isinstance(c.get('rtt_ms'), dict) and c['rtt_ms'].get('count') and
            not (c['rtt_ms']['min'] <= c['rtt_ms']['p50'] <= c['rtt_ms']['max'])]
     add(not bad, 'connections.items[].rtt_ms: min <= p50 <= max', bad or 'all', 'all')
+    tl = harness.timeline_rules(rep)
+    add(not tl, 'timelines and tshark commands (schema rules)', tl[:5] or 'all', 'none broken')
     return res
 
 

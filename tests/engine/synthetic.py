@@ -146,6 +146,7 @@ def main():
                 failed += check_escaping(o.analyzer, path, td)
             checks = dict(expected)
             checks.setdefault('capture.packets', written)
+            checks.setdefault('timelines (schema rules)', ('of', harness.timeline_rules, []))
             for member, exp in checks.items():
                 if isinstance(exp, tuple) and exp[0] == 'of':   # a figure derived from the report
                     ours, exp = exp[1](rep), exp[2]

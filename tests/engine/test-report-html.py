@@ -27,6 +27,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'pcapwrite'))
 import pcapwrite as pw  # noqa: E402
+import scenarios  # noqa: E402,F401 (timeline_checks)
 
 CLIENT, SERVER = '10.0.0.1', '10.0.0.53'
 HOSTILE = [
@@ -223,6 +224,49 @@ def jitter_checks(analyzer, td, check):
                   '(%d ticks, %d in the JSON)' % (name, ticks, want))
 
 
+def timeline_checks(analyzer, check):
+    """Issue 14's packet timelines in the page: one collapsible table per connection a finding names, its rows
+    the JSON report's lines (frames, flags, relative numbers, the event's own packet marked), the findings' flows
+    linked to them, and the tshark commands with the capture's name escaped (a name with markup and quotes)."""
+    import scenarios  # noqa: E402 (tests/pcapwrite)
+    with tempfile.TemporaryDirectory(prefix='pcapd-html-tl-') as td:
+        cap = os.path.join(td, "<b class=x>'$(id)&amp;.pcap")
+        scenarios.build_timeline_port_reuse(cap)
+        out, jout = os.path.join(td, 't.html'), os.path.join(td, 't.json')
+        rc, err = run(analyzer, cap, '-o', out, '--json', jout)
+        check(rc == 0, 'timelines: pcap-analyzer exits 0 (%d %s)' % (rc, err.strip()))
+        if rc != 0:
+            return
+        raw = open(out, 'rb').read()
+        rep = json.load(open(jout))
+    page, p = page_checks(raw, 'timelines', check)
+    check('timelines' in p.sections, 'timelines: a Packet timelines section')
+    sec = between(page, '<section id="timelines">', '</section>')
+    items = rep['timelines']['items']
+    check(len(items) == 1 and sec.count('<details class="timeline"') == len(items),
+          'timelines: one <details> per timeline (%d)' % len(items))
+    for it in items:
+        d = between(sec, '<details class="timeline" id="timeline-%d">' % it['id'], '</details>')
+        rows = re.findall(r'<tr( class="at")?><td class="n">(\d+)</td><td class="n">([\d.]+)</td><td>([^<]*)</td>'
+                          r'<td>([^<]*)</td><td class="n">(\d+)</td><td class="n">([^<]*)</td><td class="n">(\d+)</td>'
+                          r'<td class="n">(\d+)</td>', d)
+        ours = [(int(r[1]), r[0] != '', r[4], int(r[5]), r[6], int(r[7]), int(r[8])) for r in rows]
+        want = [(x['frame'], x['at_event'], x['flags'], x['seq'], '–' if x['ack'] is None else str(x['ack']), x['len'],
+                 x['win']) for x in it['lines']]
+        check(ours == want and len(want) == 11, 'timelines: timeline %d rows are the JSON lines (%d rows)' % (
+            it['id'], len(ours)))
+        check(all(r[3] in ('client → server', 'server → client') for r in rows), 'timelines: each row\'s direction')
+    fsec = between(page, '<section id="findings"', '</section>')
+    links = set(re.findall(r'href="#(timeline-\d+)"', fsec))
+    check(links and all('id="%s"' % x in sec for x in links), 'timelines: findings link to their flows\' timelines %s'
+          % sorted(links))
+    # the capture's name in the commands: quoted for the shell, escaped for HTML
+    q = "'" + cap.replace("'", "'\\''") + "'"
+    check('tshark -r ' + q + ' -Y ' in html.unescape(fsec) and 'tshark -r ' + q + ' -Y ' in html.unescape(sec),
+          'timelines: tshark commands with the name shell-quoted and escaped')
+    check('<b class' not in page and '&lt;b class=x&gt;' in page, 'timelines: the name\'s markup never raw')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--analyzer')
@@ -307,6 +351,8 @@ def main():
           and all('<code>%s</code>' % n in tsec for n in names), 'thresholds section lists every threshold in <details>')
     check('<h3>Gaps</h3>' in page and '<h3>Largest bursts</h3>' in page and '<h3>Peak and quiet periods</h3>' in page,
           'timing lists present')
+
+    timeline_checks(o.analyzer, check)
 
     print('%d checks failed' % len(fails) if fails else 'all checks passed')
     return 1 if fails else 0

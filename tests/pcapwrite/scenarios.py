@@ -1518,6 +1518,210 @@ SCENARIOS.update({
 })
 
 
+# packet timelines (issue 14) ----------------------------------------------------------------------------------
+def _tl_lines(item=0):
+    """A timeline's lines as (frame, from, flags, seq, ack, len, win, event, at_event)."""
+    def f(rep):
+        it = rep['timelines']['items'][item]
+        return [(x['frame'], x['from'], x['flags'], x['seq'], x['ack'], x['len'], x['win'], x['event'], x['at_event'])
+                for x in it['lines']]
+    return f
+
+
+def build_timeline_port_reuse(path):
+    """Issue 14's timelines must be the right stream's: a clean connection (frames 1-16), then the same 5-tuple
+    again 1 s later with other ISNs and window scaling (the server's shift 7): a data segment from the server,
+    lost after the capture point, resent after a 300 ms timeout; then the client resets the connection.
+    Frames 17-19 handshake, 20 request, 21 its ACK, 22-23 answer, 24 ACK of the first, 25 retransmission, 26 ACK,
+    27 RST."""
+    fr = Frames()
+    t = _clean_flow(fr, 0.0, pw.ether, cport=40050, cisn=1000, sisn=5000)
+    f = pw.TcpFlow(C4, 40050, S4, 80, cisn=300000, sisn=7000000, wscale=7, win=512)
+    P = lambda dt, ip: fr.at(t + 1.0 + dt, pw.ether(ip))  # noqa: E731
+    P(0.000, f.syn()); P(0.010, f.synack()); P(0.020, f.ack())
+    P(0.021, f.data(True, 100)); P(0.031, f.ack_only(False))
+    base = f.snext
+    P(0.040, f.data(False, 1000)); P(0.041, f.data(False, 1000))
+    P(0.051, f.ack_only(True, ack=base + 1000))
+    P(0.341, f.data(False, 1000, seq=base + 1000, advance=False))  # RTO retransmission
+    P(0.351, f.ack_only(True))
+    P(0.400, f.rst(True))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+SCENARIOS['conn-many.pcap'] = (build_conn_many, {
+    'connections.total': 801, 'tcp.connections': 801, 'connections.kept': 100,
+    'connections.states': {'established': 0, 'idle': 1, 'half_open': 0, 'half_closed': 0, 'fin': 800, 'reset': 0,
+                           'refused': 0, 'syn_unanswered': 0, 'midstream': 0},
+    'connections.items.0.flow.sport': 40999,
+    'connections.items.0.state': 'idle',
+    'connections.items.0.retransmissions': 1,
+    # judged at the capture's end, although retired at 400 s: 400 + 7.99 + 0.071 - 0.260
+    'connections.items.0.idle_s': ('near', 400.0 + 0.010 * 799 + 0.071 - 0.260),
+    'rows worst first': ('of', _ranked, True),
+    # equal rows: the older connection first (ties broken by creation order)
+    'rows 1..99 by creation': ('of', lambda r: [it['flow']['sport'] for it in r['connections']['items'][1:]],
+                               list(range(20000, 20099))),
+})
+
+
+# the connections table on the where-the-time-went stories: a row's round trips are whole ones, from timestamp
+# echoes too (a download captured at the client: one per echoed timestamp of the server's, not one per request),
+# and never hold the server's 2 s of thinking (the answer's second segment is the first to echo the request's
+# timestamp: not a round trip)
+SCENARIOS['time-loss-bulk.pcap'][1].update({
+    'connections.items.0.rtt_ms.count': ('range', 30, 60),
+    'connections.items.0.rtt_ms.min': ('near', 30.005),
+    'connections.items.0.rtt_ms.max': ('range', 30.0, 33.0)})
+for _n in ('time-server-think.pcap', 'time-server-think-at-server.pcap', 'time-server-think-at-middle.pcap'):
+    SCENARIOS[_n][1].update({'connections.items.0.rtt_ms.min': ('near', 10.005),
+                             'connections.items.0.rtt_ms.max': ('range', 10.0, 12.0),
+                             'connections.states.fin': 1})
+
+
+def build_timeline_midstream(path):
+    """A connection captured without its handshake: 3 data segments from the server (ISN unknown), the client's
+    ACK of the first, the second resent after 250 ms, the ACK of all, FIN both ways. Frames 1-3 data, 4 ACK,
+    5 retransmission, 6 ACK, 7-9 teardown."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40060, S4, 80, cisn=123456, sisn=987654)
+    f.handshake_done()
+    P = lambda dt, ip: fr.at(dt, pw.ether(ip))  # noqa: E731
+    base = f.snext
+    P(0.000, f.data(False, 1000)); P(0.001, f.data(False, 1000)); P(0.002, f.data(False, 1000))
+    P(0.012, f.ack_only(True, ack=base + 1000))
+    P(0.262, f.data(False, 1000, seq=base + 1000, advance=False))
+    P(0.272, f.ack_only(True))
+    P(0.280, f.fin(False)); P(0.290, f.fin(True)); P(0.300, f.ack_only(False))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_timeline_many(path):
+    """The bounds: one connection with 6 RTO retransmissions (only the first 3 shown with their packets, all 6
+    counted), and 40 more connections each reset by its server in the middle of an answer (the finding names 5:
+    5 timelines, not 40). The report's budget of 300 lines is tested in test-timeline.c."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40070, S4, 80)
+    P = lambda dt, ip: fr.at(dt, pw.ether(ip))  # noqa: E731
+    P(0.000, f.syn()); P(0.010, f.synack()); P(0.020, f.ack())
+    P(0.021, f.data(True, 100)); P(0.031, f.ack_only(False))
+    t = 0.040
+    for i in range(6):
+        base = f.snext
+        P(t, f.data(False, 1000)); P(t + 0.001, f.data(False, 1000))
+        P(t + 0.011, f.ack_only(True, ack=base + 1000))
+        P(t + 0.211, f.data(False, 1000, seq=base + 1000, advance=False))
+        P(t + 0.221, f.ack_only(True))
+        t += 0.300
+    P(t, f.fin(False)); P(t + 0.010, f.fin(True)); P(t + 0.020, f.ack_only(False))
+    for k in range(40):
+        g = pw.TcpFlow(C4, 41000 + k, S4, 443 + k % 4)
+        s = t + 1.0 + k * 0.1
+        P(s, g.syn()); P(s + 0.001, g.synack()); P(s + 0.002, g.ack())
+        P(s + 0.003, g.data(True, 200)); P(s + 0.004, g.ack_only(False))
+        for i in range(6):
+            P(s + 0.005 + i * 0.001, g.data(False, 1000)); P(s + 0.0055 + i * 0.001, g.ack_only(True))
+        P(s + 0.020, g.rst(False))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def _tl_budget(rep):
+    t = rep['timelines']
+    n = sum(len(it['lines']) for it in t['items'])
+    left = sum(it['lines_left_out'] for it in t['items'])
+    return (n == t['lines'] <= t['lines_max'] == 300, left == t['lines_left_out'] > 0)  # counted, some left out
+
+
+SCENARIOS['timeline-rto.pcap'] = (build_tcp_rto, {
+    # the handshake, the RTO retransmission (frame 13) with the 5 packets of the connection before it (frames
+    # 8-12) and the one after it (the connection's teardown is its own), seq/ack relative to each side's ISN
+    'lines': ('of', _tl_lines(), [
+        (1, 'client', 'SYN', 0, None, 0, 65535, 'handshake', False),
+        (2, 'server', 'SYN, ACK', 0, 1, 0, 65535, 'handshake', False),
+        (3, 'client', 'ACK', 1, 1, 0, 65535, 'handshake', False),
+        (8, 'server', 'PSH, ACK', 2001, 101, 1000, 65535, 'retransmission-rto', False),
+        (9, 'server', 'PSH, ACK', 3001, 101, 1000, 65535, 'retransmission-rto', False),
+        (10, 'client', 'ACK', 101, 1001, 0, 65535, 'retransmission-rto', False),
+        (11, 'client', 'ACK', 101, 1001, 0, 65535, 'retransmission-rto', False),
+        (12, 'client', 'ACK', 101, 1001, 0, 65535, 'retransmission-rto', False),
+        (13, 'server', 'PSH, ACK', 1001, 101, 1000, 65535, 'retransmission-rto', True),
+        (14, 'client', 'ACK', 101, 4001, 0, 65535, 'retransmission-rto', False),
+        (15, 'server', 'FIN, ACK', 4001, 101, 0, 65535, 'teardown', False),
+        (16, 'client', 'FIN, ACK', 101, 4002, 0, 65535, 'teardown', False),
+        (17, 'server', 'ACK', 4002, 102, 0, 65535, 'teardown', False)]),
+    'timelines.kept': 1, 'timelines.lines': 13, 'timelines.not_kept': 0,
+    'timelines.items.0.first_frame': 1, 'timelines.items.0.last_frame': 17,
+    'timelines.items.0.events': 1, 'timelines.items.0.events_shown': 1, 'timelines.items.0.closed': True,
+    'timelines.items.0.lines.3.skipped_before': 4, 'timelines.items.0.lines.4.skipped_before': 0,
+    'timelines.items.0.lines.8.t': ('near', 0.25), 'timelines.items.0.lines.8.event_frame': 13,
+    'timelines.items.0.lines.0.event_frame': None,
+    'the tcp-rto finding points at the timeline': ('of', lambda r: [d['timeline'] for f in r['findings']
+                                                                     if f['id'] == 'tcp-rto' for d in f['flow_details']], [0]),
+    'the tshark command of the timeline': ('of', lambda r: r['timelines']['items'][0]['tshark'].endswith(
+        " -Y 'ip.addr==10.1.0.1 && ip.addr==10.1.0.2 && tcp.port==40001 && tcp.port==80 && frame.number >= 1 && "
+        "frame.number <= 17'") and r['timelines']['items'][0]['tshark'].startswith('tshark -r '), True),
+})
+SCENARIOS['timeline-port-reuse.pcap'] = (build_timeline_port_reuse, {
+    'tcp.connections': 2, 'tcp.reused_ports': 1, 'timelines.kept': 1,
+    'timelines.items.0.first_frame': 17, 'timelines.items.0.last_frame': 27,
+    'timelines.items.0.window_shift.server': 7, 'timelines.items.0.window_shift.client': 7,
+    # the second connection's packets only, relative to its own ISNs; the server's window 512 << 7 once scaled
+    'lines': ('of', _tl_lines(), [
+        (17, 'client', 'SYN', 0, None, 0, 512, 'handshake', False),
+        (18, 'server', 'SYN, ACK', 0, 1, 0, 512, 'handshake', False),
+        (19, 'client', 'ACK', 1, 1, 0, 65536, 'handshake', False),
+        (20, 'client', 'PSH, ACK', 1, 1, 100, 65536, 'retransmission-rto', False),
+        (21, 'server', 'ACK', 1, 101, 0, 65536, 'retransmission-rto', False),
+        (22, 'server', 'PSH, ACK', 1, 101, 1000, 65536, 'retransmission-rto', False),
+        (23, 'server', 'PSH, ACK', 1001, 101, 1000, 65536, 'retransmission-rto', False),
+        (24, 'client', 'ACK', 101, 1001, 0, 65536, 'retransmission-rto', False),
+        (25, 'server', 'PSH, ACK', 1001, 101, 1000, 65536, 'retransmission-rto', True),
+        (26, 'client', 'ACK', 101, 2001, 0, 65536, 'retransmission-rto', False),
+        (27, 'client', 'RST, ACK', 101, 2001, 0, 0, 'reset', True)]),
+    'every finding flow of the connection points at its timeline': (
+        'of', lambda r: sorted({d['timeline'] for f in r['findings'] for d in f['flow_details']
+                                if '40050' in d['flow']}), [0]),
+    'flow filters pin the second connection': (
+        'of', lambda r: all('frame.number >= 17 && frame.number <= 27' in d['filter'] for f in r['findings']
+                            for d in f['flow_details'] if '40050' in d['flow']), True),
+})
+SCENARIOS['timeline-midstream.pcap'] = (build_timeline_midstream, {
+    'timelines.kept': 1, 'timelines.items.0.window_shift.server': None,
+    # no SYN: each side's 0 is the sequence number before the first byte it sent, or, for the client that has
+    # sent nothing yet, before the byte the server's first ACK field names (tshark: tcp.seq 1, tcp.ack 1); the
+    # teardown's lines are the teardown's even within the event's 5 after (one section per line)
+    'lines': ('of', _tl_lines(), [
+        (1, 'server', 'PSH, ACK', 1, 1, 1000, 65535, 'retransmission-rto', False),
+        (2, 'server', 'PSH, ACK', 1001, 1, 1000, 65535, 'retransmission-rto', False),
+        (3, 'server', 'PSH, ACK', 2001, 1, 1000, 65535, 'retransmission-rto', False),
+        (4, 'client', 'ACK', 1, 1001, 0, 65535, 'retransmission-rto', False),
+        (5, 'server', 'PSH, ACK', 1001, 1, 1000, 65535, 'retransmission-rto', True),
+        (6, 'client', 'ACK', 1, 3001, 0, 65535, 'retransmission-rto', False),
+        (7, 'server', 'FIN, ACK', 3001, 1, 0, 65535, 'teardown', False),
+        (8, 'client', 'FIN, ACK', 1, 3002, 0, 65535, 'teardown', False),
+        (9, 'server', 'ACK', 3002, 2, 0, 65535, 'teardown', False)]),
+})
+SCENARIOS['timeline-many.pcap'] = (build_timeline_many, {
+    'tcp.rto_retransmissions': 6, 'tcp.resets': 40,
+    'lines within 300, none left out': ('of', _tl_budget, (True, False)),
+    'the aborted finding names 5 connections, each with its timeline': (
+        'of', lambda r: [d['timeline'] is not None for f in r['findings'] if f['id'] == 'tcp-aborted'
+                         for d in f['flow_details']], [True] * 5),
+    'the RTO connection: 6 events, 3 shown': (
+        'of', lambda r: [(it['events'], it['events_shown']) for it in r['timelines']['items']
+                         if it['flow']['sport'] == 40070], [(6, 3)]),
+    'the RTO connection: its 3 first events\' own lines': (
+        'of', lambda r: [x['frame'] for it in r['timelines']['items'] if it['flow']['sport'] == 40070
+                         for x in it['lines'] if x['at_event']], [9, 14, 19]),
+    'the RTO connection: lines of 3 events, not 6': (
+        'of', lambda r: sorted({x['event_frame'] for it in r['timelines']['items'] if it['flow']['sport'] == 40070
+                                for x in it['lines'] if x['event_frame']}), [9, 14, 19]),
+})
+
+
 def build_all(outdir):
     """Writes every scenario into outdir; returns {name: packets written}."""
     os.makedirs(outdir, exist_ok=True)

@@ -186,6 +186,7 @@ async function made(browser) {
     check(thNames.length >= 10 && thRows === thNames.length, 'made: the thresholds card lists every threshold of the report', [thRows, thNames.length]);
     const firstTh = thNames[0] && await w.page.locator(`#thresholds tr[data-threshold="${thNames[0]}"] td`).nth(1).textContent();
     check(firstTh === String(json.thresholds[thNames[0]].value), 'made: a threshold\'s value as the JSON says', firstTh);
+    await checkTimelines(w.page, json, 'made', 'made-by-test.pcap');
     // the connections table: the one TCP connection, closed by a FIN each way; every state's count as in the JSON
     const cx = json.connections || {};
     check(cx.total === 1 && cx.states && cx.states.fin === 1, 'made: connections: the one TCP connection ended by FIN each way', cx.states);
@@ -214,6 +215,34 @@ async function made(browser) {
     await w.close();
     await srv.stop();
   }
+}
+
+const shq = (s) => "'" + String(s).replace(/'/g, "'\\''") + "'";
+
+// Issue 14: the packet timelines card has one collapsible table per timeline of the JSON, its rows the JSON's
+// lines; the findings link their flows to them; every tshark command reads the upload's name (the service's
+// report has the placeholder), shell-quoted, with the finding's or flow's filter.
+async function checkTimelines(page, json, label, filename) {
+  const items = (json.timelines && json.timelines.items) || [];
+  check(items.length > 0, `${label}: the report JSON has packet timelines (so the card is tested)`, items.length);
+  check(await page.locator('#timelines details.timeline').count() === items.length, `${label}: one timeline per JSON item`, items.length);
+  for (const it of items) {
+    const frames = await page.locator(`#timeline-${it.id} tr[data-frame]`).evaluateAll((rs) => rs.map((r) => Number(r.dataset.frame)));
+    check(JSON.stringify(frames) === JSON.stringify(it.lines.map((x) => x.frame)), `${label}: timeline ${it.id} rows are its lines`, frames);
+    const at = await page.locator(`#timeline-${it.id} tr.tl-at`).count();
+    check(at === it.lines.filter((x) => x.at_event).length, `${label}: timeline ${it.id} marks its events' packets`, at);
+  }
+  const linked = (json.findings || []).flatMap((f) => (f.flow_details || []).filter((d) => Number.isInteger(d.timeline)));
+  if (linked.length) {
+    check(await page.locator(`#findings a[href="#timeline-${linked[0].timeline}"]`).count() > 0, `${label}: a finding links its flow to its timeline`);
+  }
+  const want = [];
+  for (const f of json.findings || []) {
+    if (f.filter) want.push('tshark -r ' + shq(filename) + ' -Y ' + shq(f.filter));
+    for (const d of f.flow_details || []) want.push('tshark -r ' + shq(filename) + ' -Y ' + shq(d.filter));
+  }
+  const shown = await page.locator('#findings code.cmd').allTextContents();
+  check(want.length > 0 && JSON.stringify(shown) === JSON.stringify(want), `${label}: the findings' tshark commands read the upload's name, quoted`, shown.slice(0, 2));
 }
 
 // The milliseconds a cell shows ("500 ms", "1.23 s", "0.5 ms"), or NaN.
@@ -514,6 +543,14 @@ async function hostile(browser) {
     check(injected.img === 0 && injected.svgOnload === 0, 'hostile: no element was made from a name', injected);
     check(injected.scripts.every((s) => s.startsWith('/')), 'hostile: only the page\'s own script files', injected.scripts);
     check(w.dialogs.length === 0, 'hostile: no dialog opened on the report', w.dialogs);
+    // the tshark commands read the hostile file name as one shell word (the report itself has the placeholder)
+    const st = await (await w.context.request.get(`${srv.base}/api/status/${id}`)).json();
+    const f0 = (json.findings || []).find((f) => f.filter);
+    check(json.capture && json.capture.file_name === null, 'hostile: the service\'s report does not know the file name', json.capture && json.capture.file_name);
+    if (f0) {
+      const cmd = await page.locator('#findings code.cmd').first().textContent();
+      check(cmd === 'tshark -r ' + shq(st.filename) + ' -Y ' + shq(f0.filter), 'hostile: the tshark command quotes the file name', [cmd, st.filename]);
+    } else check(false, 'hostile: a finding with a filter (so the command is tested)');
     await shot(page, 'report-hostile');
 
     // the same names in the history page and in the self-contained HTML report

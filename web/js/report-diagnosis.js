@@ -2,10 +2,11 @@
 // Wireshark filter) and the health score with the penalty behind each lost point.
 import { el, svg, isNum, fmtInt, fmtNum, fmtMs, copyText, toast } from './common.js';
 import { card, flowText, causeName, causeClass } from './report-widgets.js';
+import { renderFindingCommands } from './report-timeline.js';
 
 // The engine ranks the findings (pcapd.report/2: by the time they cost, those that cost none after, most
 // severe first); the page keeps its order.
-export function renderFindings(r) {
+export function renderFindings(r, status) {
   const list = Array.isArray(r.findings) ? r.findings.filter((f) => f && typeof f === 'object') : [];
   const costed = list.some((f) => isNum(f.cost_ms));
   const c = card('findings', 'Findings', list.length
@@ -36,7 +37,9 @@ export function renderFindings(r) {
       });
       li.appendChild(el('div', { class: 'f-filter' }, el('span', { class: 'lbl', text: 'Wireshark' }), code, btn));
     }
-    if (Array.isArray(f.flows) && f.flows.length) {
+    if (Array.isArray(f.flow_details)) {
+      li.append(...renderFindingCommands(f, r, status)); // tshark commands, each flow with its timeline
+    } else if (Array.isArray(f.flows) && f.flows.length) {
       const n = f.flows.length;
       li.appendChild(el('details', { class: 'f-flows' }, el('summary', { text: `${fmtInt(n)} flow${n === 1 ? '' : 's'} concerned` }),
         el('ul', {}, f.flows.slice(0, 20).map((x) => el('li', { class: 'mono', text: flowText(x) })))));

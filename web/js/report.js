@@ -13,6 +13,7 @@ import { renderJitter } from './report-jitter.js';
 import { renderDns } from './report-dns.js';
 import { renderIcmp, renderFragments } from './report-icmp.js';
 import { renderTiming, renderThresholds } from './report-timing.js';
+import { renderTimelines } from './report-timeline.js';
 
 const id = taskIdFromPath();
 const root = $('#report');
@@ -50,9 +51,10 @@ function render(r, status) {
   // score beside them.
   const time = renderWhereTime(r);
   if (time) root.appendChild(time);
-  root.appendChild(el('div', { class: 'overview' }, renderFindings(r), renderHealth(r)));
+  root.appendChild(el('div', { class: 'overview' }, renderFindings(r, status), renderHealth(r)));
 
   const sections = [
+    ['timelines', 'Packet timelines', renderTimelines(r, status)],
     ['summary', 'Summary', renderSummary(r, status)],
     ['protocols', 'Protocols', renderProtocols(r)],
     ['talkers', 'Top talkers', renderTalkers(r)],
@@ -70,7 +72,7 @@ function render(r, status) {
   root.appendChild(el('nav', { 'aria-label': 'Sections of the report' },
     el('ul', { class: 'toc' }, present.map(([sid, label]) => el('li', {}, el('a', { href: '#' + sid, text: label }))))));
   const byId = Object.fromEntries(present.map(([sid, , node]) => [sid, node]));
-  for (const sid of ['summary', 'protocols', 'talkers', 'tcp', 'flows', 'connections', 'jitter', 'dns']) if (byId[sid]) root.appendChild(byId[sid]);
+  for (const sid of ['timelines', 'summary', 'protocols', 'talkers', 'tcp', 'flows', 'connections', 'jitter', 'dns']) if (byId[sid]) root.appendChild(byId[sid]);
   root.appendChild(byId.icmp);
   root.appendChild(byId.fragments);
   for (const sid of ['timing', 'thresholds']) if (byId[sid]) root.appendChild(byId[sid]);
