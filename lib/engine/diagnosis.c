@@ -9,12 +9,8 @@
 #include "engine.h"
 #include "util/macro.h"
 
-static finding_t *finding_add(analysis_t *a, const char *id, int severity, int penalty, const char *filter,
-                              const char *title_fmt, ...) _printf_(6, 7);
-
-
-static finding_t *finding_add(analysis_t *a, const char *id, int severity, int penalty, const char *filter,
-                              const char *title_fmt, ...) {
+finding_t *finding_add(analysis_t *a, const char *id, int severity, int penalty, const char *filter,
+                       const char *title_fmt, ...) {
         if (a->n_findings >= FINDINGS_MAX)
                 return NULL;
         finding_t *f = &a->findings[a->n_findings++];
@@ -31,8 +27,7 @@ static finding_t *finding_add(analysis_t *a, const char *id, int severity, int p
         return f;
 }
 
-static void finding_detail(finding_t *f, const char *fmt, ...) _printf_(2, 3);
-static void finding_detail(finding_t *f, const char *fmt, ...) {
+void finding_detail(finding_t *f, const char *fmt, ...) {
         if (!f)
                 return;
         size_t l = strlen(f->detail);
@@ -42,7 +37,7 @@ static void finding_detail(finding_t *f, const char *fmt, ...) {
         va_end(ap);
 }
 
-static void finding_flow(finding_t *f, const flow_key_t *k, bool a_to_b) {
+void finding_flow(finding_t *f, const flow_key_t *k, bool a_to_b) {
         if (!f || f->n_flows >= 5)
                 return;
         char buf[128];
@@ -388,6 +383,7 @@ const char *cause_name(cause_t c) {
                 [CAUSE_NET_LATENCY] = "network-latency", [CAUSE_NET_LOSS] = "network-loss",
                 [CAUSE_NET_BANDWIDTH] = "network-bandwidth", [CAUSE_RWND] = "receiver-window",
                 [CAUSE_SENDER_APP] = "sender-application", [CAUSE_DNS] = "dns", [CAUSE_CAPTURE] = "capture",
+                [CAUSE_SECURITY] = "security",
         };
         return c < _CAUSE_MAX ? n[c] : NULL;
 }
@@ -584,6 +580,7 @@ void diagnosis_run(analysis_t *a) {
         diagnose_ip(a);
         diagnose_capture(a);
         diagnose_time(a);
+        security_diagnose(a);
         for (unsigned i = 0; i < a->n_findings; i++)
                 if (a->findings[i].cause == CAUSE_NONE)
                         a->findings[i].cause = cause_of_id(a->findings[i].id);

@@ -75,6 +75,7 @@ static bool key_equal(const flow_key_t *x, const flow_key_t *y) {
 void flow_retire(analysis_t *a, flow_t *f) {
         if (f->used != 1)
                 return;
+        security_flow_end(a, f); /* before its TCP state goes */
         flow_summary_t s = {
                 .key = f->key, .id = f->id, .proto = f->key.proto, .first_ts = f->first_ts, .last_ts = f->last_ts,
                 .max_gap = f->max_gap, .packets = f->packets, .bytes = f->bytes, .hs_time = -1,

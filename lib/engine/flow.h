@@ -41,6 +41,8 @@ typedef struct flow {
         uint64_t first_frame;    /* frame numbers (Wireshark's): the flow's first packet... */
         uint64_t max_gap_frame;  /* ...and the one that ended its largest gap (0: none) */
         uint64_t packets, bytes;
+        uint8_t first_flags;     /* its first packet's TCP flags, and whether key.a sent it (security.c) */
+        bool first_from_a;
         struct tcp_conn *tcp;    /* TCP only, owned */
         /* UDP and ICMP */
         udp_dir_t u[2];
