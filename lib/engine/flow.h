@@ -34,6 +34,8 @@ typedef struct flow {
         bool client_is_a;        /* direction 0 = client -> server */
         bool orient_known;       /* from a SYN, DNS query, echo request, or port heuristic */
         bool closed;
+        uint8_t first_flags;     /* its first packet's TCP flags, and whether key.a sent it (security.c) */
+        bool first_from_a;
         uint64_t id;             /* order of creation, for stable output */
         int64_t first_ts, last_ts;
         int64_t max_gap;         /* largest gap between two packets of the flow */
@@ -41,8 +43,6 @@ typedef struct flow {
         uint64_t first_frame;    /* frame numbers (Wireshark's): the flow's first packet... */
         uint64_t max_gap_frame;  /* ...and the one that ended its largest gap (0: none) */
         uint64_t packets, bytes;
-        uint8_t first_flags;     /* its first packet's TCP flags, and whether key.a sent it (security.c) */
-        bool first_from_a;
         struct tcp_conn *tcp;    /* TCP only, owned */
         /* UDP and ICMP */
         udp_dir_t u[2];
