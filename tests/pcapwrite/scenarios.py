@@ -1112,13 +1112,15 @@ def build_sec_syn_flood(path):
 
 
 def build_sec_udp_flood(path):
-    """2,000 UDP datagrams within one second to random ports of one host from random sources, none answered."""
+    """2,000 UDP datagrams within one second to random ports (40000-49999) of one host from random sources, none
+    answered."""
     fr = Frames()
     rnd = random.Random(15)
     for i in range(2000):
         src = '198.18.%d.%d' % (rnd.randrange(256), rnd.randrange(1, 255))
-        fr.at(i * 0.0004, pw.ether(pw.ipv4(src, '10.7.0.2', pw.udp(rnd.randrange(1024, 65535),
-                                                                      rnd.randrange(1, 65535), b'x' * 64))))
+        # random ports of a range no tshark dissector claims, so that the file stays well formed for it
+        fr.at(i * 0.0004, pw.ether(pw.ipv4(src, '10.7.0.2', pw.udp(rnd.randrange(50000, 60000),
+                                                                      rnd.randrange(40000, 50000), b'x' * 64))))
     return _write(fr, path)
 
 
