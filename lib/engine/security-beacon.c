@@ -13,7 +13,7 @@ static bool beacon_excluded(uint16_t port) {
                port == 5355 || port == 1900;
 }
 
-void sec_beacon_new(analysis_t *a, const flow_t *f, const packet_t *p) {
+void security_beacon_new(analysis_t *a, const flow_t *f, const packet_t *p) {
         if (p->proto == 6 ? (p->tcp.flags & (TCP_SYN | TCP_ACK)) != TCP_SYN : p->proto != 17)
                 return;
         if (beacon_excluded(p->dport) || beacon_excluded(p->sport) || !security_addr_internal(&p->src) ||
@@ -49,7 +49,7 @@ static bool beacon_is(const analysis_t *a, const sec_beacon_t *e, double *ret_sd
                sd * 100.0 <= threshold_value(a, TH_BEACON_JITTER) * e->mean;
 }
 
-void sec_beacon_diagnose(analysis_t *a) {
+void security_beacon_diagnose(analysis_t *a) {
         const sec_table_t *t = &a->sec.beacon;
         const sec_beacon_t *top = NULL;
         double top_sd = 0, sd;

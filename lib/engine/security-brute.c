@@ -26,7 +26,7 @@ static bool brute_web(uint16_t port) {
         return port_in(port, web_ports, sizeof web_ports / sizeof web_ports[0]);
 }
 
-void sec_brute_end(analysis_t *a, const flow_t *f) {
+void security_brute_end(analysis_t *a, const flow_t *f) {
         if (f->key.proto != 6 || !f->tcp || (f->first_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN ||
             f->tcp->hs != HS_DONE)
                 return;
@@ -61,7 +61,7 @@ static bool brute_is(const analysis_t *a, const sec_brute_t *e) {
         return (double) (e->last_ts - e->first_ts) / (double) (e->n - 1) <= (double) threshold_ns(a, TH_BRUTE_INTERVAL);
 }
 
-void sec_brute_diagnose(analysis_t *a) {
+void security_brute_diagnose(analysis_t *a) {
         const sec_table_t *t = &a->sec.brute;
         const sec_brute_t *top = NULL;
         unsigned n = 0;

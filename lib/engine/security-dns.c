@@ -25,7 +25,7 @@ static bool dns_filter_safe(const char *s, size_t n) {
         return n > 0;
 }
 
-void sec_dns_query(analysis_t *a, const packet_t *p, const dns_name_t *name, uint16_t qtype) {
+void security_dns_query(analysis_t *a, const packet_t *p, const dns_name_t *name, uint16_t qtype) {
         if (!name->len || !name->domain_len)
                 return;
         bool txt_null = qtype == 16 || qtype == 10;
@@ -76,7 +76,7 @@ void sec_dns_query(analysis_t *a, const packet_t *p, const dns_name_t *name, uin
         e->last_name = name->hash;
 }
 
-void sec_dns_diagnose(analysis_t *a) {
+void security_dns_diagnose(analysis_t *a) {
         const sec_table_t *t = &a->sec.dns;
         double min = threshold_value(a, TH_DNS_TUNNEL_QUERIES);
         const sec_dns_t *top = NULL;

@@ -7,7 +7,7 @@
 
 #define EXFIL_FLOW_MIN (64 * 1024)
 
-void sec_exfil_end(analysis_t *a, const flow_t *f) {
+void security_exfil_end(analysis_t *a, const flow_t *f) {
         if (f->bytes < EXFIL_FLOW_MIN)
                 return;
         bool ia = security_addr_internal(&f->key.a), ib = security_addr_internal(&f->key.b);
@@ -50,7 +50,7 @@ static bool exfil_is(const analysis_t *a, const sec_exfil_t *e) {
                100.0 * (double) e->up >= threshold_value(a, TH_EXFIL_SHARE) * (double) (e->up + e->down);
 }
 
-void sec_exfil_diagnose(analysis_t *a) {
+void security_exfil_diagnose(analysis_t *a) {
         const sec_table_t *t = &a->sec.exfil;
         const sec_exfil_t *top = NULL;
         unsigned n = 0;

@@ -63,15 +63,15 @@ static void flood_note(analysis_t *a, const packet_t *p, const sec_key_t *victim
         }
 }
 
-void sec_flood_new(analysis_t *a, const packet_t *p, const sec_key_t *victim) {
+void security_flood_new(analysis_t *a, const packet_t *p, const sec_key_t *victim) {
         flood_note(a, p, victim);
 }
 
-void sec_flood_icmp(analysis_t *a, const packet_t *p) {
+void security_flood_icmp(analysis_t *a, const packet_t *p) {
         flood_note(a, p, &(sec_key_t) { .b = p->dst, .proto = p->proto });
 }
 
-void sec_flood_end(analysis_t *a, const flow_t *f) {
+void security_flood_end(analysis_t *a, const flow_t *f) {
         sec_key_t victim = { .proto = f->key.proto };
         addr_t src;
         uint16_t sport, dport;
@@ -165,7 +165,7 @@ static void flood_finding(analysis_t *a, int kind) {
         finding_flow(f, &top->example, true);
 }
 
-void sec_flood_diagnose(analysis_t *a) {
+void security_flood_diagnose(analysis_t *a) {
         for (int k = 0; k < 3; k++)
                 flood_finding(a, k);
 }

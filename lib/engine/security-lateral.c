@@ -23,7 +23,7 @@ static int lateral_service(uint16_t port) {
         }
 }
 
-void sec_lateral_end(analysis_t *a, const flow_t *f) {
+void security_lateral_end(analysis_t *a, const flow_t *f) {
         if (f->key.proto != 6 || !f->tcp || (f->first_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN ||
             f->tcp->hs != HS_DONE)
                 return;
@@ -51,7 +51,7 @@ void sec_lateral_end(analysis_t *a, const flow_t *f) {
         e->hosts++;
 }
 
-void sec_lateral_diagnose(analysis_t *a) {
+void security_lateral_diagnose(analysis_t *a) {
         const sec_table_t *t = &a->sec.lateral_src;
         const sec_lateral_src_t *top = NULL;
         unsigned n = 0;

@@ -47,7 +47,7 @@ static void scan_count(analysis_t *a, sec_table_t *t, const sec_key_t *k, const 
         e->n++;
 }
 
-void sec_scan_end(analysis_t *a, const flow_t *f) {
+void security_scan_end(analysis_t *a, const flow_t *f) {
         if (f->key.proto != 6 || !scan_failed(f))
                 return;
         sec_state_t *s = &a->sec;
@@ -89,7 +89,7 @@ static const sec_scan_count_t *scan_top(const sec_table_t *t, double min, unsign
         return best;
 }
 
-void sec_scan_diagnose(analysis_t *a) {
+void security_scan_diagnose(analysis_t *a) {
         sec_state_t *s = &a->sec;
         unsigned nv, nh;
         const sec_scan_count_t *v = scan_top(&s->scan_host, threshold_value(a, TH_SCAN_PORTS), &nv);

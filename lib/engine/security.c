@@ -182,34 +182,30 @@ void security_flow_new(analysis_t *a, flow_t *f, const packet_t *p, bool swapped
                         goto beacon;
                 victim.port = p->dport;
         }
-        sec_flood_new(a, p, &victim);
+        security_flood_new(a, p, &victim);
 beacon:
-        sec_beacon_new(a, f, p);
+        security_beacon_new(a, f, p);
 }
 
 void security_flow_end(analysis_t *a, const flow_t *f) {
-        sec_scan_end(a, f);
-        sec_flood_end(a, f);
-        sec_brute_end(a, f);
-        sec_exfil_end(a, f);
-        sec_lateral_end(a, f);
+        security_scan_end(a, f);
+        security_flood_end(a, f);
+        security_brute_end(a, f);
+        security_exfil_end(a, f);
+        security_lateral_end(a, f);
 }
 
 void security_icmp(analysis_t *a, const packet_t *p) {
         if (addr_unicast(&p->dst))
-                sec_flood_icmp(a, p);
-}
-
-void security_dns_query(analysis_t *a, const packet_t *p, const dns_name_t *name, uint16_t qtype) {
-        sec_dns_query(a, p, name, qtype);
+                security_flood_icmp(a, p);
 }
 
 void security_diagnose(analysis_t *a) {
-        sec_scan_diagnose(a);
-        sec_flood_diagnose(a);
-        sec_brute_diagnose(a);
-        sec_dns_diagnose(a);
-        sec_exfil_diagnose(a);
-        sec_beacon_diagnose(a);
-        sec_lateral_diagnose(a);
+        security_scan_diagnose(a);
+        security_flood_diagnose(a);
+        security_brute_diagnose(a);
+        security_dns_diagnose(a);
+        security_exfil_diagnose(a);
+        security_beacon_diagnose(a);
+        security_lateral_diagnose(a);
 }

@@ -168,7 +168,7 @@ void security_flow_new(struct analysis *a, struct flow *f, const struct packet *
 void security_flow_end(struct analysis *a, const struct flow *f);
 /* An ICMP or ICMPv6 message. */
 void security_icmp(struct analysis *a, const struct packet *p);
-/* A DNS query to port 53 (UDP or TCP) and its first question. */
+/* A DNS query to port 53 (UDP or TCP) and its first question (security-dns.c). */
 void security_dns_query(struct analysis *a, const struct packet *p, const struct dns_name *name, uint16_t qtype);
 /* The findings (diagnosis.c calls it). */
 void security_diagnose(struct analysis *a);
@@ -178,7 +178,7 @@ bool security_addr_internal(const addr_t *x);
 /* The entry under k (zeroed, key set, when create and new), NULL when absent or the table is full. */
 void *security_find(struct analysis *a, sec_table_t *t, const sec_key_t *k, bool create, bool *ret_new);
 void security_remove(sec_table_t *t, void *entry);
-/* The flow's first packet's source (0) or destination (1), its addresses and ports as it was sent. */
+/* The addresses and ports of the flow's first packet, as it was sent. */
 void security_flow_ends(const struct flow *f, addr_t *ret_src, addr_t *ret_dst, uint16_t *ret_sport,
                         uint16_t *ret_dport);
 /* Normalised Shannon entropy of s (n bytes, ASCII case folded): bits per byte over log2(min(n, 37)), the
@@ -197,19 +197,18 @@ void security_span_note(int64_t *first, int64_t *last, int64_t ts, bool empty);
 void security_flow_key(const struct flow *f, flow_key_t *ret);
 
 /* the detectors' parts, one file each */
-void sec_scan_end(struct analysis *a, const struct flow *f);
-void sec_scan_diagnose(struct analysis *a);
-void sec_flood_new(struct analysis *a, const struct packet *p, const sec_key_t *victim);
-void sec_flood_end(struct analysis *a, const struct flow *f);
-void sec_flood_icmp(struct analysis *a, const struct packet *p);
-void sec_flood_diagnose(struct analysis *a);
-void sec_brute_end(struct analysis *a, const struct flow *f);
-void sec_brute_diagnose(struct analysis *a);
-void sec_dns_query(struct analysis *a, const struct packet *p, const struct dns_name *name, uint16_t qtype);
-void sec_dns_diagnose(struct analysis *a);
-void sec_exfil_end(struct analysis *a, const struct flow *f);
-void sec_exfil_diagnose(struct analysis *a);
-void sec_beacon_new(struct analysis *a, const struct flow *f, const struct packet *p);
-void sec_beacon_diagnose(struct analysis *a);
-void sec_lateral_end(struct analysis *a, const struct flow *f);
-void sec_lateral_diagnose(struct analysis *a);
+void security_scan_end(struct analysis *a, const struct flow *f);
+void security_scan_diagnose(struct analysis *a);
+void security_flood_new(struct analysis *a, const struct packet *p, const sec_key_t *victim);
+void security_flood_end(struct analysis *a, const struct flow *f);
+void security_flood_icmp(struct analysis *a, const struct packet *p);
+void security_flood_diagnose(struct analysis *a);
+void security_brute_end(struct analysis *a, const struct flow *f);
+void security_brute_diagnose(struct analysis *a);
+void security_dns_diagnose(struct analysis *a);
+void security_exfil_end(struct analysis *a, const struct flow *f);
+void security_exfil_diagnose(struct analysis *a);
+void security_beacon_new(struct analysis *a, const struct flow *f, const struct packet *p);
+void security_beacon_diagnose(struct analysis *a);
+void security_lateral_end(struct analysis *a, const struct flow *f);
+void security_lateral_diagnose(struct analysis *a);
