@@ -134,10 +134,10 @@ void security_scan_diagnose(analysis_t *a) {
         finding_detail(f, "Vertical scans (at least %.0f ports of one host): %u; horizontal scans (one port of at "
                           "least %.0f hosts): %u.",
                        threshold_value(a, TH_SCAN_PORTS), nv, threshold_value(a, TH_SCAN_HOSTS), nh);
-        uint64_t dropped = s->scan_probes.dropped + s->scan_host.dropped + s->scan_port.dropped + s->scan_src.dropped;
-        if (dropped)
-                finding_detail(f, " The scan tables were full: %llu failed attempts were not counted, so the "
-                                  "figures are lower bounds.", (unsigned long long) dropped);
+        if (s->scan_probes.dropped || s->scan_host.dropped || s->scan_port.dropped || s->scan_src.dropped)
+                finding_detail(f, " The scan tables were full (%u failed ports or hosts kept; %llu failed attempts "
+                                  "on ones not seen before were left out): the figures are lower bounds.",
+                               s->scan_probes.max, (unsigned long long) s->scan_probes.dropped);
         for (int i = 0; i < 2 && i < (int) top->n; i++)
                 finding_flow(f, &top->example[i], true);
         const sec_scan_count_t *other = vert ? h : v;
