@@ -153,6 +153,14 @@ static void test_scan(void) {
                 conn(a, i * 100 * MS, "10.5.0.1", (uint16_t) (40000 + i), "10.5.0.9", (uint16_t) (50000 + i), 100, 100);
         CHECK_EQ(sec_findings(a), 0);
         analysis_free(a);
+        /* IPv6: the same rule, and a filter in ipv6 terms */
+        a = new_analysis(NULL, NULL);
+        for (int i = 0; i < 30; i++)
+                tcp(a, i * MS, "fd00::66", 60000, "fd00::9", (uint16_t) (2000 + i), 7, 0, TCP_SYN, 0);
+        f = sec_finding(a, "security-port-scan");
+        CHECK(f && strstr(f->title, "fd00::66 probed 30 closed or silent ports of fd00::9"));
+        CHECK(f && strstr(f->filter, "ipv6.src==fd00::66 && ipv6.dst==fd00::9"));
+        analysis_free(a);
         /* horizontal, by threshold: 10 hosts are a scan once scan_hosts_count is 10 */
         a = new_analysis("scan_hosts_count", "10");
         for (int i = 0; i < 10; i++) {
