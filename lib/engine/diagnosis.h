@@ -74,7 +74,8 @@ typedef struct flow_summary {
         uint8_t worst;           /* worst_figure_t */
 } flow_summary_t;
 
-/* A finding (NULL when FINDINGS_MAX are raised already), its detail appended, a flow it concerns (at most 5). */
+/* finding.c: a finding (NULL when FINDINGS_MAX are raised already), its detail appended, a flow it concerns (at
+ * most 5). */
 finding_t *finding_add(analysis_t *a, const char *id, int severity, int penalty, const char *filter,
                        const char *title_fmt, ...) __attribute__((format(printf, 6, 7)));
 void finding_detail(finding_t *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -18,7 +18,7 @@ void security_exfil_end(analysis_t *a, const flow_t *f) {
         uint64_t up = ia ? f->u[from_a].bytes : f->u[!from_a].bytes;
         uint64_t down = ia ? f->u[!from_a].bytes : f->u[from_a].bytes;
         const addr_t *in = ia ? &f->key.a : &f->key.b, *out = ia ? &f->key.b : &f->key.a;
-        if (out->family == 4 ? out->b[0] >= 224 || out->b[0] == 0 : out->b[0] == 0xff)
+        if (!security_addr_unicast(out))
                 return;
         bool created;
         sec_exfil_t *e = security_find(a, &a->sec.exfil, &(sec_key_t) { .a = *in, .b = *out }, true, &created);

@@ -173,8 +173,10 @@ void security_dns_query(struct analysis *a, const struct packet *p, const struct
 /* The findings (diagnosis.c calls it). */
 void security_diagnose(struct analysis *a);
 
-/* security.c: the helpers the detectors share. */
+/* security-shared.c: what the detectors share. */
 bool security_addr_internal(const addr_t *x);
+/* Neither multicast, nor the limited broadcast, nor 0.0.0.0/8: an address one host has. */
+bool security_addr_unicast(const addr_t *x);
 /* The entry under k (zeroed, key set, when create and new), NULL when absent or the table is full. */
 void *security_find(struct analysis *a, sec_table_t *t, const sec_key_t *k, bool create, bool *ret_new);
 void security_remove(sec_table_t *t, void *entry);
