@@ -1,6 +1,8 @@
-/* pcap-analyzer: the engine on the command line. analyze FILE [--json OUT] [-o HTML] [--quiet]; capture
- * [-i IFACE] [-f FILTER] [-d S] [-c N] [-w FILE] [--ssh HOST] (live.c) with the same report options. */
+/* pcap-analyzer: the engine on the command line. analyze FILE [--json OUT] [-o HTML] [--csv DIR] [--quiet];
+ * capture [-i IFACE] [-f FILTER] [-d S] [-c N] [-w FILE] [--ssh HOST] (live.c) with the same report options;
+ * show-config prints the thresholds --config, -l and --threshold make. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,7 +21,9 @@ static bool arg_quiet;
 static bool arg_progress;
 static const char *arg_json;
 static const char *arg_html;
+static const char *arg_csv;
 static analysis_limits_t arg_limits;
+static thresholds_t arg_thresholds;
 static live_opts_t arg_live;
 static bool arg_live_given;       /* a capture option: only with the capture command */
 static char *arg_ssh_opts[64];
@@ -28,6 +32,7 @@ static void help(FILE *f) {
         fprintf(f,
                 "Usage: pcap-analyzer analyze FILE [OPTIONS]\n"
                 "       pcap-analyzer capture [CAPTURE OPTIONS] [OPTIONS]\n"
+                "       pcap-analyzer show-config [THRESHOLD OPTIONS]\n"
                 "       pcap-analyzer --help | --version\n"
                 "\n"
                 "Analyses a pcap or pcapng capture (FILE may be - for standard input) and says\n"
@@ -40,12 +45,21 @@ static void help(FILE *f) {
                 "                       (- = standard output)\n"
                 "  -o, --html OUT       write the self-contained HTML report to OUT\n"
                 "                       (- = standard output)\n"
+                "      --csv DIR        write the report's tables as CSV files into DIR\n"
+                "                       (made if missing; its parent must exist)\n"
                 "  -q, --quiet          no terminal summary\n"
                 "      --progress       print progress to standard error\n"
                 "      --max-packets N  analyse at most N packets (default: no limit)\n"
                 "      --max-flows N    flows tracked at once (default %u)\n"
                 "      --max-events N   entries kept per event list in the report (default %u)\n"
                 "  -h, --help           this text\n"
+                "\n"
+                "Threshold options (show-config lists every threshold, its value and why):\n"
+                "      --config FILE    read thresholds from FILE ([Thresholds] NAME=VALUE)\n"
+                "  -l, --latency MS     set every latency threshold to MS milliseconds\n"
+                "      --threshold NAME=VALUE\n"
+                "                       set one threshold (repeatable; wins over -l and\n"
+                "                       --config, as -l wins over --config)\n"
                 "\n"
                 "Capture options (capture, here with libpcap or on --ssh HOST with tcpdump;\n"
                 "the filter is checked before the capture starts; Ctrl-C ends it early):\n"
@@ -65,12 +79,26 @@ static void help(FILE *f) {
                 arg_limits.max_flows, arg_limits.max_events);
 }
 
+static int load_config(const char *path) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char err[512];
+        if (!f) {
+                fprintf(stderr, "pcap-analyzer: --config %s: %m\n", path);
+                return -errno;
+        }
+        int r = thresholds_load(&arg_thresholds, f, path, err, sizeof err);
+        if (r < 0)
+                fprintf(stderr, "pcap-analyzer: --config %s\n", err);
+        return r;
+}
+
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_JSON = 0x100, ARG_VERSION, ARG_PROGRESS, ARG_MAX_PACKETS, ARG_MAX_FLOWS, ARG_MAX_EVENTS, ARG_SSH,
-               ARG_SSH_OPTION, ARG_TCPDUMP };
+        enum { ARG_JSON = 0x100, ARG_CSV, ARG_VERSION, ARG_PROGRESS, ARG_MAX_PACKETS, ARG_MAX_FLOWS, ARG_MAX_EVENTS,
+               ARG_SSH, ARG_SSH_OPTION, ARG_TCPDUMP, ARG_CONFIG, ARG_THRESHOLD };
         static const struct option options[] = {
                 { "json", required_argument, NULL, ARG_JSON },
                 { "html", required_argument, NULL, 'o' },
+                { "csv", required_argument, NULL, ARG_CSV },
                 { "quiet", no_argument, NULL, 'q' },
                 { "progress", no_argument, NULL, ARG_PROGRESS },
                 { "max-packets", required_argument, NULL, ARG_MAX_PACKETS },
@@ -86,11 +114,14 @@ static int parse_argv(int argc, char *argv[]) {
                 { "ssh", required_argument, NULL, ARG_SSH },
                 { "ssh-option", required_argument, NULL, ARG_SSH_OPTION },
                 { "tcpdump", required_argument, NULL, ARG_TCPDUMP },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "latency", required_argument, NULL, 'l' },
+                { "threshold", required_argument, NULL, ARG_THRESHOLD },
                 {}
         };
-        int c;
+        int c, r;
         uint64_t v;
-        while ((c = getopt_long(argc, argv, "ho:qi:f:d:c:w:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "ho:qi:f:d:c:w:l:", options, NULL)) >= 0) {
                 switch (c) {
                 case 'i':
                         arg_live.iface = optarg;
@@ -142,6 +173,9 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'o':
                         arg_html = optarg;
                         break;
+                case ARG_CSV:
+                        arg_csv = optarg;
+                        break;
                 case 'q':
                         arg_quiet = true;
                         break;
@@ -161,6 +195,28 @@ static int parse_argv(int argc, char *argv[]) {
                                 arg_limits.max_flows = (uint32_t) v;
                         else
                                 arg_limits.max_events = (uint32_t) v;
+                        break;
+                case ARG_CONFIG:
+                        if (load_config(optarg) < 0)
+                                return -EINVAL;
+                        break;
+                case 'l':
+                        r = thresholds_set_latency(&arg_thresholds, optarg, TS_LATENCY, "--latency");
+                        if (r < 0) {
+                                fprintf(stderr, "pcap-analyzer: --latency %s: %s\n", optarg,
+                                        r == -ERANGE ? "out of range (1 to 3600000 ms)" : "not a number of milliseconds");
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_THRESHOLD:
+                        r = thresholds_set_assignment(&arg_thresholds, optarg, TS_OPTION, "--threshold");
+                        if (r < 0) {
+                                fprintf(stderr, "pcap-analyzer: --threshold %s: %s\n", optarg,
+                                        r == -ENOENT ? "unknown threshold (show-config lists them)"
+                                        : r == -ERANGE ? "the value is out of the threshold's range"
+                                        : "expected NAME=VALUE, VALUE a decimal number");
+                                return -EINVAL;
+                        }
                         break;
                 case '?':
                         return -EINVAL;
@@ -206,6 +262,24 @@ static int write_report(analysis_t *a, const char *path, int (*fn)(analysis_t *,
         return 0;
 }
 
+/* --csv DIR: made if missing (not its parents) and opened before any packet is read, so that a directory that
+ * cannot be written ends the run at once. */
+static int csv_dir_open(const char *path) {
+        if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+                fprintf(stderr, "pcap-analyzer: cannot write the CSV report to %s: %m\n", path);
+                return -errno;
+        }
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || faccessat(fd, ".", W_OK, AT_EACCESS) < 0) {
+                int r = -errno;
+                fprintf(stderr, "pcap-analyzer: cannot write the CSV report to %s: %s\n", path, strerror(-r));
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        return fd;
+}
+
 static live_t *current_live;
 
 static void on_interrupt(int sig) {
@@ -213,13 +287,20 @@ static void on_interrupt(int sig) {
 }
 
 /* The reports and the summary of a finished analysis; the exit status. */
-static int write_all(analysis_t *a, const char *what) {
+static int write_all(analysis_t *a, const char *what, int csv_fd) {
         bool stdout_used = (arg_json && strcmp(arg_json, "-") == 0) || (arg_html && strcmp(arg_html, "-") == 0);
         int rc = EXIT_ANALYSED;
         if (arg_json && write_report(a, arg_json, analysis_write_json, "JSON") < 0)
                 rc = EXIT_OUTPUT;
         if (arg_html && write_report(a, arg_html, analysis_write_html, "HTML") < 0)
                 rc = EXIT_OUTPUT;
+        if (csv_fd >= 0) {
+                int r = analysis_write_csv(a, csv_fd);
+                if (r < 0) {
+                        fprintf(stderr, "pcap-analyzer: cannot write the CSV report to %s: %s\n", arg_csv, strerror(-r));
+                        rc = EXIT_OUTPUT;
+                }
+        }
         if (!arg_quiet)
                 analysis_write_summary(a, stdout_used ? stderr : stdout);
         if (analysis_is_partial(a) && arg_quiet)
@@ -228,8 +309,21 @@ static int write_all(analysis_t *a, const char *what) {
         return rc;
 }
 
+static int new_analysis(analysis_t **ret) {
+        analysis_t *a = NULL;
+        int r = analysis_new(&arg_limits, &a);
+        if (r >= 0)
+                r = analysis_set_thresholds(a, &arg_thresholds);
+        if (r < 0) {
+                analysis_free(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
 /* capture: packets from an interface (or a host over ssh), analysed as they arrive. */
-static int run_capture(void) {
+static int run_capture(int csv_fd) {
         struct sigaction sa = { .sa_handler = on_interrupt };
         analysis_t *a = NULL;
         FILE *stream = NULL;
@@ -250,7 +344,7 @@ static int run_capture(void) {
                 fprintf(stderr, "pcap-analyzer: capturing on %s%s%s%s (Ctrl-C ends it)\n", arg_live.iface ? arg_live.iface : "any",
                         arg_live.ssh_host ? " of " : "", arg_live.ssh_host ? arg_live.ssh_host : "",
                         arg_live.write_path ? ", keeping a copy" : "");
-        r = analysis_new(&arg_limits, &a);
+        r = new_analysis(&a);
         if (r >= 0)
                 r = analysis_read_file(a, stream, 0, arg_progress ? on_progress : NULL, NULL, err, sizeof(err));
         /* the analysis stopped before the stream ended (an error): stop the capture before waiting for it */
@@ -276,13 +370,14 @@ static int run_capture(void) {
                 fprintf(stderr, "pcap-analyzer: the kernel dropped %llu packets: the report misses them\n",
                         (unsigned long long) dropped);
         analysis_finish(a);
-        rc = write_all(a, "capture");
+        rc = write_all(a, "capture", csv_fd);
         analysis_free(a);
         return rc;
 }
 
 int main(int argc, char *argv[]) {
         analysis_limits_default(&arg_limits);
+        thresholds_default(&arg_thresholds);
         int r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_ANALYSED;
@@ -290,12 +385,26 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "pcap-analyzer: --json and --html cannot both go to standard output\n");
                 return EXIT_USAGE;
         }
+        if (optind < argc && strcmp(argv[optind], "show-config") == 0) {
+                if (optind + 1 != argc || arg_live_given) {
+                        fprintf(stderr, "pcap-analyzer: show-config takes only threshold options (see --help)\n");
+                        return EXIT_USAGE;
+                }
+                return thresholds_print(&arg_thresholds, stdout) < 0 ? EXIT_OUTPUT : EXIT_ANALYSED;
+        }
+        if (arg_csv && strcmp(arg_csv, "-") == 0) {
+                fprintf(stderr, "pcap-analyzer: --csv takes a directory: its files cannot go to standard output\n");
+                return EXIT_USAGE;
+        }
         if (optind < argc && strcmp(argv[optind], "capture") == 0) {
                 if (optind + 1 != argc) {
                         fprintf(stderr, "pcap-analyzer: capture takes no FILE: -w FILE keeps the capture (see --help)\n");
                         return EXIT_USAGE;
                 }
-                return run_capture();
+                _cleanup_close_ int csv_fd = arg_csv ? csv_dir_open(arg_csv) : -1;
+                if (arg_csv && csv_fd < 0)
+                        return EXIT_OUTPUT;
+                return run_capture(csv_fd);
         }
         if (arg_live_given) {
                 fprintf(stderr, "pcap-analyzer: -i, -f, -d, -c, -w and --ssh belong to 'capture' (see --help)\n");
@@ -310,6 +419,9 @@ int main(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
         const char *path = argv[optind + 1];
+        _cleanup_close_ int csv_fd = arg_csv ? csv_dir_open(arg_csv) : -1;
+        if (arg_csv && csv_fd < 0)
+                return EXIT_OUTPUT;
 
         FILE *in;
         _cleanup_fclose_ FILE *owned = NULL;
@@ -330,7 +442,7 @@ int main(int argc, char *argv[]) {
         }
 
         analysis_t *a = NULL;
-        r = analysis_new(&arg_limits, &a);
+        r = new_analysis(&a);
         if (r < 0) {
                 fprintf(stderr, "pcap-analyzer: %s\n", strerror(-r));
                 return EXIT_OUTPUT;
@@ -343,7 +455,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_NOT_CAPTURE;
         }
         analysis_finish(a);
-        int rc = write_all(a, path);
+        int rc = write_all(a, path, csv_fd);
         analysis_free(a);
         return rc;
 }

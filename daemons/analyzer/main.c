@@ -301,6 +301,30 @@ static int send_failure(job_t *j, analysis_t *a, int r, const char *step) {
         return send_error(j, IPC_ERROR_INTERNAL, "%s failed: %s", step, strerror(-r));
 }
 
+/* The thresholds pcapd-web read from its configuration file, as the job carries them: 1 when they are in
+ * use, else what sending the ERROR returned (as run() returns it). */
+static int job_thresholds(job_t *j, analysis_t *a) {
+        _Static_assert(_TH_MAX <= IPC_THRESHOLDS_MAX, "the thresholds fit in a job");
+        thresholds_t t;
+        threshold_id_t bad = 0;
+
+        if (j->params.n_thresholds == 0)
+                return 1; /* the engine's defaults */
+        if (j->params.n_thresholds != _TH_MAX)
+                return send_error(j, IPC_ERROR_INTERNAL, "the job carries %" PRIu32 " thresholds, this analyzer "
+                                  "knows %u: pcapd-web and pcapd-analyzer come from different builds",
+                                  j->params.n_thresholds, (unsigned) _TH_MAX);
+        thresholds_default(&t);
+        for (unsigned i = 0; i < _TH_MAX; i++) {
+                t.v[i] = j->params.thresholds[i];
+                t.source[i] = j->params.threshold_source[i] < _TS_MAX ? j->params.threshold_source[i] : TS_FILE;
+        }
+        if (thresholds_check(&t, &bad) < 0)
+                return send_error(j, IPC_ERROR_INTERNAL, "the job's threshold %s is out of its range",
+                                  threshold_name(bad));
+        return analysis_set_thresholds(a, &t) < 0 ? send_error(j, IPC_ERROR_INTERNAL, "thresholds refused") : 1;
+}
+
 static int run(job_t *j) {
         _cleanup_fclose_ FILE *capture = NULL, *json = NULL, *html = NULL;
         analysis_t *a = NULL;
@@ -349,6 +373,11 @@ static int run(job_t *j) {
         r = analysis_new(&limits, &a);
         if (r < 0)
                 return send_error(j, IPC_ERROR_INTERNAL, "cannot start the analysis: %s", strerror(-r));
+        r = job_thresholds(j, a);
+        if (r <= 0) {
+                analysis_free(a);
+                return r;
+        }
 
 #if PCAPD_TEST_HOOKS
         /* Test hooks come from the environment (never from the channel): read now, acted upon after. */

@@ -28,6 +28,7 @@
 #endif
 
 #define DEFAULT_ANALYZER_SOCKET "/run/pcapd/analyzer.sock"
+#define DEFAULT_ANALYZER_CONFIG "/etc/pcapd/analyzer.conf"
 
 static void help(void) {
         printf("Usage: pcapd-web [OPTIONS]\n"
@@ -62,6 +63,11 @@ static void help(void) {
                "                           [PCAPD_ANALYZER_EXEC, pcapd-analyzer beside this\n"
                "                           binary in a build dir, else\n"
                "                           " PCAPD_LIBEXECDIR "/pcapd-analyzer]\n"
+               "     --analyzer-config FILE\n"
+               "                           the analyses' thresholds ([Thresholds] NAME=VALUE,\n"
+               "                           pcap-analyzer show-config lists them), read here\n"
+               "                           and sent with each job [PCAPD_ANALYZER_CONFIG,\n"
+               "                           " DEFAULT_ANALYZER_CONFIG " if it exists]\n"
                "     --web-dir DIR         the web UI files [PCAPD_WEB_DIR,\n"
                "                           " PCAPD_DATADIR "/web, or the source\n"
                "                           tree's web/ when run from a build dir]\n"
@@ -141,6 +147,7 @@ enum {
         ARG_TLS_CERT,
         ARG_TLS_KEY,
         ARG_REAP,
+        ARG_ANALYZER_CONFIG,
         ARG_BODY_DIR, /* the last: given[] is sized by it */
 };
 
@@ -179,6 +186,7 @@ static const option_env_t envs[] = {
         { ARG_TLS_CERT, "PCAPD_TLS_CERT" },
         { ARG_TLS_KEY, "PCAPD_TLS_KEY" },
         { ARG_REAP, "PCAPD_REAP" },
+        { ARG_ANALYZER_CONFIG, "PCAPD_ANALYZER_CONFIG" },
         /* the design document's names (its Annex A.1 docker run), after pcapd's own, which win */
         { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
         { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
@@ -213,6 +221,8 @@ static int apply(config_t *c, int id, const char *v, const char *name) {
                 return set_string(&c->body_dir, v);
         case ARG_METRICS_ALLOW:
                 return set_string(&c->metrics_allow, v);
+        case ARG_ANALYZER_CONFIG:
+                return set_string(&c->analyzer_config, v);
         case ARG_REAP:
                 if (strcmp(v, "auto") == 0)
                         c->reap = CONFIG_REAP_AUTO;
@@ -374,6 +384,28 @@ static char *default_analyzer_exec(void) {
         return strdup(PCAPD_LIBEXECDIR "/pcapd-analyzer");
 }
 
+/* The analyses' thresholds: the file asked for must be there; the default one may be missing (defaults). */
+static int load_thresholds(config_t *cfg, bool given) {
+        const char *path = cfg->analyzer_config ? cfg->analyzer_config : DEFAULT_ANALYZER_CONFIG;
+        char err[512];
+
+        thresholds_default(&cfg->thresholds);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f) {
+                if (errno == ENOENT && !given)
+                        return 0;
+                fprintf(stderr, "pcapd-web: --analyzer-config %s: %m\n", path);
+                return -EINVAL;
+        }
+        int r = thresholds_load(&cfg->thresholds, f, path, err, sizeof err);
+        if (r < 0) {
+                fprintf(stderr, "pcapd-web: --analyzer-config %s\n", err);
+                return -EINVAL;
+        }
+        cfg->thresholds_file = true;
+        return 0;
+}
+
 static bool running_from_build_dir(void) {
         char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -417,6 +449,7 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 { "tls-cert", required_argument, NULL, ARG_TLS_CERT },
                 { "tls-key", required_argument, NULL, ARG_TLS_KEY },
                 { "reap", required_argument, NULL, ARG_REAP },
+                { "analyzer-config", required_argument, NULL, ARG_ANALYZER_CONFIG },
                 {}
         };
         bool given[ARG_BODY_DIR + 1] = {};
@@ -517,6 +550,9 @@ int config_parse(config_t *cfg, int argc, char **argv) {
         }
         if (!cfg->analyzer_exec && !(cfg->analyzer_exec = default_analyzer_exec()))
                 return -ENOMEM;
+        r = load_thresholds(cfg, given[ARG_ANALYZER_CONFIG]);
+        if (r < 0)
+                return r;
         if (!cfg->web_dir) {
                 if (running_from_build_dir() && *PCAPD_SOURCE_WEB_DIR)
                         cfg->web_dir = strdup(PCAPD_SOURCE_WEB_DIR);
@@ -536,6 +572,8 @@ void config_free(config_t *cfg) {
         free(cfg->analyzer_exec);
         free(cfg->body_dir);
         free(cfg->metrics_allow);
+        free(cfg->analyzer_config);
+        cfg->analyzer_config = NULL;
         free(cfg->trusted_proxy);
         free(cfg->user_header);
         free(cfg->tls_cert);

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine/threshold.h"
+
 typedef enum config_auth {
         CONFIG_AUTH_DEFAULT,        /* none when every listening socket is loopback, else accounts */
         CONFIG_AUTH_NONE,
@@ -55,7 +57,10 @@ typedef struct config {
         char *trusted_proxy;        /* --auth=proxy: peers whose user header is believed */
         char *user_header;          /* lower case */
         char *tls_cert, *tls_key;
-        config_reap_t reap;   /* PEM files: HTTPS (and HTTP/2 by ALPN) when both are given */
+        config_reap_t reap;
+        char *analyzer_config;      /* --analyzer-config, NULL: the default path */
+        thresholds_t thresholds;    /* read from it at start, sent with every job */
+        bool thresholds_file;       /* a file was read */
 } config_t;
 
 /* Parses argv then the environment for what argv left unset, into *c (defaults first). Returns 1 when

@@ -56,6 +56,19 @@ int dispatcher_init(dispatcher_t *d, const dispatcher_config_t *cfg, h2o_loop_t 
                 .analysis_timeout = &d->analysis_timeout,
                 .reap_timeout = &d->reap_timeout,
         };
+        /* the thresholds of --analyzer-config travel in the job: the sandboxed analyzer opens no file */
+        _Static_assert(_TH_MAX <= IPC_THRESHOLDS_MAX, "the thresholds fit in a job");
+        thresholds_t def;
+        const thresholds_t *th = cfg->thresholds;
+        if (!th) {
+                thresholds_default(&def);
+                th = &def;
+        }
+        d->run_cfg.job.n_thresholds = _TH_MAX;
+        for (unsigned i = 0; i < _TH_MAX; i++) {
+                d->run_cfg.job.thresholds[i] = th->v[i];
+                d->run_cfg.job.threshold_source[i] = th->source[i];
+        }
         return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "engine/threshold.h"
 #include "run.h"
 #include "state/state-dir.h"
 #include "store/store.h"
@@ -40,6 +41,7 @@ typedef struct dispatcher_config {
         const char *analyzer_exec;
         uint64_t max_packets;          /* the job's limits (0: none / the engine's default) */
         uint32_t max_flows, max_events;
+        const thresholds_t *thresholds; /* the analyses' thresholds (NULL: the engine's defaults), copied */
 } dispatcher_config_t;
 
 typedef struct dispatcher {

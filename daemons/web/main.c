@@ -312,6 +312,7 @@ static int setup_state(web_t *w) {
                 .max_packets = w->cfg->max_packets,
                 .max_flows = w->cfg->max_flows,
                 .max_events = w->cfg->max_events,
+                .thresholds = &w->cfg->thresholds,
         };
         char path[4096];
         int r;

@@ -23,6 +23,12 @@ void analysis_limits_default(analysis_limits_t *ret) {
         };
 }
 
+/* th_ns[] from th: thresholds are finite and in range (at most an hour, 3.6e12 ns) */
+static void analysis_thresholds_ns(analysis_t *a) {
+        for (unsigned i = 0; i < _TH_MAX; i++)
+                a->th_ns[i] = (int64_t) (a->th.v[i] * 1e6 + 0.5);
+}
+
 int analysis_set_thresholds(analysis_t *a, const thresholds_t *t) {
         if (!a || !t)
                 return -EINVAL;
@@ -32,6 +38,7 @@ int analysis_set_thresholds(analysis_t *a, const thresholds_t *t) {
         if (r < 0)
                 return r;
         a->th = *t;
+        analysis_thresholds_ns(a);
         return 0;
 }
 
@@ -53,6 +60,8 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
                 a->key.k1 = hash_mix64(a->key.k0 ^ (uint64_t) getpid());
         }
         thresholds_default(&a->th);
+        analysis_thresholds_ns(a);
+        a->timing.gap_open = -1;
         a->health = 100;
         a->series.width = 10 * NS_PER_MS;
         uint64_t s = 0x5eed; /* sample stores use a fixed seed: reports are reproducible */
@@ -65,6 +74,7 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
         samples_init(&a->rtt_path, 200000, s + 9);
         samples_init(&a->ack_delay, 200000, s + 10);
         txn_init(&a->txn, s + 11);
+        conn_table_init(&a->conns, a->lim.max_events < CONN_ROWS ? a->lim.max_events : CONN_ROWS);
         int r = flow_table_init(&a->flows, &a->key, a->lim.max_flows);
         if (r >= 0)
                 r = dns_init(&a->dns, a->lim.max_dns_pending, s + 8);
@@ -116,6 +126,7 @@ analysis_t *analysis_free(analysis_t *a) {
         for (int i = 0; i < _EV_MAX; i++)
                 free(a->ev[i].v);
         free(a->worst);
+        conn_table_done(&a->conns);
         free(a);
         return NULL;
 }
@@ -328,6 +339,7 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
                 if (ts < a->first_ts)
                         a->first_ts = ts;
         }
+        timing_packet(a, ts, frame, gap);
         analysis_note_link(a, dlt);
 
         packet_t p = { .ts_ns = ts, .frame = frame, .caplen = caplen, .wirelen = wirelen };
@@ -343,6 +355,7 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
         series_add(a, ts, wirelen, 1);
         stats_burst(a, &p, gap);
         a->prev_ts = ts;
+        a->prev_frame = frame;
 
         if (!ok || (p.l3 != L3_IPV4 && p.l3 != L3_IPV6))
                 return;
@@ -385,6 +398,8 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
                 if (tcp_is_new_connection(f, flow_dir(f, sw2), &p)) {
                         /* port reuse: the old connection ends here, a new one starts */
                         a->tcp.reused_ports++;
+                        f->tcp->replaced = true;
+                        f->tcp->replaced_ts = ts;
                         flow_retire(a, f);
                         f = flow_lookup(a, &k, ts, true, &created);
                 }
@@ -416,6 +431,7 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
                         a->udp_flows++;
         }
         int dir = flow_dir(f, swapped);
+        timing_flow(a, f);
         if (f->packets > 0 && ts - f->last_ts > f->max_gap) {
                 f->max_gap = ts - f->last_ts;
                 f->max_gap_at = f->last_ts;
@@ -423,6 +439,7 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
         }
         f->packets++;
         f->bytes += wirelen;
+        f->last_frame = p.frame;
         if (ts > f->last_ts)
                 f->last_ts = ts;
         stats_service(a, f, &p);
@@ -533,11 +550,13 @@ int analysis_finish(analysis_t *a) {
                 return 0;
         flow_retire_all(a);
         worst_sort(a);
+        conn_table_finish(&a->conns);
         txn_finish(a);
         xfer_finish(a);
         dns_finish(a);
         frag_finish(a);
         stats_finish(a);
+        timing_finish(a);
         view_build(a); /* no memory for the views: the report lists fewer things, it does not fail */
         diagnosis_run(a);
         a->finished = true;
@@ -562,6 +581,12 @@ static int analysis_write(analysis_t *a, FILE *out, void (*fn)(const analysis_t 
 int analysis_write_json(analysis_t *a, FILE *out) { return analysis_write(a, out, report_json); }
 int analysis_write_html(analysis_t *a, FILE *out) { return analysis_write(a, out, report_html); }
 int analysis_write_summary(analysis_t *a, FILE *out) { return analysis_write(a, out, report_summary); }
+
+int analysis_write_csv(analysis_t *a, int dirfd) {
+        if (!a->finished)
+                analysis_finish(a);
+        return report_csv(a, dirfd);
+}
 
 uint64_t analysis_get_packets(const analysis_t *a) { return a->packets; }
 uint64_t analysis_get_bytes(const analysis_t *a) { return a->bytes_wire; }

@@ -60,6 +60,10 @@ int analysis_finish(analysis_t *a);
 int analysis_write_json(analysis_t *a, FILE *out);
 int analysis_write_html(analysis_t *a, FILE *out);
 int analysis_write_summary(analysis_t *a, FILE *out); /* the terminal summary of the CLI */
+/* The report's tables as CSV files in the directory dirfd (REPORT-SCHEMA.md, "CSV export"): every file is
+ * written under a temporary name first and all are renamed into place (replacing files of the same names)
+ * only once every one was written, so on an error (-ENOSPC, -EACCES, ...) the directory is left as it was. */
+int analysis_write_csv(analysis_t *a, int dirfd);
 
 /* Figures a daemon needs without parsing the report. */
 uint64_t analysis_get_packets(const analysis_t *a);

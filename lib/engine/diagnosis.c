@@ -23,6 +23,11 @@ static double ms(int64_t ns) {
         return (double) ns / 1e6;
 }
 
+/* A TU_MS threshold in seconds, as Wireshark's filters want it ("0.3"). */
+static const char *threshold_seconds(const analysis_t *a, threshold_id_t id, char *buf, size_t len) {
+        return threshold_format(threshold_value(a, id) / 1000.0, buf, len);
+}
+
 static int finding_cmp(const void *x, const void *y) {
         const finding_t *a = x, *b = y;
         /* the time a finding cost first; those not measured in time after, most severe first */
@@ -49,7 +54,7 @@ static void diagnose_tcp(analysis_t *a) {
         uint64_t loss_events = real_rt;
         double rate = 100.0 * (double) loss_events / (double) data;
 
-        if (loss_events >= 3 && rate >= 0.1) {
+        if ((double) loss_events >= threshold_value(a, TH_LOSS_MIN) && rate >= threshold_value(a, TH_LOSS_RATE)) {
                 finding_t *f = finding_add(a, "tcp-loss", rate >= 5 ? 3 : rate >= 1 ? 2 : 1, clampi(rate * 5, 2, 25),
                                            "tcp.analysis.retransmission || tcp.analysis.lost_segment",
                                            "Packet loss: %llu TCP segments were retransmitted (%.2f%% of data segments)",
@@ -78,7 +83,8 @@ static void diagnose_tcp(analysis_t *a) {
                                   "its connection.");
                 finding_flows_from_events(f, &a->ev[EV_RETRANS], 0);
         }
-        if (a->tcp.ooo >= 3 && 100.0 * (double) a->tcp.ooo / (double) data >= 0.1) {
+        if ((double) a->tcp.ooo >= threshold_value(a, TH_REORDER_MIN) &&
+            100.0 * (double) a->tcp.ooo / (double) data >= threshold_value(a, TH_REORDER_RATE)) {
                 double r = 100.0 * (double) a->tcp.ooo / (double) data;
                 finding_t *f = finding_add(a, "tcp-reorder", r >= 1 ? 2 : 1, clampi(r, 1, 5),
                                            "tcp.analysis.out_of_order",
@@ -127,11 +133,15 @@ static void diagnose_tcp(analysis_t *a) {
                                  : server >= client ? "server side" : "client side";
                 cause_t hs_cause = syn_lost >= server && syn_lost >= client ? CAUSE_NET_LOSS
                                  : server >= client ? CAUSE_SERVER : CAUSE_CLIENT;
-                finding_t *f = finding_add(a, "tcp-slow-handshake", 2, clampi((double) sh->total * 2, 2, 10),
-                                           "tcp.analysis.initial_rtt > 0.3 || (tcp.flags.syn==1 && tcp.analysis.retransmission)",
-                                           "%s: %llu of %llu handshakes took > 300 ms, median %.0f ms",
+                char filter[160], v[32];
+                snprintf(filter, sizeof filter,
+                         "tcp.analysis.initial_rtt > %s || (tcp.flags.syn==1 && tcp.analysis.retransmission)",
+                         threshold_seconds(a, TH_HANDSHAKE_SLOW, v, sizeof v));
+                finding_t *f = finding_add(a, "tcp-slow-handshake", 2, clampi((double) sh->total * 2, 2, 10), filter,
+                                           "%s: %llu of %llu handshakes took > %s ms, median %.0f ms",
                                            side, (unsigned long long) sh->total,
-                                           (unsigned long long) a->tcp.hs_completed, ms(q.p50));
+                                           (unsigned long long) a->tcp.hs_completed,
+                                           threshold_format(threshold_value(a, TH_HANDSHAKE_SLOW), v, sizeof v), ms(q.p50));
                 if (f) {
                         f->cause = hs_cause;
                         f->cost = 0;
@@ -144,10 +154,13 @@ static void diagnose_tcp(analysis_t *a) {
                 finding_flows_from_events(f, sh, -1);
         }
         if (a->tcp.hs_high_rtt >= 1) {
-                finding_t *f = finding_add(a, "tcp-high-rtt", 1, clampi((double) a->tcp.hs_high_rtt / 2.0, 1, 8),
-                                           "tcp.analysis.initial_rtt > 0.05",
-                                           "High latency: %llu %s a round-trip time of 50 ms or more (up to %.0f ms)",
-                                           (unsigned long long) a->tcp.hs_high_rtt, a->tcp.hs_high_rtt == 1 ? "connection had" : "connections had", ms(a->tcp.hs_high_rtt_max));
+                char filter[64], v[32];
+                snprintf(filter, sizeof filter, "tcp.analysis.initial_rtt >= %s",
+                         threshold_seconds(a, TH_RTT_HIGH, v, sizeof v));
+                finding_t *f = finding_add(a, "tcp-high-rtt", 1, clampi((double) a->tcp.hs_high_rtt / 2.0, 1, 8), filter,
+                                           "High latency: %llu %s a round-trip time of %s ms or more (up to %.0f ms)",
+                                           (unsigned long long) a->tcp.hs_high_rtt, a->tcp.hs_high_rtt == 1 ? "connection had" : "connections had",
+                                           threshold_format(threshold_value(a, TH_RTT_HIGH), v, sizeof v), ms(a->tcp.hs_high_rtt_max));
                 finding_detail(f, "Measured on the handshake (SYN to the ACK of the SYN/ACK) at the capture point. "
                                   "Each request/response exchange on these connections costs at least this much.");
         }
@@ -226,10 +239,12 @@ static void diagnose_dns(analysis_t *a) {
         if (sl->total >= 1) {
                 quantiles_t q;
                 samples_quantiles(&d->rt, &q);
-                finding_t *f = finding_add(a, "dns-slow", sl->total >= 5 ? 2 : 1, clampi((double) sl->total, 1, 5),
-                                           "dns.time > 0.2",
-                                           "%llu DNS %s longer than 200 ms (slowest %.0f ms)",
-                                           (unsigned long long) sl->total, sl->total == 1 ? "answer took" : "answers took", ms(q.max));
+                char filter[64], v[32];
+                snprintf(filter, sizeof filter, "dns.time > %s", threshold_seconds(a, TH_DNS_SLOW, v, sizeof v));
+                finding_t *f = finding_add(a, "dns-slow", sl->total >= 5 ? 2 : 1, clampi((double) sl->total, 1, 5), filter,
+                                           "%llu DNS %s longer than %s ms (slowest %.0f ms)",
+                                           (unsigned long long) sl->total, sl->total == 1 ? "answer took" : "answers took",
+                                           threshold_format(threshold_value(a, TH_DNS_SLOW), v, sizeof v), ms(q.max));
                 finding_detail(f, "Median DNS response time %.1f ms, 95th percentile %.1f ms.", ms(q.p50), ms(q.p95));
                 finding_flows_from_events(f, sl, -1);
         }
@@ -323,7 +338,7 @@ static void diagnose_capture(analysis_t *a) {
                                            (unsigned long long) a->skipped_linktype_packets),
                                "They count in the capture totals only (see capture.link_types).");
         /* many: enough to move a figure (1 % of the packets), more than a stray copy or two */
-        if (a->dup.count >= 3 && a->dup.count * 100 >= a->packets)
+        if (a->dup.count >= 3 && 100.0 * (double) a->dup.count >= threshold_value(a, TH_DUPLICATES) * (double) a->packets)
                 finding_detail(finding_add(a, "capture-duplicates", 1, 0, "",
                                            "%llu packets were recorded twice (capture duplicates, %.1f %% of the "
                                            "packets)", (unsigned long long) a->dup.count,
@@ -421,14 +436,12 @@ static double share(const analysis_t *a, cause_t c) {
         return a->cost_total > 0 ? 100.0 * (double) a->cost[c] / (double) a->cost_total : 0;
 }
 
-/* A finding for a cause that cost a significant share of the time: at least 10 %, and at least 500 ms in
- * all (less is not perceived as slowness). */
-#define TIME_MIN_COST (500 * NS_PER_MS)
-#define TIME_MIN_SHARE 10.0
+/* A finding for a cause that cost a significant share of the time: at least time_share_pct (10 %), and at
+ * least time_cost_ms (500 ms) in all (less is not perceived as slowness). */
 
 static finding_t *time_finding(analysis_t *a, const char *id, cause_t c, const char *filter, const char *what) {
         double sh = share(a, c);
-        if (a->cost[c] < TIME_MIN_COST || sh < TIME_MIN_SHARE)
+        if (a->cost[c] < threshold_ns(a, TH_TIME_COST) || sh < threshold_value(a, TH_TIME_SHARE))
                 return NULL;
         finding_t *f = finding_add(a, id, sh >= 50 ? 2 : 1, clampi(sh / 4, 1, 25), filter,
                                    "%s accounts for %.1f s of the %.1f s spent in %llu %s", what,
@@ -441,9 +454,9 @@ static finding_t *time_finding(analysis_t *a, const char *id, cause_t c, const c
         return f;
 }
 
-static void finding_flows_from_exchanges(finding_t *f, const txn_state_t *t, txn_part_t part) {
+static void finding_flows_from_exchanges(const analysis_t *a, finding_t *f, const txn_state_t *t, txn_part_t part) {
         for (uint32_t i = 0; i < t->n && f && f->n_flows < 5; i++)
-                if (t->items[i].part[part] >= 100 * NS_PER_MS)
+                if (t->items[i].part[part] >= threshold_ns(a, TH_EXCHANGE_SLOW))
                         finding_flow(f, &t->items[i].key, true);
 }
 
@@ -465,7 +478,7 @@ static void diagnose_time(analysis_t *a) {
                                   "worst (the path's round trip removed). The network and the client were not "
                                   "what made these exchanges slow: look at the server application or what it "
                                   "waits for (a database, a backend).", ms(q.p50), ms(q.max));
-                finding_flows_from_exchanges(f, t, TP_SERVER);
+                finding_flows_from_exchanges(a, f, t, TP_SERVER);
         }
         f = time_finding(a, "client-think", CAUSE_CLIENT, "tcp.time_delta > 0.2 && tcp.len > 0",
                          "The client's wait before its requests");
@@ -474,16 +487,17 @@ static void diagnose_time(analysis_t *a) {
                                   "was happening (%.1f s of its waits overlapped other traffic and are not "
                                   "counted): a user's think time, a client that paces itself, or one slow to "
                                   "prepare its requests.", ms(t->client_overlapped) / 1e3);
-                finding_flows_from_exchanges(f, t, TP_CLIENT);
+                finding_flows_from_exchanges(a, f, t, TP_CLIENT);
         }
         /* round trips are a problem only on a long path: at least 50 ms, as for the high-RTT finding */
         quantiles_t path;
         samples_quantiles(&a->rtt_path, &path);
         if (!path.count)
                 samples_quantiles(&a->hs_rtt, &path);
-        f = path.count && path.p50 >= 50 * NS_PER_MS
-                ? time_finding(a, "network-latency", CAUSE_NET_LATENCY, "tcp.analysis.ack_rtt > 0.05",
-                               "Round trips on the path")
+        char filter[64], v[32];
+        snprintf(filter, sizeof filter, "tcp.analysis.ack_rtt >= %s", threshold_seconds(a, TH_RTT_HIGH, v, sizeof v));
+        f = path.count && path.p50 >= threshold_ns(a, TH_RTT_HIGH)
+                ? time_finding(a, "network-latency", CAUSE_NET_LATENCY, filter, "Round trips on the path")
                 : NULL;
         if (f) {
                 quantiles_t hs;

@@ -8,8 +8,6 @@
 #include "engine.h"
 #include "util/macro.h"
 
-#define DNS_TIMEOUT (5 * NS_PER_S)
-
 static const char *const rcode_names[16] = {
         "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
         "NXRRSET", "NOTAUTH", "NOTZONE", "DSOTYPENI", "RCODE12", "RCODE13", "RCODE14", "RCODE15",
@@ -226,7 +224,7 @@ static void dns_expire(analysis_t *a, dns_state_t *d, int64_t now) {
         uint32_t n = 0;
         for (uint32_t i = 0; i < d->t.top; i++) {
                 dns_pending_t *e = table_entry(&d->t, i);
-                if (e->used == 1 && (now == INT64_MAX || now - e->ts > DNS_TIMEOUT)) {
+                if (e->used == 1 && (now == INT64_MAX || now - e->ts > threshold_ns(a, TH_DNS_TIMEOUT))) {
                         if (v)
                                 v[n++] = e;
                         else
@@ -340,7 +338,7 @@ static void dns_query(analysis_t *a, dns_state_t *d, const packet_t *p, uint16_t
         }
         if (d->t.n >= d->limit) {
                 /* full: a scan can free room only if a query may have timed out since the last one */
-                if (!d->expired_once || p->ts_ns - d->last_expire >= DNS_TIMEOUT || p->ts_ns < d->last_expire) {
+                if (!d->expired_once || p->ts_ns - d->last_expire >= threshold_ns(a, TH_DNS_TIMEOUT) || p->ts_ns < d->last_expire) {
                         d->expired_once = true;
                         d->last_expire = p->ts_ns;
                         dns_expire(a, d, p->ts_ns);
@@ -405,7 +403,7 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
                 rt = dns_answered(d, e, p->ts_ns);
         } else
                 d->unmatched_responses++;
-        if (rcode != 0 || rt > 200 * NS_PER_MS) {
+        if (rcode != 0 || rt > threshold_ns(a, TH_DNS_SLOW)) {
                 event_t ev = { .ts = p->ts_ns, .frame = p->frame, .frame2 = query_frame, .key = k,
                                .sub = (uint8_t) rcode, .value = q.qtype, .dur = rt };
                 memcpy(ev.text, q.name.text, q.name.len);
@@ -422,7 +420,7 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
                                         b->dns_fail++;
                         }
                 }
-                if (rt > 200 * NS_PER_MS)
+                if (rt > threshold_ns(a, TH_DNS_SLOW))
                         event_add(a, EV_DNS_SLOW, &ev);
         }
         if (rcode == 0 && d->nx_n && !d->apart && q.name.len)

@@ -26,22 +26,26 @@
 #include "dup.h"
 #include "stats.h"
 #include "icmp.h"
+#include "timing.h"
 #include "security.h"
 
 #include "view.h"
 #include "diagnosis.h"
+#include "conn.h"
 
 /* ---- the analysis ---- */
 
 struct analysis {
         analysis_limits_t lim;
         thresholds_t th;         /* every threshold the diagnosis uses (threshold.h): read with threshold_ns/_value */
+        int64_t th_ns[_TH_MAX];  /* the same in ns (a TU_MS threshold's value x 1e6), computed once */
         siphash_key_t key;       /* random per analysis: the key of every table an uploader fills */
 
         /* capture */
         uint64_t packets, bytes_wire, bytes_captured;
         uint64_t frame;          /* the frame number of the packet being analysed (capture_packet_t.frame) */
         int64_t first_ts, last_ts, prev_ts;
+        uint64_t prev_frame;     /* the frame number of the packet before */
         bool have_ts;
         uint64_t negative_deltas;
         int64_t max_gap;
@@ -73,6 +77,7 @@ struct analysis {
         uint64_t udp_flows;
 
         tcp_stats_t tcp;         /* TCP over all connections (tcp.h) */
+        conn_table_t conns;      /* each connection's end state, and the worst ones (conn.h) */
         uint64_t dns_unanswered_multicast;
         samples_t hs_rtt;        /* SYN -> ACK of SYN/ACK, at the capture point */
         samples_t hs_syn_synack; /* SYN -> SYN/ACK */
@@ -95,13 +100,14 @@ struct analysis {
         /* jitter / gaps summaries at finish */
         samples_t flow_jitter;   /* per flow-direction jitter (ns) with >= 8 packets */
 
-        /* bursts: runs of packets closer than BURST_GAP */
+        /* bursts: runs of packets closer than burst_spacing_ms */
         uint64_t bursts;
         uint64_t burst_cur_pkts, burst_cur_bytes;
         int64_t burst_cur_start;
         uint64_t burst_max_pkts, burst_max_bytes;
         int64_t burst_max_start, burst_max_dur;
         uint64_t burst_cur_frame, burst_max_frame; /* the frame numbers their first packets have */
+        timing_state_t timing;   /* gaps, the largest bursts (timing.h) */
 
         event_list_t ev[_EV_MAX];
 
@@ -132,7 +138,7 @@ struct analysis {
 
 /* A threshold in the engine's units: a TU_MS one in ns, the others as they are. */
 static inline int64_t threshold_ns(const analysis_t *a, threshold_id_t id) {
-        return (int64_t) (a->th.v[id] * 1e6 + 0.5);
+        return a->th_ns[id];
 }
 static inline double threshold_value(const analysis_t *a, threshold_id_t id) {
         return a->th.v[id];
@@ -142,6 +148,7 @@ static inline double threshold_value(const analysis_t *a, threshold_id_t id) {
 void report_json(const analysis_t *a, FILE *out);
 void report_html(const analysis_t *a, FILE *out);
 void report_summary(const analysis_t *a, FILE *out);
+int report_csv(const analysis_t *a, int dirfd); /* 0 or -errno, see analysis_write_csv() */
 
 /* Time arithmetic on what an uploader controls (timestamps): sums saturate instead of overflowing, and a
  * duration is clamped to [0, 1e15 ns] (11.6 days) before it is added up. */

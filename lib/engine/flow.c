@@ -120,8 +120,6 @@ void flow_retire(analysis_t *a, flow_t *f) {
                         frame[WF_REFUSED] = t[TT_RST];
                 }
                 frame[WF_SYN_ONLY] = frame[WF_HANDSHAKE] = c->syn_frame;
-                tcp_conn_free(f->tcp);
-                f->tcp = NULL;
         } else {
                 for (int d = 0; d < 2; d++)
                         s.jitter[d] = f->u[d].jit_n >= 8 ? f->u[d].jitter16 / 16 : -1;
@@ -147,12 +145,17 @@ void flow_retire(analysis_t *a, flow_t *f) {
         s.score = 0;
         for (int w = WF_NONE + 1; w < _WF_MAX; w++) {
                 s.score += term[w]; /* the sum in this order, as it always was: scores and ranks stay the same */
-                if (term[w] > 0 && (w != WF_HANDSHAKE || s.hs_time >= 300 * NS_PER_MS) &&
+                if (term[w] > 0 && (w != WF_HANDSHAKE || s.hs_time >= threshold_ns(a, TH_HANDSHAKE_SLOW)) &&
                     (s.worst == WF_NONE || term[w] > term[s.worst]))
                         s.worst = (uint8_t) w;
         }
         s.worst_frame = frame[s.worst];
         worst_offer(a, &s);
+        if (f->tcp) {
+                conn_retire(a, f, &s);
+                tcp_conn_free(f->tcp);
+                f->tcp = NULL;
+        }
         f->used = 0;
         table_remove(&a->flows.t, (uint32_t) (f - (flow_t *) a->flows.t.e));
         a->flows.pace_retired++;

@@ -42,6 +42,7 @@ typedef struct flow {
         int64_t max_gap_at;
         uint64_t first_frame;    /* frame numbers (Wireshark's): the flow's first packet... */
         uint64_t max_gap_frame;  /* ...and the one that ended its largest gap (0: none) */
+        uint64_t last_frame;     /* the frame number of its last packet (file order) */
         uint64_t packets, bytes;
         struct tcp_conn *tcp;    /* TCP only, owned */
         /* UDP and ICMP */

@@ -9,14 +9,22 @@
 
 void json_init(json_t *j, FILE *f, bool pretty) {
         j->f = f;
+        j->sink = NULL;
+        j->userdata = NULL;
         j->pretty = pretty;
         j->depth = 0;
         j->n = 0;
         j->first[0] = true;
 }
 
+void json_init_sink(json_t *j, const json_sink_t *sink, void *userdata) {
+        json_init(j, NULL, false);
+        j->sink = sink;
+        j->userdata = userdata;
+}
+
 void json_flush(json_t *j) {
-        if (j->n)
+        if (j->n && j->f)
                 fwrite(j->buf, 1, j->n, j->f);
         j->n = 0;
 }
@@ -48,14 +56,14 @@ static inline void puts_(json_t *j, const char *s) {
         put(j, s, strlen(s));
 }
 
-static void put_u64(json_t *j, uint64_t v) {
-        char b[24];
-        int i = sizeof b;
+/* v's digits at the end of b[24]; returns where they start */
+static char *fmt_u64(char b[static 24], uint64_t v) {
+        int i = 24;
         do {
                 b[--i] = (char) ('0' + v % 10);
                 v /= 10;
         } while (v);
-        put(j, b + i, sizeof b - (size_t) i);
+        return b + i;
 }
 
 
@@ -75,7 +83,21 @@ static void json_sep(json_t *j, const char *key) {
         }
 }
 
+/* a member that is not a string, as its JSON text */
+static void json_scalar(json_t *j, const char *key, json_type_t type, const char *text, size_t n) {
+        if (j->sink) {
+                j->sink->value(j->userdata, key, type, type == JSON_NULL ? "" : text, type == JSON_NULL ? 0 : n);
+                return;
+        }
+        json_sep(j, key);
+        put(j, text, n);
+}
+
 static void json_open(json_t *j, const char *key, char c) {
+        if (j->sink) {
+                j->sink->open(j->userdata, key, c == '[');
+                return;
+        }
         json_sep(j, key);
         putch(j, c);
         if (j->depth + 1 < JSON_DEPTH_MAX)
@@ -84,6 +106,10 @@ static void json_open(json_t *j, const char *key, char c) {
 }
 
 static void json_close(json_t *j, char c) {
+        if (j->sink) {
+                j->sink->close(j->userdata);
+                return;
+        }
         bool empty = j->first[j->depth];
         if (j->depth > 0)
                 j->depth--;
@@ -106,32 +132,24 @@ void json_array_begin(json_t *j, const char *key) { json_open(j, key, '['); }
 void json_array_end(json_t *j) { json_close(j, ']'); }
 
 void json_u64(json_t *j, const char *key, uint64_t v) {
-        json_sep(j, key);
-        put_u64(j, v);
+        char b[24], *p = fmt_u64(b, v);
+        json_scalar(j, key, JSON_NUMBER, p, (size_t) (b + sizeof b - p));
 }
 
 void json_i64(json_t *j, const char *key, int64_t v) {
-        json_sep(j, key);
-        if (v < 0) {
-                putch(j, '-');
-                put_u64(j, (uint64_t) 0 - (uint64_t) v);
-        } else
-                put_u64(j, (uint64_t) v);
+        char b[24], *p = fmt_u64(b, v < 0 ? (uint64_t) 0 - (uint64_t) v : (uint64_t) v);
+        if (v < 0)
+                *--p = '-';
+        json_scalar(j, key, JSON_NUMBER, p, (size_t) (b + sizeof b - p));
 }
 
 void json_double(json_t *j, const char *key, double v, int decimals) {
-        json_sep(j, key);
         if (!isfinite(v)) {
-                puts_(j, "null");
+                json_null(j, key);
                 return;
         }
         if (v > -9e15 && v < 9e15 && v == (double) (int64_t) v) {
-                int64_t iv = (int64_t) v;
-                if (iv < 0) {
-                        putch(j, '-');
-                        put_u64(j, (uint64_t) -iv);
-                } else
-                        put_u64(j, (uint64_t) iv);
+                json_i64(j, key, (int64_t) v);
                 return;
         }
         char buf[400];
@@ -150,20 +168,22 @@ void json_double(json_t *j, const char *key, double v, int decimals) {
         }
         if (strcmp(buf, "-0") == 0)
                 strcpy(buf, "0");
-        puts_(j, buf);
+        json_scalar(j, key, JSON_NUMBER, buf, strlen(buf));
 }
 
 void json_bool(json_t *j, const char *key, bool v) {
-        json_sep(j, key);
-        puts_(j, v ? "true" : "false");
+        json_scalar(j, key, JSON_BOOL, v ? "true" : "false", v ? 4 : 5);
 }
 
 void json_null(json_t *j, const char *key) {
-        json_sep(j, key);
-        puts_(j, "null");
+        json_scalar(j, key, JSON_NULL, "null", 4);
 }
 
 void json_strn(json_t *j, const char *key, const char *s, size_t n) {
+        if (j->sink) {
+                j->sink->value(j->userdata, key, JSON_STRING, s, n);
+                return;
+        }
         json_sep(j, key);
         putch(j, '"');
         json_escape(s, n, json_put, j);
@@ -179,12 +199,11 @@ void json_str(json_t *j, const char *key, const char *s) {
 }
 
 void json_ts(json_t *j, const char *key, int64_t ns) {
-        json_sep(j, key);
         /* sign apart: -1 ns is -0.000000001, not -1 + 0.999999999 */
         uint64_t m = ns < 0 ? (uint64_t) 0 - (uint64_t) ns : (uint64_t) ns;
         char b[48];
         int l = snprintf(b, sizeof b, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : "", m / 1000000000, m % 1000000000);
-        put(j, b, (size_t) l);
+        json_scalar(j, key, JSON_NUMBER, b, (size_t) l);
 }
 
 void json_ms(json_t *j, const char *key, int64_t ns) {

@@ -8,8 +8,20 @@
 
 #define JSON_DEPTH_MAX 32
 
+/* Instead of text, a writer can hand its members to a sink (report-csv.c makes tables of them): the same calls,
+ * the same number text. key is NULL inside arrays. value() gets for numbers and booleans their JSON text
+ * ("true", "false"), for a null "", for a string its bytes as they are (not escaped, not checked). */
+typedef enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING } json_type_t;
+typedef struct json_sink {
+        void (*open)(void *userdata, const char *key, bool array);
+        void (*close)(void *userdata);
+        void (*value)(void *userdata, const char *key, json_type_t type, const char *text, size_t n);
+} json_sink_t;
+
 typedef struct json {
         FILE *f;
+        const json_sink_t *sink; /* set by json_init_sink(): nothing is written to f */
+        void *userdata;
         int depth;
         bool first[JSON_DEPTH_MAX];
         bool pretty;
@@ -18,6 +30,7 @@ typedef struct json {
 } json_t;
 
 void json_init(json_t *j, FILE *f, bool pretty);
+void json_init_sink(json_t *j, const json_sink_t *sink, void *userdata);
 /* key is NULL inside arrays. */
 void json_object_begin(json_t *j, const char *key);
 void json_object_end(json_t *j);

@@ -203,10 +203,13 @@ void html_sec_protocols(html_ctx_t *c);
 void html_sec_talkers(html_ctx_t *c);
 void html_sec_services(html_ctx_t *c);
 void html_sec_tcp(html_ctx_t *c);
+void html_sec_conns(html_ctx_t *c);
 void html_sec_dns(html_ctx_t *c);
 void html_sec_icmp(html_ctx_t *c);
 void html_sec_fragments(html_ctx_t *c);
 void html_sec_timing(html_ctx_t *c);
+void html_timing_lists(html_ctx_t *c);
+void html_sec_thresholds(html_ctx_t *c);
 /* an event list as a table (report-html.c), for the TCP, DNS and ICMP sections */
 void html_events_table(html_ctx_t *c, event_kind_t k, const char *title, const char *hint);
 /* what was not analysed, said at the top and again in the capture section (report-html.c) */

@@ -290,7 +290,11 @@ void html_sec_timing(html_ctx_t *c) {
                 snprintf(s, SLOT, "before packet %s", num(c, a->max_gap_frame));
                 kv(c, "Longest silence", dur(c, a->max_gap), s);
         }
-        kv_u64(c, "Bursts", a->bursts, "runs of 64 packets or more, each less than 100 µs after the one before");
+        char *bh = slot(c), bv[2][32];
+        snprintf(bh, SLOT, "runs of %s packets or more, each less than %s ms after the one before",
+                 threshold_format(threshold_value(a, TH_BURST_MIN), bv[0], sizeof bv[0]),
+                 threshold_format(threshold_value(a, TH_BURST_SPACING), bv[1], sizeof bv[1]));
+        kv_u64(c, "Bursts", a->bursts, bh);
         if (a->burst_max_pkts) {
                 kv_u64(c, "Largest burst", a->burst_max_pkts, "packets");
                 kv(c, "Largest burst size", bytes(c, a->burst_max_bytes), NULL);
@@ -318,5 +322,6 @@ void html_sec_timing(html_ctx_t *c) {
         quantiles_begin(c);
         quantile_row(c, "Jitter per flow direction", &a->flow_jitter, "one value per direction");
         table_end(c);
+        html_timing_lists(c);
         section_end(c);
 }

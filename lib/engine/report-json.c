@@ -525,9 +525,115 @@ static void json_flows(json_t *j, const analysis_t *a) {
         json_object_end(j);
 }
 
-void report_json(const analysis_t *a, FILE *out) {
-        json_t jj, *j = &jj;
-        json_init(j, out, true);
+/* A gap's side: the flow of the packet there, client -> server when known; null when not a flow's. */
+static void json_gap_side(json_t *j, const char *key, const gap_side_t *s) {
+        if (!s->flow) {
+                json_null(j, key);
+                return;
+        }
+        flow_key_t k = s->key;
+        if (!s->client_is_a) {
+                k.a = s->key.b;
+                k.b = s->key.a;
+                k.pa = s->key.pb;
+                k.pb = s->key.pa;
+        }
+        json_flow(j, key, &k);
+}
+
+static void json_period(json_t *j, const analysis_t *a, const period_t *p, double mean_bps) {
+        double w = (double) a->series.width / 1e9, secs = w * p->n;
+        double bps = secs > 0 ? (double) p->bytes * 8 / secs : 0;
+        json_object_begin(j, NULL);
+        json_double(j, "start_s", p->first * w, 6);
+        json_double(j, "end_s", (p->first + p->n) * w, 6);
+        json_double(j, "duration_s", secs, 6);
+        json_u64(j, "packets", p->packets);
+        json_u64(j, "bytes", p->bytes);
+        json_double(j, "bits_per_s", bps, 1);
+        json_double(j, "times_mean", mean_bps > 0 ? bps / mean_bps : 0, 2);
+        json_object_end(j);
+}
+
+/* timing.gaps, timing.largest_bursts, timing.periods (ANALYSES.md, "Timing") */
+static void json_timing_lists(json_t *j, const analysis_t *a) {
+        const timing_state_t *t = &a->timing;
+        json_object_begin(j, "gaps");
+        json_u64(j, "total", t->gaps_total);
+        json_ms(j, "total_ms", t->gaps_sum);
+        json_u64(j, "kept", t->n_gaps);
+        json_array_begin(j, "items");
+        for (uint32_t i = 0; i < t->n_gaps; i++) {
+                const gap_t *g = &t->gaps[i];
+                json_object_begin(j, NULL);
+                json_ts(j, "start_ts", g->start_ts);
+                json_double(j, "t", (double) (g->start_ts - a->first_ts) / 1e9, 6);
+                json_ms(j, "duration_ms", g->dur);
+                json_frame(j, "frame_before", g->frame_before);
+                json_frame(j, "frame", g->frame);
+                json_gap_side(j, "flow_before", &g->before);
+                json_gap_side(j, "flow_after", &g->after);
+                json_bool(j, "within_flow", g->before.flow && g->before.flow == g->after.flow);
+                json_object_end(j);
+        }
+        json_array_end(j);
+        json_object_end(j);
+
+        json_array_begin(j, "largest_bursts");
+        for (uint32_t i = 0; i < t->n_bursts; i++) {
+                const burst_t *b = &t->bursts[i];
+                json_object_begin(j, NULL);
+                json_double(j, "start_s", (double) (b->start - a->first_ts) / 1e9, 6);
+                json_frame(j, "start_frame", b->frame);
+                json_u64(j, "packets", b->packets);
+                json_u64(j, "bytes", b->bytes);
+                json_ms(j, "duration_ms", b->dur);
+                json_object_end(j);
+        }
+        json_array_end(j);
+
+        period_t peaks[PERIODS_KEEP], quiet[PERIODS_KEEP];
+        unsigned np, nq;
+        uint32_t buckets;
+        timing_periods(a, peaks, &np, quiet, &nq, &buckets);
+        uint64_t total = 0;
+        for (uint32_t i = 0; i < buckets; i++)
+                total += a->series.b[i].bytes;
+        double secs = (double) a->series.width / 1e9 * buckets;
+        double mean = secs > 0 ? (double) total * 8 / secs : 0;
+        json_object_begin(j, "periods");
+        json_double(j, "bucket_s", (double) a->series.width / 1e9, 9);
+        json_double(j, "mean_bits_per_s", mean, 1);
+        json_array_begin(j, "peaks");
+        for (unsigned i = 0; i < np; i++)
+                json_period(j, a, &peaks[i], mean);
+        json_array_end(j);
+        json_array_begin(j, "quiet");
+        for (unsigned i = 0; i < nq; i++)
+                json_period(j, a, &quiet[i], mean);
+        json_array_end(j);
+        json_object_end(j);
+}
+
+/* The thresholds the diagnosis used: each one's value, default, unit and what set it. */
+static void json_thresholds(json_t *j, const thresholds_t *t) {
+        static const char *const set_by[_TS_MAX] = {
+                [TS_DEFAULT] = "default", [TS_FILE_LATENCY] = "configuration", [TS_FILE] = "configuration",
+                [TS_LATENCY] = "latency", [TS_OPTION] = "threshold",
+        };
+        json_object_begin(j, "thresholds");
+        for (unsigned i = 0; i < _TH_MAX; i++) {
+                json_object_begin(j, threshold_name((threshold_id_t) i));
+                json_double(j, "value", t->v[i], 9);
+                json_double(j, "default", threshold_default((threshold_id_t) i), 9);
+                json_str(j, "unit", threshold_unit_name((threshold_id_t) i));
+                json_str(j, "set_by", t->source[i] < _TS_MAX ? set_by[t->source[i]] : "default");
+                json_object_end(j);
+        }
+        json_object_end(j);
+}
+
+void report_json_emit(json_t *j, const analysis_t *a) {
         json_object_begin(j, NULL);
         json_str(j, "schema", "pcapd.report/2");
         json_str(j, "generator", "pcapd " PCAPD_VERSION);
@@ -559,8 +665,10 @@ void report_json(const analysis_t *a, FILE *out) {
                 json_double(j, "largest_burst_start_s", (double) (a->burst_max_start - a->first_ts) / 1e9, 6);
                 json_u64(j, "largest_burst_start_frame", a->burst_max_frame);
         }
+        json_timing_lists(j, a);
         json_object_end(j);
         json_flows(j, a);
+        json_connections(j, a);
         json_security(j, a);
         json_series(j, a);
         json_object_begin(j, "events");
@@ -609,5 +717,12 @@ void report_json(const analysis_t *a, FILE *out) {
         json_u64(j, "max_dns_pending", a->lim.max_dns_pending);
         json_u64(j, "max_frag_pending", a->lim.max_frag_pending);
         json_object_end(j);
+        json_thresholds(j, &a->th);
         json_object_end(j);
+}
+
+void report_json(const analysis_t *a, FILE *out) {
+        json_t j;
+        json_init(&j, out, true);
+        report_json_emit(&j, a);
 }

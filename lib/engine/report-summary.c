@@ -51,6 +51,18 @@ void report_summary(const analysis_t *a, FILE *out) {
                 (unsigned long long) a->tcp.spurious, (unsigned long long) a->tcp.ooo,
                 (unsigned long long) a->tcp.lost, (unsigned long long) a->tcp.dupacks,
                 (unsigned long long) a->tcp.zero_win, (unsigned long long) a->tcp.rst);
+        if (a->conns.total) {
+                /* each connection's end state (the connections table), those that occurred */
+                fprintf(out, "Ended:    ");
+                const char *sep = " ";
+                for (int s = 0; s < _CONN_STATE_MAX; s++)
+                        if (a->conns.states[s]) {
+                                fprintf(out, "%s%llu %s", sep, (unsigned long long) a->conns.states[s],
+                                        conn_state_name((conn_state_t) s));
+                                sep = ", ";
+                        }
+                fputc('\n', out);
+        }
         if (hs.count)
                 fprintf(out, "Handshake: %llu completed, RTT p50 %.3f ms, p95 %.3f ms, max %.3f ms\n",
                         (unsigned long long) a->tcp.hs_completed, hs.p50 / 1e6, hs.p95 / 1e6, hs.max / 1e6);
@@ -83,4 +95,20 @@ void report_summary(const analysis_t *a, FILE *out) {
                 fprintf(out, "Fragments: %llu in %llu datagrams, %llu incomplete\n",
                         (unsigned long long) a->frag.fragments, (unsigned long long) a->frag.datagrams,
                         (unsigned long long) a->frag.incomplete);
+        if (a->timing.gaps_total)
+                fprintf(out, "Gaps:      %llu silences of the capture, %.1f s in all, the longest %.3f s\n",
+                        (unsigned long long) a->timing.gaps_total, (double) a->timing.gaps_sum / 1e9,
+                        a->timing.n_gaps ? (double) a->timing.gaps[0].dur / 1e9 : 0.0);
+        /* the thresholds that are not the defaults: the figures above depend on them */
+        bool any = false;
+        char v[32];
+        for (unsigned i = 0; i < _TH_MAX; i++) {
+                if (a->th.source[i] == TS_DEFAULT)
+                        continue;
+                fprintf(out, "%s %s=%s", any ? "," : "Thresholds:", threshold_name((threshold_id_t) i),
+                        threshold_format(a->th.v[i], v, sizeof v));
+                any = true;
+        }
+        if (any)
+                fprintf(out, " (the others at their defaults)\n");
 }

@@ -1,4 +1,6 @@
 /* Round-trip halves and the capture point (lib/engine/ANALYSES.md, "Where the time went"). */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -8,6 +10,84 @@ void rtt_conn_init(rtt_conn_t *r) {
         memset(r, 0, sizeof *r);
         for (int i = 0; i < 2; i++)
                 r->h[i].hs = r->h[i].min = -1;
+}
+
+void rtt_conn_done(rtt_conn_t *r) {
+        rtt_digest_done(&r->all);
+}
+
+/* Bucket 0: under 2^10 ns; bucket 1 + 4e + q: [2^(10 + e + q/4), 2^(10 + e + (q+1)/4)) ns, e = 0..23; the
+ * last one everything from 2^34 ns (17.2 s) on. */
+static unsigned digest_bucket(int64_t ns) {
+        if (ns < 1024)
+                return 0;
+        unsigned e = 63u - (unsigned) __builtin_clzll((uint64_t) ns) - 10u;
+        if (e >= 24)
+                return RTT_DIGEST_BUCKETS - 1;
+        /* the mantissa in [1, 2) as a 16.16 fixed-point number (ns < 2^34: no overflow), against 2^(1/4),
+         * 2^(2/4), 2^(3/4) */
+        uint64_t m = ((uint64_t) ns << 16) >> (e + 10);
+        unsigned q = m < 77936 ? 0 : m < 92682 ? 1 : m < 110218 ? 2 : 3;
+        return 1 + 4 * e + q;
+}
+
+void rtt_digest_add(rtt_digest_t *d, int64_t v) {
+        if (v < 0)
+                return;
+        if (d->n == 2 && !d->count && !d->no_memory) {
+                /* the third sample: the first two are min and max */
+                d->count = calloc(RTT_DIGEST_BUCKETS, sizeof(uint32_t));
+                if (d->count) {
+                        d->count[digest_bucket(d->min)]++;
+                        d->count[digest_bucket(d->max)]++;
+                } else
+                        d->no_memory = true;
+        }
+        if (d->n == 0 || v < d->min)
+                d->min = v;
+        if (d->n == 0 || v > d->max)
+                d->max = v;
+        if (d->n < UINT32_MAX)
+                d->n++;
+        if (d->count) {
+                unsigned b = digest_bucket(v);
+                if (d->count[b] < UINT32_MAX)
+                        d->count[b]++;
+        }
+}
+
+void rtt_digest_done(rtt_digest_t *d) {
+        free(d->count);
+        d->count = NULL;
+}
+
+int64_t rtt_digest_median(const rtt_digest_t *d) {
+        if (!d || d->n == 0 || d->no_memory)
+                return -1;
+        if (!d->count)
+                return d->min; /* one or two samples: the lower median is the smaller */
+        uint64_t total = 0;
+        for (unsigned i = 0; i < RTT_DIGEST_BUCKETS; i++)
+                total += d->count[i];
+        uint64_t want = (total + 1) / 2, seen = 0;
+        unsigned b = 0;
+        for (; b < RTT_DIGEST_BUCKETS - 1; b++) {
+                seen += d->count[b];
+                if (seen >= want)
+                        break;
+        }
+        int64_t mid;
+        if (b == 0)
+                mid = 512;
+        else if (b == RTT_DIGEST_BUCKETS - 1)
+                mid = d->max;
+        else
+                mid = (int64_t) exp2(10.0 + ((double) (b - 1) + 0.5) / 4.0);
+        return mid < d->min ? d->min : mid > d->max ? d->max : mid;
+}
+
+void rtt_conn_add_whole(rtt_conn_t *r, int64_t v) {
+        rtt_digest_add(&r->all, v);
 }
 
 void rtt_half_add(rtt_half_t *h, int64_t sample) {

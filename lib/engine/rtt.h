@@ -38,11 +38,34 @@ typedef struct rtt_tsv {
         bool echoed;
 } rtt_tsv_t;
 
+/* Every whole round trip of a connection (the handshake's SYN -> ACK, each data -> ACK path sample of
+ * tcp.rtt_path_ms, each timestamp echo's sample of a far host's half with the other half's base), in a fixed
+ * structure: min and max exact, the median from counts in buckets a quarter of an octave wide from 2^10 ns to
+ * 2^34 ns (1.02 us to 17.2 s; beyond, the first or last bucket), so within 9.1 % (ANALYSES.md, "Connections").
+ * The counts (392 bytes) are allocated with the third sample: up to two, the lower median is the min, and min
+ * and max are those two samples. */
+#define RTT_DIGEST_BUCKETS 98
+typedef struct rtt_digest {
+        int64_t min, max;        /* ns */
+        uint32_t n;
+        bool no_memory;          /* the counts could not be allocated: no median */
+        uint32_t *count;         /* RTT_DIGEST_BUCKETS, NULL under three samples */
+} rtt_digest_t;
+
 typedef struct rtt_conn {
         rtt_half_t h[2];         /* [0] the client's half, [1] the server's */
+        rtt_digest_t all;        /* whole round trips */
 } rtt_conn_t;
 
 void rtt_conn_init(rtt_conn_t *r);
+void rtt_conn_done(rtt_conn_t *r);
+/* A whole round trip of the connection (ns), for its digest. */
+void rtt_conn_add_whole(rtt_conn_t *r, int64_t v);
+void rtt_digest_add(rtt_digest_t *d, int64_t v);
+void rtt_digest_done(rtt_digest_t *d);
+/* The median's estimate (ns): the geometric middle of the bucket holding the lower median, within [min, max]
+ * (exact up to two samples); -1 without samples, or when the counts could not be allocated. */
+int64_t rtt_digest_median(const rtt_digest_t *d);
 void rtt_half_add(rtt_half_t *h, int64_t sample);
 /* The half's base: the smaller of the handshake's and the smallest data sample; -1 unknown. */
 static inline int64_t rtt_half_base(const rtt_half_t *h) {

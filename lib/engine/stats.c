@@ -6,8 +6,6 @@
 
 #include "engine.h"
 
-#define BURST_GAP (100 * 1000LL)   /* packets closer than 100 us belong to one burst */
-#define BURST_MIN 64               /* packets in a run to call it a burst */
 
 /* ---- bounded address tables ---- */
 
@@ -254,14 +252,17 @@ void stats_service(analysis_t *a, const flow_t *f, const packet_t *p) {
 }
 
 void stats_burst(analysis_t *a, const packet_t *p, int64_t gap) {
-        if (a->packets > 1 && gap >= 0 && gap < BURST_GAP) {
+        if (a->packets > 1 && gap >= 0 && gap < threshold_ns(a, TH_BURST_SPACING)) {
                 a->burst_cur_pkts++;
                 a->burst_cur_bytes += p->wirelen;
                 return;
         }
         /* the run ended */
-        if (a->burst_cur_pkts >= BURST_MIN) {
+        if ((double) a->burst_cur_pkts >= threshold_value(a, TH_BURST_MIN)) {
                 a->bursts++;
+                timing_burst(a, &(burst_t) { .start = a->burst_cur_start, .dur = a->prev_ts - a->burst_cur_start,
+                                             .packets = a->burst_cur_pkts, .bytes = a->burst_cur_bytes,
+                                             .frame = a->burst_cur_frame });
                 if (a->burst_cur_pkts > a->burst_max_pkts) {
                         a->burst_max_pkts = a->burst_cur_pkts;
                         a->burst_max_bytes = a->burst_cur_bytes;

@@ -153,16 +153,30 @@ static void tcp_unacked_push(tcp_dir_t *s, uint32_t seq, uint32_t end, int64_t t
 
 /* A data -> ACK sample of host `h` (the acknowledging side), in the split distributions by where the
  * capture is: from the far host a path round trip, from the near host its ACK delay. */
-static void tcp_rtt_sample(analysis_t *a, tcp_conn_t *c, int h, int64_t v) {
-        rtt_half_add(&c->rtt.h[h], v);
+/* A sample v of host h's half as a whole round trip (the other half's base added), -1 when it is the near
+ * host's own time (its ACK delay) or the other half is unknown. */
+static int64_t tcp_rtt_whole(const tcp_conn_t *c, int h, int64_t v) {
         capture_point_t cp = rtt_capture_point(&c->rtt);
         int64_t other = rtt_half_base(&c->rtt.h[!h]);
         if ((cp == CP_CLIENT && h == 0) || (cp == CP_SERVER && h == 1))
+                return -1;
+        if (other >= 0 && (cp != CP_UNKNOWN || v + other < 200000))
+                return v + other; /* (or a path too short to split) */
+        return -1;
+}
+
+static void tcp_rtt_sample(analysis_t *a, tcp_conn_t *c, int h, int64_t v) {
+        rtt_half_add(&c->rtt.h[h], v);
+        capture_point_t cp = rtt_capture_point(&c->rtt);
+        if ((cp == CP_CLIENT && h == 0) || (cp == CP_SERVER && h == 1)) {
                 samples_add(&a->ack_delay, v);
-        else if (other >= 0 && cp != CP_UNKNOWN)
-                samples_add(&a->rtt_path, v + other);
-        else if (other >= 0 && v + other < 200000)
-                samples_add(&a->rtt_path, v + other); /* a path too short to split */
+                return;
+        }
+        int64_t w = tcp_rtt_whole(c, h, v);
+        if (w >= 0) {
+                samples_add(&a->rtt_path, w);
+                rtt_conn_add_whole(&c->rtt, w);
+        }
 }
 
 static void tcp_rtt_on_ack(analysis_t *a, tcp_conn_t *c, int ack_dir, uint32_t ack, int64_t ts) {
@@ -360,8 +374,14 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                  * runs; the first segment of an answer would add the server's think time) */
                 if (plen > 0 && t->ts_ecr && !(fl & TCP_SYN) && c->tm->xfer[dir].first) {
                         int64_t sent = rtt_tsv_echo(&c->tm->tsv[!dir], t->ts_ecr);
-                        if (sent >= 0 && ts >= sent)
+                        if (sent >= 0 && ts >= sent) {
                                 rtt_half_add(&c->rtt.h[dir], ts - sent);
+                                /* a whole round trip only from a timestamp the other side sent after the run
+                                 * began (an ACK of it): an older one is the request's, and the run's second
+                                 * segment may be the first to echo it, the server's think time included */
+                                if (sent >= c->tm->xfer[dir].first)
+                                        rtt_conn_add_whole(&c->rtt, tcp_rtt_whole(c, dir, ts - sent));
+                        }
                 }
                 rtt_tsv_sent(&c->tm->tsv[dir], t->ts_val, ts);
                 if (!s->ts0) {
@@ -385,6 +405,7 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                         /* a SYN/ACK stamped before its SYN (capture reordering between interfaces) leaves
                          * SYN -> ACK as the measure; its split is clamped at 0 */
                         samples_add(&a->hs_rtt, ts - first);
+                        rtt_conn_add_whole(&c->rtt, ts - first);
                         samples_add(&a->hs_syn_synack, c->synack_ts > first ? c->synack_ts - first : 0);
                         samples_add(&a->hs_synack_ack, ts > c->synack_ts ? ts - c->synack_ts : 0);
                         /* the halves: the server's is the answered SYN's wait for the SYN/ACK, the client's
@@ -393,12 +414,12 @@ void tcp_packet(analysis_t *a, flow_t *f, int dir, const packet_t *p) {
                                 c->rtt.h[1].hs = c->synack_ts - c->syn_last_ts;
                         if (ts >= c->synack_ts && c->synack_count == 1)
                                 c->rtt.h[0].hs = ts - c->synack_ts;
-                        if (c->syn_count == 1 && ts - c->syn_ts >= 50 * NS_PER_MS) {
+                        if (c->syn_count == 1 && ts - c->syn_ts >= threshold_ns(a, TH_RTT_HIGH)) {
                                 a->tcp.hs_high_rtt++;
                                 if (ts - c->syn_ts > a->tcp.hs_high_rtt_max)
                                         a->tcp.hs_high_rtt_max = ts - c->syn_ts;
                         }
-                        if (ts - c->syn_ts > 300 * NS_PER_MS || c->syn_count > 1) {
+                        if (ts - c->syn_ts > threshold_ns(a, TH_HANDSHAKE_SLOW) || c->syn_count > 1) {
                                 event_t e;
                                 ev_from_packet(&e, p);
                                 e.dur = ts - c->syn_ts;
@@ -672,6 +693,7 @@ void tcp_conn_free(tcp_conn_t *c) {
         free(c->tm);
         free(c->txn);
         free(c->trouble);
+        rtt_conn_done(&c->rtt);
         free(c);
 }
 

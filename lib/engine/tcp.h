@@ -108,6 +108,8 @@ typedef struct tcp_conn {
         int64_t syn_last_ts;     /* the last SYN sent: the one the SYN/ACK answers */
         uint64_t syn_frame;      /* the first SYN's frame number */
         bool refused, aborted, reset_seen, midstream;
+        bool replaced;           /* a new connection took its 5-tuple (port reuse)... */
+        int64_t replaced_ts;     /* ...at this time */
         int64_t pmtu_ts;         /* last ICMP fragmentation-needed / packet-too-big about this connection */
         uint32_t dns_next[2];    /* DNS over TCP: seq of the next byte to parse */
         uint32_t dns_need[2];    /* body bytes of the current message still to come (0: a length prefix is next) */

@@ -260,11 +260,14 @@ int thresholds_load(thresholds_t *t, FILE *f, const char *path, char *errbuf, si
 const char *threshold_format(double v, char *buf, size_t len) {
         locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t) 0);
         locale_t old = c != (locale_t) 0 ? uselocale(c) : (locale_t) 0;
-        for (int prec = 1; prec <= 17; prec++) {
-                snprintf(buf, len, "%.*g", prec, v);
-                if (strtod(buf, NULL) == v)
-                        break;
+        /* fixed notation with the fewest decimals that read back to v (no "2e+02"), else 17 digits */
+        bool exact = false;
+        for (int dec = 0; dec <= 9 && !exact && fabs(v) < 1e15; dec++) {
+                snprintf(buf, len, "%.*f", dec, v);
+                exact = strtod(buf, NULL) == v;
         }
+        if (!exact)
+                snprintf(buf, len, "%.17g", v);
         if (c != (locale_t) 0) {
                 uselocale(old);
                 freelocale(c);

@@ -49,7 +49,9 @@ typedef enum threshold_unit {
         X(BURST_SPACING, "burst_spacing_ms", TU_MS, 0.1, 0.001, 1000, false,                                        \
           "packets closer than this belong to one burst ...")                                                       \
         X(BURST_MIN, "burst_min_packets", TU_COUNT, 64, 2, 1e9, false,                                              \
-          "... and a run of at least this many packets is a burst (bursts)")
+          "... and a run of at least this many packets is a burst (bursts)")                                        \
+        X(CONN_IDLE, "conn_idle_ms", TU_MS, 10000, 1, 300000, false,                                                \
+          "an open TCP connection silent for at least this at its end is idle (connections.states)")
 
 /* jitter (RFC 3550) per flow, by kind of traffic */
 #define THRESHOLD_LIST_JITTER(X)

@@ -44,6 +44,12 @@ static int ipc_payload_validate(uint32_t type, const void *payload) {
                 memcpy(&j, payload, sizeof(j));
                 if (j.version != IPC_PROTOCOL_VERSION)
                         return -EPROTO;
+                if (j.n_thresholds > IPC_THRESHOLDS_MAX || j._pad != 0)
+                        return -EBADMSG;
+                for (uint32_t i = 0; i < IPC_THRESHOLDS_MAX; i++)
+                        if (i < j.n_thresholds ? !isfinite(j.thresholds[i]) || j.threshold_source[i] > 15
+                                               : j.thresholds[i] != 0 || j.threshold_source[i] != 0)
+                                return -EBADMSG;
                 return 0;
         }
         case IPC_JOB_FD: {

@@ -12,8 +12,9 @@
  * Rule (STYLE.md 6): at most one fd per message, so a job is JOB (capture fd) + JOB_FD (json fd) +
  * JOB_FD (html fd), in that order, then the analyzer answers with PROGRESS* then DONE or ERROR. */
 
-#define IPC_PROTOCOL_VERSION 2
+#define IPC_PROTOCOL_VERSION 3
 #define IPC_TEXT_MAX 256     /* bounded strings inside payloads, NUL-terminated within the array */
+#define IPC_THRESHOLDS_MAX 64 /* room for the engine's thresholds in a JOB */
 /* PROGRESS: the analyzer sends one per callback of the engine (at most every 100 ms or 1 % of the capture,
  * and per phase); pcapd-web alone decides how many of them the streams see. */
 
@@ -48,6 +49,14 @@ typedef struct ipc_job {
         uint64_t max_packets;             /* pcapd-web's --max-packets: the report is partial past it; 0 none */
         uint32_t max_flows;               /* --max-flows; 0: the engine's default */
         uint32_t max_events;              /* --max-events; 0: the engine's default */
+        /* the thresholds (lib/engine/threshold.h, in its order) pcapd-web read from its configuration file,
+         * so that the sandboxed analyzer never opens it: n_thresholds values (0: the engine's defaults), each finite, and what set each
+         * (threshold_source_t); the analyzer refuses another count (a frontend built apart) or a value out of
+         * its range */
+        uint32_t n_thresholds;
+        uint32_t _pad;
+        double thresholds[IPC_THRESHOLDS_MAX];
+        uint8_t threshold_source[IPC_THRESHOLDS_MAX];
 } ipc_job_t;
 
 typedef struct ipc_job_fd {
@@ -81,13 +90,14 @@ typedef struct ipc_error {
 } ipc_error_t;
 
 _Static_assert(sizeof(ipc_header_t) == 40, "ipc header is 40 bytes");
-_Static_assert(sizeof(ipc_job_t) == 32, "ipc job is 32 bytes");
+_Static_assert(sizeof(ipc_job_t) == 616, "ipc job is 616 bytes");
 _Static_assert(sizeof(ipc_job_fd_t) == 8, "ipc job fd is 8 bytes");
 _Static_assert(sizeof(ipc_progress_t) == 64, "ipc progress is 64 bytes");
 _Static_assert(sizeof(ipc_done_t) == 32, "ipc done is 32 bytes");
 _Static_assert(sizeof(ipc_error_t) == 272, "ipc error is 272 bytes");
 
-#define IPC_MESSAGE_MAX (sizeof(ipc_header_t) + sizeof(ipc_error_t))
+#define IPC_MESSAGE_MAX (sizeof(ipc_header_t) + sizeof(ipc_job_t)) /* the largest payload */
+_Static_assert(sizeof(ipc_job_t) >= sizeof(ipc_error_t), "the job is the largest payload");
 
 /* Expected payload size for a type, or -EBADMSG for an unknown type. */
 int ipc_payload_size(uint32_t type);
@@ -108,7 +118,8 @@ int ipc_recv(int sock, ipc_header_t *ret_header, void *ret_payload, size_t paylo
 /* Pure decoder used by ipc_recv() and the fuzzer: validates one received record of len bytes that came
  * with n_fds fds. Checks: a known type, length == the type's size == len - header, exactly one fd for JOB
  * and JOB_FD and none otherwise, a task id of ID_LEN lower-case hex digits, and the payload
- * (strings NUL-terminated within their arrays, JOB_FD which 0/1, finite percent in -1..100, health 0..100,
+ * (strings NUL-terminated within their arrays, a JOB's thresholds finite and at most IPC_THRESHOLDS_MAX with
+ * zero padding, JOB_FD which 0/1, finite percent in -1..100, health 0..100,
  * error code one of ipc_error_code_t). Returns 0 (header and payload copied out), -EBADMSG when malformed, -EPROTO for a
  * JOB of another protocol version, -ENOBUFS when payload_max is too small, -EINVAL on NULL arguments. */
 int ipc_decode(const void *buf, size_t len, unsigned n_fds, ipc_header_t *ret_header, void *ret_payload,

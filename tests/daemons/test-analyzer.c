@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include "engine/threshold.h"
 #include "test-analyzer.h"
 
 /* 0 valid with the schema, 1 not, -1 no python3 (then a plain substring check is done instead). */
@@ -87,6 +88,35 @@ static void test_own_captures(const char *analyzer) {
         job_result_print("own capture, max_packets 100", &r);
         CHECK_MSG(r.done && r.d.packets == 100 && r.d.partial == 1, "max_packets 100: %s, %" PRIu64 " packets, partial %u",
                   r.done ? "DONE" : "no DONE", r.d.packets, r.d.partial);
+        job_result_done(&r);
+
+        /* the thresholds of pcapd-web's configuration file reach the engine through the JOB ... */
+        job = test_job_params();
+        job.n_thresholds = _TH_MAX;
+        for (unsigned i = 0; i < _TH_MAX; i++) {
+                job.thresholds[i] = threshold_default((threshold_id_t) i);
+                job.threshold_source[i] = TS_DEFAULT;
+        }
+        job.thresholds[TH_GAP] = 1234.5;
+        job.threshold_source[TH_GAP] = TS_FILE;
+        CHECK(job_run(analyzer, cap, &job, NULL, &r) == 0);
+        check_success("own capture, thresholds in the JOB", &r, 300, file_size(cap));
+        CHECK_MSG(r.json && strstr(r.json, "\"gap_ms\": {\n") &&
+                  strstr(r.json, "\"value\": 1234.5,\n") && strstr(r.json, "\"set_by\": \"configuration\""),
+                  "the report records the JOB's gap_ms");
+        job_result_done(&r);
+        /* ... checked there: out of range, or another build's count */
+        job.thresholds[TH_DNS_SLOW] = 0;
+        CHECK(job_run(analyzer, cap, &job, NULL, &r) == 0);
+        check_error("a threshold out of its range", &r, 5);
+        CHECK_MSG(strstr(r.e.message, "dns_slow_ms") != NULL, "names the threshold: %s", r.e.message);
+        job_result_done(&r);
+        job.thresholds[TH_DNS_SLOW] = 200;
+        job.n_thresholds = _TH_MAX - 1;
+        job.thresholds[_TH_MAX - 1] = 0;
+        CHECK(job_run(analyzer, cap, &job, NULL, &r) == 0);
+        check_error("another build's thresholds", &r, 5);
+        CHECK_MSG(strstr(r.e.message, "different builds") != NULL, "says why: %s", r.e.message);
         job_result_done(&r);
 
         /* not a capture: libpcap's reason, code 3 */

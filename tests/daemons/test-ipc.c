@@ -269,6 +269,29 @@ static void test_malformed(void) {
         ipc_job_t job2 = { .version = IPC_PROTOCOL_VERSION + 1 };
         n = build(buf, IPC_JOB, sizeof(job2), TASK, &job2, sizeof(job2));
         expect_refused("JOB of another protocol version", buf, n, 1, -EPROTO);
+        /* thresholds: finite, within their count, zero beyond it */
+        ipc_job_t job3 = { .version = IPC_PROTOCOL_VERSION, .n_thresholds = 3, .thresholds = { 300, 50, 200 } };
+        n = build(buf, IPC_JOB, sizeof(job3), TASK, &job3, sizeof(job3));
+        {
+                ipc_header_t hh;
+                ipc_job_t out;
+                CHECK_EQ(ipc_decode(buf, n, 1, &hh, &out, sizeof(out)), 0);
+                CHECK(out.n_thresholds == 3 && out.thresholds[2] == 200);
+        }
+        job3.thresholds[1] = NAN;
+        n = build(buf, IPC_JOB, sizeof(job3), TASK, &job3, sizeof(job3));
+        expect_refused("JOB with a NaN threshold", buf, n, 1, -EBADMSG);
+        job3.thresholds[1] = INFINITY;
+        n = build(buf, IPC_JOB, sizeof(job3), TASK, &job3, sizeof(job3));
+        expect_refused("JOB with an infinite threshold", buf, n, 1, -EBADMSG);
+        job3.thresholds[1] = 50;
+        job3.thresholds[5] = 1;
+        n = build(buf, IPC_JOB, sizeof(job3), TASK, &job3, sizeof(job3));
+        expect_refused("JOB with a value past its thresholds' count", buf, n, 1, -EBADMSG);
+        job3.thresholds[5] = 0;
+        job3.n_thresholds = IPC_THRESHOLDS_MAX + 1;
+        n = build(buf, IPC_JOB, sizeof(job3), TASK, &job3, sizeof(job3));
+        expect_refused("JOB with too many thresholds", buf, n, 1, -EBADMSG);
         jf.which = 2;
         n = build(buf, IPC_JOB_FD, sizeof(jf), TASK, &jf, sizeof(jf));
         expect_refused("JOB_FD which=2", buf, n, 1, -EBADMSG);

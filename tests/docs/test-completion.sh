@@ -13,7 +13,11 @@ source "$comp" || { echo "FAIL cannot source $comp"; exit 1; }
 [[ $(complete -p pcap-analyzer 2>/dev/null) == *"-F _pcap_analyzer"* ]] || { echo "FAIL no complete -F for pcap-analyzer"; exit 1; }
 
 d=$(mktemp -d /tmp/pcapd-completion.XXXXXX)
-trap 'rm -rf "$d"' EXIT
+bin=$(mktemp -d /tmp/pcapd-completion-bin.XXXXXX)
+trap 'rm -rf "$d" "$bin"' EXIT
+# the threshold names come from the program itself (show-config), found in PATH as a user runs it
+ln -s "$prog" "$bin/pcap-analyzer"
+PATH=$bin:$PATH
 cd "$d" || exit 1
 mkdir sub
 touch a.pcap b.PCAPNG c.cap d.dmp notes.txt 'with space.pcap' sub/e.pcap
@@ -42,7 +46,8 @@ expect() {
 }
 
 options=$("$prog" --help | grep -oE -- '(^|[ ,])--[a-z][a-z0-9-]*' | tr -d ' ,' | sort -u)
-expect 'pcap-analyzer ' analyze capture
+expect 'pcap-analyzer ' analyze capture show-config
+expect 'pcap-analyzer s' show-config
 expect 'pcap-analyzer an' analyze
 expect 'pcap-analyzer ca' capture
 expect 'pcap-analyzer capture -w n' notes.txt
@@ -58,6 +63,8 @@ expect 'pcap-analyzer analyze a.pcap --json n' notes.txt
 expect 'pcap-analyzer analyze a.pcap -o ' a.pcap b.PCAPNG c.cap d.dmp notes.txt 'with space.pcap' sub
 expect 'pcap-analyzer analyze a.pcap --json = n' notes.txt
 expect 'pcap-analyzer analyze a.pcap --max-flows '
+expect 'pcap-analyzer analyze a.pcap --csv ' sub
+expect 'pcap-analyzer --csv sub analyze ' a.pcap b.PCAPNG c.cap d.dmp 'with space.pcap' sub
 expect 'pcap-analyzer --ver' --version
 expect 'pcap-analyzer --max-' --max-events --max-flows --max-packets
 capture_options='--count --duration --filter --interface --ssh --ssh-option --tcpdump --write'
@@ -66,5 +73,13 @@ analyze_options=$(comm -23 <(printf '%s\n' $options) <(printf '%s\n' $capture_op
 expect 'pcap-analyzer analyze a.pcap --' $analyze_options
 # shellcheck disable=SC2086
 expect 'pcap-analyzer capture --' $options
+expect 'pcap-analyzer show-config --' --config --help --latency --threshold
+expect 'pcap-analyzer analyze a.pcap --config n' notes.txt
+expect 'pcap-analyzer analyze a.pcap -l '
+names=$("$prog" show-config | sed -n 's/^\([a-z0-9_]*\)=.*/\1=/p')
+[[ $(wc -w <<<"$names") -ge 10 ]] || { echo "FAIL show-config lists no thresholds"; failed=1; }
+# shellcheck disable=SC2086
+expect 'pcap-analyzer analyze a.pcap --threshold ' $names
+expect 'pcap-analyzer analyze a.pcap --threshold dns_s' dns_slow_ms=
 
 exit $failed

@@ -25,6 +25,8 @@ import harness  # noqa: E402
 from harness import MISSING  # noqa: E402
 
 SCHEMA = 'pcapd.report/2'
+CONN_STATES = ('established', 'idle', 'half_open', 'half_closed', 'fin', 'reset', 'refused', 'syn_unanswered',
+               'midstream')
 # Clean traffic: nothing was slow, so nothing may be blamed.
 CLEAN = ('real/chrissanders__latency1.pcapng', 'gen/http-clean.pcap')
 # Transfer limits the expect file's causes name directly (check f); a long round trip alone may leave a transfer
@@ -188,6 +190,24 @@ def check_invariants(rep):
     by = [t.get('bytes') for t in tr]
     add(all(num(b) for b in by) and by == sorted(by, reverse=True), 'tcp.transfers.items by bytes', by,
         'largest first')
+    # the connections table: exact counts that sum to every TCP connection, rows worst first in the vocabulary
+    cx = rep.get('connections') if isinstance(rep.get('connections'), dict) else {}
+    st = cx.get('states') if isinstance(cx.get('states'), dict) else {}
+    add(sorted(st) == sorted(CONN_STATES) and all(num(v) for v in st.values()) and
+        sum(st.values()) == cx.get('total') == harness.get(rep, 'tcp.connections'),
+        'connections.states sum to connections.total = tcp.connections', st, harness.get(rep, 'tcp.connections'))
+    ci = cx.get('items') if isinstance(cx.get('items'), list) else []
+    add(cx.get('kept') == len(ci) and len(ci) <= min(100, harness.get(rep, 'limits.max_events') or 100) and
+        len(ci) <= (cx.get('total') or 0), 'connections.kept', cx.get('kept'), '%d listed, at most 100' % len(ci))
+    add(all(c.get('state') in CONN_STATES for c in ci), 'connections.items[].state in connections.states',
+        sorted(set(c.get('state') for c in ci)), 'the states')
+    # (ties go to more bytes, but a score is written rounded: two that print alike may differ)
+    sc = [c.get('score') for c in ci]
+    add(all(num(x) for x in sc) and sc == sorted(sc, reverse=True), 'connections.items worst first', sc[:8],
+        'score descending')
+    bad = [c.get('first_frame') for c in ci if isinstance(c.get('rtt_ms'), dict) and c['rtt_ms'].get('count') and
+           not (c['rtt_ms']['min'] <= c['rtt_ms']['p50'] <= c['rtt_ms']['max'])]
+    add(not bad, 'connections.items[].rtt_ms: min <= p50 <= max', bad or 'all', 'all')
     return res
 
 

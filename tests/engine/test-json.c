@@ -321,7 +321,93 @@ static void test_timestamps(void) {
         CHECK_MS(-2500000, "-2.5");
 }
 
+/* json_init_sink(): a log of what the sink is handed, one line per call */
+typedef struct sink_log {
+        char text[2048];
+        size_t n;
+} sink_log_t;
+
+static void sink_log(sink_log_t *l, const char *what, const char *key, const char *text, size_t n) {
+        int w = snprintf(l->text + l->n, sizeof l->text - l->n, "%s %s %.*s\n", what, key ? key : "-", (int) n, text);
+        if (w > 0 && (size_t) w < sizeof l->text - l->n)
+                l->n += (size_t) w;
+}
+static void sink_open(void *u, const char *key, bool array) { sink_log(u, array ? "[" : "{", key, "", 0); }
+static void sink_close(void *u) { sink_log(u, "end", NULL, "", 0); }
+static void sink_value(void *u, const char *key, json_type_t type, const char *text, size_t n) {
+        static const char *const types[] = { [JSON_NULL] = "null", [JSON_BOOL] = "bool", [JSON_NUMBER] = "number",
+                                             [JSON_STRING] = "string" };
+        sink_log(u, types[type], key, text, n);
+}
+static const json_sink_t log_sink = { .open = sink_open, .close = sink_close, .value = sink_value };
+
+static void doc_numbers(json_t *j) {
+        json_object_begin(j, NULL);
+        json_double(j, "d", 2.0 / 3.0, 3);
+        json_double(j, "whole", 42.0, 6);
+        json_double(j, "nan", NAN, 3);
+        json_ts(j, "ts", -1);
+        json_ms(j, "ms", 1234567);
+        json_i64(j, "neg", -7);
+        json_object_end(j);
+}
+
+static void test_sink(void) {
+        sink_log_t l = { .n = 0 };
+        json_t *j = malloc(sizeof *j);
+        json_init_sink(j, &log_sink, &l);
+        doc_basic(j);
+        CHECK_STR(l.text, "{ - \n"
+                          "string schema pcapd.report/1\n"
+                          "number u 18446744073709551615\n"
+                          "number i -9223372036854775808\n"
+                          "bool t true\n"
+                          "bool f false\n"
+                          "null n \n"
+                          "null nullstr \n"
+                          "string bytes a\n" /* "a\0b": %.*s stops at the NUL; the length is checked below */
+                          "string k\"ey v\n"
+                          "[ empty \nend - \n"
+                          "{ emptyobj \nend - \n"
+                          "[ arr \nnumber - 1\n{ - \nnumber x 2\nend - \n[ - \nend - \nstring - s\nend - \n"
+                          "end - \n");
+        /* the numbers' text is the JSON's, byte for byte */
+        l.n = 0;
+        json_init_sink(j, &log_sink, &l);
+        doc_numbers(j);
+        char *s = doc(doc_numbers, false), v[64];
+        const char *const keys[] = { "d", "whole", "ts", "ms", "neg" };
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                char line[96];
+                snprintf(line, sizeof line, "number %s %s\n", keys[i], tu_json_get(s, keys[i], v, sizeof v));
+                CHECK_MSG(strstr(l.text, line) != NULL, "%s not in\n%s", line, l.text);
+        }
+        CHECK(strstr(l.text, "null nan \n") != NULL);
+        CHECK(strstr(l.text, "number ts -0.000000001\n") != NULL);
+        free(s);
+        free(j);
+}
+
+static size_t bytes_len;
+static void sink_bytes(void *u, const char *key, json_type_t type, const char *text, size_t n) {
+        if (type == JSON_STRING && key && strcmp(key, "bytes") == 0 && n == 3 && memcmp(text, "a\0b", 3) == 0)
+                bytes_len = n;
+}
+static void sink_none(void *u, const char *key, bool array) {}
+static void sink_end(void *u) {}
+
+static void test_sink_raw_bytes(void) {
+        static const json_sink_t s = { .open = sink_none, .close = sink_end, .value = sink_bytes };
+        json_t *j = malloc(sizeof *j);
+        json_init_sink(j, &s, NULL);
+        doc_basic(j);
+        CHECK_U(bytes_len, ==, 3); /* a string's bytes as they are, not escaped */
+        free(j);
+}
+
 int main(void) {
+        RUN(test_sink);
+        RUN(test_sink_raw_bytes);
         RUN(test_escape);
         RUN(test_utf8);
         RUN(test_any_bytes_parse);

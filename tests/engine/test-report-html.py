@@ -6,6 +6,7 @@ invalid and valid non-ASCII UTF-8, runs `pcap-analyzer analyze CAP -o OUT.html` 
   - the page is valid UTF-8, parses with balanced tags, has no script, no external resource, no raw control byte;
   - every name is escaped byte for byte (markup as entities, other bytes as \\xNN) and appears where it should;
   - the findings section comes first, then the health score with its penalties, then the other sections;
+  - the connections table counts the capture's one TCP connection in its end state and lists it;
   - long event lists are capped (at most 200 rows) with the true total stated;
   - the page is the same whether the JSON report was written first from the same analysis or not.
 
@@ -13,6 +14,7 @@ Usage: test-report-html.py --analyzer BIN   (exits 77 when BIN is missing)
 """
 import argparse
 import html
+import json
 import html.parser
 import os
 import re
@@ -174,7 +176,8 @@ def page_checks(raw, label, check):
     # order: where the time went first (issue 10), then the findings, the health score, the analyses
     check(p.sections[:3] == ['time', 'findings', 'health'],
           label + ': where the time went, then the findings, then the health score: %s' % p.sections)
-    for s in ('capture', 'protocols', 'talkers', 'services', 'tcp', 'dns', 'icmp', 'fragments', 'timing'):
+    for s in ('capture', 'protocols', 'talkers', 'services', 'tcp', 'connections', 'dns', 'icmp', 'fragments', 'timing',
+              'thresholds'):
         check(s in p.sections[2:], label + ': section %s present' % s)
     # HTML Tidy, when installed (tests/packages-test.txt lists it), as a second, independent parser
     if shutil.which('tidy'):
@@ -242,12 +245,33 @@ def main():
     check('caf<span class="esc">\\xc3\\xa9</span>' in page, 'non-ASCII shown as \\xNN')
     check('back<span class="esc">\\x5c</span>slash&amp;amp' in page, 'backslash and ampersand escaped')
 
+    # the connections table: the one TCP connection (its last packet at 1.2 s, the capture's at 12 s) is idle
+    csec = between(page, '<section id="connections"', '</section>')
+    check('<th>idle</th><td class="n">1</td>' in csec and '<th>established</th><td class="n z">0</td>' in csec,
+          'connections: the one connection counted idle (silent 10.8 s at the end)')
+    check(csec.count('<tr class="main">') == 1 and 'tcp.port==50000' in csec and '>idle</td>' in csec,
+          'connections: one row, with its filter and state')
+    check(re.search(r'Frames</span>\d+–\d+', csec) is not None,
+          'connections: the row names its first and last frames')
+
     # bounded tables: the unanswered list shows 200 rows and states the true total
     u = between(page, 'Unanswered queries', '</table>')
     rows = u.count('<tr>') - 1 if '<thead>' in u else u.count('<tr>')
     check(rows == 200, 'unanswered table capped at 200 rows (%d)' % rows)
     check(re.search(r'Showing 200 of %s' % format(UNANSWERED, ','), page) is not None, 'true total stated')
     check('(%d)' % UNANSWERED in html.unescape(re.sub(r'<[^>]+>', '', page)), 'total in the list heading')
+
+    # the thresholds the diagnosis used, collapsible without script; one row each, as the JSON lists them
+    tsec = between(page, '<section id="thresholds">', '</section>')
+    with tempfile.TemporaryDirectory() as td2:
+        jpath, cap2 = os.path.join(td2, 'r.json'), os.path.join(td2, 'h.pcap')
+        build(cap2)
+        subprocess.run([o.analyzer, 'analyze', cap2, '--json', jpath, '-q'], check=False)
+        names = list(json.load(open(jpath)).get('thresholds', {}))
+    check('<details><summary>' in tsec and len(names) >= 10
+          and all('<code>%s</code>' % n in tsec for n in names), 'thresholds section lists every threshold in <details>')
+    check('<h3>Gaps</h3>' in page and '<h3>Largest bursts</h3>' in page and '<h3>Peak and quiet periods</h3>' in page,
+          'timing lists present')
 
     print('%d checks failed' % len(fails) if fails else 'all checks passed')
     return 1 if fails else 0

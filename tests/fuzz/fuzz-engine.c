@@ -1,9 +1,13 @@
 /* libFuzzer target for the engine: the input is a capture file (pcap/pcapng, read through libpcap from an
  * fmemopen'd FILE* exactly as pcap-analyzer reads one), or, when it does not start with a capture magic, one
- * raw packet whose first byte picks the link type, fed to the decoders directly. Every report is written. */
+ * raw packet whose first byte picks the link type, fed to the decoders directly. Every report is written, the
+ * CSV export into a directory of its own in /tmp (left there for a look at the last input's tables). */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/analysis.h"
 
@@ -13,6 +17,7 @@ static const int dlts[] = { 1 /* EN10MB */, 113 /* LINUX_SLL */, 276 /* LINUX_SL
                             9 /* PPP */, 239 /* NFLOG */ };
 
 static FILE *devnull;
+static int csv_dir = -1; /* the CSV export's files, replaced by each input (a directory of its own in /tmp) */
 
 static bool is_capture(const uint8_t *d, size_t n) {
         static const uint8_t magics[][4] = {
@@ -41,6 +46,8 @@ static void write_reports(analysis_t *a) {
         analysis_write_json(a, devnull);
         analysis_write_html(a, devnull);
         analysis_write_summary(a, devnull);
+        if (csv_dir >= 0 && analysis_write_csv(a, csv_dir) < 0)
+                __builtin_trap(); /* it can only fail for want of memory or disk, which a fuzzer run has */
         (void) analysis_get_packets(a);
         (void) analysis_get_health_score(a);
         (void) analysis_get_findings_count(a);
@@ -56,6 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 devnull = fopen("/dev/null", "we");
                 if (!devnull)
                         return 0;
+                char tmpl[] = "/tmp/fuzz-engine-csv.XXXXXX";
+                if (mkdtemp(tmpl))
+                        csv_dir = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         }
         analysis_limits_default(&limits);
         /* small limits, so that the "table full" and "events capped" paths run too */

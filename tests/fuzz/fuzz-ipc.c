@@ -68,7 +68,7 @@ static uint64_t rng(void) {
 
 static size_t valid_record(uint8_t *buf, uint32_t type) {
         ipc_header_t h = { .type = type, .length = (uint32_t) ipc_payload_size(type) };
-        uint8_t p[sizeof(ipc_error_t)] = {};
+        uint8_t p[IPC_MESSAGE_MAX - sizeof(ipc_header_t)] = {};
         memcpy(h.task_id, "0123456789abcdef0123456789abcdef", ID_LEN);
         if (type == IPC_JOB) {
                 ipc_job_t j = { .version = IPC_PROTOCOL_VERSION, .timeout_s = 5 };

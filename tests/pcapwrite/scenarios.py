@@ -1027,6 +1027,290 @@ for _nano in (False, True):
             'capture.packets': CLEAN_N,
             'capture.first_ts': ('ts', '1700000000.000456123' if _nano else '1700000000.000456')}))
 
+def build_timing_gaps(path):
+    """Issue 14's timing lists: UDP flow A (10 packets, 10 ms apart), 3.0 s of silence, flow B with a burst of
+    100 packets 10 us apart, 1.5 s of silence inside B (its own wait), 0.9 s of silence (under gap_ms), 5 more
+    packets of B. Frames: A 1-10, B 11-110 (burst), 111 (after 1.5 s), 112 (after 0.9 s), 113-115."""
+    fr = Frames()
+    ident = iter(range(1, 1000))  # each datagram its own identification: not capture duplicates
+    a = lambda: pw.ether(pw.ipv4('10.1.0.1', '10.1.0.2', pw.udp(40000, 6000, b'a' * 100), ident=next(ident)))
+    b = lambda: pw.ether(pw.ipv4('10.1.0.3', '10.1.0.2', pw.udp(40001, 6000, b'b' * 100), ident=next(ident)))
+    t = 0
+    for i in range(10):
+        fr.at(t, a())
+        t += 10 * 10**6
+    t += 3 * 10**9 - 10 * 10**6           # the last A packet at 90 ms, B's first at 3.090 s
+    for i in range(100):
+        fr.at(t, b())
+        t += 10 * 10**3
+    t += 1500 * 10**6 - 10 * 10**3
+    fr.at(t, b())
+    t += 900 * 10**6
+    for i in range(4):
+        fr.at(t, b())
+        t += 20 * 10**6
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def _gap(dur_ms, before, after, within):
+    return {'duration_ms': ('near', dur_ms), 'frame_before': before, 'frame': after, 'within_flow': within}
+
+
+SCENARIOS['timing-gaps.pcap'] = (build_timing_gaps, {
+    'timing.gaps.total': 2, 'timing.gaps.kept': 2, 'timing.gaps.total_ms': ('near', 4500.0),
+    'timing.gaps.items.0.duration_ms': ('near', 3000.0), 'timing.gaps.items.0.frame_before': 10,
+    'timing.gaps.items.0.frame': 11, 'timing.gaps.items.0.within_flow': False,
+    'timing.gaps.items.0.flow_before.src': '10.1.0.1', 'timing.gaps.items.0.flow_after.src': '10.1.0.3',
+    'timing.gaps.items.0.t': ('near', 0.09),
+    'timing.gaps.items.1.duration_ms': ('near', 1500.0), 'timing.gaps.items.1.frame_before': 110,
+    'timing.gaps.items.1.frame': 111, 'timing.gaps.items.1.within_flow': True,
+    'timing.gaps.items.1.flow_after.sport': 40001, 'timing.gaps.items.1.flow_after.dport': 6000,
+    'timing.max_gap_s': ('near', 3.0), 'timing.bursts': 1,
+    'timing.largest_bursts.0.packets': 100, 'timing.largest_bursts.0.start_frame': 11,
+    'timing.largest_bursts.0.bytes': 100 * (14 + 20 + 8 + 100),
+    'timing.largest_bursts.0.duration_ms': ('near', 0.99),
+    'timing.largest_bursts.0.start_s': ('near', 3.09),
+    'one burst listed': ('of', lambda r: len(r['timing']['largest_bursts']), 1),
+    # the busiest step holds the burst; the quiet runs are the silences, the longest first
+    'timing.periods.peaks.0.packets': ('range', 100, 101),
+    'quiet periods longest first': ('of', lambda r: [q['duration_s'] for q in r['timing']['periods']['quiet']]
+                                    == sorted((q['duration_s'] for q in r['timing']['periods']['quiet']), reverse=True)
+                                    and len(r['timing']['periods']['quiet']) >= 2, True),
+    'longest quiet period within the 3 s silence': ('of', lambda r: 0.0 <= r['timing']['periods']['quiet'][0]['start_s']
+                                                    and r['timing']['periods']['quiet'][0]['end_s'] <= 3.2
+                                                    and r['timing']['periods']['quiet'][0]['duration_s'] >= 2.5, True),
+    'thresholds.gap_ms.value': 1000, 'no finding': ('of', lambda r: len(r['findings']), 0)})
+
+
+# ---------------------------------------------------------------------------------------- connections table
+CONN_END = 30.0  # the capture's last packet (s after T0)
+
+
+def _conn_story(fr):
+    """One TCP connection per end state (client ports 41001..41010, all 10.1.0.1 -> 10.1.0.2:80), the capture
+    ending at CONN_END; see build_conn_states.  Returns {port: (flow, timestamps of the server's packets)}."""
+    P = lambda ts, ip: fr.at(ts, pw.ether(ip))  # noqa: E731
+    out = {}
+    # 41001 established: a handshake 10 ms each way, a request, five answer segments each ACKed 10, 20 .. 50 ms
+    # later (whole round trips 20 .. 60 ms with the server's 10 ms half), its last ACK 1.487 s before the end
+    f = pw.TcpFlow(C4, 41001, S4, 80, cisn=100, sisn=900)
+    t = CONN_END - 1.5 - 0.021 - 0.160
+    P(t, f.syn()); P(t + 0.010, f.synack()); P(t + 0.020, f.ack())
+    P(t + 0.021, f.data(True, 100)); P(t + 0.031, f.ack_only(False))
+    tt = t + 0.040
+    for i in range(5):
+        P(tt, f.data(False, 1000))
+        tt += 0.010 * (i + 1)
+        P(tt, f.ack_only(True))
+        tt += 0.001
+    out[41001] = f
+    # 41002 idle: a clean exchange at 1 s, then silence to the end (28.9.. s: idle)
+    f = pw.TcpFlow(C4, 41002, S4, 80, cisn=200, sisn=800)
+    P(1.000, f.syn()); P(1.010, f.synack()); P(1.020, f.ack())
+    P(1.021, f.data(True, 100)); P(1.031, f.ack_only(False))
+    P(1.040, f.data(False, 500)); P(1.050, f.ack_only(True))
+    out[41002] = f
+    # 41003 half-open: SYN, SYN/ACK, never an ACK (a SYN flood's half-open connection)
+    f = pw.TcpFlow(C4, 41003, S4, 80, cisn=300, sisn=700)
+    P(2.000, f.syn()); P(2.010, f.synack())
+    out[41003] = f
+    # 41004 half-closed: the client sends a FIN (ACKed), the server never does
+    f = pw.TcpFlow(C4, 41004, S4, 80, cisn=400, sisn=600)
+    P(3.000, f.syn()); P(3.010, f.synack()); P(3.020, f.ack())
+    P(3.021, f.data(True, 100)); P(3.031, f.ack_only(False))
+    P(3.040, f.fin(True)); P(3.050, f.ack_only(False))
+    out[41004] = f
+    # 41005 closed by FIN each way (the clean flow)
+    _clean_flow(fr, 4.0, pw.ether, cport=41005, cisn=500, sisn=500)
+    # 41006 reset: the server resets after its answer
+    f = pw.TcpFlow(C4, 41006, S4, 80, cisn=600, sisn=400)
+    P(5.000, f.syn()); P(5.010, f.synack()); P(5.020, f.ack())
+    P(5.021, f.data(True, 100)); P(5.031, f.data(False, 300)); P(5.041, f.ack_only(True))
+    P(5.050, f.rst(False))
+    out[41006] = f
+    # 41007 refused: RST/ACK in answer to the SYN
+    f = pw.TcpFlow(C4, 41007, S4, 80, cisn=700, sisn=0)
+    P(6.000, f.syn())
+    f.cnext, f.snext = f.cisn + 1, 0
+    P(6.001, f.rst(False))
+    out[41007] = f
+    # 41008 SYN without answer: the SYN, sent again 1 s and 3 s later
+    f = pw.TcpFlow(C4, 41008, S4, 80, cisn=800, sisn=0)
+    P(7.000, f.syn()); P(8.000, f.syn()); P(10.000, f.syn())
+    out[41008] = f
+    # 41009 seen without its handshake: ten segments each way, the client's every 100 ms but the fifth 40 ms
+    # late, the server's ACKs 5 ms after each; active to the end
+    f = pw.TcpFlow(C4, 41009, S4, 80, cisn=900, sisn=300)
+    f.handshake_done()
+    t0 = CONN_END - 1.0
+    for i in range(10):
+        ts = t0 + 0.1 * i + (0.040 if i == 4 else 0)
+        P(ts, f.data(True, 200)); P(ts + 0.005, f.ack_only(False))
+    P(CONN_END, f.ack_only(False))
+    out[41009] = f
+    # 41010 replaced: an exchange at 12 s, then 2 s later a new SYN (new ISN) on the same 5-tuple; the new
+    # connection closes cleanly
+    f = pw.TcpFlow(C4, 41010, S4, 80, cisn=1000, sisn=200)
+    P(12.000, f.syn()); P(12.010, f.synack()); P(12.020, f.ack())
+    P(12.021, f.data(True, 100)); P(12.031, f.ack_only(False))
+    _clean_flow(fr, 14.031, pw.ether, cport=41010, cisn=500000, sisn=600000)
+    out[41010] = f
+    return out
+
+
+def build_conn_states(path):
+    """The connections table: one TCP connection in each end state (established, idle, half-open, half-closed,
+    closed by FIN, reset, refused, SYN without answer, seen without its handshake) and one replaced by a new
+    connection on its 5-tuple (port reuse)."""
+    fr = Frames()
+    _conn_story(fr)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def _jitter_ms(ts):
+    """RFC 3550 interarrival jitter as the engine keeps it (ns, x16, integer steps) of arrival times ts (s)."""
+    ns = [int(round(t * 1e9)) for t in ts]
+    j16, prev = 0, None
+    for i in range(1, len(ns)):
+        d = ns[i] - ns[i - 1]
+        if prev is not None:
+            j16 += abs(d - prev) - ((j16 + 8) >> 4)
+        prev = d
+    return (j16 // 16) / 1e6
+
+
+def _conn_row(port, member):
+    """a member of the connections table's row whose client port is port (None when not listed)"""
+    def f(rep):
+        for it in (rep.get('connections') or {}).get('items') or []:
+            if it['flow'].get('sport') == port:
+                return it.get(member)
+        return None
+    return f
+
+
+def _conn_rows(port):
+    return lambda rep: sum(1 for it in (rep.get('connections') or {}).get('items') or []
+                           if it['flow'].get('sport') == port)
+
+
+def _ranked(rep):
+    """the rows are the worst first: scores descending, then bytes descending"""
+    rows = (rep.get('connections') or {}).get('items') or []
+    keys = [(-r['score'], -(r['bytes_client_to_server'] + r['bytes_server_to_client'])) for r in rows]
+    return keys == sorted(keys)
+
+
+def _len(ip):
+    return len(pw.ether(ip))
+
+
+_F = pw.TcpFlow(C4, 41000, S4, 80)
+SYN_LEN, ACK_LEN = _len(_F.syn()), _len(_F.ack_only(True))
+CONN_STATES = {'established': 1 + 1, 'idle': 1, 'half_open': 1, 'half_closed': 1, 'fin': 1 + 1, 'reset': 1,
+               'refused': 1, 'syn_unanswered': 1, 'midstream': 1}
+_T_41001 = CONN_END - 1.5 - 0.021 - 0.160
+_MID = [CONN_END - 1.0 + 0.1 * i + (0.040 if i == 4 else 0) for i in range(10)]
+SCENARIOS['conn-states.pcap'] = (build_conn_states, {
+    'connections.total': 11, 'tcp.connections': 11, 'tcp.reused_ports': 1,
+    'connections.states': CONN_STATES, 'connections.kept': 11, 'connections.idle_threshold_ms': 10000,
+    'rows worst first': ('of', _ranked, True),
+    'one row per port (41010: two)': ('of', lambda r: [_conn_rows(p)(r) for p in range(41001, 41011)],
+                                      [1] * 9 + [2]),
+    # established: RTT min/max exact (the handshake's 20 ms and the 5th answer's 50 + 10 ms), the median the
+    # 4th of 20, 20, 20, 30, 40, 50, 60 ms within its bucket's 9.1 %
+    '41001 state': ('of', _conn_row(41001, 'state'), 'established'),
+    '41001 rtt_ms.min': ('of', lambda r: _conn_row(41001, 'rtt_ms')(r)['min'], ('near', 20.0)),
+    '41001 rtt_ms.max': ('of', lambda r: _conn_row(41001, 'rtt_ms')(r)['max'], ('near', 60.0)),
+    '41001 rtt_ms.p50': ('of', lambda r: _conn_row(41001, 'rtt_ms')(r)['p50'], ('approx', 30.0, 0, 0.091)),
+    '41001 rtt_ms.count': ('of', lambda r: _conn_row(41001, 'rtt_ms')(r)['count'], 7),
+    # its last ACK at t + 0.194 (five answers, each ACKed 10 .. 50 ms later, 1 ms apart), t = the end - 1.681
+    '41001 idle_s': ('of', _conn_row(41001, 'idle_s'), ('near', 1.681 - 0.194)),
+    '41001 handshake_ms': ('of', _conn_row(41001, 'handshake_ms'), ('near', 20.0)),
+    '41001 packets c->s': ('of', _conn_row(41001, 'packets_client_to_server'), 8),
+    '41001 packets s->c': ('of', _conn_row(41001, 'packets_server_to_client'), 7),
+    '41001 payload s->c': ('of', _conn_row(41001, 'payload_bytes_server_to_client'), 5000),
+    '41001 duration_s': ('of', _conn_row(41001, 'duration_s'), ('near', 0.194)),
+    '41001 throughput c->s': ('of', lambda r: round(_conn_row(41001, 'throughput_bps_client_to_server')(r)),
+                              round((SYN_LEN + 7 * ACK_LEN + 100) * 8 / 0.194)),
+    '41002 state': ('of', _conn_row(41002, 'state'), 'idle'),
+    '41002 idle_s': ('of', _conn_row(41002, 'idle_s'), ('near', CONN_END - 1.050)),
+    '41003 state': ('of', _conn_row(41003, 'state'), 'half_open'),
+    '41003 handshake_ms': ('of', _conn_row(41003, 'handshake_ms'), None),
+    '41004 state': ('of', _conn_row(41004, 'state'), 'half_closed'),
+    '41005 state': ('of', _conn_row(41005, 'state'), 'fin'),
+    '41006 state': ('of', _conn_row(41006, 'state'), 'reset'),
+    '41007 state': ('of', _conn_row(41007, 'state'), 'refused'),
+    '41007 bytes c->s': ('of', _conn_row(41007, 'bytes_client_to_server'), SYN_LEN),
+    '41008 state': ('of', _conn_row(41008, 'state'), 'syn_unanswered'),
+    '41008 retransmissions': ('of', _conn_row(41008, 'retransmissions'), 2),
+    '41008 packets s->c': ('of', _conn_row(41008, 'packets_server_to_client'), 0),
+    '41008 throughput s->c': ('of', _conn_row(41008, 'throughput_bps_server_to_client'), 0.0),
+    '41008 duration_s': ('of', _conn_row(41008, 'duration_s'), ('near', 3.0)),
+    '41009 state': ('of', _conn_row(41009, 'state'), 'midstream'),
+    '41009 handshake_seen': ('of', _conn_row(41009, 'handshake_seen'), False),
+    '41009 jitter c->s': ('of', _conn_row(41009, 'jitter_ms_client_to_server'), ('near', _jitter_ms(_MID))),
+    '41009 jitter s->c': ('of', _conn_row(41009, 'jitter_ms_server_to_client'),
+                          ('near', _jitter_ms(sorted([t + 0.005 for t in _MID] + [CONN_END])))),
+    '41009 idle_s': ('of', _conn_row(41009, 'idle_s'), 0.0),
+    '41010 old: state, replaced, idle_s': ('of', lambda r: sorted(
+        (it['state'], it['replaced'], round(it['idle_s'], 6)) for it in r['connections']['items']
+        if it['flow']['sport'] == 41010),
+        [('established', True, 2.0), ('fin', False, round(CONN_END - 14.031 - 0.074, 6))]),
+})
+
+
+def build_conn_many(path):
+    """The connections table's bounds: a connection with an RTO retransmission at 0 s, silent from 1 s on, then
+    from 400 s 800 clean connections (FIN each way) 10 ms apart; the flow table retires the silent one early
+    (idle over 300 s when it needs room), and only the 100 worst rows are kept."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40999, S4, 80)
+    P = lambda ts, ip: fr.at(ts, pw.ether(ip))  # noqa: E731
+    P(0.000, f.syn()); P(0.010, f.synack()); P(0.020, f.ack())
+    P(0.021, f.data(True, 100)); P(0.031, f.ack_only(False))
+    base = f.snext
+    P(0.040, f.data(False, 1000))
+    P(0.250, f.data(False, 1000, seq=base, advance=False))  # RTO retransmission
+    P(0.260, f.ack_only(True))
+    for i in range(800):
+        _clean_flow(fr, 400.0 + 0.010 * i, pw.ether, cport=20000 + i, cisn=1000 + i, sisn=5000 + i, segments=1)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+SCENARIOS['conn-many.pcap'] = (build_conn_many, {
+    'connections.total': 801, 'tcp.connections': 801, 'connections.kept': 100,
+    'connections.states': {'established': 0, 'idle': 1, 'half_open': 0, 'half_closed': 0, 'fin': 800, 'reset': 0,
+                           'refused': 0, 'syn_unanswered': 0, 'midstream': 0},
+    'connections.items.0.flow.sport': 40999,
+    'connections.items.0.state': 'idle',
+    'connections.items.0.retransmissions': 1,
+    # judged at the capture's end, although retired at 400 s: 400 + 7.99 + 0.071 - 0.260
+    'connections.items.0.idle_s': ('near', 400.0 + 0.010 * 799 + 0.071 - 0.260),
+    'rows worst first': ('of', _ranked, True),
+    # equal rows: the older connection first (ties broken by creation order)
+    'rows 1..99 by creation': ('of', lambda r: [it['flow']['sport'] for it in r['connections']['items'][1:]],
+                               list(range(20000, 20099))),
+})
+
+
+# the connections table on the where-the-time-went stories: a row's round trips are whole ones, from timestamp
+# echoes too (a download captured at the client: one per echoed timestamp of the server's, not one per request),
+# and never hold the server's 2 s of thinking (the answer's second segment is the first to echo the request's
+# timestamp: not a round trip)
+SCENARIOS['time-loss-bulk.pcap'][1].update({
+    'connections.items.0.rtt_ms.count': ('range', 30, 60),
+    'connections.items.0.rtt_ms.min': ('near', 30.005),
+    'connections.items.0.rtt_ms.max': ('range', 30.0, 33.0)})
+for _n in ('time-server-think.pcap', 'time-server-think-at-server.pcap', 'time-server-think-at-middle.pcap'):
+    SCENARIOS[_n][1].update({'connections.items.0.rtt_ms.min': ('near', 10.005),
+                             'connections.items.0.rtt_ms.max': ('range', 10.0, 12.0),
+                             'connections.states.fin': 1})
+
+
 def build_all(outdir):
     """Writes every scenario into outdir; returns {name: packets written}."""
     os.makedirs(outdir, exist_ok=True)

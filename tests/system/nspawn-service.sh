@@ -120,6 +120,26 @@ check "journal has PCAPD_TASK_ID/PCAPD_EVENT records for the task" test -n "$eve
 check "journal records the upload and the end of the analysis" \
 	bash -c 'set -- $1; [ $# -ge 2 ] && printf "%s\n" "$@" | grep -Eq "upload" && printf "%s\n" "$@" | grep -Eq "done|complete|finish|report"' _ "$events"
 
+# --- the analyses' thresholds from /etc/pcapd/analyzer.conf: read by pcapd-web, sent in the JOB to the ----
+# --- sandboxed analyzer (which cannot open it), recorded in the report -------------------------------------
+mkdir -p "$NS_ROOT/etc/pcapd"
+printf '# this site\n[Thresholds]\ngap_ms = 1234.5\n' >"$NS_ROOT/etc/pcapd/analyzer.conf"
+ns_exec systemctl restart pcapd-web.service
+id3=$(upload "$URL" "$small") || die "upload of $small failed"
+st=$(wait_task "$URL" "$id3" 60 || true)
+gap=$(curl -s "$URL/api/reports/$id3/json" | python3 -c 'import json, sys; t = json.load(sys.stdin)["thresholds"]["gap_ms"]; print(t["value"], t["set_by"])' 2>/dev/null || true)
+check "/etc/pcapd/analyzer.conf reaches the sandboxed analyzer through the job ($st, gap_ms: $gap)" \
+	test "$gap" = "1234.5 configuration"
+printf '[Thresholds]\ngap_ms = soon\n' >"$NS_ROOT/etc/pcapd/analyzer.conf"
+ns_exec systemctl restart pcapd-web.service 2>/dev/null || true
+sleep 1
+msg=$(ns_exec journalctl --no-pager -o cat -u pcapd-web.service -n 20 2>/dev/null | grep -m1 'analyzer.conf:2' || true)
+check "a wrong analyzer.conf stops pcapd-web at start, the journal names the line ($msg)" \
+	bash -c '[ "$1" != active ] && [ -n "$2" ]' _ "$(ns_show pcapd-web.service ActiveState)" "$msg"
+rm -f "$NS_ROOT/etc/pcapd/analyzer.conf"
+ns_exec systemctl reset-failed pcapd-web.service 2>/dev/null || true
+ns_exec systemctl restart pcapd-web.socket pcapd-web.service 2>/dev/null || true
+
 # --- HTTPS as pcapd-web(8) documents it: the key by LoadCredential=, the paths through %d ----------------
 if command -v openssl >/dev/null; then
 	mkdir -p "$NS_ROOT/etc/pcapd" "$NS_ROOT/etc/systemd/system/pcapd-web.service.d"

@@ -157,6 +157,28 @@ async function made(browser) {
     const op = (json.dns && json.dns.other_ports) || {};
     check(op.queries === 1 && op.responses === 1, 'made: the query and answer on port 5300 are in dns.other_ports', op);
     await checkFigures(w.page, json, 'made', ['dns.other_ports.queries', 'dns.other_ports.responses']);
+    // timing (gaps, bursts) and the thresholds the diagnosis used, as the JSON has them
+    await checkFigures(w.page, json, 'made', ['timing.gaps.total', 'timing.bursts']);
+    const gapRows = await w.page.locator('#timing tr[data-gap]').count();
+    check(gapRows === ((json.timing && json.timing.gaps && json.timing.gaps.items) || []).length,
+      'made: the timing card lists the report\'s gaps', gapRows);
+    const thNames = Object.keys(json.thresholds || {});
+    const thRows = await w.page.locator('#thresholds tr[data-threshold]').count();
+    check(thNames.length >= 10 && thRows === thNames.length, 'made: the thresholds card lists every threshold of the report', [thRows, thNames.length]);
+    const firstTh = thNames[0] && await w.page.locator(`#thresholds tr[data-threshold="${thNames[0]}"] td`).nth(1).textContent();
+    check(firstTh === String(json.thresholds[thNames[0]].value), 'made: a threshold\'s value as the JSON says', firstTh);
+    // the connections table: the one TCP connection, closed by a FIN each way; every state's count as in the JSON
+    const cx = json.connections || {};
+    check(cx.total === 1 && cx.states && cx.states.fin === 1, 'made: connections: the one TCP connection ended by FIN each way', cx.states);
+    await checkFigures(w.page, json, 'made', Object.keys(cx.states || {}).map((k) => 'connections.states.' + k));
+    const items = Array.isArray(cx.items) ? cx.items : [];
+    const rows = w.page.locator('#connections tbody tr');
+    check((await rows.count()) === items.length && items.length === 1, `made: connections: the table lists the ${items.length} row(s) of the JSON`, await rows.count());
+    if (items.length) {
+      const cells = (await rows.first().locator('td').allTextContents()).map((s) => s.trim());
+      check(cells[1] === 'Closed by FIN' && cells[9] === `${items[0].first_frame}–${items[0].last_frame}` && cells[7] === String(items[0].retransmissions),
+        'made: connections: the row shows its state, retransmissions and first and last frames', cells);
+    }
     await shot(w.page, 'report-made');
     // Copy button of a finding, if there is one.
     const copy = w.page.locator('#findings .f-filter button').first();

@@ -8,8 +8,10 @@ import { renderFindings, renderHealth } from './report-diagnosis.js';
 import { renderWhereTime } from './report-time.js';
 import { renderSummary, renderProtocols, renderTalkers } from './report-traffic.js';
 import { renderTcp, renderWorstFlows } from './report-tcp.js';
+import { renderConnections } from './report-conns.js';
 import { renderDns } from './report-dns.js';
 import { renderIcmp, renderFragments } from './report-icmp.js';
+import { renderTiming, renderThresholds } from './report-timing.js';
 
 const id = taskIdFromPath();
 const root = $('#report');
@@ -55,17 +57,21 @@ function render(r, status) {
     ['talkers', 'Top talkers', renderTalkers(r)],
     ['tcp', 'TCP', renderTcp(r)],
     ['flows', 'Flows', renderWorstFlows(r)],
+    ['connections', 'Connections', renderConnections(r)],
     ['dns', 'DNS', renderDns(r)],
     ['icmp', 'ICMP', renderIcmp(r)],
     ['fragments', 'Fragments', renderFragments(r)],
+    ['timing', 'Timing', renderTiming(r)],
+    ['thresholds', 'Thresholds', renderThresholds(r)],
   ];
   const present = sections.filter(([, , node]) => node);
   root.appendChild(el('nav', { 'aria-label': 'Sections of the report' },
     el('ul', { class: 'toc' }, present.map(([sid, label]) => el('li', {}, el('a', { href: '#' + sid, text: label }))))));
   const byId = Object.fromEntries(present.map(([sid, , node]) => [sid, node]));
-  for (const sid of ['summary', 'protocols', 'talkers', 'tcp', 'flows', 'dns']) if (byId[sid]) root.appendChild(byId[sid]);
+  for (const sid of ['summary', 'protocols', 'talkers', 'tcp', 'flows', 'connections', 'dns']) if (byId[sid]) root.appendChild(byId[sid]);
   root.appendChild(byId.icmp);
   root.appendChild(byId.fragments);
+  for (const sid of ['timing', 'thresholds']) if (byId[sid]) root.appendChild(byId[sid]);
   if (r.schema) root.appendChild(el('p', { class: 'chart-note', text: `Report schema ${r.schema}${r.generator ? ' · ' + r.generator : ''}` }));
   if (location.hash) {
     const target = document.getElementById(location.hash.slice(1));
