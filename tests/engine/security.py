@@ -68,6 +68,8 @@ CONTRAST = [
     ('sec-brute-ssh.pcap', ['brute_attempts_count=31'], []),
     ('sec-brute-ssh.pcap', ['brute_interval_ms=1900'], []),
     ('sec-brute-ssh.pcap', ['brute_session_bytes=3000'], []),
+    ('sec-brute-web.pcap', ['brute_web_attempts_count=151'], []),
+    ('sec-brute-db.pcap', ['brute_interval_ms=400'], []),
     ('sec-dns-tunnel.pcap', ['dns_tunnel_queries_count=121'], []),
     # names of 106 bytes before the domain: at 107 they carry nothing, and the TXT queries for new names remain
     ('sec-dns-tunnel.pcap', ['dns_tunnel_label_bytes=106'], ['security-dns-tunnel'], 'sent 120 queries carrying'),

@@ -1426,6 +1426,24 @@ def build_sec_brute_ssh(path):
     return _write(fr, path)
 
 
+def build_sec_brute_web(path):
+    """A web login form guessed by a script: 150 HTTPS connections from one outside client to one server, 0.3 s
+    apart, each a TLS handshake, one POST and a small refusal, then closed."""
+    fr = Frames()
+    for i in range(150):
+        _conn(fr, i * 0.3, '203.0.113.51', 30000 + i, '10.8.0.80', 443, up=1800, down=4200)
+    return _write(fr, path)
+
+
+def build_sec_brute_db(path):
+    """Passwords tried against a database: 40 MySQL connections from an inside host to the database server, 0.5 s
+    apart, each a greeting, a login and an access-denied error."""
+    fr = Frames()
+    for i in range(40):
+        _conn(fr, i * 0.5, '10.8.1.9', 33000 + i, '10.8.0.33', 3306, up=300, down=200)
+    return _write(fr, path)
+
+
 def _b32(rnd, n):
     return ''.join(rnd.choice('abcdefghijklmnopqrstuvwxyz234567') for _ in range(n))
 
@@ -1627,6 +1645,12 @@ SCENARIOS.update({
     'sec-brute-ssh.pcap': (build_sec_brute_ssh, _sec(['security-brute-force'], **{
         'brute title': ('of', _sec_title('security-brute-force'),
                         'Brute force: 203.0.113.50 opened 30 short connections to 10.8.0.22 port 22 in 58.0 s')})),
+    'sec-brute-web.pcap': (build_sec_brute_web, _sec(['security-brute-force'], **{
+        'brute title': ('of', _sec_title('security-brute-force'),
+                        'Brute force: 203.0.113.51 opened 150 short connections to 10.8.0.80 port 443 in 44.7 s')})),
+    'sec-brute-db.pcap': (build_sec_brute_db, _sec(['security-brute-force'], **{
+        'brute title': ('of', _sec_title('security-brute-force'),
+                        'Brute force: 10.8.1.9 opened 40 short connections to 10.8.0.33 port 3306 in 19.5 s')})),
     'sec-dns-tunnel.pcap': (build_sec_dns_tunnel, _sec(['security-dns-tunnel'], **{
         'tunnel title': ('of', _sec_title('security-dns-tunnel'), 'DNS tunnel: 10.9.0.5 sent 120 queries carrying '
                          'data under tunnel-example.net (106 bytes of name each) in 59.5 s')})),
