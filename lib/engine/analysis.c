@@ -121,6 +121,7 @@ analysis_t *analysis_free(analysis_t *a) {
         samples_done(&a->rtt_path);
         samples_done(&a->ack_delay);
         txn_done(&a->txn);
+        jitter_done(&a->jitter);
         xfer_done(&a->xfer);
         view_done(&a->view);
         for (int i = 0; i < _EV_MAX; i++)
@@ -453,11 +454,13 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
                 dup_remember(&a->dup, &dk, ts, f->id + 1, f->u[!dir].packets);
         if (p.proto == 6) {
                 tcp_packet(a, f, dir, &p);
+                jitter_tcp_packet(a, f, dir, ts);
                 if ((p.sport == 53 || p.dport == 53) && p.payload_len > 0)
                         dns_over_tcp(a, f, dir, &p);
         } else {
                 udp_dir_t *u = &f->u[dir];
                 jitter_update(ts, &u->jit_prev_ts, &u->jit_prev_delta, &u->jitter16, &u->jit_n);
+                jitter_udp_packet(a, f, dir, &p);
                 dns_over_udp(a, &p);
         }
 }
@@ -551,6 +554,7 @@ int analysis_finish(analysis_t *a) {
         flow_retire_all(a);
         worst_sort(a);
         conn_table_finish(&a->conns);
+        jitter_finish(a);
         txn_finish(a);
         xfer_finish(a);
         dns_finish(a);

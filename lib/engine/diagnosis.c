@@ -352,6 +352,80 @@ static void diagnose_capture(analysis_t *a) {
                                (double) a->dup.max_delay / 1e6, (unsigned long long) a->dup.first_frame);
 }
 
+/* The streams a jitter or loss finding lists, as one display filter (RTP by SSRC, other flows by address). */
+static void jitter_filter(const analysis_t *a, bool loss, char *buf, size_t len) {
+        size_t l = 0;
+        unsigned n = 0;
+        buf[0] = 0;
+        for (uint32_t i = 0; i < a->jitter.n && n < 5; i++) {
+                const jit_entry_t *e = &a->jitter.e[i];
+                bool media = e->kind == JK_RTP || e->kind == JK_MEDIA_PORT;
+                if (!media || !(loss ? e->loss_over : e->over))
+                        continue;
+                char one[256];
+                if (e->kind == JK_RTP)
+                        snprintf(one, sizeof one, "rtp.ssrc == 0x%08x", e->ssrc);
+                else
+                        flow_filter(&e->key, one, sizeof one);
+                int w = snprintf(buf + l, len - l, "%s(%s)", n ? " || " : "", one);
+                if (w < 0 || (size_t) w >= len - l) {
+                        buf[l] = 0;
+                        break;
+                }
+                l += (size_t) w;
+                n++;
+        }
+}
+
+static void finding_flows_from_jitter(finding_t *f, const analysis_t *a, bool loss) {
+        for (uint32_t i = 0; i < a->jitter.n && f && f->n_flows < 5; i++) {
+                const jit_entry_t *e = &a->jitter.e[i];
+                if ((e->kind == JK_RTP || e->kind == JK_MEDIA_PORT) && (loss ? e->loss_over : e->over))
+                        finding_flow(f, &e->key, true);
+        }
+}
+
+/* Jitter and loss on voice and video (ANALYSES.md, "Jitter"): other traffic's jitter is never a finding. */
+static void diagnose_jitter(analysis_t *a) {
+        const jitter_state_t *s = &a->jitter;
+        char filter[512], v[32];
+        uint64_t n = s->over[JK_RTP] + s->over[JK_MEDIA_PORT];
+        if (n >= 1) {
+                double ratio = (double) s->worst_media / (double) threshold_ns(a, TH_JITTER_MEDIA);
+                jitter_filter(a, false, filter, sizeof filter);
+                finding_t *f = finding_add(a, "jitter-media", ratio >= 2 ? 2 : 1, clampi(2.0 * (double) n + 3.0 * (ratio - 1), 2, 15),
+                                           filter, "Jitter on voice or video: %llu %s reached %s ms (worst %.1f ms)",
+                                           (unsigned long long) n, n == 1 ? "stream" : "streams",
+                                           threshold_format(threshold_value(a, TH_JITTER_MEDIA), v, sizeof v), ms(s->worst_media));
+                finding_detail(f, "RFC 3550 jitter, from the RTP timestamps (%llu RTP %s) or, on voice and video ports "
+                                  "without RTP, from the arrival times. A receiver's jitter buffer (20 to 60 ms) must "
+                                  "delay every packet by about this much or drop the late ones: speech breaks up or "
+                                  "lags (ITU-T G.114). The delay varies in queues on the path (a congested uplink, "
+                                  "Wi-Fi retries): give the media priority (DSCP EF) or find the congested link. "
+                                  "In Wireshark, enable the rtp_udp heuristic (or Decode As RTP) for the filter.",
+                               (unsigned long long) s->rtp_streams, s->rtp_streams == 1 ? "stream" : "streams");
+                if (f)
+                        f->cause = CAUSE_NET_LATENCY;
+                finding_flows_from_jitter(f, a, false);
+        }
+        if (s->loss_over >= 1) {
+                double pct = s->rtp_expected ? 100.0 * (double) s->rtp_lost / (double) s->rtp_expected : 0;
+                jitter_filter(a, true, filter, sizeof filter);
+                finding_t *f = finding_add(a, "rtp-loss", pct >= 5 ? 2 : 1, clampi(2.0 * pct + (double) s->loss_over, 2, 15),
+                                           filter, "RTP loss: %llu %s lost %s%% or more of their packets",
+                                           (unsigned long long) s->loss_over, s->loss_over == 1 ? "stream" : "streams",
+                                           threshold_format(threshold_value(a, TH_RTP_LOSS), v, sizeof v));
+                finding_detail(f, "%llu of the %llu packets the RTP streams numbered never reached the capture point "
+                                  "(%.2f%%). Voice codecs conceal a few lost packets; from about 1%% speech is audibly "
+                                  "damaged (ITU-T G.113), and a loss upstream of the capture point is lost for the "
+                                  "receiver too.", (unsigned long long) s->rtp_lost,
+                               (unsigned long long) s->rtp_expected, pct);
+                if (f)
+                        f->cause = CAUSE_NET_LOSS;
+                finding_flows_from_jitter(f, a, true);
+        }
+}
+
 const char *cause_name(cause_t c) {
         static const char *const n[_CAUSE_MAX] = {
                 [CAUSE_NONE] = NULL, [CAUSE_SERVER] = "server", [CAUSE_CLIENT] = "client",
@@ -553,6 +627,7 @@ void diagnosis_run(analysis_t *a) {
         diagnose_dns(a);
         diagnose_ip(a);
         diagnose_capture(a);
+        diagnose_jitter(a);
         diagnose_time(a);
         security_diagnose(a);
         for (unsigned i = 0; i < a->n_findings; i++)

@@ -27,6 +27,7 @@
 #include "stats.h"
 #include "icmp.h"
 #include "timing.h"
+#include "jitter.h"
 #include "security.h"
 
 #include "view.h"
@@ -99,6 +100,8 @@ struct analysis {
 
         /* jitter / gaps summaries at finish */
         samples_t flow_jitter;   /* per flow-direction jitter (ns) with >= 8 packets */
+
+        jitter_state_t jitter;   /* jitter by kind of traffic, RTP streams, the flows charted (jitter.h) */
 
         /* bursts: runs of packets closer than burst_spacing_ms */
         uint64_t bursts;

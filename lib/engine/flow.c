@@ -38,6 +38,7 @@ void flow_table_done(flow_table_t *t) {
                 flow_t *f = table_entry(&t->t, i);
                 if (f->tcp)
                         tcp_conn_free(f->tcp);
+                jitter_flow_free(f);
         }
         table_done(&t->t);
 }
@@ -75,6 +76,7 @@ static bool key_equal(const flow_key_t *x, const flow_key_t *y) {
 void flow_retire(analysis_t *a, flow_t *f) {
         if (f->used != 1)
                 return;
+        jitter_flow_retire(a, f);
         security_flow_end(a, f); /* before its TCP state goes */
         flow_summary_t s = {
                 .key = f->key, .id = f->id, .proto = f->key.proto, .first_ts = f->first_ts, .last_ts = f->last_ts,

@@ -10,6 +10,7 @@
 #include "util/table.h"
 
 struct tcp_conn;
+struct jit_flow;
 
 /* ---- flows ---- */
 
@@ -47,6 +48,7 @@ typedef struct flow {
         struct tcp_conn *tcp;    /* TCP only, owned */
         /* UDP and ICMP */
         udp_dir_t u[2];
+        struct jit_flow *jit;    /* jitter and RTP state (jitter.h), owned; NULL until it is needed */
 } flow_t;
 
 typedef struct flow_table {

@@ -121,7 +121,7 @@ void html_chart_time(FILE *f, const html_time_chart_t *c) {
                 double stack = 0;
                 for (unsigned k = 0; k < c->n_series; k++) {
                         double v = c->s[k].v[i];
-                        if (!finite_pos(v))
+                        if (!finite_pos(v) || c->s[k].style == HTML_MARKS)
                                 continue;
                         any = true;
                         if (c->s[k].style == HTML_BARS && c->stacked)
@@ -134,7 +134,7 @@ void html_chart_time(FILE *f, const html_time_chart_t *c) {
         }
         bool integer = true;
         for (unsigned k = 0; k < c->n_series; k++)
-                for (unsigned i = 0; i < c->n && integer; i++)
+                for (unsigned i = 0; i < c->n && integer && c->s[k].style != HTML_MARKS; i++)
                         if (isfinite(c->s[k].v[i]) && c->s[k].v[i] != floor(c->s[k].v[i]))
                                 integer = false;
         axis_t ay;
@@ -203,6 +203,16 @@ void html_chart_time(FILE *f, const html_time_chart_t *c) {
                 const html_series_t *s = &c->s[k];
                 if (s->style == HTML_BARS)
                         continue;
+                if (s->style == HTML_MARKS) {
+                        /* a tick rising from the time axis: when, not how much (the tooltip says how many) */
+                        fprintf(f, "<g class=\"l%d\">", s->colour);
+                        for (unsigned i = 0; i < c->n; i++)
+                                if (finite_pos(s->v[i]))
+                                        fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>",
+                                                TML + (i + 0.5) * bw, TML + (i + 0.5) * bw, base, base - 12);
+                        fputs("</g>", f);
+                        continue;
+                }
                 if (s->style == HTML_DOTS) {
                         fprintf(f, "<g class=\"f%d\">", s->colour);
                         for (unsigned i = 0; i < c->n; i++)
@@ -262,7 +272,8 @@ void html_chart_time(FILE *f, const html_time_chart_t *c) {
                                 fprintf(f, ": %.4g ", c->s[k].v[i]);
                         else
                                 fputs(": – ", f);
-                        html_text(f, c->y_unit);
+                        if (c->s[k].style != HTML_MARKS)
+                                html_text(f, c->y_unit);
                 }
                 fputs("</title></rect>", f);
         }

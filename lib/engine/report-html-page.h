@@ -210,6 +210,7 @@ void html_sec_fragments(html_ctx_t *c);
 void html_sec_timing(html_ctx_t *c);
 void html_timing_lists(html_ctx_t *c);
 void html_sec_thresholds(html_ctx_t *c);
+void html_sec_jitter(html_ctx_t *c);
 /* an event list as a table (report-html.c), for the TCP, DNS and ICMP sections */
 void html_events_table(html_ctx_t *c, event_kind_t k, const char *title, const char *hint);
 /* what was not analysed, said at the top and again in the capture section (report-html.c) */

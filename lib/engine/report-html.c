@@ -93,7 +93,7 @@ void html_partial_notice(html_ctx_t *c) {
 static void page_nav(html_ctx_t *c) {
         out(c, "<nav class=\"toc\"><a href=\"#time\">Where the time went</a><a href=\"#findings\">Findings</a><a href=\"#health\">Health score</a>"
                "<a href=\"#capture\">Capture</a><a href=\"#protocols\">Protocols</a><a href=\"#talkers\">Top talkers</a>"
-               "<a href=\"#services\">Services</a><a href=\"#tcp\">TCP</a><a href=\"#connections\">Connections</a><a href=\"#dns\">DNS</a><a href=\"#icmp\">ICMP</a>"
+               "<a href=\"#services\">Services</a><a href=\"#tcp\">TCP</a><a href=\"#connections\">Connections</a><a href=\"#jitter\">Jitter</a><a href=\"#dns\">DNS</a><a href=\"#icmp\">ICMP</a>"
                "<a href=\"#fragments\">IP fragments</a><a href=\"#timing\">Timing</a><a href=\"#thresholds\">Thresholds</a></nav>\n");
 }
 
@@ -240,6 +240,7 @@ void report_html(const analysis_t *a, FILE *f) {
         html_sec_services(&c);
         html_sec_tcp(&c);
         html_sec_conns(&c);
+        html_sec_jitter(&c);
         html_sec_dns(&c);
         html_sec_icmp(&c);
         html_sec_fragments(&c);

@@ -40,6 +40,7 @@ typedef enum html_style {
         HTML_AREA,               /* a line with the area under it filled */
         HTML_BARS,               /* one bar per bucket (stacked with the other bar series when asked) */
         HTML_DOTS,               /* one dot per bucket with a value: for sparse measurements such as RTT */
+        HTML_MARKS,              /* a tick under the plot where a count is above 0 (retransmissions): outside the y scale */
 } html_style_t;
 
 typedef struct html_series {

@@ -669,6 +669,7 @@ void report_json_emit(json_t *j, const analysis_t *a) {
         json_object_end(j);
         json_flows(j, a);
         json_connections(j, a);
+        json_jitter(j, a);
         json_security(j, a);
         json_series(j, a);
         json_object_begin(j, "events");

@@ -86,6 +86,17 @@ void report_summary(const analysis_t *a, FILE *out) {
                 fprintf(out, "DNS other: %llu queries on other UDP ports (most to %u), %llu answered, %llu unanswered\n",
                         (unsigned long long) a->dns_other.s.queries, a->dns_other.ports[0].port,
                         (unsigned long long) a->dns_other.s.responses, (unsigned long long) a->dns_other.s.unanswered);
+        if (a->jitter.rtp_streams) {
+                /* the largest jitter among the RTP streams kept in the list (every one, unless there are over 50) */
+                int64_t worst = -1;
+                for (uint32_t i = 0; i < a->jitter.n; i++)
+                        if (a->jitter.e[i].kind == JK_RTP && a->jitter.e[i].jit_max > worst)
+                                worst = a->jitter.e[i].jit_max;
+                fprintf(out, "RTP:       %llu streams, %llu packets, %llu lost of %llu, RTCP %llu; worst jitter %.3f ms\n",
+                        (unsigned long long) a->jitter.rtp_streams, (unsigned long long) a->jitter.rtp_packets,
+                        (unsigned long long) a->jitter.rtp_lost, (unsigned long long) a->jitter.rtp_expected,
+                        (unsigned long long) a->jitter.rtcp_packets, worst >= 0 ? (double) worst / 1e6 : 0.0);
+        }
         if (a->icmp.msgs + a->icmp.msgs6)
                 fprintf(out, "ICMP:      %llu messages (%llu unreachable, %llu time exceeded, %llu too big)\n",
                         (unsigned long long) (a->icmp.msgs + a->icmp.msgs6), (unsigned long long) a->icmp.unreach,

@@ -54,7 +54,14 @@ typedef enum threshold_unit {
           "an open TCP connection silent for at least this at its end is idle (connections.states)")
 
 /* jitter (RFC 3550) per flow, by kind of traffic */
-#define THRESHOLD_LIST_JITTER(X)
+#define THRESHOLD_LIST_JITTER(X)                                                                                    \
+        X(JITTER_MEDIA, "jitter_media_ms", TU_MS, 30, 1, 3600000, false,                                            \
+          "an RTP stream (RFC 3550 jitter) or a UDP flow on a voice/video port with this much jitter is a "       \
+          "finding (jitter-media)")                                                                                 \
+        X(JITTER_OTHER, "jitter_other_ms", TU_MS, 50, 1, 3600000, false,                                            \
+          "other UDP flows with this much interarrival jitter are marked in the report; never a finding")         \
+        X(RTP_LOSS, "rtp_loss_pct", TU_PERCENT, 1, 0, 100, false,                                                   \
+          "an RTP stream that lost this share of its packets (and at least 2) is a finding (rtp-loss)")
 
 /* the security detectors */
 #define THRESHOLD_LIST_SECURITY(X)                                                                                  \

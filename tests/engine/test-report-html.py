@@ -190,6 +190,39 @@ def page_checks(raw, label, check):
     return page, p
 
 
+def jitter_checks(analyzer, td, check):
+    """The jitter section (issue 14): the RTP stream over its threshold in the table, its chart with the threshold
+    line; a download's chart with its retransmissions marked (a tick per bucket that had any, as in the JSON)."""
+    import json
+    import scenarios
+    for name in ('rtp-jitter-over.pcap', 'time-loss-bulk.pcap'):
+        cap = os.path.join(td, name)
+        scenarios.SCENARIOS[name][0](cap)
+        out = os.path.join(td, name + '.html')
+        js = os.path.join(td, name + '.json')
+        rc, err = run(analyzer, cap, '-o', out, '--json', js)
+        check(rc == 0, '%s: exits 0 (%d %s)' % (name, rc, err.strip()))
+        if rc != 0:
+            continue
+        page, _ = page_checks(open(out, 'rb').read(), name, check)
+        sec = between(page, '<section id="jitter"', '</section>')
+        figs = sec.count('<figure class="chart">')
+        if name.startswith('rtp'):
+            check('<tr class="warn"><td>10.2.0.1:20000 -> 10.2.0.2:20002</td><td>RTP</td>' in sec and '91.908' in sec,
+                  '%s: the stream over its threshold, marked, with its RFC 3550 jitter' % name)
+            check(figs == 1 and 'jitter_media_ms threshold' in sec and '<polyline class="l2"' in sec,
+                  '%s: one chart, with its jitter line and the threshold' % name)
+        else:
+            charts = json.load(open(js))['jitter']['charts']
+            want = sum(1 for v in charts[0]['retransmissions'] if v) if charts else -1
+            check(figs == len(charts) >= 1 and 'retransmissions (ticks)' in sec, '%s: the connection charted with '
+                  'its retransmissions (%d charts)' % (name, figs))
+            first = between(sec, '<figure class="chart">', '</figure>')
+            ticks = between(first, '<g class="l3">', '</g>').count('<line ')
+            check(want >= 1 and ticks == want, '%s: its retransmissions marked, one tick per bucket that had any '
+                  '(%d ticks, %d in the JSON)' % (name, ticks, want))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--analyzer')
@@ -226,6 +259,8 @@ def main():
         if rc3 == 0:
             epage, _ = page_checks(open(out3, 'rb').read(), 'empty', check)
             check('No problem found' in epage, 'empty: says no problem was found')
+
+        jitter_checks(o.analyzer, td, check)
 
     page, p = page_checks(raw, 'hostile', check)
     fsec = between(page, '<section id="findings"', '</section>')

@@ -1311,6 +1311,213 @@ for _n in ('time-server-think.pcap', 'time-server-think-at-server.pcap', 'time-s
                              'connections.states.fin': 1})
 
 
+# ---------------------------------------------------------------------------------------- jitter (issue 14)
+# RTP streams with known jitter and loss: the expected RFC 3550 figures are computed here, independently of the
+# engine, from the arrival times and RTP timestamps written (rfc3550_jitter); tests/engine/rtp.py also has tshark
+# read these files (rtp,streams) and compares.
+RTP_C, RTP_S = '10.2.0.1', '10.2.0.2'
+
+
+def rfc3550_jitter(arrivals_ns, timestamps, clock, markers=None):
+    """RFC 3550 section 6.4.1 / A.8 in floating point, seconds: J += (|D| - J) / 16 with D the difference of
+    the arrival times less that of the RTP timestamps (in seconds of the clock), per packet in arrival order.
+    Returns (largest J, mean J) in ms over the packets after the first, marked packets left out of both (as
+    tshark's RTP stream analysis)."""
+    j, mx, total, n = 0.0, 0.0, 0.0, 0
+    for i in range(1, len(arrivals_ns)):
+        dts = ((timestamps[i] - timestamps[i - 1] + 2**31) % 2**32) - 2**31
+        d = (arrivals_ns[i] - arrivals_ns[i - 1]) / 1e9 - dts / clock
+        j += (abs(d) - j) / 16
+        if not (markers and markers[i]):
+            mx = max(mx, j)
+            total += j
+            n += 1
+    return mx * 1e3, (total / n if n else 0) * 1e3
+
+
+def _rtp(pt, seq, ts, ssrc, payload_len, marker=False):
+    return struct.pack('!BBHII', 0x80, (0x80 if marker else 0) | pt, seq & 0xffff, ts & 0xffffffff, ssrc) + \
+        bytes((7 * i + seq) & 0xff for i in range(payload_len))
+
+
+def _rtp_stream(n=500, pt=0, step=160, period=0.020, delay=lambda i: 0.0, drop=(), ssrc=0x5eed0001, seq0=65300,
+                ts0=4294900000, sport=20000, dport=20002, src=RTP_C, dst=RTP_S, start=0.0, payload_len=160):
+    """Packets (arrival ns after T0, frame, seq, ts, marker) of one stream: sent every `period` s with RTP timestamps
+    `step` apart, each delayed delay(i) s on the path, those in `drop` never captured; its sequence numbers and
+    timestamps wrap past 2^16 and 2^32 on the way, as long calls do."""
+    out = []
+    for i in range(n):
+        if i in drop:
+            continue
+        seq, ts, marker = seq0 + i, ts0 + step * i, i == 0
+        arr = int(round((start + i * period + delay(i)) * 1e9))
+        frame = pw.ether(pw.ipv4(src, dst, pw.udp(sport, dport, _rtp(pt, seq, ts, ssrc, payload_len, marker)),
+                                 ident=(i * 7 + 1) & 0xffff, tos=0xb8))
+        out.append((arr, frame, seq & 0xffff, ts & 0xffffffff, marker))
+    out.sort(key=lambda x: x[0])
+    return out
+
+
+def _write_streams(path, *streams, extra=()):
+    fr = Frames()
+    for st in streams:
+        for arr, frame, *_ in st:
+            fr.at(arr, frame)
+    for arr, frame in extra:
+        fr.at(arr, frame)
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def _lcg(seed):
+    x = [seed]
+
+    def nxt():
+        x[0] = (x[0] * 6364136223846793005 + 1442695040888963407) % 2**64
+        return (x[0] >> 33) / 2**31
+    return nxt
+
+
+def _expect(stream, clock):
+    arr = [p[0] for p in stream]
+    return rfc3550_jitter(arr, [p[3] for p in stream], clock, [p[4] for p in stream])
+
+
+# a G.711 call's direction with at most 8 ms of random path delay: jitter well under 30 ms, no finding
+_r = _lcg(1)
+RTP_UNDER = _rtp_stream(delay=lambda i: 0.008 * _r())
+# the same with up to 200 ms (a congested uplink): packets overtake each other; jitter over 30 ms; and RTCP
+# sender reports on the same port pair (RFC 5761) every 5 s, which are no RTP
+_r2 = _lcg(2)
+RTP_OVER = _rtp_stream(pt=8, ssrc=0x0bad0002, delay=lambda i: 0 if i < 10 else 0.200 * _r2())
+RTCP_SR = [(int(round((1 + 5 * k) * 1e9)), pw.ether(pw.ipv4(RTP_C, RTP_S, pw.udp(20000, 20002, struct.pack(
+    '!BBHIIIIII', 0x80, 200, 6, 0x0bad0002, 0, 0, 0, k * 50, k * 8000))))) for k in range(2)]
+# 3 % of the packets lost (15 of 500, never seen here), none late: loss without jitter
+RTP_LOSS_DROP = frozenset(range(20, 500, 32))
+RTP_LOSS = _rtp_stream(pt=8, ssrc=0x1055, drop=RTP_LOSS_DROP)
+# Opus (dynamic type 111, 48 kHz, 960 per 20 ms) with up to 10 ms of delay: the clock is estimated
+_r3 = _lcg(3)
+RTP_DYN = _rtp_stream(pt=111, step=960, ssrc=0x0905, delay=lambda i: 0.010 * _r3())
+
+
+def build_not_rtp(path):
+    """UDP that looks almost like RTP, on RTP's port 5004, 300 datagrams each way at 20 ms: version 2 and one
+    'SSRC', but one sender's 'sequence numbers' step by 2 and the other's 'timestamps' go back every third datagram; and
+    120 DNS queries with sequential ids on one client port. None of it is RTP."""
+    fr = Frames()
+    for i in range(300):
+        a = struct.pack('!BBHII', 0x80, 0, (2 * i) & 0xffff, 160 * i, 0x77) + bytes(100)
+        b = struct.pack('!BBHII', 0x80, 0, i & 0xffff, (160 * i if i % 3 else 160 * i - 8000) & 0xffffffff, 0x78) + bytes(100)
+        fr.at(0.020 * i, pw.ether(pw.ipv4(RTP_C, RTP_S, pw.udp(30000, 5004, a), ident=i)))
+        fr.at(0.020 * i + 0.005, pw.ether(pw.ipv4(RTP_S, RTP_C, pw.udp(5004, 30000, b), ident=i)))
+    for i in range(120):
+        fr.at(0.050 * i + 0.003, pw.ether(pw.ipv4(RTP_C, S4, pw.udp(40053, 53, pw.dns_query(0x8000 + i, 'a%d.example' % i)), ident=1000 + i)))
+        fr.at(0.050 * i + 0.004, pw.ether(pw.ipv4(S4, RTP_C, pw.udp(53, 40053, pw.dns_response(0x8000 + i, 'a%d.example' % i)), ident=2000 + i)))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def build_tcp_bursty(path):
+    """A clean TCP connection whose server sends in bursts: 10 segments back to back, then 400 ms of silence,
+    20 times (a paced video download): its interarrival jitter is hundreds of ms, and TCP is never judged."""
+    fr = Frames()
+    f = pw.TcpFlow(C4, 40100, S4, 80)
+    fr.at(0.000, pw.ether(f.syn()))
+    fr.at(0.010, pw.ether(f.synack()))
+    fr.at(0.020, pw.ether(f.ack()))
+    fr.at(0.021, pw.ether(f.data(True, 100)))
+    fr.at(0.031, pw.ether(f.ack_only(False)))
+    t = 0.040
+    for b in range(20):
+        for k in range(10):
+            fr.at(t + k * 0.0001, pw.ether(f.data(False, 1000)))
+            if k % 2:
+                fr.at(t + k * 0.0001 + 0.010, pw.ether(f.ack_only(True)))
+        t += 0.400
+    fr.at(t, pw.ether(f.fin(False)))
+    fr.at(t + 0.010, pw.ether(f.fin(True)))
+    fr.at(t + 0.020, pw.ether(f.ack_only(False)))
+    with pw.PcapWriter(path) as w:
+        return fr.write(w)
+
+
+def _jitter_ids(rep):
+    """the ids of the jitter and RTP findings"""
+    ids = _finding_ids(rep)
+    return None if ids is None else [i for i in ids if i.startswith('jitter') or i.startswith('rtp-')]
+
+
+def _stream(pred, member):
+    """member of the first jitter.streams entry pred(entry) holds for"""
+    def f(rep):
+        for e in (rep.get('jitter') or {}).get('streams') or []:
+            if pred(e):
+                return e.get(member)
+        return None
+    return f
+
+
+def _rtp_entry(member):
+    return _stream(lambda e: e.get('kind') == 'rtp', member)
+
+
+def _jit_ms(v):
+    """our jitter within 1 us of the value computed here (the report writes 3 decimals of ms)"""
+    return ('approx', v, 0.0011, 0)
+
+
+_UNDER, _OVER, _DYN = _expect(RTP_UNDER, 8000), _expect(RTP_OVER, 8000), _expect(RTP_DYN, 48000)
+SCENARIOS.update({
+    'rtp-jitter-under.pcap': (lambda p: _write_streams(p, RTP_UNDER), _m(HEALTHY, {
+        'jitter.rtp_streams': 1, 'jitter.rtp_packets': 500, 'jitter.rtp_lost': 0,
+        'rtp clock': ('of', _rtp_entry('clock_rate'), 8000),
+        'rtp jitter max': ('of', _rtp_entry('jitter_ms_max'), _jit_ms(_UNDER[0])),
+        'rtp jitter mean': ('of', _rtp_entry('jitter_ms_mean'), _jit_ms(_UNDER[1])),
+        # the case is not vacuous: there is jitter, under the threshold
+        'rtp jitter max > 1 ms': ('of', lambda r: (_rtp_entry('jitter_ms_max')(r) or 0) > 1, True),
+        'rtp over': ('of', _rtp_entry('over_threshold'), False),
+        'rtp sender': ('of', _rtp_entry('flow'), {'src': RTP_C, 'dst': RTP_S, 'sport': 20000, 'dport': 20002, 'proto': 17}),
+        'jitter.charts.0.kind': 'rtp'})),
+    'rtp-jitter-over.pcap': (lambda p: _write_streams(p, RTP_OVER, extra=RTCP_SR), {
+        'jitter.rtp_streams': 1, 'jitter.rtp_packets': 500, 'jitter.rtcp_packets': 2, 'jitter.rtp_lost': 0,
+        'jitter.over_threshold.rtp': 1,
+        'rtp jitter max': ('of', _rtp_entry('jitter_ms_max'), _jit_ms(_OVER[0])),
+        'rtp jitter mean': ('of', _rtp_entry('jitter_ms_mean'), _jit_ms(_OVER[1])),
+        # late packets arrive after later ones: tshark's "wrong sequence number"s, not loss
+        'rtp sequence errors > 0': ('of', lambda r: (_rtp_entry('sequence_errors')(r) or 0) > 0, True),
+        'jitter findings': ('of', _jitter_ids, ['jitter-media']),
+        'findings.0.cause': 'network-latency',
+        'findings.0.filter': '(rtp.ssrc == 0x0bad0002)',
+        'findings.0.flows': ['%s:20000 -> %s:20002' % (RTP_C, RTP_S)],
+        'jitter.charts.0.kind': 'rtp'}),
+    'rtp-loss.pcap': (lambda p: _write_streams(p, RTP_LOSS), {
+        'jitter.rtp_streams': 1, 'jitter.rtp_packets': 500 - len(RTP_LOSS_DROP),
+        'jitter.rtp_expected': 500, 'jitter.rtp_lost': len(RTP_LOSS_DROP), 'jitter.over_threshold.rtp_loss': 1,
+        'rtp lost': ('of', _rtp_entry('lost'), len(RTP_LOSS_DROP)),
+        'rtp jitter max': ('of', _rtp_entry('jitter_ms_max'), _jit_ms(0)),
+        'jitter findings': ('of', _jitter_ids, ['rtp-loss']),
+        'findings.0.cause': 'network-loss'}),
+    'rtp-dynamic.pcap': (lambda p: _write_streams(p, RTP_DYN), _m(HEALTHY, {
+        'jitter.rtp_streams': 1,
+        'rtp clock': ('of', _rtp_entry('clock'), 'estimated'),
+        'rtp clock rate': ('of', _rtp_entry('clock_rate'), 48000),
+        'rtp payload type': ('of', _rtp_entry('payload_type'), 111),
+        'rtp jitter max': ('of', _rtp_entry('jitter_ms_max'), _jit_ms(_DYN[0]))})),
+    'udp-almost-rtp.pcap': (build_not_rtp, _m(HEALTHY, {
+        'jitter.rtp_streams': 0, 'jitter.rtcp_packets': 0, 'dns.queries': 120,
+        # judged as media by its port (a media pace), and steady: no jitter
+        'jitter.media_port_flows': 1,
+        'media-port jitter': ('of', _stream(lambda e: e.get('kind') == 'media-port', 'jitter_ms_max'), _jit_ms(0))})),
+    'tcp-bursty.pcap': (build_tcp_bursty, _m(CLEAN, {
+        # (its pacing is the sender's: a transfer-sender finding, not a jitter one)
+        'jitter findings': ('of', _jitter_ids, []),
+        # not vacuous: the server's direction has hundreds of ms of interarrival jitter, reported, never judged
+        'tcp jitter > 100 ms': ('of', lambda r: (_stream(lambda e: e.get('kind') == 'tcp' and e['flow']['sport'] == 80,
+                                                         'jitter_ms_max')(r) or 0) > 100, True),
+        'tcp over': ('of', _stream(lambda e: e.get('kind') == 'tcp' and e['flow']['sport'] == 80, 'over_threshold'), False)})),
+})
+
+
 def build_all(outdir):
     """Writes every scenario into outdir; returns {name: packets written}."""
     os.makedirs(outdir, exist_ok=True)

@@ -131,6 +131,25 @@ async function corpus(browser) {
     check(Object.keys(rcodes).length >= 3, 'dns: report JSON has several rcodes', rcodes);
     await checkFigures(w.page, j2, 'dns', ['dns.queries', 'dns.responses', 'dns.unanswered', ...Object.keys(rcodes).map((k) => 'dns.rcodes.' + k)]);
     await shot(w.page, 'report-dns');
+
+    // jitter (issue 14): a Teams call, whose audio is RTP of a dynamic payload type, with RTCP on its ports
+    const teams = path.join(dir, 'real', 'nDPI__teams.pcap');
+    if (fs.existsSync(teams)) {
+      const id3 = await uploadAndFollow(w, srv.base, teams, 'teams');
+      const j3 = await checkReportPage(w, srv.base, id3, 'teams');
+      check(j3.jitter && j3.jitter.rtp_streams === 1, 'teams: the report holds the RTP stream', j3.jitter && j3.jitter.rtp_streams);
+      await checkFigures(w.page, j3, 'teams', ['jitter.rtp_streams', 'jitter.rtp_lost', 'jitter.rtcp_packets']);
+      const table = w.page.locator('#jitter [aria-label="Jitter per stream and flow direction"] tbody tr'); // not uPlot's legends
+      const rows = await table.count();
+      const want = Math.min(20, (j3.jitter.streams || []).length);
+      check(rows === want, `teams: the jitter table lists ${want} streams and flow directions`, rows);
+      const rtp = (j3.jitter.streams || []).find((e) => e.kind === 'rtp');
+      const cells = await table.filter({ hasText: 'RFC 3550' }).first().textContent();
+      check(rtp && cells && cells.includes('16,000 Hz (estimated)'), 'teams: the RTP stream with its estimated clock', cells);
+      const charts = await w.page.locator('#jitter .uplot canvas').count();
+      check(charts > 0 && (j3.jitter.charts || []).length > 0, `teams: the worst flows' jitter charted (${(j3.jitter.charts || []).length})`, charts);
+      await shot(w.page, 'report-teams');
+    }
     finish(w, 'corpus');
   } finally {
     await w.close();

@@ -9,6 +9,7 @@ import { renderWhereTime } from './report-time.js';
 import { renderSummary, renderProtocols, renderTalkers } from './report-traffic.js';
 import { renderTcp, renderWorstFlows } from './report-tcp.js';
 import { renderConnections } from './report-conns.js';
+import { renderJitter } from './report-jitter.js';
 import { renderDns } from './report-dns.js';
 import { renderIcmp, renderFragments } from './report-icmp.js';
 import { renderTiming, renderThresholds } from './report-timing.js';
@@ -58,6 +59,7 @@ function render(r, status) {
     ['tcp', 'TCP', renderTcp(r)],
     ['flows', 'Flows', renderWorstFlows(r)],
     ['connections', 'Connections', renderConnections(r)],
+    ['jitter', 'Jitter', renderJitter(r)],
     ['dns', 'DNS', renderDns(r)],
     ['icmp', 'ICMP', renderIcmp(r)],
     ['fragments', 'Fragments', renderFragments(r)],
@@ -68,7 +70,7 @@ function render(r, status) {
   root.appendChild(el('nav', { 'aria-label': 'Sections of the report' },
     el('ul', { class: 'toc' }, present.map(([sid, label]) => el('li', {}, el('a', { href: '#' + sid, text: label }))))));
   const byId = Object.fromEntries(present.map(([sid, , node]) => [sid, node]));
-  for (const sid of ['summary', 'protocols', 'talkers', 'tcp', 'flows', 'connections', 'dns']) if (byId[sid]) root.appendChild(byId[sid]);
+  for (const sid of ['summary', 'protocols', 'talkers', 'tcp', 'flows', 'connections', 'jitter', 'dns']) if (byId[sid]) root.appendChild(byId[sid]);
   root.appendChild(byId.icmp);
   root.appendChild(byId.fragments);
   for (const sid of ['timing', 'thresholds']) if (byId[sid]) root.appendChild(byId[sid]);
