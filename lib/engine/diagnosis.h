@@ -8,7 +8,9 @@
 
 /* ---- findings ---- */
 
-#define FINDINGS_MAX 32
+/* room for every finding at once: 40 kinds can be raised (6 of them by diagnose_time, 9 by the security
+ * detectors), and the last ones raised (the security findings) must not be the ones left out */
+#define FINDINGS_MAX 48
 
 typedef enum cause {
         CAUSE_NONE,
