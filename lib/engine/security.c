@@ -7,7 +7,7 @@
 
 static int sec_table_init(sec_table_t *t, size_t elem, uint32_t max) {
         *t = (sec_table_t) { .max = max };
-        return table_init(&t->t, elem, 64, max);
+        return table_init(&t->t, elem, 8, max); /* most captures fill few of them: grown by doubling */
 }
 
 int security_init(sec_state_t *s) {
