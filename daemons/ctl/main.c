@@ -31,12 +31,14 @@ typedef struct ctl {
 } ctl_t;
 
 static void help(void) {
-        printf("Usage: pcapctl [--state-dir DIR] COMMAND ...\n"
+        printf("Usage: pcapctl [--state-dir DIR] [--database DB] COMMAND ...\n"
                "Accounts, API tokens and sessions of pcapd.\n\n"
                "  -h --help                show this help\n"
                "     --version             show the version\n"
                "     --state-dir DIR       the service's state directory [PCAPD_STATE_DIR,\n"
                "                           $STATE_DIRECTORY, /var/lib/pcapd]\n"
+               "     --database DB         sqlite:PATH or postgresql://... as pcapd-web's\n"
+               "                           [PCAPD_DATABASE, sqlite:STATE-DIR/pcapd.db]\n"
                "     --json                list commands print JSON\n\n"
                "Accounts:\n"
                "  user add NAME [--role user|admin] [--pending] [--password-stdin]\n"
@@ -509,10 +511,11 @@ int main(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 { "state-dir", required_argument, NULL, 'd' },
+                { "database", required_argument, NULL, 'D' },
                 { "json", no_argument, NULL, 'j' },
                 {},
         };
-        _cleanup_free_ char *state = NULL;
+        _cleanup_free_ char *state = NULL, *database = NULL;
         state_dir_t sd = STATE_DIR_NULL;
         ctl_t c = {};
         char db[4096];
@@ -531,6 +534,10 @@ int main(int argc, char **argv) {
                         free(state);
                         state = strdup(optarg);
                         break;
+                case 'D':
+                        free(database);
+                        database = strdup(optarg);
+                        break;
                 case 'j':
                         c.json = true;
                         break;
@@ -546,6 +553,10 @@ int main(int argc, char **argv) {
                 state = state_dir_default_path();
         if (!state)
                 return fail("out of memory");
+        if (!database && getenv("PCAPD_DATABASE") && *getenv("PCAPD_DATABASE"))
+                database = strdup(getenv("PCAPD_DATABASE"));
+        if (database && store_database_kind(database) < 0) /* not echoed: it may hold a password */
+                return usage("--database: not sqlite:PATH or a postgresql:// URL without a password");
         if (strcmp(argv[optind], "user") && strcmp(argv[optind], "token") && strcmp(argv[optind], "session"))
                 return usage("unknown command");
 
@@ -555,12 +566,12 @@ int main(int argc, char **argv) {
         r = state_dir_open(&sd, state, false);
         if (r < 0)
                 return fail("cannot open the state directory %s: %s", state, strerror(-r));
-        r = state_dir_db_path(&sd, db, sizeof(db));
+        r = state_dir_database(&sd, database, db, sizeof(db));
         if (r >= 0)
                 r = store_open(db, &c.store);
         if (r < 0) {
                 state_dir_close(&sd);
-                return fail("cannot open the database in %s: %s", state, strerror(-r));
+                return fail("cannot open the database %s: %s", db, strerror(-r));
         }
         if (access("/run/systemd/journal/socket", W_OK) == 0) {
                 log_open("pcapctl", LOG_TARGET_JOURNAL);

@@ -20,6 +20,7 @@
 #include "util/parse.h"
 
 static char *arg_state_dir;
+static char *arg_database;
 static uint64_t arg_retention_ms = UINT64_C(24) * 3600 * 1000;
 
 static void help(void) {
@@ -31,6 +32,8 @@ static void help(void) {
                "     --version               show the version\n"
                "     --state-dir DIR         [PCAPD_STATE_DIR, $STATE_DIRECTORY,\n"
                "                             /var/lib/pcapd]\n"
+               "     --database DB           sqlite:PATH or postgresql://... as pcapd-web's\n"
+               "                             [PCAPD_DATABASE, sqlite:STATE-DIR/pcapd.db]\n"
                "     --retention-hours H     [PCAPD_RETENTION_HOURS, REPORT_TTL_HOURS, 24]\n"
                "     --retention-seconds S   [PCAPD_RETENTION_SECONDS] (wins over hours)\n");
 }
@@ -39,11 +42,12 @@ static void help(void) {
 #define RETENTION_MAX_S (UINT64_C(3600) * 24 * 365 * 100)
 
 static int parse_args(int argc, char **argv) {
-        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_HOURS, ARG_SECONDS };
+        enum { ARG_VERSION = 0x100, ARG_STATE_DIR, ARG_DATABASE, ARG_HOURS, ARG_SECONDS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "database", required_argument, NULL, ARG_DATABASE },
                 { "retention-hours", required_argument, NULL, ARG_HOURS },
                 { "retention-seconds", required_argument, NULL, ARG_SECONDS },
                 {}
@@ -65,6 +69,12 @@ static int parse_args(int argc, char **argv) {
                         free(arg_state_dir);
                         arg_state_dir = strdup(optarg);
                         break;
+                case ARG_DATABASE:
+                        free(arg_database);
+                        arg_database = strdup(optarg);
+                        if (!arg_database)
+                                return -ENOMEM;
+                        break;
                 case ARG_HOURS:
                 case ARG_SECONDS:
                         if (parse_u64(optarg, 0, c == ARG_HOURS ? RETENTION_MAX_S / 3600 : RETENTION_MAX_S, &u) < 0) {
@@ -84,6 +94,13 @@ static int parse_args(int argc, char **argv) {
         }
         if (!arg_state_dir)
                 arg_state_dir = state_dir_default_path();
+        if (!arg_database && (v = getenv("PCAPD_DATABASE")) && *v && !(arg_database = strdup(v)))
+                return -ENOMEM;
+        if (arg_database && store_database_kind(arg_database) < 0) {
+                /* not echoed: it may hold a password */
+                fprintf(stderr, "pcapd-reaper: --database: not sqlite:PATH or a postgresql:// URL without a password\n");
+                return -EINVAL;
+        }
         if (!retention_given) {
                 if ((v = getenv("PCAPD_RETENTION_SECONDS")) && *v) {
                         if (parse_u64(v, 0, RETENTION_MAX_S, &u) < 0)
@@ -127,12 +144,12 @@ int main(int argc, char **argv) {
         r = state_dir_open(&sd, arg_state_dir, false);
         if (r < 0)
                 return log_error_errno(r, NULL, "state-dir-failed", "Failed to open %s: %m", arg_state_dir), 1;
-        r = state_dir_db_path(&sd, path, sizeof(path));
+        r = state_dir_database(&sd, arg_database, path, sizeof(path));
         if (r >= 0)
                 r = store_open(path, &s);
         if (r < 0)
-                return log_error_errno(r, NULL, "store-open-failed", "Failed to open the database of %s: %m",
-                                       arg_state_dir), 1;
+                return log_error_errno(r, NULL, "store-open-failed", "Failed to open the database %s: %m",
+                                       path), 1;
 
         r = state_reap(&sd, s, store_now_ms(), arg_retention_ms, on_expired, on_removed, NULL, &res);
         if (r < 0) {
@@ -154,5 +171,6 @@ int main(int argc, char **argv) {
         }
         store_close(s);
         free(arg_state_dir);
+        free(arg_database);
         return 0;
 }

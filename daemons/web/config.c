@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "state/state-dir.h"
+#include "store/store.h"
 #include "util/macro.h"
 #include "util/parse.h"
 
@@ -40,6 +41,12 @@ static void help(void) {
                "                           [PCAPD_LISTEN, 127.0.0.1:8000]\n"
                "     --state-dir DIR       database, uploads/, reports/ [PCAPD_STATE_DIR,\n"
                "                           $STATE_DIRECTORY, /var/lib/pcapd]\n"
+               "     --database DB         sqlite:PATH, or postgresql://[HOST]/DBNAME?... to\n"
+               "                           share one PostgreSQL between nodes (libpq URL; the\n"
+               "                           PG* variables fill what it leaves out; the password\n"
+               "                           from $CREDENTIALS_DIRECTORY/pcapd-db-password or a\n"
+               "                           passfile, never in the URL) [PCAPD_DATABASE,\n"
+               "                           sqlite:STATE-DIR/pcapd.db]\n"
                "     --workers N           analyses at once [PCAPD_WORKERS, number of CPUs]\n"
                "                           (0 accepts uploads but starts no analysis)\n"
                "     --queue-max N         tasks waiting before uploads get 503\n"
@@ -148,6 +155,7 @@ enum {
         ARG_TLS_KEY,
         ARG_REAP,
         ARG_ANALYZER_CONFIG,
+        ARG_DATABASE,
         ARG_BODY_DIR, /* the last: given[] is sized by it */
 };
 
@@ -187,6 +195,7 @@ static const option_env_t envs[] = {
         { ARG_TLS_KEY, "PCAPD_TLS_KEY" },
         { ARG_REAP, "PCAPD_REAP" },
         { ARG_ANALYZER_CONFIG, "PCAPD_ANALYZER_CONFIG" },
+        { ARG_DATABASE, "PCAPD_DATABASE" },
         /* the design document's names (its Annex A.1 docker run), after pcapd's own, which win */
         { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
         { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
@@ -223,6 +232,17 @@ static int apply(config_t *c, int id, const char *v, const char *name) {
                 return set_string(&c->metrics_allow, v);
         case ARG_ANALYZER_CONFIG:
                 return set_string(&c->analyzer_config, v);
+        case ARG_DATABASE:
+                /* the value is not echoed: it may hold a password */
+                r = store_database_kind(v);
+                if (r < 0) {
+                        fprintf(stderr, "pcapd-web: %s: %s\n", name,
+                                r == -EPROTONOSUPPORT ? "not a database pcapd knows (sqlite:PATH or postgresql://...)"
+                                                      : "not a valid database, or a URL with a password (give it in "
+                                                        "$CREDENTIALS_DIRECTORY/pcapd-db-password or a passfile)");
+                        return r;
+                }
+                return set_string(&c->database, v);
         case ARG_REAP:
                 if (strcmp(v, "auto") == 0)
                         c->reap = CONFIG_REAP_AUTO;
@@ -450,6 +470,7 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 { "tls-key", required_argument, NULL, ARG_TLS_KEY },
                 { "reap", required_argument, NULL, ARG_REAP },
                 { "analyzer-config", required_argument, NULL, ARG_ANALYZER_CONFIG },
+                { "database", required_argument, NULL, ARG_DATABASE },
                 {}
         };
         bool given[ARG_BODY_DIR + 1] = {};
@@ -574,6 +595,8 @@ void config_free(config_t *cfg) {
         free(cfg->metrics_allow);
         free(cfg->analyzer_config);
         cfg->analyzer_config = NULL;
+        free(cfg->database);
+        cfg->database = NULL;
         free(cfg->trusted_proxy);
         free(cfg->user_header);
         free(cfg->tls_cert);

@@ -34,6 +34,7 @@ typedef enum config_reap {
 typedef struct config {
         char *listen;               /* ADDR:PORT, used when not socket-activated */
         char *state_dir;
+        char *database;             /* --database (store_open's argument); NULL: STATE/pcapd.db */
         char *web_dir;
         char *analyzer_socket;      /* NULL: spawn analyzer_exec */
         char *analyzer_exec;

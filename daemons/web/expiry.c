@@ -36,7 +36,7 @@ static void pass_work(workq_t *q, workq_item_t *it) {
         char path[4096];
         int r;
 
-        r = state_dir_db_path(&p->web->state, path, sizeof(path));
+        r = state_dir_database(&p->web->state, p->web->cfg->database, path, sizeof(path));
         if (r >= 0)
                 r = store_open(path, &s);
         if (r >= 0)

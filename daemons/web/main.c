@@ -321,12 +321,15 @@ static int setup_state(web_t *w) {
         if (r < 0)
                 return log_error_errno(r, NULL, "state-dir-failed", "Failed to open the state directory %s: %m",
                                        w->cfg->state_dir);
-        r = state_dir_db_path(&w->state, path, sizeof(path));
+        r = state_dir_database(&w->state, w->cfg->database, path, sizeof(path));
         if (r >= 0)
                 r = store_open(path, &w->store);
         if (r < 0)
-                return log_error_errno(r, NULL, "store-open-failed", "Failed to open the database in %s: %m",
-                                       w->cfg->state_dir);
+                return log_error_errno(r, NULL, "store-open-failed", "Failed to open the database %s: %m%s",
+                                       w->cfg->database ? w->cfg->database : path,
+                                       r == -EPROTONOSUPPORT ? " (written by a newer pcapd)" : "");
+        log_info(NULL, "store-opened", "Database: %s (%s)", w->cfg->database ? w->cfg->database : path,
+                 store_backend(w->store));
         /* the loop's connection never waits for the disk: ordered (not fsync'd) commits, no checkpoints
          * (the writer thread's connection does both) */
         r = store_tune(w->store, false, false);
@@ -407,7 +410,7 @@ int main(int argc, char **argv) {
                 return EXIT_FAILURE;
         {
                 char db[4096];
-                r = state_dir_db_path(&w->state, db, sizeof(db));
+                r = state_dir_database(&w->state, w->cfg->database, db, sizeof(db));
                 if (r >= 0)
                         r = writer_start(w->loop, db);
         }

@@ -177,6 +177,13 @@ static void upload_done(writer_job_t *job) {
                         http_send_error(req, 400, "Bad Request", why);
                 } else if (job->error == EFBIG) {
                         http_send_error(req, 413, "Payload Too Large", "the capture is larger than the upload limit");
+                } else if (job->error == ENOTCONN || job->error == ETIMEDOUT || job->error == EBUSY) {
+                        /* the database (a PostgreSQL server) is unreachable or overloaded: nothing was
+                         * accepted, the capture is gone again; the client may retry */
+                        log_struct_errno(LOG_WARNING, job->error, u->id, "upload-database-unavailable", NULL,
+                                         "Upload of %s refused, the database is unavailable: %m", u->filename);
+                        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("10"));
+                        http_send_error(req, 503, "Service Unavailable", "the database is unavailable, try again later");
                 } else if (job->error == ENOSPC || job->error == EDQUOT) {
                         log_struct_errno(LOG_WARNING, job->error, u->id, "upload-disk-full", NULL,
                                          "Upload of %s refused: %m", u->filename);

@@ -132,13 +132,13 @@ static void writer_done(workq_t *wq, workq_item_t *it) {
         job->done(job);
 }
 
-int writer_start(h2o_loop_t *loop, const char *db_path) {
+int writer_start(h2o_loop_t *loop, const char *database) {
         int r;
 
         bounce = aligned_alloc(WRITER_ALIGN, WRITER_CHUNK);
         if (!bounce)
                 return -ENOMEM;
-        r = store_open(db_path, &store);
+        r = store_open(database, &store);
         if (r < 0)
                 return r;
         r = store_tune(store, true, true);

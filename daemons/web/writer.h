@@ -32,8 +32,8 @@ struct writer_job {
         void *userdata;
 };
 
-/* Starts the thread with its own connection to the database at db_path. */
-int writer_start(h2o_loop_t *loop, const char *db_path);
+/* Starts the thread with its own connection to the database (store_open's argument). */
+int writer_start(h2o_loop_t *loop, const char *database);
 void writer_stop(void);
 void writer_submit(writer_job_t *job);
 /* The owner of data goes away: after this returns the thread no longer touches data (it waits at most

@@ -85,6 +85,13 @@ int state_dir_db_path(const state_dir_t *sd, char *buf, size_t size) {
         return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
 }
 
+int state_dir_database(const state_dir_t *sd, const char *database, char *buf, size_t size) {
+        if (!database || !*database)
+                return state_dir_db_path(sd, buf, size);
+        int n = snprintf(buf, size, "%s", database);
+        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+}
+
 void state_report_name(const char *id, state_report_t kind, char *buf, size_t size) {
         snprintf(buf, size, "%.*s.%s", ID_LEN, id, report_ext[kind]);
 }

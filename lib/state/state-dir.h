@@ -47,6 +47,9 @@ void state_dir_close(state_dir_t *sd);
 
 /* "STATE/pcapd.db" into buf. -ENAMETOOLONG when it does not fit. */
 int state_dir_db_path(const state_dir_t *sd, char *buf, size_t size);
+/* The database to open (store_open): database when one was given (--database, PCAPD_DATABASE), else
+ * the state directory's SQLite file. -ENAMETOOLONG when it does not fit. */
+int state_dir_database(const state_dir_t *sd, const char *database, char *buf, size_t size);
 
 /* "<id>.json" or "<id>.html" into buf (at least ID_LEN + 6 bytes). */
 void state_report_name(const char *id, state_report_t kind, char *buf, size_t size);

@@ -1,6 +1,6 @@
 /* Accounts, sessions and API tokens in the task database (issue 13): the tables beside `tasks`, made or
- * migrated by store_open(). Sessions and tokens are kept by their SHA-256 only (auth/secret.h); a
- * password by its yescrypt hash only (auth/account.h). */
+ * migrated by store_open() (store-sqlite-schema.c, store-pg-schema.c). Sessions and tokens are kept by
+ * their SHA-256 only (auth/secret.h); a password by its yescrypt hash only (auth/account.h). */
 #pragma once
 
 #include <stdint.h>
@@ -44,9 +44,6 @@ typedef struct store_token {
         int64_t expires_at;          /* 0: never */
         int64_t last_used;
 } store_token_t;
-
-/* Creates or upgrades the tables (called by store_open). */
-int store_accounts_migrate(store_t *s);
 
 /* -EEXIST when the name is taken (in any case). */
 int store_user_add(store_t *s, const char *name, const char *password_hash, account_role_t role,

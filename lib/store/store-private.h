@@ -1,43 +1,102 @@
-/* What the store's files share: the connection, statement cleanup and the error mapping. Not for users of
- * the store. */
+/* What the store's files share: the back-end operations (SQLite, PostgreSQL) that store.c and
+ * store-accounts.c run their SQL through, and the statement helpers. Not for users of the store. */
 #pragma once
 
-#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "store/store.h"
 #include "util/macro.h"
 
-/* Statements are prepared once per connection and kept (store_prepare): parsing the SQL was most of the
- * cost of an authenticated request. */
+typedef struct store_stmt store_stmt_t;
+
+/* One back-end. The SQL handed to prepare is written once for both: `?N` parameters, and only what
+ * SQLite and PostgreSQL read alike (no min()/LEAST, no boolean sums, explicit CASTs where PostgreSQL must
+ * infer a parameter's type). Rows are read by column through column_int64/column_text; the text is
+ * valid until the next step or release of that statement. */
+typedef struct store_ops {
+        const char *name;                                   /* "sqlite", "postgresql" */
+        void (*close)(store_t *s);
+        int (*tune)(store_t *s, bool durable, bool checkpoint);
+        /* A prepared statement: a cached one when it is not in use, else a new one (nested lists). */
+        int (*prepare)(store_t *s, const char *sql, store_stmt_t **ret);
+        /* Back to the cache: reset (transaction and locks released), bindings dropped. */
+        void (*release)(store_stmt_t *st);
+        void (*bind_int64)(store_stmt_t *st, int idx, int64_t v);
+        /* v must stay valid until the statement is released */
+        void (*bind_text)(store_stmt_t *st, int idx, const char *v);
+        /* 1 a row, 0 the end, -errno */
+        int (*step)(store_stmt_t *st);
+        int64_t (*column_int64)(store_stmt_t *st, int col);
+        const char *(*column_text)(store_stmt_t *st, int col); /* "" for NULL */
+        /* rows changed by the statement's last step */
+        int (*changes)(store_stmt_t *st);
+        /* a write transaction: SQLite takes the write lock at once (BEGIN IMMEDIATE) */
+        int (*begin)(store_t *s);
+        int (*commit)(store_t *s);
+        void (*rollback)(store_t *s);
+} store_ops_t;
+
+/* Each back-end's store and statement start with these. */
 struct store {
-        sqlite3 *db;
-        sqlite3_stmt **stmts;
-        size_t n_stmts, n_alloc;
+        const store_ops_t *ops;
+};
+#define STORE_STMT_COPIES 4
+struct store_stmt {
+        store_t *store;
+        char *copies[STORE_STMT_COPIES];  /* repaired texts bound to it (store_bind_text), freed at release */
 };
 
-/* A statement from store_prepare() goes back to the cache when its holder leaves scope: reset (its
- * transaction and locks released) and its bindings cleared (no pointer into the caller's memory kept). */
-static inline void store_releasep(sqlite3_stmt **st) {
-        if (*st) {
-                sqlite3_reset(*st);
-                sqlite3_clear_bindings(*st);
-        }
+/* The back-ends' constructors: open (creating if needed), migrate the schema to its current version. */
+int store_sqlite_open(const char *path, store_t **ret);
+int store_pg_open(const char *url, store_t **ret);
+/* -EINVAL when libpq cannot parse url, or when it holds a password: that would be in the process list,
+ * the unit file and the logs. */
+int store_pg_url_check(const char *url);
+
+static inline int store_prepare(store_t *s, const char *sql, store_stmt_t **ret) {
+        return s->ops->prepare(s, sql, ret);
+}
+void store_release(store_stmt_t *st);
+static inline void store_releasep(store_stmt_t **st) {
+        if (*st)
+                store_release(*st);
 }
 #define _cleanup_stmt_ _cleanup_(store_releasep)
 
-/* SQLite's result code as -errno (0 for OK, DONE and ROW). */
-int sqlite_to_errno(int rc);
-/* A prepared statement for sql: the connection's cached one when it is not in use (not stepping), else a new
- * one, which joins the cache. Declare the receiving variable _cleanup_stmt_; the store finalizes them all at
- * store_close(). */
-int store_prepare(store_t *s, const char *sql, sqlite3_stmt **ret);
+static inline void store_bind_int64(store_stmt_t *st, int idx, int64_t v) {
+        st->store->ops->bind_int64(st, idx, v);
+}
+/* Text is stored as valid UTF-8 on both back-ends (PostgreSQL refuses anything else): a byte that starts
+ * no valid sequence is stored as U+FFFD, which is what the JSON answers showed for it anyway. */
+void store_bind_text(store_stmt_t *st, int idx, const char *v);
+static inline int store_step(store_stmt_t *st) {
+        return st->store->ops->step(st);
+}
+static inline int64_t store_column_int64(store_stmt_t *st, int col) {
+        return st->store->ops->column_int64(st, col);
+}
+static inline const char *store_column_text(store_stmt_t *st, int col) {
+        return st->store->ops->column_text(st, col);
+}
+static inline int store_begin(store_t *s) {
+        return s->ops->begin(s);
+}
+static inline int store_commit(store_t *s) {
+        return s->ops->commit(s);
+}
+static inline void store_rollback(store_t *s) {
+        s->ops->rollback(s);
+}
+
 /* Runs a statement that returns no rows; the number of changed rows or -errno. */
-int store_step_done(store_t *s, sqlite3_stmt *st);
-void store_copy_text(char *dst, size_t size, const unsigned char *src);
+int store_step_done(store_stmt_t *st);
+/* Steps a statement that returns at most one row into *ret through conv: -ENOENT when none. */
+typedef void (*store_row_conv)(store_stmt_t *st, void *item);
+int store_step_one(store_stmt_t *st, store_row_conv conv, void *ret);
+/* src into dst, cut on a character boundary when it does not fit. */
+void store_copy_text(char *dst, size_t size, const char *src);
 /* Steps st to its end: each row converted by conv into *item (the caller's buffer for one row) and handed to
  * fn; fn's negative return stops and is returned. 0 at the end, -errno on a store error. */
-typedef void (*store_row_conv)(sqlite3_stmt *st, void *item);
 typedef int (*store_row_fn)(const void *item, void *userdata);
-int store_each(sqlite3_stmt *st, store_row_conv conv, void *item, store_row_fn fn, void *userdata);
-/* Runs sql (no rows) or returns -errno. */
-int store_exec(store_t *s, const char *sql);
+int store_each(store_stmt_t *st, store_row_conv conv, void *item, store_row_fn fn, void *userdata);

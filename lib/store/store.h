@@ -1,4 +1,5 @@
-/* The SQLite task store shared by pcapd-web and pcapd-reaper: schema, status transitions, queries. */
+/* The task store shared by pcapd-web, pcapd-reaper and pcapctl: status transitions and queries, on SQLite
+ * (one machine, the default) or PostgreSQL (several nodes sharing one database), behind one API. */
 #pragma once
 
 #include <stdbool.h>
@@ -44,12 +45,37 @@ typedef struct store_task {
 const char *task_status_to_string(task_status_t s);
 int task_status_from_string(const char *s); /* the status or -EINVAL */
 
-/* Opens (creating if needed) the database at path: WAL, busy_timeout, schema. */
-int store_open(const char *path, store_t **ret);
+typedef enum store_kind {
+        STORE_SQLITE,
+        STORE_POSTGRESQL,
+} store_kind_t;
+
+/* What a database argument names: "sqlite:PATH" or a plain PATH (SQLite), "postgresql://…" or
+ * "postgres://…" (PostgreSQL). -EINVAL when empty, or a URL that libpq cannot parse or that holds a
+ * password; -EPROTONOSUPPORT for another scheme. */
+int store_database_kind(const char *database);
+
+/* Opens the database and brings its schema to the current version (creating it if needed), under a lock
+ * so that several processes or nodes starting at once migrate it once; -EPROTONOSUPPORT when the database
+ * was migrated by a newer pcapd.
+ * SQLite: the file at PATH, WAL, busy_timeout. PostgreSQL: a libpq URL; what it leaves out comes from the
+ * PG* environment variables, the password from $CREDENTIALS_DIRECTORY/pcapd-db-password when that file
+ * exists, else PGPASSWORD, a passfile= or ~/.pgpass, never from the URL (-EINVAL: it would be seen in
+ * the process list); -EACCES when the server refused the credentials, -ECONNREFUSED when it could not be
+ * reached. connect_timeout (10 s), statement_timeout (30 s) and lock_timeout (10 s) are set unless the
+ * URL sets them, so no call blocks forever.
+ * On PostgreSQL every call below may also return -ENOTCONN when the server cannot be reached (the
+ * connection was lost, or could not be made again), -EBUSY when it waited lock_timeout for another
+ * session's lock, -ETIMEDOUT when statement_timeout ended it. The next call reconnects by itself, unless
+ * a transaction was open: that one fails as a whole first. A call that failed with -ENOTCONN may or may
+ * not have been committed by the server; the transitions below are guarded, so retrying is safe. */
+int store_open(const char *database, store_t **ret);
 store_t *store_close(store_t *s);
+/* "sqlite" or "postgresql". */
+const char *store_backend(store_t *s);
 
 /* durable: every commit is fsync'd (synchronous=FULL) or only ordered (NORMAL: survives a crash of the
- * process, not of the machine). checkpoint: whether this connection checkpoints the WAL by itself. The
+ * process, not of the machine; PostgreSQL: synchronous_commit on or off, the same promise). checkpoint: whether this connection checkpoints the WAL by itself. The
  * frontend's event loop uses (false, false) so a commit never waits for the disk there; its writer thread
  * (the upload commits that a client is told about) uses (true, true). */
 int store_tune(store_t *s, bool durable, bool checkpoint);
@@ -85,7 +111,8 @@ int store_count(store_t *s, uint64_t ret_counts[_TASK_STATUS_MAX]);
  * number of tasks changed. */
 int store_recover(store_t *s, int64_t now, bool (*capture_exists)(const char *id, void *userdata),
                   void *userdata);
-/* Cheap liveness check for /api/health. */
+/* Cheap liveness check for /api/health: 0, or -ENOTCONN when the database server is unreachable (and
+ * reconnecting failed). */
 int store_ping(store_t *s);
 
 int64_t store_now_ms(void);

@@ -1,6 +1,8 @@
 /* The one JSON string escaper and UTF-8 validator (jsonesc.h). */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "jsonesc.h"
 
@@ -33,6 +35,55 @@ size_t utf8_valid_len(const unsigned char *s, size_t n) {
         if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
                 return 0;
         return len;
+}
+
+bool utf8_is_valid(const char *s) {
+        const unsigned char *u = (const unsigned char *) s;
+        size_t n = strlen(s);
+        for (size_t i = 0; i < n;) {
+                size_t l = utf8_valid_len(u + i, n - i);
+                if (l == 0)
+                        return false;
+                i += l;
+        }
+        return true;
+}
+
+char *utf8_make_valid(const char *s) {
+        const unsigned char *u = (const unsigned char *) s;
+        size_t n = strlen(s), o = 0;
+        char *out = malloc(n * 3 + 1); /* every byte might become the 3 of U+FFFD */
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n;) {
+                size_t l = utf8_valid_len(u + i, n - i);
+                if (l == 0) {
+                        memcpy(out + o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        i++;
+                } else {
+                        memcpy(out + o, s + i, l);
+                        o += l;
+                        i += l;
+                }
+        }
+        out[o] = 0;
+        return out;
+}
+
+size_t utf8_cut(const char *s, size_t n) {
+        const unsigned char *u = (const unsigned char *) s;
+        size_t j = n;
+
+        /* back to the lead byte of the character that contains byte n - 1 */
+        while (j > 0 && n - j < 3 && (u[j - 1] & 0xc0) == 0x80)
+                j--;
+        if (j == 0 || u[j - 1] < 0xc0)
+                return n; /* ends on ASCII or on stray continuation bytes: nothing partial to drop */
+        j--;
+        size_t l = utf8_valid_len(u + j, strlen(s + j));
+        return l > 0 && j + l > n ? j : n;
 }
 
 void json_escape(const char *str, size_t n, json_put_fn put, void *ctx) {

@@ -1,4 +1,5 @@
-/* lib/state: the state directory's layout and its rules, on a real directory and a real SQLite store. */
+/* lib/state: the state directory's layout and its rules, on a real directory and a real store: SQLite, or
+ * with "pg" the real PostgreSQL that tests/pg/pg-temp.sh started (PCAPD_TEST_DATABASE). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -38,7 +39,8 @@ static void add(store_t *s, const char *id, task_status_t st) {
                 CHECK(store_task_fail(s, id, 3, 4, "x", 0) == 0);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+        const char *database = argc > 1 && strcmp(argv[1], "pg") == 0 ? getenv("PCAPD_TEST_DATABASE") : NULL;
         char tmpl[] = "/tmp/test-state-XXXXXX", path[4096], name[64];
         const char *q = "00000000000000000000000000000001", *p = "00000000000000000000000000000002",
                    *c = "00000000000000000000000000000003", *f = "00000000000000000000000000000004",
@@ -78,11 +80,25 @@ int main(void) {
         state_dir_close(&sd);
         CHECK(state_dir_open(&sd, path, true) == 0 && sd.uploads_fd >= 0 && sd.reports_fd >= 0);
 
+        if (argc > 1 && !database) {
+                fprintf(stderr, "state: no PCAPD_TEST_DATABASE (run me through tests/pg/pg-temp.sh run)\n");
+                return EXIT_TEST_SKIP;
+        }
         CHECK(state_dir_db_path(&sd, name, 8) == -ENAMETOOLONG);
         {
-                char db[4096];
-                CHECK(state_dir_db_path(&sd, db, sizeof(db)) == 0);
+                char db[4096], want[4200];
+                /* --database when given, else the state directory's file */
+                CHECK(state_dir_database(&sd, NULL, db, sizeof(db)) == 0);
+                snprintf(want, sizeof(want), "%s/pcapd.db", path);
+                CHECK_STR(db, want);
+                CHECK(state_dir_database(&sd, "", db, sizeof(db)) == 0);
+                CHECK_STR(db, want);
+                CHECK(state_dir_database(&sd, "postgresql:///x", db, sizeof(db)) == 0);
+                CHECK_STR(db, "postgresql:///x");
+                CHECK(state_dir_database(&sd, "postgresql:///x", db, 8) == -ENAMETOOLONG);
+                CHECK(state_dir_database(&sd, database, db, sizeof(db)) == 0);
                 CHECK(store_open(db, &s) == 0);
+                CHECK_STR(s ? store_backend(s) : "", database ? "postgresql" : "sqlite");
         }
 
         /* ids are checked before any name is built */

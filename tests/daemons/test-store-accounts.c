@@ -1,4 +1,5 @@
-/* Tests of the store's accounts, sessions and tokens (lib/store/store-accounts.c) on a real SQLite file:
+/* Tests of the store's accounts, sessions and tokens (lib/store/store-accounts.c) on a real SQLite file, or
+ * with "pg" on the real PostgreSQL that tests/pg/pg-temp.sh started (PCAPD_TEST_DATABASE):
  * names unique in any case, ids never reused, a password change or a disable ending the sessions, deletes
  * cascading to sessions and tokens but leaving the tasks with their owner, per-owner history. */
 #include <errno.h>
@@ -43,7 +44,8 @@ static void add_task(store_t *s, const char *id, int64_t owner, int64_t at) {
         CHECK(store_task_add(s, &t) == 0);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+        bool pg = argc > 1 && strcmp(argv[1], "pg") == 0;
         char dir[] = "/tmp/test-store-accounts-XXXXXX", path[256], names[512] = "";
         store_t *s = NULL;
         store_user_t u;
@@ -55,7 +57,15 @@ int main(void) {
 
         if (!mkdtemp(dir))
                 return perror("mkdtemp"), 1;
-        snprintf(path, sizeof(path), "%s/pcapd.db", dir);
+        if (pg) {
+                const char *url = getenv("PCAPD_TEST_DATABASE");
+                if (!url) {
+                        fprintf(stderr, "store-accounts: no PCAPD_TEST_DATABASE (run me through tests/pg/pg-temp.sh run)\n");
+                        return EXIT_TEST_SKIP;
+                }
+                snprintf(path, sizeof(path), "%s", url);
+        } else
+                snprintf(path, sizeof(path), "%s/pcapd.db", dir);
         CHECK(store_open(path, &s) == 0);
         if (!s)
                 return 1;
@@ -77,6 +87,15 @@ int main(void) {
         CHECK(store_user_count(s, &total, &admins) == 0 && admins == 2);
         CHECK(store_user_set_role(s, 9999, ROLE_ADMIN) == -ENOENT);
         CHECK(store_user_list(s, collect_names, names) == 0 && strcmp(names, "alice,bob,") == 0);
+        /* listed by name ignoring case, as found */
+        CHECK(store_user_add(s, "Zed", "$y$z", ROLE_USER, ACCOUNT_PENDING, 13, &carol) == 0);
+        CHECK(store_user_add(s, "Bz", "$y$z", ROLE_USER, ACCOUNT_PENDING, 13, NULL) == 0);
+        names[0] = 0;
+        CHECK(store_user_list(s, collect_names, names) == 0);
+        CHECK_STR(names, "alice,bob,Bz,Zed,");
+        CHECK(store_user_find(s, "zED", &u) == 0 && u.id == carol && strcmp(u.password, "$y$z") == 0);
+        CHECK(store_user_delete(s, carol) == 0);
+        CHECK(store_user_find(s, "bz", &u) == 0 && store_user_delete(s, u.id) == 0);
 
         tu_current = "sessions";
         ss = session("aa", alice, 100);

@@ -1,9 +1,11 @@
-/* Tests of the SQLite task store on a real file: transitions, recovery, listing, two writers. */
+/* Tests of the task store: transitions, recovery, listing, two writers; on a real SQLite file, or with
+ * "pg" on the real PostgreSQL that tests/pg/pg-temp.sh started (PCAPD_TEST_DATABASE). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -67,12 +69,153 @@ static void test_old_schema(const char *dir) {
         store_close(s);
 }
 
+/* A database written by a newer pcapd (a schema version this code does not know) is refused. */
+static void test_newer_schema(const char *dir) {
+        char path[256];
+        sqlite3 *db = NULL;
+        store_t *s = NULL;
+
+        snprintf(path, sizeof(path), "%s/newer.db", dir);
+        CHECK(store_open(path, &s) == 0);
+        store_close(s);
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(db);
+        s = NULL;
+        CHECK_EQ(store_open(path, &s), -EPROTONOSUPPORT);
+        CHECK(s == NULL);
+}
+
+/* What the user controls stays bounded and is passed as a parameter, never as SQL: the longest file
+ * name and error message round-trip (the message cut at 255 characters), quotes and SQL in them are
+ * data. The database names: "sqlite:PATH" and plain paths, an unknown scheme refused. */
+static void test_limits(const char *pg_url, const char *dir) {
+        char path[300], msg[1000];
+        store_t *s = NULL;
+        store_task_t t, got;
+
+        if (pg_url)
+                snprintf(path, sizeof(path), "%s", pg_url);
+        else
+                snprintf(path, sizeof(path), "sqlite:%s/limits.db", dir);
+        CHECK(store_open(path, &s) == 0);
+        if (!s)
+                return;
+        t = make("cccccccccccccccccccccccccccccccc", "", 1);
+        memset(t.filename, 'x', sizeof(t.filename) - 1);
+        memcpy(t.filename, "'); DROP TABLE tasks; --", 24);
+        t.filename[sizeof(t.filename) - 1] = 0;
+        CHECK(store_task_add(s, &t) == 0);
+        CHECK(store_task_get(s, t.id, &got) == 0 && strcmp(got.filename, t.filename) == 0);
+        memset(msg, 'y', sizeof(msg) - 1);
+        msg[sizeof(msg) - 1] = 0;
+        memcpy(msg, "it's \"quoted\" ?1 $1", 19);
+        CHECK(store_task_fail(s, t.id, 5, 6, msg, 0) == 0);
+        CHECK(store_task_get(s, t.id, &got) == 0 && strlen(got.error_message) == 255 &&
+              strncmp(got.error_message, msg, 255) == 0);
+        CHECK(store_task_delete(s, t.id) == 0);
+
+        /* text that is not UTF-8 (a Latin-1 name; a long name the upload cut inside a character) is kept
+         * the same way on both back-ends: the bad bytes as U+FFFD, read back without a partial character */
+        t = make("cccccccccccccccccccccccccccccccd", "caf\xe9.pcap", 1);
+        CHECK(store_task_add(s, &t) == 0);
+        CHECK(store_task_get(s, t.id, &got) == 0);
+        CHECK_STR(got.filename, "caf\xef\xbf\xbd.pcap");
+        t = make("ccccccccccccccccccccccccccccccce", "", 1);
+        memset(t.filename, 'x', 254);
+        t.filename[254] = (char) 0xc3; /* the first byte of an é, its second byte cut off */
+        t.filename[255] = 0;
+        CHECK(store_task_add(s, &t) == 0);
+        CHECK(store_task_get(s, t.id, &got) == 0);
+        CHECK_EQ(strlen(got.filename), 254); /* x * 254 and U+FFFD do not fit: the replacement is dropped whole */
+        CHECK(strspn(got.filename, "x") == 254);
+        CHECK(store_task_fail(s, t.id, 5, 6, "bad \xff byte", 0) == 0);
+        CHECK(store_task_get(s, t.id, &got) == 0);
+        CHECK_STR(got.error_message, "bad \xef\xbf\xbd byte");
+        store_close(s);
+
+        CHECK_EQ(store_database_kind("sqlite:/x"), STORE_SQLITE);
+        CHECK_EQ(store_database_kind("/var/lib/pcapd/pcapd.db"), STORE_SQLITE);
+        CHECK_EQ(store_database_kind("postgresql://db.example/pcapd"), STORE_POSTGRESQL);
+        CHECK_EQ(store_database_kind("postgres:///pcapd"), STORE_POSTGRESQL);
+        CHECK_EQ(store_database_kind("mysql://x"), -EPROTONOSUPPORT);
+        CHECK_EQ(store_database_kind("sqlite:"), -EINVAL);
+        CHECK_EQ(store_database_kind(""), -EINVAL);
+        s = NULL;
+        CHECK_EQ(store_open("mysql://x", &s), -EPROTONOSUPPORT);
+        /* a password in the URL is refused before any connection */
+        CHECK_EQ(store_open("postgresql://u:secret@127.0.0.1:1/x", &s), -EINVAL);
+        CHECK_EQ(store_open("postgresql:///x?host=/nonexistent&password=secret", &s), -EINVAL);
+        CHECK(s == NULL);
+}
+
+/* Several processes open one file at once (pcapd-web, its writer and expiry threads, the reaper, pcapctl):
+ * a new file, and one from before the schema had a version (columns to add: two processes adding the same
+ * one would fail); every one gets the whole schema, at its version. */
+static void test_concurrent_open(const char *dir, bool old) {
+        char path[256];
+        int gate[2];
+        pid_t pids[8];
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+
+        snprintf(path, sizeof(path), "%s/race-%s.db", dir, old ? "old" : "new");
+        if (old) {
+                CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+                CHECK(sqlite3_exec(db, "CREATE TABLE tasks (id TEXT PRIMARY KEY NOT NULL, filename TEXT NOT NULL,"
+                                       " status TEXT NOT NULL, file_size INTEGER NOT NULL, uploaded_at INTEGER NOT NULL,"
+                                       " started_at INTEGER NOT NULL DEFAULT 0, finished_at INTEGER NOT NULL DEFAULT 0,"
+                                       " expires_at INTEGER NOT NULL DEFAULT 0, packets INTEGER NOT NULL DEFAULT 0,"
+                                       " health_score INTEGER NOT NULL DEFAULT -1, findings INTEGER NOT NULL DEFAULT 0,"
+                                       " partial INTEGER NOT NULL DEFAULT 0, error_message TEXT NOT NULL DEFAULT '')",
+                                   NULL, NULL, NULL) == SQLITE_OK);
+                sqlite3_close(db);
+                db = NULL;
+        }
+        CHECK(pipe(gate) == 0);
+        for (int i = 0; i < 8; i++) {
+                pids[i] = fork();
+                if (pids[i] == 0) {
+                        char b;
+                        store_t *s = NULL;
+                        store_task_t t = make("", "racer.pcap", i);
+                        close(gate[1]);
+                        (void) !read(gate[0], &b, 1); /* EOF when the parent closes the gate: all at once */
+                        snprintf(t.id, sizeof(t.id), "%032d", i);
+                        int r = store_open(path, &s);
+                        if (r >= 0)
+                                r = store_task_add(s, &t);
+                        if (r < 0) {
+                                fprintf(stderr, "racer %d: %s\n", i, strerror(-r));
+                                _exit(1);
+                        }
+                        store_close(s);
+                        _exit(0);
+                }
+        }
+        close(gate[0]);
+        close(gate[1]);
+        for (int i = 0; i < 8; i++) {
+                int status = -1;
+                CHECK(waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+        CHECK(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version), count(*) FROM tasks", -1,
+                                 &st, NULL) == SQLITE_OK);
+        CHECK(sqlite3_step(st) == SQLITE_ROW);
+        CHECK_EQ(sqlite3_column_int(st, 0), 1);
+        CHECK_EQ(sqlite3_column_int(st, 1), 8);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+}
+
 static bool exists_odd(const char *id, void *userdata) {
         return id[0] == '1' || id[0] == '3';
 }
 
-int main(void) {
+int main(int argc, char **argv) {
         char dir[] = "/tmp/test-store-XXXXXX", path[256];
+        bool pg = argc > 1 && strcmp(argv[1], "pg") == 0;
         store_t *s = NULL, *s2 = NULL;
         store_task_t t, got;
         uint64_t counts[_TASK_STATUS_MAX];
@@ -82,8 +225,19 @@ int main(void) {
                 perror("mkdtemp");
                 return 1;
         }
-        snprintf(path, sizeof(path), "%s/pcapd.db", dir);
+        if (pg) {
+                const char *url = getenv("PCAPD_TEST_DATABASE");
+                if (!url) {
+                        fprintf(stderr, "store: no PCAPD_TEST_DATABASE (run me through tests/pg/pg-temp.sh run)\n");
+                        return EXIT_TEST_SKIP;
+                }
+                snprintf(path, sizeof(path), "%s", url);
+        } else
+                snprintf(path, sizeof(path), "%s/pcapd.db", dir);
         CHECK(store_open(path, &s) == 0);
+        if (!s)
+                return 1;
+        CHECK_STR(store_backend(s), pg ? "postgresql" : "sqlite");
 
         CHECK(task_status_from_string("expired") == TASK_EXPIRED);
         CHECK(task_status_from_string("bogus") == -EINVAL);
@@ -173,7 +327,7 @@ int main(void) {
         s = store_close(s);
         CHECK(store_open(path, &s) == 0);
         CHECK(store_task_get(s, ID("5"), &got) == 0 && got.status == TASK_QUEUED);
-        {
+        if (!pg) {
                 char wal[300];
                 struct stat st;
                 snprintf(wal, sizeof(wal), "%s-wal", path);
@@ -183,7 +337,7 @@ int main(void) {
         CHECK(store_close(NULL) == NULL);
 
         /* a file that is not a database */
-        {
+        if (!pg) {
                 char bad[300];
                 FILE *f;
                 snprintf(bad, sizeof(bad), "%s/bad.db", dir);
@@ -194,7 +348,13 @@ int main(void) {
                 unlink(bad);
         }
 
-        test_old_schema(dir);
+        if (!pg) {
+                test_old_schema(dir);
+                test_newer_schema(dir);
+                test_concurrent_open(dir, false);
+                test_concurrent_open(dir, true);
+        }
+        test_limits(pg ? path : NULL, dir);
 
         {
                 char cmd[300];

@@ -81,6 +81,27 @@ class Notify:
         return False
 
 
+def pg_database(state):
+    """With PCAPD_TEST_WEB_PG=1 (a test run through tests/pg/pg-temp.sh run): the URL of a PostgreSQL database
+    of this state directory's own (made the first time), which the Server passes as PCAPD_DATABASE; else None.
+    A restart on the same state directory finds the same database."""
+    if os.environ.get("PCAPD_TEST_WEB_PG") != "1":
+        return None
+    pg_dir, script = os.environ.get("PCAPD_TEST_PG_DIR"), os.environ.get("PCAPD_TEST_PG_SCRIPT")
+    if not pg_dir or not script:
+        skip("PCAPD_TEST_WEB_PG=1 outside tests/pg/pg-temp.sh run")
+    import hashlib
+    name = "web_" + hashlib.sha256(os.path.abspath(state).encode()).hexdigest()[:16]
+    url = subprocess.run([script, "url", pg_dir, name], stdout=subprocess.PIPE, check=True, text=True).stdout.strip()
+    if name not in _pg_made:
+        subprocess.run([script, "createdb", pg_dir, name], check=True)
+        _pg_made.add(name)
+    return url
+
+
+_pg_made = set()
+
+
 class Server:
     def __init__(self, state_dir=None, args=(), activate=True, env=None, port=None, tmpfs_state_mb=None):
         self.web = env_path("PCAPD_WEB")
@@ -98,6 +119,9 @@ class Server:
         self.args = list(args)
         self.activate = activate
         self.extra_env = dict(env or {})
+        self.database = self.extra_env.get("PCAPD_DATABASE") or pg_database(self.state)
+        if self.database:
+            self.extra_env["PCAPD_DATABASE"] = self.database
         self.proc = None
         self.notify = None
         self.tmpfs_state_mb = tmpfs_state_mb

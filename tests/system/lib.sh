@@ -11,7 +11,7 @@ trap 'exit 130' INT
 SYS_SUITE=bookworm
 SYS_CACHE=${PCAPD_TEST_CACHE:-/var/cache/pcapd-test}
 # Packages of the booted test system: systemd, the tools the checks use, and pcapd's runtime libraries.
-SYS_NSPAWN_PKGS="systemd systemd-sysv dbus curl procps iproute2 python3 sqlite3 libpcap0.8 libh2o-evloop0.13 libsystemd0 libsqlite3-0 libseccomp2 libssl3 libpwquality1 cracklib-runtime libqrencode4"
+SYS_NSPAWN_PKGS="systemd systemd-sysv dbus curl procps iproute2 python3 sqlite3 libpcap0.8 libh2o-evloop0.13 libsystemd0 libsqlite3-0 libpq5 libseccomp2 libssl3 libpwquality1 cracklib-runtime libqrencode4"
 # Bump when the way the images are made changes (part of the cache key).
 SYS_CACHE_VERSION=2
 
