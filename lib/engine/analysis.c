@@ -100,6 +100,8 @@ int analysis_new(const analysis_limits_t *limits, analysis_t **ret) {
                 r = kv_init(&a->hosts, sizeof(host_entry_t), 65536);
         if (r >= 0)
                 r = kv_init(&a->convs, sizeof(conv_entry_t), 65536);
+        if (r >= 0)
+                r = security_init(&a->sec);
         if (r < 0) {
                 analysis_free(a);
                 return r;
@@ -118,6 +120,7 @@ analysis_t *analysis_free(analysis_t *a) {
         dup_done(&a->dup);
         kv_done(&a->hosts);
         kv_done(&a->convs);
+        security_done(&a->sec);
         samples_done(&a->hs_rtt);
         samples_done(&a->hs_syn_synack);
         samples_done(&a->hs_synack_ack);
@@ -391,8 +394,10 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
                         frag_packet(a, &p);
                 /* flows account their hosts and conversation when they retire; the rest per packet */
                 stats_host_conv(a, &p, 1, p.wirelen, p.ts_ns, p.ts_ns);
-                if (p.has_l4 && (p.proto == 1 || p.proto == 58))
+                if (p.has_l4 && (p.proto == 1 || p.proto == 58)) {
                         icmp_packet(a, &p);
+                        security_icmp(a, &p);
+                }
                 return;
         }
         if (p.frag)
@@ -423,6 +428,7 @@ static void analysis_feed(analysis_t *a, uint64_t frame, int dlt, int64_t ts, ui
                 f->first_frame = p.frame;
                 a->flows_total++;
                 flow_orient(f, &p, swapped);
+                security_flow_new(a, f, &p, swapped);
                 if (p.proto == 6) {
                         f->tcp = calloc(1, sizeof(tcp_conn_t));
                         if (!f->tcp) {

@@ -1,71 +1,12 @@
 /* The diagnosis: findings in plain words, each with the flows it concerns and a Wireshark display filter,
  * and a health score of 100 minus the findings' penalties. Thresholds are documented in lib/engine/ANALYSES.md;
  * clean traffic (no loss, no errors, ordinary latency) produces no finding. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "util/macro.h"
-
-static finding_t *finding_add(analysis_t *a, const char *id, int severity, int penalty, const char *filter,
-                              const char *title_fmt, ...) _printf_(6, 7);
-
-
-static finding_t *finding_add(analysis_t *a, const char *id, int severity, int penalty, const char *filter,
-                              const char *title_fmt, ...) {
-        if (a->n_findings >= FINDINGS_MAX)
-                return NULL;
-        finding_t *f = &a->findings[a->n_findings++];
-        memset(f, 0, sizeof *f);
-        snprintf(f->id, sizeof f->id, "%s", id);
-        f->cost = -1;
-        f->severity = severity;
-        f->penalty = penalty;
-        snprintf(f->filter, sizeof f->filter, "%s", filter ? filter : "");
-        va_list ap;
-        va_start(ap, title_fmt);
-        vsnprintf(f->title, sizeof f->title, title_fmt, ap);
-        va_end(ap);
-        return f;
-}
-
-static void finding_detail(finding_t *f, const char *fmt, ...) _printf_(2, 3);
-static void finding_detail(finding_t *f, const char *fmt, ...) {
-        if (!f)
-                return;
-        size_t l = strlen(f->detail);
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(f->detail + l, sizeof f->detail - l, fmt, ap);
-        va_end(ap);
-}
-
-/* frame: a packet of the flow's connection, 0 unknown */
-static void finding_flow_at(finding_t *f, const flow_key_t *k, bool a_to_b, uint64_t frame) {
-        if (!f || f->n_flows >= 5)
-                return;
-        char buf[128];
-        flow_format(k, a_to_b, buf, sizeof buf);
-        for (unsigned i = 0; i < f->n_flows; i++)
-                if (strcmp(f->flows[i], buf) == 0)
-                        return;
-        flow_key_t *fk = &f->flow_key[f->n_flows];
-        *fk = *k;
-        if (!a_to_b) {
-                fk->a = k->b;
-                fk->b = k->a;
-                fk->pa = k->pb;
-                fk->pb = k->pa;
-        }
-        f->flow_frame[f->n_flows] = frame;
-        snprintf(f->flows[f->n_flows++], sizeof f->flows[0], "%s", buf);
-}
-
-static void finding_flow(finding_t *f, const flow_key_t *k, bool a_to_b) {
-        finding_flow_at(f, k, a_to_b, 0);
-}
 
 static void finding_flows_from_events(finding_t *f, const event_list_t *l, int sub) {
         for (uint32_t i = 0; i < l->n && f && f->n_flows < 5; i++)
@@ -491,6 +432,7 @@ const char *cause_name(cause_t c) {
                 [CAUSE_NET_LATENCY] = "network-latency", [CAUSE_NET_LOSS] = "network-loss",
                 [CAUSE_NET_BANDWIDTH] = "network-bandwidth", [CAUSE_RWND] = "receiver-window",
                 [CAUSE_SENDER_APP] = "sender-application", [CAUSE_DNS] = "dns", [CAUSE_CAPTURE] = "capture",
+                [CAUSE_SECURITY] = "security",
         };
         return c < _CAUSE_MAX ? n[c] : NULL;
 }
@@ -687,6 +629,7 @@ void diagnosis_run(analysis_t *a) {
         diagnose_capture(a);
         diagnose_jitter(a);
         diagnose_time(a);
+        security_diagnose(a);
         for (unsigned i = 0; i < a->n_findings; i++)
                 if (a->findings[i].cause == CAUSE_NONE)
                         a->findings[i].cause = cause_of_id(a->findings[i].id);

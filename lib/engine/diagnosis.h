@@ -8,7 +8,9 @@
 
 /* ---- findings ---- */
 
-#define FINDINGS_MAX 24
+/* room for every finding at once: 40 kinds can be raised (6 of them by diagnose_time, 9 by the security
+ * detectors), and the last ones raised (the security findings) must not be the ones left out */
+#define FINDINGS_MAX 48
 
 typedef enum cause {
         CAUSE_NONE,
@@ -21,6 +23,7 @@ typedef enum cause {
         CAUSE_SENDER_APP,
         CAUSE_DNS,
         CAUSE_CAPTURE,
+        CAUSE_SECURITY,          /* an attack or a compromise (security-*.c): costs no measured time */
         _CAUSE_MAX,
 } cause_t;
 
@@ -75,6 +78,16 @@ typedef struct flow_summary {
         uint64_t worst_frame;    /* the first packet of its worst figure, 0 unknown */
         uint8_t worst;           /* worst_figure_t */
 } flow_summary_t;
+
+/* finding.c: a finding (NULL when FINDINGS_MAX are raised already), its detail appended, a flow it concerns (at
+ * most 5). */
+finding_t *finding_add(analysis_t *a, const char *id, int severity, int penalty, const char *filter,
+                       const char *title_fmt, ...) __attribute__((format(printf, 6, 7)));
+void finding_detail(finding_t *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void finding_flow(finding_t *f, const flow_key_t *k, bool a_to_b);
+/* The same with a frame of the flow's connection (its event, first packet), so that its timeline is that
+ * connection's (port reuse); 0 unknown. */
+void finding_flow_at(finding_t *f, const flow_key_t *k, bool a_to_b, uint64_t frame);
 
 void worst_offer(analysis_t *a, const flow_summary_t *s);
 void worst_sort(analysis_t *a);

@@ -45,21 +45,14 @@ bool dns_header_plausible(const uint8_t *msg, size_t caplen, uint32_t len) {
         return rr * 11 <= len; /* every record takes at least 11 bytes */
 }
 
-/* A name as read: dotted text (at most 95 bytes kept), and what the heuristic judges it by. */
-typedef struct dns_name {
-        char text[96];
-        uint8_t len;
-        uint32_t wire;           /* its labels with their length bytes, the root's included */
-        uint32_t hash;           /* FNV-1a over the labels and their lengths, ASCII case folded */
-        bool pointer;            /* a compression pointer was followed */
-} dns_name_t;
-
 /* Reads the name at *off into ret (text bounded), following compression pointers with a hop limit; *off
  * moves past it. Returns false when the name is malformed or cut by the snaplen. */
 static bool dns_read_name(const uint8_t *msg, uint32_t caplen, uint32_t *off, dns_name_t *ret) {
         cursor_t c = *off <= caplen ? cursor_make(msg + *off, caplen - *off) : cursor_make(NULL, 0);
         uint32_t o = 0, hops = 0, h = 2166136261u, wire = 1;
         bool jumped = false;
+        const uint8_t *last_p = NULL, *prev_p = NULL; /* the last two labels: the domain */
+        uint8_t last_l = 0, prev_l = 0;
         for (;;) {
                 uint8_t l = cursor_u8(&c);
                 if (c.bad)
@@ -81,6 +74,10 @@ static bool dns_read_name(const uint8_t *msg, uint32_t caplen, uint32_t *off, dn
                         break;
                 if (!cursor_has(&c, l))
                         return false;
+                prev_p = last_p;
+                prev_l = last_l;
+                last_p = c.p;
+                last_l = l;
                 if (o && o < 95)
                         ret->text[o++] = '.';
                 h = (h ^ l) * 16777619u;
@@ -100,6 +97,24 @@ static bool dns_read_name(const uint8_t *msg, uint32_t caplen, uint32_t *off, dn
         ret->len = (uint8_t) o;
         ret->wire = wire;
         ret->hash = h;
+        /* the domain: the last two labels (no public-suffix list: "co.uk" names are cut one label short) */
+        uint32_t t = 0;
+        if (prev_l) {
+                memcpy(ret->domain, prev_p, MIN(prev_l, (uint8_t) (sizeof ret->domain - 1)));
+                t = MIN(prev_l, (uint8_t) (sizeof ret->domain - 1));
+        }
+        if (last_l && t + 1 < sizeof ret->domain) {
+                if (t)
+                        ret->domain[t++] = '.';
+                uint32_t k = MIN((uint32_t) last_l, (uint32_t) sizeof ret->domain - 1 - t);
+                memcpy(ret->domain + t, last_p, k);
+                t += k;
+        }
+        ret->domain[t] = 0;
+        ret->domain_len = (uint8_t) t;
+        uint32_t labels = wire - 1; /* label bytes and their length bytes */
+        uint32_t tail = (last_l ? 1u + last_l : 0) + (prev_l ? 1u + prev_l : 0);
+        ret->sub_bytes = labels > tail ? labels - tail - 1 : 0; /* the dots between them, as text */
         ret->pointer = jumped;
         return true;
 }
@@ -370,6 +385,8 @@ void dns_message(analysis_t *a, const packet_t *p, const uint8_t *msg, uint32_t 
                 d->tcp_messages++;
         if (!response) {
                 dns_query(a, d, p, id, &q);
+                if (p->dport == 53 && q.whole)
+                        security_dns_query(a, p, &q.name, q.qtype); /* not mDNS, LLMNR or other ports */
                 return;
         }
         d->responses++;

@@ -11,6 +11,18 @@
 #include "util/siphash.h"
 #include "util/table.h"
 
+/* A name as read (dns.c): dotted text (at most 95 bytes kept), and what the heuristic judges it by. */
+typedef struct dns_name {
+        char text[96];
+        uint8_t len;
+        uint32_t wire;           /* its labels with their length bytes, the root's included */
+        uint32_t hash;           /* FNV-1a over the labels and their lengths, ASCII case folded */
+        bool pointer;            /* a compression pointer was followed */
+        char domain[64];         /* its last two labels, dotted (at most 63 bytes) */
+        uint8_t domain_len;
+        uint32_t sub_bytes;      /* the length, as dotted text, of the labels before them (security-dns.c) */
+} dns_name_t;
+
 typedef struct dns_pending {
         flow_key_t key;          /* client a -> server b */
         uint16_t id;

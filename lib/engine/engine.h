@@ -29,6 +29,7 @@
 #include "icmp.h"
 #include "timing.h"
 #include "jitter.h"
+#include "security.h"
 
 #include "view.h"
 #include "diagnosis.h"
@@ -119,6 +120,7 @@ struct analysis {
         txn_state_t txn;         /* request/response exchanges, capture point */
         report_view_t view;      /* what the writers show, built once at the end */
         xfer_state_t xfer;       /* bulk transfers and their limits */
+        sec_state_t sec;         /* the security detectors' evidence (security.h) */
 
         /* worst flows, filled at flow retirement / finish: summaries, bounded */
         struct flow_summary *worst;

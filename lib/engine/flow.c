@@ -77,6 +77,7 @@ void flow_retire(analysis_t *a, flow_t *f) {
         if (f->used != 1)
                 return;
         jitter_flow_retire(a, f);
+        security_flow_end(a, f); /* before its TCP state goes */
         flow_summary_t s = {
                 .key = f->key, .id = f->id, .proto = f->key.proto, .first_ts = f->first_ts, .last_ts = f->last_ts,
                 .max_gap = f->max_gap, .packets = f->packets, .bytes = f->bytes, .hs_time = -1,

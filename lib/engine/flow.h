@@ -35,6 +35,8 @@ typedef struct flow {
         bool client_is_a;        /* direction 0 = client -> server */
         bool orient_known;       /* from a SYN, DNS query, echo request, or port heuristic */
         bool closed;
+        uint8_t first_flags;     /* its first packet's TCP flags, and whether key.a sent it (security.c) */
+        bool first_from_a;
         uint64_t id;             /* order of creation, for stable output */
         int64_t first_ts, last_ts;
         int64_t max_gap;         /* largest gap between two packets of the flow */

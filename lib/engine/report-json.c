@@ -441,6 +441,34 @@ static void json_series(json_t *j, const analysis_t *a) {
         json_object_end(j);
 }
 
+/* The security detectors' tables: how full each is and what did not fit (ANALYSES.md, "Security detectors"). */
+static void json_security(json_t *j, const analysis_t *a) {
+        const sec_state_t *s = &a->sec;
+        const struct {
+                const char *name;
+                const sec_table_t *t;
+        } tables[] = {
+                { "scan_probes", &s->scan_probes }, { "scan_hosts", &s->scan_host },   { "scan_ports", &s->scan_port },
+                { "scan_sources", &s->scan_src },   { "flood_targets", &s->flood },    { "brute_force", &s->brute },
+                { "dns_domains", &s->dns },         { "exfiltration", &s->exfil },     { "beacons", &s->beacon },
+                { "lateral_pairs", &s->lateral_pairs }, { "lateral_sources", &s->lateral_src },
+        };
+        json_object_begin(j, "security");
+        json_u64(j, "failed_probes", s->probes);
+        json_u64(j, "stealth_probes", s->stealth_probes);
+        json_u64(j, "dns_carrier_queries", s->dns_carriers);
+        json_object_begin(j, "tables");
+        for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+                json_object_begin(j, tables[i].name);
+                json_u64(j, "entries", tables[i].t->t.n);
+                json_u64(j, "max", tables[i].t->max);
+                json_u64(j, "dropped", tables[i].t->dropped);
+                json_object_end(j);
+        }
+        json_object_end(j);
+        json_object_end(j);
+}
+
 static void json_flows(json_t *j, const analysis_t *a) {
         json_object_begin(j, "flows");
         json_u64(j, "total", a->flows_total);
@@ -646,6 +674,7 @@ void report_json_emit(json_t *j, const analysis_t *a) {
         json_flows(j, a);
         json_connections(j, a);
         json_jitter(j, a);
+        json_security(j, a);
         json_series(j, a);
         json_object_begin(j, "events");
         for (int k = 0; k < _EV_MAX; k++)

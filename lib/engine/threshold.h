@@ -64,7 +64,53 @@ typedef enum threshold_unit {
           "an RTP stream that lost this share of its packets (and at least 2) is a finding (rtp-loss)")
 
 /* the security detectors */
-#define THRESHOLD_LIST_SECURITY(X)
+#define THRESHOLD_LIST_SECURITY(X)                                                                                  \
+        X(SCAN_PORTS, "scan_ports_count", TU_COUNT, 25, 2, 65536, false,                                            \
+          "a source whose attempts on this many ports of one host failed (no answer or a reset) scans it "          \
+          "(security-port-scan, vertical)")                                                                          \
+        X(SCAN_HOSTS, "scan_hosts_count", TU_COUNT, 25, 2, 1e9, false,                                              \
+          "a source whose attempts on one port of this many hosts failed scans them (security-port-scan, "          \
+          "horizontal)")                                                                                             \
+        X(FLOOD_SYN, "flood_syn_count", TU_COUNT, 1000, 2, 1e9, false,                                              \
+          "a port of a host sent this many SYNs for new connections within one second ...")                          \
+        X(FLOOD_UDP, "flood_udp_count", TU_COUNT, 1000, 2, 1e9, false,                                              \
+          "... or a host sent this many new UDP flows within one second ...")                                        \
+        X(FLOOD_UNANSWERED, "flood_unanswered_pct", TU_PERCENT, 80, 0, 100, false,                                  \
+          "... of which at least this share never completed or got no answer is flooded (security-syn-flood, "      \
+          "security-udp-flood)")                                                                                     \
+        X(FLOOD_ICMP, "flood_icmp_count", TU_COUNT, 500, 2, 1e9, false,                                             \
+          "a host sent this many ICMP messages within one second is flooded (security-icmp-flood)")                 \
+        X(BRUTE_ATTEMPTS, "brute_attempts_count", TU_COUNT, 20, 2, 1e9, false,                                      \
+          "this many short connections from one client to one login service (SSH, Telnet, FTP, RDP, VNC, mail, "   \
+          "databases) ...")                                                                                          \
+        X(BRUTE_WEB_ATTEMPTS, "brute_web_attempts_count", TU_COUNT, 100, 2, 1e9, false,                             \
+          "... or to one web server ...")                                                                            \
+        X(BRUTE_INTERVAL, "brute_interval_ms", TU_MS, 5000, 1, 86400000, false,                                     \
+          "... at most this far apart on average are a brute-force attack (security-brute-force) ...")              \
+        X(BRUTE_SESSION, "brute_session_ms", TU_MS, 30000, 1, 86400000, false,                                      \
+          "... a connection being short when it lasted at most this ...")                                           \
+        X(BRUTE_SESSION_BYTES, "brute_session_bytes", TU_BYTES, 20000, 1, 1e12, false,                              \
+          "... and the server sent at most this many bytes in it")                                                  \
+        X(DNS_TUNNEL_LABEL, "dns_tunnel_label_bytes", TU_BYTES, 40, 1, 255, false,                                  \
+          "a query name carries data when the labels before its domain hold at least this many bytes ...")          \
+        X(DNS_TUNNEL_ENTROPY, "dns_tunnel_entropy_pct", TU_PERCENT, 80, 0, 100, false,                              \
+          "... with an entropy of at least this share of the most their length allows ...")                          \
+        X(DNS_TUNNEL_QUERIES, "dns_tunnel_queries_count", TU_COUNT, 50, 1, 1e9, false,                              \
+          "... and one client sending this many such queries, or TXT/NULL queries for new names, under one "        \
+          "domain tunnels through DNS (security-dns-tunnel)")                                                        \
+        X(EXFIL_BYTES, "exfil_upload_bytes", TU_BYTES, 100e6, 1, 1e15, false,                                       \
+          "an inside host sending at least this many bytes to one outside host ...")                                \
+        X(EXFIL_SHARE, "exfil_upload_pct", TU_PERCENT, 90, 0, 100, false,                                           \
+          "... when that is at least this share of the bytes between them is exfiltrating (security-exfiltration)") \
+        X(BEACON_MIN, "beacon_min_count", TU_COUNT, 10, 3, 1e9, false,                                              \
+          "an inside host opening this many connections to one outside host and port ...")                          \
+        X(BEACON_JITTER, "beacon_jitter_pct", TU_PERCENT, 10, 0, 100, false,                                        \
+          "... at intervals whose standard deviation is at most this share of their mean ...")                       \
+        X(BEACON_INTERVAL, "beacon_interval_ms", TU_MS, 1000, 1, 86400000, false,                                   \
+          "... and at least this long on average is beaconing (security-beaconing)")                                \
+        X(LATERAL_HOSTS, "lateral_hosts_count", TU_COUNT, 10, 2, 1e9, false,                                        \
+          "an inside host connecting to this many other inside hosts over SMB, RDP, WinRM or RPC moves "       \
+          "laterally (security-lateral-movement)")
 
 #define THRESHOLD_LIST(X) THRESHOLD_LIST_CORE(X) THRESHOLD_LIST_JITTER(X) THRESHOLD_LIST_SECURITY(X)
 

@@ -33,7 +33,7 @@ CLEAN = ('real/chrissanders__latency1.pcapng', 'gen/http-clean.pcap')
 # in slow start, which the schema calls "none" (nothing else held it back).
 TRANSFER_LIMITS = ('receiver-window', 'network-bandwidth', 'sender-application')
 CAUSES = ('server', 'client', 'network-latency', 'network-loss', 'network-bandwidth', 'receiver-window',
-          'sender-application', 'dns', 'capture')
+          'sender-application', 'dns', 'capture', 'security')
 MATCH_WINDOW_S = 0.050   # an exchange's request_ts lies this close to the time the client wrote the request
 TOL_ABS_MS, TOL_REL = 15.0, 0.10
 CLIENT_THINK_MIN_MS = 100

@@ -313,7 +313,8 @@ def flood_inputs(td, scale=1.0):
             fr[34:36] = struct.pack('!H', 1024 + i % 60000)
             fr[42:44] = struct.pack('!H', i & 0xffff)
             _rec(f, i, bytes(fr))
-    out.append(('dns-flood', p, nq, '%dk unanswered DNS queries within 1.3 s (pending table full at 65,536)' % (nq // 1000)))
+    out.append(('dns-flood', p, nq, '%dk unanswered DNS queries within 1.3 s (pending table full at 65,536)' % (nq // 1000),
+                {'security': ['security-udp-flood']}))
     # 2. 300,000 SYNs to different 5-tuples in 4 s (a scan / SYN flood): more than max_flows (200,000)
     syn = pw.ether(pw.ipv4('10.1.0.1', '10.2.0.1', pw.tcp(1000, 80, 1, 0, pw.SYN)))
     p = os.path.join(td, 'syn-flood.pcap')
@@ -324,7 +325,9 @@ def flood_inputs(td, scale=1.0):
             fr[30:34] = bytes([10, 2 + (i >> 16) % 200, (i >> 8) & 255, i & 255])
             fr[34:36] = struct.pack('!H', 1024 + i % 50000)
             _rec(f, i, bytes(fr))
-    out.append(('syn-flood', p, ns, '%dk SYNs to different 5-tuples (flow table full at 200,000)' % (ns // 1000)))
+    # one source, one port, every host a different one: the security detectors see a horizontal scan
+    out.append(('syn-flood', p, ns, '%dk SYNs to different 5-tuples (flow table full at 200,000)' % (ns // 1000),
+                {'security': ['security-port-scan']}))
     # 3. one connection, 100,000 segments, every other one missing: 100,000 holes that are never filled
     fl = pw.TcpFlow('10.1.0.1', 40000, '10.1.0.2', 80)
     p = os.path.join(td, 'hole-flood.pcap')
@@ -468,6 +471,10 @@ def do_flood(analyzer):
                 for m, v in (more.get('members') or {}).items():
                     if harness.get(rep, m) != v:
                         f1.append('%s: %s=%s, want %s' % (name, m, harness.fmt(harness.get(rep, m)), v))
+                if 'security' in more:
+                    sec = [f.get('id') for f in rep.get('findings') or [] if f.get('cause') == 'security']
+                    if sec != more['security']:
+                        f1.append('%s: security findings %s, want %s' % (name, sec, more['security']))
             if dt > FLOOD_SECONDS:
                 f1.append('%s: took %.1f s (limit %d s): work per packet grows with the state kept' % (name, dt, FLOOD_SECONDS))
             if more.get('max_rss_mb') and rss > more['max_rss_mb']:

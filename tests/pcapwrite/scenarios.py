@@ -1726,3 +1726,352 @@ def build_all(outdir):
     """Writes every scenario into outdir; returns {name: packets written}."""
     os.makedirs(outdir, exist_ok=True)
     return {name: b(os.path.join(outdir, name)) for name, (b, _) in SCENARIOS.items()}
+
+
+# --- security detectors (issue 14): each attack, and ordinary traffic that looks like it -----------------
+import random  # noqa: E402
+
+
+def _conn(fr, t, cip, cport, sip, sport, up=200, down=300, gap=0.002, close=True):
+    """A completed TCP connection at t: handshake, `up` bytes from the client, `down` from the server (in
+    segments of at most 1448), FIN both ways. Returns the time of its last packet."""
+    f = pw.TcpFlow(cip, cport, sip, sport, cisn=1000 + cport, sisn=900000 + cport)
+    fr.at(t, pw.ether(f.syn()))
+    fr.at(t + gap, pw.ether(f.synack()))
+    fr.at(t + 2 * gap, pw.ether(f.ack()))
+    t += 3 * gap
+    for from_client, n in ((True, up), (False, down)):
+        while n > 0:
+            k = min(n, 1448)
+            fr.at(t, pw.ether(f.data(from_client, k)))
+            t += gap / 4
+            n -= k
+        fr.at(t, pw.ether(f.ack_only(not from_client)))
+        t += gap
+    if close:
+        fr.at(t, pw.ether(f.fin(True)))
+        fr.at(t + gap, pw.ether(f.fin(False)))
+        fr.at(t + 2 * gap, pw.ether(f.ack_only(True)))
+        t += 2 * gap
+    return t
+
+
+def _write(fr, path, **kw):
+    with pw.PcapWriter(path, **kw) as w:
+        return fr.write(w)
+
+
+def build_sec_scan_vertical(path):
+    """A SYN scan (nmap -sS) of ports 1-200 of one host in 2 s: 190 closed ports answer with a reset, 10 open
+    ones with a SYN/ACK that the scanner resets."""
+    fr = Frames()
+    scanner, target = '10.5.0.66', '10.5.0.9'
+    for i, port in enumerate(range(1, 201)):
+        t = i * 0.01
+        f = pw.TcpFlow(scanner, 61000, target, port, cisn=7000 + port)
+        fr.at(t, pw.ether(f.syn()))
+        if port % 20 == 0:
+            fr.at(t + 0.001, pw.ether(f.synack()))
+            f.cnext, f.snext = f.cisn + 1, f.sisn + 1
+            fr.at(t + 0.002, pw.ether(f.rst(True, with_ack=False)))
+        else:
+            f.cnext, f.snext = f.cisn + 1, 0
+            fr.at(t + 0.001, pw.ether(f.rst(False)))
+    return _write(fr, path)
+
+
+def build_sec_scan_stealth(path):
+    """A horizontal stealth scan of port 445 on 40 hosts: a NULL, a FIN and an XMAS probe to each (no flag, FIN
+    alone, FIN+PSH+URG: packets no TCP stack sends), none answered."""
+    fr = Frames()
+    scanner = '10.6.0.66'
+    for i in range(40):
+        host = '10.6.1.%d' % (i + 1)
+        for k, flags in enumerate((0, pw.FIN, pw.FIN | pw.PSH | pw.URG)):
+            fr.at(i * 0.05 + k * 0.01, pw.ether(pw.ipv4(scanner, host, pw.tcp(40000 + k, 445, 12345, 0, flags, 1024))))
+    return _write(fr, path)
+
+
+def build_sec_syn_flood(path):
+    """3,000 SYNs to port 80 of one server within one second from spoofed sources (198.18.0.0/15): the server
+    answers each with a SYN/ACK, none is completed."""
+    fr = Frames()
+    rnd = random.Random(14)
+    for i in range(3000):
+        src = '198.18.%d.%d' % (rnd.randrange(256), rnd.randrange(1, 255))
+        f = pw.TcpFlow(src, rnd.randrange(1024, 65535), '10.7.0.1', 80, cisn=rnd.randrange(1 << 31))
+        t = i * 0.0003
+        fr.at(t, pw.ether(f.syn()))
+        fr.at(t + 0.0001, pw.ether(f.synack()))
+    return _write(fr, path)
+
+
+def build_sec_udp_flood(path):
+    """2,000 UDP datagrams within one second to random ports (40000-49999) of one host from random sources, none
+    answered."""
+    fr = Frames()
+    rnd = random.Random(15)
+    for i in range(2000):
+        src = '198.18.%d.%d' % (rnd.randrange(256), rnd.randrange(1, 255))
+        # random ports of a range no tshark dissector claims, so that the file stays well formed for it
+        fr.at(i * 0.0004, pw.ether(pw.ipv4(src, '10.7.0.2', pw.udp(rnd.randrange(50000, 60000),
+                                                                      rnd.randrange(40000, 50000), b'x' * 64))))
+    return _write(fr, path)
+
+
+def build_sec_icmp_flood(path):
+    """A ping flood: 1,000 echo requests within one second to one host, each answered."""
+    fr = Frames()
+    for i in range(1000):
+        fr.at(i * 0.0009, pw.ether(pw.ipv4('10.7.0.66', '10.7.0.3', pw.icmp_echo(77, i, b'x' * 56))))
+        fr.at(i * 0.0009 + 0.0002, pw.ether(pw.ipv4('10.7.0.3', '10.7.0.66', pw.icmp_echo(77, i, b'x' * 56, reply=True))))
+    return _write(fr, path)
+
+
+def build_sec_brute_ssh(path):
+    """30 SSH connections from one outside client to one server, 2 s apart, each a key exchange and a failed
+    password (a few kB each way) then closed: a password-guessing tool."""
+    fr = Frames()
+    for i in range(30):
+        _conn(fr, i * 2.0, '203.0.113.50', 50000 + i, '10.8.0.22', 22, up=2500, down=3200)
+    return _write(fr, path)
+
+
+def build_sec_brute_web(path):
+    """A web login form guessed by a script: 150 HTTPS connections from one outside client to one server, 0.3 s
+    apart, each a TLS handshake, one POST and a small refusal, then closed."""
+    fr = Frames()
+    for i in range(150):
+        _conn(fr, i * 0.3, '203.0.113.51', 30000 + i, '10.8.0.80', 443, up=1800, down=4200)
+    return _write(fr, path)
+
+
+def build_sec_brute_db(path):
+    """Passwords tried against a database: 40 MySQL connections from an inside host to the database server, 0.5 s
+    apart, each a greeting, a login and an access-denied error."""
+    fr = Frames()
+    for i in range(40):
+        _conn(fr, i * 0.5, '10.8.1.9', 33000 + i, '10.8.0.33', 3306, up=300, down=200)
+    return _write(fr, path)
+
+
+def _b32(rnd, n):
+    return ''.join(rnd.choice('abcdefghijklmnopqrstuvwxyz234567') for _ in range(n))
+
+
+def build_sec_dns_tunnel(path):
+    """120 TXT queries in 60 s from one client, each for a new name under one domain whose first labels carry
+    base32 data (63 + 40 bytes), answered by the resolver: a DNS tunnel (iodine, dnscat2)."""
+    fr = Frames()
+    rnd = random.Random(16)
+    for i in range(120):
+        name = '%s.%s.t.tunnel-example.net' % (_b32(rnd, 63), _b32(rnd, 40))
+        t = i * 0.5
+        fr.at(t, pw.ether(pw.ipv4('10.9.0.5', '10.9.0.53', pw.udp(40000 + i, 53, pw.dns_query(i, name, qtype=16)))))
+        fr.at(t + 0.01, pw.ether(pw.ipv4('10.9.0.53', '10.9.0.5', pw.udp(53, 40000 + i,
+                                                                          pw.dns_response(i, name, qtype=16)))))
+    return _write(fr, path)
+
+
+def _bulk(fr, t, cip, cport, sip, sport, nbytes, from_client, snap=True):
+    """One connection moving nbytes one way in 1448-byte segments, every other one ACKed (frames cut to their
+    headers: the IP length gives the bytes). Returns the time of its last packet."""
+    f = pw.TcpFlow(cip, cport, sip, sport)
+    fr.at(t, pw.ether(f.syn()))
+    fr.at(t + 0.001, pw.ether(f.synack()))
+    fr.at(t + 0.002, pw.ether(f.ack()))
+    t += 0.003
+    seg = nbytes // 1448
+    for i in range(seg):
+        fr.at(t, pw.ether(f.data(from_client, 1448, payload=bytes(1448))))
+        if i % 2:
+            fr.at(t + 0.00001, pw.ether(f.ack_only(not from_client)))
+        t += 0.00002
+    fr.at(t, pw.ether(f.fin(True)))
+    fr.at(t + 0.001, pw.ether(f.fin(False)))
+    fr.at(t + 0.002, pw.ether(f.ack_only(True)))
+    return t + 0.002
+
+
+def build_sec_exfil(path):
+    """An inside host sends 120 MB to one outside host (198.51.100.7:443) over one connection and receives
+    only the ACKs (frames cut at 96 bytes: the IP length carries the size)."""
+    fr = Frames()
+    _bulk(fr, 0.0, '10.10.0.5', 45000, '198.51.100.7', 443, 120 * 10**6, True)
+    return _write(fr, path, snaplen=96)
+
+
+def build_sec_beacon(path):
+    """An implant: one inside host opens an HTTPS connection to one outside host every 60 s (± 0.5 s) for 20
+    minutes, a small request and answer each time."""
+    fr = Frames()
+    rnd = random.Random(17)
+    for i in range(20):
+        _conn(fr, i * 60.0 + rnd.uniform(-0.5, 0.5), '10.11.0.5', 52000 + i, '203.0.113.80', 443, up=300, down=500)
+    return _write(fr, path)
+
+
+def build_sec_lateral(path):
+    """One inside host connects over SMB (445) to 15 other inside hosts, one after the other, and copies a small
+    file to each (a worm, or an attacker with stolen credentials)."""
+    fr = Frames()
+    for i in range(15):
+        _conn(fr, i * 1.5, '10.12.0.5', 49000 + i, '10.12.1.%d' % (i + 10), 445, up=20000, down=3000)
+    return _write(fr, path)
+
+
+def build_sec_neg_web_client(path):
+    """Ordinary browsing, none of it an attack: a client loads pages from 40 outside sites (6 connections each
+    to the first, kept alive for 300 requests), opens 60 short API connections to one server in 3 minutes at
+    irregular intervals, and reloads one page whenever its user clicks."""
+    fr = Frames()
+    rnd = random.Random(18)
+    c = '10.20.0.5'
+    t = 0.0
+    for s in range(40):
+        _conn(fr, t, c, 41000 + s, '203.0.113.%d' % (s + 1), 443, up=800, down=30000)
+        t += rnd.uniform(0.1, 2.0)
+    # six keep-alive connections to the first site, 50 requests each
+    for k in range(6):
+        f = pw.TcpFlow(c, 42000 + k, '203.0.113.1', 443)
+        tt = 1.0 + k * 0.01
+        fr.at(tt, pw.ether(f.syn())); fr.at(tt + 0.01, pw.ether(f.synack())); fr.at(tt + 0.02, pw.ether(f.ack()))
+        tt += 0.03
+        for r in range(50):
+            fr.at(tt, pw.ether(f.data(True, 400)))
+            fr.at(tt + 0.02, pw.ether(f.data(False, 1448)))
+            fr.at(tt + 0.021, pw.ether(f.ack_only(True)))
+            tt += rnd.uniform(0.2, 3.0)
+    t = 5.0
+    for i in range(60):
+        _conn(fr, t, c, 43000 + i, '203.0.113.200', 443, up=600, down=2500)
+        t += rnd.uniform(0.5, 5.5)
+    t = 10.0
+    for i in range(15):
+        _conn(fr, t, c, 44000 + i, '203.0.113.201', 443, up=500, down=60000)
+        t += rnd.uniform(5, 40)
+    return _write(fr, path)
+
+
+def build_sec_neg_dns_resolver(path):
+    """A resolver answering 3,000 queries from 300 clients within 2 s (ordinary names, long CDN names, SPF
+    TXT lookups of different domains, hexadecimal hash labels of a mail scanner below its threshold): busy,
+    but neither a flood nor a tunnel."""
+    fr = Frames()
+    rnd = random.Random(19)
+    names = ['www.example.com', 'mail.example.org', 'cdn-1234.edge.example-cdn.net',
+             'e2412.dsca.akamaiedge-example.net', 'outlook.office365-example.com',
+             'r3---sn-4g5e6nze.googlevideo-example.com', 'ec2-54-123-45-67.us-west-2.compute.example-aws.com',
+             'clients6.google-example.com', 'login.microsoftonline-example.com']
+    for i in range(3000):
+        cl = '10.21.%d.%d' % (1 + i % 300 // 250, 1 + i % 250)
+        q = rnd.random()
+        if q < 0.05:
+            name, qt = 'example%d.org' % rnd.randrange(500), 16
+        elif q < 0.07:
+            name, qt = '%032x.hash.scanner-example.net' % rnd.getrandbits(128), 1
+        else:
+            name, qt = rnd.choice(names), 1
+        t = i * 0.00066
+        port = 30000 + i
+        fr.at(t, pw.ether(pw.ipv4(cl, '10.21.0.53', pw.udp(port, 53, pw.dns_query(i & 0xffff, name, qtype=qt)))))
+        fr.at(t + 0.0003, pw.ether(pw.ipv4('10.21.0.53', cl, pw.udp(53, port, pw.dns_response(i & 0xffff, name, qtype=qt)))))
+    return _write(fr, path)
+
+
+def build_sec_neg_backup(path):
+    """A nightly backup: an inside host sends 150 MB to the backup server, also inside; and a client downloads
+    150 MB from an outside mirror (frames cut at 96 bytes)."""
+    fr = Frames()
+    t = _bulk(fr, 0.0, '10.22.0.5', 45000, '10.22.0.100', 873, 150 * 10**6, True)
+    _bulk(fr, t + 1.0, '10.22.0.6', 45001, '198.51.100.20', 443, 150 * 10**6, False)
+    return _write(fr, path, snaplen=96)
+
+
+def build_sec_neg_servers(path):
+    """Busy servers: a web server completes 2,000 connections from 500 clients within one second; 40 clients
+    map drives on one file server (SMB, fan-in); an administrator keeps one SSH session open; a host asks NTP
+    every 64 s; a monitoring probe connects to a web port of 30 servers, each answered."""
+    fr = Frames()
+    rnd = random.Random(20)
+    for i in range(2000):
+        cl = '10.23.%d.%d' % (1 + i % 500 // 250, 1 + i % 250)
+        _conn(fr, i * 0.0005, cl, 20000 + i, '10.23.0.80', 80, up=300, down=2000, gap=0.0001)
+    for i in range(40):
+        _conn(fr, 2.0 + i * 0.3, '10.24.0.%d' % (i + 20), 50000 + i, '10.24.0.10', 445, up=3000, down=40000)
+    f = pw.TcpFlow('10.25.0.7', 51515, '10.25.0.22', 22)
+    fr.at(2.0, pw.ether(f.syn())); fr.at(2.001, pw.ether(f.synack())); fr.at(2.002, pw.ether(f.ack()))
+    tt = 2.003
+    for r in range(200):
+        fr.at(tt, pw.ether(f.data(True, 48)))
+        fr.at(tt + 0.001, pw.ether(f.data(False, 96)))
+        tt += rnd.uniform(0.1, 2.0)
+    for i in range(20):
+        t = 3.0 + i * 64.0
+        fr.at(t, pw.ether(pw.ipv4('10.25.0.8', '203.0.113.123', pw.udp(123, 123, bytes(48)))))
+        fr.at(t + 0.02, pw.ether(pw.ipv4('203.0.113.123', '10.25.0.8', pw.udp(123, 123, bytes(48)))))
+    for i in range(30):
+        _conn(fr, 4.0 + i * 0.1, '10.26.0.2', 55000 + i, '10.26.1.%d' % (i + 1), 8080, up=100, down=200)
+    return _write(fr, path)
+
+
+def _sec_ids(rep):
+    """the ids of the security findings"""
+    fs = rep.get('findings')
+    return None if not isinstance(fs, list) else [x.get('id') for x in fs if x.get('cause') == 'security']
+
+
+def _sec_title(fid):
+    def f(rep):
+        for x in rep.get('findings') or []:
+            if x.get('id') == fid:
+                return x.get('title')
+        return None
+    return f
+
+
+def _sec(ids, **more):
+    out = {'security findings': ('of', _sec_ids, ids)}
+    out.update(more)
+    return out
+
+
+SCENARIOS.update({
+    'sec-scan-vertical.pcap': (build_sec_scan_vertical, _sec(['security-port-scan'], **{
+        'port-scan title': ('of', _sec_title('security-port-scan'),
+                            'Port scan: 10.5.0.66 probed 190 closed or silent ports of 10.5.0.9 in 2.0 s')})),
+    'sec-scan-stealth.pcap': (build_sec_scan_stealth, _sec(['security-port-scan'], **{
+        'port-scan title': ('of', _sec_title('security-port-scan'),
+                            'Port scan: 10.6.0.66 probed port 445 of 40 hosts that did not answer, in 1.9 s'),
+        'probe kinds in the detail': ('of', lambda r: [x['detail'] for x in r['findings']
+                                                       if x['id'] == 'security-port-scan'][0].count(
+                                                           'SYN 0, NULL 40, FIN 40, XMAS 40'), 1)})),
+    'sec-syn-flood.pcap': (build_sec_syn_flood, _sec(['security-syn-flood'], **{
+        'syn-flood title': ('of', _sec_title('security-syn-flood'), 'SYN flood: 10.7.0.1 port 80 received 3000 '
+                            'connection attempts within one second; 100% of its 3000 never completed')})),
+    'sec-udp-flood.pcap': (build_sec_udp_flood, _sec(['security-udp-flood'])),
+    'sec-icmp-flood.pcap': (build_sec_icmp_flood, _sec(['security-icmp-flood'], **{
+        'icmp-flood title': ('of', _sec_title('security-icmp-flood'),
+                             'ICMP flood: 10.7.0.3 received 1000 ICMP messages within one second (1000 in all)')})),
+    'sec-brute-ssh.pcap': (build_sec_brute_ssh, _sec(['security-brute-force'], **{
+        'brute title': ('of', _sec_title('security-brute-force'),
+                        'Brute force: 203.0.113.50 opened 30 short connections to 10.8.0.22 port 22 in 58.0 s')})),
+    'sec-brute-web.pcap': (build_sec_brute_web, _sec(['security-brute-force'], **{
+        'brute title': ('of', _sec_title('security-brute-force'),
+                        'Brute force: 203.0.113.51 opened 150 short connections to 10.8.0.80 port 443 in 44.7 s')})),
+    'sec-brute-db.pcap': (build_sec_brute_db, _sec(['security-brute-force'], **{
+        'brute title': ('of', _sec_title('security-brute-force'),
+                        'Brute force: 10.8.1.9 opened 40 short connections to 10.8.0.33 port 3306 in 19.5 s')})),
+    'sec-dns-tunnel.pcap': (build_sec_dns_tunnel, _sec(['security-dns-tunnel'], **{
+        'tunnel title': ('of', _sec_title('security-dns-tunnel'), 'DNS tunnel: 10.9.0.5 sent 120 queries carrying '
+                         'data under tunnel-example.net (106 bytes of name each) in 59.5 s')})),
+    'sec-exfil.pcap': (build_sec_exfil, _sec(['security-exfiltration'])),
+    'sec-beacon.pcap': (build_sec_beacon, _sec(['security-beaconing'])),
+    'sec-lateral.pcap': (build_sec_lateral, _sec(['security-lateral-movement'], **{
+        'lateral title': ('of', _sec_title('security-lateral-movement'), 'Lateral movement: 10.12.0.5 connected to '
+                          '15 inside hosts over SMB in 21.0 s')})),
+    'sec-neg-web-client.pcap': (build_sec_neg_web_client, _sec([])),
+    'sec-neg-dns-resolver.pcap': (build_sec_neg_dns_resolver, _sec([], **{'dns.queries': 3000, 'dns.responses': 3000})),
+    'sec-neg-backup.pcap': (build_sec_neg_backup, _sec([])),
+    'sec-neg-servers.pcap': (build_sec_neg_servers, _sec([], **{'tcp.handshakes.completed': 2071})),
+})

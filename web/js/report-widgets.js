@@ -89,6 +89,7 @@ export const CAUSES = {
   'sender-application': 'Sender application',
   dns: 'DNS',
   capture: 'Capture',
+  security: 'Security',
   none: 'Nothing',
 };
 export const causeName = (c) => CAUSES[c] || String(c ?? '');
