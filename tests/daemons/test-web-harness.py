@@ -3,6 +3,7 @@
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -338,9 +339,25 @@ def strip_timing(x):
     return x
 
 
+TSHARK_R = re.compile(r"tshark -r ('(?:[^']|'\\'')*'|\S+)")
+
+
+def unname(x):
+    """The report without the capture's name: the CLI's has the path it was given (capture.file_name, and
+    quoted in every tshark command), the service's the placeholder CAPTURE.pcap (the analyzer is given an fd)."""
+    if isinstance(x, dict):
+        return {k: unname(v) for k, v in x.items() if k != "file_name"}
+    if isinstance(x, list):
+        return [unname(v) for v in x]
+    if isinstance(x, str) and "tshark -r " in x:
+        return TSHARK_R.sub("tshark -r CAPTURE", x)
+    return x
+
+
 def canonical(x):
-    """The report as compared with the CLI's: every member, in order, except timing-dependent ones."""
-    return strip_timing(x)
+    """The report as compared with the CLI's: every member, in order, except timing-dependent ones and the
+    capture's name (unname)."""
+    return unname(strip_timing(x))
 
 
 def corpus(*parts):

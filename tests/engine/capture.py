@@ -10,6 +10,7 @@ Usage: capture.py --analyzer BIN
 """
 import argparse
 import json
+import re
 import os
 import shutil
 import signal
@@ -38,13 +39,19 @@ def sh(*cmd, check=True, **kw):
     return subprocess.run(list(cmd), check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60, **kw)
 
 
+TSHARK_R = re.compile(r"tshark -r ('(?:[^']|'\\'')*'|\S+)")
+
+
 def canonical(path):
     """The report without what differs between two reads of the same packets (timing, sources)."""
     d = json.load(open(path))
     for k in ('generated_at', 'analysis', 'input', 'file'):
         d.pop(k, None)
     d.get('capture', {}).pop('file_size', None)  # a stream has no size
-    return json.dumps(d, sort_keys=True)
+    # the capture's name (capture.file_name, quoted in every tshark command) is the -w file's in one, the
+    # live source's in the other
+    d.get('capture', {}).pop('file_name', None)
+    return TSHARK_R.sub('tshark -r CAPTURE', json.dumps(d, sort_keys=True))
 
 
 def free_port():

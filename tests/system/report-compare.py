@@ -5,6 +5,7 @@ Members that describe the run rather than the capture (file name, task id, timin
 left out; everything else must be identical (the engine is deterministic).
 """
 import json
+import re
 import sys
 
 # Top-level (and nested) keys that legitimately differ between a web task and a CLI run.
@@ -16,11 +17,18 @@ VOLATILE = {
 }
 
 
+# The capture's name inside the tshark commands: the path the CLI was given, the placeholder CAPTURE.pcap
+# in the service's reports (its analyzer is handed an fd).
+TSHARK_R = re.compile(r"tshark -r ('(?:[^']|'\\'')*'|\S+)")
+
+
 def strip(v):
     if isinstance(v, dict):
         return {k: strip(x) for k, x in v.items() if k not in VOLATILE}
     if isinstance(v, list):
         return [strip(x) for x in v]
+    if isinstance(v, str) and "tshark -r " in v:
+        return TSHARK_R.sub("tshark -r CAPTURE", v)
     return v
 
 
