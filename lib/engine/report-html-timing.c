@@ -72,13 +72,8 @@ void html_timing_lists(html_ctx_t *c) {
 
         period_t peaks[PERIODS_KEEP], quiet[PERIODS_KEEP];
         unsigned np, nq;
-        uint32_t buckets;
-        timing_periods(a, peaks, &np, quiet, &nq, &buckets);
-        uint64_t total = 0;
-        for (uint32_t i = 0; i < buckets; i++)
-                total += a->series.b[i].bytes;
-        double secs = (double) a->series.width / 1e9 * buckets;
-        double mean = secs > 0 ? (double) total * 8 / secs : 0;
+        double mean;
+        timing_periods(a, peaks, &np, quiet, &nq, &mean);
         out(c, "<h3>Peak and quiet periods</h3>\n");
         out(c, "<p class=\"muted\">In steps of %.3f s (the time series'). Peaks: the busiest steps. Quiet: the "
                "longest runs of steps under a tenth of the mean rate (%.0f bit/s).</p>\n",

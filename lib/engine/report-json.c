@@ -598,13 +598,8 @@ static void json_timing_lists(json_t *j, const analysis_t *a) {
 
         period_t peaks[PERIODS_KEEP], quiet[PERIODS_KEEP];
         unsigned np, nq;
-        uint32_t buckets;
-        timing_periods(a, peaks, &np, quiet, &nq, &buckets);
-        uint64_t total = 0;
-        for (uint32_t i = 0; i < buckets; i++)
-                total += a->series.b[i].bytes;
-        double secs = (double) a->series.width / 1e9 * buckets;
-        double mean = secs > 0 ? (double) total * 8 / secs : 0;
+        double mean;
+        timing_periods(a, peaks, &np, quiet, &nq, &mean);
         json_object_begin(j, "periods");
         json_double(j, "bucket_s", (double) a->series.width / 1e9, 9);
         json_double(j, "mean_bits_per_s", mean, 1);

@@ -24,8 +24,7 @@ static int lateral_service(uint16_t port) {
 }
 
 void security_lateral_end(analysis_t *a, const flow_t *f) {
-        if (f->key.proto != 6 || !f->tcp || (f->first_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN ||
-            f->tcp->hs != HS_DONE)
+        if (!security_flow_connected(f))
                 return;
         addr_t src, dst;
         uint16_t sport, dport;

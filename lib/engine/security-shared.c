@@ -76,6 +76,10 @@ int security_first_dir(const flow_t *f) {
         return f->first_from_a == f->client_is_a ? 0 : 1;
 }
 
+bool security_flow_connected(const flow_t *f) {
+        return f->key.proto == 6 && f->tcp && (f->first_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && f->tcp->hs == HS_DONE;
+}
+
 const char *security_ip(const addr_t *x) {
         return x->family == 6 ? "ipv6" : "ip";
 }

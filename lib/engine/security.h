@@ -191,6 +191,8 @@ double security_entropy_pct(const char *s, size_t n);
 int security_first_dir(const struct flow *f);
 /* "ip" or "ipv6", for display filters. */
 const char *security_ip(const addr_t *x);
+/* A TCP connection seen from its SYN whose handshake completed: a session of the service, not a probe. */
+bool security_flow_connected(const struct flow *f);
 /* The span from first to last in seconds, for titles. */
 double security_span_s(int64_t first, int64_t last);
 /* Widens [*first, *last] to ts; empty: nothing noted yet. */

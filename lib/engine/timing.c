@@ -86,15 +86,16 @@ static uint32_t series_used(const analysis_t *a) {
 }
 
 void timing_periods(const analysis_t *a, period_t peaks[PERIODS_KEEP], unsigned *ret_peaks,
-                    period_t quiet[PERIODS_KEEP], unsigned *ret_quiet, uint32_t *ret_buckets) {
+                    period_t quiet[PERIODS_KEEP], unsigned *ret_quiet, double *ret_mean_bps) {
         const series_t *s = &a->series;
         uint32_t n = series_used(a);
         unsigned np = 0, nq = 0;
         uint64_t total = 0;
 
-        *ret_buckets = n;
         for (uint32_t i = 0; i < n; i++)
                 total += s->b[i].bytes;
+        double secs = (double) s->width / 1e9 * n;
+        *ret_mean_bps = secs > 0 ? (double) total * 8 / secs : 0;
         /* a period needs a series of several buckets to stand out from */
         if (n < 4 || total == 0) {
                 *ret_peaks = *ret_quiet = 0;

@@ -56,4 +56,4 @@ void timing_finish(analysis_t *a);
  * PERIODS_KEEP longest runs of buckets under a tenth of the mean rate (quiet), longest first. Returns how
  * many of each were found. */
 void timing_periods(const analysis_t *a, period_t peaks[PERIODS_KEEP], unsigned *ret_peaks,
-                    period_t quiet[PERIODS_KEEP], unsigned *ret_quiet, uint32_t *ret_buckets);
+                    period_t quiet[PERIODS_KEEP], unsigned *ret_quiet, double *ret_mean_bps);
