@@ -9,7 +9,7 @@
 
 #define STORE_FILENAME_MAX 256
 #define STORE_TEXT_MAX 256
-#define STORE_NODE_MAX 64            /* a node id and its NUL (util/id.h, node_id_is_valid) */
+#define STORE_NODE_MAX (NODE_ID_MAX + 1) /* a node id and its NUL (util/id.h) */
 
 typedef enum task_status {
         TASK_QUEUED,
