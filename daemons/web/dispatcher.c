@@ -446,6 +446,14 @@ void dispatcher_kick(dispatcher_t *d) {
                 }
                 if (d->queued_total > 0)
                         d->queued_total--;
+                t = dispatcher_find(d, row.id);
+                if (t && t->run) {
+                        /* ours, still running: our lease had lapsed (the database was out of reach) and our own
+                         * poll queued it again. The analysis goes on under the new lease */
+                        t->lease_until = row.lease_until;
+                        log_notice(t->id, "lease-reclaimed", "Claimed again the analysis this node still runs");
+                        continue;
+                }
                 t = task_claimed(d, &row);
                 if (!t) {
                         /* the lease expires and the task is queued again, here or elsewhere */

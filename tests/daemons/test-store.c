@@ -397,6 +397,58 @@ static void test_claim_race(const char *path) {
         store_close(s);
 }
 
+/* Several processes recover the same expired leases at once (every node's poll does): each task is queued
+ * again exactly once, and none fails. */
+static void test_recover_race(const char *path) {
+        store_t *s = NULL;
+        store_task_t got;
+        int gate[2], changed = 0;
+        pid_t pids[CLAIMERS];
+
+        CHECK(store_open(path, &s) == 0);
+        if (!s)
+                return;
+        while (store_list_status(s, TASK_PROCESSING, first_cb, &got) == -ECANCELED) /* test_claim_race's */
+                CHECK(store_task_delete(s, got.id) == 0);
+        for (int i = 0; i < CLAIM_TASKS; i++) {
+                store_task_t t = make("", "lapsed.pcap", 40000 + i);
+                snprintf(t.id, sizeof(t.id), "f%031d", i);
+                CHECK(store_task_add(s, &t) == 0);
+                CHECK(store_task_claim(s, "gone", 40000, 41000, &got) == 0);
+        }
+        CHECK(pipe(gate) == 0);
+        for (int i = 0; i < CLAIMERS; i++) {
+                pids[i] = fork();
+                if (pids[i] == 0) {
+                        char b;
+                        store_t *c = NULL;
+                        close(gate[1]);
+                        if (store_open(path, &c) < 0)
+                                _exit(200);
+                        (void) !read(gate[0], &b, 1);
+                        int r = store_recover_expired(c, 50000, always, NULL);
+                        if (r < 0)
+                                fprintf(stderr, "recoverer %d: %s\n", i, strerror(-r));
+                        store_close(c);
+                        _exit(r < 0 ? 201 : r);
+                }
+        }
+        close(gate[0]);
+        close(gate[1]);
+        for (int i = 0; i < CLAIMERS; i++) {
+                int status = -1;
+                CHECK(waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status));
+                CHECK_MSG(WEXITSTATUS(status) <= CLAIM_TASKS, "recoverer %d: status %d", i, WEXITSTATUS(status));
+                changed += WEXITSTATUS(status) <= CLAIM_TASKS ? WEXITSTATUS(status) : 0;
+        }
+        CHECK_EQ(changed, CLAIM_TASKS);
+        {
+                uint64_t counts[_TASK_STATUS_MAX];
+                CHECK(store_count(s, counts) == 0 && counts[TASK_QUEUED] == CLAIM_TASKS && counts[TASK_PROCESSING] == 0);
+        }
+        store_close(s);
+}
+
 static bool exists_odd(const char *id, void *userdata) {
         return id[0] == '1' || id[0] == '3';
 }
@@ -553,6 +605,7 @@ int main(int argc, char **argv) {
         }
         test_queue(path, pg);
         test_claim_race(path);
+        test_recover_race(path);
         if (!pg)
                 test_migrate_v1(dir);
 
