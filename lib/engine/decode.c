@@ -590,7 +590,19 @@ int addr_compare(const addr_t *a, const addr_t *b) {
 }
 
 char *addr_format(const addr_t *a, char *buf, size_t len) {
-        if (a->family == 4)
+        if (a->family == 4 && len >= 16) {
+                /* dotted quad as inet_ntop writes it, without its sprintf (the reports format many) */
+                char *p = buf;
+                for (int i = 0; i < 4; i++) {
+                        unsigned v = a->b[i];
+                        if (v >= 100)
+                                *p++ = (char) ('0' + v / 100);
+                        if (v >= 10)
+                                *p++ = (char) ('0' + v / 10 % 10);
+                        *p++ = (char) ('0' + v % 10);
+                        *p++ = i < 3 ? '.' : '\0';
+                }
+        } else if (a->family == 4)
                 inet_ntop(AF_INET, a->b, buf, (socklen_t) len);
         else if (a->family == 6)
                 inet_ntop(AF_INET6, a->b, buf, (socklen_t) len);

@@ -239,8 +239,11 @@ static int sweep_one(int dir_fd, bool reports, store_t *store, bool in_flight, i
                         continue;
                 r = store_task_get(store, id, &row);
                 if (r == -ENOENT) {
-                        if (now_s - (int64_t) st.st_mtime < grace_s)
-                                continue; /* may be an upload being stored right now */
+                        /* may be an upload being stored right now; without a grace (pcapd-web's start: nothing
+                         * is in flight) it goes whatever its time, also one stamped a second ahead of now_s
+                         * (the file system's clock is finer than time()'s) */
+                        if (grace_s > 0 && now_s - (int64_t) st.st_mtime < grace_s)
+                                continue;
                         why = "no task";
                 } else if (r < 0)
                         continue; /* the store could not say: keep it */

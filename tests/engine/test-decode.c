@@ -1,6 +1,7 @@
 /* Unit tests of lib/engine/decode.c: every link type, IPv4 options and bad headers, IPv6 extension headers,
  * TCP options (valid and malformed), UDP length disagreements, ICMP/ICMPv6 errors, and truncation at every
  * byte (each packet is decoded from a heap copy of exactly caplen bytes, so ASan sees any over-read). */
+#include <arpa/inet.h>
 #include <pcap/dlt.h>
 
 #include "engine/decode.h"
@@ -1110,6 +1111,19 @@ static void test_addr(void) {
         CHECK(addr_compare(&a, &a) == 0);
         addr_t none = { 0 };
         CHECK_STR(addr_format(&none, buf, sizeof buf), "-");
+
+        /* IPv4 is formatted without inet_ntop: the same text for every octet value, in every position */
+        char want[INET_ADDRSTRLEN];
+        for (unsigned v = 0; v < 256; v++)
+                for (unsigned pos = 0; pos < 4; pos++) {
+                        addr_t x = { .family = 4 };
+                        for (unsigned k = 0; k < 4; k++)
+                                x.b[k] = (uint8_t) (k == pos ? v : (v * 37 + k * 101) & 0xff);
+                        inet_ntop(AF_INET, x.b, want, sizeof want);
+                        CHECK_STR(addr_format(&x, buf, sizeof buf), want);
+                }
+        addr4(&a, "255.255.255.255");
+        CHECK_STR(addr_format(&a, buf, sizeof buf), "255.255.255.255");
 }
 
 int main(void) {

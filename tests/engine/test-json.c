@@ -307,6 +307,7 @@ static void test_timestamps(void) {
         CHECK_TS(1700000000123456789LL, "1700000000.123456789"); /* exact: no float rounding */
         CHECK_TS(1000000000LL, "1.000000000");
         CHECK_TS(INT64_MAX, "9223372036.854775807");
+        CHECK_TS(INT64_MIN, "-9223372036.854775808");
         /* before 1970 (a pcapng if_tsoffset can put packets there): -1 ns is -0.000000001 s */
         CHECK_TS(-1, "-0.000000001");
         CHECK_TS(-1500000000LL, "-1.500000000");
@@ -405,7 +406,83 @@ static void test_sink_raw_bytes(void) {
         free(j);
 }
 
+/* json_double's text for v, as the report would hold it */
+static void dbl_text(double v, int decimals, char *out, size_t len) {
+        tu_out_t o;
+        tu_out_open(&o);
+        json_t *j = malloc(sizeof *j);
+        json_init(j, o.f, false);
+        json_array_begin(j, NULL);
+        json_double(j, NULL, v, decimals);
+        json_array_end(j);
+        json_flush(j);
+        free(j);
+        const char *t = tu_out_text(&o);
+        size_t n = strlen(t);
+        snprintf(out, len, "%.*s", (int) (n >= 2 ? n - 2 : 0), t + 1);
+        tu_out_close(&o);
+}
+
+/* the oracle: printf's correctly rounded "%.*f", trimmed as the writer trims */
+static void dbl_oracle(double v, int decimals, char *out, size_t len) {
+        if (v > -9e15 && v < 9e15 && v == (double) (int64_t) v) {
+                snprintf(out, len, "%lld", (long long) v);
+                return;
+        }
+        snprintf(out, len, "%.*f", decimals, v);
+        char *dot = strchr(out, '.');
+        if (dot) {
+                char *e = out + strlen(out) - 1;
+                while (e > dot + 1 && *e == '0')
+                        *e-- = 0;
+                if (e == dot + 1 && *e == '0')
+                        *dot = 0;
+        }
+        if (strcmp(out, "-0") == 0)
+                strcpy(out, "0");
+}
+
+/* json_double writes fixed decimals without printf where it can: the same text as printf's for random
+ * values of every magnitude, for values on and next to halfway points, and for the report's usual ones */
+static void test_double_fast(void) {
+        static const double p10[10] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+        uint64_t st = 0x9e3779b97f4a7c15ULL;
+        char got[400], want[400];
+        unsigned bad = 0, n = 0;
+        for (int i = 0; i < 400000; i++) {
+                st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+                int d = (int) (st % 10);
+                double v;
+                switch (i % 4) {
+                case 0: /* any magnitude */
+                        v = ldexp((double) (st >> 11) / 0x1p53, (int) ((st >> 3) % 110) - 60);
+                        break;
+                case 1: /* on a halfway point of d decimals, and its neighbours */
+                        v = ((double) (st >> 20 & 0xffffff) + 0.5) / p10[d ? d : 1];
+                        v = (st & 3) == 0 ? nextafter(v, 0) : (st & 3) == 1 ? nextafter(v, 1e300) : v;
+                        break;
+                case 2: /* durations: ns / 1e6 with 3 decimals, as json_ms writes them */
+                        v = (double) (st >> 24) / 1e6;
+                        d = 3;
+                        break;
+                default: /* rates, shares */
+                        v = (double) (st >> 40) / (double) ((st & 0xffff) + 1);
+                        break;
+                }
+                if ((st >> 62) == 0)
+                        v = -v;
+                dbl_text(v, d, got, sizeof got);
+                dbl_oracle(v, d, want, sizeof want);
+                n++;
+                if (strcmp(got, want) != 0 && bad++ < 5)
+                        TU_FAIL("json_double(%.17g, %d) = %s, printf says %s", v, d, got, want);
+        }
+        CHECK_U(bad, ==, 0);
+        CHECK_U(n, ==, 400000);
+}
+
 int main(void) {
+        RUN(test_double_fast);
         RUN(test_sink);
         RUN(test_sink_raw_bytes);
         RUN(test_escape);
