@@ -513,8 +513,10 @@ static void task_follow(dispatcher_t *d, task_t *t) {
         case TASK_PROCESSING:
                 if (strcmp(row.node, d->cfg.node_id) == 0 || t->remote)
                         return;
-                h2o_linklist_unlink(&t->queue_link);
-                d->n_queued--;
+                if (h2o_linklist_is_linked(&t->queue_link)) {
+                        h2o_linklist_unlink(&t->queue_link);
+                        d->n_queued--;
+                }
                 t->remote = true;
                 t->status = TASK_PROCESSING;
                 t->started_at = row.started_at;

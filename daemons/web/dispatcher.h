@@ -87,7 +87,8 @@ void dispatcher_child_exited(dispatcher_t *d, pid_t pid, int status);
 void dispatcher_stop(dispatcher_t *d);
 /* Analyses still running. */
 bool dispatcher_busy(const dispatcher_t *d);
-/* Hard stop: kills spawned analyzers; their tasks stay `processing` and are queued again at the next start. */
+/* Hard stop: kills spawned analyzers; their tasks stay `processing` and are queued again at the next start
+ * (SQLite), or by any node once their lease expires (PostgreSQL). */
 void dispatcher_abort_all(dispatcher_t *d);
 
 /* A live (queued or running) task, or NULL. */
