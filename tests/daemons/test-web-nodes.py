@@ -4,7 +4,8 @@ three real pcapd-web processes with one database and one state directory (the in
 capture bytes are shared). Uploads to a node without workers are analysed by a node with one; a long
 analysis keeps its lease (renewed) while its node lives; the queue limit counts every node's queued tasks;
 kill -9 of a node during an analysis: once the lease expires the task is queued again and completes on
-another node, exactly once; the reaper's lock: a pass while another holds it is skipped."""
+another node, exactly once; a node whose lease was taken over stops its analysis and records nothing; the
+reaper's lock: a pass while another holds it is skipped."""
 import importlib.util
 import os
 import shutil
@@ -138,7 +139,34 @@ try:
     c.check(sql("SELECT count(*) FROM tasks WHERE status IN ('queued', 'processing') OR "
                 "(lease_until <> 0 AND status <> 'processing')") == "0", "no lease or queued task left")
 
-    # 5. the reaper's lock: a pass while another holds it skips, and works once it is free
+    # 5. a node whose lease was taken over stops its analysis and records nothing; the task ends once
+    set_mode("slow")
+    st, _, js = a.upload(capture)
+    stolen = js["task_id"]
+    c.check(wait_row(stolen, "processing node-c") == "processing node-c", "C claimed the next slow analysis")
+    end = time.time() + 10
+    while time.time() < end and not cc.children():
+        time.sleep(0.05)
+    c.check(len(cc.children()) == 1, "C runs its analyzer")
+    set_mode("")
+    sql("UPDATE tasks SET node = 'node-x' WHERE id = '%s'" % stolen)  # as if node-x had taken the lease over
+    end = time.time() + 2 * LEASE
+    while time.time() < end and not any(r.get("PCAPD_EVENT") == "lease-lost" for r in cc.log_records()):
+        time.sleep(0.1)
+    c.check(any(r.get("PCAPD_EVENT") == "lease-lost" and r.get("PCAPD_TASK_ID") == stolen for r in cc.log_records()),
+            "C noticed at its next renewal that its lease was taken over")
+    end = time.time() + 5
+    while time.time() < end and cc.children():
+        time.sleep(0.05)
+    c.check(not cc.children(), "C stopped its analyzer")
+    c.check(row(stolen) == "processing node-x", "C recorded nothing (%s)" % row(stolen))
+    # node-x dies in turn: its lease expires, and the task runs again, on C, once
+    sql("UPDATE tasks SET lease_until = 1 WHERE id = '%s'" % stolen)
+    got = wait_row(stolen, "completed node-c", timeout=20)
+    c.check(got == "completed node-c", "then completed on C (%s)" % got)
+    c.check(len(done_records([a, cc], stolen)) == 1, "to completion once")
+
+    # 6. the reaper's lock: a pass while another holds it skips, and works once it is free
     reaper = h.env_path("PCAPD_REAPER")
     holder = subprocess.Popen([psql, "-X", "-q", "-d", url, "-c",
                                "SELECT pg_advisory_lock(x'7061706364000002'::bigint), pg_sleep(30)"],
@@ -160,7 +188,7 @@ try:
     time.sleep(0.5)
     r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
     c.check(r.returncode == 0 and "reaper-skipped" not in r.stdout, "alone, the reaper works")
-    c.check(sql("SELECT count(*) FROM tasks WHERE status = 'expired'") == "5", "it expired the 5 finished tasks")
+    c.check(sql("SELECT count(*) FROM tasks WHERE status = 'expired'") == "6", "it expired the 6 finished tasks")
 finally:
     for n in (a, b, cc):
         if c.failures:
