@@ -10,11 +10,11 @@ static const char *gap_side(html_ctx_t *c, const gap_side_t *s) {
 }
 
 static void period_row(html_ctx_t *c, const char *kind, const period_t *p, double mean_bps) {
-        double w = (double) c->a->series.width / 1e9, secs = w * p->n;
-        double bps = secs > 0 ? (double) p->bytes * 8 / secs : 0;
+        double start, end, secs, bps;
+        timing_period_span(c->a, p, &start, &end, &secs, &bps);
         char *from = slot(c), *to = slot(c), *rate = slot(c), *ratio = slot(c);
-        snprintf(from, SLOT, "%.3f", p->first * w);
-        snprintf(to, SLOT, "%.3f", (p->first + p->n) * w);
+        snprintf(from, SLOT, "%.3f", start);
+        snprintf(to, SLOT, "%.3f", end);
         snprintf(rate, SLOT, "%.0f", bps);
         snprintf(ratio, SLOT, "%.2f", mean_bps > 0 ? bps / mean_bps : 0);
         out(c, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"

@@ -546,11 +546,11 @@ static void json_gap_side(json_t *j, const char *key, const gap_side_t *s) {
 }
 
 static void json_period(json_t *j, const analysis_t *a, const period_t *p, double mean_bps) {
-        double w = (double) a->series.width / 1e9, secs = w * p->n;
-        double bps = secs > 0 ? (double) p->bytes * 8 / secs : 0;
+        double start, end, secs, bps;
+        timing_period_span(a, p, &start, &end, &secs, &bps);
         json_object_begin(j, NULL);
-        json_double(j, "start_s", p->first * w, 6);
-        json_double(j, "end_s", (p->first + p->n) * w, 6);
+        json_double(j, "start_s", start, 6);
+        json_double(j, "end_s", end, 6);
         json_double(j, "duration_s", secs, 6);
         json_u64(j, "packets", p->packets);
         json_u64(j, "bytes", p->bytes);

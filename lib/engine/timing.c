@@ -85,6 +85,15 @@ static uint32_t series_used(const analysis_t *a) {
         return n;
 }
 
+void timing_period_span(const analysis_t *a, const period_t *p, double *ret_start, double *ret_end,
+                        double *ret_secs, double *ret_bps) {
+        double w = (double) a->series.width / 1e9, secs = w * p->n;
+        *ret_start = p->first * w;
+        *ret_end = (p->first + p->n) * w;
+        *ret_secs = secs;
+        *ret_bps = secs > 0 ? (double) p->bytes * 8 / secs : 0;
+}
+
 void timing_periods(const analysis_t *a, period_t peaks[PERIODS_KEEP], unsigned *ret_peaks,
                     period_t quiet[PERIODS_KEEP], unsigned *ret_quiet, double *ret_mean_bps) {
         const series_t *s = &a->series;

@@ -55,5 +55,9 @@ void timing_finish(analysis_t *a);
 /* Peak and quiet periods from the series: the PERIODS_KEEP buckets with most bytes (peaks), and the
  * PERIODS_KEEP longest runs of buckets under a tenth of the mean rate (quiet), longest first. Returns how
  * many of each were found. */
+/* A period's start and end (s from the first packet), its length (s) and its rate (bit/s). */
+void timing_period_span(const analysis_t *a, const period_t *p, double *ret_start, double *ret_end,
+                        double *ret_secs, double *ret_bps);
+
 void timing_periods(const analysis_t *a, period_t peaks[PERIODS_KEEP], unsigned *ret_peaks,
                     period_t quiet[PERIODS_KEEP], unsigned *ret_quiet, double *ret_mean_bps);

@@ -6,23 +6,45 @@
 #include "engine/json.h"
 #include "test-util.h"
 
-/* the body of the JSON string json_strn() writes for n bytes (without the quotes), as a C string */
-static char *esc(const char *s, size_t n) {
+/* The text the writer makes of one value inside an array ("[...]"), written by write(j, arg); a C string the
+ * caller frees. The one "write one value and read it back" of this file. */
+typedef struct one_value {
+        const char *s;
+        size_t n;
+        int64_t ns;
+        bool ms;
+        double v;
+        int decimals;
+} one_value_t;
+
+static char *one_value_text(void (*write)(json_t *j, const one_value_t *arg), const one_value_t *arg) {
         tu_out_t o;
         tu_out_open(&o);
         json_t *j = malloc(sizeof *j);
         json_init(j, o.f, false);
         json_array_begin(j, NULL);
-        json_strn(j, NULL, s, n);
+        write(j, arg);
         json_array_end(j);
         json_flush(j);
         free(j);
-        const char *t = tu_out_text(&o);
-        size_t l = strlen(t);
-        char *r = (l >= 4 && t[0] == '[' && t[1] == '"' && t[l - 1] == ']' && t[l - 2] == '"') ? strndup(t + 2, l - 4)
-                                                                                               : strdup(t);
+        char *r = strdup(tu_out_text(&o));
         tu_out_close(&o);
         return r;
+}
+
+static void write_strn(json_t *j, const one_value_t *a) {
+        json_strn(j, NULL, a->s, a->n);
+}
+
+/* the body of the JSON string json_strn() writes for n bytes (without the quotes), as a C string */
+static char *esc(const char *s, size_t n) {
+        char *t = one_value_text(write_strn, &(one_value_t) { .s = s, .n = n });
+        size_t l = strlen(t);
+        if (l >= 4 && t[0] == '[' && t[1] == '"' && t[l - 1] == ']' && t[l - 2] == '"') {
+                memmove(t, t + 2, l - 4);
+                t[l - 4] = 0;
+        }
+        return t;
 }
 
 #define CHECK_ESC(in, n, expected)                                                                           \
@@ -270,22 +292,15 @@ static void test_numbers(void) {
         }
 }
 
-static char *ts(int64_t ns, bool ms) {
-        tu_out_t o;
-        tu_out_open(&o);
-        json_t *j = malloc(sizeof *j);
-        json_init(j, o.f, false);
-        json_array_begin(j, NULL);
-        if (ms)
-                json_ms(j, NULL, ns);
+static void write_ts(json_t *j, const one_value_t *a) {
+        if (a->ms)
+                json_ms(j, NULL, a->ns);
         else
-                json_ts(j, NULL, ns);
-        json_array_end(j);
-        json_flush(j);
-        free(j);
-        char *r = strdup(tu_out_text(&o));
-        tu_out_close(&o);
-        return r;
+                json_ts(j, NULL, a->ns);
+}
+
+static char *ts(int64_t ns, bool ms) {
+        return one_value_text(write_ts, &(one_value_t) { .ns = ns, .ms = ms });
 }
 
 #define CHECK_TS(ns, expected)                                                                                     \
@@ -406,21 +421,16 @@ static void test_sink_raw_bytes(void) {
         free(j);
 }
 
+static void write_double(json_t *j, const one_value_t *a) {
+        json_double(j, NULL, a->v, a->decimals);
+}
+
 /* json_double's text for v, as the report would hold it */
 static void dbl_text(double v, int decimals, char *out, size_t len) {
-        tu_out_t o;
-        tu_out_open(&o);
-        json_t *j = malloc(sizeof *j);
-        json_init(j, o.f, false);
-        json_array_begin(j, NULL);
-        json_double(j, NULL, v, decimals);
-        json_array_end(j);
-        json_flush(j);
-        free(j);
-        const char *t = tu_out_text(&o);
+        char *t = one_value_text(write_double, &(one_value_t) { .v = v, .decimals = decimals });
         size_t n = strlen(t);
         snprintf(out, len, "%.*s", (int) (n >= 2 ? n - 2 : 0), t + 1);
-        tu_out_close(&o);
+        free(t);
 }
 
 /* the oracle: printf's correctly rounded "%.*f", trimmed as the writer trims */
