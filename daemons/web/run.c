@@ -244,6 +244,19 @@ static void on_spawned(spawn_request_t *req) {
                 r = run_send_job(run);
         }
         free(req);
+        if (run->pid > 0 && (r == -EPIPE || r == -ECONNRESET)) {
+                /* it died before it read its job (killed, crashed at start): a channel closed without DONE,
+                 * whose reason is the exit status. Reaped here unless SIGCHLD was handled first (then the
+                 * status is gone and the reap grace ends the run with the generic reason) */
+                int status;
+                if (waitpid(run->pid, &status, WNOHANG) == run->pid) {
+                        run->o.exited = true;
+                        run->o.exit_status = status;
+                }
+                run->o.end = RUN_EOF;
+                run_maybe_end(run);
+                return;
+        }
         if (r < 0) {
                 run->o.end = RUN_NO_ANALYZER;
                 run->o.start_error = r;
