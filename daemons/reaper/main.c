@@ -157,6 +157,13 @@ int main(int argc, char **argv) {
                 store_close(s);
                 return 1;
         }
+        if (res.skipped) {
+                log_info(NULL, "reaper-skipped", "Another node's reaper is running: skipped this pass");
+                store_close(s);
+                free(arg_state_dir);
+                free(arg_database);
+                return 0;
+        }
         if (res.error)
                 log_warning_errno(res.error, NULL, "store-error", "Some tasks or files could not be reaped: %m");
         n_expired = res.expired;

@@ -190,14 +190,14 @@ int api_queue_status(web_t *w, h2o_req_t *req, const identity_t *who) {
         unsigned pos = 1;
 
         json_begin(&j, '{');
-        json_kv_u64(&j, "queued", d->n_queued);
+        json_kv_u64(&j, "queued", dispatcher_queued(d));
         json_kv_u64(&j, "running", d->n_running);
         json_kv_u64(&j, "uploading", w->n_uploading);
         json_kv_u64(&j, "workers", w->cfg->workers);
         json_kv_u64(&j, "queue_max", w->cfg->queue_max);
         json_kv_u64(&j, "max_upload_bytes", w->cfg->max_upload_bytes);
         json_kv_u64(&j, "retention_seconds", w->cfg->retention_ms / 1000);
-        json_kv_bool(&j, "accepting", !w->stopping && d->n_queued + w->n_uploading < w->cfg->queue_max);
+        json_kv_bool(&j, "accepting", !w->stopping && dispatcher_queued(d) + w->n_uploading < w->cfg->queue_max);
         json_key(&j, "tasks");
         json_begin(&j, '[');
         for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks; l = l->next) {

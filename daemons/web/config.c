@@ -47,6 +47,11 @@ static void help(void) {
                "                           from $CREDENTIALS_DIRECTORY/pcapd-db-password or a\n"
                "                           passfile, never in the URL) [PCAPD_DATABASE,\n"
                "                           sqlite:STATE-DIR/pcapd.db]\n"
+               "     --node-id ID          this node's name in a cluster (1-63 of A-Z a-z 0-9 . _ -)\n"
+               "                           [PCAPD_NODE_ID, the host name and a random suffix]\n"
+               "     --lease-seconds S     a claimed analysis's lease, renewed every S/3 while\n"
+               "                           it runs; another node takes it over S after this\n"
+               "                           node stopped renewing it [PCAPD_LEASE_SECONDS, 30]\n"
                "     --workers N           analyses at once [PCAPD_WORKERS, number of CPUs]\n"
                "                           (0 accepts uploads but starts no analysis)\n"
                "     --queue-max N         tasks waiting before uploads get 503\n"
@@ -156,6 +161,8 @@ enum {
         ARG_REAP,
         ARG_ANALYZER_CONFIG,
         ARG_DATABASE,
+        ARG_NODE_ID,
+        ARG_LEASE_SECONDS,
         ARG_BODY_DIR, /* the last: given[] is sized by it */
 };
 
@@ -196,6 +203,8 @@ static const option_env_t envs[] = {
         { ARG_REAP, "PCAPD_REAP" },
         { ARG_ANALYZER_CONFIG, "PCAPD_ANALYZER_CONFIG" },
         { ARG_DATABASE, "PCAPD_DATABASE" },
+        { ARG_NODE_ID, "PCAPD_NODE_ID" },
+        { ARG_LEASE_SECONDS, "PCAPD_LEASE_SECONDS" },
         /* the design document's names (its Annex A.1 docker run), after pcapd's own, which win */
         { ARG_MAX_UPLOAD_MB, "MAX_UPLOAD_SIZE_MB" },
         { ARG_RETENTION_HOURS, "REPORT_TTL_HOURS" },
@@ -243,6 +252,19 @@ static int apply(config_t *c, int id, const char *v, const char *name) {
                         return r;
                 }
                 return set_string(&c->database, v);
+        case ARG_NODE_ID:
+                if (!node_id_is_valid(v)) {
+                        fprintf(stderr, "pcapd-web: %s: 1 to %d of A-Z a-z 0-9 . _ -, starting with a letter or digit\n",
+                                name, NODE_ID_MAX);
+                        return -EINVAL;
+                }
+                snprintf(c->node_id, sizeof(c->node_id), "%s", v);
+                return 0;
+        case ARG_LEASE_SECONDS:
+                r = parse_u64(v, 2, 3600, &u);
+                if (r >= 0)
+                        c->lease_s = (unsigned) u;
+                break;
         case ARG_REAP:
                 if (strcmp(v, "auto") == 0)
                         c->reap = CONFIG_REAP_AUTO;
@@ -471,6 +493,8 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 { "reap", required_argument, NULL, ARG_REAP },
                 { "analyzer-config", required_argument, NULL, ARG_ANALYZER_CONFIG },
                 { "database", required_argument, NULL, ARG_DATABASE },
+                { "node-id", required_argument, NULL, ARG_NODE_ID },
+                { "lease-seconds", required_argument, NULL, ARG_LEASE_SECONDS },
                 {}
         };
         bool given[ARG_BODY_DIR + 1] = {};
@@ -479,6 +503,7 @@ int config_parse(config_t *cfg, int argc, char **argv) {
 
         *cfg = (config_t) {
                 .queue_max = 5,
+                .lease_s = 30,
                 .max_upload_bytes = UINT64_C(500) << 20,
                 .retention_ms = UINT64_C(24) * 3600 * 1000,
                 .analysis_timeout_s = 1800,
@@ -539,6 +564,8 @@ int config_parse(config_t *cfg, int argc, char **argv) {
                 long n = sysconf(_SC_NPROCESSORS_ONLN);
                 cfg->workers = n > 0 ? (unsigned) n : 1;
         }
+        if (!cfg->node_id[0] && node_id_default(cfg->node_id) < 0)
+                return -EIO;
         if (!cfg->listen && set_string(&cfg->listen, "127.0.0.1:8000") < 0)
                 return -ENOMEM;
         if (!cfg->user_header && set_string(&cfg->user_header, "x-remote-user") < 0)

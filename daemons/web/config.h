@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "engine/threshold.h"
+#include "util/id.h"
 
 typedef enum config_auth {
         CONFIG_AUTH_DEFAULT,        /* none when every listening socket is loopback, else accounts */
@@ -39,8 +40,10 @@ typedef struct config {
         char *analyzer_socket;      /* NULL: spawn analyzer_exec */
         char *analyzer_exec;
         char *body_dir;             /* where h2o keeps request bodies over 32 MiB (NULL: the state dir) */
+        char node_id[NODE_ID_MAX + 1]; /* --node-id, or the default made at start (util/id.h) */
+        unsigned lease_s;           /* a claimed task's lease, seconds (store_task_claim) */
         unsigned workers;
-        unsigned queue_max;
+        unsigned queue_max;         /* queued tasks (the database's: every node's) before 503 */
         uint64_t max_upload_bytes;
         uint64_t retention_ms;
         unsigned analysis_timeout_s;

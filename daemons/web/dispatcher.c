@@ -109,13 +109,6 @@ static void queue_push(dispatcher_t *d, task_t *t) {
         d->n_queued++;
 }
 
-static task_t *queue_pop(dispatcher_t *d) {
-        task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, queue_link, d->queue.next);
-        h2o_linklist_unlink(&t->queue_link);
-        d->n_queued--;
-        return t;
-}
-
 /* Unlinks t from every list and frees it; its streams must have been finished. */
 static void task_drop(dispatcher_t *d, task_t *t) {
         if (h2o_linklist_is_linked(&t->queue_link)) {
@@ -135,9 +128,22 @@ int dispatcher_enqueue(dispatcher_t *d, const store_task_t *row) {
         t->status = TASK_QUEUED;
         h2o_linklist_insert(&d->tasks, &t->link);
         queue_push(d, t);
+        d->queued_total++; /* until the next poll counts again */
         task_progress(d, t);
         dispatcher_kick(d);
         return 0;
+}
+
+uint64_t dispatcher_queued(const dispatcher_t *d) {
+        return store_shared(d->store) ? d->queued_total : d->n_queued;
+}
+
+static bool capture_exists(const char *id, void *userdata) {
+        return state_capture_exists(userdata, id);
+}
+
+static int64_t lease_ms(const dispatcher_t *d) {
+        return (int64_t) d->cfg.lease_s * 1000;
 }
 
 static int64_t expiry(const dispatcher_t *d, int64_t now) {
@@ -168,11 +174,14 @@ static void analyzer_failed(dispatcher_t *d, const task_t *t, int error) {
         log_error_errno(error, t->id, "analyzer-unreachable", "Failed to reach an analyzer (%s): %m", d->analyzer_error);
 }
 
-/* The end in the store: completed (with the DONE figures) or failed (with reason). When the disk is full, the
- * reserve is given back so the end can still be recorded. A report whose completed row cannot be recorded
- * would be an orphan: it is removed and the failure recorded instead. Returns whether the task completed. */
-static bool task_record_end(dispatcher_t *d, const task_t *t, bool ok, const ipc_done_t *done, char *reason,
-                            size_t reason_size) {
+/* The end in the store: completed (with the DONE figures) or failed (with reason), accepted only while this
+ * node holds the lease. When the disk is full, the reserve is given back so the end can still be recorded.
+ * A report whose completed row cannot be recorded would be an orphan: it is removed and the failure
+ * recorded instead. Returns 1 completed, 0 failed, -ESTALE when the lease was lost (another node runs it:
+ * nothing recorded). */
+static int task_record_end(dispatcher_t *d, const task_t *t, bool ok, const ipc_done_t *done, char *reason,
+                           size_t reason_size) {
+        const char *node = d->cfg.node_id;
         uint64_t peak = t->peak_rss;
         int64_t now = store_now_ms();
         int r = -ENOSPC;
@@ -181,23 +190,44 @@ static bool task_record_end(dispatcher_t *d, const task_t *t, bool ok, const ipc
                 if (attempt > 0 && state_reserve_release(d->state) < 0)
                         break;
                 if (ok)
-                        r = store_task_complete(d->store, t->id, now, expiry(d, now), done->packets, done->health_score,
-                                                done->findings, done->partial, peak);
+                        r = store_task_complete_leased(d->store, node, t->id, now, expiry(d, now), done->packets,
+                                                       done->health_score, done->findings, done->partial, peak);
                 else
-                        r = store_task_fail(d->store, t->id, now, expiry(d, now), reason, peak);
+                        r = store_task_fail_leased(d->store, node, t->id, now, expiry(d, now), reason, peak);
         }
+        if (r == -ESTALE)
+                return r;
         if (r < 0 && ok) {
                 log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
                 state_reports_unlink(d->state, t->id);
                 ok = false;
                 snprintf(reason, reason_size, "could not record the result: %s", strerror(-r));
-                r = store_task_fail(d->store, t->id, now, expiry(d, now), reason, peak);
+                r = store_task_fail_leased(d->store, node, t->id, now, expiry(d, now), reason, peak);
         }
+        if (r == -ESTALE)
+                return r;
         if (r < 0)
                 log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
         else
                 (void) state_reserve_make(d->state); /* again, for the next time (fails while the disk is full) */
         return ok;
+}
+
+/* Our lease on t was taken over (we could not renew it in time: the database was unreachable, the node
+ * stalled): another node runs the task now. Whatever still runs here stops, nothing is recorded or
+ * removed (the capture is the new holder's), and t is followed from the database until it ends. */
+static void task_lease_lost(dispatcher_t *d, task_t *t) {
+        log_warning(t->id, "lease-lost", "Another node took over the analysis of %s (our lease expired): stopping ours",
+                    t->filename);
+        if (t->run) {
+                run_abort(t->run);
+                t->run = run_free(t->run);
+        }
+        t->json_fd = safe_close(t->json_fd);
+        t->html_fd = safe_close(t->html_fd);
+        t->remote = true;
+        snprintf(t->phase, sizeof(t->phase), "running elsewhere");
+        d->n_running--;
 }
 
 static void task_log_end(const task_t *t, bool ok, const ipc_done_t *done, double seconds, const char *reason) {
@@ -253,6 +283,11 @@ static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const i
         if (o->end == RUN_PROTOCOL)
                 log_warning(t->id, "analyzer-protocol-error", "Malformed message from the analyzer");
 
+        /* the reports are linked only under a lease renewed now: no other node can have the task then */
+        if (store_task_renew(d->store, t->id, d->cfg.node_id, store_now_ms() + lease_ms(d)) == -ESTALE) {
+                task_lease_lost(d, t);
+                return;
+        }
         if (o->end == RUN_DONE && !o->timed_out) {
                 int r = state_report_link(d->state, t->json_fd, t->id, STATE_REPORT_JSON);
                 if (r >= 0)
@@ -265,7 +300,13 @@ static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const i
         } else
                 run_reason(o, reason, sizeof(reason));
 
-        ok = task_record_end(d, t, ok, done, reason, sizeof(reason));
+        int ended = task_record_end(d, t, ok, done, reason, sizeof(reason));
+        if (ended == -ESTALE) {
+                /* later than the renewal above by more than a lease: what we linked is left as it is */
+                task_lease_lost(d, t);
+                return;
+        }
+        ok = ended > 0;
 
         /* the capture goes whatever the outcome */
         int r = state_capture_unlink(d->state, t->id);
@@ -367,46 +408,148 @@ fail: {
 }
 }
 
+/* The live task for a row this node claimed: ours when it was uploaded here (out of the local queue), a
+ * new one for another node's upload or a task taken over. NULL when out of memory. */
+static task_t *task_claimed(dispatcher_t *d, const store_task_t *row) {
+        task_t *t = dispatcher_find(d, row->id);
+
+        if (t) {
+                if (h2o_linklist_is_linked(&t->queue_link)) {
+                        h2o_linklist_unlink(&t->queue_link);
+                        d->n_queued--;
+                }
+                t->remote = false;
+                return t;
+        }
+        t = task_new(row);
+        if (t)
+                h2o_linklist_insert(&d->tasks, &t->link);
+        return t;
+}
+
 void dispatcher_kick(dispatcher_t *d) {
         unsigned started = 0;
 
-        while (!d->stopping && d->n_running < d->cfg.workers && !h2o_linklist_is_empty(&d->queue)) {
-                task_t *t = queue_pop(d);
+        while (!d->stopping && d->n_running < d->cfg.workers) {
+                store_task_t row;
+                task_t *t;
                 int64_t now = store_now_ms();
                 int r;
 
-                started++;
-                r = store_task_start(d->store, t->id, now);
-                if (r == -ESTALE || r == -ENOENT) {
-                        task_event_t final;
-                        store_task_t row = { .status = TASK_FAILED };
-
-                        log_error_errno(r, t->id, "store-error", "Failed to mark the task processing: %m");
-                        memcpy(row.id, t->id, sizeof(row.id));
-                        snprintf(row.error_message, sizeof(row.error_message), "task vanished");
-                        task_final_event(&row, &final);
-                        sse_finish(t, &final);
-                        task_drop(d, t);
-                        continue;
-                }
+                r = store_task_claim(d->store, d->cfg.node_id, now, now + lease_ms(d), &row);
+                if (r == -ENOENT)
+                        break; /* nothing queued, on any node */
                 if (r < 0) {
-                        /* database busy: back to the head of the queue, try again on the next tick */
-                        log_error_errno(r, t->id, "store-error", "Failed to mark the task processing: %m");
-                        h2o_linklist_insert(d->queue.next, &t->queue_link);
-                        d->n_queued++;
+                        /* database busy or unreachable: the next tick tries again */
+                        log_error_errno(r, NULL, "store-error", "Failed to claim a queued task: %m");
                         break;
                 }
+                if (d->queued_total > 0)
+                        d->queued_total--;
+                t = dispatcher_find(d, row.id);
+                if (t && t->run) {
+                        /* ours, still running: our lease had lapsed (the database was out of reach) and our own
+                         * poll queued it again. The analysis goes on under the new lease */
+                        t->lease_until = row.lease_until;
+                        log_notice(t->id, "lease-reclaimed", "Claimed again the analysis this node still runs");
+                        continue;
+                }
+                t = task_claimed(d, &row);
+                if (!t) {
+                        /* the lease expires and the task is queued again, here or elsewhere */
+                        log_error_errno(-ENOMEM, row.id, "claim-failed", "Failed to start a claimed task: %m");
+                        break;
+                }
+                started++;
                 t->status = TASK_PROCESSING;
                 t->started_at = now;
+                t->lease_until = row.lease_until;
                 snprintf(t->phase, sizeof(t->phase), "starting");
                 t->percent = 0;
                 d->n_running++;
-                log_info(t->id, "analysis-start", "Starting the analysis of %s (%llu bytes)", t->filename,
-                         (unsigned long long) t->file_size);
+                log_info(t->id, "analysis-start", "Starting the analysis of %s (%llu bytes) on node %s", t->filename,
+                         (unsigned long long) t->file_size, d->cfg.node_id);
                 task_start(d, t); /* may end t at once */
         }
         if (started)
                 queue_moved(d);
+}
+
+/* Renews the leases of our running analyses when a third of the lease is left to run... every lease/3. */
+static void leases_renew(dispatcher_t *d) {
+        int64_t now = store_now_ms(), lease = lease_ms(d);
+
+        for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks;) {
+                task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
+                l = l->next;
+                if (!t->run || t->remote || now < t->lease_until - lease * 2 / 3)
+                        continue;
+                int r = store_task_renew(d->store, t->id, d->cfg.node_id, now + lease);
+                if (r == -ESTALE || r == -ENOENT)
+                        task_lease_lost(d, t);
+                else if (r < 0)
+                        log_warning_errno(r, t->id, "store-error", "Failed to renew the lease: %m");
+                else
+                        t->lease_until = now + lease;
+        }
+}
+
+/* A task of ours that this node does not run (queued here, or run by another node): its row says whether
+ * another node claimed it, or whether it ended, for the streams that follow it here. */
+static void task_follow(dispatcher_t *d, task_t *t) {
+        store_task_t row;
+        task_event_t final;
+        int r = store_task_get(d->store, t->id, &row);
+
+        if (r == -ENOENT) {
+                row = (store_task_t) { .status = TASK_FAILED };
+                memcpy(row.id, t->id, sizeof(row.id));
+                snprintf(row.error_message, sizeof(row.error_message), "task vanished");
+        } else if (r < 0)
+                return;
+        switch (row.status) {
+        case TASK_QUEUED:
+                return;
+        case TASK_PROCESSING:
+                if (strcmp(row.node, d->cfg.node_id) == 0 || t->remote)
+                        return;
+                if (h2o_linklist_is_linked(&t->queue_link)) {
+                        h2o_linklist_unlink(&t->queue_link);
+                        d->n_queued--;
+                }
+                t->remote = true;
+                t->status = TASK_PROCESSING;
+                t->started_at = row.started_at;
+                snprintf(t->phase, sizeof(t->phase), "running elsewhere");
+                task_progress(d, t);
+                return;
+        default:
+                task_final_event(&row, &final);
+                sse_finish(t, &final);
+                task_drop(d, t);
+        }
+}
+
+void dispatcher_poll(dispatcher_t *d) {
+        uint64_t counts[_TASK_STATUS_MAX];
+        int r;
+
+        if (store_shared(d->store)) {
+                r = store_recover_expired(d->store, store_now_ms(), capture_exists, (void *) d->state);
+                if (r > 0)
+                        log_notice(NULL, "tasks-recovered", "%d analyses whose node stopped renewing its lease queued again", r);
+                else if (r < 0)
+                        log_warning_errno(r, NULL, "store-error", "Failed to recover expired leases: %m");
+                if (store_count(d->store, counts) >= 0)
+                        d->queued_total = counts[TASK_QUEUED];
+                for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks;) {
+                        task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
+                        l = l->next;
+                        if (!t->run)
+                                task_follow(d, t);
+                }
+        }
+        dispatcher_kick(d);
 }
 
 void dispatcher_tick(dispatcher_t *d) {
@@ -417,7 +560,8 @@ void dispatcher_tick(dispatcher_t *d) {
                 if (t->status == TASK_PROCESSING && now - t->last_event_mono >= 1000)
                         task_progress(d, t);
         }
-        dispatcher_kick(d);
+        leases_renew(d);
+        dispatcher_poll(d);
 }
 
 void dispatcher_child_exited(dispatcher_t *d, pid_t pid, int status) {

@@ -42,6 +42,8 @@ typedef struct dispatcher_config {
         uint64_t max_packets;          /* the job's limits (0: none / the engine's default) */
         uint32_t max_flows, max_events;
         const thresholds_t *thresholds; /* the analyses' thresholds (NULL: the engine's defaults), copied */
+        const char *node_id;           /* this node, in the claims it makes (borrowed) */
+        unsigned lease_s;              /* a claim's lease; renewed every lease_s/3 */
 } dispatcher_config_t;
 
 typedef struct dispatcher {
@@ -52,8 +54,9 @@ typedef struct dispatcher {
         run_config_t run_cfg;
         h2o_timeout_t analysis_timeout, reap_timeout;
         h2o_linklist_t tasks;            /* task_t.link: every queued or running task */
-        h2o_linklist_t queue;            /* task_t.queue_link: queued tasks, oldest first */
+        h2o_linklist_t queue;            /* task_t.queue_link: this node's queued tasks, oldest first */
         unsigned n_queued, n_running;
+        uint64_t queued_total;           /* the database's queued tasks, every node's (dispatcher_queued) */
         bool stopping;
         dispatcher_metrics_t metrics;
         bool analyzer_ok;                /* the last attempt to reach an analyzer worked */
@@ -63,20 +66,29 @@ typedef struct dispatcher {
 int dispatcher_init(dispatcher_t *d, const dispatcher_config_t *cfg, h2o_loop_t *loop, store_t *store,
                     const state_dir_t *state);
 
-/* A queued task from its committed row: goes to the end of the queue; work starts if a worker is free.
- * -ENOMEM (the row stays queued: it runs after the next restart). */
+/* A queued task from its committed row: its streams follow it here, and work starts if a worker is free.
+ * -ENOMEM (the row stays queued: a node claims it all the same). */
 int dispatcher_enqueue(dispatcher_t *d, const store_task_t *row);
-/* Starts as many queued tasks as workers allow. */
+/* While workers are free, claims the oldest queued task of the database (any node's upload) and starts
+ * it: after an upload here, when a worker frees, and at each poll. */
 void dispatcher_kick(dispatcher_t *d);
-/* Once a second: the >= 1 event/s rule for running tasks, and a retry of a queue the database held up. */
+/* Once a second: the >= 1 event/s rule for running tasks, lease renewals, and the poll of the shared
+ * queue (dispatcher_poll). */
 void dispatcher_tick(dispatcher_t *d);
+/* The poll of the database (PostgreSQL, shared by nodes): expired leases back to the queue, the global
+ * queued count, tasks of ours another node runs followed to their end, then claims (dispatcher_kick).
+ * LISTEN/NOTIFY will call it when a task is queued or ends, instead of waiting for the next tick. */
+void dispatcher_poll(dispatcher_t *d);
+/* Queued tasks for the queue limit: every node's on a shared database, this node's on SQLite (the same). */
+uint64_t dispatcher_queued(const dispatcher_t *d);
 /* A child exited (from SIGCHLD). */
 void dispatcher_child_exited(dispatcher_t *d, pid_t pid, int status);
 /* Graceful stop: no new analyses from now on. */
 void dispatcher_stop(dispatcher_t *d);
 /* Analyses still running. */
 bool dispatcher_busy(const dispatcher_t *d);
-/* Hard stop: kills spawned analyzers; their tasks stay `processing` and are queued again at the next start. */
+/* Hard stop: kills spawned analyzers; their tasks stay `processing` and are queued again at the next start
+ * (SQLite), or by any node once their lease expires (PostgreSQL). */
 void dispatcher_abort_all(dispatcher_t *d);
 
 /* A live (queued or running) task, or NULL. */

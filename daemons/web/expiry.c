@@ -53,6 +53,8 @@ static void pass_done(workq_t *q, workq_item_t *it) {
         w->expiry_running = false;
         for (unsigned i = 0; i < p->n_ids; i++)
                 log_info(p->ids[i], "task-expired", "Report expired and deleted");
+        if (p->res.skipped)
+                log_info(NULL, "reaper-skipped", "Another node's reaper is running: skipped this pass");
         if (p->error)
                 log_warning_errno(p->error, NULL, "reaper-failed", "The expiry pass met an error: %m");
         if (p->res.expired || p->res.orphans_removed)

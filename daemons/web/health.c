@@ -98,7 +98,7 @@ int health_handle(web_t *w, h2o_req_t *req) {
                 analyzer_ok = access(w->cfg->analyzer_exec, X_OK) == 0;
                 analyzer_detail = w->cfg->analyzer_exec;
         }
-        queue_ok = d->n_queued + w->n_uploading < w->cfg->queue_max;
+        queue_ok = dispatcher_queued(d) + w->n_uploading < w->cfg->queue_max;
         memory_ok = mem_percent < MEMORY_MAX_PERCENT;
         /* a full queue is load, not a fault: it does not make the service unhealthy (a balancer or an
          * orchestrator would otherwise take a busy node out or restart it); the uploads get 503 themselves */
@@ -122,7 +122,7 @@ int health_handle(web_t *w, h2o_req_t *req) {
         json_kv_double(&j, "memory_used_mb", memory_used_mb());
         json_kv_double(&j, "disk_percent", disk_percent);
         json_kv_u64(&j, "disk_free_bytes", disk_free);
-        json_kv_u64(&j, "queue_size", d->n_queued);
+        json_kv_u64(&j, "queue_size", dispatcher_queued(d));
         json_kv_u64(&j, "queue_max", w->cfg->queue_max);
         json_kv_u64(&j, "running", d->n_running);
         json_kv_u64(&j, "workers", w->cfg->workers);

@@ -25,6 +25,7 @@
 #include "store/store-accounts.h"
 #include "routes.h"
 #include "spawner.h"
+#include "state/state-reap.h"
 #include "tls.h"
 #include "sse.h"
 #include "util/macro.h"
@@ -313,7 +314,10 @@ static int setup_state(web_t *w) {
                 .max_flows = w->cfg->max_flows,
                 .max_events = w->cfg->max_events,
                 .thresholds = &w->cfg->thresholds,
+                .node_id = w->cfg->node_id,
+                .lease_s = w->cfg->lease_s,
         };
+        bool shared;
         char path[4096];
         int r;
 
@@ -328,8 +332,15 @@ static int setup_state(web_t *w) {
                 return log_error_errno(r, NULL, "store-open-failed", "Failed to open the database %s: %m%s",
                                        w->cfg->database ? w->cfg->database : path,
                                        r == -EPROTONOSUPPORT ? " (written by a newer pcapd)" : "");
+        shared = store_shared(w->store);
         log_info(NULL, "store-opened", "Database: %s (%s)", w->cfg->database ? w->cfg->database : path,
                  store_backend(w->store));
+        {
+                char f1[STORE_NODE_MAX + 16];
+                log_struct_errno(LOG_INFO, 0, NULL, "node-id", LOG_FIELDS(LOG_FIELD(f1, "PCAPD_NODE=%s", w->cfg->node_id)),
+                                 "Node %s: analyses claimed with leases of %u s%s", w->cfg->node_id, w->cfg->lease_s,
+                                 shared ? ", from the queue every node shares" : "");
+        }
         /* the loop's connection never waits for the disk: ordered (not fsync'd) commits, no checkpoints
          * (the writer thread's connection does both) */
         r = store_tune(w->store, false, false);
@@ -341,11 +352,18 @@ static int setup_state(web_t *w) {
         if (r > 0)
                 log_notice(NULL, "tasks-recovered", "%d interrupted analyses recovered (queued again or failed)", r);
         (void) state_reserve_make(&w->state);
-        /* at start nothing is in flight: a capture whose task is gone or finished, or a report whose task
-         * did not complete, was left by a crash (kill -9 mid-upload, or a failure to record the end) */
-        (void) state_dir_sweep(&w->state, w->store, false, store_now_ms() / 1000, 0, on_orphan_removed, NULL);
+        /* at start nothing of ours is in flight: a capture whose task is gone or finished, or a report whose
+         * task did not complete, was left by a crash (kill -9 mid-upload, or a failure to record the end).
+         * Not so with a shared database: the other nodes sharing the state directory are working (the
+         * reaper's rules then, with its grace for uploads being stored) */
+        (void) state_dir_sweep(&w->state, w->store, shared, store_now_ms() / 1000, shared ? STATE_ORPHAN_GRACE_S : 0,
+                               on_orphan_removed, NULL);
 
         dispatcher_init(&w->dispatcher, &dcfg, w->loop, w->store, &w->state);
+        /* one node: its queue as the last run left it, followed here. Shared: the queue is every node's,
+         * claimed by the poll like any other */
+        if (shared)
+                return 0;
         r = store_list_status(w->store, TASK_QUEUED, load_queued, w);
         if (r < 0)
                 return log_error_errno(r, NULL, "store-error", "Failed to load the queue: %m");

@@ -46,7 +46,7 @@ int metrics_handle(web_t *w, h2o_req_t *req) {
                         "pcapd_analysis_peak_memory_bytes_count %llu\n",
                     (unsigned long long) m->memory_count, m->memory_sum, (unsigned long long) m->memory_count);
         json_printf(&j, "# HELP pcapd_queue_depth Tasks waiting for a worker.\n# TYPE pcapd_queue_depth gauge\n"
-                        "pcapd_queue_depth %u\n", w->dispatcher.n_queued);
+                        "pcapd_queue_depth %llu\n", (unsigned long long) dispatcher_queued(&w->dispatcher));
         json_printf(&j, "# HELP pcapd_queue_max Waiting tasks before uploads are refused.\n# TYPE pcapd_queue_max gauge\n"
                         "pcapd_queue_max %u\n", w->cfg->queue_max);
         json_printf(&j, "# HELP pcapd_running_analyses Analyses in progress.\n# TYPE pcapd_running_analyses gauge\n"

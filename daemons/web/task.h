@@ -42,6 +42,9 @@ typedef struct task {
         /* while running (the dispatcher's) */
         struct dispatcher *dispatcher;
         struct run *run;
+        int64_t lease_until;             /* our claim holds until then (store_task_claim), ms */
+        bool remote;                     /* another node runs it (it claimed it, or took our lease over):
+                                          * followed from the database until it ends */
         int json_fd, html_fd;            /* the unnamed reports the analyzer writes, linked on DONE */
 } task_t;
 

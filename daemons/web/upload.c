@@ -249,7 +249,7 @@ int upload_handle(web_t *w, h2o_req_t *req, const identity_t *who, int accepted_
                 http_send_error(req, 503, "Service Unavailable", "the service is stopping");
                 return 0;
         }
-        if (w->dispatcher.n_queued + w->n_uploading >= w->cfg->queue_max) {
+        if (dispatcher_queued(&w->dispatcher) + w->n_uploading >= w->cfg->queue_max) {
                 w->uploads.uploads_rejected++;
                 h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("30"));
                 http_send_error(req, 503, "Service Unavailable", "the queue is full, try again later");

@@ -33,6 +33,14 @@ int state_reap(const state_dir_t *sd, store_t *s, int64_t now_ms, uint64_t reten
         int r, listed;
 
         *ret = (state_reap_result_t) {};
+        /* one reaper at a time across the nodes sharing the database; the others skip this pass */
+        r = store_reaper_lock(s);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                ret->skipped = true;
+                return 0;
+        }
         listed = store_list_finished_before(s, cutoff, collect, &expired);
         for (size_t i = 0; listed >= 0 && i < expired.n; i++) {
                 const char *id = expired.ids[i];
@@ -62,5 +70,8 @@ int state_reap(const state_dir_t *sd, store_t *s, int64_t now_ms, uint64_t reten
                         ret->error = ret->orphans_removed;
                 ret->orphans_removed = 0;
         }
+        r = store_reaper_unlock(s);
+        if (r < 0 && !ret->error)
+                ret->error = r;
         return listed < 0 ? listed : 0;
 }

@@ -4,6 +4,7 @@
  * the callbacks, not to a log. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "state/state-dir.h"
@@ -16,12 +17,14 @@ typedef struct state_reap_result {
         unsigned expired;        /* tasks made expired, their files removed */
         int orphans_removed;     /* the sweep's count */
         int error;               /* the first store error (-errno), 0 when none */
+        bool skipped;            /* another node's reaper held the lock (store_reaper_lock): nothing done */
 } state_reap_result_t;
 
 /* Called with the id of each task expired by this pass. */
 typedef void (*state_expired_fn)(const char *id, void *userdata);
 
-/* Expires what finished at or before now - retention_ms, then sweeps (in flight: a pcapd-web may be
- * running). 0, or -errno when the expired tasks could not be listed (the sweep still runs). */
+/* Under the reaper's lock (store_reaper_lock: one pass at a time across the nodes sharing a PostgreSQL;
+ * ret->skipped when another holds it), expires what finished at or before now - retention_ms, then sweeps
+ * (in flight: a pcapd-web may be running). 0, or -errno when the expired tasks could not be listed (the sweep still runs). */
 int state_reap(const state_dir_t *sd, store_t *s, int64_t now_ms, uint64_t retention_ms, state_expired_fn on_expired,
                state_removed_fn on_removed, void *userdata, state_reap_result_t *ret);

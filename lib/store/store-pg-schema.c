@@ -72,9 +72,16 @@ static const char schema_v1[] =
         ");"
         "CREATE INDEX tokens_by_user ON tokens (user_id);";
 
+/* Version 2: the shared queue's lease (store.h, store_task_claim). */
+static const char schema_v2[] =
+        "ALTER TABLE tasks ADD COLUMN node text COLLATE \"C\" NOT NULL DEFAULT '',"
+        " ADD COLUMN lease_until bigint NOT NULL DEFAULT 0;"
+        "CREATE INDEX tasks_by_lease ON tasks (status, lease_until);";
+
 /* Migration n takes the schema from version n - 1 to n; each is one string of DDL. */
 static const char *const migrations[STORE_PG_SCHEMA_VERSION + 1] = {
         [1] = schema_v1,
+        [2] = schema_v2,
 };
 
 /* The value of the one-row, one-column result of sql, or -errno. */

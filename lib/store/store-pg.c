@@ -307,6 +307,7 @@ static void pg_rollback(store_t *s) {
 
 static const store_ops_t pg_ops = {
         .name = "postgresql",
+        .shared = true,
         .close = pg_close,
         .tune = pg_tune,
         .prepare = pg_prepare,

@@ -16,6 +16,7 @@ typedef struct store_stmt store_stmt_t;
  * valid until the next step or release of that statement. */
 typedef struct store_ops {
         const char *name;                                   /* "sqlite", "postgresql" */
+        bool shared;                                        /* several nodes: row and advisory locks */
         void (*close)(store_t *s);
         int (*tune)(store_t *s, bool durable, bool checkpoint);
         /* A prepared statement: a cached one when it is not in use, else a new one (nested lists). */

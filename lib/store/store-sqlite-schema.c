@@ -94,9 +94,21 @@ static int migrate_v1(sqlite3 *db) {
         return r;
 }
 
+/* Version 2: the shared queue's lease (store.h, store_task_claim): which node runs a task and until when
+ * its claim holds; the index finds the oldest queued task and the expired leases. */
+static int migrate_v2(sqlite3 *db) {
+        int r = column_ensure(db, "node", "node TEXT NOT NULL DEFAULT ''");
+        if (r >= 0)
+                r = column_ensure(db, "lease_until", "lease_until INTEGER NOT NULL DEFAULT 0");
+        if (r >= 0)
+                r = store_sqlite_exec(db, "CREATE INDEX IF NOT EXISTS tasks_by_lease ON tasks (status, lease_until);");
+        return r;
+}
+
 /* Migration n takes the schema from version n - 1 to n. */
 static int (*const migrations[STORE_SQLITE_SCHEMA_VERSION + 1])(sqlite3 *db) = {
         [1] = migrate_v1,
+        [2] = migrate_v2,
 };
 
 static int user_version(sqlite3 *db, int *ret) {

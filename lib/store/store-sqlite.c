@@ -161,6 +161,7 @@ static void sq_rollback(store_t *s) {
 
 static const store_ops_t sqlite_ops = {
         .name = "sqlite",
+        .shared = false,
         .close = sq_close,
         .tune = sq_tune,
         .prepare = sq_prepare,

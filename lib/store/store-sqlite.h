@@ -4,7 +4,7 @@
 #include <sqlite3.h>
 
 /* The schema version this code writes and reads (PRAGMA user_version). */
-#define STORE_SQLITE_SCHEMA_VERSION 1
+#define STORE_SQLITE_SCHEMA_VERSION 2
 
 /* SQLite's result code as -errno (0 for OK, DONE and ROW). */
 int store_sqlite_errno(int rc);

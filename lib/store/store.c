@@ -156,7 +156,7 @@ int store_task_add(store_t *s, const store_task_t *t) {
 
 #define TASK_COLUMNS                                                                                       \
         "id, filename, status, file_size, uploaded_at, started_at, finished_at, expires_at, packets, "    \
-        "health_score, findings, partial, error_message, peak_memory, owner"
+        "health_score, findings, partial, error_message, peak_memory, owner, node, lease_until"
 
 
 static void row_to_task(store_stmt_t *st, store_task_t *t) {
@@ -179,6 +179,8 @@ static void row_to_task(store_stmt_t *st, store_task_t *t) {
         store_copy_text(t->error_message, sizeof(t->error_message), store_column_text(st, 12));
         t->peak_memory = (uint64_t) store_column_int64(st, 13);
         t->owner = store_column_int64(st, 14);
+        store_copy_text(t->node, sizeof(t->node), store_column_text(st, 15));
+        t->lease_until = store_column_int64(st, 16);
 }
 
 int store_task_get(store_t *s, const char *id, store_task_t *ret) {
@@ -214,12 +216,16 @@ int store_task_start(store_t *s, const char *id, int64_t now) {
         return finish_transition(s, st, id);
 }
 
-int store_task_complete(store_t *s, const char *id, int64_t now, int64_t expires_at, uint64_t packets,
-                        int health_score, unsigned findings, bool partial, uint64_t peak_memory) {
+/* The lease holder's guard, its node the parameter ?n: NULL accepts any node. */
+#define LEASE_GUARD(n) " AND (CAST(?" #n " AS TEXT) IS NULL OR node = CAST(?" #n " AS TEXT))"
+
+int store_task_complete_leased(store_t *s, const char *node, const char *id, int64_t now, int64_t expires_at,
+                               uint64_t packets, int health_score, unsigned findings, bool partial,
+                               uint64_t peak_memory) {
         _cleanup_stmt_ store_stmt_t *st = NULL;
         int r = store_prepare(s, "UPDATE tasks SET status = 'completed', finished_at = ?2, expires_at = ?3, "
                            "packets = ?4, health_score = ?5, findings = ?6, partial = ?7, error_message = '', "
-                           "peak_memory = ?8 WHERE id = ?1 AND status = 'processing'", &st);
+                           "peak_memory = ?8, lease_until = 0 WHERE id = ?1 AND status = 'processing'" LEASE_GUARD(9), &st);
         if (r < 0)
                 return r;
         store_bind_text(st, 1, id);
@@ -230,15 +236,23 @@ int store_task_complete(store_t *s, const char *id, int64_t now, int64_t expires
         store_bind_int64(st, 6, (int) findings);
         store_bind_int64(st, 7, partial);
         store_bind_int64(st, 8, peak_memory);
+        store_bind_text(st, 9, node);
         return finish_transition(s, st, id);
 }
 
-int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at, const char *message,
-                    uint64_t peak_memory) {
+int store_task_complete(store_t *s, const char *id, int64_t now, int64_t expires_at, uint64_t packets,
+                        int health_score, unsigned findings, bool partial, uint64_t peak_memory) {
+        return store_task_complete_leased(s, NULL, id, now, expires_at, packets, health_score, findings, partial,
+                                          peak_memory);
+}
+
+int store_task_fail_leased(store_t *s, const char *node, const char *id, int64_t now, int64_t expires_at,
+                           const char *message, uint64_t peak_memory) {
         _cleanup_stmt_ store_stmt_t *st = NULL;
+        /* a queued task has no holder: a node may fail it (its capture is lost) only when it is not leased */
         int r = store_prepare(s, "UPDATE tasks SET status = 'failed', finished_at = ?2, expires_at = ?3, "
-                           "error_message = substr(CAST(?4 AS TEXT), 1, 255), peak_memory = ?5 "
-                           "WHERE id = ?1 AND status IN ('queued', 'processing')", &st);
+                           "error_message = substr(CAST(?4 AS TEXT), 1, 255), peak_memory = ?5, lease_until = 0 "
+                           "WHERE id = ?1 AND (status = 'queued' OR (status = 'processing'" LEASE_GUARD(6) "))", &st);
         if (r < 0)
                 return r;
         store_bind_text(st, 1, id);
@@ -246,6 +260,55 @@ int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at,
         store_bind_int64(st, 3, expires_at);
         store_bind_text(st, 4, message ? message : "");
         store_bind_int64(st, 5, peak_memory);
+        store_bind_text(st, 6, node);
+        return finish_transition(s, st, id);
+}
+
+int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at, const char *message,
+                    uint64_t peak_memory) {
+        return store_task_fail_leased(s, NULL, id, now, expires_at, message, peak_memory);
+}
+
+bool store_shared(store_t *s) {
+        return s->ops->shared;
+}
+
+int store_task_claim(store_t *s, const char *node, int64_t now, int64_t lease_until, store_task_t *ret) {
+        _cleanup_stmt_ store_stmt_t *st = NULL;
+        store_task_t t;
+        /* PostgreSQL: a row another node is claiming right now is skipped, not waited for; SQLite has one
+         * writer, and the statement is its own transaction */
+        int r = store_prepare(s, s->ops->shared
+                ? "UPDATE tasks SET status = 'processing', started_at = ?2, node = ?1, lease_until = ?3 "
+                  "WHERE id = (SELECT id FROM tasks WHERE status = 'queued' ORDER BY uploaded_at, id LIMIT 1 "
+                  "FOR UPDATE SKIP LOCKED) AND status = 'queued' RETURNING " TASK_COLUMNS
+                : "UPDATE tasks SET status = 'processing', started_at = ?2, node = ?1, lease_until = ?3 "
+                  "WHERE id = (SELECT id FROM tasks WHERE status = 'queued' ORDER BY uploaded_at, id LIMIT 1) "
+                  "AND status = 'queued' RETURNING " TASK_COLUMNS, &st);
+        if (r < 0)
+                return r;
+        store_bind_text(st, 1, node);
+        store_bind_int64(st, 2, now);
+        store_bind_int64(st, 3, lease_until);
+        r = store_step_one(st, (store_row_conv) row_to_task, &t);
+        if (r < 0)
+                return r;
+        r = store_step(st); /* to its end: SQLite commits the statement there */
+        if (r < 0)
+                return r;
+        *ret = t;
+        return 0;
+}
+
+int store_task_renew(store_t *s, const char *id, const char *node, int64_t lease_until) {
+        _cleanup_stmt_ store_stmt_t *st = NULL;
+        int r = store_prepare(s, "UPDATE tasks SET lease_until = ?3 WHERE id = ?1 AND status = 'processing' "
+                           "AND node = ?2", &st);
+        if (r < 0)
+                return r;
+        store_bind_text(st, 1, id);
+        store_bind_text(st, 2, node);
+        store_bind_int64(st, 3, lease_until);
         return finish_transition(s, st, id);
 }
 
@@ -336,8 +399,13 @@ typedef struct recover_item {
         bool present;
 } recover_item_t;
 
-int store_recover(store_t *s, int64_t now, bool (*capture_exists)(const char *id, void *userdata),
-                  void *userdata) {
+/* Which processing tasks recovery takes: every one (?1 = 0), or those whose lease ended before ?2 and
+ * was at least ?3 (0: also those without a lease). The UPDATEs check it again: a lease renewed between
+ * the SELECT and the UPDATE keeps its task. */
+#define RECOVER_WHERE "status = 'processing' AND (?1 = 0 OR (lease_until < ?2 AND lease_until >= ?3))"
+
+static int recover(store_t *s, int64_t now, bool by_lease, int64_t lease_min,
+                   bool (*capture_exists)(const char *id, void *userdata), void *userdata) {
         _cleanup_stmt_ store_stmt_t *sel = NULL;
         _cleanup_free_ recover_item_t *items = NULL;
         size_t n = 0, alloc = 0;
@@ -347,9 +415,13 @@ int store_recover(store_t *s, int64_t now, bool (*capture_exists)(const char *id
         if (r < 0)
                 return r;
 
-        r = store_prepare(s, "SELECT id FROM tasks WHERE status = 'processing'", &sel);
+        /* in id order: two nodes recovering at once lock the rows in the same order */
+        r = store_prepare(s, "SELECT id FROM tasks WHERE " RECOVER_WHERE " ORDER BY id", &sel);
         if (r < 0)
                 goto rollback;
+        store_bind_int64(sel, 1, by_lease);
+        store_bind_int64(sel, 2, now);
+        store_bind_int64(sel, 3, lease_min);
         for (;;) {
                 r = store_step(sel);
                 if (r < 0)
@@ -374,16 +446,17 @@ int store_recover(store_t *s, int64_t now, bool (*capture_exists)(const char *id
         for (size_t i = 0; i < n; i++) {
                 _cleanup_stmt_ store_stmt_t *st = NULL;
                 r = items[i].present
-                            ? store_prepare(s, "UPDATE tasks SET status = 'queued', started_at = 0 "
-                                               "WHERE id = ?1 AND status = 'processing'", &st)
-                            : store_prepare(s, "UPDATE tasks SET status = 'failed', finished_at = ?2, "
-                                               "error_message = 'capture lost' WHERE id = ?1 AND status = 'processing'",
+                            ? store_prepare(s, "UPDATE tasks SET status = 'queued', started_at = 0, node = '', "
+                                               "lease_until = 0 WHERE id = ?4 AND " RECOVER_WHERE, &st)
+                            : store_prepare(s, "UPDATE tasks SET status = 'failed', finished_at = ?2, lease_until = 0, "
+                                               "error_message = 'capture lost' WHERE id = ?4 AND " RECOVER_WHERE,
                                             &st);
                 if (r < 0)
                         goto rollback;
-                store_bind_text(st, 1, items[i].id);
-                if (!items[i].present)
-                        store_bind_int64(st, 2, now);
+                store_bind_int64(st, 1, by_lease);
+                store_bind_int64(st, 2, now);
+                store_bind_int64(st, 3, lease_min);
+                store_bind_text(st, 4, items[i].id);
                 r = store_step_done(st);
                 if (r < 0)
                         goto rollback;
@@ -397,6 +470,43 @@ int store_recover(store_t *s, int64_t now, bool (*capture_exists)(const char *id
 rollback:
         store_rollback(s);
         return r;
+}
+
+int store_recover(store_t *s, int64_t now, bool (*capture_exists)(const char *id, void *userdata),
+                  void *userdata) {
+        return recover(s, now, s->ops->shared, 0, capture_exists, userdata);
+}
+
+int store_recover_expired(store_t *s, int64_t now, bool (*capture_exists)(const char *id, void *userdata),
+                          void *userdata) {
+        return recover(s, now, true, 1, capture_exists, userdata);
+}
+
+/* pg_try_advisory_lock's key: "pcapd" and the lock's purpose (2: the reaper; store-pg-schema.c has 1) */
+#define PG_LOCK_REAPER "x'7061706364000002'::bigint"
+
+static int reaper_lock_call(store_t *s, const char *sql) {
+        _cleanup_stmt_ store_stmt_t *st = NULL;
+        int r;
+
+        if (!s->ops->shared)
+                return 1;
+        r = store_prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        r = store_step(st);
+        if (r < 0)
+                return r;
+        return r > 0 && store_column_int64(st, 0) ? 1 : 0;
+}
+
+int store_reaper_lock(store_t *s) {
+        return reaper_lock_call(s, "SELECT pg_try_advisory_lock(" PG_LOCK_REAPER ")");
+}
+
+int store_reaper_unlock(store_t *s) {
+        int r = reaper_lock_call(s, "SELECT pg_advisory_unlock(" PG_LOCK_REAPER ")");
+        return r < 0 ? r : 0;
 }
 
 int store_ping(store_t *s) {

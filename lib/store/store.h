@@ -9,6 +9,7 @@
 
 #define STORE_FILENAME_MAX 256
 #define STORE_TEXT_MAX 256
+#define STORE_NODE_MAX (NODE_ID_MAX + 1) /* a node id and its NUL (util/id.h) */
 
 typedef enum task_status {
         TASK_QUEUED,
@@ -38,6 +39,8 @@ typedef struct store_task {
         char error_message[STORE_TEXT_MAX];
         uint64_t peak_memory;        /* the analysis's peak resident memory, bytes; 0 unknown */
         int64_t owner;               /* the account that uploaded it (store-accounts.h); 0 none */
+        char node[STORE_NODE_MAX];   /* the node that claimed it last ("" never claimed) */
+        int64_t lease_until;         /* while processing: the claim holds until then; 0 no lease */
 } store_task_t;
 
 #define STORE_ANY_OWNER INT64_C(-1)
@@ -95,6 +98,25 @@ int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at,
 int store_task_expire(store_t *s, const char *id, int64_t now);
 int store_task_delete(store_t *s, const char *id);
 
+/* The shared queue. A node with a free worker claims the oldest queued task: it becomes `processing`,
+ * its node and lease_until set, in one statement (PostgreSQL: the row is picked with FOR UPDATE SKIP
+ * LOCKED, so nodes claiming at once each get a different task and none waits for another; SQLite: one
+ * writer). The full row into *ret; -ENOENT when nothing is queued. */
+int store_task_claim(store_t *s, const char *node, int64_t now, int64_t lease_until, store_task_t *ret);
+/* The lease holder extends its lease while the analysis runs. -ESTALE when node holds it no more (it
+ * expired and the task was queued again or claimed by another node), -ENOENT if absent. */
+int store_task_renew(store_t *s, const char *id, const char *node, int64_t lease_until);
+/* store_task_complete and store_task_fail, accepted only from the lease holder node (NULL: from anyone,
+ * what a single node does): -ESTALE for a node whose lease was taken over, so a task that ran twice
+ * is recorded once. Both end the lease (lease_until 0; node stays: who ran it). */
+int store_task_complete_leased(store_t *s, const char *node, const char *id, int64_t now, int64_t expires_at,
+                               uint64_t packets, int health_score, unsigned findings, bool partial,
+                               uint64_t peak_memory);
+int store_task_fail_leased(store_t *s, const char *node, const char *id, int64_t now, int64_t expires_at,
+                           const char *message, uint64_t peak_memory);
+/* Whether this back-end is shared by several nodes (PostgreSQL): recovery by lease, a global queue. */
+bool store_shared(store_t *s);
+
 /* Callbacks return 0 to go on, negative to stop (that value is returned). */
 typedef int (*store_task_fn)(const store_task_t *t, void *userdata);
 /* Newest first, at most limit rows; only owner's, or everyone's with STORE_ANY_OWNER. */
@@ -106,11 +128,22 @@ int store_list_finished_before(store_t *s, int64_t cutoff, store_task_fn fn, voi
 /* ret_counts[status] = number of tasks. */
 int store_count(store_t *s, uint64_t ret_counts[_TASK_STATUS_MAX]);
 
-/* After a crash or restart: every `processing` task goes back to `queued` when capture_exists(id) says
- * its capture is still there, else becomes `failed` ("capture lost"). One transaction. Returns the
- * number of tasks changed. */
+/* After a crash or restart: `processing` tasks go back to `queued` when capture_exists(id) says their
+ * capture is still there, else become `failed` ("capture lost"). One transaction. Returns the number of
+ * tasks changed. SQLite (one node): every processing task is the restarting node's own. PostgreSQL
+ * (shared): only those whose lease expired before now (or that never had one: rows from before leases),
+ * since the others are running on live nodes; several nodes may run it at once (guarded UPDATEs, rows
+ * taken in id order). */
 int store_recover(store_t *s, int64_t now, bool (*capture_exists)(const char *id, void *userdata),
                   void *userdata);
+/* The periodic half, on both back-ends: only tasks whose lease (lease_until > 0) expired before now. */
+int store_recover_expired(store_t *s, int64_t now, bool (*capture_exists)(const char *id, void *userdata),
+                          void *userdata);
+/* The reaper's single runner: 1 when this connection now holds the reaper lock, 0 when another holds it,
+ * -errno. PostgreSQL: a session advisory lock (gone with the session if its process dies); SQLite: one
+ * machine, always 1. store_reaper_unlock gives it back. */
+int store_reaper_lock(store_t *s);
+int store_reaper_unlock(store_t *s);
 /* Cheap liveness check for /api/health: 0, or -ENOTCONN when the database server is unreachable (and
  * reconnecting failed). */
 int store_ping(store_t *s);

@@ -26,7 +26,7 @@
 #include "store/store.h"
 
 #define RACERS 8
-#define SCHEMA_VERSION 1 /* lib/store/store-pg.h's STORE_PG_SCHEMA_VERSION */
+#define SCHEMA_VERSION 2 /* lib/store/store-pg.h's STORE_PG_SCHEMA_VERSION */
 
 static const char *pg_dir, *pg_script;
 
@@ -77,6 +77,38 @@ static double now_s(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static bool always(const char *id, void *userdata);
+
+/* A database at version 1 (no lease columns) with a task running then: opening migrates it to version 2 once,
+ * the task keeps its row and, having no lease, is recovered at start. */
+static void test_migrate_v1(void) {
+        char url[512], v[64];
+        store_t *s = NULL;
+        store_task_t t = { .file_size = 1, .uploaded_at = 5 }, got;
+
+        CHECK(pg_ctl("createdb", "v1") == 0);
+        url_of("v1", "pcapd", url, sizeof(url));
+        CHECK(store_open(url, &s) == 0);
+        snprintf(t.id, sizeof(t.id), "%032d", 1);
+        snprintf(t.filename, sizeof(t.filename), "old.pcap");
+        CHECK(store_task_add(s, &t) == 0 && store_task_start(s, t.id, 6) == 0);
+        s = store_close(s);
+        /* back to version 1 as it was */
+        CHECK(sql("v1", "DROP INDEX tasks_by_lease; ALTER TABLE tasks DROP COLUMN node, DROP COLUMN lease_until;"
+                        "DELETE FROM pcapd_schema WHERE version = 2", NULL, 0) == 0);
+        CHECK(store_open(url, &s) == 0);
+        if (!s)
+                return;
+        CHECK(sql("v1", "SELECT max(version) || '/' || (SELECT count(*) FROM pg_indexes WHERE indexname = 'tasks_by_lease')"
+                        " FROM pcapd_schema", v, sizeof(v)) == 0);
+        CHECK_STR(v, "2/1");
+        CHECK(store_task_get(s, t.id, &got) == 0 && got.status == TASK_PROCESSING && got.lease_until == 0 &&
+              strcmp(got.node, "") == 0);
+        CHECK_EQ(store_recover(s, 7, always, NULL), 1);
+        CHECK(store_task_get(s, t.id, &got) == 0 && got.status == TASK_QUEUED);
+        store_close(s);
 }
 
 /* RACERS processes open the same fresh database at the same moment. */
@@ -360,5 +392,6 @@ int main(void) {
         test_cloexec(url);
         fprintf(stderr, "%s the rest\n", tu_failures ? "FAIL" : "ok  ");
         RUN(test_credential);
+        RUN(test_migrate_v1);
         return tu_exit();
 }

@@ -203,10 +203,250 @@ static void test_concurrent_open(const char *dir, bool old) {
         CHECK(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version), count(*) FROM tasks", -1,
                                  &st, NULL) == SQLITE_OK);
         CHECK(sqlite3_step(st) == SQLITE_ROW);
-        CHECK_EQ(sqlite3_column_int(st, 0), 1);
+        CHECK_EQ(sqlite3_column_int(st, 0), 2);
         CHECK_EQ(sqlite3_column_int(st, 1), 8);
         sqlite3_finalize(st);
         sqlite3_close(db);
+}
+
+static bool always(const char *id, void *userdata) {
+        return true;
+}
+
+/* A database at version 1 (before leases) with a running task: it opens at version 2, the task keeps its
+ * row, and (one node) is recovered at start. */
+static void test_migrate_v1(const char *dir) {
+        char path[256];
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        store_t *s = NULL;
+        store_task_t t = make(ID("7"), "v1.pcap", 5), got;
+
+        snprintf(path, sizeof(path), "%s/v1.db", dir);
+        CHECK(store_open(path, &s) == 0);
+        CHECK(store_task_add(s, &t) == 0 && store_task_start(s, t.id, 6) == 0);
+        store_close(s);
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, "DROP INDEX tasks_by_lease; ALTER TABLE tasks DROP COLUMN lease_until;"
+                               "ALTER TABLE tasks DROP COLUMN node; PRAGMA user_version = 1", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(db);
+        s = NULL;
+        CHECK(store_open(path, &s) == 0);
+        if (!s)
+                return;
+        CHECK(store_task_get(s, t.id, &got) == 0 && got.status == TASK_PROCESSING && got.lease_until == 0);
+        CHECK_EQ(store_recover(s, 7, always, NULL), 1);
+        store_close(s);
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+        CHECK(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+                                     " (SELECT count(*) FROM sqlite_master WHERE name = 'tasks_by_lease')", -1, &st, NULL) == SQLITE_OK);
+        CHECK(sqlite3_step(st) == SQLITE_ROW);
+        CHECK_EQ(sqlite3_column_int(st, 0), 2);
+        CHECK_EQ(sqlite3_column_int(st, 1), 1);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+}
+
+/* The shared queue on a database of its own (an empty table): claim order, leases, renewal, takeover,
+ * a lost lease's result refused, the reaper's lock; on PostgreSQL also two connections claiming at once. */
+static void test_queue(const char *path, bool pg) {
+        store_t *a = NULL, *b = NULL;
+        store_task_t t, got, c1, c2;
+        int r;
+
+        CHECK(store_open(path, &a) == 0 && store_open(path, &b) == 0);
+        if (!a || !b)
+                return;
+        CHECK(store_shared(a) == pg);
+        CHECK_EQ(store_task_claim(a, "node-a", 100, 200, &got), -ENOENT); /* nothing queued */
+        /* uploaded out of order: claimed oldest upload first */
+        t = make(ID("c"), "q2.pcap", 20);
+        CHECK(store_task_add(a, &t) == 0);
+        t = make(ID("b"), "q1.pcap", 10);
+        CHECK(store_task_add(a, &t) == 0);
+        t = make(ID("d"), "q3.pcap", 30);
+        CHECK(store_task_add(a, &t) == 0);
+        CHECK(store_task_claim(a, "node-a", 100, 200, &c1) == 0);
+        CHECK_STR(c1.id, ID("b"));
+        CHECK(c1.status == TASK_PROCESSING && c1.started_at == 100 && c1.lease_until == 200);
+        CHECK_STR(c1.node, "node-a");
+        CHECK_STR(c1.filename, "q1.pcap");
+        CHECK(store_task_claim(b, "node-b", 101, 201, &c2) == 0);
+        CHECK_STR(c2.id, ID("c"));
+        CHECK_STR(c2.node, "node-b");
+
+        /* renewal by the holder only */
+        CHECK_EQ(store_task_renew(a, ID("b"), "node-a", 300), 0);
+        CHECK(store_task_get(b, ID("b"), &got) == 0 && got.lease_until == 300);
+        CHECK_EQ(store_task_renew(b, ID("b"), "node-b", 900), -ESTALE);
+        CHECK_EQ(store_task_renew(a, ID("f"), "node-a", 300), -ENOENT);
+
+        /* node-b's lease (201) expires at 250; node-a's (300) does not: periodic recovery takes only q2 */
+        CHECK_EQ(store_recover_expired(a, 250, always, NULL), 1);
+        CHECK(store_task_get(a, ID("c"), &got) == 0 && got.status == TASK_QUEUED && got.lease_until == 0);
+        CHECK_STR(got.node, "");
+        CHECK(store_task_get(a, ID("b"), &got) == 0 && got.status == TASK_PROCESSING);
+        /* q2 is claimed again, by node-a, and node-b's late result is refused: run twice, recorded once */
+        CHECK(store_task_claim(a, "node-a", 260, 400, &got) == 0);
+        CHECK_STR(got.id, ID("c"));
+        CHECK_EQ(store_task_complete_leased(b, "node-b", ID("c"), 270, 999, 1, 2, 3, false, 0), -ESTALE);
+        CHECK_EQ(store_task_fail_leased(b, "node-b", ID("c"), 270, 999, "late", 0), -ESTALE);
+        CHECK_EQ(store_task_renew(b, ID("c"), "node-b", 900), -ESTALE);
+        CHECK_EQ(store_task_complete_leased(a, "node-a", ID("c"), 280, 999, 11, 90, 0, false, 0), 0);
+        CHECK(store_task_get(b, ID("c"), &got) == 0 && got.status == TASK_COMPLETED && got.packets == 11 &&
+              got.lease_until == 0);
+        CHECK_STR(got.node, "node-a");
+        CHECK_EQ(store_task_fail_leased(a, "node-a", ID("b"), 290, 999, "broken", 0), 0);
+        CHECK(store_task_get(b, ID("b"), &got) == 0 && got.status == TASK_FAILED && got.lease_until == 0);
+        CHECK_EQ(store_task_fail_leased(a, "node-a", ID("b"), 290, 999, "again", 0), -ESTALE);
+
+        /* start-up recovery: on SQLite (one node) every processing task; on PostgreSQL only expired leases */
+        CHECK(store_task_claim(b, "node-b", 300, 1000, &got) == 0);
+        CHECK_STR(got.id, ID("d"));
+        r = store_recover(a, 500, always, NULL);
+        CHECK_EQ(r, (pg ? 0 : 1));
+        CHECK(store_task_get(a, ID("d"), &got) == 0 && got.status == (pg ? TASK_PROCESSING : TASK_QUEUED));
+        CHECK_EQ(store_recover(a, 1001, always, NULL), (pg ? 1 : 0));
+        CHECK(store_task_get(a, ID("d"), &got) == 0 && got.status == TASK_QUEUED);
+        CHECK(store_task_delete(a, ID("d")) == 0);
+
+        /* the reaper's lock: one holder at a time on PostgreSQL, given back, taken again */
+        CHECK_EQ(store_reaper_lock(a), 1);
+        CHECK_EQ(store_reaper_lock(b), pg ? 0 : 1);
+        CHECK_EQ(store_reaper_unlock(a), 0);
+        CHECK_EQ(store_reaper_lock(b), 1);
+        CHECK_EQ(store_reaper_unlock(b), 0);
+        if (!pg)
+                CHECK_EQ(store_reaper_unlock(a), 0);
+
+        store_close(a);
+        store_close(b);
+}
+
+/* Several processes claim from one queue at once, each on its own connection: every task is claimed
+ * exactly once (SKIP LOCKED on PostgreSQL, the single writer on SQLite), and none is left. */
+#define CLAIMERS 4
+#define CLAIM_TASKS 40
+static void test_claim_race(const char *path) {
+        store_t *s = NULL;
+        int gate[2], out[2];
+        pid_t pids[CLAIMERS];
+        unsigned seen[CLAIM_TASKS] = {}, total = 0;
+        char line[128];
+        FILE *f;
+
+        CHECK(store_open(path, &s) == 0);
+        if (!s)
+                return;
+        for (int i = 0; i < CLAIM_TASKS; i++) {
+                store_task_t t = make("", "race.pcap", 10000 + i);
+                snprintf(t.id, sizeof(t.id), "e%031d", i);
+                CHECK(store_task_add(s, &t) == 0);
+        }
+        CHECK(pipe(gate) == 0 && pipe(out) == 0);
+        for (int i = 0; i < CLAIMERS; i++) {
+                pids[i] = fork();
+                if (pids[i] == 0) {
+                        char b, node[16];
+                        store_t *c = NULL;
+                        store_task_t got;
+                        close(gate[1]);
+                        close(out[0]);
+                        snprintf(node, sizeof(node), "claimer-%d", i);
+                        if (store_open(path, &c) < 0)
+                                _exit(10);
+                        (void) !read(gate[0], &b, 1); /* all at once, when the parent closes the gate */
+                        for (;;) {
+                                int r = store_task_claim(c, node, 20000, 30000, &got);
+                                if (r == -ENOENT)
+                                        break;
+                                if (r == -EBUSY)
+                                        continue;
+                                if (r < 0)
+                                        _exit(11);
+                                dprintf(out[1], "%s %s\n", got.id, got.node);
+                        }
+                        store_close(c);
+                        _exit(0);
+                }
+        }
+        close(gate[0]);
+        close(out[1]);
+        close(gate[1]);
+        f = fdopen(out[0], "r");
+        while (f && fgets(line, sizeof(line), f)) {
+                int i = atoi(line + 1);
+                if (line[0] == 'e' && i >= 0 && i < CLAIM_TASKS)
+                        seen[i]++;
+                total++;
+        }
+        if (f)
+                fclose(f);
+        for (int i = 0; i < CLAIMERS; i++) {
+                int status = -1;
+                CHECK(waitpid(pids[i], &status, 0) == pids[i]);
+                CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "claimer %d: status %d", i, status);
+        }
+        CHECK_EQ(total, CLAIM_TASKS);
+        for (int i = 0; i < CLAIM_TASKS; i++)
+                CHECK_MSG(seen[i] == 1, "task %d claimed %u times", i, seen[i]);
+        {
+                uint64_t counts[_TASK_STATUS_MAX];
+                CHECK(store_count(s, counts) == 0 && counts[TASK_QUEUED] == 0);
+        }
+        store_close(s);
+}
+
+/* Several processes recover the same expired leases at once (every node's poll does): each task is queued
+ * again exactly once, and none fails. */
+static void test_recover_race(const char *path) {
+        store_t *s = NULL;
+        store_task_t got;
+        int gate[2], changed = 0;
+        pid_t pids[CLAIMERS];
+
+        CHECK(store_open(path, &s) == 0);
+        if (!s)
+                return;
+        while (store_list_status(s, TASK_PROCESSING, first_cb, &got) == -ECANCELED) /* test_claim_race's */
+                CHECK(store_task_delete(s, got.id) == 0);
+        for (int i = 0; i < CLAIM_TASKS; i++) {
+                store_task_t t = make("", "lapsed.pcap", 40000 + i);
+                snprintf(t.id, sizeof(t.id), "f%031d", i);
+                CHECK(store_task_add(s, &t) == 0);
+                CHECK(store_task_claim(s, "gone", 40000, 41000, &got) == 0);
+        }
+        CHECK(pipe(gate) == 0);
+        for (int i = 0; i < CLAIMERS; i++) {
+                pids[i] = fork();
+                if (pids[i] == 0) {
+                        char b;
+                        store_t *c = NULL;
+                        close(gate[1]);
+                        if (store_open(path, &c) < 0)
+                                _exit(200);
+                        (void) !read(gate[0], &b, 1);
+                        int r = store_recover_expired(c, 50000, always, NULL);
+                        if (r < 0)
+                                fprintf(stderr, "recoverer %d: %s\n", i, strerror(-r));
+                        store_close(c);
+                        _exit(r < 0 ? 201 : r);
+                }
+        }
+        close(gate[0]);
+        close(gate[1]);
+        for (int i = 0; i < CLAIMERS; i++) {
+                int status = -1;
+                CHECK(waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status));
+                CHECK_MSG(WEXITSTATUS(status) <= CLAIM_TASKS, "recoverer %d: status %d", i, WEXITSTATUS(status));
+                changed += WEXITSTATUS(status) <= CLAIM_TASKS ? WEXITSTATUS(status) : 0;
+        }
+        CHECK_EQ(changed, CLAIM_TASKS);
+        {
+                uint64_t counts[_TASK_STATUS_MAX];
+                CHECK(store_count(s, counts) == 0 && counts[TASK_QUEUED] == CLAIM_TASKS && counts[TASK_PROCESSING] == 0);
+        }
+        store_close(s);
 }
 
 static bool exists_odd(const char *id, void *userdata) {
@@ -355,6 +595,19 @@ int main(int argc, char **argv) {
                 test_concurrent_open(dir, true);
         }
         test_limits(pg ? path : NULL, dir);
+        /* the queue tests start from an empty queue */
+        CHECK(store_open(path, &s) == 0);
+        if (s) {
+                store_task_t q;
+                while (store_list_status(s, TASK_QUEUED, first_cb, &q) == -ECANCELED)
+                        CHECK(store_task_delete(s, q.id) == 0);
+                s = store_close(s);
+        }
+        test_queue(path, pg);
+        test_claim_race(path);
+        test_recover_race(path);
+        if (!pg)
+                test_migrate_v1(dir);
 
         {
                 char cmd[300];
