@@ -121,8 +121,13 @@ static void task_drop(dispatcher_t *d, task_t *t) {
 }
 
 int dispatcher_enqueue(dispatcher_t *d, const store_task_t *row) {
-        task_t *t = task_new(row);
+        task_t *t;
 
+        /* on a shared database this node's own claim can get to the committed row before the upload's end
+         * is handled here: it runs already (when it has ended already, the poll follows it to its end) */
+        if (dispatcher_find(d, row->id))
+                return 0;
+        t = task_new(row);
         if (!t)
                 return -ENOMEM;
         t->status = TASK_QUEUED;
@@ -427,6 +432,19 @@ static task_t *task_claimed(dispatcher_t *d, const store_task_t *row) {
         return t;
 }
 
+/* t's row is gone (deleted meanwhile, or not queued any more): its streams end with "task vanished". */
+static void task_vanished(dispatcher_t *d, task_t *t) {
+        store_task_t row = { .status = TASK_FAILED };
+        task_event_t final;
+
+        log_warning(t->id, "task-vanished", "The task's row left the queue without this node");
+        memcpy(row.id, t->id, sizeof(row.id));
+        snprintf(row.error_message, sizeof(row.error_message), "task vanished");
+        task_final_event(&row, &final);
+        sse_finish(t, &final);
+        task_drop(d, t);
+}
+
 void dispatcher_kick(dispatcher_t *d) {
         unsigned started = 0;
 
@@ -436,7 +454,21 @@ void dispatcher_kick(dispatcher_t *d) {
                 int64_t now = store_now_ms();
                 int r;
 
-                r = store_task_claim(d->store, d->cfg.node_id, now, now + lease_ms(d), &row);
+                /* shared: the oldest queued task of any node. One node: the head of our queue, which is the
+                 * database's queue in the order the uploads' ends were handled here (a claim of the oldest
+                 * row could take one whose upload has not ended here yet, and our queue would keep it) */
+                task_t *head = NULL;
+                if (!store_shared(d->store)) {
+                        if (h2o_linklist_is_empty(&d->queue))
+                                break;
+                        head = H2O_STRUCT_FROM_MEMBER(task_t, queue_link, d->queue.next);
+                }
+                r = store_task_claim(d->store, d->cfg.node_id, head ? head->id : NULL, now, now + lease_ms(d), &row);
+                if (r == -ENOENT && head) {
+                        /* its row is gone or no longer queued (deleted meanwhile) */
+                        task_vanished(d, head);
+                        continue;
+                }
                 if (r == -ENOENT)
                         break; /* nothing queued, on any node */
                 if (r < 0) {
@@ -502,10 +534,10 @@ static void task_follow(dispatcher_t *d, task_t *t) {
         int r = store_task_get(d->store, t->id, &row);
 
         if (r == -ENOENT) {
-                row = (store_task_t) { .status = TASK_FAILED };
-                memcpy(row.id, t->id, sizeof(row.id));
-                snprintf(row.error_message, sizeof(row.error_message), "task vanished");
-        } else if (r < 0)
+                task_vanished(d, t);
+                return;
+        }
+        if (r < 0)
                 return;
         switch (row.status) {
         case TASK_QUEUED:

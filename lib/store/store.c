@@ -273,23 +273,26 @@ bool store_shared(store_t *s) {
         return s->ops->shared;
 }
 
-int store_task_claim(store_t *s, const char *node, int64_t now, int64_t lease_until, store_task_t *ret) {
+int store_task_claim(store_t *s, const char *node, const char *id, int64_t now, int64_t lease_until,
+                     store_task_t *ret) {
         _cleanup_stmt_ store_stmt_t *st = NULL;
         store_task_t t;
         /* PostgreSQL: a row another node is claiming right now is skipped, not waited for; SQLite has one
          * writer, and the statement is its own transaction */
+#define CLAIM_PICK "SELECT id FROM tasks WHERE status = 'queued' AND (CAST(?4 AS TEXT) IS NULL OR id = CAST(?4 AS TEXT)) " \
+                   "ORDER BY uploaded_at, id LIMIT 1"
         int r = store_prepare(s, s->ops->shared
                 ? "UPDATE tasks SET status = 'processing', started_at = ?2, node = ?1, lease_until = ?3 "
-                  "WHERE id = (SELECT id FROM tasks WHERE status = 'queued' ORDER BY uploaded_at, id LIMIT 1 "
-                  "FOR UPDATE SKIP LOCKED) AND status = 'queued' RETURNING " TASK_COLUMNS
+                  "WHERE id = (" CLAIM_PICK " FOR UPDATE SKIP LOCKED) AND status = 'queued' RETURNING " TASK_COLUMNS
                 : "UPDATE tasks SET status = 'processing', started_at = ?2, node = ?1, lease_until = ?3 "
-                  "WHERE id = (SELECT id FROM tasks WHERE status = 'queued' ORDER BY uploaded_at, id LIMIT 1) "
-                  "AND status = 'queued' RETURNING " TASK_COLUMNS, &st);
+                  "WHERE id = (" CLAIM_PICK ") AND status = 'queued' RETURNING " TASK_COLUMNS, &st);
+#undef CLAIM_PICK
         if (r < 0)
                 return r;
         store_bind_text(st, 1, node);
         store_bind_int64(st, 2, now);
         store_bind_int64(st, 3, lease_until);
+        store_bind_text(st, 4, id); /* NULL: any */
         r = store_step_one(st, (store_row_conv) row_to_task, &t);
         if (r < 0)
                 return r;

@@ -98,11 +98,12 @@ int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at,
 int store_task_expire(store_t *s, const char *id, int64_t now);
 int store_task_delete(store_t *s, const char *id);
 
-/* The shared queue. A node with a free worker claims the oldest queued task: it becomes `processing`,
- * its node and lease_until set, in one statement (PostgreSQL: the row is picked with FOR UPDATE SKIP
+/* The shared queue. A node with a free worker claims the oldest queued task (or the task id, when not
+ * NULL, if it is still queued): it becomes `processing`, its node and lease_until set, in one statement (PostgreSQL: the row is picked with FOR UPDATE SKIP
  * LOCKED, so nodes claiming at once each get a different task and none waits for another; SQLite: one
  * writer). The full row into *ret; -ENOENT when nothing is queued. */
-int store_task_claim(store_t *s, const char *node, int64_t now, int64_t lease_until, store_task_t *ret);
+int store_task_claim(store_t *s, const char *node, const char *id, int64_t now, int64_t lease_until,
+                     store_task_t *ret);
 /* The lease holder extends its lease while the analysis runs. -ESTALE when node holds it no more (it
  * expired and the task was queued again or claimed by another node), -ENOENT if absent. */
 int store_task_renew(store_t *s, const char *id, const char *node, int64_t lease_until);

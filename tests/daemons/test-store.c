@@ -258,7 +258,7 @@ static void test_queue(const char *path, bool pg) {
         if (!a || !b)
                 return;
         CHECK(store_shared(a) == pg);
-        CHECK_EQ(store_task_claim(a, "node-a", 100, 200, &got), -ENOENT); /* nothing queued */
+        CHECK_EQ(store_task_claim(a, "node-a", NULL, 100, 200, &got), -ENOENT); /* nothing queued */
         /* uploaded out of order: claimed oldest upload first */
         t = make(ID("c"), "q2.pcap", 20);
         CHECK(store_task_add(a, &t) == 0);
@@ -266,12 +266,21 @@ static void test_queue(const char *path, bool pg) {
         CHECK(store_task_add(a, &t) == 0);
         t = make(ID("d"), "q3.pcap", 30);
         CHECK(store_task_add(a, &t) == 0);
-        CHECK(store_task_claim(a, "node-a", 100, 200, &c1) == 0);
+        /* a given task (what one node claims: the head of its own queue), only while it is queued */
+        t = make(ID("9"), "q9.pcap", 90);
+        CHECK(store_task_add(a, &t) == 0);
+        CHECK(store_task_claim(a, "node-a", ID("9"), 90, 190, &got) == 0);
+        CHECK_STR(got.id, ID("9"));
+        CHECK(got.status == TASK_PROCESSING && got.lease_until == 190);
+        CHECK_EQ(store_task_claim(b, "node-b", ID("9"), 91, 191, &got), -ENOENT); /* claimed already */
+        CHECK_EQ(store_task_claim(b, "node-b", ID("e"), 91, 191, &got), -ENOENT); /* no such task */
+        CHECK(store_task_delete(a, ID("9")) == 0);
+        CHECK(store_task_claim(a, "node-a", NULL, 100, 200, &c1) == 0);
         CHECK_STR(c1.id, ID("b"));
         CHECK(c1.status == TASK_PROCESSING && c1.started_at == 100 && c1.lease_until == 200);
         CHECK_STR(c1.node, "node-a");
         CHECK_STR(c1.filename, "q1.pcap");
-        CHECK(store_task_claim(b, "node-b", 101, 201, &c2) == 0);
+        CHECK(store_task_claim(b, "node-b", NULL, 101, 201, &c2) == 0);
         CHECK_STR(c2.id, ID("c"));
         CHECK_STR(c2.node, "node-b");
 
@@ -287,7 +296,7 @@ static void test_queue(const char *path, bool pg) {
         CHECK_STR(got.node, "");
         CHECK(store_task_get(a, ID("b"), &got) == 0 && got.status == TASK_PROCESSING);
         /* q2 is claimed again, by node-a, and node-b's late result is refused: run twice, recorded once */
-        CHECK(store_task_claim(a, "node-a", 260, 400, &got) == 0);
+        CHECK(store_task_claim(a, "node-a", NULL, 260, 400, &got) == 0);
         CHECK_STR(got.id, ID("c"));
         CHECK_EQ(store_task_complete_leased(b, "node-b", ID("c"), 270, 999, 1, 2, 3, false, 0), -ESTALE);
         CHECK_EQ(store_task_fail_leased(b, "node-b", ID("c"), 270, 999, "late", 0), -ESTALE);
@@ -301,7 +310,7 @@ static void test_queue(const char *path, bool pg) {
         CHECK_EQ(store_task_fail_leased(a, "node-a", ID("b"), 290, 999, "again", 0), -ESTALE);
 
         /* start-up recovery: on SQLite (one node) every processing task; on PostgreSQL only expired leases */
-        CHECK(store_task_claim(b, "node-b", 300, 1000, &got) == 0);
+        CHECK(store_task_claim(b, "node-b", NULL, 300, 1000, &got) == 0);
         CHECK_STR(got.id, ID("d"));
         r = store_recover(a, 500, always, NULL);
         CHECK_EQ(r, (pg ? 0 : 1));
@@ -357,7 +366,7 @@ static void test_claim_race(const char *path) {
                                 _exit(10);
                         (void) !read(gate[0], &b, 1); /* all at once, when the parent closes the gate */
                         for (;;) {
-                                int r = store_task_claim(c, node, 20000, 30000, &got);
+                                int r = store_task_claim(c, node, NULL, 20000, 30000, &got);
                                 if (r == -ENOENT)
                                         break;
                                 if (r == -EBUSY)
@@ -414,7 +423,7 @@ static void test_recover_race(const char *path) {
                 store_task_t t = make("", "lapsed.pcap", 40000 + i);
                 snprintf(t.id, sizeof(t.id), "f%031d", i);
                 CHECK(store_task_add(s, &t) == 0);
-                CHECK(store_task_claim(s, "gone", 40000, 41000, &got) == 0);
+                CHECK(store_task_claim(s, "gone", NULL, 40000, 41000, &got) == 0);
         }
         CHECK(pipe(gate) == 0);
         for (int i = 0; i < CLAIMERS; i++) {

@@ -97,7 +97,7 @@ def analyzer_failures():
     # kill -9 of the analyzer mid-analysis
     tid = run("slow")
     srv.wait_status(tid, ("processing",), 10)
-    kids = srv.children()
+    kids = srv.wait_children()
     c.check(len(kids) == 1, "one analyzer running")
     t0 = time.time()
     for p in kids:

@@ -232,6 +232,14 @@ class Server:
             pass
         return pids
 
+    def wait_children(self, timeout=10):
+        """The spawned analyzers once there is one: a task is `processing` from its claim on, a moment
+        before its analyzer is spawned."""
+        end = time.time() + timeout
+        while time.time() < end and not self.children():
+            time.sleep(0.05)
+        return self.children()
+
     # HTTP
     def request(self, method, path, body=None, headers=None, timeout=30):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)

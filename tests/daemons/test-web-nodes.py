@@ -144,10 +144,7 @@ try:
     st, _, js = a.upload(capture)
     stolen = js["task_id"]
     c.check(wait_row(stolen, "processing node-c") == "processing node-c", "C claimed the next slow analysis")
-    end = time.time() + 10
-    while time.time() < end and not cc.children():
-        time.sleep(0.05)
-    c.check(len(cc.children()) == 1, "C runs its analyzer")
+    c.check(len(cc.wait_children()) == 1, "C runs its analyzer")
     set_mode("")
     sql("UPDATE tasks SET node = 'node-x' WHERE id = '%s'" % stolen)  # as if node-x had taken the lease over
     end = time.time() + 2 * LEASE

@@ -72,7 +72,7 @@ try:
     st, hdr, js = srv3.upload(caps[1])
     tid = js["task_id"]
     srv3.wait_status(tid, ("processing",), 10)
-    children = srv3.children()
+    children = srv3.wait_children()
     srv3.kill9()
     c.check(len(children) == 1, "one analyzer child was running")
     time.sleep(0.3)
