@@ -13,6 +13,7 @@
 #include "http.h"
 #include "log/log.h"
 #include "sse.h"
+#include "store/store-listen.h"
 #include "util/macro.h"
 
 #define REAP_GRACE_MS 3000
@@ -92,10 +93,23 @@ unsigned dispatcher_queue_position(const dispatcher_t *d, const task_t *t) {
         return 0;
 }
 
-/* A new progress event for t, to its streams. */
+/* An event of an analysis this node runs, to the other nodes (a shared database): their streams of the
+ * task follow it (dispatcher_remote_event). A lost event is a progress snapshot the next one replaces;
+ * the end is also read back from the row by the poll. */
+static void task_publish(dispatcher_t *d, const task_t *t, const task_event_t *e) {
+        char line[STORE_EVENT_MAX + 1];
+
+        if (!store_shared(d->store) || task_event_encode(t, e, line, sizeof(line)) < 0)
+                return;
+        (void) store_publish(d->store, line);
+}
+
+/* A new progress event for t, to its streams (and the other nodes' while it runs here). */
 static void task_progress(dispatcher_t *d, task_t *t) {
-        task_push_progress(t, dispatcher_queue_position(d, t));
+        const task_event_t *e = task_push_progress(t, dispatcher_queue_position(d, t));
         sse_notify(t);
+        if (t->run)
+                task_publish(d, t, e);
 }
 
 /* Queue positions moved: every waiting task tells its streams. */
@@ -109,12 +123,17 @@ static void queue_push(dispatcher_t *d, task_t *t) {
         d->n_queued++;
 }
 
-/* Unlinks t from every list and frees it; its streams must have been finished. */
-static void task_drop(dispatcher_t *d, task_t *t) {
+/* t out of this node's queue, if it is in it. */
+static void queue_remove(dispatcher_t *d, task_t *t) {
         if (h2o_linklist_is_linked(&t->queue_link)) {
                 h2o_linklist_unlink(&t->queue_link);
                 d->n_queued--;
         }
+}
+
+/* Unlinks t from every list and frees it; its streams must have been finished. */
+static void task_drop(dispatcher_t *d, task_t *t) {
+        queue_remove(d, t);
         if (h2o_linklist_is_linked(&t->link))
                 h2o_linklist_unlink(&t->link);
         task_free(t);
@@ -267,7 +286,9 @@ static void task_send_final(dispatcher_t *d, task_t *t, bool ok, const char *rea
                 snprintf(row.error_message, sizeof(row.error_message), "%.255s", reason);
         }
         task_final_event(&row, &final);
+        final.id = t->next_event_id; /* what sse_finish gives it */
         sse_finish(t, &final);
+        task_publish(d, t, &final);
 }
 
 /* Every end of a started task comes here exactly once: reports, store, capture, log, metrics, streams. */
@@ -419,10 +440,7 @@ static task_t *task_claimed(dispatcher_t *d, const store_task_t *row) {
         task_t *t = dispatcher_find(d, row->id);
 
         if (t) {
-                if (h2o_linklist_is_linked(&t->queue_link)) {
-                        h2o_linklist_unlink(&t->queue_link);
-                        d->n_queued--;
-                }
+                queue_remove(d, t);
                 t->remote = false;
                 return t;
         }
@@ -493,6 +511,12 @@ void dispatcher_kick(dispatcher_t *d) {
                         break;
                 }
                 started++;
+                if (store_shared(d->store) && t->next_event_id < (uint64_t) now) {
+                        /* the run's event ids start at its start time (ms): after the uploading node's
+                         * queued events and after an earlier run's (a lease taken over), so a stream
+                         * resumed on any node with Last-Event-ID goes on, never back */
+                        t->next_event_id = t->first_event_id = (uint64_t) now;
+                }
                 t->status = TASK_PROCESSING;
                 t->started_at = now;
                 t->lease_until = row.lease_until;
@@ -545,10 +569,9 @@ static void task_follow(dispatcher_t *d, task_t *t) {
         case TASK_PROCESSING:
                 if (strcmp(row.node, d->cfg.node_id) == 0 || t->remote)
                         return;
-                if (h2o_linklist_is_linked(&t->queue_link)) {
-                        h2o_linklist_unlink(&t->queue_link);
-                        d->n_queued--;
-                }
+                if (t->status == TASK_QUEUED && d->queued_total > 0)
+                        d->queued_total--; /* another node claimed it: until the poll counts again */
+                queue_remove(d, t);
                 t->remote = true;
                 t->status = TASK_PROCESSING;
                 t->started_at = row.started_at;
@@ -560,6 +583,48 @@ static void task_follow(dispatcher_t *d, task_t *t) {
                 sse_finish(t, &final);
                 task_drop(d, t);
         }
+}
+
+task_t *dispatcher_follow(dispatcher_t *d, const store_task_t *row) {
+        task_t *t = dispatcher_find(d, row->id);
+
+        if (t || !store_shared(d->store) || (row->status != TASK_QUEUED && row->status != TASK_PROCESSING))
+                return t;
+        t = task_new(row);
+        if (!t)
+                return NULL;
+        t->remote = true;
+        t->started_at = row->started_at;
+        snprintf(t->phase, sizeof(t->phase), "%s", row->status == TASK_PROCESSING ? "running elsewhere" : "queued");
+        h2o_linklist_insert(&d->tasks, &t->link);
+        return t;
+}
+
+void dispatcher_remote_event(dispatcher_t *d, const char *line) {
+        task_remote_event_t re;
+        task_t *t;
+
+        if (task_event_decode(line, &re) < 0)
+                return;
+        t = dispatcher_find(d, re.task_id);
+        if (!t || t->run)
+                return; /* not followed here, or ours (we published it) */
+        if (strcmp(re.event.type, "progress") != 0) {
+                /* its end: the final event from the row, with the id the running node gave it */
+                if (re.event.id > t->next_event_id)
+                        t->next_event_id = t->first_event_id = re.event.id;
+                task_follow(d, t);
+                return;
+        }
+        if (t->status == TASK_QUEUED) {
+                if (d->queued_total > 0)
+                        d->queued_total--; /* another node claimed it: until the poll counts again */
+                queue_remove(d, t);
+                t->status = TASK_PROCESSING;
+                t->remote = true;
+        }
+        if (task_push_remote(t, &re) == 0)
+                sse_notify(t);
 }
 
 void dispatcher_poll(dispatcher_t *d) {
@@ -587,9 +652,10 @@ void dispatcher_poll(dispatcher_t *d) {
 void dispatcher_tick(dispatcher_t *d) {
         uint64_t now = http_now_mono();
 
+        /* the >= 1 event/s rule for what runs here; a task another node runs gets that node's events */
         for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks; l = l->next) {
                 task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
-                if (t->status == TASK_PROCESSING && now - t->last_event_mono >= 1000)
+                if (t->status == TASK_PROCESSING && t->run && now - t->last_event_mono >= 1000)
                         task_progress(d, t);
         }
         leases_renew(d);
@@ -623,6 +689,12 @@ void dispatcher_abort_all(dispatcher_t *d) {
                 t->run = run_free(t->run);
                 t->json_fd = safe_close(t->json_fd);
                 t->html_fd = safe_close(t->html_fd);
+                /* shared: given back at once, for another node to run now rather than after the lease */
+                if (store_shared(d->store) && store_task_release(d->store, t->id, d->cfg.node_id) >= 0) {
+                        log_warning(t->id, "analysis-interrupted",
+                                    "The service stopped during the analysis; queued again for any node");
+                        continue;
+                }
                 log_warning(t->id, "analysis-interrupted", "The service stopped during the analysis; it will run again");
         }
 }

@@ -79,6 +79,13 @@ void dispatcher_tick(dispatcher_t *d);
  * queued count, tasks of ours another node runs followed to their end, then claims (dispatcher_kick).
  * LISTEN/NOTIFY will call it when a task is queued or ends, instead of waiting for the next tick. */
 void dispatcher_poll(dispatcher_t *d);
+/* A task queued or running on another node, followed here for a stream that asks for it (a shared
+ * database): live until it ends, fed by the running node's events (dispatcher_remote_event) and the poll.
+ * The live task when there is one already; NULL when the row is finished, on SQLite, or out of memory. */
+task_t *dispatcher_follow(dispatcher_t *d, const store_task_t *row);
+/* An event another node published (store_publish: task_event_encode's line) for the streams here that
+ * follow its task; anything else is ignored. */
+void dispatcher_remote_event(dispatcher_t *d, const char *line);
 /* Queued tasks for the queue limit: every node's on a shared database, this node's on SQLite (the same). */
 uint64_t dispatcher_queued(const dispatcher_t *d);
 /* A child exited (from SIGCHLD). */

@@ -84,6 +84,7 @@ static void on_tick(h2o_timeout_entry_t *e) {
         web_t *w = &s->web;
 
         dispatcher_tick(&w->dispatcher);
+        relay_tick(&w->relay);
         expiry_tick(w, http_now_mono());
         if (w->auth_accounts && http_now_mono() >= s->next_session_prune) {
                 int64_t now = store_now_ms();
@@ -360,6 +361,9 @@ static int setup_state(web_t *w) {
                                on_orphan_removed, NULL);
 
         dispatcher_init(&w->dispatcher, &dcfg, w->loop, w->store, &w->state);
+        r = relay_start(&w->relay, w->loop, path, &w->dispatcher);
+        if (r < 0)
+                return log_error_errno(r, NULL, "relay-failed", "Failed to relay other nodes' progress: %m");
         /* one node: its queue as the last run left it, followed here. Shared: the queue is every node's,
          * claimed by the poll like any other */
         if (shared)
@@ -489,6 +493,7 @@ int main(int argc, char **argv) {
         writer_stop();
         spawner_stop();
         expiry_stop(w);
+        relay_stop(&w->relay);
         if (w->auth_accounts)
                 login_stop(w);
         store_close(w->store);

@@ -1,12 +1,14 @@
 /* Live tasks: the figures SSE streams and /api/status read while a task is queued or running. */
 #include "task.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "json.h"
 #include "http.h"
+#include "util/id.h"
 
 task_t *task_new(const store_task_t *row) {
         task_t *t = calloc(1, sizeof(*t));
@@ -20,6 +22,7 @@ task_t *task_new(const store_task_t *row) {
         t->status = row->status;
         snprintf(t->phase, sizeof(t->phase), "%s", row->status == TASK_PROCESSING ? "starting" : "queued");
         t->next_event_id = 1;
+        t->first_event_id = 1;
         t->json_fd = t->html_fd = -1;
         h2o_linklist_init_anchor(&t->streams);
         return t;
@@ -30,7 +33,8 @@ void task_free(task_t *t) {
 }
 
 uint64_t task_oldest_event_id(const task_t *t) {
-        return t->next_event_id > TASK_EVENTS ? t->next_event_id - TASK_EVENTS : 1;
+        uint64_t oldest = t->next_event_id > TASK_EVENTS ? t->next_event_id - TASK_EVENTS : 1;
+        return oldest < t->first_event_id ? t->first_event_id : oldest;
 }
 
 uint64_t task_resume_from(const task_t *t, uint64_t last_event_id) {
@@ -45,7 +49,7 @@ uint64_t task_resume_from(const task_t *t, uint64_t last_event_id) {
 }
 
 const task_event_t *task_last_event(const task_t *t) {
-        if (t->next_event_id <= 1)
+        if (t->next_event_id <= t->first_event_id)
                 return NULL;
         return &t->events[(t->next_event_id - 1) % TASK_EVENTS];
 }
@@ -120,4 +124,73 @@ void task_final_event(const store_task_t *row, task_event_t *ret) {
         ret->type = row->status == TASK_COMPLETED ? "completed" : "failed";
         snprintf(ret->data, sizeof(ret->data), "%s", j.oom ? "{}" : j.buf);
         json_free(&j);
+}
+
+/* id event-id type percent packets bytes pps rss started-at TAB phase TAB data: the data is one line of
+ * JSON (no tab: the JSON writer escapes it), the phase a name of the analyzer's or ours (no tab either) */
+int task_event_encode(const task_t *t, const task_event_t *e, char *buf, size_t size) {
+        int n = snprintf(buf, size, "%s %llu %s %.3f %llu %llu %.1f %llu %lld\t%s\t%s", t->id, (unsigned long long) e->id,
+                         e->type, t->percent < 0 ? 0 : t->percent, (unsigned long long) t->packets,
+                         (unsigned long long) t->bytes_done, t->packets_per_second, (unsigned long long) t->peak_rss,
+                         (long long) t->started_at, t->phase, e->data);
+        return n < 0 || (size_t) n >= size ? -E2BIG : 0;
+}
+
+int task_event_decode(const char *line, task_remote_event_t *ret) {
+        task_remote_event_t re = {};
+        char id[ID_LEN + 2], type[16];
+        unsigned long long eid, packets, bytes, rss;
+        long long started;
+        int consumed = 0;
+        const char *phase, *data, *tab;
+
+        if (sscanf(line, "%33s %llu %15s %lf %llu %llu %lf %llu %lld%n", id, &eid, type, &re.percent, &packets, &bytes,
+                   &re.packets_per_second, &rss, &started, &consumed) != 9 || line[consumed] != '\t')
+                return -EINVAL;
+        if (!id_is_valid(id, strlen(id)) || eid == 0)
+                return -EINVAL;
+        if (strcmp(type, "progress") == 0)
+                re.event.type = "progress";
+        else if (strcmp(type, "completed") == 0)
+                re.event.type = "completed";
+        else if (strcmp(type, "failed") == 0)
+                re.event.type = "failed";
+        else
+                return -EINVAL;
+        phase = line + consumed + 1;
+        tab = strchr(phase, '\t');
+        if (!tab || (size_t) (tab - phase) >= sizeof(re.phase))
+                return -EINVAL;
+        data = tab + 1;
+        if (strlen(data) >= sizeof(re.event.data) || strchr(data, '\t') || strchr(data, '\n'))
+                return -EINVAL;
+        memcpy(re.task_id, id, ID_LEN + 1);
+        memcpy(re.phase, phase, (size_t) (tab - phase));
+        strcpy(re.event.data, data);
+        re.event.id = eid;
+        re.packets = packets;
+        re.bytes_done = bytes;
+        re.peak_rss = rss;
+        re.started_at = started;
+        *ret = re;
+        return 0;
+}
+
+int task_push_remote(task_t *t, const task_remote_event_t *re) {
+        if (re->event.id < t->next_event_id)
+                return -EALREADY;
+        if (re->event.id != t->next_event_id)
+                t->first_event_id = re->event.id; /* what came before is not here: the ring starts again */
+        t->events[re->event.id % TASK_EVENTS] = re->event;
+        t->next_event_id = re->event.id + 1;
+        snprintf(t->phase, sizeof(t->phase), "%s", re->phase);
+        t->percent = re->percent;
+        t->packets = re->packets;
+        t->bytes_done = re->bytes_done;
+        t->packets_per_second = re->packets_per_second;
+        t->peak_rss = re->peak_rss;
+        if (re->started_at)
+                t->started_at = re->started_at;
+        t->last_event_mono = http_now_mono();
+        return 0;
 }

@@ -38,6 +38,8 @@ typedef struct task {
         uint64_t last_event_mono;
         task_event_t events[TASK_EVENTS];/* events[id % TASK_EVENTS] */
         uint64_t next_event_id;          /* ids start at 1 */
+        uint64_t first_event_id;         /* the first id the ring has held (a followed task's first event
+                                          * from the node that runs it; 1 otherwise) */
         h2o_linklist_t streams;          /* sse_stream_t.link */
         /* while running (the dispatcher's) */
         struct dispatcher *dispatcher;
@@ -64,6 +66,26 @@ uint64_t task_oldest_event_id(const task_t *t);
  * resuming with Last-Event-ID, the one after it, or the oldest the ring still holds when it fell further
  * behind. Equal to the next id when there is nothing to send yet. */
 uint64_t task_resume_from(const task_t *t, uint64_t last_event_id);
+
+/* An event of a task another node runs, as that node publishes it (store_publish) and every node reads
+ * it: the event with its id (ids are the running node's), and the live figures for /api/status. */
+typedef struct task_remote_event {
+        char task_id[ID_LEN + 1];
+        task_event_t event;
+        char phase[32];
+        double percent, packets_per_second;
+        uint64_t packets, bytes_done, peak_rss;
+        int64_t started_at;
+} task_remote_event_t;
+
+/* One line of text for store_publish: the event e of t (of its ring, or its final event). -E2BIG when it
+ * does not fit in size. */
+int task_event_encode(const task_t *t, const task_event_t *e, char *buf, size_t size);
+/* Back from the line: -EINVAL for anything but what task_event_encode writes. */
+int task_event_decode(const char *line, task_remote_event_t *ret);
+/* Into the ring of a task followed here, with its own id; an id not after the ring's last is dropped
+ * (-EALREADY); the figures are the task's from then on. */
+int task_push_remote(task_t *t, const task_remote_event_t *re);
 
 /* The final event of a finished task, from its database row: type "completed" or "failed" (or
  * "expired"), JSON data. */

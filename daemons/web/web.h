@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "dispatcher.h"
+#include "relay.h"
 #include "state/state-dir.h"
 #include "store/store.h"
 #include "throttle.h"
@@ -28,6 +29,7 @@ typedef struct web {
         store_t *store;
         state_dir_t state;
         dispatcher_t dispatcher;               /* the live tasks and the queue */
+        relay_t relay;                         /* other nodes' progress (a shared database) */
         unsigned n_uploading;                  /* bodies being written and committed (upload.c) */
         upload_metrics_t uploads;
         bool stopping;

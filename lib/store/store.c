@@ -315,6 +315,17 @@ int store_task_renew(store_t *s, const char *id, const char *node, int64_t lease
         return finish_transition(s, st, id);
 }
 
+int store_task_release(store_t *s, const char *id, const char *node) {
+        _cleanup_stmt_ store_stmt_t *st = NULL;
+        int r = store_prepare(s, "UPDATE tasks SET status = 'queued', started_at = 0, node = '', lease_until = 0 "
+                           "WHERE id = ?1 AND status = 'processing' AND node = ?2", &st);
+        if (r < 0)
+                return r;
+        store_bind_text(st, 1, id);
+        store_bind_text(st, 2, node);
+        return finish_transition(s, st, id);
+}
+
 int store_task_expire(store_t *s, const char *id, int64_t now) {
         _cleanup_stmt_ store_stmt_t *st = NULL;
         int r = store_prepare(s, "UPDATE tasks SET status = 'expired', expires_at = CASE WHEN expires_at < ?2 THEN expires_at ELSE ?2 END "

@@ -107,6 +107,9 @@ int store_task_claim(store_t *s, const char *node, const char *id, int64_t now, 
 /* The lease holder extends its lease while the analysis runs. -ESTALE when node holds it no more (it
  * expired and the task was queued again or claimed by another node), -ENOENT if absent. */
 int store_task_renew(store_t *s, const char *id, const char *node, int64_t lease_until);
+/* The lease holder gives the task back (it stops before the analysis ends): queued again at once, for
+ * any node to claim, instead of after its lease. -ESTALE when node does not hold it, -ENOENT if absent. */
+int store_task_release(store_t *s, const char *id, const char *node);
 /* store_task_complete and store_task_fail, accepted only from the lease holder node (NULL: from anyone,
  * what a single node does): -ESTALE for a node whose lease was taken over, so a task that ran twice
  * is recorded once. Both end the lease (lease_until 0; node stays: who ran it). */

@@ -284,6 +284,16 @@ static void test_queue(const char *path, bool pg) {
         CHECK_STR(c2.id, ID("c"));
         CHECK_STR(c2.node, "node-b");
 
+        /* a holder that stops gives its task back: queued at once, claimable again (the oldest: q1) */
+        CHECK_EQ(store_task_release(b, ID("b"), "node-b"), -ESTALE);
+        CHECK_EQ(store_task_release(a, ID("f"), "node-a"), -ENOENT);
+        CHECK_EQ(store_task_release(a, ID("b"), "node-a"), 0);
+        CHECK(store_task_get(b, ID("b"), &got) == 0 && got.status == TASK_QUEUED && got.lease_until == 0);
+        CHECK_STR(got.node, "");
+        CHECK_EQ(store_task_release(a, ID("b"), "node-a"), -ESTALE); /* not processing any more */
+        CHECK(store_task_claim(a, "node-a", NULL, 100, 200, &c1) == 0);
+        CHECK_STR(c1.id, ID("b"));
+
         /* renewal by the holder only */
         CHECK_EQ(store_task_renew(a, ID("b"), "node-a", 300), 0);
         CHECK(store_task_get(b, ID("b"), &got) == 0 && got.lease_until == 300);

@@ -13,6 +13,7 @@ import signal
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 
 spec = importlib.util.spec_from_file_location("h", os.path.join(os.path.dirname(__file__), "test-web-harness.py"))
@@ -79,6 +80,7 @@ def node(name, workers):
 
 set_mode("")
 a, b, cc = node("node-a", 0), node("node-b", 1), node("node-c", 1)
+nodes = [a, b, cc]
 try:
     a.start()
     b.start()
@@ -103,6 +105,7 @@ try:
     # 2. a long analysis on B keeps its lease while B lives: renewed, never taken over
     set_mode("slow")
     st, _, js = a.upload(capture)
+    c.check(st == 202, "slow upload accepted (%d %s)" % (st, js))
     slow = js["task_id"]
     c.check(wait_row(slow, "processing node-b") == "processing node-b", "B claimed the slow analysis")
     first = int(row(slow, "lease_until"))
@@ -145,6 +148,26 @@ try:
     stolen = js["task_id"]
     c.check(wait_row(stolen, "processing node-c") == "processing node-c", "C claimed the next slow analysis")
     c.check(len(cc.wait_children()) == 1, "C runs its analyzer")
+    # progress across nodes (LISTEN/NOTIFY): a stream on D, a node that never had the task, follows C's
+    # analysis with C's event ids (from the run's start, in ms); resumed on A with Last-Event-ID, it goes on
+    d = node("node-d", 0)
+    nodes.append(d)
+    d.start()
+    started = int(row(stolen, "started_at"))
+    ev = d.sse(stolen, until_final=False, max_events=2, timeout=15)
+    c.check(len(ev) == 2 and all(e[1] == "progress" and e[2]["status"] == "processing" for e in ev),
+            "D's stream of C's analysis: progress events (%s)" % [(e[0], e[1]) for e in ev])
+    c.check(len(ev) == 2 and int(ev[0][0]) >= started and int(ev[1][0]) > int(ev[0][0]),
+            "with C's event ids, from the run's start on (%s, started %d)" % ([e[0] for e in ev], started))
+    if ev:
+        ev2 = a.sse(stolen, last_event_id=ev[-1][0], until_final=False, max_events=1, timeout=15)
+        c.check(len(ev2) == 1 and int(ev2[0][0]) > int(ev[-1][0]),
+                "resumed on A after %s: goes on with %s" % (ev[-1][0], [e[0] for e in ev2]))
+    st, js = d.get_json("/api/status/" + stolen)
+    c.check(st == 200 and js["status"] == "processing", "D's status of it: processing (%s)" % js.get("status"))
+    final_on_d = []
+    reader = threading.Thread(target=lambda: final_on_d.extend(d.sse(stolen, timeout=60)))
+    reader.start()
     set_mode("")
     sql("UPDATE tasks SET node = 'node-x' WHERE id = '%s'" % stolen)  # as if node-x had taken the lease over
     end = time.time() + 2 * LEASE
@@ -161,6 +184,10 @@ try:
     sql("UPDATE tasks SET lease_until = 1 WHERE id = '%s'" % stolen)
     got = wait_row(stolen, "completed node-c", timeout=20)
     c.check(got == "completed node-c", "then completed on C (%s)" % got)
+    reader.join(70)
+    c.check(final_on_d and final_on_d[-1][1] == "completed" and final_on_d[-1][2]["status"] == "completed",
+            "D's stream, open through the takeover, ends with C's completion (%s)"
+            % [(e[0], e[1]) for e in final_on_d][-3:])
     c.check(len(done_records([a, cc], stolen)) == 1, "to completion once")
 
     # 6. the reaper's lock: a pass while another holds it skips, and works once it is free
@@ -186,8 +213,35 @@ try:
     r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
     c.check(r.returncode == 0 and "reaper-skipped" not in r.stdout, "alone, the reaper works")
     c.check(sql("SELECT count(*) FROM tasks WHERE status = 'expired'") == "6", "it expired the 6 finished tasks")
+
+    # 7. a node that stops in the middle of an analysis gives its lease back: the task is queued again at
+    # once (not after the lease) and another node runs it
+    set_mode("slow")
+    c.check(cc.stop() == 0, "C stops (idle)")
+    e = node("node-e", 1)
+    nodes.append(e)
+    e.start()
+    st, _, js = d.upload(capture)
+    held = js["task_id"]
+    c.check(wait_row(held, "processing node-e") == "processing node-e", "E claimed a slow analysis (%s)" % row(held))
+    c.check(len(e.wait_children()) == 1, "E runs its analyzer")
+    e.proc.send_signal(signal.SIGINT)  # stop: waits for the analysis...
+    time.sleep(0.3)
+    e.proc.send_signal(signal.SIGINT)  # ...a second one: stop now
+    c.check(e.proc.wait(20) == 0, "E stopped")
+    after = row(held, "status || ' ' || node || ' ' || lease_until")
+    c.check(after == "queued  0", "its task queued again at once, no lease held (%s)" % after)
+    c.check(any(r.get("PCAPD_EVENT") == "analysis-interrupted" and "any node" in r.get("MESSAGE", "")
+                for r in e.log_records()), "E logged that it gave the task back")
+    set_mode("")
+    c2 = node("node-c", 1)
+    nodes.append(c2)
+    c2.start()
+    got = wait_row(held, "completed node-c", timeout=20)
+    c.check(got == "completed node-c", "C, started again, ran it (%s)" % got)
+    c.check(len(done_records([e, c2], held)) == 1, "to completion once")
 finally:
-    for n in (a, b, cc):
+    for n in nodes:
         if c.failures:
             n.dump_log()
         n.cleanup()
