@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -30,7 +31,16 @@ typedef struct upload {
         store_task_t row;               /* committed by the writer thread */
         const char *boundary;           /* multipart: parsed on the writer thread (points into the request) */
         size_t boundary_len;
+        unsigned in_flight;             /* tasks here that will write reports, this one included (at submit) */
 } upload_t;
+
+/* The room an accepted upload leaves on the state disk for each task of this node that has reports still
+ * to write (queued, running, being uploaded, this one): a report pair's size, as a typical capture's reports
+ * are (~110 KB for 20,000 packets, a few MB for the largest within the flow caps). Without it, uploads
+ * could fill the disk with captures that then fail at their report ("writing the JSON report failed: no
+ * space left"): an accepted task doomed. An estimate, not a guarantee (the store's reserve is the one
+ * guaranteed room, for recording ends). */
+#define UPLOAD_REPORT_ROOM (512u << 10)
 
 /* Lives in req->pool: its dispose tells the upload that the request (and its body) went away. */
 typedef struct upload_guard {
@@ -149,6 +159,11 @@ static int upload_prepare(writer_job_t *job) {
 /* Writer thread: the capture is durable, now the row that says so (a durable commit, off the loop). */
 static int upload_commit(writer_job_t *job, store_t *store) {
         upload_t *u = H2O_STRUCT_FROM_MEMBER(upload_t, job, job);
+        struct statvfs vfs;
+
+        if (fstatvfs(job->fd, &vfs) == 0 &&
+            (uint64_t) vfs.f_bavail * vfs.f_frsize < (uint64_t) UPLOAD_REPORT_ROOM * u->in_flight)
+                return -ENOSPC; /* no room left for the reports: 507, as a write that did not fit */
         return store_task_add(store, &u->row);
 }
 
@@ -322,6 +337,7 @@ int upload_handle(web_t *w, h2o_req_t *req, const identity_t *who, int accepted_
         u->row.status = TASK_QUEUED;
         u->row.owner = who->user_id; /* 0 without accounts */
         w->n_uploading++;
+        u->in_flight = w->dispatcher.n_queued + w->dispatcher.n_running + w->n_uploading;
         writer_submit(&u->job);
         return 0;
 }
