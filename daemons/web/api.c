@@ -14,6 +14,7 @@
 #include "log/log.h"
 #include "sse.h"
 #include "task.h"
+#include "util/macro.h"
 
 #define HISTORY_DEFAULT 50
 #define HISTORY_MAX 1000
@@ -312,6 +313,19 @@ int api_report_send(web_t *w, h2o_req_t *req, const identity_t *who, const char 
         if (state_report_path(&w->state, id, kind, path, sizeof(path)) < 0) {
                 http_send_error(req, 500, "Internal Server Error", "state directory path too long");
                 return 0;
+        }
+        if (store_shared(w->store)) {
+                /* another node may have run it: its reports are in the database, copied here once
+                 * (a chunk at a time, on the loop: reports are bounded by the analyzer's limits) */
+                int fd = state_report_open(&w->state, id, kind);
+                if (fd == -ENOENT)
+                        fd = state_report_fetch(&w->state, w->store, id, kind);
+                if (fd < 0 && fd != -ENOENT) {
+                        log_error_errno(fd, id, "report-fetch-failed", "Failed to copy the report from the database: %m");
+                        http_send_error(req, 503, "Service Unavailable", "the report could not be read, try again later");
+                        return 0;
+                }
+                safe_close(fd);
         }
         req->compress_hint = H2O_COMPRESS_HINT_ENABLE;
         if (kind == STATE_REPORT_JSON) {

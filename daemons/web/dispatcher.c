@@ -143,8 +143,14 @@ uint64_t dispatcher_queued(const dispatcher_t *d) {
         return store_shared(d->store) ? d->queued_total : d->n_queued;
 }
 
-static bool capture_exists(const char *id, void *userdata) {
-        return state_capture_exists(userdata, id);
+bool dispatcher_capture_exists(const char *id, void *userdata) {
+        const dispatcher_t *d = userdata;
+
+        if (!store_shared(d->store))
+                return state_capture_exists(d->state, id);
+        /* any node's capture, in the database; when it cannot say, the task is queued again and the node
+         * that claims it finds out (the claim's fetch fails it, "capture lost") */
+        return store_blob_exists(d->store, id, STORE_BLOB_CAPTURE) != 0;
 }
 
 static int64_t lease_ms(const dispatcher_t *d) {
@@ -270,6 +276,24 @@ static void task_send_final(dispatcher_t *d, task_t *t, bool ok, const char *rea
         sse_finish(t, &final);
 }
 
+/* Shared bytes: the linked reports into the database, under the lease (-ESTALE: another node has it). */
+static int reports_share(dispatcher_t *d, task_t *t) {
+        static const store_blob_kind_t kinds[_STATE_REPORT_MAX] = {
+                [STATE_REPORT_JSON] = STORE_BLOB_JSON,
+                [STATE_REPORT_HTML] = STORE_BLOB_HTML,
+        };
+
+        for (state_report_t k = 0; k < _STATE_REPORT_MAX; k++) {
+                _cleanup_close_ int fd = state_report_open(d->state, t->id, k);
+                if (fd < 0)
+                        return fd;
+                int r = store_blob_put_fd(d->store, d->cfg.node_id, t->id, kinds[k], fd);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Every end of a started task comes here exactly once: reports, store, capture, log, metrics, streams. */
 static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const ipc_done_t *done, double seconds) {
         char reason[REASON_MAX] = "";
@@ -297,10 +321,24 @@ static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const i
                 int r = state_report_link(d->state, t->json_fd, t->id, STATE_REPORT_JSON);
                 if (r >= 0)
                         r = state_report_link(d->state, t->html_fd, t->id, STATE_REPORT_HTML);
-                if (r < 0) {
+                if (r < 0)
                         log_error_errno(r, t->id, "report-link-failed", "Failed to link the reports: %m");
+                else if (store_shared(d->store)) {
+                        r = reports_share(d, t);
+                        if (r == -ESTALE) {
+                                state_reports_unlink(d->state, t->id);
+                                task_lease_lost(d, t);
+                                return;
+                        }
+                        if (r < 0) {
+                                log_error_errno(r, t->id, "report-store-failed",
+                                                "Failed to store the reports in the database: %m");
+                                state_reports_unlink(d->state, t->id);
+                        }
+                }
+                if (r < 0)
                         snprintf(reason, sizeof(reason), "could not store the report: %s", strerror(-r));
-                } else
+                else
                         ok = true;
         } else
                 run_reason(o, reason, sizeof(reason));
@@ -313,10 +351,17 @@ static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const i
         }
         ok = ended > 0;
 
-        /* the capture goes whatever the outcome */
+        /* the capture goes whatever the outcome (on a shared database, its chunks too; should that fail,
+         * they go when the task expires) */
         int r = state_capture_unlink(d->state, t->id);
         if (r < 0)
                 log_warning_errno(r, t->id, "capture-unlink-failed", "Failed to remove the capture: %m");
+        if (store_shared(d->store)) {
+                r = store_blob_delete(d->store, t->id, STORE_BLOB_CAPTURE);
+                if (r < 0)
+                        log_warning_errno(r, t->id, "capture-unlink-failed",
+                                          "Failed to remove the capture from the database: %m");
+        }
         t->json_fd = safe_close(t->json_fd);
         t->html_fd = safe_close(t->html_fd);
 
@@ -382,6 +427,10 @@ static void task_start(dispatcher_t *d, task_t *t) {
         int r;
 
         capture_fd = state_capture_open(d->state, t->id);
+        if (capture_fd == -ENOENT && store_shared(d->store)) {
+                /* uploaded to another node: its bytes are in the database */
+                capture_fd = state_capture_fetch(d->state, d->store, t->id);
+        }
         if (capture_fd < 0) {
                 r = log_error_errno(capture_fd, t->id, "capture-missing", "Failed to open the capture: %m");
                 goto fail;
@@ -567,7 +616,7 @@ void dispatcher_poll(dispatcher_t *d) {
         int r;
 
         if (store_shared(d->store)) {
-                r = store_recover_expired(d->store, store_now_ms(), capture_exists, (void *) d->state);
+                r = store_recover_expired(d->store, store_now_ms(), dispatcher_capture_exists, d);
                 if (r > 0)
                         log_notice(NULL, "tasks-recovered", "%d analyses whose node stopped renewing its lease queued again", r);
                 else if (r < 0)

@@ -81,6 +81,9 @@ void dispatcher_tick(dispatcher_t *d);
 void dispatcher_poll(dispatcher_t *d);
 /* Queued tasks for the queue limit: every node's on a shared database, this node's on SQLite (the same). */
 uint64_t dispatcher_queued(const dispatcher_t *d);
+/* store_recover's capture_exists (userdata: the dispatcher): on a shared database whether the database
+ * holds the capture (any node can run it then), else whether this node's state directory does. */
+bool dispatcher_capture_exists(const char *id, void *userdata);
 /* A child exited (from SIGCHLD). */
 void dispatcher_child_exited(dispatcher_t *d, pid_t pid, int status);
 /* Graceful stop: no new analyses from now on. */

@@ -279,10 +279,6 @@ static int setup_auth(web_t *w, int listen_fd) {
         return 0;
 }
 
-static bool capture_exists(const char *id, void *userdata) {
-        return state_capture_exists(userdata, id);
-}
-
 static int load_queued(const store_task_t *row, void *userdata) {
         web_t *w = userdata;
 
@@ -346,7 +342,8 @@ static int setup_state(web_t *w) {
         r = store_tune(w->store, false, false);
         if (r < 0)
                 return log_error_errno(r, NULL, "store-open-failed", "Failed to configure %s: %m", path);
-        r = store_recover(w->store, store_now_ms(), capture_exists, &w->state);
+        dispatcher_init(&w->dispatcher, &dcfg, w->loop, w->store, &w->state);
+        r = store_recover(w->store, store_now_ms(), dispatcher_capture_exists, &w->dispatcher);
         if (r < 0)
                 return log_error_errno(r, NULL, "store-recover-failed", "Failed to recover interrupted tasks: %m");
         if (r > 0)
@@ -354,12 +351,11 @@ static int setup_state(web_t *w) {
         (void) state_reserve_make(&w->state);
         /* at start nothing of ours is in flight: a capture whose task is gone or finished, or a report whose
          * task did not complete, was left by a crash (kill -9 mid-upload, or a failure to record the end).
-         * Not so with a shared database: the other nodes sharing the state directory are working (the
-         * reaper's rules then, with its grace for uploads being stored) */
+         * Not so with a shared database: the reaper's rules then, with its grace for uploads being stored
+         * (harmless with a state directory of this node's own, needed where nodes still share one) */
         (void) state_dir_sweep(&w->state, w->store, shared, store_now_ms() / 1000, shared ? STATE_ORPHAN_GRACE_S : 0,
                                on_orphan_removed, NULL);
 
-        dispatcher_init(&w->dispatcher, &dcfg, w->loop, w->store, &w->state);
         /* one node: its queue as the last run left it, followed here. Shared: the queue is every node's,
          * claimed by the poll like any other */
         if (shared)

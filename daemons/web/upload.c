@@ -15,6 +15,7 @@
 #include "log/log.h"
 #include "multipart.h"
 #include "util/id.h"
+#include "util/macro.h"
 #include "writer.h"
 
 typedef struct upload {
@@ -146,10 +147,18 @@ static int upload_prepare(writer_job_t *job) {
         return 0;
 }
 
-/* Writer thread: the capture is durable, now the row that says so (a durable commit, off the loop). */
+/* Writer thread: the capture is durable, now the row that says so (a durable commit, off the loop). On a
+ * shared database the capture's bytes go in with the row, in the same transaction, read back from the
+ * file (the body may be freed once the file is written): the 202 then means that any node can run it. */
 static int upload_commit(writer_job_t *job, store_t *store) {
         upload_t *u = H2O_STRUCT_FROM_MEMBER(upload_t, job, job);
-        return store_task_add(store, &u->row);
+
+        if (!store_shared(store))
+                return store_task_add(store, &u->row);
+        _cleanup_close_ int fd = state_capture_open(&u->web->state, u->id);
+        if (fd < 0)
+                return fd;
+        return store_task_add_capture(store, &u->row, fd);
 }
 
 static void upload_done(writer_job_t *job) {

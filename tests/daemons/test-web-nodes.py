@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Several pcapd-web nodes on one PostgreSQL (the shared queue, issue 16), run through tests/pg/pg-temp.sh run:
-three real pcapd-web processes with one database and one state directory (the interim set-up until the
-capture bytes are shared). Uploads to a node without workers are analysed by a node with one; a long
+real pcapd-web processes with one database, each with a state directory of its own: the captures and
+reports are in the database too (shared bytes). Uploads to a node without workers are analysed by a node
+with one, which fetches the capture from the database, and every node serves the report, byte for byte the
+same; the capture's chunks go when the analysis ends, the reports' with deletion and expiry; a node killed
+-9 right after accepting an upload loses nothing: another node runs it and serves its report; a long
 analysis keeps its lease (renewed) while its node lives; the queue limit counts every node's queued tasks;
 kill -9 of a node during an analysis: once the lease expires the task is queued again and completes on
 another node, exactly once; a node whose lease was taken over stops its analysis and records nothing; the
@@ -49,6 +52,10 @@ def wait_row(tid, want, timeout=30):
     return got
 
 
+def blobs(tid, kind):
+    return int(sql("SELECT count(*) FROM blobs WHERE task_id = '%s' AND kind = '%s'" % (tid, kind)))
+
+
 def done_records(nodes, tid):
     return [n for n in nodes for r in n.log_records()
             if r.get("PCAPD_EVENT") == "analysis-done" and r.get("PCAPD_TASK_ID", r.get("TASK_ID")) == tid]
@@ -58,7 +65,6 @@ c = h.Checks()
 capture = h.corpus("gen", "http-clean.pcap")
 real = h.env_path("PCAPD_ANALYZER_EXEC")
 tmp = tempfile.mkdtemp(prefix="pcapd-nodes-")
-state = os.path.join(tmp, "state")
 mode_file = os.path.join(tmp, "mode")
 wrapper = os.path.join(tmp, "analyzer-wrapper")
 with open(wrapper, "w") as f:
@@ -72,13 +78,13 @@ def set_mode(m):
 
 
 def node(name, workers):
-    return h.Server(state_dir=state, activate=False, env={"PCAPD_DATABASE": url},
+    return h.Server(activate=False, env={"PCAPD_DATABASE": url},
                     args=["--node-id", name, "--workers", str(workers), "--lease-seconds", str(LEASE),
                           "--queue-max", "2", "--analyzer-exec", wrapper, "--reap", "off"])
 
 
 set_mode("")
-a, b, cc = node("node-a", 0), node("node-b", 1), node("node-c", 1)
+a, b, cc, dd = node("node-a", 0), node("node-b", 1), node("node-c", 1), node("node-d", 0)
 try:
     a.start()
     b.start()
@@ -99,6 +105,38 @@ try:
         c.check(st == 200 and b'"packets"' in body, "A serves the report B made (%d)" % st)
     events = a.sse(ids[0])
     c.check(events and events[-1][1] == "completed", "A's stream of a task B ran ends completed")
+    c.check(a.state != b.state, "each node has its own state directory")
+    c.check(not os.path.exists(b.state_path("uploads", ids[0])), "B did not keep the capture it fetched")
+    c.check(blobs(ids[0], "capture") == 0, "the capture's chunks went with the analysis")
+    c.check(blobs(ids[0], "json") >= 1 and blobs(ids[0], "html") >= 1, "the reports are in the database")
+    for kind in ("json", "html"):
+        _, _, ran = b.request("GET", "/api/reports/%s/%s" % (ids[0], kind))
+        _, _, served = a.request("GET", "/api/reports/%s/%s" % (ids[0], kind))
+        c.check(len(ran) > 100 and ran == served, "the %s report from A is byte for byte B's (%d, %d bytes)"
+                % (kind, len(ran), len(served)))
+    c.check(os.path.exists(a.state_path("reports", ids[0] + ".json")), "A keeps a copy of the report it served")
+    # deleted on A: the row and every chunk go (B's copy is never served again)
+    st, _ = a.request("DELETE", "/api/reports/%s" % ids[1])[:2]
+    c.check(st == 200, "A deletes the task B ran (%d)" % st)
+    c.check(blobs(ids[1], "json") + blobs(ids[1], "html") + blobs(ids[1], "capture") == 0,
+            "its chunks went with it")
+    st, _, _ = b.request("GET", "/api/reports/%s/json" % ids[1])
+    c.check(st == 404, "B no longer serves it (%d)" % st)
+
+    # 1b. a node killed -9 right after its 202, before any analysis: the capture was in the database already
+    dd.start()
+    st, _, js = dd.upload(capture)
+    c.check(st == 202, "upload to D accepted (%d)" % st)
+    orphan = js["task_id"]
+    c.check(blobs(orphan, "capture") >= 1 or row(orphan).startswith("completed"), "the capture is in the database")
+    dd.kill9()
+    js = b.wait_status(orphan, ("completed", "failed"), timeout=60)
+    c.check(js["status"] == "completed" and row(orphan) == "completed node-b",
+            "D's upload completed on B after D died (%s, %s)" % (js["status"], row(orphan)))
+    st, _, body = b.request("GET", "/api/reports/%s/json" % orphan)
+    c.check(st == 200 and b'"packets"' in body, "B serves its report (%d)" % st)
+    st, _, body2 = a.request("GET", "/api/reports/%s/json" % orphan)
+    c.check(st == 200 and body2 == body, "and so does A, the same (%d)" % st)
 
     # 2. a long analysis on B keeps its lease while B lives: renewed, never taken over
     set_mode("slow")
@@ -172,7 +210,7 @@ try:
         end = time.time() + 10
         while time.time() < end and sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") != "1":
             time.sleep(0.05)
-        args = [reaper, "--state-dir", state, "--database", url, "--retention-seconds", "0"]
+        args = [reaper, "--state-dir", a.state, "--database", url, "--retention-seconds", "0"]
         r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
         c.check(r.returncode == 0 and "reaper-skipped" in r.stdout, "a reaper while another runs skips (%s)"
                 % r.stdout[-300:])
@@ -186,8 +224,9 @@ try:
     r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
     c.check(r.returncode == 0 and "reaper-skipped" not in r.stdout, "alone, the reaper works")
     c.check(sql("SELECT count(*) FROM tasks WHERE status = 'expired'") == "6", "it expired the 6 finished tasks")
+    c.check(sql("SELECT count(*) FROM blobs") == "0", "and their reports' chunks")
 finally:
-    for n in (a, b, cc):
+    for n in (a, b, cc, dd):
         if c.failures:
             n.dump_log()
         n.cleanup()
