@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fetcher.h"
 #include "http.h"
 #include "log/log.h"
 #include "sse.h"
@@ -419,18 +421,14 @@ static const run_callbacks_t run_callbacks = {
         .ended = on_run_ended,
 };
 
-/* Opens what the analysis needs and starts it. On failure the task ends at once with the reason. */
-static void task_start(dispatcher_t *d, task_t *t) {
-        _cleanup_close_ int capture_fd = -1;
+/* Opens the reports and starts the analysis of capture_fd (taken; -errno: it could not be opened). On
+ * failure the task ends at once with the reason. */
+static void task_run(dispatcher_t *d, task_t *t, int fd) {
+        _cleanup_close_ int capture_fd = fd;
         run_outcome_t o = { .end = RUN_NO_ANALYZER, .spawned = d->cfg.analyzer_socket == NULL };
         ipc_done_t none = {};
         int r;
 
-        capture_fd = state_capture_open(d->state, t->id);
-        if (capture_fd == -ENOENT && store_shared(d->store)) {
-                /* uploaded to another node: its bytes are in the database */
-                capture_fd = state_capture_fetch(d->state, d->store, t->id);
-        }
         if (capture_fd < 0) {
                 r = log_error_errno(capture_fd, t->id, "capture-missing", "Failed to open the capture: %m");
                 goto fail;
@@ -460,6 +458,54 @@ fail: {
         o.error = msg;
         task_end(d, t, &o, &none, 0);
 }
+}
+
+/* On the loop: the fetcher is through with t's capture. */
+static void on_fetched(fetch_job_t *job) {
+        task_t *t = job->userdata;
+        dispatcher_t *d = t->dispatcher;
+        int fd = job->fd;
+
+        t->fetch = NULL;
+        free(job);
+        if (t->remote) {
+                /* our lease was lost meanwhile: another node runs it, followed from here */
+                safe_close(fd);
+                (void) state_capture_unlink(d->state, t->id);
+                return;
+        }
+        if (fd < 0)
+                log_error_errno(fd, t->id, "capture-fetch-failed", "Failed to fetch the capture from the database: %m");
+        task_run(d, t, fd);
+        dispatcher_kick(d); /* it may have ended at once */
+}
+
+/* The capture, here or (shared bytes: uploaded to another node) from the database, then the analysis. A
+ * fetch runs on the fetcher thread: the loop goes on meanwhile, the task counts as running and its lease
+ * is renewed. */
+static void task_start(dispatcher_t *d, task_t *t) {
+        int fd = state_capture_open(d->state, t->id);
+
+        t->dispatcher = d;
+        if (fd == -ENOENT && store_shared(d->store)) {
+                fetch_job_t *job = calloc(1, sizeof(*job));
+                if (job) {
+                        job->state = d->state;
+                        memcpy(job->id, t->id, sizeof(job->id));
+                        job->done = on_fetched;
+                        job->userdata = t;
+                        if (fetcher_submit(job) >= 0) {
+                                t->fetch = job;
+                                snprintf(t->phase, sizeof(t->phase), "fetching");
+                                task_progress(d, t);
+                                return;
+                        }
+                        free(job);
+                }
+                /* no thread (or no memory for the job): here, on the loop */
+                fd = state_capture_fetch(d->state, d->store, t->id);
+        }
+        task_run(d, t, fd);
 }
 
 /* The live task for a row this node claimed: ours when it was uploaded here (out of the local queue), a
@@ -528,7 +574,7 @@ void dispatcher_kick(dispatcher_t *d) {
                 if (d->queued_total > 0)
                         d->queued_total--;
                 t = dispatcher_find(d, row.id);
-                if (t && t->run) {
+                if (t && (t->run || t->fetch)) {
                         /* ours, still running: our lease had lapsed (the database was out of reach) and our own
                          * poll queued it again. The analysis goes on under the new lease */
                         t->lease_until = row.lease_until;
@@ -563,7 +609,7 @@ static void leases_renew(dispatcher_t *d) {
         for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks;) {
                 task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
                 l = l->next;
-                if (!t->run || t->remote || now < t->lease_until - lease * 2 / 3)
+                if ((!t->run && !t->fetch) || t->remote || now < t->lease_until - lease * 2 / 3)
                         continue;
                 int r = store_task_renew(d->store, t->id, d->cfg.node_id, now + lease);
                 if (r == -ESTALE || r == -ENOENT)
@@ -626,7 +672,7 @@ void dispatcher_poll(dispatcher_t *d) {
                 for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks;) {
                         task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
                         l = l->next;
-                        if (!t->run)
+                        if (!t->run && !t->fetch)
                                 task_follow(d, t);
                 }
         }

@@ -19,6 +19,7 @@
 #include "conn.h"
 #include "dispatcher.h"
 #include "expiry.h"
+#include "fetcher.h"
 #include "http.h"
 #include "log/log.h"
 #include "login.h"
@@ -427,10 +428,17 @@ int main(int argc, char **argv) {
                 r = state_dir_database(&w->state, w->cfg->database, db, sizeof(db));
                 if (r >= 0)
                         r = writer_start(w->loop, db);
-        }
-        if (r < 0) {
-                log_error_errno(r, NULL, "setup-failed", "Failed to start the writer thread: %m");
-                return EXIT_FAILURE;
+                if (r < 0) {
+                        log_error_errno(r, NULL, "setup-failed", "Failed to start the writer thread: %m");
+                        return EXIT_FAILURE;
+                }
+                /* shared bytes: the captures of other nodes' uploads come from the database */
+                if (store_shared(w->store))
+                        r = fetcher_start(w->loop, db);
+                if (r < 0) {
+                        log_error_errno(r, NULL, "setup-failed", "Failed to start the fetcher thread: %m");
+                        return EXIT_FAILURE;
+                }
         }
         if (open_listener(w->cfg, &listen_fd, &activated) < 0)
                 return EXIT_FAILURE;
@@ -483,6 +491,7 @@ int main(int argc, char **argv) {
                 s.signal_sock = NULL;
         }
         writer_stop();
+        fetcher_stop();
         spawner_stop();
         expiry_stop(w);
         if (w->auth_accounts)

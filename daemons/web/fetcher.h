@@ -1,0 +1,29 @@
+/* A thread that fetches captures from a shared database (store.h, shared bytes) for the analyses this node
+ * claims: a capture uploaded to another node is copied into this node's uploads/ off the event loop (a
+ * 500 MiB copy takes seconds), with the thread's own connection, and handed back through h2o_multithread. */
+#pragma once
+
+#include <h2o.h>
+
+#include "state/state-dir.h"
+#include "util/id.h"
+#include "workq.h"
+
+typedef struct fetch_job fetch_job_t;
+typedef void (*fetch_done_fn)(fetch_job_t *job);
+
+struct fetch_job {
+        workq_item_t item;
+        const state_dir_t *state;          /* borrowed: valid until done() */
+        char id[ID_LEN + 1];
+        int fd;                            /* the result: the capture opened for reading (done() owns it), or -errno */
+        fetch_done_fn done;                /* called on the loop thread, exactly once */
+        void *userdata;
+};
+
+/* Starts the thread with its own connection to the database (store_open's argument). */
+int fetcher_start(h2o_loop_t *loop, const char *database);
+void fetcher_stop(void);
+/* Queues a job; done() runs on the loop once the capture is here or could not be. -ESRCH when the thread
+ * does not run (one node: captures are never fetched). */
+int fetcher_submit(fetch_job_t *job);
