@@ -466,8 +466,8 @@ static void on_fetched(fetch_job_t *job) {
         dispatcher_t *d = t->dispatcher;
         int fd = job->fd;
 
+        _cleanup_free_ fetch_job_t *j = job;
         t->fetch = NULL;
-        free(job);
         if (t->remote) {
                 /* our lease was lost meanwhile: another node runs it, followed from here */
                 safe_close(fd);
@@ -476,6 +476,10 @@ static void on_fetched(fetch_job_t *job) {
         }
         if (fd < 0)
                 log_error_errno(fd, t->id, "capture-fetch-failed", "Failed to fetch the capture from the database: %m");
+        else
+                log_info(t->id, "capture-fetched", "Fetched the capture of %s (%llu bytes) from the database in %llu ms",
+                         t->filename, (unsigned long long) t->file_size,
+                         (unsigned long long) (http_now_mono() - job->started_mono));
         task_run(d, t, fd);
         dispatcher_kick(d); /* it may have ended at once */
 }
@@ -494,6 +498,7 @@ static void task_start(dispatcher_t *d, task_t *t) {
                         memcpy(job->id, t->id, sizeof(job->id));
                         job->done = on_fetched;
                         job->userdata = t;
+                        job->started_mono = http_now_mono();
                         if (fetcher_submit(job) >= 0) {
                                 t->fetch = job;
                                 snprintf(t->phase, sizeof(t->phase), "fetching");
@@ -651,6 +656,8 @@ static void task_follow(dispatcher_t *d, task_t *t) {
                 task_progress(d, t);
                 return;
         default:
+                /* shared bytes: this node's copy of an upload that another node ran is not wanted any more */
+                (void) state_capture_unlink(d->state, t->id);
                 task_final_event(&row, &final);
                 sse_finish(t, &final);
                 task_drop(d, t);

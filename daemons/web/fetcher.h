@@ -4,6 +4,7 @@
 #pragma once
 
 #include <h2o.h>
+#include <stdint.h>
 
 #include "state/state-dir.h"
 #include "util/id.h"
@@ -19,6 +20,7 @@ struct fetch_job {
         int fd;                            /* the result: the capture opened for reading (done() owns it), or -errno */
         fetch_done_fn done;                /* called on the loop thread, exactly once */
         void *userdata;
+        uint64_t started_mono;             /* the caller's, for its log */
 };
 
 /* Starts the thread with its own connection to the database (store_open's argument). */

@@ -10,6 +10,7 @@ kill -9 of a node during an analysis: once the lease expires the task is queued 
 another node, exactly once; a node whose lease was taken over stops its analysis and records nothing; the
 reaper's lock: a pass while another holds it is skipped."""
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -107,6 +108,12 @@ try:
     c.check(events and events[-1][1] == "completed", "A's stream of a task B ran ends completed")
     c.check(a.state != b.state, "each node has its own state directory")
     c.check(not os.path.exists(b.state_path("uploads", ids[0])), "B did not keep the capture it fetched")
+    c.check(any(r.get("PCAPD_EVENT") == "capture-fetched" and r.get("PCAPD_TASK_ID") == ids[0]
+                for r in b.log_records()), "B fetched it from the database (on its fetcher thread)")
+    end = time.time() + 5
+    while time.time() < end and os.path.exists(a.state_path("uploads", ids[0])):
+        time.sleep(0.1)
+    c.check(not os.path.exists(a.state_path("uploads", ids[0])), "A dropped its copy once B was done")
     c.check(blobs(ids[0], "capture") == 0, "the capture's chunks went with the analysis")
     c.check(blobs(ids[0], "json") >= 1 and blobs(ids[0], "html") >= 1, "the reports are in the database")
     for kind in ("json", "html"):
@@ -125,16 +132,20 @@ try:
 
     # 1b. a node killed -9 right after its 202, before any analysis: the capture was in the database already
     dd.start()
-    st, _, js = dd.upload(capture)
+    big = h.corpus("gen", "mixed.pcapng")  # 1.6 MB: two chunks
+    st, _, js = dd.upload(big)
     c.check(st == 202, "upload to D accepted (%d)" % st)
     orphan = js["task_id"]
-    c.check(blobs(orphan, "capture") >= 1 or row(orphan).startswith("completed"), "the capture is in the database")
+    c.check(blobs(orphan, "capture") == 2 or row(orphan).startswith("completed"), "the capture is in the database")
     dd.kill9()
     js = b.wait_status(orphan, ("completed", "failed"), timeout=60)
     c.check(js["status"] == "completed" and row(orphan) == "completed node-b",
             "D's upload completed on B after D died (%s, %s)" % (js["status"], row(orphan)))
     st, _, body = b.request("GET", "/api/reports/%s/json" % orphan)
     c.check(st == 200 and b'"packets"' in body, "B serves its report (%d)" % st)
+    if st == 200:
+        c.check(h.canonical(json.loads(body)) == h.canonical(h.cli_json(big)),
+                "the fetched capture was analysed whole: the report is the CLI's")
     st, _, body2 = a.request("GET", "/api/reports/%s/json" % orphan)
     c.check(st == 200 and body2 == body, "and so does A, the same (%d)" % st)
 
