@@ -495,6 +495,7 @@ static void task_start(dispatcher_t *d, task_t *t) {
                 fetch_job_t *job = calloc(1, sizeof(*job));
                 if (job) {
                         job->state = d->state;
+                        job->kind = STORE_BLOB_CAPTURE;
                         memcpy(job->id, t->id, sizeof(job->id));
                         job->done = on_fetched;
                         job->userdata = t;

@@ -1,4 +1,5 @@
-/* The capture fetcher thread (see fetcher.h): a work queue (workq.h) whose work is state_capture_fetch(). */
+/* The fetcher thread (see fetcher.h): a work queue (workq.h) whose work is state_capture_fetch() or
+ * state_report_fetch(). */
 #include "fetcher.h"
 
 #include <errno.h>
@@ -6,9 +7,22 @@
 static workq_t q = WORKQ_INIT;
 static store_t *store;
 
+static int fetch(fetch_job_t *job) {
+        state_report_t k = job->kind == STORE_BLOB_JSON ? STATE_REPORT_JSON : STATE_REPORT_HTML;
+        int fd;
+
+        if (!store)
+                return -ENOTCONN;
+        if (job->kind == STORE_BLOB_CAPTURE)
+                return state_capture_fetch(job->state, store, job->id);
+        /* several requests for one report queued at once: the first one fetches it */
+        fd = state_report_open(job->state, job->id, k);
+        return fd != -ENOENT ? fd : state_report_fetch(job->state, store, job->id, k);
+}
+
 static void fetch_work(workq_t *wq, workq_item_t *it) {
         fetch_job_t *job = H2O_STRUCT_FROM_MEMBER(fetch_job_t, item, it);
-        job->fd = store ? state_capture_fetch(job->state, store, job->id) : -ENOTCONN;
+        job->fd = fetch(job);
 }
 
 static void fetch_done(workq_t *wq, workq_item_t *it) {

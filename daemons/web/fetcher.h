@@ -1,6 +1,7 @@
-/* A thread that fetches captures from a shared database (store.h, shared bytes) for the analyses this node
- * claims: a capture uploaded to another node is copied into this node's uploads/ off the event loop (a
- * 500 MiB copy takes seconds), with the thread's own connection, and handed back through h2o_multithread. */
+/* A thread that fetches bytes from a shared database (store.h, shared bytes) into this node's state
+ * directory, off the event loop (a 500 MiB capture takes seconds), with the thread's own connection, and
+ * hands them back through h2o_multithread: the captures of the analyses this node claims that were uploaded
+ * to another node (into uploads/), the reports it is asked for that another node made (into reports/). */
 #pragma once
 
 #include <h2o.h>
@@ -17,7 +18,8 @@ struct fetch_job {
         workq_item_t item;
         const state_dir_t *state;          /* borrowed: valid until done() */
         char id[ID_LEN + 1];
-        int fd;                            /* the result: the capture opened for reading (done() owns it), or -errno */
+        store_blob_kind_t kind;            /* the capture, or a report (one already here is not fetched again) */
+        int fd;                            /* the result: the file opened for reading (done() owns it), or -errno */
         fetch_done_fn done;                /* called on the loop thread, exactly once */
         void *userdata;
         uint64_t started_mono;             /* the caller's, for its log */
@@ -27,5 +29,5 @@ struct fetch_job {
 int fetcher_start(h2o_loop_t *loop, const char *database);
 void fetcher_stop(void);
 /* Queues a job; done() runs on the loop once the capture is here or could not be. -ESRCH when the thread
- * does not run (one node: captures are never fetched). */
+ * does not run (one node: nothing is ever fetched). */
 int fetcher_submit(fetch_job_t *job);

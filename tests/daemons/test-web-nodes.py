@@ -17,6 +17,7 @@ import signal
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 
 spec = importlib.util.spec_from_file_location("h", os.path.join(os.path.dirname(__file__), "test-web-harness.py"))
@@ -187,6 +188,24 @@ try:
     c.check(len(done_records([a, b, cc], slow)) == 1, "B's task ran to completion once")
     c.check(sql("SELECT count(*) FROM tasks WHERE status IN ('queued', 'processing') OR "
                 "(lease_until <> 0 AND status <> 'processing')") == "0", "no lease or queued task left")
+    # a report asked of a node that does not have it, by several clients at once: fetched off the loop,
+    # the same to each
+    results = []
+    def get(kind):
+        results.append(a.request("GET", "/api/reports/%s/%s" % (queued[0], kind)))
+    threads = [threading.Thread(target=get, args=(k,)) for k in ("html", "json") * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _, _, want_html = cc.request("GET", "/api/reports/%s/html" % queued[0])
+    _, _, want_json = cc.request("GET", "/api/reports/%s/json" % queued[0])
+    c.check(len(results) == 6 and all(r[0] == 200 and r[2] in (want_html, want_json) for r in results),
+            "6 requests at once to A for the reports C made: all the same as C's (%s)" % [r[0] for r in results])
+    # the database lost them (as if): a node without its own copy answers 410, as for a lost file
+    sql("DELETE FROM blobs WHERE task_id = '%s'" % queued[1])
+    st, _, _ = a.request("GET", "/api/reports/%s/json" % queued[1])
+    c.check(st == 410, "a report the database does not have: 410 (%d)" % st)
 
     # 5. a node whose lease was taken over stops its analysis and records nothing; the task ends once
     set_mode("slow")
