@@ -1,5 +1,5 @@
 /* Shared bytes (store.h, store_blob_*): captures and reports in the blobs table of a shared database, a
- * chunk per row, streamed from and to fds so that memory holds at most one chunk (and its hex text). */
+ * chunk per row, streamed from and to fds so that memory holds at most one chunk. */
 #include "store/store.h"
 
 #include <errno.h>
@@ -190,6 +190,7 @@ int store_blob_get_fd(store_t *s, const char *id, store_blob_kind_t kind, int fd
                 store_bind_text(st, 1, id);
                 store_bind_text(st, 2, kind_names[kind]);
                 store_bind_int64(st, 3, seq);
+                store_want_binary(st);
                 r = store_step(st);
                 if (r < 0)
                         return r;

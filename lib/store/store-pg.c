@@ -24,6 +24,7 @@ typedef struct pg_stmt {
         const char *values[PG_PARAMS_MAX];
         int lengths[PG_PARAMS_MAX], formats[PG_PARAMS_MAX]; /* binary parameters (bytea): 1 */
         unsigned char *blob;         /* the last column_blob, unescaped (PQfreemem) */
+        int result_format;           /* 0 text, 1 binary (want_binary) */
         char ints[PG_PARAMS_MAX][24];
         PGresult *res;               /* NULL until the first step */
         int row, n_rows;
@@ -198,6 +199,7 @@ static void pg_release(store_stmt_t *st) {
         memset(q->values, 0, sizeof(q->values));
         memset(q->lengths, 0, sizeof(q->lengths));
         memset(q->formats, 0, sizeof(q->formats));
+        q->result_format = 0;
         q->in_use = false;
 }
 
@@ -241,7 +243,7 @@ static int stmt_execute(pg_store_t *p, pg_stmt_t *q) {
                         return r;
                 q->prepared_on = p->generation;
         }
-        res = PQexecPrepared(p->conn, q->name, q->n_params, q->values, q->lengths, q->formats, 0);
+        res = PQexecPrepared(p->conn, q->name, q->n_params, q->values, q->lengths, q->formats, q->result_format);
         status = PQresultStatus(res);
         if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
                 r = store_pg_errno(p->conn, res);
@@ -278,11 +280,25 @@ static const char *pg_column_text(store_stmt_t *st, int col) {
         return PQgetvalue(q->res, q->row, col);
 }
 
-/* Text results: bytea comes as hex (\\x…), unescaped here, at most twice a chunk in memory. */
+static void pg_want_binary(store_stmt_t *st) {
+        PGST(st)->result_format = 1;
+}
+
+/* Binary results: the bytes as they are. Text results: bytea comes as hex (\\x…), unescaped here, at most
+ * twice a chunk in memory. */
 static const void *pg_column_blob(store_stmt_t *st, int col, size_t *ret_n) {
         pg_stmt_t *q = PGST(st);
-        const char *v = pg_column_text(st, col);
+        const char *v;
 
+        if (q->result_format == 1) {
+                *ret_n = 0;
+                if (!q->res || q->row < 0 || q->row >= q->n_rows || col >= PQnfields(q->res) ||
+                    PQgetisnull(q->res, q->row, col))
+                        return "";
+                *ret_n = (size_t) PQgetlength(q->res, q->row, col);
+                return PQgetvalue(q->res, q->row, col);
+        }
+        v = pg_column_text(st, col);
         blob_free(q);
         *ret_n = 0;
         q->blob = PQunescapeBytea((const unsigned char *) v, ret_n);
@@ -354,6 +370,7 @@ static const store_ops_t pg_ops = {
         .column_text = pg_column_text,
         .bind_blob = pg_bind_blob,
         .column_blob = pg_column_blob,
+        .want_binary = pg_want_binary,
         .changes = pg_changes,
         .begin = pg_begin,
         .commit = pg_commit,

@@ -36,6 +36,9 @@ typedef struct store_ops {
          * when out of memory or NULL) */
         void (*bind_blob)(store_stmt_t *st, int idx, const void *v, size_t n);
         const void *(*column_blob)(store_stmt_t *st, int col, size_t *ret_n);
+        /* Before the first step: the rows come in binary (no hex to send and unescape); only column_blob
+         * may read them then. */
+        void (*want_binary)(store_stmt_t *st);
         /* rows changed by the statement's last step */
         int (*changes)(store_stmt_t *st);
         /* a write transaction: SQLite takes the write lock at once (BEGIN IMMEDIATE) */
@@ -91,6 +94,9 @@ static inline void store_bind_blob(store_stmt_t *st, int idx, const void *v, siz
 }
 static inline const void *store_column_blob(store_stmt_t *st, int col, size_t *ret_n) {
         return st->store->ops->column_blob(st, col, ret_n);
+}
+static inline void store_want_binary(store_stmt_t *st) {
+        st->store->ops->want_binary(st);
 }
 static inline int store_begin(store_t *s) {
         return s->ops->begin(s);
