@@ -4,16 +4,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "fetcher.h"
 #include "http.h"
 #include "json.h"
 #include "log/log.h"
 #include "sse.h"
 #include "task.h"
+#include "util/macro.h"
 
 #define HISTORY_DEFAULT 50
 #define HISTORY_MAX 1000
@@ -296,25 +299,19 @@ static int report_delete(web_t *w, h2o_req_t *req, const identity_t *who, const 
         return 0;
 }
 
-int api_report_send(web_t *w, h2o_req_t *req, const identity_t *who, const char *id, state_report_t kind) {
+/* The report file, here now (fd: it, or -errno when it could not be fetched), with its headers. */
+static void report_send_file(web_t *w, h2o_req_t *req, const char *id, state_report_t kind, int fd) {
         const char *mime = kind == STATE_REPORT_JSON ? "application/json" : "text/html; charset=utf-8";
-        store_task_t row;
         char path[4096];
 
-        if (api_task_get(w, req, who, id, &row) < 0)
-                return 0;
-        if (row.status != TASK_COMPLETED) {
-                if (row.status == TASK_EXPIRED)
-                        http_send_error(req, 410, "Gone", "the report has expired");
-                else if (row.status == TASK_FAILED)
-                        http_send_error(req, 404, "Not Found", "the analysis failed, there is no report");
-                else
-                        http_send_error(req, 404, "Not Found", "the report is not ready yet");
-                return 0;
+        if (fd < 0 && fd != -ENOENT) {
+                log_error_errno(fd, id, "report-fetch-failed", "Failed to copy the report from the database: %m");
+                http_send_error(req, 503, "Service Unavailable", "the report could not be read, try again later");
+                return;
         }
         if (state_report_path(&w->state, id, kind, path, sizeof(path)) < 0) {
                 http_send_error(req, 500, "Internal Server Error", "state directory path too long");
-                return 0;
+                return;
         }
         req->compress_hint = H2O_COMPRESS_HINT_ENABLE;
         if (kind == STATE_REPORT_JSON) {
@@ -328,6 +325,90 @@ int api_report_send(web_t *w, h2o_req_t *req, const identity_t *who, const char 
                 req->res.headers = (h2o_headers_t) {};
                 http_send_error(req, 410, "Gone", "the report file is gone");
         }
+}
+
+/* A report that another node made, on its way from the database (shared bytes, fetcher.h). */
+typedef struct report_fetch {
+        fetch_job_t job;
+        web_t *web;
+        h2o_req_t *req;                  /* NULL once the request is gone */
+        struct report_guard *guard;
+        state_report_t kind;
+} report_fetch_t;
+
+/* Lives in req->pool: its dispose tells the fetch that the request went away. */
+typedef struct report_guard {
+        report_fetch_t *fetch;
+} report_guard_t;
+
+static void on_report_guard_dispose(void *p) {
+        report_guard_t *g = p;
+        if (g->fetch)
+                g->fetch->req = NULL;
+}
+
+static void on_report_fetched(fetch_job_t *job) {
+        _cleanup_free_ report_fetch_t *f = H2O_STRUCT_FROM_MEMBER(report_fetch_t, job, job);
+
+        if (f->guard)
+                f->guard->fetch = NULL;
+        if (f->req)
+                report_send_file(f->web, f->req, job->id, f->kind, job->fd);
+        safe_close(job->fd);
+}
+
+/* Fetches the report on the fetcher thread and answers when it is here: 0, or -errno when it cannot be
+ * queued (the caller fetches it itself). */
+static int report_fetch_start(web_t *w, h2o_req_t *req, const char *id, state_report_t kind) {
+        report_fetch_t *f = calloc(1, sizeof(*f));
+        report_guard_t *g;
+
+        if (!f)
+                return -ENOMEM;
+        f->web = w;
+        f->req = req;
+        f->kind = kind;
+        f->job.state = &w->state;
+        f->job.kind = kind == STATE_REPORT_JSON ? STORE_BLOB_JSON : STORE_BLOB_HTML;
+        memcpy(f->job.id, id, sizeof(f->job.id));
+        f->job.done = on_report_fetched;
+        if (fetcher_submit(&f->job) < 0) {
+                free(f);
+                return -ESRCH;
+        }
+        g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), on_report_guard_dispose);
+        g->fetch = f;
+        f->guard = g;
+        return 0;
+}
+
+int api_report_send(web_t *w, h2o_req_t *req, const identity_t *who, const char *id, state_report_t kind) {
+        store_task_t row;
+        int fd = -ENOENT; /* not looked at here: h2o_file_send finds out */
+
+        if (api_task_get(w, req, who, id, &row) < 0)
+                return 0;
+        if (row.status != TASK_COMPLETED) {
+                if (row.status == TASK_EXPIRED)
+                        http_send_error(req, 410, "Gone", "the report has expired");
+                else if (row.status == TASK_FAILED)
+                        http_send_error(req, 404, "Not Found", "the analysis failed, there is no report");
+                else
+                        http_send_error(req, 404, "Not Found", "the report is not ready yet");
+                return 0;
+        }
+        if (store_shared(w->store)) {
+                /* another node may have run it: its reports are in the database, copied here once, off the
+                 * loop (on the loop only when the fetcher cannot take it) */
+                fd = state_report_open(&w->state, id, kind);
+                if (fd == -ENOENT) {
+                        if (report_fetch_start(w, req, id, kind) >= 0)
+                                return 0;
+                        fd = state_report_fetch(&w->state, w->store, id, kind);
+                }
+        }
+        report_send_file(w, req, id, kind, fd);
+        safe_close(fd);
         return 0;
 }
 

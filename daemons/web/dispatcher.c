@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fetcher.h"
 #include "http.h"
 #include "log/log.h"
 #include "sse.h"
@@ -104,11 +106,12 @@ static void task_publish(dispatcher_t *d, const task_t *t, const task_event_t *e
         (void) store_publish(d->store, line);
 }
 
-/* A new progress event for t, to its streams (and the other nodes' while it runs here). */
+/* A new progress event for t, to its streams (and to the other nodes' while it runs here, fetching its
+ * capture included). */
 static void task_progress(dispatcher_t *d, task_t *t) {
         const task_event_t *e = task_push_progress(t, dispatcher_queue_position(d, t));
         sse_notify(t);
-        if (t->run)
+        if (t->status == TASK_PROCESSING && !t->remote)
                 task_publish(d, t, e);
 }
 
@@ -139,7 +142,7 @@ static void task_drop(dispatcher_t *d, task_t *t) {
         task_free(t);
 }
 
-int dispatcher_enqueue(dispatcher_t *d, const store_task_t *row) {
+int dispatcher_enqueue(dispatcher_t *d, const store_task_t *row, uint64_t committed_mono) {
         task_t *t;
 
         /* on a shared database this node's own claim can get to the committed row before the upload's end
@@ -152,7 +155,9 @@ int dispatcher_enqueue(dispatcher_t *d, const store_task_t *row) {
         t->status = TASK_QUEUED;
         h2o_linklist_insert(&d->tasks, &t->link);
         queue_push(d, t);
-        d->queued_total++; /* until the next poll counts again */
+        /* until the next poll counts again; a row committed before the last count began is in it */
+        if (committed_mono >= d->counted_mono)
+                d->queued_total++;
         task_progress(d, t);
         dispatcher_kick(d);
         return 0;
@@ -162,8 +167,14 @@ uint64_t dispatcher_queued(const dispatcher_t *d) {
         return store_shared(d->store) ? d->queued_total : d->n_queued;
 }
 
-static bool capture_exists(const char *id, void *userdata) {
-        return state_capture_exists(userdata, id);
+bool dispatcher_capture_exists(const char *id, void *userdata) {
+        const dispatcher_t *d = userdata;
+
+        if (!store_shared(d->store))
+                return state_capture_exists(d->state, id);
+        /* any node's capture, in the database; when it cannot say, the task is queued again and the node
+         * that claims it finds out (the claim's fetch fails it, "capture lost") */
+        return store_blob_exists(d->store, id, STORE_BLOB_CAPTURE) != 0;
 }
 
 static int64_t lease_ms(const dispatcher_t *d) {
@@ -291,6 +302,24 @@ static void task_send_final(dispatcher_t *d, task_t *t, bool ok, const char *rea
         task_publish(d, t, &final);
 }
 
+/* Shared bytes: the linked reports into the database, under the lease (-ESTALE: another node has it). */
+static int reports_share(dispatcher_t *d, task_t *t) {
+        static const store_blob_kind_t kinds[_STATE_REPORT_MAX] = {
+                [STATE_REPORT_JSON] = STORE_BLOB_JSON,
+                [STATE_REPORT_HTML] = STORE_BLOB_HTML,
+        };
+
+        for (state_report_t k = 0; k < _STATE_REPORT_MAX; k++) {
+                _cleanup_close_ int fd = state_report_open(d->state, t->id, k);
+                if (fd < 0)
+                        return fd;
+                int r = store_blob_put_fd(d->store, d->cfg.node_id, t->id, kinds[k], fd);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Every end of a started task comes here exactly once: reports, store, capture, log, metrics, streams. */
 static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const ipc_done_t *done, double seconds) {
         char reason[REASON_MAX] = "";
@@ -318,10 +347,24 @@ static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const i
                 int r = state_report_link(d->state, t->json_fd, t->id, STATE_REPORT_JSON);
                 if (r >= 0)
                         r = state_report_link(d->state, t->html_fd, t->id, STATE_REPORT_HTML);
-                if (r < 0) {
+                if (r < 0)
                         log_error_errno(r, t->id, "report-link-failed", "Failed to link the reports: %m");
+                else if (store_shared(d->store)) {
+                        r = reports_share(d, t);
+                        if (r == -ESTALE) {
+                                state_reports_unlink(d->state, t->id);
+                                task_lease_lost(d, t);
+                                return;
+                        }
+                        if (r < 0) {
+                                log_error_errno(r, t->id, "report-store-failed",
+                                                "Failed to store the reports in the database: %m");
+                                state_reports_unlink(d->state, t->id);
+                        }
+                }
+                if (r < 0)
                         snprintf(reason, sizeof(reason), "could not store the report: %s", strerror(-r));
-                } else
+                else
                         ok = true;
         } else
                 run_reason(o, reason, sizeof(reason));
@@ -334,10 +377,17 @@ static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const i
         }
         ok = ended > 0;
 
-        /* the capture goes whatever the outcome */
+        /* the capture goes whatever the outcome (on a shared database, its chunks too; should that fail,
+         * they go when the task expires) */
         int r = state_capture_unlink(d->state, t->id);
         if (r < 0)
                 log_warning_errno(r, t->id, "capture-unlink-failed", "Failed to remove the capture: %m");
+        if (store_shared(d->store)) {
+                r = store_blob_delete(d->store, t->id, STORE_BLOB_CAPTURE);
+                if (r < 0)
+                        log_warning_errno(r, t->id, "capture-unlink-failed",
+                                          "Failed to remove the capture from the database: %m");
+        }
         t->json_fd = safe_close(t->json_fd);
         t->html_fd = safe_close(t->html_fd);
 
@@ -395,14 +445,14 @@ static const run_callbacks_t run_callbacks = {
         .ended = on_run_ended,
 };
 
-/* Opens what the analysis needs and starts it. On failure the task ends at once with the reason. */
-static void task_start(dispatcher_t *d, task_t *t) {
-        _cleanup_close_ int capture_fd = -1;
+/* Opens the reports and starts the analysis of capture_fd (taken; -errno: it could not be opened). On
+ * failure the task ends at once with the reason. */
+static void task_run(dispatcher_t *d, task_t *t, int fd) {
+        _cleanup_close_ int capture_fd = fd;
         run_outcome_t o = { .end = RUN_NO_ANALYZER, .spawned = d->cfg.analyzer_socket == NULL };
         ipc_done_t none = {};
         int r;
 
-        capture_fd = state_capture_open(d->state, t->id);
         if (capture_fd < 0) {
                 r = log_error_errno(capture_fd, t->id, "capture-missing", "Failed to open the capture: %m");
                 goto fail;
@@ -432,6 +482,60 @@ fail: {
         o.error = msg;
         task_end(d, t, &o, &none, 0);
 }
+}
+
+/* On the loop: the fetcher is through with t's capture. */
+static void on_fetched(fetch_job_t *job) {
+        task_t *t = job->userdata;
+        dispatcher_t *d = t->dispatcher;
+        int fd = job->fd;
+
+        _cleanup_free_ fetch_job_t *j = job;
+        t->fetch = NULL;
+        if (t->remote) {
+                /* our lease was lost meanwhile: another node runs it, followed from here */
+                safe_close(fd);
+                (void) state_capture_unlink(d->state, t->id);
+                return;
+        }
+        if (fd < 0)
+                log_error_errno(fd, t->id, "capture-fetch-failed", "Failed to fetch the capture from the database: %m");
+        else
+                log_info(t->id, "capture-fetched", "Fetched the capture of %s (%llu bytes) from the database in %llu ms",
+                         t->filename, (unsigned long long) t->file_size,
+                         (unsigned long long) (http_now_mono() - job->started_mono));
+        task_run(d, t, fd);
+        dispatcher_kick(d); /* it may have ended at once */
+}
+
+/* The capture, here or (shared bytes: uploaded to another node) from the database, then the analysis. A
+ * fetch runs on the fetcher thread: the loop goes on meanwhile, the task counts as running and its lease
+ * is renewed. */
+static void task_start(dispatcher_t *d, task_t *t) {
+        int fd = state_capture_open(d->state, t->id);
+
+        t->dispatcher = d;
+        if (fd == -ENOENT && store_shared(d->store)) {
+                fetch_job_t *job = calloc(1, sizeof(*job));
+                if (job) {
+                        job->state = d->state;
+                        job->kind = STORE_BLOB_CAPTURE;
+                        memcpy(job->id, t->id, sizeof(job->id));
+                        job->done = on_fetched;
+                        job->userdata = t;
+                        job->started_mono = http_now_mono();
+                        if (fetcher_submit(job) >= 0) {
+                                t->fetch = job;
+                                snprintf(t->phase, sizeof(t->phase), "fetching");
+                                task_progress(d, t);
+                                return;
+                        }
+                        free(job);
+                }
+                /* no thread (or no memory for the job): here, on the loop */
+                fd = state_capture_fetch(d->state, d->store, t->id);
+        }
+        task_run(d, t, fd);
 }
 
 /* The live task for a row this node claimed: ours when it was uploaded here (out of the local queue), a
@@ -497,7 +601,7 @@ void dispatcher_kick(dispatcher_t *d) {
                 if (d->queued_total > 0)
                         d->queued_total--;
                 t = dispatcher_find(d, row.id);
-                if (t && t->run) {
+                if (t && (t->run || t->fetch)) {
                         /* ours, still running: our lease had lapsed (the database was out of reach) and our own
                          * poll queued it again. The analysis goes on under the new lease */
                         t->lease_until = row.lease_until;
@@ -538,7 +642,7 @@ static void leases_renew(dispatcher_t *d) {
         for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks;) {
                 task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
                 l = l->next;
-                if (!t->run || t->remote || now < t->lease_until - lease * 2 / 3)
+                if ((!t->run && !t->fetch) || t->remote || now < t->lease_until - lease * 2 / 3)
                         continue;
                 int r = store_task_renew(d->store, t->id, d->cfg.node_id, now + lease);
                 if (r == -ESTALE || r == -ENOENT)
@@ -579,6 +683,8 @@ static void task_follow(dispatcher_t *d, task_t *t) {
                 task_progress(d, t);
                 return;
         default:
+                /* shared bytes: this node's copy of an upload that another node ran is not wanted any more */
+                (void) state_capture_unlink(d->state, t->id);
                 task_final_event(&row, &final);
                 sse_finish(t, &final);
                 task_drop(d, t);
@@ -607,7 +713,7 @@ void dispatcher_remote_event(dispatcher_t *d, const char *line) {
         if (task_event_decode(line, &re) < 0)
                 return;
         t = dispatcher_find(d, re.task_id);
-        if (!t || t->run)
+        if (!t || t->run || (t->status == TASK_PROCESSING && !t->remote))
                 return; /* not followed here, or ours (we published it) */
         if (strcmp(re.event.type, "progress") != 0) {
                 /* its end: the final event from the row, with the id the running node gave it */
@@ -632,17 +738,20 @@ void dispatcher_poll(dispatcher_t *d) {
         int r;
 
         if (store_shared(d->store)) {
-                r = store_recover_expired(d->store, store_now_ms(), capture_exists, (void *) d->state);
+                r = store_recover_expired(d->store, store_now_ms(), dispatcher_capture_exists, d);
                 if (r > 0)
                         log_notice(NULL, "tasks-recovered", "%d analyses whose node stopped renewing its lease queued again", r);
                 else if (r < 0)
                         log_warning_errno(r, NULL, "store-error", "Failed to recover expired leases: %m");
-                if (store_count(d->store, counts) >= 0)
+                uint64_t counting = http_now_mono();
+                if (store_count(d->store, counts) >= 0) {
+                        d->counted_mono = counting;
                         d->queued_total = counts[TASK_QUEUED];
+                }
                 for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks;) {
                         task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
                         l = l->next;
-                        if (!t->run)
+                        if (!t->run && !t->fetch)
                                 task_follow(d, t);
                 }
         }
@@ -655,7 +764,7 @@ void dispatcher_tick(dispatcher_t *d) {
         /* the >= 1 event/s rule for what runs here; a task another node runs gets that node's events */
         for (h2o_linklist_t *l = d->tasks.next; l != &d->tasks; l = l->next) {
                 task_t *t = H2O_STRUCT_FROM_MEMBER(task_t, link, l);
-                if (t->status == TASK_PROCESSING && t->run && now - t->last_event_mono >= 1000)
+                if (t->status == TASK_PROCESSING && !t->remote && now - t->last_event_mono >= 1000)
                         task_progress(d, t);
         }
         leases_renew(d);

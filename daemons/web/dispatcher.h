@@ -57,6 +57,7 @@ typedef struct dispatcher {
         h2o_linklist_t queue;            /* task_t.queue_link: this node's queued tasks, oldest first */
         unsigned n_queued, n_running;
         uint64_t queued_total;           /* the database's queued tasks, every node's (dispatcher_queued) */
+        uint64_t counted_mono;           /* when the poll began counting them */
         bool stopping;
         dispatcher_metrics_t metrics;
         bool analyzer_ok;                /* the last attempt to reach an analyzer worked */
@@ -66,9 +67,10 @@ typedef struct dispatcher {
 int dispatcher_init(dispatcher_t *d, const dispatcher_config_t *cfg, h2o_loop_t *loop, store_t *store,
                     const state_dir_t *state);
 
-/* A queued task from its committed row: its streams follow it here, and work starts if a worker is free.
- * -ENOMEM (the row stays queued: a node claims it all the same). */
-int dispatcher_enqueue(dispatcher_t *d, const store_task_t *row);
+/* A queued task from its committed row (committed_mono: when its commit returned, http_now_mono): its
+ * streams follow it here, and work starts if a worker is free. -ENOMEM (the row stays queued: a node claims
+ * it all the same). */
+int dispatcher_enqueue(dispatcher_t *d, const store_task_t *row, uint64_t committed_mono);
 /* While workers are free, claims the oldest queued task of the database (any node's upload) and starts
  * it: after an upload here, when a worker frees, and at each poll. */
 void dispatcher_kick(dispatcher_t *d);
@@ -88,6 +90,9 @@ task_t *dispatcher_follow(dispatcher_t *d, const store_task_t *row);
 void dispatcher_remote_event(dispatcher_t *d, const char *line);
 /* Queued tasks for the queue limit: every node's on a shared database, this node's on SQLite (the same). */
 uint64_t dispatcher_queued(const dispatcher_t *d);
+/* store_recover's capture_exists (userdata: the dispatcher): on a shared database whether the database
+ * holds the capture (any node can run it then), else whether this node's state directory does. */
+bool dispatcher_capture_exists(const char *id, void *userdata);
 /* A child exited (from SIGCHLD). */
 void dispatcher_child_exited(dispatcher_t *d, pid_t pid, int status);
 /* Graceful stop: no new analyses from now on. */

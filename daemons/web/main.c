@@ -19,6 +19,7 @@
 #include "conn.h"
 #include "dispatcher.h"
 #include "expiry.h"
+#include "fetcher.h"
 #include "http.h"
 #include "log/log.h"
 #include "login.h"
@@ -280,10 +281,6 @@ static int setup_auth(web_t *w, int listen_fd) {
         return 0;
 }
 
-static bool capture_exists(const char *id, void *userdata) {
-        return state_capture_exists(userdata, id);
-}
-
 static int load_queued(const store_task_t *row, void *userdata) {
         web_t *w = userdata;
 
@@ -293,7 +290,7 @@ static int load_queued(const store_task_t *row, void *userdata) {
                 log_warning(row->id, "capture-lost", "Queued task without its capture, marked failed");
                 return 0;
         }
-        return dispatcher_enqueue(&w->dispatcher, row);
+        return dispatcher_enqueue(&w->dispatcher, row, http_now_mono());
 }
 
 static void on_orphan_removed(const char *id, const char *dir, const char *name, const char *why, int error,
@@ -347,7 +344,11 @@ static int setup_state(web_t *w) {
         r = store_tune(w->store, false, false);
         if (r < 0)
                 return log_error_errno(r, NULL, "store-open-failed", "Failed to configure %s: %m", path);
-        r = store_recover(w->store, store_now_ms(), capture_exists, &w->state);
+        dispatcher_init(&w->dispatcher, &dcfg, w->loop, w->store, &w->state);
+        r = relay_start(&w->relay, w->loop, path, &w->dispatcher);
+        if (r < 0)
+                return log_error_errno(r, NULL, "relay-failed", "Failed to relay other nodes' progress: %m");
+        r = store_recover(w->store, store_now_ms(), dispatcher_capture_exists, &w->dispatcher);
         if (r < 0)
                 return log_error_errno(r, NULL, "store-recover-failed", "Failed to recover interrupted tasks: %m");
         if (r > 0)
@@ -355,15 +356,11 @@ static int setup_state(web_t *w) {
         (void) state_reserve_make(&w->state);
         /* at start nothing of ours is in flight: a capture whose task is gone or finished, or a report whose
          * task did not complete, was left by a crash (kill -9 mid-upload, or a failure to record the end).
-         * Not so with a shared database: the other nodes sharing the state directory are working (the
-         * reaper's rules then, with its grace for uploads being stored) */
+         * Not so with a shared database: the reaper's rules then, with its grace for uploads being stored
+         * (harmless with a state directory of this node's own, needed where nodes still share one) */
         (void) state_dir_sweep(&w->state, w->store, shared, store_now_ms() / 1000, shared ? STATE_ORPHAN_GRACE_S : 0,
                                on_orphan_removed, NULL);
 
-        dispatcher_init(&w->dispatcher, &dcfg, w->loop, w->store, &w->state);
-        r = relay_start(&w->relay, w->loop, path, &w->dispatcher);
-        if (r < 0)
-                return log_error_errno(r, NULL, "relay-failed", "Failed to relay other nodes' progress: %m");
         /* one node: its queue as the last run left it, followed here. Shared: the queue is every node's,
          * claimed by the poll like any other */
         if (shared)
@@ -435,10 +432,17 @@ int main(int argc, char **argv) {
                 r = state_dir_database(&w->state, w->cfg->database, db, sizeof(db));
                 if (r >= 0)
                         r = writer_start(w->loop, db);
-        }
-        if (r < 0) {
-                log_error_errno(r, NULL, "setup-failed", "Failed to start the writer thread: %m");
-                return EXIT_FAILURE;
+                if (r < 0) {
+                        log_error_errno(r, NULL, "setup-failed", "Failed to start the writer thread: %m");
+                        return EXIT_FAILURE;
+                }
+                /* shared bytes: the captures of other nodes' uploads come from the database */
+                if (store_shared(w->store))
+                        r = fetcher_start(w->loop, db);
+                if (r < 0) {
+                        log_error_errno(r, NULL, "setup-failed", "Failed to start the fetcher thread: %m");
+                        return EXIT_FAILURE;
+                }
         }
         if (open_listener(w->cfg, &listen_fd, &activated) < 0)
                 return EXIT_FAILURE;
@@ -491,6 +495,7 @@ int main(int argc, char **argv) {
                 s.signal_sock = NULL;
         }
         writer_stop();
+        fetcher_stop();
         spawner_stop();
         expiry_stop(w);
         relay_stop(&w->relay);

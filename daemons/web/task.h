@@ -48,6 +48,7 @@ typedef struct task {
         bool remote;                     /* another node runs it (it claimed it, or took our lease over):
                                           * followed from the database until it ends */
         int json_fd, html_fd;            /* the unnamed reports the analyzer writes, linked on DONE */
+        struct fetch_job *fetch;         /* its capture on the way from the database (fetcher.h) */
 } task_t;
 
 /* A live task from its row, linked nowhere yet (the dispatcher links it). */

@@ -16,6 +16,7 @@
 #include "log/log.h"
 #include "multipart.h"
 #include "util/id.h"
+#include "util/macro.h"
 #include "writer.h"
 
 typedef struct upload {
@@ -156,7 +157,9 @@ static int upload_prepare(writer_job_t *job) {
         return 0;
 }
 
-/* Writer thread: the capture is durable, now the row that says so (a durable commit, off the loop). */
+/* Writer thread: the capture is durable, now the row that says so (a durable commit, off the loop). On a
+ * shared database the capture's bytes go in with the row, in the same transaction, read back from the
+ * file (the body may be freed once the file is written): the 202 then means that any node can run it. */
 static int upload_commit(writer_job_t *job, store_t *store) {
         upload_t *u = H2O_STRUCT_FROM_MEMBER(upload_t, job, job);
         struct statvfs vfs;
@@ -164,7 +167,12 @@ static int upload_commit(writer_job_t *job, store_t *store) {
         if (fstatvfs(job->fd, &vfs) == 0 &&
             (uint64_t) vfs.f_bavail * vfs.f_frsize < (uint64_t) UPLOAD_REPORT_ROOM * u->in_flight)
                 return -ENOSPC; /* no room left for the reports: 507, as a write that did not fit */
-        return store_task_add(store, &u->row);
+        if (!store_shared(store))
+                return store_task_add(store, &u->row);
+        _cleanup_close_ int fd = state_capture_open(&u->web->state, u->id);
+        if (fd < 0)
+                return fd;
+        return store_task_add_capture(store, &u->row, fd);
 }
 
 static void upload_done(writer_job_t *job) {
@@ -227,7 +235,7 @@ static void upload_done(writer_job_t *job) {
         }
         /* the place it takes in the queue, even when a free worker starts it at once */
         position = w->dispatcher.n_queued + 1;
-        if (dispatcher_enqueue(&w->dispatcher, &u->row) < 0) {
+        if (dispatcher_enqueue(&w->dispatcher, &u->row, job->committed_mono) < 0) {
                 /* The row is committed: the task runs after the next restart at the latest. */
                 if (req)
                         http_send_error(req, 500, "Internal Server Error", "out of memory");

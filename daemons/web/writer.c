@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http.h"
+
 #define WRITER_CHUNK (1u << 20)
 /* O_DIRECT's alignment of buffer, offset and length: 4096 covers 512-byte and 4 KiB-sector disks */
 #define WRITER_ALIGN 4096u
@@ -121,8 +123,10 @@ static void writer_work(workq_t *wq, workq_item_t *it) {
                 int r = job->commit(job, store);
                 if (r < 0)
                         e = -r;
-                else
+                else {
                         job->committed = true;
+                        job->committed_mono = http_now_mono();
+                }
         }
         job->error = e;
 }

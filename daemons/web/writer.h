@@ -28,6 +28,7 @@ struct writer_job {
          * connection (durable commits); its negative errno becomes error. */
         int (*commit)(writer_job_t *job, store_t *store);
         bool committed;                    /* commit() succeeded */
+        uint64_t committed_mono;           /* when it returned (http_now_mono) */
         writer_done_fn done;               /* called on the loop thread */
         void *userdata;
 };

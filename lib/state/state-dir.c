@@ -130,6 +130,54 @@ int state_report_open_tmpfile(const state_dir_t *sd) {
         return fd < 0 ? -errno : fd;
 }
 
+int state_report_open(const state_dir_t *sd, const char *id, state_report_t kind) {
+        char name[ID_LEN + 8];
+        int fd;
+
+        if (!id_is_valid(id, strlen(id)) || (unsigned) kind >= _STATE_REPORT_MAX)
+                return -EINVAL;
+        state_report_name(id, kind, name, sizeof(name));
+        fd = openat(sd->reports_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        return fd < 0 ? -errno : fd;
+}
+
+/* The bytes of kind into dir_fd/name, which they replace: an unnamed file filled from the store, then
+ * linked. Opened again by its name, read-only (the analyzer checks that its capture is). */
+static int fetch(int dir_fd, const char *name, store_t *s, const char *id, store_blob_kind_t kind) {
+        char proc[64];
+        int fd, r;
+
+        if (dir_fd < 0)
+                return -ENOENT;
+        _cleanup_close_ int tmp = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640);
+        if (tmp < 0)
+                return -errno;
+        r = store_blob_get_fd(s, id, kind, tmp);
+        if (r < 0)
+                return r;
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", tmp);
+        (void) unlinkat(dir_fd, name, 0);
+        if (linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) < 0)
+                return -errno;
+        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        return fd < 0 ? -errno : fd;
+}
+
+int state_capture_fetch(const state_dir_t *sd, store_t *s, const char *id) {
+        if (!id_is_valid(id, strlen(id)))
+                return -EINVAL;
+        return fetch(sd->uploads_fd, id, s, id, STORE_BLOB_CAPTURE);
+}
+
+int state_report_fetch(const state_dir_t *sd, store_t *s, const char *id, state_report_t kind) {
+        char name[ID_LEN + 8];
+
+        if (!id_is_valid(id, strlen(id)) || (unsigned) kind >= _STATE_REPORT_MAX)
+                return -EINVAL;
+        state_report_name(id, kind, name, sizeof(name));
+        return fetch(sd->reports_fd, name, s, id, kind == STATE_REPORT_JSON ? STORE_BLOB_JSON : STORE_BLOB_HTML);
+}
+
 int state_capture_create(const state_dir_t *sd, const char *id) {
         int fd;
 

@@ -61,6 +61,16 @@ int state_report_link(const state_dir_t *sd, int fd, const char *id, state_repor
 void state_reports_unlink(const state_dir_t *sd, const char *id);
 /* An unnamed report file in reports/, for the analyzer to write. The fd or -errno. */
 int state_report_open_tmpfile(const state_dir_t *sd);
+/* reports/<id>.json|html opened for reading. The fd or -errno (-ENOENT: not here). */
+int state_report_open(const state_dir_t *sd, const char *id, state_report_t kind);
+
+/* Shared bytes (store.h, store_blob_*): a capture or a report this node does not have, copied from a
+ * shared database into uploads/<id> or reports/<id>.json|html (by way of an unnamed file, so that an
+ * interrupted copy leaves nothing), a chunk at a time; that file is then this node's copy, removed by the
+ * same rules as its own (state_capture_unlink, state_reports_unlink, the sweep). The file opened for
+ * reading, or -errno: -ENOENT when the database does not have the bytes either. */
+int state_capture_fetch(const state_dir_t *sd, store_t *s, const char *id);
+int state_report_fetch(const state_dir_t *sd, store_t *s, const char *id, state_report_t kind);
 
 /* uploads/<id>: created exclusively for writing, opened for reading, removed. The fd or -errno. */
 int state_capture_create(const state_dir_t *sd, const char *id);

@@ -38,7 +38,14 @@ int state_reap(const state_dir_t *sd, store_t *s, int64_t now_ms, uint64_t reten
         if (r < 0)
                 return r;
         if (r == 0) {
+                /* the sweep is of this node's own directory (shared bytes: each node has its own), and the
+                 * copies it holds of other nodes' captures and reports go by the same rules */
                 ret->skipped = true;
+                r = state_dir_sweep(sd, s, true, now_ms / 1000, STATE_ORPHAN_GRACE_S, on_removed, userdata);
+                if (r < 0)
+                        ret->error = r;
+                else
+                        ret->orphans_removed = r;
                 return 0;
         }
         listed = store_list_finished_before(s, cutoff, collect, &expired);

@@ -78,10 +78,24 @@ static const char schema_v2[] =
         " ADD COLUMN lease_until bigint NOT NULL DEFAULT 0;"
         "CREATE INDEX tasks_by_lease ON tasks (status, lease_until);";
 
+/* Version 3: shared bytes (store.h, store_blob_put_fd): the captures and reports of a shared database, in
+ * chunks of STORE_BLOB_CHUNK, so that any node runs any capture and serves any report. Stored EXTERNAL: not
+ * compressed (a capture hardly compresses and pglz would cost the upload's time), still out of line. */
+static const char schema_v3[] =
+        "CREATE TABLE blobs ("
+        " task_id text COLLATE \"C\" NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,"
+        " kind text NOT NULL CHECK (kind IN ('capture','json','html')),"
+        " seq integer NOT NULL CHECK (seq >= 0),"
+        " data bytea NOT NULL,"
+        " PRIMARY KEY (task_id, kind, seq)"
+        ");"
+        "ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL;";
+
 /* Migration n takes the schema from version n - 1 to n; each is one string of DDL. */
 static const char *const migrations[STORE_PG_SCHEMA_VERSION + 1] = {
         [1] = schema_v1,
         [2] = schema_v2,
+        [3] = schema_v3,
 };
 
 /* The value of the one-row, one-column result of sql, or -errno. */

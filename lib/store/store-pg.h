@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /* The schema version this code writes and reads (the highest row of pcapd_schema). */
-#define STORE_PG_SCHEMA_VERSION 2
+#define STORE_PG_SCHEMA_VERSION 3
 
 /* A PGresult's failure as -errno: -ENOTCONN when the connection is gone, else by SQLSTATE (unique or
  * foreign key → -EEXIST, like SQLite's constraint errors; statement_timeout → -ETIMEDOUT; lock or

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -30,6 +31,14 @@ typedef struct store_ops {
         int (*step)(store_stmt_t *st);
         int64_t (*column_int64)(store_stmt_t *st, int col);
         const char *(*column_text)(store_stmt_t *st, int col); /* "" for NULL */
+        /* Bytes (bytea), PostgreSQL only (NULL on SQLite, which keeps captures and reports in files):
+         * bound as they are, read back unescaped (valid until the next step or release; NULL with *ret_n 0
+         * when out of memory or NULL) */
+        void (*bind_blob)(store_stmt_t *st, int idx, const void *v, size_t n);
+        const void *(*column_blob)(store_stmt_t *st, int col, size_t *ret_n);
+        /* Before the first step: the rows come in binary (no hex to send and unescape); only column_blob
+         * may read them then. */
+        void (*want_binary)(store_stmt_t *st);
         /* rows changed by the statement's last step */
         int (*changes)(store_stmt_t *st);
         /* a write transaction: SQLite takes the write lock at once (BEGIN IMMEDIATE) */
@@ -79,6 +88,15 @@ static inline int64_t store_column_int64(store_stmt_t *st, int col) {
 }
 static inline const char *store_column_text(store_stmt_t *st, int col) {
         return st->store->ops->column_text(st, col);
+}
+static inline void store_bind_blob(store_stmt_t *st, int idx, const void *v, size_t n) {
+        st->store->ops->bind_blob(st, idx, v, n);
+}
+static inline const void *store_column_blob(store_stmt_t *st, int col, size_t *ret_n) {
+        return st->store->ops->column_blob(st, col, ret_n);
+}
+static inline void store_want_binary(store_stmt_t *st) {
+        st->store->ops->want_binary(st);
 }
 static inline int store_begin(store_t *s) {
         return s->ops->begin(s);

@@ -326,7 +326,7 @@ int store_task_release(store_t *s, const char *id, const char *node) {
         return finish_transition(s, st, id);
 }
 
-int store_task_expire(store_t *s, const char *id, int64_t now) {
+static int task_expire(store_t *s, const char *id, int64_t now) {
         _cleanup_stmt_ store_stmt_t *st = NULL;
         int r = store_prepare(s, "UPDATE tasks SET status = 'expired', expires_at = CASE WHEN expires_at < ?2 THEN expires_at ELSE ?2 END "
                            "WHERE id = ?1 AND status IN ('completed', 'failed')", &st);
@@ -335,6 +335,25 @@ int store_task_expire(store_t *s, const char *id, int64_t now) {
         store_bind_text(st, 1, id);
         store_bind_int64(st, 2, now);
         return finish_transition(s, st, id);
+}
+
+int store_task_expire(store_t *s, const char *id, int64_t now) {
+        int r;
+
+        if (!s->ops->shared)
+                return task_expire(s, id, now);
+        /* its bytes with it: an expired task's report is never served again */
+        r = store_begin(s);
+        if (r < 0)
+                return r;
+        r = task_expire(s, id, now);
+        for (store_blob_kind_t k = 0; r >= 0 && k < _STORE_BLOB_KIND_MAX; k++)
+                r = store_blob_delete(s, id, k);
+        if (r >= 0)
+                r = store_commit(s);
+        if (r < 0)
+                store_rollback(s);
+        return r < 0 ? r : 0;
 }
 
 int store_task_delete(store_t *s, const char *id) {

@@ -95,7 +95,9 @@ int store_task_complete(store_t *s, const char *id, int64_t now, int64_t expires
 /* queued or processing → failed. */
 int store_task_fail(store_t *s, const char *id, int64_t now, int64_t expires_at, const char *message,
                     uint64_t peak_memory);
+/* completed|failed → expired; on a shared database its bytes (store_blob_*) go in the same transaction. */
 int store_task_expire(store_t *s, const char *id, int64_t now);
+/* The row and, on a shared database, its bytes. */
 int store_task_delete(store_t *s, const char *id);
 
 /* The shared queue. A node with a free worker claims the oldest queued task (or the task id, when not
@@ -120,6 +122,36 @@ int store_task_fail_leased(store_t *s, const char *node, const char *id, int64_t
                            const char *message, uint64_t peak_memory);
 /* Whether this back-end is shared by several nodes (PostgreSQL): recovery by lease, a global queue. */
 bool store_shared(store_t *s);
+
+/* Shared bytes: on a shared database (PostgreSQL) a task's capture and reports are kept in the database
+ * too, in chunks of STORE_BLOB_CHUNK (table blobs), so that any node can run any capture and serve any
+ * report while each node keeps its own state directory. Memory stays bounded: the bytes go from and to an
+ * fd a chunk at a time. They go with their task (deleted with its row; store_task_expire drops them).
+ * SQLite (one node) keeps them only as files: every call below returns -EOPNOTSUPP there. */
+typedef enum store_blob_kind {
+        STORE_BLOB_CAPTURE,
+        STORE_BLOB_JSON,
+        STORE_BLOB_HTML,
+        _STORE_BLOB_KIND_MAX,
+} store_blob_kind_t;
+
+#define STORE_BLOB_CHUNK (1u << 20)
+
+/* store_task_add, and the capture read from fd (its current offset to its end) in the same transaction:
+ * once it returns 0 the bytes are in the database with the `queued` row; on failure neither is. */
+int store_task_add_capture(store_t *s, const store_task_t *t, int fd);
+/* The bytes of kind read from fd (its current offset to its end) replace the task's (one transaction).
+ * With node, only while node holds the task's lease (processing, claimed by it): -ESTALE otherwise.
+ * -ENOENT when there is no such task; -EIO when fd cannot be read (with read()'s errno there is no
+ * telling the store's from the file's, so any read error is this). */
+int store_blob_put_fd(store_t *s, const char *node, const char *id, store_blob_kind_t kind, int fd);
+/* Writes the bytes of kind to fd (at its current offset). -ENOENT when there are none (or they were
+ * deleted meanwhile: what was written is then incomplete), -EIO when fd cannot be written. */
+int store_blob_get_fd(store_t *s, const char *id, store_blob_kind_t kind, int fd);
+/* 0, also when there were none. */
+int store_blob_delete(store_t *s, const char *id, store_blob_kind_t kind);
+/* 1 when the bytes of kind are there (even 0 of them), 0 when not, -errno. */
+int store_blob_exists(store_t *s, const char *id, store_blob_kind_t kind);
 
 /* Callbacks return 0 to go on, negative to stop (that value is returned). */
 typedef int (*store_task_fn)(const store_task_t *t, void *userdata);

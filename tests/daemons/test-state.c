@@ -174,6 +174,51 @@ int main(int argc, char **argv) {
         CHECK(!exists(sd.reports_fd, name));
         CHECK(state_capture_unlink(&sd, q) == 0 && state_capture_unlink(&sd, q) == 0);
 
+        /* shared bytes (PostgreSQL): what this directory lacks is fetched from the database, opened
+         * read-only, byte for byte; SQLite has no bytes to fetch */
+        {
+                const char *g = "00000000000000000000000000000006";
+                char cap[100], got[128];
+                store_task_t t = { .status = TASK_QUEUED, .uploaded_at = 1 };
+                int src;
+
+                for (size_t i = 0; i < sizeof(cap); i++)
+                        cap[i] = (char) (i * 7);
+                snprintf(t.id, sizeof(t.id), "%s", g);
+                snprintf(t.filename, sizeof(t.filename), "g.pcap");
+                snprintf(path, sizeof(path), "%s/g.src", tmpl);
+                src = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                CHECK(src >= 0 && write(src, cap, sizeof(cap)) == (ssize_t) sizeof(cap) && lseek(src, 0, SEEK_SET) == 0);
+                if (!database) {
+                        CHECK_EQ(store_task_add_capture(s, &t, src), -EOPNOTSUPP);
+                        CHECK_EQ(state_capture_fetch(&sd, s, g), -EOPNOTSUPP);
+                        CHECK(!exists(sd.uploads_fd, g));
+                } else {
+                        CHECK_EQ(state_capture_fetch(&sd, s, g), -ENOENT); /* not in the database either */
+                        CHECK(!exists(sd.uploads_fd, g));
+                        CHECK_EQ(store_task_add_capture(s, &t, src), 0);
+                        fd = state_capture_fetch(&sd, s, g);
+                        CHECK(fd >= 0 && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY);
+                        CHECK(pread(fd, got, sizeof(got), 0) == (ssize_t) sizeof(cap) && memcmp(got, cap, sizeof(cap)) == 0);
+                        safe_close(fd);
+                        CHECK(state_capture_exists(&sd, g));
+                        CHECK_EQ(state_report_fetch(&sd, s, g, STATE_REPORT_HTML), -ENOENT);
+                        CHECK_EQ(state_report_open(&sd, g, STATE_REPORT_HTML), -ENOENT);
+                        CHECK(store_task_claim(s, "n", g, 5, 100000, &t) == 0);
+                        CHECK(lseek(src, 0, SEEK_SET) == 0 && store_blob_put_fd(s, "n", g, STORE_BLOB_HTML, src) == 0);
+                        fd = state_report_fetch(&sd, s, g, STATE_REPORT_HTML);
+                        CHECK(fd >= 0 && pread(fd, got, sizeof(got), 0) == (ssize_t) sizeof(cap) &&
+                              memcmp(got, cap, sizeof(cap)) == 0);
+                        safe_close(fd);
+                        fd = state_report_open(&sd, g, STATE_REPORT_HTML);
+                        CHECK(fd >= 0);
+                        safe_close(fd);
+                        state_reports_unlink(&sd, g);
+                        CHECK(state_capture_unlink(&sd, g) == 0);
+                }
+                safe_close(src);
+        }
+
         store_close(s);
         state_dir_close(&sd);
         {

@@ -1,6 +1,7 @@
 /* Tests of the task store: transitions, recovery, listing, two writers; on a real SQLite file, or with
  * "pg" on the real PostgreSQL that tests/pg/pg-temp.sh started (PCAPD_TEST_DATABASE). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,6 +473,150 @@ static bool exists_odd(const char *id, void *userdata) {
         return id[0] == '1' || id[0] == '3';
 }
 
+/* A file of size bytes, its contents from seed, open for reading at offset 0; its bytes into *ret. */
+static int blob_file(const char *dir, const char *name, size_t size, unsigned seed, uint8_t **ret) {
+        char path[256];
+        uint8_t *b = malloc(size ? size : 1);
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        for (size_t i = 0; i < size; i++) {
+                seed = seed * 1103515245u + 12345u;
+                b[i] = (uint8_t) (seed >> 16);
+        }
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        CHECK(fd >= 0 && write(fd, b, size) == (ssize_t) size && lseek(fd, 0, SEEK_SET) == 0);
+        *ret = b;
+        return fd;
+}
+
+/* What store_blob_get_fd wrote: its size and whether it is byte for byte want. */
+static bool blob_same(store_t *s, const char *dir, const char *id, store_blob_kind_t kind, const uint8_t *want,
+                      size_t size) {
+        char path[256];
+        struct stat stb;
+        bool same = false;
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/got", dir);
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || store_blob_get_fd(s, id, kind, fd) != 0 || fstat(fd, &stb) < 0 || (size_t) stb.st_size != size) {
+                if (fd >= 0)
+                        close(fd);
+                return false;
+        }
+        uint8_t *got = malloc(size ? size : 1);
+        if (got && pread(fd, got, size, 0) == (ssize_t) size)
+                same = memcmp(got, want, size) == 0;
+        free(got);
+        close(fd);
+        return same;
+}
+
+/* Shared bytes (PostgreSQL): a capture added with its task, reports put under the lease, read back byte for
+ * byte (several chunks, an exact multiple of a chunk, nothing at all), replaced, deleted, gone with expiry
+ * and deletion of the task; a failed transaction leaves nothing. SQLite: not there. */
+static void test_blobs(const char *path, const char *dir, bool pg) {
+        store_t *s = NULL;
+        store_task_t t = make(ID("b1"), "big.pcap", 5), got;
+        uint8_t *big = NULL, *exact = NULL, *none = NULL, *small = NULL;
+        size_t big_size = 2 * STORE_BLOB_CHUNK + 12345;
+        int fd;
+
+        CHECK(store_open(path, &s) == 0);
+        if (!s)
+                return;
+        if (!pg) {
+                fd = blob_file(dir, "b0", 10, 1, &small);
+                CHECK_EQ(store_task_add_capture(s, &t, fd), -EOPNOTSUPP);
+                CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_CAPTURE), -EOPNOTSUPP);
+                CHECK_EQ(store_task_get(s, t.id, &got), -ENOENT);
+                close(fd);
+                free(small);
+                store_close(s);
+                return;
+        }
+        fd = blob_file(dir, "b1", big_size, 1, &big);
+        CHECK_EQ(store_task_add_capture(s, &t, fd), 0);
+        close(fd);
+        CHECK(store_task_get(s, t.id, &got) == 0 && got.status == TASK_QUEUED);
+        CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_CAPTURE), 1);
+        CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_JSON), 0);
+        CHECK(blob_same(s, dir, t.id, STORE_BLOB_CAPTURE, big, big_size));
+        CHECK_EQ(store_blob_get_fd(s, t.id, STORE_BLOB_JSON, 1), -ENOENT);
+        CHECK_EQ(store_blob_get_fd(s, ID("b9"), STORE_BLOB_CAPTURE, 1), -ENOENT);
+
+        /* the reports: only the lease holder writes them */
+        CHECK(store_task_claim(s, "node-a", t.id, 6, 100000, &got) == 0);
+        fd = blob_file(dir, "b2", STORE_BLOB_CHUNK, 2, &exact);
+        CHECK_EQ(store_blob_put_fd(s, "node-b", t.id, STORE_BLOB_JSON, fd), -ESTALE);
+        CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_JSON), 0);
+        CHECK_EQ(store_blob_put_fd(s, "node-a", ID("b9"), STORE_BLOB_JSON, fd), -ENOENT);
+        CHECK_EQ(store_blob_put_fd(s, "node-a", t.id, STORE_BLOB_JSON, fd), 0);
+        close(fd);
+        CHECK(blob_same(s, dir, t.id, STORE_BLOB_JSON, exact, STORE_BLOB_CHUNK));
+        fd = blob_file(dir, "b3", 0, 3, &none);
+        CHECK_EQ(store_blob_put_fd(s, "node-a", t.id, STORE_BLOB_HTML, fd), 0);
+        close(fd);
+        CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_HTML), 1);
+        CHECK(blob_same(s, dir, t.id, STORE_BLOB_HTML, none, 0));
+        /* replaced, not appended to */
+        fd = blob_file(dir, "b4", 100, 4, &small);
+        CHECK_EQ(store_blob_put_fd(s, "node-a", t.id, STORE_BLOB_JSON, fd), 0);
+        close(fd);
+        CHECK(blob_same(s, dir, t.id, STORE_BLOB_JSON, small, 100));
+        CHECK_EQ(store_blob_delete(s, t.id, STORE_BLOB_CAPTURE), 0);
+        CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_CAPTURE), 0);
+        CHECK_EQ(store_blob_get_fd(s, t.id, STORE_BLOB_CAPTURE, 1), -ENOENT);
+        CHECK_EQ(store_blob_delete(s, t.id, STORE_BLOB_CAPTURE), 0); /* none: not an error */
+
+        /* expiry takes the reports */
+        CHECK_EQ(store_task_complete_leased(s, "node-a", t.id, 7, 8, 1, 100, 0, false, 0), 0);
+        CHECK_EQ(store_task_expire(s, t.id, 9), 0);
+        CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_JSON), 0);
+        CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_HTML), 0);
+        CHECK_EQ(store_task_delete(s, t.id), 0);
+
+        /* deletion takes everything */
+        t = make(ID("b2"), "small.pcap", 6);
+        free(big);
+        fd = blob_file(dir, "b5", 3 * STORE_BLOB_CHUNK, 5, &big);
+        CHECK_EQ(store_task_add_capture(s, &t, fd), 0);
+        close(fd);
+        CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_CAPTURE), 1);
+        CHECK_EQ(store_task_delete(s, t.id), 0);
+        CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_CAPTURE), 0);
+
+        /* a transaction that fails leaves nothing: the task exists already (its capture is not added),
+         * or the capture cannot be read (the row is not added either) */
+        t = make(ID("b3"), "dup.pcap", 7);
+        CHECK_EQ(store_task_add(s, &t), 0);
+        free(small);
+        fd = blob_file(dir, "b6", 10, 6, &small);
+        CHECK_EQ(store_task_add_capture(s, &t, fd), -EEXIST);
+        close(fd);
+        CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_CAPTURE), 0);
+        CHECK_EQ(store_task_delete(s, t.id), 0);
+        {
+                char p[256];
+                snprintf(p, sizeof(p), "%s/b6", dir);
+                fd = open(p, O_WRONLY | O_CLOEXEC); /* not readable */
+        }
+        t = make(ID("b4"), "unreadable.pcap", 8);
+        CHECK_EQ(store_task_add_capture(s, &t, fd), -EIO);
+        close(fd);
+        CHECK_EQ(store_task_get(s, t.id, &got), -ENOENT);
+        CHECK_EQ(store_blob_exists(s, t.id, STORE_BLOB_CAPTURE), 0);
+        /* and the connection is usable afterwards */
+        CHECK_EQ(store_ping(s), 0);
+
+        free(big);
+        free(exact);
+        free(none);
+        free(small);
+        store_close(s);
+}
+
 int main(int argc, char **argv) {
         char dir[] = "/tmp/test-store-XXXXXX", path[256];
         bool pg = argc > 1 && strcmp(argv[1], "pg") == 0;
@@ -625,6 +770,7 @@ int main(int argc, char **argv) {
         test_queue(path, pg);
         test_claim_race(path);
         test_recover_race(path);
+        test_blobs(path, dir, pg);
         if (!pg)
                 test_migrate_v1(dir);
 

@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
 """Several pcapd-web nodes on one PostgreSQL (the shared queue, issue 16), run through tests/pg/pg-temp.sh run:
-three real pcapd-web processes with one database and one state directory (the interim set-up until the
-capture bytes are shared). Uploads to a node without workers are analysed by a node with one; a long
+real pcapd-web processes with one database, each with a state directory of its own: the captures and
+reports are in the database too (shared bytes). Uploads to a node without workers are analysed by a node
+with one, which fetches the capture from the database, and every node serves the report, byte for byte the
+same; the capture's chunks go when the analysis ends, the reports' with deletion and expiry; a node killed
+-9 right after accepting an upload loses nothing: another node runs it and serves its report; a long
 analysis keeps its lease (renewed) while its node lives; the queue limit counts every node's queued tasks;
 kill -9 of a node during an analysis: once the lease expires the task is queued again and completes on
 another node, exactly once; a node whose lease was taken over stops its analysis and records nothing; the
-reaper's lock: a pass while another holds it is skipped."""
+reaper's lock: a pass while another holds it is skipped; progress across nodes: a stream on a node that
+never had the task follows the analysis another node runs (LISTEN/NOTIFY), with that node's event ids,
+resumed exactly on a third node, and ends with its completion after a takeover; a node that stops
+mid-analysis gives its lease back."""
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -50,6 +57,10 @@ def wait_row(tid, want, timeout=30):
     return got
 
 
+def blobs(tid, kind):
+    return int(sql("SELECT count(*) FROM blobs WHERE task_id = '%s' AND kind = '%s'" % (tid, kind)))
+
+
 def done_records(nodes, tid):
     return [n for n in nodes for r in n.log_records()
             if r.get("PCAPD_EVENT") == "analysis-done" and r.get("PCAPD_TASK_ID", r.get("TASK_ID")) == tid]
@@ -59,7 +70,6 @@ c = h.Checks()
 capture = h.corpus("gen", "http-clean.pcap")
 real = h.env_path("PCAPD_ANALYZER_EXEC")
 tmp = tempfile.mkdtemp(prefix="pcapd-nodes-")
-state = os.path.join(tmp, "state")
 mode_file = os.path.join(tmp, "mode")
 wrapper = os.path.join(tmp, "analyzer-wrapper")
 with open(wrapper, "w") as f:
@@ -73,14 +83,14 @@ def set_mode(m):
 
 
 def node(name, workers):
-    return h.Server(state_dir=state, activate=False, env={"PCAPD_DATABASE": url},
+    return h.Server(activate=False, env={"PCAPD_DATABASE": url},
                     args=["--node-id", name, "--workers", str(workers), "--lease-seconds", str(LEASE),
                           "--queue-max", "2", "--analyzer-exec", wrapper, "--reap", "off"])
 
 
 set_mode("")
-a, b, cc = node("node-a", 0), node("node-b", 1), node("node-c", 1)
-nodes = [a, b, cc]
+a, b, cc, dd = node("node-a", 0), node("node-b", 1), node("node-c", 1), node("node-d", 0)
+nodes = [a, b, cc, dd]
 try:
     a.start()
     b.start()
@@ -101,6 +111,48 @@ try:
         c.check(st == 200 and b'"packets"' in body, "A serves the report B made (%d)" % st)
     events = a.sse(ids[0])
     c.check(events and events[-1][1] == "completed", "A's stream of a task B ran ends completed")
+    c.check(a.state != b.state, "each node has its own state directory")
+    c.check(not os.path.exists(b.state_path("uploads", ids[0])), "B did not keep the capture it fetched")
+    c.check(any(r.get("PCAPD_EVENT") == "capture-fetched" and r.get("PCAPD_TASK_ID") == ids[0]
+                for r in b.log_records()), "B fetched it from the database (on its fetcher thread)")
+    end = time.time() + 5
+    while time.time() < end and os.path.exists(a.state_path("uploads", ids[0])):
+        time.sleep(0.1)
+    c.check(not os.path.exists(a.state_path("uploads", ids[0])), "A dropped its copy once B was done")
+    c.check(blobs(ids[0], "capture") == 0, "the capture's chunks went with the analysis")
+    c.check(blobs(ids[0], "json") >= 1 and blobs(ids[0], "html") >= 1, "the reports are in the database")
+    for kind in ("json", "html"):
+        _, _, ran = b.request("GET", "/api/reports/%s/%s" % (ids[0], kind))
+        _, _, served = a.request("GET", "/api/reports/%s/%s" % (ids[0], kind))
+        c.check(len(ran) > 100 and ran == served, "the %s report from A is byte for byte B's (%d, %d bytes)"
+                % (kind, len(ran), len(served)))
+    c.check(os.path.exists(a.state_path("reports", ids[0] + ".json")), "A keeps a copy of the report it served")
+    # deleted on A: the row and every chunk go (B's copy is never served again)
+    st, _ = a.request("DELETE", "/api/reports/%s" % ids[1])[:2]
+    c.check(st == 200, "A deletes the task B ran (%d)" % st)
+    c.check(blobs(ids[1], "json") + blobs(ids[1], "html") + blobs(ids[1], "capture") == 0,
+            "its chunks went with it")
+    st, _, _ = b.request("GET", "/api/reports/%s/json" % ids[1])
+    c.check(st == 404, "B no longer serves it (%d)" % st)
+
+    # 1b. a node killed -9 right after its 202, before any analysis: the capture was in the database already
+    dd.start()
+    big = h.corpus("gen", "mixed.pcapng")  # 1.6 MB: two chunks
+    st, _, js = dd.upload(big)
+    c.check(st == 202, "upload to D accepted (%d)" % st)
+    orphan = js["task_id"]
+    c.check(blobs(orphan, "capture") == 2 or row(orphan).startswith("completed"), "the capture is in the database")
+    dd.kill9()
+    js = b.wait_status(orphan, ("completed", "failed"), timeout=60)
+    c.check(js["status"] == "completed" and row(orphan) == "completed node-b",
+            "D's upload completed on B after D died (%s, %s)" % (js["status"], row(orphan)))
+    st, _, body = b.request("GET", "/api/reports/%s/json" % orphan)
+    c.check(st == 200 and b'"packets"' in body, "B serves its report (%d)" % st)
+    if st == 200:
+        c.check(h.canonical(json.loads(body)) == h.canonical(h.cli_json(big)),
+                "the fetched capture was analysed whole: the report is the CLI's")
+    st, _, body2 = a.request("GET", "/api/reports/%s/json" % orphan)
+    c.check(st == 200 and body2 == body, "and so does A, the same (%d)" % st)
 
     # 2. a long analysis on B keeps its lease while B lives: renewed, never taken over
     set_mode("slow")
@@ -117,7 +169,7 @@ try:
     queued = []
     for _ in range(2):
         st, _, js = b.upload(capture)
-        c.check(st == 202, "upload to B queued (%d)" % st)
+        c.check(st == 202, "upload to B queued (%d %s)" % (st, js if st != 202 else ""))
         queued.append(js["task_id"])
     time.sleep(1.5)  # A's poll counts the database's queue
     st, hdr, js = a.upload(capture)
@@ -141,6 +193,24 @@ try:
     c.check(len(done_records([a, b, cc], slow)) == 1, "B's task ran to completion once")
     c.check(sql("SELECT count(*) FROM tasks WHERE status IN ('queued', 'processing') OR "
                 "(lease_until <> 0 AND status <> 'processing')") == "0", "no lease or queued task left")
+    # a report asked of a node that does not have it, by several clients at once: fetched off the loop,
+    # the same to each
+    results = []
+    def get(kind):
+        results.append(a.request("GET", "/api/reports/%s/%s" % (queued[0], kind)))
+    threads = [threading.Thread(target=get, args=(k,)) for k in ("html", "json") * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _, _, want_html = cc.request("GET", "/api/reports/%s/html" % queued[0])
+    _, _, want_json = cc.request("GET", "/api/reports/%s/json" % queued[0])
+    c.check(len(results) == 6 and all(r[0] == 200 and r[2] in (want_html, want_json) for r in results),
+            "6 requests at once to A for the reports C made: all the same as C's (%s)" % [r[0] for r in results])
+    # the database lost them (as if): a node without its own copy answers 410, as for a lost file
+    sql("DELETE FROM blobs WHERE task_id = '%s'" % queued[1])
+    st, _, _ = a.request("GET", "/api/reports/%s/json" % queued[1])
+    c.check(st == 410, "a report the database does not have: 410 (%d)" % st)
 
     # 5. a node whose lease was taken over stops its analysis and records nothing; the task ends once
     set_mode("slow")
@@ -148,25 +218,25 @@ try:
     stolen = js["task_id"]
     c.check(wait_row(stolen, "processing node-c") == "processing node-c", "C claimed the next slow analysis")
     c.check(len(cc.wait_children()) == 1, "C runs its analyzer")
-    # progress across nodes (LISTEN/NOTIFY): a stream on D, a node that never had the task, follows C's
+    # progress across nodes (LISTEN/NOTIFY): a stream on F, a node that never had the task, follows C's
     # analysis with C's event ids (from the run's start, in ms); resumed on A with Last-Event-ID, it goes on
-    d = node("node-d", 0)
-    nodes.append(d)
-    d.start()
+    ff = node("node-f", 0)
+    nodes.append(ff)
+    ff.start()
     started = int(row(stolen, "started_at"))
-    ev = d.sse(stolen, until_final=False, max_events=2, timeout=15)
+    ev = ff.sse(stolen, until_final=False, max_events=2, timeout=15)
     c.check(len(ev) == 2 and all(e[1] == "progress" and e[2]["status"] == "processing" for e in ev),
-            "D's stream of C's analysis: progress events (%s)" % [(e[0], e[1]) for e in ev])
+            "F's stream of C's analysis: progress events (%s)" % [(e[0], e[1]) for e in ev])
     c.check(len(ev) == 2 and int(ev[0][0]) >= started and int(ev[1][0]) > int(ev[0][0]),
             "with C's event ids, from the run's start on (%s, started %d)" % ([e[0] for e in ev], started))
     if ev:
         ev2 = a.sse(stolen, last_event_id=ev[-1][0], until_final=False, max_events=1, timeout=15)
         c.check(len(ev2) == 1 and int(ev2[0][0]) > int(ev[-1][0]),
                 "resumed on A after %s: goes on with %s" % (ev[-1][0], [e[0] for e in ev2]))
-    st, js = d.get_json("/api/status/" + stolen)
-    c.check(st == 200 and js["status"] == "processing", "D's status of it: processing (%s)" % js.get("status"))
-    final_on_d = []
-    reader = threading.Thread(target=lambda: final_on_d.extend(d.sse(stolen, timeout=60)))
+    st, js = ff.get_json("/api/status/" + stolen)
+    c.check(st == 200 and js["status"] == "processing", "F's status of it: processing (%s)" % js.get("status"))
+    final_on_f = []
+    reader = threading.Thread(target=lambda: final_on_f.extend(ff.sse(stolen, timeout=60)))
     reader.start()
     set_mode("")
     sql("UPDATE tasks SET node = 'node-x' WHERE id = '%s'" % stolen)  # as if node-x had taken the lease over
@@ -185,9 +255,9 @@ try:
     got = wait_row(stolen, "completed node-c", timeout=20)
     c.check(got == "completed node-c", "then completed on C (%s)" % got)
     reader.join(70)
-    c.check(final_on_d and final_on_d[-1][1] == "completed" and final_on_d[-1][2]["status"] == "completed",
-            "D's stream, open through the takeover, ends with C's completion (%s)"
-            % [(e[0], e[1]) for e in final_on_d][-3:])
+    c.check(final_on_f and final_on_f[-1][1] == "completed" and final_on_f[-1][2]["status"] == "completed",
+            "F's stream, open through the takeover, ends with C's completion (%s)"
+            % [(e[0], e[1]) for e in final_on_f][-3:])
     c.check(len(done_records([a, cc], stolen)) == 1, "to completion once")
 
     # 6. the reaper's lock: a pass while another holds it skips, and works once it is free
@@ -199,7 +269,7 @@ try:
         end = time.time() + 10
         while time.time() < end and sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") != "1":
             time.sleep(0.05)
-        args = [reaper, "--state-dir", state, "--database", url, "--retention-seconds", "0"]
+        args = [reaper, "--state-dir", a.state, "--database", url, "--retention-seconds", "0"]
         r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
         c.check(r.returncode == 0 and "reaper-skipped" in r.stdout, "a reaper while another runs skips (%s)"
                 % r.stdout[-300:])
@@ -213,6 +283,7 @@ try:
     r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
     c.check(r.returncode == 0 and "reaper-skipped" not in r.stdout, "alone, the reaper works")
     c.check(sql("SELECT count(*) FROM tasks WHERE status = 'expired'") == "6", "it expired the 6 finished tasks")
+    c.check(sql("SELECT count(*) FROM blobs") == "0", "and their reports' chunks")
 
     # 7. a node that stops in the middle of an analysis gives its lease back: the task is queued again at
     # once (not after the lease) and another node runs it
@@ -221,7 +292,7 @@ try:
     e = node("node-e", 1)
     nodes.append(e)
     e.start()
-    st, _, js = d.upload(capture)
+    st, _, js = ff.upload(capture)
     held = js["task_id"]
     c.check(wait_row(held, "processing node-e") == "processing node-e", "E claimed a slow analysis (%s)" % row(held))
     c.check(len(e.wait_children()) == 1, "E runs its analyzer")
