@@ -432,6 +432,27 @@ static task_t *task_claimed(dispatcher_t *d, const store_task_t *row) {
         return t;
 }
 
+int dispatcher_follow(dispatcher_t *d, const store_task_t *row, task_t **ret_task) {
+        task_t *t = dispatcher_find(d, row->id);
+
+        if (!t && store_shared(d->store) && (row->status == TASK_QUEUED || row->status == TASK_PROCESSING)) {
+                /* another node's upload, queued or run elsewhere: followed from its row by the poll
+                 * (task_follow) until it ends, or until this node claims it */
+                t = task_new(row);
+                if (!t)
+                        return -ENOMEM;
+                if (row->status == TASK_PROCESSING) {
+                        t->remote = true;
+                        t->started_at = row->started_at;
+                        snprintf(t->phase, sizeof(t->phase), "running elsewhere");
+                }
+                h2o_linklist_insert(&d->tasks, &t->link);
+                task_progress(d, t);
+        }
+        *ret_task = t;
+        return 0;
+}
+
 /* t's row is gone (deleted meanwhile, or not queued any more): its streams end with "task vanished". */
 static void task_vanished(dispatcher_t *d, task_t *t) {
         store_task_t row = { .status = TASK_FAILED };

@@ -93,5 +93,9 @@ void dispatcher_abort_all(dispatcher_t *d);
 
 /* A live (queued or running) task, or NULL. */
 task_t *dispatcher_find(const dispatcher_t *d, const char *id);
+/* The live task of row for a progress stream: the task itself when it is live here; on a shared database,
+ * for another node's queued or running row, a task made the first time that follows the row until it ends;
+ * else NULL (the row has ended). 0, or -ENOMEM. */
+int dispatcher_follow(dispatcher_t *d, const store_task_t *row, task_t **ret_task);
 /* 1-based while queued, 0 otherwise. */
 unsigned dispatcher_queue_position(const dispatcher_t *d, const task_t *t);
