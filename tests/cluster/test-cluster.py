@@ -166,6 +166,14 @@ def read_head(f):
         hdr[k.strip().lower()] = v.strip()
 
 
+def comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 def done_records(nodes, tid):
     return [r for n in nodes for r in n.log_records()
             if r.get("PCAPD_EVENT") == "analysis-done" and r.get("PCAPD_TASK_ID", r.get("TASK_ID")) == tid]
@@ -278,6 +286,8 @@ try:
     c.check(runner in ("node1", "node2", "node3"), "a node claimed the slow analysis (%s)" % runner)
     victim = [n for n in nodes if n.node_id == runner][0]
     c.check(len(victim.wait_children()) == 1, "its analyzer runs")
+    # the wrapper reads the mode as it starts: the mode changes back only once it is the slow sleep
+    wait_for(lambda: any(comm(p) == "sleep" for p in victim.children()), 10)
     stream = {}
     t = threading.Thread(target=lambda: stream.update(r=lb_sse(lb, slow, timeout=90)), daemon=True)
     t.start()
