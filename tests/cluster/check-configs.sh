@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The shipped cluster configurations (units/cluster/) pass their tools' own checks: haproxy -c (with its
 # default addresses and with compose's names), nginx -t, systemd-analyze verify of the node template
-# (prints nothing), and compose.yaml parses with the password only as a secret.
+# (prints nothing) and its settings the same as pcapd-web.service's, and compose.yaml parses with the
+# password only as a secret.
 # Usage: check-configs.sh SOURCE_DIR BUILD_DIR. Exit 77 when haproxy is missing.
 set -uo pipefail
 src=$1 build=$2
@@ -39,6 +40,14 @@ if command -v systemd-analyze >/dev/null; then
                 bad "systemd-analyze verify (exit $rc): $out"
 else
         echo "skip systemd-analyze verify: systemd not installed"
+fi
+
+# the template is pcapd-web.service but for its head: the rest (environment, sandbox) must not drift
+body() { sed -n '/^# Analyses run in/,/^\[Install\]/p' "$1" | sed 's|@libexecdir@|/usr/libexec|g'; }
+if [ -n "$(body "$dir/pcapd-web@.service")" ] && diff <(body "$src/units/pcapd-web.service.in") <(body "$dir/pcapd-web@.service") >"$T/drift"; then
+        ok "pcapd-web@.service has pcapd-web.service's settings and sandbox"
+else
+        bad "pcapd-web@.service drifted from pcapd-web.service.in: $(cat "$T/drift")"
 fi
 
 out=$(python3 - "$dir/compose.yaml" <<'PY' 2>&1
