@@ -257,9 +257,11 @@ int api_progress(web_t *w, h2o_req_t *req, const identity_t *who, size_t prefix_
                 http_send_error(req, 503, "Service Unavailable", "shutting down");
                 return 0;
         }
-        /* a task another node runs (a shared database): followed here */
-        if (!t && (row.status == TASK_QUEUED || row.status == TASK_PROCESSING))
-                t = dispatcher_follow(&w->dispatcher, &row);
+        /* another node's task that has not ended: followed here, not answered with its row as if final */
+        if (!t && dispatcher_follow(&w->dispatcher, &row, &t) < 0) {
+                http_send_error(req, 503, "Service Unavailable", "out of memory");
+                return 0;
+        }
         return sse_start(req, t, t ? NULL : &row);
 }
 

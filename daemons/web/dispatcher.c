@@ -213,7 +213,7 @@ static void analyzer_failed(dispatcher_t *d, const task_t *t, int error) {
  * node holds the lease. When the disk is full, the reserve is given back so the end can still be recorded.
  * A report whose completed row cannot be recorded would be an orphan: it is removed and the failure
  * recorded instead. Returns 1 completed, 0 failed, -ESTALE when the lease was lost (another node runs it:
- * nothing recorded). */
+ * nothing recorded), another negative errno on a shared database that nothing could be recorded in. */
 static int task_record_end(dispatcher_t *d, const task_t *t, bool ok, const ipc_done_t *done, char *reason,
                            size_t reason_size) {
         const char *node = d->cfg.node_id;
@@ -241,9 +241,11 @@ static int task_record_end(dispatcher_t *d, const task_t *t, bool ok, const ipc_
         }
         if (r == -ESTALE)
                 return r;
-        if (r < 0)
+        if (r < 0) {
                 log_error_errno(r, t->id, "store-error", "Failed to record the end of the analysis: %m");
-        else
+                if (store_shared(d->store))
+                        return r; /* nothing recorded, the row still ours: task_end lets it run again */
+        } else
                 (void) state_reserve_make(d->state); /* again, for the next time (fails while the disk is full) */
         return ok;
 }
@@ -251,9 +253,7 @@ static int task_record_end(dispatcher_t *d, const task_t *t, bool ok, const ipc_
 /* Our lease on t was taken over (we could not renew it in time: the database was unreachable, the node
  * stalled): another node runs the task now. Whatever still runs here stops, nothing is recorded or
  * removed (the capture is the new holder's), and t is followed from the database until it ends. */
-static void task_lease_lost(dispatcher_t *d, task_t *t) {
-        log_warning(t->id, "lease-lost", "Another node took over the analysis of %s (our lease expired): stopping ours",
-                    t->filename);
+static void task_let_go(dispatcher_t *d, task_t *t) {
         if (t->run) {
                 run_abort(t->run);
                 t->run = run_free(t->run);
@@ -263,6 +263,23 @@ static void task_lease_lost(dispatcher_t *d, task_t *t) {
         t->remote = true;
         snprintf(t->phase, sizeof(t->phase), "running elsewhere");
         d->n_running--;
+}
+
+static void task_lease_lost(dispatcher_t *d, task_t *t) {
+        log_warning(t->id, "lease-lost", "Another node took over the analysis of %s (our lease expired): stopping ours",
+                    t->filename);
+        task_let_go(d, t);
+}
+
+/* On a shared database that is out of reach when the analysis ends: its end cannot be recorded, so nothing
+ * is, and the capture stays. The row stays `processing` under our lease; once the lease expires any node
+ * (this one too) queues it again and runs it, and it ends once. Removing the capture here would make that
+ * node record "capture lost" for an accepted upload. */
+static void task_end_deferred(dispatcher_t *d, task_t *t, int error) {
+        log_warning_errno(error, t->id, "analysis-end-deferred",
+                          "Failed to record the end of the analysis of %s (%m): it runs again once its lease expires",
+                          t->filename);
+        task_let_go(d, t);
 }
 
 static void task_log_end(const task_t *t, bool ok, const ipc_done_t *done, double seconds, const char *reason) {
@@ -339,12 +356,17 @@ static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const i
                 log_warning(t->id, "analyzer-protocol-error", "Malformed message from the analyzer");
 
         /* the reports are linked only under a lease renewed now: no other node can have the task then */
-        if (store_task_renew(d->store, t->id, d->cfg.node_id, store_now_ms() + lease_ms(d)) == -ESTALE) {
+        int r = store_task_renew(d->store, t->id, d->cfg.node_id, store_now_ms() + lease_ms(d));
+        if (r == -ESTALE) {
                 task_lease_lost(d, t);
                 return;
         }
+        if (r < 0 && r != -ENOENT && store_shared(d->store)) {
+                task_end_deferred(d, t, r);
+                return;
+        }
         if (o->end == RUN_DONE && !o->timed_out) {
-                int r = state_report_link(d->state, t->json_fd, t->id, STATE_REPORT_JSON);
+                r = state_report_link(d->state, t->json_fd, t->id, STATE_REPORT_JSON);
                 if (r >= 0)
                         r = state_report_link(d->state, t->html_fd, t->id, STATE_REPORT_HTML);
                 if (r < 0)
@@ -375,11 +397,15 @@ static void task_end(dispatcher_t *d, task_t *t, const run_outcome_t *o, const i
                 task_lease_lost(d, t);
                 return;
         }
+        if (ended < 0) {
+                task_end_deferred(d, t, ended);
+                return;
+        }
         ok = ended > 0;
 
         /* the capture goes whatever the outcome (on a shared database, its chunks too; should that fail,
          * they go when the task expires) */
-        int r = state_capture_unlink(d->state, t->id);
+        r = state_capture_unlink(d->state, t->id);
         if (r < 0)
                 log_warning_errno(r, t->id, "capture-unlink-failed", "Failed to remove the capture: %m");
         if (store_shared(d->store)) {
@@ -691,19 +717,24 @@ static void task_follow(dispatcher_t *d, task_t *t) {
         }
 }
 
-task_t *dispatcher_follow(dispatcher_t *d, const store_task_t *row) {
+int dispatcher_follow(dispatcher_t *d, const store_task_t *row, task_t **ret_task) {
         task_t *t = dispatcher_find(d, row->id);
 
-        if (t || !store_shared(d->store) || (row->status != TASK_QUEUED && row->status != TASK_PROCESSING))
-                return t;
-        t = task_new(row);
-        if (!t)
-                return NULL;
-        t->remote = true;
-        t->started_at = row->started_at;
-        snprintf(t->phase, sizeof(t->phase), "%s", row->status == TASK_PROCESSING ? "running elsewhere" : "queued");
-        h2o_linklist_insert(&d->tasks, &t->link);
-        return t;
+        if (!t && store_shared(d->store) && (row->status == TASK_QUEUED || row->status == TASK_PROCESSING)) {
+                /* another node's upload, queued or run elsewhere: followed by its running node's events
+                 * (dispatcher_remote_event) and the poll (task_follow) until it ends, or until this node
+                 * claims it */
+                t = task_new(row);
+                if (!t)
+                        return -ENOMEM;
+                t->remote = true;
+                t->started_at = row->started_at;
+                snprintf(t->phase, sizeof(t->phase), "%s", row->status == TASK_PROCESSING ? "running elsewhere" : "queued");
+                h2o_linklist_insert(&d->tasks, &t->link);
+                task_progress(d, t); /* what a new stream sends first: the row's state, until the running node's */
+        }
+        *ret_task = t;
+        return 0;
 }
 
 void dispatcher_remote_event(dispatcher_t *d, const char *line) {

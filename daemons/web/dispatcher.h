@@ -79,12 +79,9 @@ void dispatcher_kick(dispatcher_t *d);
 void dispatcher_tick(dispatcher_t *d);
 /* The poll of the database (PostgreSQL, shared by nodes): expired leases back to the queue, the global
  * queued count, tasks of ours another node runs followed to their end, then claims (dispatcher_kick).
- * LISTEN/NOTIFY will call it when a task is queued or ends, instead of waiting for the next tick. */
+ * The other nodes' progress comes by LISTEN/NOTIFY (dispatcher_remote_event); the poll is the backstop
+ * for what a listener missed (its connection lost) and for ends. */
 void dispatcher_poll(dispatcher_t *d);
-/* A task queued or running on another node, followed here for a stream that asks for it (a shared
- * database): live until it ends, fed by the running node's events (dispatcher_remote_event) and the poll.
- * The live task when there is one already; NULL when the row is finished, on SQLite, or out of memory. */
-task_t *dispatcher_follow(dispatcher_t *d, const store_task_t *row);
 /* An event another node published (store_publish: task_event_encode's line) for the streams here that
  * follow its task; anything else is ignored. */
 void dispatcher_remote_event(dispatcher_t *d, const char *line);
@@ -105,5 +102,10 @@ void dispatcher_abort_all(dispatcher_t *d);
 
 /* A live (queued or running) task, or NULL. */
 task_t *dispatcher_find(const dispatcher_t *d, const char *id);
+/* The live task of row for a progress stream: the task itself when it is live here; on a shared database,
+ * for another node's queued or running row, a task made the first time that follows it until it ends (its
+ * running node's events, dispatcher_remote_event, and the poll); else NULL (the row has ended). 0, or
+ * -ENOMEM. */
+int dispatcher_follow(dispatcher_t *d, const store_task_t *row, task_t **ret_task);
 /* 1-based while queued, 0 otherwise. */
 unsigned dispatcher_queue_position(const dispatcher_t *d, const task_t *t);

@@ -4,6 +4,8 @@
  * fails the call with -ENOTCONN; the next call outside a transaction reconnects (PQreset). */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +88,24 @@ static int session_setup(pg_store_t *p) {
 
 /* A connection to run a statement on: the one we have, or a new one when it was lost (not inside a
  * transaction: the caller's rollback ends that first). */
+/* Whether an idle connection is still there. One the server closed while it was idle (a restart, an
+ * administrator's kill) says OK until it is used; the server's last words (FATAL, then the end of the
+ * stream) wait on its socket, so whatever is pending is read (libpq's socket never blocks) and the
+ * statement goes to a new connection instead of failing on the dead one. */
+static bool conn_idle_alive(PGconn *conn) {
+        struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN };
+
+        for (unsigned i = 0; i < 4 && PQstatus(conn) == CONNECTION_OK; i++) {
+                if (poll(&pfd, 1, 0) <= 0)
+                        break; /* nothing pending */
+                if (!PQconsumeInput(conn))
+                        break;
+        }
+        return PQstatus(conn) == CONNECTION_OK;
+}
+
 static int conn_ensure(pg_store_t *p) {
-        if (PQstatus(p->conn) == CONNECTION_OK)
+        if (PQstatus(p->conn) == CONNECTION_OK && (p->in_transaction || conn_idle_alive(p->conn)))
                 return 0;
         if (p->in_transaction)
                 return -ENOTCONN;

@@ -8,7 +8,8 @@
 #   pg-temp.sh createdb DIR DB a new empty database
 #   pg-temp.sh run CMD ARG...  a new DIR, start, run CMD with PCAPD_TEST_PG_DIR and PCAPD_TEST_DATABASE
 #                              set, stop, remove DIR; CMD's exit status
-# Exit 77 (a skipped test) when the PostgreSQL binaries are missing.
+# Exit 77 (a skipped test) when the PostgreSQL binaries are missing. PCAPD_TEST_PG_FSYNC=on: fsync as a
+# real server does (bench/cluster-bench.sh); off by default.
 set -eu
 
 PG_BIN=${PCAPD_TEST_PG_BIN:-}
@@ -48,9 +49,9 @@ start() {
         else
                 fresh=0
         fi
-        # fsync off: a test's database need not survive a power cut
+        # fsync off: a test's database need not survive a power cut (a benchmark turns it on)
         as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-                -o "-c listen_addresses= -k $dir -c fsync=off -c max_connections=100" start >/dev/null ||
+                -o "-c listen_addresses= -k $dir -c fsync=${PCAPD_TEST_PG_FSYNC:-off} -c max_connections=100" start >/dev/null ||
                 { cat "$dir/server.log" >&2; exit 1; }
         if [ "$fresh" = 1 ]; then
                 "$PG_BIN/createdb" -h "$dir" -U pcapd pcapd
