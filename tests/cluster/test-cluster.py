@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import socket
-import stat
 import subprocess
 import tempfile
 import threading
@@ -166,13 +165,6 @@ def read_head(f):
         hdr[k.strip().lower()] = v.strip()
 
 
-def comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
-
 
 def done_records(nodes, tid):
     return [r for n in nodes for r in n.log_records()
@@ -210,16 +202,8 @@ capture = h.corpus("gen", "http-clean.pcap")
 data = open(capture, "rb").read()
 real = h.env_path("PCAPD_ANALYZER_EXEC")
 tmp = tempfile.mkdtemp(prefix="pcapd-cluster-")
-mode_file = os.path.join(tmp, "mode")
-wrapper = os.path.join(tmp, "analyzer-wrapper")
-with open(wrapper, "w") as f:
-    f.write("#!/bin/sh\n[ \"$(cat '%s' 2>/dev/null)\" = slow ] && exec sleep 300\nexec '%s'\n" % (mode_file, real))
-os.chmod(wrapper, stat.S_IRWXU)
-
-
-def set_mode(m):
-    with open(mode_file, "w") as f:
-        f.write(m)
+switch = h.AnalyzerSwitch(tmp, real)
+wrapper, set_mode = switch.path, switch.set
 
 
 def make_node(i):
@@ -287,7 +271,7 @@ try:
     victim = [n for n in nodes if n.node_id == runner][0]
     c.check(len(victim.wait_children()) == 1, "its analyzer runs")
     # the wrapper reads the mode as it starts: the mode changes back only once it is the slow sleep
-    wait_for(lambda: any(comm(p) == "sleep" for p in victim.children()), 10)
+    wait_for(lambda: switch.sleeping(victim), 10)
     stream = {}
     t = threading.Thread(target=lambda: stream.update(r=lb_sse(lb, slow, timeout=90)), daemon=True)
     t.start()

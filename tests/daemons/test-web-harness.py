@@ -319,6 +319,37 @@ class Server:
         raise AssertionError("task %s did not reach %s: %r" % (task_id, statuses, last))
 
 
+class AnalyzerSwitch:
+    """An analyzer that is slow on demand (tests of leases, takeovers, kills): a wrapper that reads DIR/mode
+    as it starts; "slow" makes it sleep (an analysis that never ends), anything else runs the real one."""
+
+    def __init__(self, tmp, real):
+        self.mode_file = os.path.join(tmp, "mode")
+        self.path = os.path.join(tmp, "analyzer-wrapper")
+        with open(self.path, "w") as f:
+            f.write("#!/bin/sh\n[ \"$(cat '%s' 2>/dev/null)\" = slow ] && exec sleep 300\nexec '%s'\n"
+                    % (self.mode_file, real))
+        os.chmod(self.path, 0o700)
+        self.set("")
+
+    def set(self, mode):
+        with open(self.mode_file, "w") as f:
+            f.write(mode)
+
+    @staticmethod
+    def sleeping(server):
+        """Whether one of server's analyzers is the slow sleep already: the wrapper reads the mode as it
+        starts, so the mode may change back only then (on a loaded machine it could still read "")."""
+        for pid in server.children():
+            try:
+                with open("/proc/%d/comm" % pid) as f:
+                    if f.read().strip() == "sleep":
+                        return True
+            except OSError:
+                pass
+        return False
+
+
 def multipart(data, filename, boundary=None):
     b = boundary or ("----pcapdtest" + uuid.uuid4().hex)
     head = ("--%s\r\nContent-Disposition: form-data; name=\"comment\"\r\n\r\nhello\r\n"

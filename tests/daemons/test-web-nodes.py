@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import tempfile
 import threading
@@ -61,13 +60,6 @@ def blobs(tid, kind):
     return int(sql("SELECT count(*) FROM blobs WHERE task_id = '%s' AND kind = '%s'" % (tid, kind)))
 
 
-def comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
-
 
 def done_records(nodes, tid):
     return [n for n in nodes for r in n.log_records()
@@ -78,16 +70,8 @@ c = h.Checks()
 capture = h.corpus("gen", "http-clean.pcap")
 real = h.env_path("PCAPD_ANALYZER_EXEC")
 tmp = tempfile.mkdtemp(prefix="pcapd-nodes-")
-mode_file = os.path.join(tmp, "mode")
-wrapper = os.path.join(tmp, "analyzer-wrapper")
-with open(wrapper, "w") as f:
-    f.write("#!/bin/sh\n[ \"$(cat '%s' 2>/dev/null)\" = slow ] && exec sleep 300\nexec '%s'\n" % (mode_file, real))
-os.chmod(wrapper, stat.S_IRWXU)
-
-
-def set_mode(m):
-    with open(mode_file, "w") as f:
-        f.write(m)
+switch = h.AnalyzerSwitch(tmp, real)
+wrapper, set_mode = switch.path, switch.set
 
 
 def node(name, workers):
@@ -229,7 +213,7 @@ try:
     # the wrapper reads the mode as it starts: only once it is the slow sleep may the mode change back
     # (else, on a loaded machine, it can still read "" and run the real analyzer to its end)
     end = time.time() + 10
-    while time.time() < end and not any(comm(p) == "sleep" for p in cc.children()):
+    while time.time() < end and not switch.sleeping(cc):
         time.sleep(0.02)
     # progress across nodes (LISTEN/NOTIFY): a stream on F, a node that never had the task, follows C's
     # analysis with C's event ids (from the run's start, in ms); resumed on A with Last-Event-ID, it goes on
