@@ -2,7 +2,9 @@
 """The cluster suite (issue 16): a real PostgreSQL 15 (run through tests/pg/pg-temp.sh run), three real
 pcapd-web nodes and a real HAProxy on loopback running units/cluster/haproxy.cfg itself (only its
 addresses set, through the environment variables the file reads). Uploads through the balancer land on
-different nodes and each task is answered by any of them; kill -9 of the node running an analysis: the task
+different nodes and each task is answered by any of them; the same through a real nginx running
+units/cluster/nginx.conf (only its node addresses and port replaced), whose progress streams pass a running
+analysis's events as they come; kill -9 of the node running an analysis: the task
 completes elsewhere, once; a PostgreSQL restart during uploads: 503s with a clear message or successes,
 /api/health degraded while it is down, the nodes reconnect by themselves, nothing accepted is lost; a load
 run through the balancer (PCAPD_CLUSTER_LOAD_SECONDS, 120 by default) with no unexpected error; then the
@@ -13,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -45,6 +48,8 @@ LOAD_SECONDS = int(os.environ.get("PCAPD_CLUSTER_LOAD_SECONDS", "120"))
 LOAD_THREADS = 3
 HAPROXY_CFG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "units", "cluster",
                            "haproxy.cfg")
+NGINX_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "units", "cluster", "nginx.conf")
+nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 
 
 def sql(query):
@@ -153,6 +158,64 @@ class Balancer:
         return names
 
 
+class NginxBalancer(Balancer):
+    """nginx running the shipped nginx.conf in the foreground: the same file with only the three node
+    addresses and the listening port put in, under a prefix of its own."""
+
+    def __init__(self, tmp, nodes):
+        self.port = h.free_port()
+        self.prefix = os.path.join(tmp, "nginx")
+        os.makedirs(self.prefix, exist_ok=True)
+        os.chmod(self.prefix, 0o755)  # its workers run as nobody under root: they write temp files here
+        text = open(NGINX_CONF).read()
+        for i, n in enumerate(nodes, 1):
+            text = text.replace("server 127.0.0.1:800%d " % i, "server 127.0.0.1:%d " % n.port)
+        text = text.replace("listen 8080;", "listen 127.0.0.1:%d;" % self.port)
+        if text.count("127.0.0.1:800") or "listen 127.0.0.1:%d;" % self.port not in text:
+            raise AssertionError("nginx.conf: the node addresses or the port were not where the test expects")
+        self.conf = os.path.join(self.prefix, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write(text)
+        self.log_path = os.path.join(tmp, "nginx.log")
+        self.proc = None
+
+    def start(self):
+        r = subprocess.run([nginx, "-t", "-p", self.prefix, "-c", self.conf, "-e", "stderr"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            raise AssertionError("nginx -t: " + r.stdout)
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([nginx, "-p", self.prefix, "-c", self.conf, "-e", "stderr", "-g", "daemon off;"],
+                                     stdout=self.log, stderr=self.log)
+        wait_for(lambda: self.answers(), 15)
+
+    def upload(self, data):
+        """A raw-body upload through http.client (nginx may answer chunked, which Balancer.upload's reader
+        does not decode)."""
+        st, hdr, body = self.request("POST", "/api/upload", body=data,
+                                     headers={"Content-Type": "application/vnd.tcpdump.pcap", "X-Filename": "c.pcap"})
+        try:
+            js = json.loads(body)
+        except ValueError:
+            js = None
+        return st, hdr, js
+
+    def answers(self):
+        try:
+            return self.request("GET", "/api/health")[0] == 200
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)  # nginx's graceful stop
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
 def read_head(f):
     """An HTTP/1.1 response's status and headers (lower-case names)."""
     st = int(f.readline().split()[1])
@@ -259,6 +322,62 @@ try:
                     % [e.split()[0] for e in events])
         served = lb.servers_for(tid)
         c.check(len(served) >= 2, "task %s answered by %s" % (tid[:8], sorted(served)))
+
+    # 1b. the same through nginx on the shipped nginx.conf: uploads spread over the nodes, status and report
+    #     answered, and a progress stream unbuffered: a running analysis's events arrive while it runs
+    if not nginx:
+        print("SKIP nginx: not installed (Debian: apt-get install nginx)")
+    else:
+        ng = NginxBalancer(tmp, nodes)
+        try:
+            ng.start()
+            via = []
+            for _ in range(3):
+                st, _, js = ng.upload(data)
+                c.check(st == 202, "upload through nginx accepted (%d)" % st)
+                if st == 202:
+                    accept(js)
+                    via.append(js["task_id"])
+            landed = set()
+            for tid in via:
+                c.check(wait_for(lambda: sql("SELECT status FROM tasks WHERE id = '%s'" % tid) == "completed", 60),
+                        "nginx's upload %s completed" % tid[:8])
+                landed.update(accepted_by(nodes, tid))
+                st, _, body = ng.request("GET", "/api/status/" + tid)
+                c.check(st == 200 and json.loads(body)["status"] == "completed", "status through nginx (%d)" % st)
+                st, _, body = ng.request("GET", "/api/reports/%s/html" % tid)
+                c.check(st == 200 and b"<html" in body[:400].lower(), "report through nginx (%d)" % st)
+            c.check(len(landed) >= 2, "nginx spread the uploads over the nodes (%s)" % sorted(landed))
+            set_mode("slow")
+            st, _, js = ng.upload(data)
+            c.check(st == 202, "a slow upload through nginx accepted (%d)" % st)
+            if st == 202:
+                accept(js)
+                tid = js["task_id"]
+                conn = http.client.HTTPConnection("127.0.0.1", ng.port, timeout=10)
+                conn.request("GET", "/api/progress/" + tid, headers={"Accept": "text/event-stream"})
+                r = conn.getresponse()
+                seen, t0 = [], time.time()
+                while len(seen) < 3 and time.time() - t0 < 10:
+                    line = r.fp.readline()
+                    if not line:
+                        break
+                    if line.startswith(b"event: "):
+                        seen.append(line[7:].strip().decode())
+                conn.close()
+                c.check(seen[:3] == ["progress"] * 3 and row(tid, "status") == "processing",
+                        "nginx passes the progress events of a running analysis as they come (%s in %.1f s)"
+                        % (seen, time.time() - t0))
+                runner = row(tid, "node")
+                victim = [n for n in nodes if n.node_id == runner]
+                wait_for(lambda: victim and switch.sleeping(victim[0]), 10)
+                set_mode("")
+                for pid in (victim[0].children() if victim else []):
+                    os.kill(pid, signal.SIGKILL)  # the sleep ends: the analysis fails, with its reason
+                c.check(wait_for(lambda: row(tid, "status") == "failed", 20), "the slow analysis ended (killed)")
+        finally:
+            set_mode("")
+            ng.stop()
 
     # 2. kill -9 of the node running an analysis: once its lease expires another node runs it, once
     set_mode("slow")
