@@ -74,13 +74,15 @@ static void notice_drop(void *userdata, const char *message) {
 
 int store_pg_connect(const char *url, PGconn **ret) {
         /* Ours first: what the URL says wins over them (expand_dbname), and the credential over both. The
-         * options apply again on every reconnection (PQreset). */
+         * options apply again on every reconnection (PQresetStart). tcp_user_timeout bounds a statement
+         * sent into a network partition (nothing acknowledged): 10 s, then the connection is lost and the
+         * reconnection does not block (store-pg.c, conn_reset); keepalives find a dead idle one. */
         const char *keys[] = {
                 "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
                 "tcp_user_timeout", "application_name", "options", "dbname", NULL, NULL,
         };
         const char *vals[] = {
-                "10", "1", "30", "10", "3", "30000", "pcapd",
+                "10", "1", "30", "10", "3", "10000", "pcapd",
                 "-c statement_timeout=30000 -c lock_timeout=10000 -c idle_in_transaction_session_timeout=60000",
                 url, NULL, NULL,
         };

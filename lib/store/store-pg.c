@@ -1,7 +1,8 @@
 /* The PostgreSQL back-end of the store (libpq): the store's SQL rewritten once to $N parameters and
  * prepared once per connection, parameters always sent apart from the SQL (text format), whole results
  * read into memory so that a row callback may query again on the same connection. A lost connection
- * fails the call with -ENOTCONN; the next call outside a transaction reconnects (PQreset). */
+ * fails the call with -ENOTCONN; the next call outside a transaction reconnects (PQresetStart, without
+ * blocking for long: conn_reset). */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store-pg.h"
 #include "store/store-private.h"
@@ -38,6 +40,8 @@ typedef struct pg_store {
         unsigned generation;         /* counts (re)connections: prepared statements die with theirs */
         bool in_transaction;         /* never reconnect inside one: its first half would be lost */
         bool durable;                /* store_tune's synchronous_commit, set again on reconnection */
+        int64_t reset_started;       /* a reconnection in progress since then (CLOCK_MONOTONIC ms); 0 none */
+        PostgresPollingStatusType reset_status;
         pg_stmt_t **stmts;
         size_t n_stmts, n_alloc;
 } pg_store_t;
@@ -86,8 +90,6 @@ static int session_setup(pg_store_t *p) {
         return store_pg_exec(p->conn, p->durable ? "SET synchronous_commit = on" : "SET synchronous_commit = off");
 }
 
-/* A connection to run a statement on: the one we have, or a new one when it was lost (not inside a
- * transaction: the caller's rollback ends that first). */
 /* Whether an idle connection is still there. One the server closed while it was idle (a restart, an
  * administrator's kill) says OK until it is used; the server's last words (FATAL, then the end of the
  * stream) wait on its socket, so whatever is pending is read (libpq's socket never blocks) and the
@@ -104,17 +106,67 @@ static bool conn_idle_alive(PGconn *conn) {
         return PQstatus(conn) == CONNECTION_OK;
 }
 
-static int conn_ensure(pg_store_t *p) {
-        if (PQstatus(p->conn) == CONNECTION_OK && (p->in_transaction || conn_idle_alive(p->conn)))
-                return 0;
-        if (p->in_transaction)
-                return -ENOTCONN;
-        PQreset(p->conn); /* bounded by connect_timeout */
+static int64_t mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reconnection without blocking the caller for long: pcapd-web's event loop makes its calls itself, and a
+ * server that does not answer at all (a network partition, a dead host) would hold a blocking connect for
+ * connect_timeout at each call. The call that starts an attempt waits at most PG_RESET_WAIT_MS for it (a
+ * local server that restarted answers within a few ms: that call succeeds); a call that finds one in
+ * progress only looks whether it got further, and fails at once (-ENOTCONN) while it has not; an attempt
+ * older than PG_RESET_GIVE_UP_MS (connect_timeout) starts again. */
+#define PG_RESET_WAIT_MS 250
+#define PG_RESET_GIVE_UP_MS 10000
+
+static int conn_reset(pg_store_t *p) {
+        int64_t now = mono_ms(), deadline = now;
+
+        if (p->reset_started && now - p->reset_started > PG_RESET_GIVE_UP_MS)
+                p->reset_started = 0;
+        if (!p->reset_started) {
+                if (!PQresetStart(p->conn))
+                        return -ENOTCONN;
+                p->reset_started = now;
+                p->reset_status = PGRES_POLLING_WRITING; /* libpq: wait until writable first */
+                deadline = now + PG_RESET_WAIT_MS;
+        }
+        while (p->reset_status != PGRES_POLLING_OK) {
+                struct pollfd pfd = { .fd = PQsocket(p->conn),
+                                      .events = p->reset_status == PGRES_POLLING_READING ? POLLIN : POLLOUT };
+                int64_t left = deadline - mono_ms();
+                int k;
+
+                if (p->reset_status == PGRES_POLLING_FAILED || pfd.fd < 0) {
+                        p->reset_started = 0;
+                        return -ENOTCONN;
+                }
+                k = poll(&pfd, 1, left > 0 ? (int) left : 0);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return -ENOTCONN; /* not yet: a later call goes on with it */
+                p->reset_status = PQresetPoll(p->conn);
+        }
+        p->reset_started = 0;
         if (PQstatus(p->conn) != CONNECTION_OK)
                 return -ENOTCONN;
         p->generation++;
         int r = session_setup(p);
         return r == -ENOTCONN || r >= 0 ? r : -ENOTCONN;
+}
+
+/* A connection to run a statement on: the one we have, or a new one when it was lost (not inside a
+ * transaction: the caller's rollback ends that first). */
+static int conn_ensure(pg_store_t *p) {
+        if (!p->reset_started && PQstatus(p->conn) == CONNECTION_OK &&
+            (p->in_transaction || conn_idle_alive(p->conn)))
+                return 0;
+        if (p->in_transaction)
+                return -ENOTCONN;
+        return conn_reset(p);
 }
 
 static void blob_free(pg_stmt_t *q) {

@@ -9,7 +9,8 @@
 #   pg-temp.sh run CMD ARG...  a new DIR, start, run CMD with PCAPD_TEST_PG_DIR and PCAPD_TEST_DATABASE
 #                              set, stop, remove DIR; CMD's exit status
 # Exit 77 (a skipped test) when the PostgreSQL binaries are missing. PCAPD_TEST_PG_FSYNC=on: fsync as a
-# real server does (bench/cluster-bench.sh); off by default.
+# real server does (bench/cluster-bench.sh); off by default. PCAPD_TEST_PG_PORT=N: TCP on 127.0.0.1:N as
+# well (and N in the URL), for a test that cuts the network between pcapd and the server.
 set -eu
 
 PG_BIN=${PCAPD_TEST_PG_BIN:-}
@@ -32,7 +33,7 @@ as_owner() {
 }
 
 url() {
-        echo "postgresql:///${2:-pcapd}?host=$1&user=pcapd"
+        echo "postgresql:///${2:-pcapd}?host=$1&user=pcapd${PCAPD_TEST_PG_PORT:+&port=$PCAPD_TEST_PG_PORT}"
 }
 
 start() {
@@ -49,12 +50,15 @@ start() {
         else
                 fresh=0
         fi
-        # fsync off: a test's database need not survive a power cut (a benchmark turns it on)
+        # fsync off: a test's database need not survive a power cut (a benchmark turns it on). TCP only
+        # when PCAPD_TEST_PG_PORT asks for it (on 127.0.0.1: a test that cuts the network in between)
+        listen="-c listen_addresses="
+        [ -n "${PCAPD_TEST_PG_PORT:-}" ] && listen="-c listen_addresses=127.0.0.1 -p $PCAPD_TEST_PG_PORT"
         as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-                -o "-c listen_addresses= -k $dir -c fsync=${PCAPD_TEST_PG_FSYNC:-off} -c max_connections=100" start >/dev/null ||
+                -o "$listen -k $dir -c fsync=${PCAPD_TEST_PG_FSYNC:-off} -c max_connections=100" start >/dev/null ||
                 { cat "$dir/server.log" >&2; exit 1; }
         if [ "$fresh" = 1 ]; then
-                "$PG_BIN/createdb" -h "$dir" -U pcapd pcapd
+                "$PG_BIN/createdb" -h "$dir" ${PCAPD_TEST_PG_PORT:+-p "$PCAPD_TEST_PG_PORT"} -U pcapd pcapd
         fi
         url "$dir"
 }
