@@ -30,8 +30,9 @@ fi
 if command -v systemd-analyze >/dev/null; then
         mkdir -p "$T/usr/libexec/pcapd" "$T/etc/systemd/system" "$T/usr/lib/systemd"
         cp "$build/daemons/web/pcapd-web" "$build/daemons/analyzer/pcapd-analyzer" "$T/usr/libexec/pcapd/"
-        cp "$dir/pcapd-web@.service" "$dir/pcapd-web@.socket" "$src/units/pcapd-analyzer.socket" \
-                "$src/units/pcapd-analyzer.slice" "$T/etc/systemd/system/"
+        cp "$dir/pcapd-web@.socket" "$src/units/pcapd-analyzer.socket" "$src/units/pcapd-analyzer.slice" \
+                "$T/etc/systemd/system/"
+        sed 's|@libexecdir@|/usr/libexec|g' "$dir/pcapd-web@.service.in" >"$T/etc/systemd/system/pcapd-web@.service"
         sed 's|@libexecdir@|/usr/libexec|g' "$src/units/pcapd-analyzer@.service.in" >"$T/etc/systemd/system/pcapd-analyzer@.service"
         cp -a /lib/systemd/system "$T/usr/lib/systemd/system"   # sysinit.target, sockets.target, …
         out=$(cd "$T" && systemd-analyze verify --man=no --root="$T" pcapd-web@8001.socket pcapd-web@8001.service 2>&1)
@@ -45,7 +46,7 @@ fi
 # the template is pcapd-web.service but for its head and its state directory (each node its own): the rest
 # (environment, sandbox) must not drift
 body() { sed -n '/^# Analyses run in/,/^\[Install\]/p' "$1" | sed 's|@libexecdir@|/usr/libexec|g; s|^StateDirectory=pcapd/%i$|StateDirectory=pcapd|'; }
-if [ -n "$(body "$dir/pcapd-web@.service")" ] && diff <(body "$src/units/pcapd-web.service.in") <(body "$dir/pcapd-web@.service") >"$T/drift"; then
+if [ -n "$(body "$dir/pcapd-web@.service.in")" ] && diff <(body "$src/units/pcapd-web.service.in") <(body "$dir/pcapd-web@.service.in") >"$T/drift"; then
         ok "pcapd-web@.service has pcapd-web.service's settings and sandbox"
 else
         bad "pcapd-web@.service drifted from pcapd-web.service.in: $(cat "$T/drift")"

@@ -235,7 +235,8 @@ ns_cgroup_dirs() { # one directory per hierarchy, under the path this process ha
 	done
 }
 
-# ns_boot NAME: boots the prepared rootfs; returns once systemd reports running (or degraded).
+# ns_boot NAME: boots the prepared rootfs; returns once systemd reports running (or degraded). NS_BIND: more
+# systemd-nspawn arguments (e.g. --bind=…), an array.
 ns_boot() {
 	NS_NAME=pcapd-$1-$$
 	mapfile -t NS_CGROUPS < <(ns_cgroup_dirs)
@@ -245,7 +246,7 @@ ns_boot() {
 		for d in "${NS_CGROUPS[@]}"; do echo "$BASHPID" >"$d/cgroup.procs"; done
 		exec systemd-nspawn -q -D "$NS_ROOT" -M "$NS_NAME" --register=no --keep-unit --console=passive \
 			--kill-signal=SIGRTMIN+3 --resolv-conf=off --timezone=off --link-journal=no \
-			/pcapd-test-init
+			"${NS_BIND[@]+"${NS_BIND[@]}"}" /pcapd-test-init
 	) >"$NS_TMP/nspawn.log" 2>&1 &
 	NS_PID=$!
 	local i state
