@@ -111,12 +111,7 @@ class Balancer:
             self.proc.wait(10)
 
     def request(self, method, path, body=None, headers=None, timeout=30):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+        return h.http_request(self.port, method, path, body, headers, timeout)
 
     def upload(self, data):
         """A raw-body upload as curl sends a large one: headers with "Expect: 100-continue", the body once

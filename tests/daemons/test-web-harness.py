@@ -103,6 +103,16 @@ def pg_database(state):
 _pg_made = set()
 
 
+def http_request(port, method, path, body=None, headers=None, timeout=30):
+    """One request to 127.0.0.1:port: (status, headers with lower-case names, body)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+
 class Server:
     def __init__(self, state_dir=None, args=(), activate=True, env=None, port=None, tmpfs_state_mb=None):
         self.web = env_path("PCAPD_WEB")
@@ -242,12 +252,7 @@ class Server:
 
     # HTTP
     def request(self, method, path, body=None, headers=None, timeout=30):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+        return http_request(self.port, method, path, body, headers, timeout)
 
     def get_json(self, path):
         st, h, data = self.request("GET", path)
