@@ -680,6 +680,16 @@ static void leases_renew(dispatcher_t *d) {
         }
 }
 
+/* Another node claimed t, which this node followed (queued here, or not yet known to run elsewhere): out
+ * of the local queue, followed as another node's from now on. */
+static void task_claimed_elsewhere(dispatcher_t *d, task_t *t) {
+        if (t->status == TASK_QUEUED && d->queued_total > 0)
+                d->queued_total--; /* until the poll counts again */
+        queue_remove(d, t);
+        t->status = TASK_PROCESSING;
+        t->remote = true;
+}
+
 /* A task of ours that this node does not run (queued here, or run by another node): its row says whether
  * another node claimed it, or whether it ended, for the streams that follow it here. */
 static void task_follow(dispatcher_t *d, task_t *t) {
@@ -699,11 +709,7 @@ static void task_follow(dispatcher_t *d, task_t *t) {
         case TASK_PROCESSING:
                 if (strcmp(row.node, d->cfg.node_id) == 0 || t->remote)
                         return;
-                if (t->status == TASK_QUEUED && d->queued_total > 0)
-                        d->queued_total--; /* another node claimed it: until the poll counts again */
-                queue_remove(d, t);
-                t->remote = true;
-                t->status = TASK_PROCESSING;
+                task_claimed_elsewhere(d, t);
                 t->started_at = row.started_at;
                 snprintf(t->phase, sizeof(t->phase), "running elsewhere");
                 task_progress(d, t);
@@ -753,13 +759,8 @@ void dispatcher_remote_event(dispatcher_t *d, const char *line) {
                 task_follow(d, t);
                 return;
         }
-        if (t->status == TASK_QUEUED) {
-                if (d->queued_total > 0)
-                        d->queued_total--; /* another node claimed it: until the poll counts again */
-                queue_remove(d, t);
-                t->status = TASK_PROCESSING;
-                t->remote = true;
-        }
+        if (t->status == TASK_QUEUED)
+                task_claimed_elsewhere(d, t);
         if (task_push_remote(t, &re) == 0)
                 sse_notify(t);
 }
